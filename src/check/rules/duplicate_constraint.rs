@@ -1,0 +1,53 @@
+//! SC103 duplicate-constraint: two constraints of one table with the same name. PostgreSQL
+//! keeps constraint names unique per table, and default names (`goals_user_id_key`) can
+//! collide with explicit ones.
+
+use crate::check::Rule;
+use crate::diagnostic::{Diagnostic, Loc, Severity};
+use crate::model::{Kind, Model};
+use std::collections::HashMap;
+
+pub const RULE: Rule = Rule {
+    code: "SC103",
+    name: "duplicate-constraint",
+    severity: Severity::Error,
+    summary: "two constraints of one table share a name",
+    run,
+};
+
+fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for d in m.duplicates.iter().filter(|d| d.kind == Kind::Constraint) {
+        out.push(
+            rule.diag(format!("constraint `{}` is defined twice", d.name))
+                .label(d.second, "defined again here")
+                .label(d.first, "first defined here")
+                .hint("give each constraint its own name"),
+        );
+    }
+    for t in m.tables.values() {
+        let mut seen: HashMap<&str, Loc> = HashMap::new();
+        let names = t
+            .primary_key
+            .iter()
+            .chain(&t.uniques)
+            .map(|k| (k.name.as_str(), k.loc))
+            .chain(t.checks.iter().map(|c| (c.name.as_str(), c.loc)))
+            .chain(t.foreign_keys.iter().map(|f| (f.name.as_str(), f.loc)));
+        for (name, loc) in names {
+            match seen.get(name) {
+                Some(first) => out.push(
+                    rule.diag(format!(
+                        "constraint `{name}` on `{}` is defined twice",
+                        t.name
+                    ))
+                    .label(loc, "defined again here")
+                    .label(*first, "first defined here")
+                    .hint("remove the repeated constraint, or name one of them explicitly"),
+                ),
+                None => {
+                    seen.insert(name, loc);
+                }
+            }
+        }
+    }
+}

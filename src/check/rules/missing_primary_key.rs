@@ -1,0 +1,26 @@
+//! SC601 missing-primary-key: a table without a primary key cannot be updated reliably by
+//! most clients (Supabase's table editor and realtime among them) and invites duplicates.
+
+use crate::check::Rule;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Model;
+
+pub const RULE: Rule = Rule {
+    code: "SC601",
+    name: "missing-primary-key",
+    severity: Severity::Warning,
+    summary: "a table has no primary key",
+    run,
+};
+
+fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for t in m.tables.values() {
+        if t.primary_key.is_none() {
+            out.push(
+                rule.diag(format!("table `{}` has no primary key", t.name))
+                    .label(t.loc, "")
+                    .hint("add `id: { type: uuid, primary_key: true, default: gen_random_uuid() }` or a `primary_key: [..]` list"),
+            );
+        }
+    }
+}

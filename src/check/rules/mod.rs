@@ -1,0 +1,103 @@
+//! The registry of checks, one per file. Codes group by theme: SC1xx duplicates, SC2xx
+//! naming, SC3xx references, SC4xx SQL, SC5xx row-level security, SC6xx hygiene.
+//! (SC0xx are load errors, reported by `load` and `model::build`.)
+
+use super::Rule;
+
+mod auth_uid_per_row;
+mod case_collision;
+mod definer_search_path;
+mod duplicate_constraint;
+mod duplicate_definition;
+mod duplicate_index;
+mod fk_type_mismatch;
+mod invalid_sql;
+mod missing_primary_key;
+mod multiple_permissive;
+mod naming_convention;
+mod near_duplicate_table;
+mod policies_without_rls;
+mod policy_clause;
+mod policy_true_write;
+mod policy_unknown_column;
+mod rls_disabled;
+mod rls_without_policies;
+mod template_params;
+mod unindexed_foreign_key;
+mod unknown_column;
+mod unknown_function;
+mod unknown_role;
+mod unknown_table;
+mod unknown_template;
+mod unknown_type;
+
+/// Every check, in code order.
+pub static ALL: &[Rule] = &[
+    duplicate_definition::TABLE,
+    duplicate_definition::COLUMN,
+    duplicate_constraint::RULE,
+    duplicate_index::RULE,
+    duplicate_definition::POLICY,
+    duplicate_definition::TRIGGER,
+    duplicate_definition::FUNCTION,
+    duplicate_definition::ENUM,
+    duplicate_definition::VIEW,
+    duplicate_definition::KEY,
+    case_collision::RULE,
+    naming_convention::RULE,
+    near_duplicate_table::RULE,
+    unknown_table::RULE,
+    unknown_column::RULE,
+    unknown_function::RULE,
+    unknown_type::RULE,
+    unknown_template::RULE,
+    template_params::RULE,
+    unknown_role::RULE,
+    fk_type_mismatch::RULE,
+    invalid_sql::RULE,
+    rls_disabled::RULE,
+    rls_without_policies::RULE,
+    policies_without_rls::RULE,
+    policy_clause::RULE,
+    policy_true_write::RULE,
+    auth_uid_per_row::RULE,
+    policy_unknown_column::RULE,
+    multiple_permissive::RULE,
+    definer_search_path::RULE,
+    missing_primary_key::RULE,
+    unindexed_foreign_key::RULE,
+];
+
+/// Closest candidate by edit distance, for "did you mean" hints.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| {
+            (
+                crate::load::edit_distance(&name.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_and_names_are_unique() {
+        let mut codes: Vec<_> = super::ALL.iter().map(|r| r.code).collect();
+        let mut names: Vec<_> = super::ALL.iter().map(|r| r.name).collect();
+        let n = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(codes.len(), n);
+        assert_eq!(names.len(), n);
+    }
+}

@@ -1,0 +1,134 @@
+//! SC302 unknown-column: a key, index, or foreign key naming a column the table does not
+//! have (on either side of the foreign key).
+
+use super::closest;
+use crate::check::Rule;
+use crate::diagnostic::{Diagnostic, Loc, Severity};
+use crate::model::{IndexElem, Model, Table};
+
+pub const RULE: Rule = Rule {
+    code: "SC302",
+    name: "unknown-column",
+    severity: Severity::Error,
+    summary: "a key, index or foreign key names a column that does not exist",
+    run,
+};
+
+fn missing(rule: &Rule, t: &Table, col: &str, loc: Loc, role: &str, out: &mut Vec<Diagnostic>) {
+    if t.columns.contains_key(col) {
+        return;
+    }
+    let hint = match closest(col, t.columns.keys().map(String::as_str)) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => format!(
+            "`{}` has the columns: {}",
+            t.name,
+            t.columns.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    };
+    out.push(
+        rule.diag(format!(
+            "{role} names column `{col}`, which `{}` does not have",
+            t.name
+        ))
+        .label(loc, "unknown column")
+        .hint(hint),
+    );
+}
+
+fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for t in m.tables.values() {
+        if let Some(pk) = &t.primary_key {
+            for (c, l) in &pk.columns {
+                missing(rule, t, c, *l, "the primary key", out);
+            }
+        }
+        for u in &t.uniques {
+            for (c, l) in &u.columns {
+                missing(
+                    rule,
+                    t,
+                    c,
+                    *l,
+                    &format!("unique constraint `{}`", u.name),
+                    out,
+                );
+            }
+        }
+        for ix in &t.indexes {
+            for e in &ix.elems {
+                if let IndexElem::Column(c, l) = e {
+                    missing(rule, t, c, *l, &format!("index `{}`", ix.name), out);
+                }
+            }
+            for (c, l) in &ix.include {
+                missing(
+                    rule,
+                    t,
+                    c,
+                    *l,
+                    &format!("index `{}` (include)", ix.name),
+                    out,
+                );
+            }
+        }
+        for fk in &t.foreign_keys {
+            for (c, l) in &fk.columns {
+                missing(rule, t, c, *l, &format!("foreign key `{}`", fk.name), out);
+            }
+            if let Some(target) = m.table(&fk.ref_table) {
+                if fk.ref_columns.is_empty() {
+                    if target.primary_key.is_none() {
+                        out.push(
+                            rule.diag(format!("foreign key `{}` references `{}` without naming columns, but that table has no primary key", fk.name, target.name))
+                                .label(fk.ref_loc, "")
+                                .hint("name the referenced columns: `table(column)`"),
+                        );
+                    }
+                } else {
+                    for c in &fk.ref_columns {
+                        missing(
+                            rule,
+                            target,
+                            c,
+                            fk.ref_loc,
+                            &format!("foreign key `{}` on `{}`", fk.name, t.name),
+                            out,
+                        );
+                    }
+                }
+            } else if m.knows_external_columns(&fk.ref_table) {
+                for c in &fk.ref_columns {
+                    if m.column_type(&fk.ref_table, c).is_none() {
+                        out.push(
+                            rule.diag(format!(
+                                "foreign key `{}` references `{}({c})`, which has no such column",
+                                fk.name, fk.ref_table
+                            ))
+                            .label(fk.ref_loc, "unknown column")
+                            .hint("reference `auth.users(id)`"),
+                        );
+                    }
+                }
+            }
+            let n_ref = if fk.ref_columns.is_empty() {
+                m.table(&fk.ref_table)
+                    .and_then(|t| t.primary_key.as_ref())
+                    .map_or(fk.columns.len(), |pk| pk.columns.len())
+            } else {
+                fk.ref_columns.len()
+            };
+            if n_ref != fk.columns.len() {
+                out.push(
+                    rule.diag(format!(
+                        "foreign key `{}` has {} column(s) but references {n_ref}",
+                        fk.name,
+                        fk.columns.len()
+                    ))
+                    .label(fk.ref_loc, "")
+                    .hint("list as many referenced columns as referencing ones"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! SC303 unknown-function: a trigger calling a function that is not defined (or listed in
+//! `external.functions`), or one that does not return `trigger`.
+
+use super::closest;
+use crate::check::Rule;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Model;
+
+pub const RULE: Rule = Rule {
+    code: "SC303",
+    name: "unknown-function",
+    severity: Severity::Error,
+    summary: "a trigger calls a function that is not defined or does not return trigger",
+    run,
+};
+
+fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for t in m.tables.values() {
+        for tr in t.triggers.values() {
+            if !m.function_known(&tr.function) {
+                let hint = match closest(&tr.function.name, m.functions.iter().map(|f| f.name.name.as_str())) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => "define it under `functions:` (returns: trigger) or list it in `external.functions`".into(),
+                };
+                out.push(
+                    rule.diag(format!(
+                        "trigger `{}` on `{}` calls `{}()`, which is not defined",
+                        tr.name, t.name, tr.function
+                    ))
+                    .label(tr.function_loc, "unknown function")
+                    .hint(hint),
+                );
+                continue;
+            }
+            let candidates: Vec<_> = m
+                .functions
+                .iter()
+                .filter(|f| f.name == tr.function)
+                .collect();
+            if !candidates.is_empty()
+                && !candidates
+                    .iter()
+                    .any(|f| f.returns_trigger() && f.args.is_empty())
+            {
+                let f = candidates[0];
+                out.push(
+                    rule.diag(format!(
+                        "trigger `{}` on `{}` calls `{}`, which is not a trigger function",
+                        tr.name,
+                        t.name,
+                        f.signature()
+                    ))
+                    .label(tr.function_loc, "")
+                    .label(f.returns_loc, "returns this")
+                    .hint(
+                        "trigger functions take no declared arguments and have `returns: trigger`",
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! SC307 unknown-role: a policy or grant naming a role that the project neither creates
+//! (`roles:`) nor lists as external. A typo here (`authenticted`) makes CREATE POLICY fail at
+//! deploy time, or worse, targets a role nobody uses.
+
+use super::closest;
+use crate::check::Rule;
+use crate::diagnostic::{Diagnostic, Loc, Severity};
+use crate::model::{Model, Target};
+
+pub const RULE: Rule = Rule {
+    code: "SC307",
+    name: "unknown-role",
+    severity: Severity::Error,
+    summary: "a policy or grant names a role that is not declared or external",
+    run,
+};
+
+fn check(m: &Model, rule: &Rule, role: &str, loc: Loc, what: &str, out: &mut Vec<Diagnostic>) {
+    if m.role_known(role) {
+        return;
+    }
+    let mut known: Vec<&str> = vec!["public"];
+    known.extend(m.roles.iter().map(|r| r.name.as_str()));
+    known.extend(m.config.external_roles.iter().map(|(r, _)| r.as_str()));
+    if m.config.target == Target::Supabase {
+        known.extend(["anon", "authenticated", "service_role"]);
+    }
+    let hint = match closest(role, known.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => "declare it under `roles:` or list it in `external.roles`".into(),
+    };
+    out.push(
+        rule.diag(format!("{what} names role `{role}`, which is not declared"))
+            .label(loc, "unknown role")
+            .hint(hint),
+    );
+}
+
+fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for t in m.tables.values() {
+        for p in t.policies.values() {
+            for (r, loc) in &p.roles {
+                check(
+                    m,
+                    rule,
+                    r,
+                    *loc,
+                    &format!("policy `{}` on `{}`", p.name, t.name),
+                    out,
+                );
+            }
+        }
+    }
+    for g in &m.grants {
+        for (r, loc) in &g.to {
+            check(m, rule, r, *loc, &format!("a grant on `{}`", g.on), out);
+        }
+    }
+}

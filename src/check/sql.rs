@@ -1,0 +1,238 @@
+//! SQL fragments through sqlparser.
+//!
+//! Users write expressions (defaults, checks, policy conditions) and view queries as text;
+//! schemac pastes them into DDL. Each one must therefore be exactly one expression (or one
+//! query) — `true; DROP TABLE x` must never reach a migration. This module parses fragments
+//! with the PostgreSQL dialect and offers the small AST walks the RLS checks need.
+
+use sqlparser::ast::{Expr, Query, Statement, Value, Visit, Visitor};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+use std::ops::ControlFlow;
+
+fn clean(e: impl std::fmt::Display) -> String {
+    let s = e.to_string();
+    let s = s
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(&s)
+        .to_string();
+    s
+}
+
+/// Parses exactly one expression.
+pub fn parse_expr(text: &str) -> Result<Expr, String> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(text).map_err(clean)?;
+    let expr = p.parse_expr().map_err(clean)?;
+    expect_end(&p)?;
+    Ok(expr)
+}
+
+fn expect_end(p: &Parser) -> Result<(), String> {
+    match p.peek_token().token {
+        Token::EOF => Ok(()),
+        Token::SemiColon => Err(
+            "expected exactly one expression, found `;` (several statements are not allowed)"
+                .into(),
+        ),
+        t => Err(format!("expected the end of the expression, found `{t}`")),
+    }
+}
+
+/// Parses an index element: an expression optionally followed by `COLLATE name`, an
+/// operator class (`gin_trgm_ops`, `public.vector_cosine_ops`), `ASC`/`DESC` and
+/// `NULLS FIRST`/`NULLS LAST`.
+pub fn parse_index_elem(text: &str) -> Result<Expr, String> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(text).map_err(clean)?;
+    let expr = p.parse_expr().map_err(clean)?;
+    if p.parse_keyword(Keyword::COLLATE) {
+        p.parse_object_name(false).map_err(clean)?;
+    }
+    if let Token::Word(w) = p.peek_token().token {
+        if !matches!(w.keyword, Keyword::ASC | Keyword::DESC | Keyword::NULLS) {
+            p.parse_object_name(false).map_err(clean)?;
+        }
+    }
+    if !p.parse_keyword(Keyword::ASC) {
+        let _ = p.parse_keyword(Keyword::DESC);
+    }
+    if p.parse_keyword(Keyword::NULLS)
+        && !p.parse_keyword(Keyword::FIRST)
+        && !p.parse_keyword(Keyword::LAST)
+    {
+        return Err("expected FIRST or LAST after NULLS".into());
+    }
+    expect_end(&p)?;
+    Ok(expr)
+}
+
+/// Parses exactly one query (a view body).
+pub fn parse_query(text: &str) -> Result<Box<Query>, String> {
+    let dialect = PostgreSqlDialect {};
+    let stmts = Parser::parse_sql(&dialect, text).map_err(clean)?;
+    match stmts.len() {
+        0 => Err("the query is empty".into()),
+        1 => match stmts.into_iter().next() {
+            Some(Statement::Query(q)) => Ok(q),
+            _ => Err("expected a query (SELECT …, VALUES … or WITH …)".into()),
+        },
+        n => Err(format!("expected exactly one query, found {n} statements")),
+    }
+}
+
+/// Whether an expression is the literal `true`.
+pub fn is_true(e: &Expr) -> bool {
+    match e {
+        Expr::Value(Value::Boolean(true)) => true,
+        Expr::Nested(inner) => is_true(inner),
+        _ => false,
+    }
+}
+
+/// Words sqlparser may read as identifiers that are really SQL-standard functions.
+const SPECIAL_IDENTS: &[&str] = &[
+    "current_user",
+    "session_user",
+    "current_role",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
+    "user",
+    "current_catalog",
+    "current_schema",
+];
+
+/// What a walk over an expression found at the top level (outside any subquery).
+#[derive(Debug, Default)]
+pub struct TopLevel {
+    /// Column names referenced directly (unqualified, or qualified with `table`), as
+    /// PostgreSQL would resolve them (unquoted names folded to lower case).
+    pub columns: Vec<String>,
+    /// Calls to `auth.uid()`, `auth.jwt()`, `auth.role()`, `current_setting()` that are not
+    /// wrapped in a scalar subquery, so PostgreSQL evaluates them once per row.
+    pub per_row_calls: Vec<String>,
+}
+
+struct Walker<'a> {
+    table: &'a str,
+    depth: usize,
+    found: TopLevel,
+}
+
+fn ident_name(i: &sqlparser::ast::Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
+impl Visitor for Walker<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        if self.depth > 0 {
+            return ControlFlow::Continue(());
+        }
+        match e {
+            Expr::Identifier(i) => {
+                let n = ident_name(i);
+                if i.quote_style.is_some() || !SPECIAL_IDENTS.contains(&n.as_str()) {
+                    self.found.columns.push(n);
+                }
+            }
+            Expr::CompoundIdentifier(parts) => {
+                let names: Vec<String> = parts.iter().map(ident_name).collect();
+                if let [t, c] | [_, t, c] = names.as_slice() {
+                    if t == self.table {
+                        self.found.columns.push(c.clone());
+                    }
+                }
+            }
+            Expr::Function(f) => {
+                let name: Vec<String> = f.name.0.iter().map(|i| i.value.to_lowercase()).collect();
+                let n = name.join(".");
+                if matches!(
+                    n.as_str(),
+                    "auth.uid" | "auth.jwt" | "auth.role" | "auth.email" | "current_setting"
+                ) {
+                    self.found.per_row_calls.push(format!("{n}()"));
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Walks `e` (an expression on table `table`) and reports its top-level references.
+pub fn top_level(e: &Expr, table: &str) -> TopLevel {
+    let mut w = Walker {
+        table,
+        depth: 0,
+        found: TopLevel::default(),
+    };
+    let _ = e.visit(&mut w);
+    w.found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_expression_only() {
+        assert!(parse_expr("now()").is_ok());
+        assert!(parse_expr("'{}'::jsonb").is_ok());
+        assert!(parse_expr("progress BETWEEN 0 AND 100").is_ok());
+        assert!(parse_expr("true; DROP TABLE x").is_err());
+        assert!(parse_expr("a b").is_err());
+        assert!(parse_expr("").is_err());
+    }
+
+    #[test]
+    fn index_elements() {
+        assert!(parse_index_elem("title gin_trgm_ops").is_ok());
+        assert!(parse_index_elem("embedding vector_cosine_ops").is_ok());
+        assert!(parse_index_elem("lower(email) DESC NULLS LAST").is_ok());
+        assert!(parse_index_elem("(a + b)").is_ok());
+        assert!(parse_index_elem("a; drop table x").is_err());
+    }
+
+    #[test]
+    fn queries() {
+        assert!(parse_query("SELECT * FROM goals WHERE status = 'active'").is_ok());
+        assert!(parse_query("SELECT 1; DROP TABLE x").is_err());
+        assert!(parse_query("DROP TABLE x").is_err());
+    }
+
+    #[test]
+    fn top_level_references() {
+        let e = parse_expr(
+            "auth.uid() = user_id AND EXISTS (SELECT 1 FROM m WHERE m.x = auth.uid() AND y = 1)",
+        )
+        .unwrap();
+        let t = top_level(&e, "goals");
+        assert_eq!(t.columns, vec!["user_id"]);
+        assert_eq!(t.per_row_calls, vec!["auth.uid()"]);
+        let e = parse_expr("(SELECT auth.uid()) = goals.user_id AND current_user = 'x'").unwrap();
+        let t = top_level(&e, "goals");
+        assert_eq!(t.columns, vec!["user_id"]);
+        assert!(t.per_row_calls.is_empty());
+    }
+}

@@ -1,0 +1,371 @@
+//! Diagnostics as data.
+//!
+//! Every problem schemac finds — a YAML syntax error, an unknown key, a duplicate table, a
+//! policy that PostgreSQL would reject — becomes a [`Diagnostic`]: a stable code and name, a
+//! severity, one or more positioned labels and a hint. Keeping them as plain data lets the
+//! loader, the checks and (later) gen and diff share one reporting path, and lets the CLI
+//! render the same findings as text, JSON or GitHub annotations without the library knowing
+//! about stdout.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// How serious a finding is. Errors fail `schemac check`; warnings only with `--deny-warnings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub usize);
+
+/// A position in a source file: 1-based line and column (in characters), and the length of
+/// the token that starts there (for underlining; at least 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    pub file: FileId,
+    pub line: u32,
+    pub col: u32,
+    pub len: u32,
+}
+
+/// One source file, kept in memory so diagnostics can show snippets.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as it is shown to the user (the project directory as given, joined with the
+    /// file's path inside the project).
+    pub display: String,
+    /// The path on disk.
+    pub path: PathBuf,
+    /// The text; empty when the file could not be read as UTF-8.
+    pub text: String,
+}
+
+/// All files a project consists of, addressed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, display: String, path: &Path, text: String) -> FileId {
+        self.files.push(SourceFile {
+            display,
+            path: path.to_path_buf(),
+            text,
+        });
+        FileId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
+    }
+
+    /// The line `line` (1-based) of a file, without its line break.
+    pub fn line_text(&self, file: FileId, line: u32) -> Option<&str> {
+        let text = &self.get(file).text;
+        text.split('\n')
+            .nth(line.checked_sub(1)? as usize)
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+    }
+}
+
+/// A positioned remark attached to a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// A finding: stable `code` (`SC101`) and `name` (`duplicate-table`), severity, message,
+/// labels (the first is the primary location), an optional hint and notes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub hint: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            name,
+            severity,
+            message: message.into(),
+            labels: Vec::new(),
+            hint: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, loc: Loc, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            loc,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The primary location, used for sorting and for one-line formats.
+    pub fn primary(&self) -> Option<Loc> {
+        self.labels.first().map(|l| l.loc)
+    }
+}
+
+/// Sorts diagnostics into a stable order: by primary file, line, column, then code.
+pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
+    diags.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            d.primary()
+                .map(|l| (sources.get(l.file).display.clone(), l.line, l.col))
+        };
+        key(a)
+            .cmp(&key(b))
+            .then(a.code.cmp(b.code))
+            .then(a.message.cmp(&b.message))
+    });
+}
+
+/// Counts of errors and warnings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+pub fn summarize(diags: &[Diagnostic]) -> Summary {
+    let mut s = Summary::default();
+    for d in diags {
+        match d.severity {
+            Severity::Error => s.errors += 1,
+            Severity::Warning => s.warnings += 1,
+        }
+    }
+    s
+}
+
+/// Renders diagnostics as human-readable text with `file:line:col`, source snippets and hints.
+pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diags {
+        render_one(&mut out, d, sources);
+        out.push('\n');
+    }
+    out
+}
+
+fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceMap) {
+    let _ = writeln!(
+        out,
+        "{}[{} {}]: {}",
+        d.severity.as_str(),
+        d.code,
+        d.name,
+        d.message
+    );
+    let width = d
+        .labels
+        .iter()
+        .map(|l| l.loc.line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let pad = " ".repeat(width);
+    for (i, label) in d.labels.iter().enumerate() {
+        let file = sources.get(label.loc.file);
+        let arrow = if i == 0 { "-->" } else { ":::" };
+        let _ = writeln!(
+            out,
+            "{pad}{arrow} {}:{}:{}",
+            file.display, label.loc.line, label.loc.col
+        );
+        match sources.line_text(label.loc.file, label.loc.line) {
+            Some(line) if !file.text.is_empty() => {
+                let shown = line.replace('\t', " ");
+                let _ = writeln!(out, "{pad} |");
+                let _ = writeln!(out, "{:>width$} | {}", label.loc.line, shown.trim_end());
+                let start = label.loc.col.saturating_sub(1) as usize;
+                let avail = shown.chars().count().saturating_sub(start).max(1);
+                let len = (label.loc.len.max(1) as usize).min(avail);
+                let _ = writeln!(
+                    out,
+                    "{pad} | {}{} {}",
+                    " ".repeat(start),
+                    "^".repeat(len),
+                    label.message
+                );
+            }
+            _ => {
+                if !label.message.is_empty() {
+                    let _ = writeln!(out, "{pad} = {}", label.message);
+                }
+            }
+        }
+    }
+    for note in &d.notes {
+        let _ = writeln!(out, "{pad} = note: {note}");
+    }
+    if let Some(hint) = &d.hint {
+        let _ = writeln!(out, "{pad} = hint: {hint}");
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    labels: Vec<JsonLabel<'a>>,
+    hint: Option<&'a str>,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_column: u32,
+    message: &'a str,
+}
+
+/// Renders diagnostics as JSON (format version 1, see the README for the fields).
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let report = JsonReport {
+        version: 1,
+        diagnostics: diags
+            .iter()
+            .map(|d| {
+                let primary = d.primary();
+                JsonDiagnostic {
+                    code: d.code,
+                    name: d.name,
+                    severity: d.severity,
+                    message: &d.message,
+                    file: primary.map(|l| sources.get(l.file).display.as_str()),
+                    line: primary.map(|l| l.line),
+                    column: primary.map(|l| l.col),
+                    labels: d
+                        .labels
+                        .iter()
+                        .map(|l| JsonLabel {
+                            file: sources.get(l.loc.file).display.as_str(),
+                            line: l.loc.line,
+                            column: l.loc.col,
+                            end_column: l.loc.col + l.loc.len.max(1),
+                            message: &l.message,
+                        })
+                        .collect(),
+                    hint: d.hint.as_deref(),
+                    notes: &d.notes,
+                }
+            })
+            .collect(),
+        summary: summarize(diags),
+    };
+    let mut s =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// Renders diagnostics as GitHub Actions workflow commands (`::error file=…::…`).
+pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    fn esc_data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    fn esc_prop(s: &str) -> String {
+        esc_data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let mut out = String::new();
+    for d in diags {
+        let mut body = d.message.clone();
+        for l in d.labels.iter().skip(1) {
+            let f = sources.get(l.loc.file);
+            let _ = write!(
+                body,
+                "\n{}:{}:{}: {}",
+                f.display, l.loc.line, l.loc.col, l.message
+            );
+        }
+        if let Some(h) = &d.hint {
+            let _ = write!(body, "\nhint: {h}");
+        }
+        let title = format!("{} {}", d.code, d.name);
+        match d.primary() {
+            Some(l) => {
+                let f = sources.get(l.file);
+                let _ = writeln!(
+                    out,
+                    "::{} file={},line={},col={},endColumn={},title={}::{}",
+                    d.severity.as_str(),
+                    esc_prop(&f.display),
+                    l.line,
+                    l.col,
+                    l.col + l.len.max(1),
+                    esc_prop(&title),
+                    esc_data(&body)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "::{} title={}::{}",
+                    d.severity.as_str(),
+                    esc_prop(&title),
+                    esc_data(&body)
+                );
+            }
+        }
+    }
+    out
+}

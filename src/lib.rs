@@ -1,0 +1,38 @@
+//! schemac: a declarative compiler for PostgreSQL schemas and row-level-security policies.
+//!
+//! The pipeline is the module tree, each stage taking data and returning data:
+//! [`load`] (YAML files → raw structs with positions) → [`model`] (typed, resolved) →
+//! [`check`] (diagnostics as data). The library never prints and never exits; the binary's
+//! `cli` module decides how findings are shown and which exit code they mean.
+
+pub mod check;
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+
+use diagnostic::{Diagnostic, SourceMap};
+use std::path::Path;
+
+/// A project that could not be loaded: the diagnostics and the sources they point into.
+pub use load::LoadFailure;
+
+/// Loads and types the project in `dir` (shown as `display` in messages).
+pub fn compile(dir: &Path, display: &str) -> Result<model::Model, LoadFailure> {
+    let loaded = load::load_project(dir, display)?;
+    model::build::build(loaded)
+}
+
+/// Loads, types and checks a project; returns the model and its sorted diagnostics.
+pub fn check_project(
+    dir: &Path,
+    display: &str,
+) -> Result<(model::Model, Vec<Diagnostic>), LoadFailure> {
+    let model = compile(dir, display)?;
+    let diags = check::run(&model);
+    Ok((model, diags))
+}
+
+/// Sources of a failed load, for rendering its diagnostics.
+pub fn failure_sources(f: &LoadFailure) -> &SourceMap {
+    &f.sources
+}

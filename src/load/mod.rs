@@ -1,0 +1,369 @@
+//! Finding and reading a project's files.
+//!
+//! A project is a directory with `schemac.yaml` at its root and definition files below it.
+//! This stage reads every file (sorted, so results never depend on directory order), parses
+//! it into the raw structs of [`raw`] and records node positions ([`yaml::PosIndex`]). Any
+//! failure here — missing directory, bad UTF-8, YAML syntax, unknown key, wrong type, empty
+//! file — is a [`Diagnostic`] with `file:line:col`, and nothing further runs (exit code 2).
+//! Errors from all files are collected, so one run shows every broken file.
+
+pub mod raw;
+pub mod yaml;
+
+use crate::diagnostic::{Diagnostic, FileId, Loc, Severity, SourceMap};
+use raw::{RawConfig, RawFile};
+use std::path::{Path, PathBuf};
+use yaml::PosIndex;
+
+/// The name of the root file.
+pub const CONFIG_FILE: &str = "schemac.yaml";
+
+/// A parsed file with its position index.
+#[derive(Debug)]
+pub struct Parsed<T> {
+    pub file: FileId,
+    pub raw: T,
+    pub index: PosIndex,
+}
+
+/// Every file of a project, parsed.
+#[derive(Debug)]
+pub struct Loaded {
+    pub root: PathBuf,
+    pub sources: SourceMap,
+    pub config: Parsed<RawConfig>,
+    pub files: Vec<Parsed<RawFile>>,
+}
+
+/// Loading failed: the diagnostics, and the sources they point into.
+#[derive(Debug)]
+pub struct LoadFailure {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn load_error(code: &'static str, name: &'static str, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(code, name, Severity::Error, msg)
+}
+
+/// Loads the project in `dir`. `display` is how the directory is shown in messages (usually
+/// as the user typed it).
+pub fn load_project(dir: &Path, display: &str) -> Result<Loaded, LoadFailure> {
+    let mut sources = SourceMap::default();
+    let fail = |sources: SourceMap, d: Diagnostic| LoadFailure {
+        sources,
+        diagnostics: vec![d],
+    };
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) => {
+            return Err(fail(
+                sources,
+                load_error(
+                    "SC007",
+                    "no-project",
+                    format!(
+                        "cannot open project directory `{display}`: {}",
+                        io_reason(&e)
+                    ),
+                )
+                .hint("pass the directory that holds schemac.yaml, e.g. `schemac check schema/`"),
+            ))
+        }
+    };
+    if !meta.is_dir() {
+        return Err(fail(
+            sources,
+            load_error(
+                "SC007",
+                "no-project",
+                format!("`{display}` is not a directory"),
+            )
+            .hint("pass the directory that holds schemac.yaml, not a file in it"),
+        ));
+    }
+    let mut paths = Vec::new();
+    let mut diags = Vec::new();
+    walk(dir, dir, &mut paths, &mut diags, display);
+    paths.sort();
+    let config_rel = PathBuf::from(CONFIG_FILE);
+    if !paths.contains(&config_rel) && diags.is_empty() {
+        return Err(fail(
+            sources,
+            load_error(
+                "SC007",
+                "no-project",
+                format!("`{}` not found", join_display(display, &config_rel)),
+            )
+            .hint("every project needs a schemac.yaml at its root; start with `schemac: 1`"),
+        ));
+    }
+
+    let mut config = None;
+    let mut files = Vec::new();
+    for rel in &paths {
+        let shown = join_display(display, rel);
+        let full = dir.join(rel);
+        let bytes = match std::fs::read(&full) {
+            Ok(b) => b,
+            Err(e) => {
+                sources.add(shown.clone(), &full, String::new());
+                diags.push(load_error(
+                    "SC001",
+                    "io-error",
+                    format!("cannot read `{shown}`: {}", io_reason(&e)),
+                ));
+                continue;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let valid = String::from_utf8_lossy(valid).into_owned();
+                let line = valid.matches('\n').count() as u32 + 1;
+                let col = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+                // Keep the valid prefix (plus the rest, lossily) so the snippet can be shown.
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let id = sources.add(shown.clone(), &full, lossy);
+                diags.push(
+                    load_error(
+                        "SC002",
+                        "invalid-utf8",
+                        format!("`{shown}` is not valid UTF-8"),
+                    )
+                    .label(
+                        Loc {
+                            file: id,
+                            line,
+                            col,
+                            len: 1,
+                        },
+                        "invalid byte sequence here",
+                    )
+                    .hint("save the file as UTF-8"),
+                );
+                continue;
+            }
+        };
+        let id = sources.add(shown.clone(), &full, text);
+        let text = &sources.get(id).text;
+        if rel == &config_rel {
+            match parse_file::<RawConfig>(id, text, &shown) {
+                Ok(p) => config = Some(p),
+                Err(d) => diags.push(d),
+            }
+        } else {
+            match parse_file::<RawFile>(id, text, &shown) {
+                Ok(p) => files.push(p),
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    match config {
+        Some(config) if diags.is_empty() => Ok(Loaded {
+            root: dir.to_path_buf(),
+            sources,
+            config,
+            files,
+        }),
+        _ => Err(LoadFailure {
+            sources,
+            diagnostics: diags,
+        }),
+    }
+}
+
+fn join_display(display: &str, rel: &Path) -> String {
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    if display.is_empty() || display == "." {
+        rel
+    } else {
+        format!("{}/{}", display.trim_end_matches('/'), rel)
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Collects `*.yaml`/`*.yml` paths below `dir`, relative to `root`. Hidden entries are
+/// skipped; a directory named like a YAML file is an error.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+    display: &str,
+) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            let rel = dir.strip_prefix(root).unwrap_or(dir);
+            diags.push(load_error(
+                "SC001",
+                "io-error",
+                format!(
+                    "cannot read directory `{}`: {}",
+                    join_display(display, rel),
+                    io_reason(&e)
+                ),
+            ));
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        if path.is_dir() {
+            if is_yaml {
+                diags.push(
+                    load_error(
+                        "SC001",
+                        "io-error",
+                        format!(
+                            "`{}` is a directory, not a YAML file",
+                            join_display(display, &rel)
+                        ),
+                    )
+                    .hint("rename the directory or move its contents"),
+                );
+            } else {
+                walk(root, &path, out, diags, display);
+            }
+        } else if is_yaml {
+            out.push(rel);
+        }
+    }
+}
+
+/// Parses one file into `T`, or returns the positioned reason it cannot be.
+#[allow(clippy::result_large_err)] // built once per broken file, never on a hot path
+fn parse_file<T: serde::de::DeserializeOwned>(
+    id: FileId,
+    text: &str,
+    shown: &str,
+) -> Result<Parsed<T>, Diagnostic> {
+    let index = yaml::index(text);
+    if let Ok(idx) = &index {
+        if idx.empty {
+            let what = if shown.ends_with(CONFIG_FILE) {
+                "add at least `schemac: 1`"
+            } else {
+                "add definitions or delete the file"
+            };
+            return Err(
+                load_error("SC005", "empty-file", format!("`{shown}` is empty"))
+                    .label(
+                        Loc {
+                            file: id,
+                            line: 1,
+                            col: 1,
+                            len: 1,
+                        },
+                        "no YAML content",
+                    )
+                    .hint(what),
+            );
+        }
+    }
+    match yaml::from_str::<T>(text) {
+        Ok(raw) => match index {
+            Ok(index) => Ok(Parsed {
+                file: id,
+                raw,
+                index,
+            }),
+            Err(e) => Err(yaml_error(id, text, e, true)),
+        },
+        Err(e) => Err(yaml_error(id, text, e, index.is_err())),
+    }
+}
+
+fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagnostic {
+    let (code, name, what) = if syntax {
+        ("SC003", "yaml-syntax", "YAML syntax error")
+    } else {
+        ("SC004", "invalid-structure", "invalid definition")
+    };
+    let mut d = load_error(code, name, format!("{what}: {}", e.message));
+    if let Some(p) = e.pos {
+        let line_text = text
+            .split('\n')
+            .nth(p.line.saturating_sub(1) as usize)
+            .unwrap_or("");
+        let len = token_len(line_text, p.col);
+        d = d.label(
+            Loc {
+                file: id,
+                line: p.line.max(1),
+                col: p.col.max(1),
+                len,
+            },
+            "",
+        );
+        if line_text.contains('\t') || (syntax && text.contains('\t')) {
+            d = d.hint("YAML does not allow tabs for indentation; indent with spaces");
+        }
+    }
+    if d.hint.is_none() {
+        if let Some(h) = unknown_field_hint(&e.message) {
+            d = d.hint(h);
+        } else if syntax {
+            d = d.hint("check indentation, quoting and `key: value` spacing around this point");
+        }
+    }
+    d
+}
+
+fn token_len(line: &str, col: u32) -> u32 {
+    let rest: String = line.chars().skip(col.saturating_sub(1) as usize).collect();
+    let n = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | '}' | ']' | '{' | '['))
+        .count();
+    n.max(1) as u32
+}
+
+/// For "unknown field `typ`, expected one of `type`, …" suggests the closest field.
+fn unknown_field_hint(msg: &str) -> Option<String> {
+    let rest = msg
+        .split("unknown field `")
+        .nth(1)
+        .or_else(|| msg.split("unknown variant `").nth(1))?;
+    let (bad, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let best = candidates
+        .iter()
+        .map(|c| (edit_distance(bad, c), *c))
+        .min()
+        .filter(|(d, _)| *d <= 2 || bad.len() > 4 && *d <= 3)?;
+    Some(format!("did you mean `{}`?", best.1))
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,546 @@
+//! The YAML format as plain serde structs, exactly as written by users.
+//!
+//! These types mirror the files one to one (`deny_unknown_fields` everywhere, so a typo is an
+//! error rather than a silently ignored key) and derive `JsonSchema`, which is what
+//! `schemac schema-json` prints for editor completion. They carry no meaning yet: names are
+//! strings, types are unparsed; `model` turns them into typed values.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+/// `schemac.yaml`, the project's root file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Format version; must be 1.
+    pub schemac: u32,
+    /// Naming convention for tables, columns, functions, enums and views.
+    #[serde(default)]
+    pub naming: Option<RawNaming>,
+    /// Schemas this project manages. Default: `[public]`.
+    #[serde(default)]
+    pub schemas: Option<Vec<String>>,
+    /// `supabase` (auth schema and roles known) or `postgres`. Default: `supabase`.
+    #[serde(default)]
+    pub target: Option<RawTarget>,
+    /// Where `schemac gen` writes the master migration, relative to this file.
+    #[serde(default)]
+    pub output: Option<String>,
+    /// Objects that exist in the database but are not managed by this project.
+    #[serde(default)]
+    pub external: Option<RawExternal>,
+    /// `SET lock_timeout` at the top of the generated migration. Default: `5s`.
+    #[serde(default)]
+    pub lock_timeout: Option<String>,
+    /// `SET statement_timeout` at the top of the generated migration. Default: `5min`.
+    #[serde(default)]
+    pub statement_timeout: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RawNaming {
+    #[serde(rename = "snake_case")]
+    SnakeCase,
+    #[serde(rename = "camelCase")]
+    CamelCase,
+    #[serde(rename = "any")]
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawTarget {
+    Supabase,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternal {
+    /// Tables such as `auth.users`.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// Functions such as `auth.uid()`.
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// Roles such as `authenticated`.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Type names provided by something outside the project.
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+/// A definition file: any `*.yaml`/`*.yml` other than `schemac.yaml`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// Roles this project creates.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub enums: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    pub functions: IndexMap<String, RawFunction>,
+    #[serde(default)]
+    pub tables: IndexMap<String, RawTable>,
+    #[serde(default)]
+    pub views: IndexMap<String, RawView>,
+    #[serde(default)]
+    pub grants: Vec<RawGrant>,
+    #[serde(default)]
+    pub policy_templates: IndexMap<String, RawPolicyTemplate>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunction {
+    #[serde(default)]
+    pub args: Vec<RawArg>,
+    pub returns: String,
+    pub language: String,
+    #[serde(default)]
+    pub security: Option<RawSecurity>,
+    #[serde(default)]
+    pub search_path: Option<String>,
+    #[serde(default)]
+    pub volatility: Option<RawVolatility>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawArg {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default, deserialize_with = "sql_scalar")]
+    #[schemars(with = "Option<SqlScalarSchema>")]
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawSecurity {
+    Invoker,
+    Definer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawVolatility {
+    Volatile,
+    Stable,
+    Immutable,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub columns: IndexMap<String, RawColumnDef>,
+    #[serde(default)]
+    pub primary_key: Option<Vec<String>>,
+    #[serde(default)]
+    pub unique: Vec<Vec<String>>,
+    #[serde(default)]
+    pub checks: IndexMap<String, String>,
+    #[serde(default)]
+    pub foreign_keys: Vec<RawForeignKey>,
+    #[serde(default)]
+    pub indexes: Vec<RawIndex>,
+    #[serde(default)]
+    pub triggers: IndexMap<String, RawTrigger>,
+    #[serde(default)]
+    pub rls: Option<RawRls>,
+    #[serde(default)]
+    pub policies: IndexMap<String, RawPolicy>,
+}
+
+/// A column: either a full mapping or the shorthand `name: type`.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RawColumnDef {
+    Short(String),
+    Full(RawColumn),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumn {
+    #[serde(rename = "type")]
+    pub ty: String,
+    #[serde(default)]
+    pub nullable: Option<bool>,
+    #[serde(default)]
+    pub primary_key: bool,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default, deserialize_with = "sql_scalar")]
+    #[schemars(with = "Option<SqlScalarSchema>")]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
+    pub references: Option<String>,
+    #[serde(default)]
+    pub on_delete: Option<RawFkAction>,
+    #[serde(default)]
+    pub on_update: Option<RawFkAction>,
+    #[serde(default)]
+    pub identity: Option<RawIdentity>,
+    #[serde(default)]
+    pub generated: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RawFkAction {
+    #[serde(rename = "cascade")]
+    Cascade,
+    #[serde(rename = "set null")]
+    SetNull,
+    #[serde(rename = "set default")]
+    SetDefault,
+    #[serde(rename = "restrict")]
+    Restrict,
+    #[serde(rename = "no action")]
+    NoAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RawIdentity {
+    #[serde(rename = "always")]
+    Always,
+    #[serde(rename = "by_default")]
+    ByDefault,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawForeignKey {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub references: String,
+    #[serde(default)]
+    pub on_delete: Option<RawFkAction>,
+    #[serde(default)]
+    pub on_update: Option<RawFkAction>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndex {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub expressions: Vec<String>,
+    #[serde(default)]
+    pub using: Option<RawIndexMethod>,
+    #[serde(default, rename = "where")]
+    pub predicate: Option<String>,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default)]
+    pub include: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawIndexMethod {
+    Btree,
+    Hash,
+    Gin,
+    Gist,
+    Spgist,
+    Brin,
+    Hnsw,
+    Ivfflat,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrigger {
+    pub when: RawTriggerTiming,
+    pub events: Vec<RawTriggerEvent>,
+    #[serde(default)]
+    pub for_each: Option<RawForEach>,
+    pub function: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub condition: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawTriggerTiming {
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawTriggerEvent {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawForEach {
+    Row,
+    Statement,
+}
+
+/// `rls: true` or `rls: { enable: true, force: true }`.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RawRls {
+    Flag(bool),
+    Full(RawRlsFull),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRlsFull {
+    #[serde(default = "yes")]
+    pub enable: bool,
+    #[serde(default)]
+    pub force: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A policy: raw fields, or `template:` plus the template's parameters.
+#[derive(Debug, Clone, Default, JsonSchema)]
+pub struct RawPolicy {
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub command: Option<RawCommand>,
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<SqlScalarSchema>")]
+    pub using: Option<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<SqlScalarSchema>")]
+    pub with_check: Option<String>,
+    #[serde(default)]
+    pub permissive: Option<bool>,
+    /// Template parameters (only with `template`): any other key.
+    #[serde(flatten)]
+    #[schemars(with = "IndexMap<String, SqlScalarSchema>")]
+    pub params: IndexMap<String, String>,
+}
+
+// Hand-written so that template parameters can sit beside the fixed keys while every value
+// keeps serde_yaml's exact error position (`#[serde(flatten)]` would buffer and lose it).
+impl<'de> Deserialize<'de> for RawPolicy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawPolicy;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a policy mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut p = RawPolicy::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "template" => p.template = map.next_value()?,
+                        "command" => p.command = map.next_value()?,
+                        "roles" => p.roles = map.next_value()?,
+                        "using" => p.using = map.next_value::<SqlScalar>()?.0,
+                        "with_check" => p.with_check = map.next_value::<SqlScalar>()?.0,
+                        "permissive" => p.permissive = map.next_value()?,
+                        _ => {
+                            let v = map.next_value::<SqlScalar>()?.0.unwrap_or_default();
+                            p.params.insert(key, v);
+                        }
+                    }
+                }
+                Ok(p)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A SQL fragment or scalar parameter as written in YAML.
+struct SqlScalar(Option<String>);
+
+impl<'de> Deserialize<'de> for SqlScalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        sql_scalar(d).map(SqlScalar)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawCommand {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    All,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawView {
+    pub query: String,
+    #[serde(default)]
+    pub security_invoker: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrant {
+    pub on: String,
+    pub privileges: Vec<RawPrivilege>,
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawPrivilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+    All,
+}
+
+/// A policy template, in the project or built in (`templates/policies/*.yaml`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicyTemplate {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Parameter names; `name=default` gives a default value.
+    #[serde(default)]
+    pub params: Vec<String>,
+    #[serde(default)]
+    pub command: Option<RawCommand>,
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    #[serde(default)]
+    pub using: Option<String>,
+    #[serde(default)]
+    pub with_check: Option<String>,
+}
+
+/// Schema stand-in for SQL values that may be written as YAML scalars.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum SqlScalarSchema {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+}
+
+/// Accepts a SQL fragment written as a string, number or boolean (`default: 0`,
+/// `default: false`, `using: true`) and keeps its text.
+fn sql_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a SQL expression (string, number or boolean)")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+// The two "either a scalar or a mapping" shapes get hand-written visitors instead of
+// `#[serde(untagged)]`: untagged enums buffer the input and replace serde_yaml's precise
+// "unknown field `typ` at line 4 column 7" with "data did not match any variant".
+impl<'de> Deserialize<'de> for RawColumnDef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawColumnDef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a column type (string) or a column mapping")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawColumnDef::Short(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawColumn::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawColumnDef::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawRls {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawRls;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("true, false or a mapping {enable, force}")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(RawRls::Flag(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawRlsFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawRls::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

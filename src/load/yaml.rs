@@ -1,0 +1,305 @@
+//! The only module that parses YAML.
+//!
+//! serde_yaml turns a file into the raw structs of [`super::raw`] and positions its own errors
+//! (unknown key, wrong type) precisely, but it cannot say where a *valid* node sits, and a map
+//! key repeated in one mapping silently keeps the last value. So each file is also walked once
+//! as a stream of marked events (yaml-rust2), which yields a [`PosIndex`]: the position of
+//! every key and value by path, plus every repeated key with both positions. Later stages ask
+//! the index for positions; nothing outside this module knows either YAML library.
+
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A 1-based position with the length of the token found there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+    pub len: u32,
+}
+
+/// One step in a path: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Positions of the nodes of one file, by path from the document root.
+#[derive(Debug, Default)]
+pub struct PosIndex {
+    /// For a mapping entry: where its key is written.
+    keys: HashMap<Vec<Seg>, Pos>,
+    /// Where a node's value starts.
+    values: HashMap<Vec<Seg>, Pos>,
+    /// Keys that appear twice in one mapping: path of the entry, first and second position.
+    pub duplicates: Vec<(Vec<Seg>, Pos, Pos)>,
+    /// True when the document holds no node at all (empty file or only comments).
+    pub empty: bool,
+}
+
+impl PosIndex {
+    /// Position of the key of the entry at `path`, falling back to its value.
+    pub fn key(&self, path: &[Seg]) -> Option<Pos> {
+        self.keys
+            .get(path)
+            .or_else(|| self.values.get(path))
+            .copied()
+    }
+
+    /// Position of the value at `path`, falling back to its key.
+    pub fn value(&self, path: &[Seg]) -> Option<Pos> {
+        self.values
+            .get(path)
+            .or_else(|| self.keys.get(path))
+            .copied()
+    }
+}
+
+/// A YAML error with its 1-based position, when known.
+#[derive(Debug, Clone)]
+pub struct YamlError {
+    pub message: String,
+    pub pos: Option<Pos>,
+}
+
+/// Deserializes `text` into `T` with serde_yaml.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    serde_yaml::from_str(text).map_err(|e| {
+        let pos = e.location().map(|l| Pos {
+            line: l.line() as u32,
+            col: l.column() as u32,
+            len: 1,
+        });
+        YamlError {
+            message: clean_message(&e.to_string()),
+            pos,
+        }
+    })
+}
+
+/// serde_yaml appends " at line X column Y" to its messages; the position is reported
+/// separately, so it is cut from the text.
+fn clean_message(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Walks `text` as marked events and builds its [`PosIndex`].
+pub fn index(text: &str) -> Result<PosIndex, YamlError> {
+    let mut builder = Builder {
+        text_lines: text.split('\n').collect(),
+        stack: Vec::new(),
+        index: PosIndex {
+            empty: true,
+            ..PosIndex::default()
+        },
+        path: Vec::new(),
+    };
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut builder, false).map_err(|e| YamlError {
+        message: e.info().to_string(),
+        pos: Some(Pos {
+            line: e.marker().line() as u32,
+            col: e.marker().col() as u32 + 1,
+            len: 1,
+        }),
+    })?;
+    Ok(builder.index)
+}
+
+enum Frame {
+    Map {
+        seen: HashMap<String, Pos>,
+        /// The key whose value comes next, or None when a key comes next.
+        pending: Option<String>,
+    },
+    Seq {
+        next: usize,
+    },
+}
+
+struct Builder<'a> {
+    text_lines: Vec<&'a str>,
+    stack: Vec<Frame>,
+    index: PosIndex,
+    /// Path of the node being built (the parent path plus its own segment while inside).
+    path: Vec<Seg>,
+}
+
+impl Builder<'_> {
+    fn pos(&self, mark: Marker, len: usize) -> Pos {
+        Pos {
+            line: mark.line() as u32,
+            col: mark.col() as u32 + 1,
+            len: len.max(1) as u32,
+        }
+    }
+
+    /// Length of a scalar as written on its first line.
+    fn scalar_len(&self, mark: Marker, value: &str, style: TScalarStyle) -> usize {
+        let line = self
+            .text_lines
+            .get(mark.line().saturating_sub(1))
+            .copied()
+            .unwrap_or("");
+        let rest: usize = line.chars().count().saturating_sub(mark.col());
+        let want = match style {
+            TScalarStyle::Plain => value.chars().count(),
+            TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => value.chars().count() + 2,
+            _ => 1,
+        };
+        want.min(rest.max(1))
+    }
+
+    /// Called when a node (scalar or collection start) begins. Returns the segment it sits
+    /// at, or None when it is a mapping key.
+    fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<Seg> {
+        self.index.empty = false;
+        match self.stack.last_mut() {
+            None => {
+                self.index.values.insert(Vec::new(), pos);
+                Some(Seg::Index(usize::MAX))
+            }
+            Some(Frame::Seq { next }) => {
+                let seg = Seg::Index(*next);
+                *next += 1;
+                let mut p = self.path.clone();
+                p.push(seg.clone());
+                self.index.values.insert(p, pos);
+                Some(seg)
+            }
+            Some(Frame::Map { seen, pending }) => match pending.take() {
+                None => {
+                    // This node is a key.
+                    let key = key_text.unwrap_or("<complex key>").to_string();
+                    let mut p = self.path.clone();
+                    p.push(Seg::Key(key.clone()));
+                    if let Some(first) = seen.get(&key) {
+                        self.index.duplicates.push((p.clone(), *first, pos));
+                    } else {
+                        seen.insert(key.clone(), pos);
+                        self.index.keys.insert(p, pos);
+                    }
+                    *pending = Some(key);
+                    None
+                }
+                Some(key) => {
+                    let seg = Seg::Key(key);
+                    let mut p = self.path.clone();
+                    p.push(seg.clone());
+                    self.index.values.entry(p).or_insert(pos);
+                    Some(seg)
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(value, style, _, _) => {
+                let len = self.scalar_len(mark, &value, style);
+                let pos = self.pos(mark, len);
+                self.begin_node(pos, Some(&value));
+            }
+            Event::Alias(_) => {
+                let pos = self.pos(mark, 1);
+                self.begin_node(pos, None);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let pos = self.pos(mark, 1);
+                let seg = self.begin_node(pos, None);
+                let is_root = matches!(seg, Some(Seg::Index(usize::MAX)));
+                match seg {
+                    Some(seg) if !is_root => self.path.push(seg),
+                    Some(_) => {}
+                    // A collection used as a mapping key: give it a segment so that the
+                    // matching end event pops the right one.
+                    None => self.path.push(Seg::Key("<complex key>".into())),
+                }
+                self.stack.push(if matches!(ev, Event::MappingStart(..)) {
+                    Frame::Map {
+                        seen: HashMap::new(),
+                        pending: None,
+                    }
+                } else {
+                    Frame::Seq { next: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                if !self.stack.is_empty() {
+                    self.path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str) -> Seg {
+        Seg::Key(s.to_string())
+    }
+
+    #[test]
+    fn positions_of_keys_and_values() {
+        let idx = index("tables:\n  goals:\n    columns:\n      id: { type: uuid }\n").unwrap();
+        let p = vec![k("tables"), k("goals"), k("columns"), k("id"), k("type")];
+        assert_eq!(
+            idx.key(&p),
+            Some(Pos {
+                line: 4,
+                col: 13,
+                len: 4
+            })
+        );
+        assert_eq!(
+            idx.value(&p),
+            Some(Pos {
+                line: 4,
+                col: 19,
+                len: 4
+            })
+        );
+        assert_eq!(
+            idx.key(&[k("tables"), k("goals")]),
+            Some(Pos {
+                line: 2,
+                col: 3,
+                len: 5
+            })
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_positions() {
+        let idx = index("tables:\n  a: {}\n  b: {}\n  a: {}\n").unwrap();
+        assert_eq!(idx.duplicates.len(), 1);
+        let (path, first, second) = &idx.duplicates[0];
+        assert_eq!(path, &vec![k("tables"), k("a")]);
+        assert_eq!((first.line, second.line), (2, 4));
+    }
+
+    #[test]
+    fn sequences_are_indexed() {
+        let idx = index("indexes:\n  - { columns: [a] }\n  - { columns: [b] }\n").unwrap();
+        let p = vec![k("indexes"), Seg::Index(1), k("columns"), Seg::Index(0)];
+        assert_eq!(idx.value(&p).map(|p| (p.line, p.col)), Some((3, 17)));
+    }
+
+    #[test]
+    fn empty_document() {
+        assert!(index("# only a comment\n").unwrap().empty);
+        assert!(!index("a: 1\n").unwrap().empty);
+    }
+}

@@ -1,0 +1,987 @@
+//! Raw structs → typed [`Model`].
+//!
+//! Walks every definition file in sorted order, types each node and attaches its location.
+//! The first definition of a name wins; later ones become [`Duplicate`]s for `check` to
+//! report with both places. Input that has no typed meaning at all (a type that does not
+//! parse, a malformed name, a policy key that is neither a field nor a template parameter)
+//! is refused with exit-2 diagnostics, like a YAML error.
+
+use super::names::{make_object_name, QualName};
+use super::templates::{self, PolicyTemplate};
+use super::types::SqlType;
+use super::*;
+use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::load::raw::*;
+use crate::load::yaml::{PosIndex, Seg};
+use crate::load::{LoadFailure, Loaded};
+
+/// Position lookups for one file.
+struct At<'a> {
+    file: FileId,
+    index: &'a PosIndex,
+}
+
+impl At<'_> {
+    fn conv(&self, p: Option<crate::load::yaml::Pos>) -> Loc {
+        let p = p.unwrap_or(crate::load::yaml::Pos {
+            line: 1,
+            col: 1,
+            len: 1,
+        });
+        Loc {
+            file: self.file,
+            line: p.line,
+            col: p.col,
+            len: p.len,
+        }
+    }
+    fn key(&self, path: &[Seg]) -> Loc {
+        self.conv(self.index.key(path))
+    }
+    fn val(&self, path: &[Seg]) -> Loc {
+        self.conv(self.index.value(path))
+    }
+}
+
+fn k(s: &str) -> Seg {
+    Seg::Key(s.to_string())
+}
+
+fn path(base: &[Seg], more: &[&str]) -> Vec<Seg> {
+    let mut p = base.to_vec();
+    p.extend(more.iter().map(|s| k(s)));
+    p
+}
+
+fn idx(base: &[Seg], i: usize) -> Vec<Seg> {
+    let mut p = base.to_vec();
+    p.push(Seg::Index(i));
+    p
+}
+
+fn invalid(loc: Loc, msg: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
+    Diagnostic::new("SC006", "invalid-value", Severity::Error, msg)
+        .label(loc, "")
+        .hint(hint)
+}
+
+struct Builder {
+    model: Model,
+    errors: Vec<Diagnostic>,
+    /// Policies whose template is expanded once all project templates are known.
+    pending_templates: Vec<(QualName, String)>,
+}
+
+/// Builds the model from loaded files.
+pub fn build(loaded: Loaded) -> Result<Model, LoadFailure> {
+    let Loaded {
+        root,
+        sources,
+        config,
+        files,
+    } = loaded;
+    let mut errors = Vec::new();
+    let cfg = build_config(&root, &config, &mut errors);
+    let mut b = Builder {
+        model: Model {
+            root,
+            sources,
+            config: cfg,
+            extensions: Vec::new(),
+            roles: Vec::new(),
+            enums: IndexMap::new(),
+            functions: Vec::new(),
+            tables: IndexMap::new(),
+            views: IndexMap::new(),
+            grants: Vec::new(),
+            policy_templates: IndexMap::new(),
+            duplicates: Vec::new(),
+        },
+        errors,
+        pending_templates: Vec::new(),
+    };
+    b.same_file_duplicates(config.file, &config.index);
+    for f in files {
+        b.same_file_duplicates(f.file, &f.index);
+        let at = At {
+            file: f.file,
+            index: &f.index,
+        };
+        b.file(&at, f.raw);
+    }
+    b.expand_templates();
+    if b.errors.is_empty() {
+        Ok(b.model)
+    } else {
+        Err(LoadFailure {
+            sources: b.model.sources,
+            diagnostics: b.errors,
+        })
+    }
+}
+
+fn build_config(
+    root: &std::path::Path,
+    p: &crate::load::Parsed<RawConfig>,
+    errors: &mut Vec<Diagnostic>,
+) -> Config {
+    let at = At {
+        file: p.file,
+        index: &p.index,
+    };
+    let raw = &p.raw;
+    if raw.schemac != 1 {
+        errors.push(invalid(
+            at.val(&[k("schemac")]),
+            format!("unsupported format version {}", raw.schemac),
+            "this schemac reads format version 1: write `schemac: 1`",
+        ));
+    }
+    let ext = raw.external.clone().unwrap_or_default();
+    let mut qual_list = |key: &str, items: &[String], strip_parens: bool| -> Vec<(QualName, Loc)> {
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let loc = at.val(&idx(&[k("external"), k(key)], i));
+                let s = if strip_parens {
+                    s.split('(').next().unwrap_or(s)
+                } else {
+                    s.as_str()
+                };
+                match QualName::parse(s, "public") {
+                    Ok(q) => Some((q, loc)),
+                    Err(e) => {
+                        errors.push(invalid(loc, e, "write `schema.name`"));
+                        None
+                    }
+                }
+            })
+            .collect()
+    };
+    let external_tables = qual_list("tables", &ext.tables, false);
+    let external_functions = qual_list("functions", &ext.functions, true);
+    let external_types = qual_list("types", &ext.types, false);
+    let external_roles = ext
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.clone(), at.val(&idx(&[k("external"), k("roles")], i))))
+        .collect();
+    let output = root.join(
+        raw.output
+            .as_deref()
+            .unwrap_or("supabase/migrations/99999999999999_master_consolidated_schema.sql"),
+    );
+    Config {
+        loc: at.key(&[k("schemac")]),
+        naming: match raw.naming {
+            None | Some(RawNaming::SnakeCase) => Naming::SnakeCase,
+            Some(RawNaming::CamelCase) => Naming::CamelCase,
+            Some(RawNaming::Any) => Naming::Any,
+        },
+        schemas: raw
+            .schemas
+            .clone()
+            .unwrap_or_else(|| vec!["public".to_string()]),
+        target: match raw.target {
+            None | Some(RawTarget::Supabase) => Target::Supabase,
+            Some(RawTarget::Postgres) => Target::Postgres,
+        },
+        output,
+        external_tables,
+        external_functions,
+        external_roles,
+        external_types,
+        lock_timeout: raw.lock_timeout.clone().unwrap_or_else(|| "5s".into()),
+        statement_timeout: raw
+            .statement_timeout
+            .clone()
+            .unwrap_or_else(|| "5min".into()),
+    }
+}
+
+fn fk_action(a: RawFkAction) -> FkAction {
+    match a {
+        RawFkAction::Cascade => FkAction::Cascade,
+        RawFkAction::SetNull => FkAction::SetNull,
+        RawFkAction::SetDefault => FkAction::SetDefault,
+        RawFkAction::Restrict => FkAction::Restrict,
+        RawFkAction::NoAction => FkAction::NoAction,
+    }
+}
+
+/// Parses `table(col, col)` or `table` (meaning its primary key).
+fn parse_reference(s: &str) -> Result<(QualName, Vec<String>), String> {
+    let s = s.trim();
+    let (table, cols) = match s.find('(') {
+        Some(i) => {
+            let rest = s[i + 1..].trim_end();
+            let inner = rest
+                .strip_suffix(')')
+                .ok_or_else(|| format!("`{s}`: missing `)`"))?;
+            let cols: Vec<String> = inner
+                .split(',')
+                .map(|c| c.trim().trim_matches('"').to_string())
+                .collect();
+            if cols.iter().any(String::is_empty) {
+                return Err(format!("`{s}`: empty column name"));
+            }
+            (&s[..i], cols)
+        }
+        None => (s, Vec::new()),
+    };
+    Ok((QualName::parse(table.trim(), "public")?, cols))
+}
+
+impl Builder {
+    fn default_schema(&self) -> String {
+        self.model
+            .config
+            .schemas
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "public".into())
+    }
+
+    fn qual(&mut self, s: &str, loc: Loc) -> Option<QualName> {
+        match QualName::parse(s, &self.default_schema()) {
+            Ok(q) => Some(q),
+            Err(e) => {
+                self.errors
+                    .push(invalid(loc, e, "write `name` or `schema.name`"));
+                None
+            }
+        }
+    }
+
+    fn sql_type(&mut self, s: &str, loc: Loc) -> Option<SqlType> {
+        match SqlType::parse(s) {
+            Ok(mut t) => {
+                if let types::BaseType::Named(q) = &mut t.base {
+                    if !s.contains('.') {
+                        q.schema = self.default_schema();
+                    }
+                }
+                Some(t)
+            }
+            Err(e) => {
+                self.errors.push(
+                    Diagnostic::new("SC006", "invalid-value", Severity::Error, format!("`{s}` is not a valid column type: {}", e.0))
+                        .label(loc, "")
+                        .hint("write a PostgreSQL type such as `text`, `varchar(255)`, `numeric(10,2)`, `timestamptz` or `text[]`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Repeated keys inside one mapping, as duplicates of the kind the path implies.
+    fn same_file_duplicates(&mut self, file: FileId, index: &PosIndex) {
+        for (p, first, second) in &index.duplicates {
+            let keys: Vec<&str> = p
+                .iter()
+                .map(|s| match s {
+                    Seg::Key(k) => k.as_str(),
+                    Seg::Index(_) => "#",
+                })
+                .collect();
+            let (kind, name) = match keys.as_slice() {
+                ["tables", t] => (Kind::Table, t.to_string()),
+                ["tables", t, "columns", c] => (Kind::Column, format!("{c} on {t}")),
+                ["tables", t, "policies", c] => (Kind::Policy, format!("{c} on {t}")),
+                ["tables", t, "triggers", c] => (Kind::Trigger, format!("{c} on {t}")),
+                ["tables", t, "checks", c] => (Kind::Constraint, format!("{c} on {t}")),
+                ["functions", f] => (Kind::Function, f.to_string()),
+                ["enums", e] => (Kind::Enum, e.to_string()),
+                ["views", v] => (Kind::View, v.to_string()),
+                ["policy_templates", t] => (Kind::PolicyTemplate, t.to_string()),
+                _ => (Kind::Key, keys.join(".")),
+            };
+            let conv = |pos: &crate::load::yaml::Pos| Loc {
+                file,
+                line: pos.line,
+                col: pos.col,
+                len: pos.len,
+            };
+            self.model.duplicates.push(Duplicate {
+                kind,
+                name,
+                first: conv(first),
+                second: conv(second),
+                differences: vec!["both definitions are in the same mapping; YAML would silently keep only the last one".into()],
+            });
+        }
+    }
+
+    fn file(&mut self, at: &At, raw: RawFile) {
+        for (i, e) in raw.extensions.into_iter().enumerate() {
+            let loc = at.val(&idx(&[k("extensions")], i));
+            if !self.model.extensions.iter().any(|x| x.name == e) {
+                self.model.extensions.push(Named { name: e, loc });
+            }
+        }
+        for (i, r) in raw.roles.into_iter().enumerate() {
+            let loc = at.val(&idx(&[k("roles")], i));
+            if !self.model.roles.iter().any(|x| x.name == r) {
+                self.model.roles.push(Named { name: r, loc });
+            }
+        }
+        for (name, values) in raw.enums {
+            let base = [k("enums"), k(&name)];
+            let loc = at.key(&base);
+            let Some(q) = self.qual(&name, loc) else {
+                continue;
+            };
+            let values = values
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Named {
+                    name: v,
+                    loc: at.val(&idx(&base, i)),
+                })
+                .collect();
+            let e = Enum {
+                name: q.clone(),
+                loc,
+                values,
+            };
+            if let Some(prev) = self.model.enums.get(&q) {
+                self.dup(Kind::Enum, q.to_string(), prev.loc, loc, Vec::new());
+            } else {
+                self.model.enums.insert(q, e);
+            }
+        }
+        for (name, f) in raw.functions {
+            self.function(at, &name, f);
+        }
+        for (name, t) in raw.tables {
+            self.table(at, &name, t);
+        }
+        for (name, v) in raw.views {
+            let base = [k("views"), k(&name)];
+            let loc = at.key(&base);
+            let Some(q) = self.qual(&name, loc) else {
+                continue;
+            };
+            let view = View {
+                name: q.clone(),
+                loc,
+                query: Sql {
+                    text: v.query,
+                    loc: at.val(&path(&base, &["query"])),
+                },
+                security_invoker: v.security_invoker,
+                comment: v.comment,
+            };
+            if let Some(prev) = self.model.views.get(&q) {
+                self.dup(Kind::View, q.to_string(), prev.loc, loc, Vec::new());
+            } else {
+                self.model.views.insert(q, view);
+            }
+        }
+        for (i, g) in raw.grants.into_iter().enumerate() {
+            let base = idx(&[k("grants")], i);
+            let on_loc = at.val(&path(&base, &["on"]));
+            let Some(on) = self.qual(&g.on, on_loc) else {
+                continue;
+            };
+            self.model.grants.push(Grant {
+                on,
+                on_loc,
+                privileges: g
+                    .privileges
+                    .iter()
+                    .map(|p| match p {
+                        RawPrivilege::Select => Privilege::Select,
+                        RawPrivilege::Insert => Privilege::Insert,
+                        RawPrivilege::Update => Privilege::Update,
+                        RawPrivilege::Delete => Privilege::Delete,
+                        RawPrivilege::Truncate => Privilege::Truncate,
+                        RawPrivilege::References => Privilege::References,
+                        RawPrivilege::Trigger => Privilege::Trigger,
+                        RawPrivilege::All => Privilege::All,
+                    })
+                    .collect(),
+                to: g
+                    .to
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, r)| (r, at.val(&idx(&path(&base, &["to"]), j))))
+                    .collect(),
+                loc: at.val(&base),
+            });
+        }
+        for (name, t) in raw.policy_templates {
+            let loc = at.key(&[k("policy_templates"), k(&name)]);
+            if let Some(prev) = self.model.policy_templates.get(&name) {
+                let first = prev.loc.unwrap_or(loc);
+                self.dup(Kind::PolicyTemplate, name.clone(), first, loc, Vec::new());
+            } else {
+                self.model
+                    .policy_templates
+                    .insert(name.clone(), PolicyTemplate::from_raw(&name, t, Some(loc)));
+            }
+        }
+    }
+
+    fn dup(&mut self, kind: Kind, name: String, first: Loc, second: Loc, differences: Vec<String>) {
+        self.model.duplicates.push(Duplicate {
+            kind,
+            name,
+            first,
+            second,
+            differences,
+        });
+    }
+
+    fn function(&mut self, at: &At, name: &str, f: RawFunction) {
+        let base = [k("functions"), k(name)];
+        let loc = at.key(&base);
+        let Some(q) = self.qual(name, loc) else {
+            return;
+        };
+        let mut args = Vec::new();
+        for (i, a) in f.args.into_iter().enumerate() {
+            let ab = idx(&path(&base, &["args"]), i);
+            let ty_loc = at.val(&path(&ab, &["type"]));
+            let Some(ty) = self.sql_type(&a.ty, ty_loc) else {
+                continue;
+            };
+            args.push(Arg {
+                name: a.name,
+                ty,
+                default: a.default.map(|d| Sql {
+                    text: d,
+                    loc: at.val(&path(&ab, &["default"])),
+                }),
+                loc: at.val(&ab),
+            });
+        }
+        let func = Function {
+            name: q,
+            loc,
+            args,
+            returns: f.returns,
+            returns_loc: at.val(&path(&base, &["returns"])),
+            language: f.language,
+            security: match f.security {
+                Some(RawSecurity::Definer) => Security::Definer,
+                _ => Security::Invoker,
+            },
+            search_path: f.search_path,
+            volatility: match f.volatility {
+                Some(RawVolatility::Stable) => Volatility::Stable,
+                Some(RawVolatility::Immutable) => Volatility::Immutable,
+                _ => Volatility::Volatile,
+            },
+            comment: f.comment,
+            body: f.body,
+        };
+        let sig = func.signature();
+        if let Some(prev) = self.model.functions.iter().find(|g| g.signature() == sig) {
+            let mut diffs = Vec::new();
+            if prev.body.trim() != func.body.trim() {
+                diffs.push("the bodies differ".to_string());
+            }
+            if prev.returns.trim() != func.returns.trim() {
+                diffs.push(format!(
+                    "returns `{}` here, `{}` there",
+                    prev.returns, func.returns
+                ));
+            }
+            let first = prev.loc;
+            self.dup(Kind::Function, sig, first, loc, diffs);
+        } else {
+            self.model.functions.push(func);
+        }
+    }
+
+    fn table(&mut self, at: &At, name: &str, t: RawTable) {
+        let base = [k("tables"), k(name)];
+        let loc = at.key(&base);
+        let Some(q) = self.qual(name, loc) else {
+            return;
+        };
+        let tname = q.name.clone();
+        let mut table = Table {
+            name: q.clone(),
+            loc,
+            comment: t.comment,
+            columns: IndexMap::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            triggers: IndexMap::new(),
+            rls: Rls {
+                enable: false,
+                force: false,
+                loc: None,
+            },
+            policies: IndexMap::new(),
+        };
+        let mut pk_cols: Vec<(String, Loc)> = Vec::new();
+        let mut pk_loc = None;
+        for (cname, def) in t.columns {
+            let cb = path(&base, &["columns", &cname]);
+            let cloc = at.key(&cb);
+            let col = match def {
+                RawColumnDef::Short(ty) => RawColumn {
+                    ty,
+                    nullable: None,
+                    primary_key: false,
+                    unique: false,
+                    default: None,
+                    check: None,
+                    references: None,
+                    on_delete: None,
+                    on_update: None,
+                    identity: None,
+                    generated: None,
+                    comment: None,
+                },
+                RawColumnDef::Full(c) => c,
+            };
+            let short = at.index.key(&path(&cb, &["type"])).is_none();
+            let ty_loc = if short {
+                at.val(&cb)
+            } else {
+                at.val(&path(&cb, &["type"]))
+            };
+            let Some(ty) = self.sql_type(&col.ty, ty_loc) else {
+                continue;
+            };
+            if col.primary_key {
+                pk_cols.push((cname.clone(), cloc));
+                pk_loc.get_or_insert(at.key(&path(&cb, &["primary_key"])));
+            }
+            if col.unique {
+                table.uniques.push(Key {
+                    name: make_object_name(&tname, Some(&cname), "key"),
+                    columns: vec![(cname.clone(), cloc)],
+                    loc: at.key(&path(&cb, &["unique"])),
+                });
+            }
+            if let Some(c) = col.check {
+                table.checks.push(CheckConstraint {
+                    name: make_object_name(&tname, Some(&cname), "check"),
+                    expr: Sql {
+                        text: c,
+                        loc: at.val(&path(&cb, &["check"])),
+                    },
+                    loc: at.key(&path(&cb, &["check"])),
+                });
+            }
+            if let Some(r) = col.references {
+                let rloc = at.val(&path(&cb, &["references"]));
+                match parse_reference(&r) {
+                    Ok((rt, rc)) => table.foreign_keys.push(ForeignKey {
+                        name: make_object_name(&tname, Some(&cname), "fkey"),
+                        loc: at.key(&path(&cb, &["references"])),
+                        columns: vec![(cname.clone(), cloc)],
+                        ref_table: rt,
+                        ref_columns: rc,
+                        ref_loc: rloc,
+                        on_delete: col.on_delete.map(fk_action),
+                        on_update: col.on_update.map(fk_action),
+                    }),
+                    Err(e) => self.errors.push(invalid(
+                        rloc,
+                        e,
+                        "write `table(column)` or `schema.table(column)`",
+                    )),
+                }
+            } else if col.on_delete.is_some() || col.on_update.is_some() {
+                self.errors.push(invalid(
+                    at.key(&path(
+                        &cb,
+                        &[if col.on_delete.is_some() {
+                            "on_delete"
+                        } else {
+                            "on_update"
+                        }],
+                    )),
+                    format!("column `{cname}` has an FK action but no `references`"),
+                    "add `references: table(column)` or remove the action",
+                ));
+            }
+            let nullable = col
+                .nullable
+                .unwrap_or(!col.primary_key && col.identity.is_none());
+            if col.primary_key && col.nullable == Some(true) {
+                self.errors.push(invalid(
+                    at.val(&path(&cb, &["nullable"])),
+                    format!("primary key column `{cname}` cannot be nullable"),
+                    "remove `nullable: true`",
+                ));
+            }
+            let column = Column {
+                name: cname.clone(),
+                loc: cloc,
+                ty,
+                ty_loc,
+                nullable,
+                default: col.default.map(|d| Sql {
+                    text: d,
+                    loc: at.val(&path(&cb, &["default"])),
+                }),
+                identity: col.identity.map(|i| match i {
+                    RawIdentity::Always => Identity::Always,
+                    RawIdentity::ByDefault => Identity::ByDefault,
+                }),
+                generated: col.generated.map(|g| Sql {
+                    text: g,
+                    loc: at.val(&path(&cb, &["generated"])),
+                }),
+                comment: col.comment,
+            };
+            table.columns.insert(cname, column);
+        }
+        let cols_at = |at: &At, list: &[String], p: &[Seg]| -> Vec<(String, Loc)> {
+            list.iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
+                .collect()
+        };
+        if let Some(pk) = &t.primary_key {
+            let p = path(&base, &["primary_key"]);
+            if !pk_cols.is_empty() {
+                self.errors.push(invalid(
+                    at.key(&p),
+                    format!("table `{q}` declares its primary key twice (on columns and in `primary_key`)"),
+                    "keep either `primary_key: true` on the column or the table-level `primary_key` list",
+                ));
+            }
+            pk_cols = cols_at(at, pk, &p);
+            pk_loc = Some(at.key(&p));
+            for (c, _) in &pk_cols {
+                if let Some(col) = table.columns.get_mut(c) {
+                    col.nullable = false;
+                }
+            }
+        }
+        if !pk_cols.is_empty() {
+            table.primary_key = Some(Key {
+                name: make_object_name(&tname, None, "pkey"),
+                columns: pk_cols,
+                loc: pk_loc.unwrap_or(loc),
+            });
+        }
+        for (i, u) in t.unique.iter().enumerate() {
+            let p = idx(&path(&base, &["unique"]), i);
+            table.uniques.push(Key {
+                name: make_object_name(&tname, Some(&u.join("_")), "key"),
+                columns: cols_at(at, u, &p),
+                loc: at.val(&p),
+            });
+        }
+        for (cname, expr) in t.checks {
+            let p = path(&base, &["checks", &cname]);
+            table.checks.push(CheckConstraint {
+                name: cname,
+                expr: Sql {
+                    text: expr,
+                    loc: at.val(&p),
+                },
+                loc: at.key(&p),
+            });
+        }
+        for (i, fk) in t.foreign_keys.into_iter().enumerate() {
+            let p = idx(&path(&base, &["foreign_keys"]), i);
+            let rloc = at.val(&path(&p, &["references"]));
+            match parse_reference(&fk.references) {
+                Ok((rt, rc)) => table.foreign_keys.push(ForeignKey {
+                    name: fk.name.unwrap_or_else(|| {
+                        make_object_name(&tname, Some(&fk.columns.join("_")), "fkey")
+                    }),
+                    loc: at.val(&p),
+                    columns: cols_at(at, &fk.columns, &path(&p, &["columns"])),
+                    ref_table: rt,
+                    ref_columns: rc,
+                    ref_loc: rloc,
+                    on_delete: fk.on_delete.map(fk_action),
+                    on_update: fk.on_update.map(fk_action),
+                }),
+                Err(e) => self
+                    .errors
+                    .push(invalid(rloc, e, "write `table(column, …)`")),
+            }
+        }
+        for (i, ix) in t.indexes.into_iter().enumerate() {
+            let p = idx(&path(&base, &["indexes"]), i);
+            let iloc = at.val(&p);
+            if ix.columns.is_empty() && ix.expressions.is_empty() {
+                self.errors.push(invalid(
+                    iloc,
+                    format!("an index on `{q}` has neither `columns` nor `expressions`"),
+                    "list the indexed columns: `{ columns: [user_id] }`",
+                ));
+                continue;
+            }
+            let mut elems: Vec<IndexElem> = cols_at(at, &ix.columns, &path(&p, &["columns"]))
+                .into_iter()
+                .map(|(c, l)| IndexElem::Column(c, l))
+                .collect();
+            elems.extend(ix.expressions.iter().enumerate().map(|(j, e)| {
+                IndexElem::Expr(Sql {
+                    text: e.clone(),
+                    loc: at.val(&idx(&path(&p, &["expressions"]), j)),
+                })
+            }));
+            let name = match ix.name {
+                Some(n) => n,
+                None => {
+                    let mut parts: Vec<String> = ix.columns.clone();
+                    if !ix.expressions.is_empty() {
+                        parts.push("expr".into());
+                    }
+                    make_object_name(&tname, Some(&parts.join("_")), "idx")
+                }
+            };
+            table.indexes.push(Index {
+                name,
+                loc: iloc,
+                method: match ix.using {
+                    None | Some(RawIndexMethod::Btree) => IndexMethod::Btree,
+                    Some(RawIndexMethod::Hash) => IndexMethod::Hash,
+                    Some(RawIndexMethod::Gin) => IndexMethod::Gin,
+                    Some(RawIndexMethod::Gist) => IndexMethod::Gist,
+                    Some(RawIndexMethod::Spgist) => IndexMethod::Spgist,
+                    Some(RawIndexMethod::Brin) => IndexMethod::Brin,
+                    Some(RawIndexMethod::Hnsw) => IndexMethod::Hnsw,
+                    Some(RawIndexMethod::Ivfflat) => IndexMethod::Ivfflat,
+                },
+                elems,
+                predicate: ix.predicate.map(|w| Sql {
+                    text: w,
+                    loc: at.val(&path(&p, &["where"])),
+                }),
+                unique: ix.unique,
+                include: cols_at(at, &ix.include, &path(&p, &["include"])),
+            });
+        }
+        for (trname, tr) in t.triggers {
+            let p = path(&base, &["triggers", &trname]);
+            let floc = at.val(&path(&p, &["function"]));
+            let Some(function) = self.qual(tr.function.trim_end_matches("()"), floc) else {
+                continue;
+            };
+            let mut events: Vec<TriggerEvent> = tr
+                .events
+                .iter()
+                .map(|e| match e {
+                    RawTriggerEvent::Insert => TriggerEvent::Insert,
+                    RawTriggerEvent::Update => TriggerEvent::Update,
+                    RawTriggerEvent::Delete => TriggerEvent::Delete,
+                    RawTriggerEvent::Truncate => TriggerEvent::Truncate,
+                })
+                .collect();
+            events.sort();
+            events.dedup();
+            if events.is_empty() {
+                self.errors.push(invalid(
+                    at.val(&path(&p, &["events"])),
+                    format!("trigger `{trname}` has no events"),
+                    "list at least one of insert, update, delete, truncate",
+                ));
+                continue;
+            }
+            table.triggers.insert(
+                trname.clone(),
+                Trigger {
+                    name: trname,
+                    loc: at.key(&p),
+                    timing: match tr.when {
+                        RawTriggerTiming::Before => TriggerTiming::Before,
+                        RawTriggerTiming::After => TriggerTiming::After,
+                        RawTriggerTiming::InsteadOf => TriggerTiming::InsteadOf,
+                    },
+                    events,
+                    for_each_row: !matches!(tr.for_each, Some(RawForEach::Statement)),
+                    function,
+                    function_loc: floc,
+                    args: tr.args,
+                    condition: tr.condition.map(|c| Sql {
+                        text: c,
+                        loc: at.val(&path(&p, &["condition"])),
+                    }),
+                },
+            );
+        }
+        if let Some(rls) = t.rls {
+            let l = Some(at.key(&path(&base, &["rls"])));
+            table.rls = match rls {
+                RawRls::Flag(b) => Rls {
+                    enable: b,
+                    force: false,
+                    loc: l,
+                },
+                RawRls::Full(f) => Rls {
+                    enable: f.enable,
+                    force: f.force,
+                    loc: l,
+                },
+            };
+        }
+        for (pname, pol) in t.policies {
+            let p = path(&base, &["policies", &pname]);
+            let ploc = at.key(&p);
+            if pol.template.is_none() {
+                if let Some(extra) = pol.params.keys().next() {
+                    self.errors.push(
+                        Diagnostic::new(
+                            "SC004",
+                            "invalid-structure",
+                            Severity::Error,
+                            format!("invalid definition: tables.{name}.policies.{pname}: unknown field `{extra}`, expected one of `template`, `command`, `roles`, `using`, `with_check`, `permissive`"),
+                        )
+                        .label(at.key(&path(&p, &[extra])), "")
+                        .hint("keys other than these are only allowed as parameters of a `template`"),
+                    );
+                    continue;
+                }
+            }
+            let template = pol.template.as_ref().map(|tn| TemplateUse {
+                name: tn.clone(),
+                loc: at.val(&path(&p, &["template"])),
+                explicit: Explicit {
+                    command: pol.command.is_some(),
+                    roles: pol.roles.is_some(),
+                    using: pol.using.is_some(),
+                    with_check: pol.with_check.is_some(),
+                },
+                params: pol
+                    .params
+                    .iter()
+                    .map(|(kk, v)| (kk.clone(), (v.clone(), at.val(&path(&p, &[kk])))))
+                    .collect(),
+            });
+            let roles = pol
+                .roles
+                .as_ref()
+                .map(|rs| {
+                    rs.iter()
+                        .enumerate()
+                        .map(|(i, r)| (r.clone(), at.val(&idx(&path(&p, &["roles"]), i))))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let policy = Policy {
+                name: pname.clone(),
+                loc: ploc,
+                command: pol.command.map(templates::command).unwrap_or(Command::All),
+                roles,
+                using: pol.using.map(|u| Sql {
+                    text: u,
+                    loc: at.val(&path(&p, &["using"])),
+                }),
+                with_check: pol.with_check.map(|u| Sql {
+                    text: u,
+                    loc: at.val(&path(&p, &["with_check"])),
+                }),
+                permissive: pol.permissive.unwrap_or(true),
+                template,
+            };
+            if policy.template.is_some() {
+                // Expanded once every file's templates are known.
+                self.pending_templates.push((q.clone(), pname.clone()));
+            }
+            table.policies.insert(pname, policy);
+        }
+        if let Some(prev) = self.model.tables.get(&q) {
+            let diffs = table_differences(prev, &table);
+            let first = prev.loc;
+            self.dup(Kind::Table, q.to_string(), first, loc, diffs);
+        } else {
+            self.model.tables.insert(q, table);
+        }
+    }
+
+    /// Fills template-based policies now that all project templates are known.
+    fn expand_templates(&mut self) {
+        let builtins = templates::builtins();
+        for (tq, pname) in std::mem::take(&mut self.pending_templates) {
+            let Some(table) = self.model.tables.get(&tq) else {
+                continue;
+            };
+            let Some(policy) = table.policies.get(&pname) else {
+                continue;
+            };
+            let Some(tu) = &policy.template else { continue };
+            let tpl = self
+                .model
+                .policy_templates
+                .get(&tu.name)
+                .or_else(|| builtins.get(&tu.name))
+                .cloned();
+            let Some(tpl) = tpl else { continue };
+            let types: IndexMap<String, SqlType> = table
+                .columns
+                .iter()
+                .map(|(n, c)| (n.clone(), c.ty.clone()))
+                .collect();
+            let params: IndexMap<String, String> = tu
+                .params
+                .iter()
+                .map(|(k, (v, _))| (k.clone(), v.clone()))
+                .collect();
+            let rendered = templates::render(&tpl, &tq, &types, &params);
+            let tloc = tu.loc;
+            let marks = tu.explicit;
+            let Some(table) = self.model.tables.get_mut(&tq) else {
+                continue;
+            };
+            let Some(policy) = table.policies.get_mut(&pname) else {
+                continue;
+            };
+            if !marks.command {
+                policy.command = tpl.command.unwrap_or(Command::All);
+            }
+            if !marks.roles {
+                policy.roles = tpl
+                    .roles
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| (r, tloc))
+                    .collect();
+            }
+            if let Ok(r) = rendered {
+                if !marks.using {
+                    policy.using = r.using.map(|text| Sql { text, loc: tloc });
+                }
+                if !marks.with_check {
+                    policy.with_check = r.with_check.map(|text| Sql { text, loc: tloc });
+                }
+            }
+        }
+    }
+}
+
+/// Human-readable differences between two definitions of one table.
+fn table_differences(a: &Table, b: &Table) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, ca) in &a.columns {
+        match b.columns.get(name) {
+            None => out.push(format!("column `{name}` is only in the first definition")),
+            Some(cb) if ca.ty != cb.ty => out.push(format!(
+                "column `{name}` is `{}` in the first definition and `{}` in the second",
+                ca.ty, cb.ty
+            )),
+            Some(cb) if ca.nullable != cb.nullable => out.push(format!(
+                "column `{name}` is {} in the first definition and {} in the second",
+                if ca.nullable { "nullable" } else { "NOT NULL" },
+                if cb.nullable { "nullable" } else { "NOT NULL" }
+            )),
+            _ => {}
+        }
+    }
+    for name in b.columns.keys() {
+        if !a.columns.contains_key(name) {
+            out.push(format!("column `{name}` is only in the second definition"));
+        }
+    }
+    out
+}

@@ -1,0 +1,548 @@
+//! The typed model: what a project means, independent of how its YAML was laid out.
+//!
+//! `load` hands over raw structs; [`build`] turns them into these types: names qualified,
+//! column types parsed, column-level shorthands (`primary_key: true`, `references:`) moved to
+//! table-level constraints with PostgreSQL's default names, policy templates expanded, and
+//! every object tagged with the [`Loc`] it came from. Things that are wrong but still have a
+//! meaning (a duplicate, an unknown reference) are kept for `check` to report; only input
+//! that cannot be typed at all is refused here.
+
+pub mod build;
+pub mod names;
+pub mod templates;
+pub mod types;
+
+use crate::diagnostic::{Loc, SourceMap};
+use indexmap::IndexMap;
+pub use names::QualName;
+use std::path::PathBuf;
+pub use types::SqlType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    SnakeCase,
+    CamelCase,
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Supabase,
+    Postgres,
+}
+
+/// `schemac.yaml`, resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub loc: Loc,
+    pub naming: Naming,
+    pub schemas: Vec<String>,
+    pub target: Target,
+    /// Absolute or relative-to-cwd path of the master migration.
+    pub output: PathBuf,
+    pub external_tables: Vec<(QualName, Loc)>,
+    pub external_functions: Vec<(QualName, Loc)>,
+    pub external_roles: Vec<(String, Loc)>,
+    pub external_types: Vec<(QualName, Loc)>,
+    pub lock_timeout: String,
+    pub statement_timeout: String,
+}
+
+/// A whole project.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub root: PathBuf,
+    pub sources: SourceMap,
+    pub config: Config,
+    pub extensions: Vec<Named>,
+    pub roles: Vec<Named>,
+    pub enums: IndexMap<QualName, Enum>,
+    pub functions: Vec<Function>,
+    pub tables: IndexMap<QualName, Table>,
+    pub views: IndexMap<QualName, View>,
+    pub grants: Vec<Grant>,
+    pub policy_templates: IndexMap<String, templates::PolicyTemplate>,
+    /// Objects defined more than once; the model keeps the first definition.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// A bare name with its location (extensions, roles).
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub loc: Loc,
+}
+
+/// Kinds of objects, for duplicate reports and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Table,
+    Column,
+    Constraint,
+    Index,
+    Policy,
+    Trigger,
+    Function,
+    Enum,
+    View,
+    Extension,
+    Role,
+    PolicyTemplate,
+    /// Any other repeated YAML key.
+    Key,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Table => "table",
+            Kind::Column => "column",
+            Kind::Constraint => "constraint",
+            Kind::Index => "index",
+            Kind::Policy => "policy",
+            Kind::Trigger => "trigger",
+            Kind::Function => "function",
+            Kind::Enum => "enum",
+            Kind::View => "view",
+            Kind::Extension => "extension",
+            Kind::Role => "role",
+            Kind::PolicyTemplate => "policy template",
+            Kind::Key => "key",
+        }
+    }
+}
+
+/// One object defined twice: where first, where again, and what differs when known.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    pub kind: Kind,
+    /// Display name (`public.goals`, `user_id on public.goals`).
+    pub name: String,
+    pub first: Loc,
+    pub second: Loc,
+    pub differences: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Enum {
+    pub name: QualName,
+    pub loc: Loc,
+    pub values: Vec<Named>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    Invoker,
+    Definer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Volatility {
+    Volatile,
+    Stable,
+    Immutable,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg {
+    pub name: String,
+    pub ty: SqlType,
+    pub default: Option<Sql>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: QualName,
+    pub loc: Loc,
+    pub args: Vec<Arg>,
+    /// As written (`trigger`, `setof goals`, `table(a int)`), validated loosely.
+    pub returns: String,
+    pub returns_loc: Loc,
+    pub language: String,
+    pub security: Security,
+    pub search_path: Option<String>,
+    pub volatility: Volatility,
+    pub comment: Option<String>,
+    pub body: String,
+}
+
+impl Function {
+    /// `name(type, type)`: the identity PostgreSQL uses to tell overloads apart.
+    pub fn signature(&self) -> String {
+        let args: Vec<String> = self.args.iter().map(|a| a.ty.to_string()).collect();
+        format!("{}({})", self.name, args.join(", "))
+    }
+
+    pub fn returns_trigger(&self) -> bool {
+        self.returns.trim().eq_ignore_ascii_case("trigger")
+    }
+}
+
+/// A SQL fragment written by the user, with where it was written. Checked by `check`
+/// (it must parse as exactly one expression) before anything renders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sql {
+    pub text: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkAction {
+    Cascade,
+    SetNull,
+    SetDefault,
+    Restrict,
+    NoAction,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::NoAction => "NO ACTION",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub loc: Loc,
+    pub ty: SqlType,
+    pub ty_loc: Loc,
+    pub nullable: bool,
+    pub default: Option<Sql>,
+    pub identity: Option<Identity>,
+    pub generated: Option<Sql>,
+    pub comment: Option<String>,
+}
+
+/// A primary key or unique constraint.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub name: String,
+    pub columns: Vec<(String, Loc)>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckConstraint {
+    pub name: String,
+    pub expr: Sql,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub name: String,
+    pub loc: Loc,
+    pub columns: Vec<(String, Loc)>,
+    pub ref_table: QualName,
+    /// Empty: the referenced table's primary key.
+    pub ref_columns: Vec<String>,
+    pub ref_loc: Loc,
+    pub on_delete: Option<FkAction>,
+    pub on_update: Option<FkAction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexMethod {
+    Btree,
+    Hash,
+    Gin,
+    Gist,
+    Spgist,
+    Brin,
+    Hnsw,
+    Ivfflat,
+}
+
+impl IndexMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexMethod::Btree => "btree",
+            IndexMethod::Hash => "hash",
+            IndexMethod::Gin => "gin",
+            IndexMethod::Gist => "gist",
+            IndexMethod::Spgist => "spgist",
+            IndexMethod::Brin => "brin",
+            IndexMethod::Hnsw => "hnsw",
+            IndexMethod::Ivfflat => "ivfflat",
+        }
+    }
+}
+
+/// One element of an index: a column or an expression (with optional opclass/ordering,
+/// kept inside the text, e.g. `title gin_trgm_ops`).
+#[derive(Debug, Clone)]
+pub enum IndexElem {
+    Column(String, Loc),
+    Expr(Sql),
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: String,
+    pub loc: Loc,
+    pub method: IndexMethod,
+    pub elems: Vec<IndexElem>,
+    pub predicate: Option<Sql>,
+    pub unique: bool,
+    pub include: Vec<(String, Loc)>,
+}
+
+impl Index {
+    /// The plain column names at the start of the index, up to the first expression.
+    pub fn leading_columns(&self) -> Vec<&str> {
+        self.elems
+            .iter()
+            .map_while(|e| match e {
+                IndexElem::Column(c, _) => Some(c.as_str()),
+                IndexElem::Expr(_) => None,
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerTiming {
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub name: String,
+    pub loc: Loc,
+    pub timing: TriggerTiming,
+    pub events: Vec<TriggerEvent>,
+    pub for_each_row: bool,
+    pub function: QualName,
+    pub function_loc: Loc,
+    pub args: Vec<String>,
+    pub condition: Option<Sql>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Command {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl Command {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::All => "all",
+            Command::Select => "select",
+            Command::Insert => "insert",
+            Command::Update => "update",
+            Command::Delete => "delete",
+        }
+    }
+
+    /// The concrete commands this one covers (`all` covers the four).
+    pub fn expand(self) -> &'static [Command] {
+        match self {
+            Command::All => &[
+                Command::Select,
+                Command::Insert,
+                Command::Update,
+                Command::Delete,
+            ],
+            Command::Select => &[Command::Select],
+            Command::Insert => &[Command::Insert],
+            Command::Update => &[Command::Update],
+            Command::Delete => &[Command::Delete],
+        }
+    }
+}
+
+/// A policy's use of a template, kept so that checks can report unknown templates/params.
+#[derive(Debug, Clone)]
+pub struct TemplateUse {
+    pub name: String,
+    pub loc: Loc,
+    pub params: IndexMap<String, (String, Loc)>,
+    /// Which fields the policy set itself; those win over the template's.
+    pub explicit: Explicit,
+}
+
+/// Fields of a template-based policy that were written on the policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Explicit {
+    pub command: bool,
+    pub roles: bool,
+    pub using: bool,
+    pub with_check: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub loc: Loc,
+    pub command: Command,
+    pub roles: Vec<(String, Loc)>,
+    pub using: Option<Sql>,
+    pub with_check: Option<Sql>,
+    pub permissive: bool,
+    pub template: Option<TemplateUse>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rls {
+    pub enable: bool,
+    pub force: bool,
+    /// Where `rls:` is written; None when the table does not mention it.
+    pub loc: Option<Loc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: QualName,
+    pub loc: Loc,
+    pub comment: Option<String>,
+    pub columns: IndexMap<String, Column>,
+    pub primary_key: Option<Key>,
+    pub uniques: Vec<Key>,
+    pub checks: Vec<CheckConstraint>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+    pub triggers: IndexMap<String, Trigger>,
+    pub rls: Rls,
+    pub policies: IndexMap<String, Policy>,
+}
+
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: QualName,
+    pub loc: Loc,
+    pub query: Sql,
+    pub security_invoker: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+    All,
+}
+
+impl Privilege {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+            Privilege::All => "ALL",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub on: QualName,
+    pub on_loc: Loc,
+    pub privileges: Vec<Privilege>,
+    pub to: Vec<(String, Loc)>,
+    pub loc: Loc,
+}
+
+/// Columns of `auth.users` as Supabase defines them (the ones apps reference).
+pub const SUPABASE_AUTH_USERS: &[(&str, &str)] = &[
+    ("id", "uuid"),
+    ("email", "character varying(255)"),
+    ("phone", "text"),
+    ("role", "character varying(255)"),
+    ("raw_user_meta_data", "jsonb"),
+    ("raw_app_meta_data", "jsonb"),
+    ("created_at", "timestamp with time zone"),
+    ("updated_at", "timestamp with time zone"),
+];
+
+impl Model {
+    /// Whether `name` is a table this project manages.
+    pub fn table(&self, name: &QualName) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Whether `name` is listed (or implied by the target) as an external table.
+    pub fn is_external_table(&self, name: &QualName) -> bool {
+        self.config.external_tables.iter().any(|(t, _)| t == name)
+            || (self.config.target == Target::Supabase
+                && name.schema == "auth"
+                && name.name == "users")
+    }
+
+    /// The type of a column of a managed table or of a known external table.
+    pub fn column_type(&self, table: &QualName, column: &str) -> Option<SqlType> {
+        if let Some(t) = self.tables.get(table) {
+            return t.columns.get(column).map(|c| c.ty.clone());
+        }
+        if table.schema == "auth" && table.name == "users" {
+            return SUPABASE_AUTH_USERS
+                .iter()
+                .find(|(c, _)| *c == column)
+                .and_then(|(_, ty)| SqlType::parse(ty).ok());
+        }
+        None
+    }
+
+    /// Whether the columns of an external table are known to schemac.
+    pub fn knows_external_columns(&self, table: &QualName) -> bool {
+        table.schema == "auth" && table.name == "users"
+    }
+
+    /// Roles a policy or grant may name: declared, external, implied by the target, `public`.
+    pub fn role_known(&self, role: &str) -> bool {
+        role == "public"
+            || self.roles.iter().any(|r| r.name == role)
+            || self.config.external_roles.iter().any(|(r, _)| r == role)
+            || (self.config.target == Target::Supabase
+                && matches!(role, "anon" | "authenticated" | "service_role"))
+    }
+
+    /// Whether a function name (any signature) is defined or external.
+    pub fn function_known(&self, name: &QualName) -> bool {
+        self.functions.iter().any(|f| &f.name == name)
+            || self
+                .config
+                .external_functions
+                .iter()
+                .any(|(f, _)| f == name)
+            || (self.config.target == Target::Supabase
+                && name.schema == "auth"
+                && matches!(name.name.as_str(), "uid" | "jwt" | "role" | "email"))
+    }
+}

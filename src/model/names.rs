@@ -1,0 +1,401 @@
+//! Names: schema-qualified object names, identifier quoting and case folding.
+//!
+//! PostgreSQL folds unquoted identifiers to lower case and keeps quoted ones verbatim, so
+//! `userId` in YAML is the column `"userId"`, a different column from `user_id` — and exactly
+//! the kind of collision schemac exists to catch. Names in the model are therefore kept
+//! exactly as written; [`quote_ident`] decides when SQL needs quotes, and [`fold_snake`]
+//! gives the normal form used to detect case collisions.
+
+use std::fmt;
+
+/// A schema-qualified name such as `public.goals`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QualName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualName {
+    pub fn new(schema: &str, name: &str) -> Self {
+        QualName {
+            schema: schema.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Parses `name`, `schema.name`, or either part in double quotes (`"My Schema"."a.b"`).
+    /// Unqualified names get `default_schema`.
+    pub fn parse(s: &str, default_schema: &str) -> Result<QualName, String> {
+        let parts = split_dotted(s)?;
+        match parts.as_slice() {
+            [name] => Ok(QualName::new(default_schema, name)),
+            [schema, name] => Ok(QualName::new(schema, name)),
+            _ => Err(format!("`{s}` has too many dots; write `schema.name`")),
+        }
+    }
+
+    /// The name as SQL: each part quoted where needed.
+    pub fn sql(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+impl fmt::Display for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// Splits `a.b` into parts, honouring double quotes. Parts are kept verbatim.
+pub fn split_dotted(s: &str) -> Result<Vec<String>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("empty name".into());
+    }
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    let mut quoted_part = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted_part = true;
+                loop {
+                    match chars.next() {
+                        None => return Err(format!("unterminated quote in `{s}`")),
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            cur.push('"');
+                        }
+                        Some('"') => break,
+                        Some(c) => cur.push(c),
+                    }
+                }
+            }
+            '.' => {
+                if cur.is_empty() && !quoted_part {
+                    return Err(format!("empty name part in `{s}`"));
+                }
+                parts.push(std::mem::take(&mut cur));
+                quoted_part = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    if cur.is_empty() && !quoted_part {
+        return Err(format!("empty name part in `{s}`"));
+    }
+    parts.push(cur);
+    Ok(parts)
+}
+
+/// PostgreSQL keywords that cannot be used as bare identifiers everywhere (reserved,
+/// type/function-name and column-name keywords). Quoting them is always safe.
+const KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "json",
+    "json_array",
+    "json_arrayagg",
+    "json_object",
+    "json_objectagg",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// Quotes an identifier when PostgreSQL needs it: anything but lower-case letters, digits,
+/// `_` and `$` (not first), or a keyword. Inner double quotes are doubled.
+pub fn quote_ident(s: &str) -> String {
+    let simple = !s.is_empty()
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if simple && !KEYWORDS.contains(&s) {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+/// Quotes a string literal: `'it''s'`.
+pub fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The snake_case normal form used to detect collisions: `userId` → `user_id`,
+/// `AuditLog` → `audit_log`, `HTTPServer` → `http_server`, `user name` → `user_name`.
+pub fn fold_snake(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            let boundary = match prev {
+                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_uppercase() => next.is_some_and(|n| n.is_lowercase()),
+                _ => false,
+            };
+            if boundary && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else if c == ' ' || c == '-' {
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `snake_case`: lower-case ASCII letters, digits and underscores, not starting with a digit.
+pub fn is_snake_case(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `camelCase`: starts lower-case, then ASCII letters and digits, no underscores.
+pub fn is_camel_case(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// PostgreSQL's identifier length limit (NAMEDATALEN - 1), in bytes.
+pub const MAX_IDENT: usize = 63;
+
+/// Builds a default object name the way PostgreSQL does (`makeObjectName`): `name1_name2_label`,
+/// shortening the longer of the two parts until the result fits in 63 bytes.
+pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let mut n1: Vec<char> = name1.chars().collect();
+    let mut n2: Vec<char> = name2.map(|s| s.chars().collect()).unwrap_or_default();
+    let overhead =
+        if label.is_empty() { 0 } else { label.len() + 1 } + usize::from(name2.is_some());
+    let bytes = |v: &[char]| v.iter().map(|c| c.len_utf8()).sum::<usize>();
+    while bytes(&n1) + bytes(&n2) + overhead > MAX_IDENT {
+        if bytes(&n1) > bytes(&n2) {
+            n1.pop();
+        } else {
+            n2.pop();
+        }
+    }
+    let mut out: String = n1.into_iter().collect();
+    if name2.is_some() {
+        out.push('_');
+        out.extend(n2);
+    }
+    if !label.is_empty() {
+        out.push('_');
+        out.push_str(label);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualified_names() {
+        assert_eq!(
+            QualName::parse("goals", "public").unwrap(),
+            QualName::new("public", "goals")
+        );
+        assert_eq!(
+            QualName::parse("auth.users", "public").unwrap(),
+            QualName::new("auth", "users")
+        );
+        assert_eq!(
+            QualName::parse("\"a.b\"", "public").unwrap(),
+            QualName::new("public", "a.b")
+        );
+        assert!(QualName::parse("a.b.c", "public").is_err());
+        assert!(QualName::parse("a.", "public").is_err());
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote_ident("goals"), "goals");
+        assert_eq!(quote_ident("Order"), "\"Order\"");
+        assert_eq!(quote_ident("user name"), "\"user name\"");
+        assert_eq!(quote_ident("select"), "\"select\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold_snake("userId"), "user_id");
+        assert_eq!(fold_snake("user_id"), "user_id");
+        assert_eq!(fold_snake("AuditLog"), "audit_log");
+        assert_eq!(fold_snake("HTTPServer"), "http_server");
+        assert_eq!(fold_snake("createdAt2"), "created_at2");
+    }
+
+    #[test]
+    fn object_names_fit_63_bytes() {
+        assert_eq!(
+            make_object_name("goals", Some("user_id"), "fkey"),
+            "goals_user_id_fkey"
+        );
+        let long = "a".repeat(70);
+        let n = make_object_name(&long, Some("col"), "idx");
+        assert_eq!(n.len(), 63);
+        assert!(n.ends_with("_col_idx"));
+    }
+}

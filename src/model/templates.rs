@@ -1,0 +1,212 @@
+//! Policy templates: reusable RLS rules rendered with minijinja.
+//!
+//! The same five policies are copy-pasted across every Supabase project, and drift. A
+//! template names the rule once (`owner`, `tenant_member`, …); a policy says
+//! `{ template: owner, column: user_id }` and gets the expression. Built-in templates are
+//! YAML files under `templates/policies/`, embedded in the binary; projects add their own
+//! under `policy_templates:`. Filters `ident` and `qualified` quote names, so a parameter can
+//! never smuggle SQL through a template.
+
+use super::names::{quote_ident, QualName};
+use super::{Command, SqlType};
+use crate::diagnostic::Loc;
+use crate::load::raw::{RawCommand, RawPolicyTemplate};
+use indexmap::IndexMap;
+use minijinja::{Environment, UndefinedBehavior};
+use std::collections::BTreeMap;
+
+/// Built-in templates: (name, YAML source).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("admin", include_str!("../../templates/policies/admin.yaml")),
+    (
+        "authenticated_read",
+        include_str!("../../templates/policies/authenticated_read.yaml"),
+    ),
+    ("owner", include_str!("../../templates/policies/owner.yaml")),
+    (
+        "public_read",
+        include_str!("../../templates/policies/public_read.yaml"),
+    ),
+    (
+        "service_role",
+        include_str!("../../templates/policies/service_role.yaml"),
+    ),
+    (
+        "tenant_member",
+        include_str!("../../templates/policies/tenant_member.yaml"),
+    ),
+];
+
+#[derive(Debug, Clone)]
+pub struct PolicyTemplate {
+    pub name: String,
+    pub description: Option<String>,
+    /// Parameter names with their defaults.
+    pub params: Vec<(String, Option<String>)>,
+    pub command: Option<Command>,
+    pub roles: Option<Vec<String>>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    /// None for built-in templates.
+    pub loc: Option<Loc>,
+}
+
+pub fn command(c: RawCommand) -> Command {
+    match c {
+        RawCommand::All => Command::All,
+        RawCommand::Select => Command::Select,
+        RawCommand::Insert => Command::Insert,
+        RawCommand::Update => Command::Update,
+        RawCommand::Delete => Command::Delete,
+    }
+}
+
+impl PolicyTemplate {
+    pub fn from_raw(name: &str, raw: RawPolicyTemplate, loc: Option<Loc>) -> Self {
+        PolicyTemplate {
+            name: name.to_string(),
+            description: raw.description,
+            params: raw
+                .params
+                .iter()
+                .map(|p| match p.split_once('=') {
+                    Some((n, d)) => (n.trim().to_string(), Some(d.trim().to_string())),
+                    None => (p.trim().to_string(), None),
+                })
+                .collect(),
+            command: raw.command.map(command),
+            roles: raw.roles,
+            using: raw.using,
+            with_check: raw.with_check,
+            loc,
+        }
+    }
+}
+
+/// The built-in templates, parsed. They ship with the binary and are covered by tests, so a
+/// parse failure is a build defect; it is reported as a missing template rather than a panic.
+pub fn builtins() -> IndexMap<String, PolicyTemplate> {
+    BUILTIN
+        .iter()
+        .filter_map(|(name, src)| {
+            crate::load::yaml::from_str::<RawPolicyTemplate>(src)
+                .ok()
+                .map(|raw| (name.to_string(), PolicyTemplate::from_raw(name, raw, None)))
+        })
+        .collect()
+}
+
+/// What a template renders to for one policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+/// Renders `tpl` for a policy on `table` with `params`. `columns` gives the table's column
+/// types (for casts such as `(SELECT auth.uid())::text`).
+pub fn render(
+    tpl: &PolicyTemplate,
+    table: &QualName,
+    columns: &IndexMap<String, SqlType>,
+    params: &IndexMap<String, String>,
+) -> Result<Rendered, String> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_filter("ident", |s: String| quote_ident(&s));
+    env.add_filter("qualified", |s: String| {
+        match QualName::parse(&s, "public") {
+            Ok(q) if s.contains('.') => q.sql(),
+            Ok(q) => quote_ident(&q.name),
+            Err(_) => quote_ident(&s),
+        }
+    });
+    let types: BTreeMap<String, String> = columns
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
+    let types_for_fn = types.clone();
+    env.add_function("auth_uid_as", move |column: String| -> String {
+        match types_for_fn.get(&column) {
+            Some(t) if t != "uuid" => format!("(SELECT auth.uid())::{t}"),
+            _ => "(SELECT auth.uid())".to_string(),
+        }
+    });
+    let mut ctx: BTreeMap<String, minijinja::Value> = BTreeMap::new();
+    for (name, default) in &tpl.params {
+        if let Some(v) = params.get(name).or(default.as_ref()) {
+            ctx.insert(name.clone(), minijinja::Value::from(v.clone()));
+        }
+    }
+    ctx.insert("table".into(), minijinja::Value::from(table.name.clone()));
+    ctx.insert(
+        "schema".into(),
+        minijinja::Value::from(table.schema.clone()),
+    );
+    ctx.insert("columns".into(), minijinja::Value::from_serialize(&types));
+    let render_one = |src: &Option<String>| -> Result<Option<String>, String> {
+        match src {
+            None => Ok(None),
+            Some(s) => env
+                .render_str(s, &ctx)
+                .map(|r| Some(r.trim().to_string()))
+                .map_err(|e| describe(&e)),
+        }
+    };
+    Ok(Rendered {
+        using: render_one(&tpl.using)?,
+        with_check: render_one(&tpl.with_check)?,
+    })
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    match e.detail() {
+        Some(d) => format!("{}: {d}", e.kind()),
+        None => e.kind().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(pairs: &[(&str, &str)]) -> IndexMap<String, SqlType> {
+        pairs
+            .iter()
+            .map(|(c, t)| (c.to_string(), SqlType::parse(t).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn all_builtins_parse() {
+        assert_eq!(builtins().len(), BUILTIN.len());
+    }
+
+    #[test]
+    fn owner_casts_for_text_columns() {
+        let b = builtins();
+        let t = QualName::new("public", "goals");
+        let mut p = IndexMap::new();
+        p.insert("column".to_string(), "user_id".to_string());
+        let r = render(&b["owner"], &t, &cols(&[("user_id", "text")]), &p).unwrap();
+        assert_eq!(
+            r.using.as_deref(),
+            Some("user_id = (SELECT auth.uid())::text")
+        );
+        let r = render(&b["owner"], &t, &cols(&[("user_id", "uuid")]), &p).unwrap();
+        assert_eq!(r.using.as_deref(), Some("user_id = (SELECT auth.uid())"));
+    }
+
+    #[test]
+    fn params_are_quoted() {
+        let b = builtins();
+        let t = QualName::new("public", "Order");
+        let mut p = IndexMap::new();
+        p.insert("column".to_string(), "x = 1 OR true".to_string());
+        let r = render(&b["owner"], &t, &cols(&[]), &p).unwrap();
+        assert_eq!(
+            r.using.as_deref(),
+            Some("\"x = 1 OR true\" = (SELECT auth.uid())")
+        );
+    }
+}

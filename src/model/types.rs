@@ -1,0 +1,505 @@
+//! Column and argument types as values, not strings.
+//!
+//! Users write `int`, `int4` or `integer`, `timestamptz` or `timestamp with time zone`;
+//! PostgreSQL stores one canonical spelling (what `format_type` prints). Parsing every type
+//! into [`SqlType`] with that canonical name makes FK type comparisons exact, lets checks tell
+//! an unknown type from a typo, and gives gen and diff a single spelling to emit and compare.
+
+use super::names::{quote_ident, QualName};
+use std::fmt;
+
+/// A parsed type: a base, its modifiers (`255`, `5,2`) and array dimensions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SqlType {
+    pub base: BaseType,
+    pub mods: Vec<String>,
+    pub array_dims: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BaseType {
+    /// A built-in type by its canonical name (`integer`, `timestamp with time zone`).
+    Builtin(&'static str),
+    /// Anything else: an enum, a domain, an extension's type (`vector`), an external type.
+    Named(QualName),
+}
+
+/// Aliases and canonical names of PostgreSQL's built-in types, as `format_type` prints them.
+/// `serial` types are not real types, but PostgreSQL accepts them in CREATE TABLE.
+const BUILTINS: &[(&str, &str)] = &[
+    ("smallint", "smallint"),
+    ("int2", "smallint"),
+    ("integer", "integer"),
+    ("int", "integer"),
+    ("int4", "integer"),
+    ("bigint", "bigint"),
+    ("int8", "bigint"),
+    ("smallserial", "smallserial"),
+    ("serial2", "smallserial"),
+    ("serial", "serial"),
+    ("serial4", "serial"),
+    ("bigserial", "bigserial"),
+    ("serial8", "bigserial"),
+    ("numeric", "numeric"),
+    ("decimal", "numeric"),
+    ("real", "real"),
+    ("float4", "real"),
+    ("double precision", "double precision"),
+    ("float8", "double precision"),
+    ("float", "double precision"),
+    ("money", "money"),
+    ("text", "text"),
+    ("character varying", "character varying"),
+    ("varchar", "character varying"),
+    ("character", "character"),
+    ("char", "character"),
+    ("bpchar", "character"),
+    ("name", "name"),
+    ("citext", "citext"),
+    ("uuid", "uuid"),
+    ("boolean", "boolean"),
+    ("bool", "boolean"),
+    ("bytea", "bytea"),
+    ("date", "date"),
+    ("time", "time without time zone"),
+    ("time without time zone", "time without time zone"),
+    ("time with time zone", "time with time zone"),
+    ("timetz", "time with time zone"),
+    ("timestamp", "timestamp without time zone"),
+    ("timestamp without time zone", "timestamp without time zone"),
+    ("timestamp with time zone", "timestamp with time zone"),
+    ("timestamptz", "timestamp with time zone"),
+    ("interval", "interval"),
+    ("json", "json"),
+    ("jsonb", "jsonb"),
+    ("jsonpath", "jsonpath"),
+    ("xml", "xml"),
+    ("inet", "inet"),
+    ("cidr", "cidr"),
+    ("macaddr", "macaddr"),
+    ("macaddr8", "macaddr8"),
+    ("bit", "bit"),
+    ("bit varying", "bit varying"),
+    ("varbit", "bit varying"),
+    ("tsvector", "tsvector"),
+    ("tsquery", "tsquery"),
+    ("point", "point"),
+    ("line", "line"),
+    ("lseg", "lseg"),
+    ("box", "box"),
+    ("path", "path"),
+    ("polygon", "polygon"),
+    ("circle", "circle"),
+    ("oid", "oid"),
+    ("regclass", "regclass"),
+    ("regtype", "regtype"),
+    ("regproc", "regproc"),
+    ("regprocedure", "regprocedure"),
+    ("regnamespace", "regnamespace"),
+    ("regrole", "regrole"),
+    ("pg_lsn", "pg_lsn"),
+    ("pg_snapshot", "pg_snapshot"),
+    ("int4range", "int4range"),
+    ("int8range", "int8range"),
+    ("numrange", "numrange"),
+    ("tsrange", "tsrange"),
+    ("tstzrange", "tstzrange"),
+    ("daterange", "daterange"),
+    ("int4multirange", "int4multirange"),
+    ("int8multirange", "int8multirange"),
+    ("nummultirange", "nummultirange"),
+    ("tsmultirange", "tsmultirange"),
+    ("tstzmultirange", "tstzmultirange"),
+    ("datemultirange", "datemultirange"),
+];
+
+/// Pseudo-types allowed for function arguments and results, never for columns.
+pub const PSEUDO: &[&str] = &[
+    "trigger",
+    "void",
+    "record",
+    "anyelement",
+    "anyarray",
+    "anynonarray",
+    "anyenum",
+    "anyrange",
+    "anycompatible",
+    "anycompatiblearray",
+    "event_trigger",
+    "internal",
+    "cstring",
+];
+
+/// Types that come with an extension: (extension, type names).
+pub const EXTENSION_TYPES: &[(&str, &[&str])] = &[
+    ("vector", &["vector", "halfvec", "sparsevec"]),
+    ("citext", &["citext"]),
+    ("hstore", &["hstore"]),
+    ("ltree", &["ltree", "lquery", "ltxtquery"]),
+    ("postgis", &["geometry", "geography", "box2d", "box3d"]),
+    ("cube", &["cube"]),
+    ("seg", &["seg"]),
+    (
+        "isn",
+        &[
+            "isbn", "isbn13", "issn", "issn13", "ean13", "upc", "ismn", "ismn13",
+        ],
+    ),
+];
+
+/// Every canonical built-in column type name (for tests against a real server).
+pub fn builtin_canonical_names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = BUILTINS.iter().map(|(_, c)| *c).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Every spelling the format accepts for built-in types.
+pub fn builtin_spellings() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|(a, _)| *a)
+}
+
+/// Why a type string could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeError(pub String);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String, bool),
+    Open,
+    Close,
+    Comma,
+    LBracket,
+    RBracket,
+    Number(String),
+}
+
+fn tokenize(s: &str) -> Result<Vec<Tok>, TypeError> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            ' ' | '\t' | '\n' | '\r' => i += 1,
+            '(' => {
+                out.push(Tok::Open);
+                i += 1
+            }
+            ')' => {
+                out.push(Tok::Close);
+                i += 1
+            }
+            ',' => {
+                out.push(Tok::Comma);
+                i += 1
+            }
+            '[' => {
+                out.push(Tok::LBracket);
+                i += 1
+            }
+            ']' => {
+                out.push(Tok::RBracket);
+                i += 1
+            }
+            '"' => {
+                let mut w = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(TypeError("unterminated quoted identifier".into())),
+                        Some('"') if chars.get(i + 1) == Some(&'"') => {
+                            w.push('"');
+                            i += 2;
+                        }
+                        Some('"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(c) => {
+                            w.push(*c);
+                            i += 1
+                        }
+                    }
+                }
+                // A quoted part may be followed by `.name`.
+                out.push(Tok::Word(w, true));
+            }
+            '.' => {
+                // Qualified names are joined to the previous word with a NUL separator.
+                match out.last_mut() {
+                    Some(Tok::Word(w, _)) => {
+                        w.push('\u{0}');
+                        i += 1;
+                        continue_word(&chars, &mut i, w)?;
+                    }
+                    _ => return Err(TypeError("unexpected `.`".into())),
+                }
+            }
+            c if c.is_ascii_digit() => {
+                let start = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                out.push(Tok::Number(chars[start..i].iter().collect()));
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                {
+                    i += 1;
+                }
+                let w: String = chars[start..i].iter().collect();
+                out.push(Tok::Word(w.to_lowercase(), false));
+            }
+            other => return Err(TypeError(format!("unexpected character `{other}`"))),
+        }
+    }
+    Ok(out)
+}
+
+fn continue_word(chars: &[char], i: &mut usize, w: &mut String) -> Result<(), TypeError> {
+    if chars.get(*i) == Some(&'"') {
+        *i += 1;
+        loop {
+            match chars.get(*i) {
+                None => return Err(TypeError("unterminated quoted identifier".into())),
+                Some('"') if chars.get(*i + 1) == Some(&'"') => {
+                    w.push('"');
+                    *i += 2;
+                }
+                Some('"') => {
+                    *i += 1;
+                    return Ok(());
+                }
+                Some(c) => {
+                    w.push(*c);
+                    *i += 1;
+                }
+            }
+        }
+    }
+    let start = *i;
+    while *i < chars.len() && (chars[*i].is_alphanumeric() || chars[*i] == '_') {
+        *i += 1;
+    }
+    if start == *i {
+        return Err(TypeError("expected a name after `.`".into()));
+    }
+    w.push_str(&chars[start..*i].iter().collect::<String>().to_lowercase());
+    Ok(())
+}
+
+impl SqlType {
+    /// Parses a type as written in YAML (`varchar(255)`, `timestamptz`, `text[]`,
+    /// `public.goal_status`, `"My Type"`).
+    pub fn parse(s: &str) -> Result<SqlType, TypeError> {
+        let toks = tokenize(s)?;
+        if toks.is_empty() {
+            return Err(TypeError("empty type".into()));
+        }
+        let mut i = 0;
+        let mut words: Vec<(String, bool)> = Vec::new();
+        let mut mods = Vec::new();
+        let mut array_dims = 0u8;
+        while let Some(Tok::Word(w, q)) = toks.get(i) {
+            words.push((w.clone(), *q));
+            i += 1;
+        }
+        if words.is_empty() {
+            return Err(TypeError("expected a type name".into()));
+        }
+        if toks.get(i) == Some(&Tok::Open) {
+            i += 1;
+            loop {
+                match toks.get(i) {
+                    Some(Tok::Number(n)) => mods.push(n.clone()),
+                    Some(Tok::Word(w, _)) => mods.push(w.clone()),
+                    _ => return Err(TypeError("expected a number inside `( )`".into())),
+                }
+                i += 1;
+                match toks.get(i) {
+                    Some(Tok::Comma) => i += 1,
+                    Some(Tok::Close) => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return Err(TypeError("expected `,` or `)`".into())),
+                }
+            }
+            // `timestamp(3) with time zone`
+            while let Some(Tok::Word(w, q)) = toks.get(i) {
+                words.push((w.clone(), *q));
+                i += 1;
+            }
+        }
+        while toks.get(i) == Some(&Tok::LBracket) {
+            i += 1;
+            if let Some(Tok::Number(_)) = toks.get(i) {
+                i += 1;
+            }
+            if toks.get(i) != Some(&Tok::RBracket) {
+                return Err(TypeError("expected `]`".into()));
+            }
+            i += 1;
+            array_dims += 1;
+        }
+        if i != toks.len() {
+            return Err(TypeError("unexpected text after the type".into()));
+        }
+        let quoted = words.iter().any(|(_, q)| *q);
+        let joined = words
+            .iter()
+            .map(|(w, _)| w.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let base = if !quoted && !joined.contains('\u{0}') {
+            match BUILTINS.iter().find(|(alias, _)| *alias == joined) {
+                Some((_, canon)) => BaseType::Builtin(canon),
+                None if words.len() == 1 => BaseType::Named(QualName::new("public", &joined)),
+                None => return Err(TypeError(format!("`{joined}` is not a type name"))),
+            }
+        } else {
+            if words.len() != 1 {
+                return Err(TypeError(format!("`{}` is not a type name", s.trim())));
+            }
+            let w = &words[0].0;
+            match w.split_once('\u{0}') {
+                Some((schema, name)) => BaseType::Named(QualName::new(schema, name)),
+                None => BaseType::Named(QualName::new("public", w)),
+            }
+        };
+        Ok(SqlType {
+            base,
+            mods,
+            array_dims,
+        })
+    }
+
+    /// The type with arrays and modifiers removed: what an FK comparison looks at.
+    pub fn family(&self) -> String {
+        match &self.base {
+            BaseType::Builtin(b) => match *b {
+                "serial" => "integer".into(),
+                "bigserial" => "bigint".into(),
+                "smallserial" => "smallint".into(),
+                other => other.into(),
+            },
+            BaseType::Named(q) => q.to_string(),
+        }
+    }
+
+    /// Whether a foreign key between columns of these two types is accepted by PostgreSQL
+    /// (same type, or types of one category with a cross-type equality operator).
+    pub fn fk_compatible(&self, other: &SqlType) -> bool {
+        if self.array_dims != other.array_dims {
+            return false;
+        }
+        let (a, b) = (self.family(), other.family());
+        if a == b {
+            return true;
+        }
+        let group = |t: &str| match t {
+            "smallint" | "integer" | "bigint" => 1,
+            "text" | "character varying" | "character" => 2,
+            "timestamp with time zone" | "timestamp without time zone" | "date" => 3,
+            "real" | "double precision" => 4,
+            _ => 0,
+        };
+        group(&a) != 0 && group(&a) == group(&b)
+    }
+
+    /// The unqualified base name, for matching against enums and extension types.
+    pub fn base_name(&self) -> &str {
+        match &self.base {
+            BaseType::Builtin(b) => b,
+            BaseType::Named(q) => &q.name,
+        }
+    }
+}
+
+impl fmt::Display for SqlType {
+    /// The canonical spelling, as `format_type` prints it (schema-qualified for named types).
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let mods = if self.mods.is_empty() {
+            String::new()
+        } else {
+            format!("({})", self.mods.join(","))
+        };
+        match &self.base {
+            BaseType::Builtin(b) => match b.split_once(' ') {
+                Some((head @ ("timestamp" | "time"), tail)) if !mods.is_empty() => {
+                    write!(f, "{head}{mods} {tail}")?
+                }
+                _ => write!(f, "{b}{mods}")?,
+            },
+            BaseType::Named(q) => write!(
+                f,
+                "{}.{}{mods}",
+                quote_ident(&q.schema),
+                quote_ident(&q.name)
+            )?,
+        }
+        for _ in 0..self.array_dims {
+            f.write_str("[]")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        SqlType::parse(s).unwrap().to_string()
+    }
+
+    #[test]
+    fn aliases_become_canonical() {
+        assert_eq!(canon("int"), "integer");
+        assert_eq!(canon("INT4"), "integer");
+        assert_eq!(canon("timestamptz"), "timestamp with time zone");
+        assert_eq!(
+            canon("TIMESTAMP WITH TIME ZONE"),
+            "timestamp with time zone"
+        );
+        assert_eq!(
+            canon("timestamp(3) with time zone"),
+            "timestamp(3) with time zone"
+        );
+        assert_eq!(canon("varchar(255)"), "character varying(255)");
+        assert_eq!(canon("numeric(5, 2)"), "numeric(5,2)");
+        assert_eq!(canon("text[]"), "text[]");
+        assert_eq!(canon("int[][]"), "integer[][]");
+        assert_eq!(canon("goal_status"), "public.goal_status");
+        assert_eq!(canon("app.\"My Type\""), "app.\"My Type\"");
+        assert_eq!(canon("vector(1536)"), "public.vector(1536)");
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        for bad in [
+            "",
+            "varchar((",
+            "text; drop table x",
+            "double trouble",
+            "int)",
+            "text[",
+            "a..b",
+        ] {
+            assert!(SqlType::parse(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn fk_compatibility() {
+        let t = |s| SqlType::parse(s).unwrap();
+        assert!(t("uuid").fk_compatible(&t("uuid")));
+        assert!(!t("text").fk_compatible(&t("uuid")));
+        assert!(t("serial").fk_compatible(&t("int")));
+        assert!(t("varchar(10)").fk_compatible(&t("text")));
+    }
+}

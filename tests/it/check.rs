@@ -1,0 +1,176 @@
+//! `schemac check`: seed projects are clean, seed conflicts and every rule produce exactly
+//! the diagnostics in the snapshots (text and JSON), and bad input exits 2 with a positioned
+//! message and no panic.
+
+use crate::{leaf, schemac, settings, subdirs};
+
+#[test]
+fn shipped_schema_is_clean() {
+    let r = schemac(&["check", "schema", "--deny-warnings"]);
+    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn default_dir_is_schema() {
+    let r = schemac(&["check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("schema: "), "{}", r.stdout);
+}
+
+#[test]
+fn seed_projects_have_no_errors() {
+    for dir in subdirs("tests/fixtures/projects") {
+        let r = schemac(&["check", &dir, "--format", "json"]);
+        assert_eq!(r.code, 0, "{dir}:\n{}{}", r.stdout, r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+        assert_eq!(v["summary"]["errors"], 0, "{dir}");
+    }
+}
+
+#[test]
+fn production_seed_has_120_tables() {
+    let r = schemac(&["check", "tests/fixtures/projects/production"]);
+    let n = schemac::compile(
+        &crate::root().join("tests/fixtures/projects/production"),
+        "p",
+    )
+    .map(|m| m.tables.len())
+    .unwrap_or(0);
+    assert!(n >= 120, "production has {n} tables\n{}", r.stdout);
+}
+
+/// Runs check on every project below `dir` and snapshots text and JSON output.
+fn snapshot_projects(dir: &str, prefix: &str) {
+    let dirs = subdirs(dir);
+    assert!(!dirs.is_empty(), "no fixtures in {dir}");
+    for d in dirs {
+        let text = schemac(&["check", &d]);
+        assert!(
+            text.code == 0 || text.code == 1,
+            "{d}: exit {}\n{}",
+            text.code,
+            text.stderr
+        );
+        assert!(!text.stdout.is_empty(), "{d} produced no findings");
+        let json = schemac(&["check", &d, "--format", "json"]);
+        assert_eq!(json.code, text.code, "{d}");
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("{prefix}__{}__text", leaf(&d)), text.stdout);
+            insta::assert_snapshot!(format!("{prefix}__{}__json", leaf(&d)), json.stdout);
+        });
+    }
+}
+
+#[test]
+fn seed_conflicts() {
+    snapshot_projects("tests/fixtures/conflicts", "conflict");
+}
+
+#[test]
+fn every_rule_has_a_fixture_that_triggers_it() {
+    let dirs = subdirs("tests/fixtures/rules");
+    for rule in schemac::check::rules::ALL {
+        let name = format!("tests/fixtures/rules/{}-{}", rule.code, rule.name);
+        assert!(dirs.contains(&name), "missing fixture {name}");
+        let r = schemac(&["check", &name, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+        let codes: Vec<&str> = v["diagnostics"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|d| d["code"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            codes.contains(&rule.code),
+            "{name} does not trigger {}: {codes:?}",
+            rule.code
+        );
+    }
+}
+
+#[test]
+fn rule_snapshots() {
+    snapshot_projects("tests/fixtures/rules", "rule");
+}
+
+#[test]
+fn bad_input_exits_2_with_a_position() {
+    let dirs = subdirs("tests/fixtures/bad");
+    assert!(dirs.len() >= 25, "only {} bad-input cases", dirs.len());
+    for d in dirs {
+        let r = schemac(&["check", &d]);
+        assert_eq!(
+            r.code, 2,
+            "{d}: exit {}\nstdout:{}\nstderr:{}",
+            r.code, r.stdout, r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{d} panicked: {}", r.stderr);
+        assert!(
+            r.stdout.is_empty(),
+            "{d}: nothing else may happen, got stdout {}",
+            r.stdout
+        );
+        settings().bind(|| insta::assert_snapshot!(format!("bad__{}", leaf(&d)), r.stderr));
+    }
+}
+
+#[test]
+fn missing_directory_exits_2() {
+    let r = schemac(&["check", "tests/fixtures/does-not-exist"]);
+    assert_eq!(r.code, 2);
+    settings().bind(|| insta::assert_snapshot!("bad__missing_directory", r.stderr));
+}
+
+#[test]
+fn github_annotations() {
+    let r = schemac(&[
+        "check",
+        "tests/fixtures/conflicts/user_kpis_types",
+        "--format",
+        "github",
+    ]);
+    assert_eq!(r.code, 1);
+    settings().bind(|| insta::assert_snapshot!("github__user_kpis_types", r.stdout));
+}
+
+#[test]
+fn deny_warnings_fails_on_warnings() {
+    let d = "tests/fixtures/conflicts/audit_log_plural";
+    assert_eq!(schemac(&["check", d]).code, 0);
+    assert_eq!(schemac(&["check", d, "--deny-warnings"]).code, 1);
+}
+
+#[test]
+fn rules_list() {
+    let r = schemac(&["rules"]);
+    assert_eq!(r.code, 0);
+    settings().bind(|| insta::assert_snapshot!("rules_list", r.stdout));
+}
+
+#[test]
+fn json_schemas() {
+    for (args, name) in [
+        (vec!["schema-json"], "schema_json_definitions"),
+        (vec!["schema-json", "--config"], "schema_json_config"),
+    ] {
+        let r = schemac(&args);
+        assert_eq!(r.code, 0);
+        let _: serde_json::Value = serde_json::from_str(&r.stdout).expect("valid JSON");
+        settings().bind(|| insta::assert_snapshot!(name, r.stdout));
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = schemac(&[
+        "check",
+        "tests/fixtures/projects/platform",
+        "--format",
+        "json",
+    ]);
+    let b = schemac(&[
+        "check",
+        "tests/fixtures/projects/platform",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(a.stdout, b.stdout);
+}
