@@ -9,6 +9,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod load;
 pub mod model;
+pub mod render;
 
 use diagnostic::{Diagnostic, SourceMap};
 use std::path::Path;
@@ -35,4 +36,27 @@ pub fn check_project(
 /// Sources of a failed load, for rendering its diagnostics.
 pub fn failure_sources(f: &LoadFailure) -> &SourceMap {
     &f.sources
+}
+
+/// Renders the master migration for a checked model.
+pub fn generate(
+    model: &model::Model,
+    templates: Option<&Path>,
+) -> Result<String, render::RenderError> {
+    let renderer = render::Renderer::new(templates)?;
+    let project = model
+        .root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "project".into());
+    let hash = render::input_hash(model);
+    render::render(
+        model,
+        &renderer,
+        &render::HeaderInfo {
+            project: &project,
+            hash: &hash,
+        },
+    )
 }

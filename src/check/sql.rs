@@ -69,6 +69,36 @@ pub fn parse_index_elem(text: &str) -> Result<Expr, String> {
     Ok(expr)
 }
 
+/// Splits an index element into its expression and what follows it (operator class,
+/// ordering), e.g. `title gin_trgm_ops` → (`title`, `gin_trgm_ops`). None when the expression
+/// does not parse.
+pub fn split_index_elem(text: &str) -> Option<(String, String)> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(text).ok()?;
+    p.parse_expr().ok()?;
+    let next = p.peek_token();
+    if next.token == Token::EOF {
+        return Some((text.trim().to_string(), String::new()));
+    }
+    let (line, col) = (next.location.line as usize, next.location.column as usize);
+    let mut offset = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line {
+            offset += l
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(l.len(), |(b, _)| b);
+            break;
+        }
+        offset += l.len() + 1;
+    }
+    let offset = offset.min(text.len());
+    Some((
+        text[..offset].trim().to_string(),
+        text[offset..].trim().to_string(),
+    ))
+}
+
 /// Parses exactly one query (a view body).
 pub fn parse_query(text: &str) -> Result<Box<Query>, String> {
     let dialect = PostgreSqlDialect {};
@@ -212,6 +242,22 @@ mod tests {
         assert!(parse_index_elem("lower(email) DESC NULLS LAST").is_ok());
         assert!(parse_index_elem("(a + b)").is_ok());
         assert!(parse_index_elem("a; drop table x").is_err());
+    }
+
+    #[test]
+    fn index_element_split() {
+        assert_eq!(
+            split_index_elem("title gin_trgm_ops"),
+            Some(("title".into(), "gin_trgm_ops".into()))
+        );
+        assert_eq!(
+            split_index_elem("lower(email)"),
+            Some(("lower(email)".into(), String::new()))
+        );
+        assert_eq!(
+            split_index_elem("a + b DESC"),
+            Some(("a + b".into(), "DESC".into()))
+        );
     }
 
     #[test]

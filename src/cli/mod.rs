@@ -39,6 +39,26 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Compile a project into the master migration (refuses when check finds errors)
+    Gen {
+        /// Project directory (holding schemac.yaml)
+        #[arg(default_value = "schema")]
+        dir: PathBuf,
+        /// Write here instead of the project's `output`
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the migration instead of writing it
+        #[arg(long, conflicts_with = "check")]
+        stdout: bool,
+        /// Exit 1 with a diff when the file on disk differs from what gen would write
+        #[arg(long)]
+        check: bool,
+        /// Directory whose *.sql.j2 files replace the embedded templates of the same name
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Print SQL that creates Supabase's auth schema, auth.uid()/role()/jwt() and roles on plain PostgreSQL
+    Stubs,
     /// List every check with its code, name and severity
     Rules,
     /// Print the JSON Schema of the YAML format (for editor completion)
@@ -145,6 +165,17 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
             }
         }
+        Command::Gen {
+            dir,
+            out,
+            stdout: to_stdout,
+            check,
+            templates,
+        } => gen(&dir, out, to_stdout, check, templates.as_deref()),
+        Command::Stubs => {
+            write!(stdout, "{}", schemac::render::STUBS)?;
+            Ok(0)
+        }
         Command::Rules => {
             for r in schemac::check::rules::ALL {
                 let sev = match r.severity {
@@ -169,4 +200,111 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn gen(
+    dir: &std::path::Path,
+    out: Option<PathBuf>,
+    to_stdout: bool,
+    check: bool,
+    templates: Option<&std::path::Path>,
+) -> anyhow::Result<i32> {
+    let shown = display_of(dir);
+    let (model, diags) = match schemac::check_project(dir, &shown) {
+        Ok(x) => x,
+        Err(fail) => {
+            eprint!("{}", render(&fail.diagnostics, &fail.sources, Format::Text));
+            return Ok(2);
+        }
+    };
+    let errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        eprint!("{}", render(&errors, &model.sources, Format::Text));
+        eprintln!("gen: nothing written, the project has errors (run `schemac check {shown}` for details)");
+        return Ok(1);
+    }
+    let sql = schemac::generate(&model, templates)?;
+    if to_stdout {
+        std::io::stdout().lock().write_all(sql.as_bytes())?;
+        return Ok(0);
+    }
+    let path = out.unwrap_or_else(|| model.config.output.clone());
+    if check {
+        let current = match std::fs::read_to_string(&path) {
+            Ok(s) => s,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("{}: missing; run `schemac gen {shown}`", path.display());
+                return Ok(1);
+            }
+            Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        };
+        if current == sql {
+            return Ok(0);
+        }
+        let diff = similar::TextDiff::from_lines(&current, &sql);
+        let udiff = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(
+                &format!("{} (on disk)", path.display()),
+                &format!("{} (generated)", path.display()),
+            )
+            .to_string();
+        let mut o = std::io::stdout().lock();
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            for line in udiff.lines() {
+                let colour = match line.chars().next() {
+                    Some('+') if !line.starts_with("+++") => "\x1b[32m",
+                    Some('-') if !line.starts_with("---") => "\x1b[31m",
+                    Some('@') => "\x1b[36m",
+                    _ => "",
+                };
+                if colour.is_empty() {
+                    writeln!(o, "{line}")?;
+                } else {
+                    writeln!(o, "{colour}{line}\x1b[0m")?;
+                }
+            }
+        } else {
+            write!(o, "{udiff}")?;
+        }
+        eprintln!(
+            "{} is out of date; run `schemac gen {shown}`",
+            path.display()
+        );
+        return Ok(1);
+    }
+    write_atomically(&path, sql.as_bytes())?;
+    eprintln!("wrote {} ({} bytes)", path.display(), sql.len());
+    Ok(0)
+}
+
+/// Writes via a temporary file in the same directory and a rename, so readers never see a
+/// partial file and a failure leaves the old file untouched.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{name}.schemac-{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes)
+        .with_context(|| format!("cannot write {}", tmp.display()))
+        .and_then(|()| {
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot replace {}", path.display()))
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -259,8 +259,17 @@ impl Builder {
         match SqlType::parse(s) {
             Ok(mut t) => {
                 if let types::BaseType::Named(q) = &mut t.base {
+                    let from_extension = types::EXTENSION_TYPES
+                        .iter()
+                        .any(|(_, names)| names.contains(&q.name.as_str()));
                     if !s.contains('.') {
-                        q.schema = self.default_schema();
+                        // Extension types stay unqualified: the extension's schema differs
+                        // between installations (`extensions` on Supabase, `public` elsewhere).
+                        q.schema = if from_extension {
+                            String::new()
+                        } else {
+                            self.default_schema()
+                        };
                     }
                 }
                 Some(t)

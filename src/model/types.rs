@@ -435,6 +435,9 @@ impl fmt::Display for SqlType {
                 }
                 _ => write!(f, "{b}{mods}")?,
             },
+            BaseType::Named(q) if q.schema.is_empty() => {
+                write!(f, "{}{mods}", quote_ident(&q.name))?
+            }
             BaseType::Named(q) => write!(
                 f,
                 "{}.{}{mods}",

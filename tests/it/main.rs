@@ -5,7 +5,9 @@
 //! `snapshots/` directory.
 
 mod check;
+mod gen;
 mod pg;
+mod robust;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -8,6 +8,8 @@ use schemac::model::SqlType;
 /// A connection to a fresh database created for one test, dropped at the end.
 pub struct TestDb {
     pub client: Client,
+    /// URL of this test's database.
+    pub url: String,
     admin_url: String,
     name: String,
 }
@@ -51,6 +53,7 @@ pub fn test_db(test: &str) -> Option<TestDb> {
     let client = Client::connect(&db_url, NoTls).expect("connect to test database");
     Some(TestDb {
         client,
+        url: db_url,
         admin_url: url,
         name,
     })

@@ -1,0 +1,636 @@
+//! Rendering the model into the master migration.
+//!
+//! One minijinja template per object kind (`templates/sql/*.sql.j2`, embedded in the binary,
+//! overridable per file with `--templates DIR`); Rust decides the order and quotes every
+//! identifier and literal before a template sees it (the `ident` and `literal` filters are
+//! there for templates that need more). Order: extensions → schemas → enums → functions →
+//! tables (columns, primary key) → unique/check constraints → foreign keys (as ALTER TABLE, so
+//! cycles work) → indexes → views → triggers → RLS → policies → grants → comments; within a
+//! kind by name, so the same input always gives the same bytes.
+
+use crate::diagnostic::Loc;
+use crate::model::names::{quote_ident, quote_literal};
+use crate::model::{
+    Command, Function, IndexElem, Model, Security, TriggerEvent, TriggerTiming, Volatility,
+};
+use minijinja::{context, Environment, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The embedded templates: (file name, source).
+pub const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "header.sql.j2",
+        include_str!("../../templates/sql/header.sql.j2"),
+    ),
+    (
+        "footer.sql.j2",
+        include_str!("../../templates/sql/footer.sql.j2"),
+    ),
+    (
+        "extension.sql.j2",
+        include_str!("../../templates/sql/extension.sql.j2"),
+    ),
+    (
+        "schema.sql.j2",
+        include_str!("../../templates/sql/schema.sql.j2"),
+    ),
+    (
+        "enum.sql.j2",
+        include_str!("../../templates/sql/enum.sql.j2"),
+    ),
+    (
+        "function.sql.j2",
+        include_str!("../../templates/sql/function.sql.j2"),
+    ),
+    (
+        "table.sql.j2",
+        include_str!("../../templates/sql/table.sql.j2"),
+    ),
+    (
+        "column.sql.j2",
+        include_str!("../../templates/sql/column.sql.j2"),
+    ),
+    (
+        "constraint.sql.j2",
+        include_str!("../../templates/sql/constraint.sql.j2"),
+    ),
+    (
+        "index.sql.j2",
+        include_str!("../../templates/sql/index.sql.j2"),
+    ),
+    (
+        "view.sql.j2",
+        include_str!("../../templates/sql/view.sql.j2"),
+    ),
+    (
+        "trigger.sql.j2",
+        include_str!("../../templates/sql/trigger.sql.j2"),
+    ),
+    ("rls.sql.j2", include_str!("../../templates/sql/rls.sql.j2")),
+    (
+        "policy.sql.j2",
+        include_str!("../../templates/sql/policy.sql.j2"),
+    ),
+    (
+        "grant.sql.j2",
+        include_str!("../../templates/sql/grant.sql.j2"),
+    ),
+    (
+        "comment.sql.j2",
+        include_str!("../../templates/sql/comment.sql.j2"),
+    ),
+];
+
+/// SQL creating Supabase's auth schema, functions and roles on plain PostgreSQL.
+pub const STUBS: &str = include_str!("../../templates/sql/stubs.sql");
+
+/// Why rendering failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot read template override `{path}`: {source}")]
+    Override {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template `{name}`: {message}")]
+    Template { name: String, message: String },
+}
+
+/// A compiled set of templates.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+fn template_error(name: &str, e: &minijinja::Error) -> RenderError {
+    let mut message = e.kind().to_string();
+    if let Some(d) = e.detail() {
+        message = format!("{message}: {d}");
+    }
+    if let Some(l) = e.line() {
+        message = format!("{message} (line {l})");
+    }
+    RenderError::Template {
+        name: name.to_string(),
+        message,
+    }
+}
+
+impl Renderer {
+    /// Compiles the embedded templates, each replaced by `overrides/<name>` when that file
+    /// exists.
+    pub fn new(overrides: Option<&Path>) -> Result<Renderer, RenderError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
+        env.add_filter("ident", |s: String| quote_ident(&s));
+        env.add_filter("literal", |s: String| quote_literal(&s));
+        for (name, src) in TEMPLATES {
+            let source = match overrides.map(|d| d.join(name)).filter(|p| p.is_file()) {
+                Some(p) => std::fs::read_to_string(&p)
+                    .map_err(|source| RenderError::Override { path: p, source })?,
+                None => (*src).to_string(),
+            };
+            env.add_template_owned(*name, source)
+                .map_err(|e| template_error(name, &e))?;
+        }
+        Ok(Renderer { env })
+    }
+
+    fn render(&self, name: &str, ctx: Value) -> Result<String, RenderError> {
+        let t = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_error(name, &e))?;
+        t.render(ctx).map_err(|e| template_error(name, &e))
+    }
+}
+
+/// Inputs to the header that are not in the model.
+pub struct HeaderInfo<'a> {
+    pub project: &'a str,
+    pub hash: &'a str,
+}
+
+struct Out<'m> {
+    model: &'m Model,
+    root: &'m Path,
+    sql: String,
+}
+
+impl Out<'_> {
+    fn section(&mut self, title: &str) {
+        self.sql.push_str(&format!(
+            "\n-- {}\n-- {title}\n-- {}\n",
+            "=".repeat(70),
+            "=".repeat(70)
+        ));
+    }
+
+    /// Appends one object's SQL, preceded by the `file:line` it came from.
+    fn object(&mut self, loc: Option<Loc>, sql: String) {
+        self.sql.push('\n');
+        if let Some(l) = loc {
+            let f = self.model.sources.get(l.file);
+            let rel = f.path.strip_prefix(self.root).unwrap_or(&f.path);
+            self.sql.push_str(&format!(
+                "-- {}:{}\n",
+                rel.to_string_lossy().replace('\\', "/"),
+                l.line
+            ));
+        }
+        self.sql.push_str(sql.trim_end());
+        self.sql.push('\n');
+    }
+}
+
+fn dollar_tag(body: &str) -> String {
+    let mut tag = "$function$".to_string();
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$function{n}$");
+    }
+    tag
+}
+
+fn function_ident(f: &Function) -> String {
+    let args: Vec<String> = f.args.iter().map(|a| a.ty.to_string()).collect();
+    format!("{}({})", f.name.sql(), args.join(", "))
+}
+
+/// Renders the whole master migration.
+pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<String, RenderError> {
+    let root = model.root.clone();
+    let mut out = Out {
+        model,
+        root: &root,
+        sql: String::new(),
+    };
+    out.sql.push_str(&r.render(
+        "header.sql.j2",
+        context! {
+            title => "schemac master migration",
+            version => env!("CARGO_PKG_VERSION"),
+            project => info.project,
+            hash => info.hash,
+            lock_timeout => model.config.lock_timeout,
+            statement_timeout => model.config.statement_timeout,
+        },
+    )?);
+
+    // Extensions, by name.
+    let mut exts: Vec<_> = model.extensions.iter().collect();
+    exts.sort_by(|a, b| a.name.cmp(&b.name));
+    if !exts.is_empty() {
+        out.section("Extensions");
+        for e in exts {
+            let s = r.render("extension.sql.j2", context! { name => e.name })?;
+            out.object(Some(e.loc), s);
+        }
+    }
+
+    // Schemas other than public that hold managed objects.
+    let mut schemas: BTreeSet<&str> = model.config.schemas.iter().map(String::as_str).collect();
+    schemas.extend(model.tables.keys().map(|q| q.schema.as_str()));
+    schemas.remove("public");
+    if !schemas.is_empty() {
+        out.section("Schemas");
+        for s in schemas {
+            let sql = r.render("schema.sql.j2", context! { name => s })?;
+            out.object(None, sql);
+        }
+    }
+
+    let mut enums: Vec<_> = model.enums.values().collect();
+    enums.sort_by(|a, b| a.name.cmp(&b.name));
+    if !enums.is_empty() {
+        out.section("Enums");
+        for e in enums {
+            let values: Vec<&str> = e.values.iter().map(|v| v.name.as_str()).collect();
+            let s = r.render(
+                "enum.sql.j2",
+                context! { schema => e.name.schema, name => e.name.name, qualified => e.name.sql(), values },
+            )?;
+            out.object(Some(e.loc), s);
+        }
+    }
+
+    let mut funcs: Vec<&Function> = model.functions.iter().collect();
+    funcs.sort_by_key(|f| function_ident(f));
+    if !funcs.is_empty() {
+        out.section(
+            "Functions (check_function_bodies is off, so they may name tables created below)",
+        );
+        for f in funcs {
+            let args: Vec<String> = f
+                .args
+                .iter()
+                .map(|a| match &a.default {
+                    Some(d) => format!(
+                        "{} {} DEFAULT {}",
+                        quote_ident(&a.name),
+                        a.ty,
+                        d.text.trim()
+                    ),
+                    None => format!("{} {}", quote_ident(&a.name), a.ty),
+                })
+                .collect();
+            let body = f.body.trim_end();
+            let s = r.render(
+                "function.sql.j2",
+                context! {
+                    qualified => f.name.sql(),
+                    args,
+                    returns => f.returns.trim(),
+                    language => f.language.trim(),
+                    volatility => match f.volatility { Volatility::Volatile => "VOLATILE", Volatility::Stable => "STABLE", Volatility::Immutable => "IMMUTABLE" },
+                    definer => f.security == Security::Definer,
+                    search_path => f.search_path.as_ref().map(|p| search_path_sql(p)),
+                    tag => dollar_tag(body),
+                    body,
+                },
+            )?;
+            out.object(Some(f.loc), s);
+            if let Some(c) = &f.comment {
+                let s = r.render(
+                    "comment.sql.j2",
+                    context! { kind => "FUNCTION", target => function_ident(f), text => c },
+                )?;
+                out.object(None, s);
+            }
+        }
+    }
+
+    let mut tables: Vec<_> = model.tables.values().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    if !tables.is_empty() {
+        out.section("Tables, with their primary keys, unique and check constraints");
+    }
+    for t in &tables {
+        let q = t.name.sql();
+        let mut columns = Vec::new();
+        for c in t.columns.values() {
+            columns.push(
+                r.render(
+                    "column.sql.j2",
+                    context! {
+                        name => c.name,
+                        type => c.ty.to_string(),
+                        nullable => c.nullable,
+                        default => c.default.as_ref().map(|d| d.text.trim().to_string()),
+                        identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),
+                        generated => c.generated.as_ref().map(|g| g.text.trim().to_string()),
+                    },
+                )?
+                .trim()
+                .to_string(),
+            );
+        }
+        let constraints: Vec<String> = t
+            .primary_key
+            .iter()
+            .map(|pk| {
+                format!(
+                    "CONSTRAINT {} PRIMARY KEY ({})",
+                    quote_ident(&pk.name),
+                    cols_sql(pk.columns.iter().map(|(c, _)| c.as_str()))
+                )
+            })
+            .collect();
+        let s = r.render(
+            "table.sql.j2",
+            context! { qualified => q, columns, constraints },
+        )?;
+        out.object(Some(t.loc), s);
+        let table_literal = quote_literal(&q);
+        for u in &t.uniques {
+            let def = format!(
+                "UNIQUE ({})",
+                cols_sql(u.columns.iter().map(|(c, _)| c.as_str()))
+            );
+            let s = r.render(
+                "constraint.sql.j2",
+                context! { table => q, table_literal, name => u.name, definition => def },
+            )?;
+            out.object(Some(u.loc), s);
+        }
+        let mut checks: Vec<_> = t.checks.iter().collect();
+        checks.sort_by(|a, b| a.name.cmp(&b.name));
+        for c in checks {
+            let def = format!("CHECK ({})", c.expr.text.trim());
+            let s = r.render(
+                "constraint.sql.j2",
+                context! { table => q, table_literal, name => c.name, definition => def },
+            )?;
+            out.object(Some(c.loc), s);
+        }
+    }
+
+    let fks: Vec<_> = tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(move |f| (t, f)))
+        .collect();
+    if !fks.is_empty() {
+        out.section("Foreign keys");
+        let mut fks = fks;
+        fks.sort_by(|a, b| (&a.0.name, &a.1.name).cmp(&(&b.0.name, &b.1.name)));
+        for (t, fk) in fks {
+            let q = t.name.sql();
+            let mut def = format!(
+                "FOREIGN KEY ({}) REFERENCES {}",
+                cols_sql(fk.columns.iter().map(|(c, _)| c.as_str())),
+                fk.ref_table.sql()
+            );
+            if !fk.ref_columns.is_empty() {
+                def.push_str(&format!(
+                    " ({})",
+                    cols_sql(fk.ref_columns.iter().map(String::as_str))
+                ));
+            }
+            if let Some(a) = fk.on_update {
+                def.push_str(&format!(" ON UPDATE {}", a.sql()));
+            }
+            if let Some(a) = fk.on_delete {
+                def.push_str(&format!(" ON DELETE {}", a.sql()));
+            }
+            let s = r.render(
+                "constraint.sql.j2",
+                context! { table => q, table_literal => quote_literal(&q), name => fk.name, definition => def },
+            )?;
+            out.object(Some(fk.loc), s);
+        }
+    }
+
+    let mut indexes: Vec<_> = tables
+        .iter()
+        .flat_map(|t| t.indexes.iter().map(move |i| (t, i)))
+        .collect();
+    if !indexes.is_empty() {
+        out.section("Indexes");
+        indexes.sort_by(|a, b| (&a.0.name.schema, &a.1.name).cmp(&(&b.0.name.schema, &b.1.name)));
+        for (t, ix) in indexes {
+            let elems: Vec<String> = ix
+                .elems
+                .iter()
+                .map(|e| match e {
+                    IndexElem::Column(c, _) => quote_ident(c),
+                    IndexElem::Expr(s) => index_expr_sql(s.text.trim()),
+                })
+                .collect();
+            let s = r.render(
+                "index.sql.j2",
+                context! {
+                    name => ix.name,
+                    table => t.name.sql(),
+                    unique => ix.unique,
+                    method => ix.method.as_str(),
+                    elems,
+                    include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
+                    predicate => ix.predicate.as_ref().map(|p| p.text.trim().to_string()),
+                },
+            )?;
+            out.object(Some(ix.loc), s);
+        }
+    }
+
+    let mut views: Vec<_> = model.views.values().collect();
+    views.sort_by(|a, b| a.name.cmp(&b.name));
+    if !views.is_empty() {
+        out.section("Views");
+        for v in views {
+            let s = r.render(
+                "view.sql.j2",
+                context! { qualified => v.name.sql(), security_invoker => v.security_invoker, query => v.query.text.trim().trim_end_matches(';') },
+            )?;
+            out.object(Some(v.loc), s);
+        }
+    }
+
+    let triggers: Vec<_> = tables
+        .iter()
+        .flat_map(|t| t.triggers.values().map(move |tr| (t, tr)))
+        .collect();
+    if !triggers.is_empty() {
+        out.section("Triggers");
+        for (t, tr) in triggers {
+            let events: Vec<&str> = tr
+                .events
+                .iter()
+                .map(|e| match e {
+                    TriggerEvent::Insert => "INSERT",
+                    TriggerEvent::Update => "UPDATE",
+                    TriggerEvent::Delete => "DELETE",
+                    TriggerEvent::Truncate => "TRUNCATE",
+                })
+                .collect();
+            let s = r.render(
+                "trigger.sql.j2",
+                context! {
+                    name => tr.name,
+                    table => t.name.sql(),
+                    timing => match tr.timing { TriggerTiming::Before => "BEFORE", TriggerTiming::After => "AFTER", TriggerTiming::InsteadOf => "INSTEAD OF" },
+                    events,
+                    row => tr.for_each_row,
+                    condition => tr.condition.as_ref().map(|c| c.text.trim().to_string()),
+                    function => tr.function.sql(),
+                    args => tr.args.iter().map(|a| quote_literal(a)).collect::<Vec<_>>(),
+                },
+            )?;
+            out.object(Some(tr.loc), s);
+        }
+    }
+
+    if !tables.is_empty() {
+        out.section("Row-level security");
+        for t in &tables {
+            let s = r.render(
+                "rls.sql.j2",
+                context! { table => t.name.sql(), enable => t.rls.enable, force => t.rls.force },
+            )?;
+            out.object(t.rls.loc, s);
+        }
+    }
+
+    let policies: Vec<_> = tables
+        .iter()
+        .flat_map(|t| t.policies.values().map(move |p| (t, p)))
+        .collect();
+    if !policies.is_empty() {
+        out.section("Policies");
+        let mut policies = policies;
+        policies.sort_by(|a, b| (&a.0.name, &a.1.name).cmp(&(&b.0.name, &b.1.name)));
+        for (t, p) in policies {
+            let mut roles: Vec<String> = p
+                .roles
+                .iter()
+                .map(|(r, _)| {
+                    if r == "public" {
+                        "PUBLIC".to_string()
+                    } else {
+                        quote_ident(r)
+                    }
+                })
+                .collect();
+            if roles.is_empty() {
+                roles.push("PUBLIC".into());
+            }
+            let s = r.render(
+                "policy.sql.j2",
+                context! {
+                    name => p.name,
+                    table => t.name.sql(),
+                    permissive => p.permissive,
+                    command => match p.command { Command::All => "ALL", Command::Select => "SELECT", Command::Insert => "INSERT", Command::Update => "UPDATE", Command::Delete => "DELETE" },
+                    roles,
+                    using => p.using.as_ref().map(|u| u.text.trim().to_string()),
+                    with_check => p.with_check.as_ref().map(|u| u.text.trim().to_string()),
+                },
+            )?;
+            out.object(Some(p.loc), s);
+        }
+    }
+
+    if !model.grants.is_empty() {
+        out.section("Grants");
+        let mut grants: Vec<_> = model.grants.iter().collect();
+        grants.sort_by(|a, b| a.on.cmp(&b.on));
+        for g in grants {
+            let mut privs: Vec<_> = g.privileges.clone();
+            privs.sort();
+            privs.dedup();
+            let s = r.render(
+                "grant.sql.j2",
+                context! {
+                    privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    on => g.on.sql(),
+                    roles => g.to.iter().map(|(r, _)| if r == "public" { "PUBLIC".to_string() } else { quote_ident(r) }).collect::<Vec<_>>(),
+                },
+            )?;
+            out.object(Some(g.loc), s);
+        }
+    }
+
+    let mut comments: Vec<(String, String, String)> = Vec::new();
+    for t in &tables {
+        if let Some(c) = &t.comment {
+            comments.push(("TABLE".into(), t.name.sql(), c.clone()));
+        }
+        for col in t.columns.values() {
+            if let Some(c) = &col.comment {
+                comments.push((
+                    "COLUMN".into(),
+                    format!("{}.{}", t.name.sql(), quote_ident(&col.name)),
+                    c.clone(),
+                ));
+            }
+        }
+    }
+    for v in model.views.values() {
+        if let Some(c) = &v.comment {
+            comments.push(("VIEW".into(), v.name.sql(), c.clone()));
+        }
+    }
+    if !comments.is_empty() {
+        out.section("Comments");
+        let mut block = String::new();
+        comments.sort();
+        for (kind, target, text) in comments {
+            block.push_str(&r.render("comment.sql.j2", context! { kind, target, text })?);
+        }
+        out.object(None, block);
+    }
+
+    out.sql.push('\n');
+    out.sql.push_str(&r.render("footer.sql.j2", context! {})?);
+    Ok(out.sql)
+}
+
+fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {
+    cols.map(quote_ident).collect::<Vec<_>>().join(", ")
+}
+
+/// An index expression is wrapped in parentheses unless it is a plain function call with an
+/// optional operator class, which PostgreSQL accepts bare.
+fn index_expr_sql(e: &str) -> String {
+    match crate::check::sql::split_index_elem(e) {
+        Some((expr, rest)) if rest.is_empty() => format!("({expr})"),
+        Some((expr, rest)) => format!("({expr}) {rest}"),
+        None => format!("({e})"),
+    }
+}
+
+/// `public, extensions` → `public, extensions` with each schema quoted; `""` → `''`.
+fn search_path_sql(p: &str) -> String {
+    if p.trim().is_empty() {
+        return "''".to_string();
+    }
+    p.split(',')
+        .map(|s| {
+            let s = s.trim().trim_matches('"');
+            if s == "$user" {
+                "\"$user\"".to_string()
+            } else {
+                quote_ident(s)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A stable content hash of the inputs (FNV-1a 64 over sorted files), for the header.
+pub fn input_hash(model: &Model) -> String {
+    let mut files: BTreeMap<String, &str> = BTreeMap::new();
+    for (_, f) in model.sources.files() {
+        let rel = f.path.strip_prefix(&model.root).unwrap_or(&f.path);
+        files.insert(rel.to_string_lossy().replace('\\', "/"), &f.text);
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, text) in files {
+        for b in name.bytes().chain([0u8]).chain(text.bytes()).chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("fnv1a64:{h:016x}")
+}

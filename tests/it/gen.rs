@@ -1,0 +1,302 @@
+//! `schemac gen`: deterministic bytes, a snapshot of the shipped project's migration, and —
+//! on a real PostgreSQL — every project applies, applies again with an identical
+//! `pg_dump --schema-only`, converges from an older version, and the catalog holds exactly
+//! the columns, constraints, indexes and policies the model says.
+
+use crate::pg::{test_db, TestDb};
+use crate::{root, schemac, settings, subdirs};
+use std::fs;
+use std::path::Path;
+
+fn projects() -> Vec<String> {
+    let mut v = vec!["schema".to_string()];
+    v.extend(subdirs("tests/fixtures/projects"));
+    v.extend(subdirs("tests/fixtures/gen"));
+    v
+}
+
+fn gen_stdout(dir: &str) -> String {
+    let r = schemac(&["gen", dir, "--stdout"]);
+    assert_eq!(r.code, 0, "gen {dir} failed:\n{}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn gen_is_deterministic_and_snapshotted() {
+    let a = gen_stdout("schema");
+    let b = gen_stdout("schema");
+    assert_eq!(a, b);
+    settings().bind(|| insta::assert_snapshot!("gen__schema", a));
+}
+
+#[test]
+fn gen_refuses_projects_with_errors_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.sql");
+    let r = schemac(&[
+        "gen",
+        "tests/fixtures/conflicts/user_kpis_types",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!out.exists(), "nothing may be written");
+    assert!(r.stderr.contains("nothing written"), "{}", r.stderr);
+}
+
+#[test]
+fn gen_reports_an_unwritable_output_with_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A path below a regular file cannot be created, whoever runs the test (even root).
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, "x").expect("write");
+    let out = blocker.join("out.sql");
+    let r = schemac(&["gen", "schema", "--out", out.to_str().expect("utf8")]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot create directory"), "{}", r.stderr);
+}
+
+#[test]
+fn gen_check_detects_stale_and_missing_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("m.sql");
+    let o = out.to_str().expect("utf8");
+    assert_eq!(
+        schemac(&["gen", "schema", "--out", o, "--check"]).code,
+        1,
+        "missing file"
+    );
+    assert_eq!(schemac(&["gen", "schema", "--out", o]).code, 0);
+    assert_eq!(
+        schemac(&["gen", "schema", "--out", o, "--check"]).code,
+        0,
+        "fresh file"
+    );
+    let stale = fs::read_to_string(&out)
+        .expect("read")
+        .replace("pgcrypto", "pgcrypto2");
+    fs::write(&out, stale).expect("write");
+    let r = schemac(&["gen", "schema", "--out", o, "--check"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("-CREATE EXTENSION IF NOT EXISTS pgcrypto2;"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("+CREATE EXTENSION IF NOT EXISTS pgcrypto;"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn template_overrides_apply() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("extension.sql.j2"),
+        "-- custom\nCREATE EXTENSION IF NOT EXISTS {{ name | ident }} SCHEMA public;\n",
+    )
+    .expect("write");
+    let r = schemac(&[
+        "gen",
+        "schema",
+        "--stdout",
+        "--templates",
+        dir.path().to_str().expect("utf8"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r
+        .stdout
+        .contains("-- custom\nCREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA public;"));
+}
+
+/// `pg_dump --schema-only` of the test database, without the random `\restrict` keys that
+/// pg_dump ≥ 15.14 writes.
+fn dump(db: &TestDb) -> String {
+    let bin = std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let pg_dump = Path::new(&bin).join("pg_dump");
+    let out = std::process::Command::new(&pg_dump)
+        .args(["--schema-only", "--no-owner", "--dbname", &db.url])
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", pg_dump.display()));
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn apply(db: &mut TestDb, sql: &str, what: &str) {
+    db.client.batch_execute(sql).unwrap_or_else(|e| {
+        panic!(
+            "{what}: {}",
+            e.as_db_error().map_or(e.to_string(), |d| format!(
+                "{}: {}",
+                d.message(),
+                d.detail().unwrap_or("")
+            ))
+        )
+    });
+}
+
+fn stubs() -> String {
+    schemac(&["stubs"]).stdout
+}
+
+#[test]
+fn every_project_applies_twice_with_an_identical_dump() {
+    for dir in projects() {
+        let name = crate::leaf(&dir).replace('-', "_");
+        let Some(mut db) = test_db(&format!("gen_{name}")) else {
+            return;
+        };
+        let sql = gen_stdout(&dir);
+        apply(&mut db, &stubs(), "stubs");
+        apply(&mut db, &sql, &format!("first apply of {dir}"));
+        let first = dump(&db);
+        apply(&mut db, &sql, &format!("second apply of {dir}"));
+        let second = dump(&db);
+        assert!(
+            first == second,
+            "{dir}: the second apply changed the schema"
+        );
+        catalog_matches_model(&mut db, &dir);
+    }
+}
+
+/// The catalog holds exactly the model's columns (type, nullability), constraints, indexes and
+/// policies (command, roles, permissive) for every table.
+fn catalog_matches_model(db: &mut TestDb, dir: &str) {
+    let model =
+        schemac::compile(&root().join(dir), dir).unwrap_or_else(|_| panic!("compile {dir}"));
+    for t in model.tables.values() {
+        let rel = t.name.sql();
+        let cols = db
+            .client
+            .query(
+                "SELECT attname::text, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute
+                 WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                &[&rel],
+            )
+            .unwrap_or_else(|e| panic!("{dir}: {rel}: {e}"));
+        let got: Vec<(String, String, bool)> = cols
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let want: Vec<(String, String, bool)> = t
+            .columns
+            .values()
+            .map(|c| {
+                let ty = match c.ty.to_string().as_str() {
+                    "serial" => "integer".to_string(),
+                    "bigserial" => "bigint".to_string(),
+                    "smallserial" => "smallint".to_string(),
+                    s if s.starts_with("public.") => s.trim_start_matches("public.").to_string(),
+                    s => s.replace("[][]", "[]"),
+                };
+                (c.name.clone(), ty, !c.nullable)
+            })
+            .collect();
+        assert_eq!(got, want, "{dir}: columns of {rel}");
+
+        let mut want_cons: Vec<String> = t
+            .primary_key
+            .iter()
+            .chain(&t.uniques)
+            .map(|k| k.name.clone())
+            .collect();
+        want_cons.extend(t.checks.iter().map(|c| c.name.clone()));
+        want_cons.extend(t.foreign_keys.iter().map(|f| f.name.clone()));
+        want_cons.sort();
+        let mut got_cons: Vec<String> = db
+            .client
+            .query("SELECT conname::text FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype <> 'n'", &[&rel])
+            .expect("constraints")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        got_cons.sort();
+        assert_eq!(got_cons, want_cons, "{dir}: constraints of {rel}");
+
+        let mut want_idx: Vec<String> = t.indexes.iter().map(|i| i.name.clone()).collect();
+        want_idx.extend(
+            t.primary_key
+                .iter()
+                .chain(&t.uniques)
+                .map(|k| k.name.clone()),
+        );
+        want_idx.sort();
+        let mut got_idx: Vec<String> = db
+            .client
+            .query("SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::text::regclass", &[&rel])
+            .expect("indexes")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        got_idx.sort();
+        assert_eq!(got_idx, want_idx, "{dir}: indexes of {rel}");
+
+        let mut want_pol: Vec<(String, String, Vec<String>, bool)> = t
+            .policies
+            .values()
+            .map(|p| {
+                let mut roles: Vec<String> = p.roles.iter().map(|(r, _)| r.clone()).collect();
+                if roles.is_empty() {
+                    roles.push("public".into());
+                }
+                roles.sort();
+                (
+                    p.name.clone(),
+                    p.command.as_str().to_uppercase(),
+                    roles,
+                    p.permissive,
+                )
+            })
+            .collect();
+        want_pol.sort();
+        let mut got_pol: Vec<(String, String, Vec<String>, bool)> = db
+            .client
+            .query(
+                "SELECT policyname::text, cmd, roles::text[], permissive = 'PERMISSIVE' FROM pg_policies WHERE schemaname = $1 AND tablename = $2",
+                &[&t.name.schema, &t.name.name],
+            )
+            .expect("policies")
+            .iter()
+            .map(|r| {
+                let mut roles: Vec<String> = r.get(2);
+                roles.sort();
+                (r.get(0), r.get(1), roles, r.get(3))
+            })
+            .collect();
+        got_pol.sort();
+        assert_eq!(got_pol, want_pol, "{dir}: policies of {rel}");
+    }
+}
+
+#[test]
+fn an_older_version_converges_to_the_fresh_schema() {
+    // v1 lacks a column, has another policy expression, and misses an index; v2 is current.
+    let Some(mut fresh) = test_db("converge_fresh") else {
+        return;
+    };
+    let Some(mut old) = test_db("converge_old") else {
+        return;
+    };
+    let v1 = gen_stdout("tests/fixtures/converge/v1");
+    let v2 = gen_stdout("tests/fixtures/converge/v2");
+    assert_ne!(v1, v2);
+    apply(&mut fresh, &stubs(), "stubs");
+    apply(&mut fresh, &v2, "fresh v2");
+    apply(&mut old, &stubs(), "stubs");
+    apply(&mut old, &v1, "v1");
+    apply(&mut old, &v2, "v2 over v1");
+    assert_eq!(dump(&fresh), dump(&old), "v1 + v2 differs from a fresh v2");
+}
