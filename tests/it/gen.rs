@@ -300,3 +300,9 @@ fn an_older_version_converges_to_the_fresh_schema() {
     apply(&mut old, &v2, "v2 over v1");
     assert_eq!(dump(&fresh), dump(&old), "v1 + v2 differs from a fresh v2");
 }
+
+#[test]
+fn committed_master_migration_is_up_to_date() {
+    let r = schemac(&["gen", "--check"]);
+    assert_eq!(r.code, 0, "run `cargo run -- gen`:\n{}{}", r.stdout, r.stderr);
+}
