@@ -223,13 +223,8 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceMap) {
                 let start = label.loc.col.saturating_sub(1) as usize;
                 let avail = shown.chars().count().saturating_sub(start).max(1);
                 let len = (label.loc.len.max(1) as usize).min(avail);
-                let _ = writeln!(
-                    out,
-                    "{pad} | {}{} {}",
-                    " ".repeat(start),
-                    "^".repeat(len),
-                    label.message
-                );
+                let marker = format!("{}{} {}", " ".repeat(start), "^".repeat(len), label.message);
+                let _ = writeln!(out, "{pad} | {}", marker.trim_end());
             }
             _ => {
                 if !label.message.is_empty() {

@@ -287,7 +287,25 @@ fn parse_file<T: serde::de::DeserializeOwned>(
             }),
             Err(e) => Err(yaml_error(id, text, e, true)),
         },
-        Err(e) => Err(yaml_error(id, text, e, index.is_err())),
+        Err(mut e) => {
+            // serde reports a repeated struct key at the mapping; point at the repetition.
+            if e.message.contains("duplicate field") {
+                if let Ok(idx) = &index {
+                    if let Some((_, _, second)) = idx.duplicates.first() {
+                        e.pos = Some(*second);
+                    }
+                }
+            }
+            // Errors without a position (e.g. several YAML documents) point at the file.
+            if e.pos.is_none() {
+                e.pos = Some(yaml::Pos {
+                    line: 1,
+                    col: 1,
+                    len: 1,
+                });
+            }
+            Err(yaml_error(id, text, e, index.is_err()))
+        }
     }
 }
 

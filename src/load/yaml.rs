@@ -83,10 +83,20 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 /// serde_yaml appends " at line X column Y" to its messages; the position is reported
 /// separately, so it is cut from the text.
 fn clean_message(msg: &str) -> String {
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    // Internal type names (`struct RawTable`) mean nothing to users.
+    let mut out = String::new();
+    let mut rest = msg;
+    while let Some(i) = rest.find("struct Raw") {
+        out.push_str(&rest[..i]);
+        out.push_str("a mapping");
+        rest = rest[i + "struct Raw".len()..].trim_start_matches(|c: char| c.is_alphanumeric());
     }
+    out.push_str(rest);
+    out.replace("u32", "an integer")
 }
 
 /// Walks `text` as marked events and builds its [`PosIndex`].

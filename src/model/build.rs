@@ -297,10 +297,10 @@ impl Builder {
                 .collect();
             let (kind, name) = match keys.as_slice() {
                 ["tables", t] => (Kind::Table, t.to_string()),
-                ["tables", t, "columns", c] => (Kind::Column, format!("{c} on {t}")),
-                ["tables", t, "policies", c] => (Kind::Policy, format!("{c} on {t}")),
-                ["tables", t, "triggers", c] => (Kind::Trigger, format!("{c} on {t}")),
-                ["tables", t, "checks", c] => (Kind::Constraint, format!("{c} on {t}")),
+                ["tables", t, "columns", c] => (Kind::Column, format!("{c}` of table `{t}")),
+                ["tables", t, "policies", c] => (Kind::Policy, format!("{c}` on table `{t}")),
+                ["tables", t, "triggers", c] => (Kind::Trigger, format!("{c}` on table `{t}")),
+                ["tables", t, "checks", c] => (Kind::Constraint, format!("{c}` on table `{t}")),
                 ["functions", f] => (Kind::Function, f.to_string()),
                 ["enums", e] => (Kind::Enum, e.to_string()),
                 ["views", v] => (Kind::View, v.to_string()),
@@ -911,6 +911,11 @@ impl Builder {
     /// Fills template-based policies now that all project templates are known.
     fn expand_templates(&mut self) {
         let builtins = templates::builtins();
+        let expander = templates::Expander::new(
+            builtins
+                .values()
+                .chain(self.model.policy_templates.values()),
+        );
         for (tq, pname) in std::mem::take(&mut self.pending_templates) {
             let Some(table) = self.model.tables.get(&tq) else {
                 continue;
@@ -936,7 +941,7 @@ impl Builder {
                 .iter()
                 .map(|(k, (v, _))| (k.clone(), v.clone()))
                 .collect();
-            let rendered = templates::render(&tpl, &tq, &types, &params);
+            let rendered = expander.render(&tpl, &tq, &types, &params);
             let tloc = tu.loc;
             let marks = tu.explicit;
             let Some(table) = self.model.tables.get_mut(&tq) else {

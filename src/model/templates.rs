@@ -103,60 +103,102 @@ pub struct Rendered {
     pub with_check: Option<String>,
 }
 
-/// Renders `tpl` for a policy on `table` with `params`. `columns` gives the table's column
-/// types (for casts such as `(SELECT auth.uid())::text`).
+/// Compiled policy templates: one minijinja environment for a whole project, so expanding
+/// thousands of policies does not rebuild it each time.
+pub struct Expander {
+    env: Environment<'static>,
+}
+
+impl Expander {
+    /// Compiles the `using`/`with_check` of every template in `templates`.
+    pub fn new<'a>(templates: impl IntoIterator<Item = &'a PolicyTemplate>) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_filter("ident", |s: String| quote_ident(&s));
+        env.add_filter("qualified", |s: String| {
+            match QualName::parse(&s, "public") {
+                Ok(q) if s.contains('.') => q.sql(),
+                Ok(q) => quote_ident(&q.name),
+                Err(_) => quote_ident(&s),
+            }
+        });
+        env.add_function(
+            "auth_uid_as",
+            |state: &minijinja::State, column: String| -> String {
+                let ty = state
+                    .lookup("columns")
+                    .and_then(|c| c.get_attr(&column).ok())
+                    .filter(|v| !v.is_undefined())
+                    .map(|v| v.to_string());
+                match ty {
+                    Some(t) if t != "uuid" => format!("(SELECT auth.uid())::{t}"),
+                    _ => "(SELECT auth.uid())".to_string(),
+                }
+            },
+        );
+        for t in templates {
+            for (part, src) in [("using", &t.using), ("with_check", &t.with_check)] {
+                if let Some(src) = src {
+                    // A syntax error surfaces when the template is rendered (SC306).
+                    let _ = env.add_template_owned(format!("{}.{part}", t.name), src.clone());
+                }
+            }
+        }
+        Expander { env }
+    }
+
+    /// Renders `tpl` for a policy on `table` with `params`. `columns` gives the table's
+    /// column types (for casts such as `(SELECT auth.uid())::text`).
+    pub fn render(
+        &self,
+        tpl: &PolicyTemplate,
+        table: &QualName,
+        columns: &IndexMap<String, SqlType>,
+        params: &IndexMap<String, String>,
+    ) -> Result<Rendered, String> {
+        let types: BTreeMap<&str, String> = columns
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_string()))
+            .collect();
+        let mut ctx: BTreeMap<&str, minijinja::Value> = BTreeMap::new();
+        for (name, default) in &tpl.params {
+            if let Some(v) = params.get(name).or(default.as_ref()) {
+                ctx.insert(name, minijinja::Value::from(v.clone()));
+            }
+        }
+        ctx.insert("table", minijinja::Value::from(table.name.clone()));
+        ctx.insert("schema", minijinja::Value::from(table.schema.clone()));
+        ctx.insert("columns", minijinja::Value::from_serialize(&types));
+        let render_one = |part: &str, src: &Option<String>| -> Result<Option<String>, String> {
+            match src {
+                None => Ok(None),
+                Some(s) => {
+                    let result = match self.env.get_template(&format!("{}.{part}", tpl.name)) {
+                        Ok(t) => t.render(&ctx),
+                        // Not compiled (a syntax error): render from source to get the error.
+                        Err(_) => self.env.render_str(s, &ctx),
+                    };
+                    result
+                        .map(|r| Some(r.trim().to_string()))
+                        .map_err(|e| describe(&e))
+                }
+            }
+        };
+        Ok(Rendered {
+            using: render_one("using", &tpl.using)?,
+            with_check: render_one("with_check", &tpl.with_check)?,
+        })
+    }
+}
+
+/// Renders one template once (tests and one-off uses); see [`Expander`] for many.
 pub fn render(
     tpl: &PolicyTemplate,
     table: &QualName,
     columns: &IndexMap<String, SqlType>,
     params: &IndexMap<String, String>,
 ) -> Result<Rendered, String> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.add_filter("ident", |s: String| quote_ident(&s));
-    env.add_filter("qualified", |s: String| {
-        match QualName::parse(&s, "public") {
-            Ok(q) if s.contains('.') => q.sql(),
-            Ok(q) => quote_ident(&q.name),
-            Err(_) => quote_ident(&s),
-        }
-    });
-    let types: BTreeMap<String, String> = columns
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_string()))
-        .collect();
-    let types_for_fn = types.clone();
-    env.add_function("auth_uid_as", move |column: String| -> String {
-        match types_for_fn.get(&column) {
-            Some(t) if t != "uuid" => format!("(SELECT auth.uid())::{t}"),
-            _ => "(SELECT auth.uid())".to_string(),
-        }
-    });
-    let mut ctx: BTreeMap<String, minijinja::Value> = BTreeMap::new();
-    for (name, default) in &tpl.params {
-        if let Some(v) = params.get(name).or(default.as_ref()) {
-            ctx.insert(name.clone(), minijinja::Value::from(v.clone()));
-        }
-    }
-    ctx.insert("table".into(), minijinja::Value::from(table.name.clone()));
-    ctx.insert(
-        "schema".into(),
-        minijinja::Value::from(table.schema.clone()),
-    );
-    ctx.insert("columns".into(), minijinja::Value::from_serialize(&types));
-    let render_one = |src: &Option<String>| -> Result<Option<String>, String> {
-        match src {
-            None => Ok(None),
-            Some(s) => env
-                .render_str(s, &ctx)
-                .map(|r| Some(r.trim().to_string()))
-                .map_err(|e| describe(&e)),
-        }
-    };
-    Ok(Rendered {
-        using: render_one(&tpl.using)?,
-        with_check: render_one(&tpl.with_check)?,
-    })
+    Expander::new([tpl]).render(tpl, table, columns, params)
 }
 
 fn describe(e: &minijinja::Error) -> String {

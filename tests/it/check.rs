@@ -27,18 +27,6 @@ fn seed_projects_have_no_errors() {
     }
 }
 
-#[test]
-fn production_seed_has_120_tables() {
-    let r = schemac(&["check", "tests/fixtures/projects/production"]);
-    let n = schemac::compile(
-        &crate::root().join("tests/fixtures/projects/production"),
-        "p",
-    )
-    .map(|m| m.tables.len())
-    .unwrap_or(0);
-    assert!(n >= 120, "production has {n} tables\n{}", r.stdout);
-}
-
 /// Runs check on every project below `dir` and snapshots text and JSON output.
 fn snapshot_projects(dir: &str, prefix: &str) {
     let dirs = subdirs(dir);

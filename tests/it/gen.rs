@@ -304,5 +304,9 @@ fn an_older_version_converges_to_the_fresh_schema() {
 #[test]
 fn committed_master_migration_is_up_to_date() {
     let r = schemac(&["gen", "--check"]);
-    assert_eq!(r.code, 0, "run `cargo run -- gen`:\n{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "run `cargo run -- gen`:\n{}{}",
+        r.stdout, r.stderr
+    );
 }

@@ -98,7 +98,7 @@ fn run(m: &Model, rule: &Rule, kind: Kind, out: &mut Vec<Diagnostic>) {
             diag = diag.note(note.clone());
         }
         diag = diag.hint(if same_file {
-            format!("merge the two entries into one; YAML keeps only the last `{}` key", d.name.split(" on ").next().unwrap_or(&d.name))
+            "merge the two entries into one; a repeated YAML key would otherwise silently replace the first".to_string()
         } else if d.kind == Kind::Table {
             "keep one definition (merge the columns you need) and delete the other; schemac compiles all files into one migration".to_string()
         } else {

@@ -17,10 +17,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for t in m.tables.values() {
         if !t.rls.enable && !t.policies.is_empty() {
             let mut d = rule.diag(format!(
-                "table `{}` has {} polic{} but row-level security is off, so PostgreSQL ignores them",
+                "table `{}` has {} but row-level security is off, so PostgreSQL ignores {}",
                 t.name,
-                t.policies.len(),
-                if t.policies.len() == 1 { "y" } else { "ies" }
+                if t.policies.len() == 1 {
+                    "a policy".to_string()
+                } else {
+                    format!("{} policies", t.policies.len())
+                },
+                if t.policies.len() == 1 { "it" } else { "them" }
             ));
             d = match t.rls.loc {
                 Some(l) => d.label(l, "RLS disabled here"),

@@ -17,6 +17,7 @@ pub const RULE: Rule = Rule {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let builtins = templates::builtins();
+    let expander = templates::Expander::new(builtins.values().chain(m.policy_templates.values()));
     for t in m.tables.values() {
         for p in t.policies.values() {
             let Some(tu) = &p.template else { continue };
@@ -70,7 +71,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     .iter()
                     .map(|(k, (v, _))| (k.clone(), v.clone()))
                     .collect();
-                if let Err(e) = templates::render(tpl, &t.name, &types, &params) {
+                if let Err(e) = expander.render(tpl, &t.name, &types, &params) {
                     out.push(
                         rule.diag(format!(
                             "template `{}` failed to render for policy `{}` on `{}`: {e}",

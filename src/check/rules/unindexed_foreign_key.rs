@@ -29,6 +29,10 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 .map(|i| i.leading_columns()),
         );
         for fk in &t.foreign_keys {
+            // A missing column is SC302's finding; an index hint for it would mislead.
+            if fk.columns.iter().any(|(c, _)| !t.columns.contains_key(c)) {
+                continue;
+            }
             let mut want: Vec<&str> = fk.columns.iter().map(|(c, _)| c.as_str()).collect();
             want.sort_unstable();
             let covered = leading.iter().any(|cols| {

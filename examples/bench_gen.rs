@@ -1,0 +1,110 @@
+//! Benchmark of load + check + gen on synthetic projects.
+//!
+//! `cargo run --release --example bench_gen -- 100 1000 10000`
+//!
+//! Each synthetic table has 10 columns, 2 foreign keys, 2 indexes, 1 trigger and 2 policies,
+//! spread over files of 50 tables. Prints one line per size: the median of 5 runs of each
+//! stage, so the numbers in BENCHMARKS.md can be reproduced.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn write_project(dir: &Path, n: usize) -> std::io::Result<()> {
+    std::fs::write(dir.join("schemac.yaml"), "schemac: 1\n")?;
+    std::fs::write(
+        dir.join("functions.yaml"),
+        "functions:\n  touch_updated_at:\n    returns: trigger\n    language: plpgsql\n    search_path: public\n    body: \"BEGIN NEW.updated_at = now(); RETURN NEW; END;\"\n",
+    )?;
+    std::fs::create_dir_all(dir.join("tables"))?;
+    for chunk in 0..n.div_ceil(50) {
+        let mut y = String::from("tables:\n");
+        for i in chunk * 50..((chunk + 1) * 50).min(n) {
+            let parent = if i == 0 { 0 } else { i - 1 };
+            let other = i / 2;
+            let _ = write!(
+                y,
+                "  t{i}:
+    columns:
+      id: {{ type: uuid, primary_key: true, default: gen_random_uuid() }}
+      user_id: {{ type: uuid, nullable: false, references: auth.users(id), on_delete: cascade }}
+      parent_id: {{ type: uuid, references: t{parent}(id) }}
+      other_id: {{ type: uuid, references: t{other}(id) }}
+      title: {{ type: text, nullable: false }}
+      amount: {{ type: \"numeric(12,2)\", default: 0, check: \"amount >= 0\" }}
+      status: {{ type: text, nullable: false, default: \"'new'\" }}
+      tags: \"text[]\"
+      created_at: {{ type: timestamptz, nullable: false, default: now() }}
+      updated_at: {{ type: timestamptz, nullable: false, default: now() }}
+    indexes:
+      - {{ columns: [user_id, created_at] }}
+      - {{ columns: [parent_id] }}
+    triggers:
+      t{i}_touch: {{ when: before, events: [update], for_each: row, function: touch_updated_at }}
+    rls: true
+    policies:
+      t{i}_owner: {{ template: owner, column: user_id }}
+      t{i}_service: {{ template: service_role }}
+"
+            );
+        }
+        std::fs::write(dir.join(format!("tables/t{chunk:05}.yaml")), y)?;
+    }
+    Ok(())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![100, 1000, 10000]
+    } else {
+        sizes
+    };
+    println!("| tables | load + model | check | gen | total | output |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for n in sizes {
+        let dir = tempfile::tempdir()?;
+        write_project(dir.path(), n)?;
+        let (mut load, mut check, mut gen, mut total) = (vec![], vec![], vec![], vec![]);
+        let mut bytes = 0;
+        for _ in 0..5 {
+            let t0 = Instant::now();
+            let model = schemac::compile(dir.path(), "bench")
+                .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
+            let t1 = Instant::now();
+            let diags = schemac::check::run(&model);
+            let t2 = Instant::now();
+            let sql = schemac::generate(&model, None)?;
+            let t3 = Instant::now();
+            assert!(
+                diags
+                    .iter()
+                    .all(|d| d.severity != schemac::diagnostic::Severity::Error),
+                "{:?}",
+                diags.first()
+            );
+            bytes = sql.len();
+            load.push(t1 - t0);
+            check.push(t2 - t1);
+            gen.push(t3 - t2);
+            total.push(t3 - t0);
+        }
+        println!(
+            "| {n} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB |",
+            median(load).as_secs_f64() * 1e3,
+            median(check).as_secs_f64() * 1e3,
+            median(gen).as_secs_f64() * 1e3,
+            median(total).as_secs_f64() * 1e3,
+            bytes as f64 / 1e6
+        );
+    }
+    Ok(())
+}
