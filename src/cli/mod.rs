@@ -231,7 +231,7 @@ fn gen(
         std::io::stdout().lock().write_all(sql.as_bytes())?;
         return Ok(0);
     }
-    let path = out.unwrap_or_else(|| model.config.output.clone());
+    let path = normalize(&out.unwrap_or_else(|| model.config.output.clone()));
     if check {
         let current = match std::fs::read_to_string(&path) {
             Ok(s) => s,
@@ -307,4 +307,25 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> 
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes `.` and `dir/..` pairs lexically, so `schema/../supabase/x.sql` is shown (and
+/// written) as `supabase/x.sql`.
+fn normalize(p: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
 }
