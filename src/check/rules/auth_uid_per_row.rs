@@ -3,7 +3,7 @@
 //! `(SELECT auth.uid())` PostgreSQL evaluates it once per statement (an initplan). On large
 //! tables the difference is orders of magnitude (Supabase's advisor flags the same thing).
 
-use crate::check::sql::{parse_expr, top_level};
+use crate::check::sql::top_level;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
@@ -17,22 +17,20 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for t in m.tables.values() {
-        for p in t.policies.values() {
-            for sql in [&p.using, &p.with_check].into_iter().flatten() {
-                let Ok(e) = parse_expr(&sql.text) else {
-                    continue;
-                };
-                let mut calls = top_level(&e, &t.name.name).per_row_calls;
-                calls.dedup();
-                for call in calls {
-                    out.push(
-                        rule.diag(format!("policy `{}` on `{}` calls `{call}` once per row", p.name, t.name))
-                            .label(sql.loc, "")
-                            .hint(format!("wrap it in a subquery: `(SELECT {call})` is evaluated once per statement")),
-                    );
-                }
-            }
+    for (t, p, sql, e) in super::policy_exprs(m) {
+        let mut calls = top_level(&e, &t.name.name).per_row_calls;
+        calls.dedup();
+        for call in calls {
+            out.push(
+                rule.diag(format!(
+                    "policy `{}` on `{}` calls `{call}` once per row",
+                    p.name, t.name
+                ))
+                .label(sql.loc, "")
+                .hint(format!(
+                    "wrap it in a subquery: `(SELECT {call})` is evaluated once per statement"
+                )),
+            );
         }
     }
 }

@@ -68,6 +68,32 @@ pub static ALL: &[Rule] = &[
     unindexed_foreign_key::RULE,
 ];
 
+/// Every parsed policy expression (`using` and `with_check`) with its table and policy.
+/// Expressions that do not parse are skipped: SC401 reports them.
+pub(crate) fn policy_exprs(
+    m: &crate::model::Model,
+) -> impl Iterator<
+    Item = (
+        &crate::model::Table,
+        &crate::model::Policy,
+        &crate::model::Sql,
+        sqlparser::ast::Expr,
+    ),
+> {
+    m.tables.values().flat_map(|t| {
+        t.policies.values().flat_map(move |p| {
+            [&p.using, &p.with_check]
+                .into_iter()
+                .flatten()
+                .filter_map(move |sql| {
+                    crate::check::sql::parse_expr(&sql.text)
+                        .ok()
+                        .map(|e| (t, p, sql, e))
+                })
+        })
+    })
+}
+
 /// Closest candidate by edit distance, for "did you mean" hints.
 pub(crate) fn closest<'a>(
     name: &str,

@@ -3,7 +3,7 @@
 //! read as `userid`) or a column renamed in one migration but not in the policy.
 
 use super::closest;
-use crate::check::sql::{parse_expr, top_level};
+use crate::check::sql::top_level;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
@@ -17,32 +17,28 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for t in m.tables.values() {
-        for p in t.policies.values() {
-            for sql in [&p.using, &p.with_check].into_iter().flatten() {
-                let Ok(e) = parse_expr(&sql.text) else {
-                    continue;
-                };
-                let mut cols = top_level(&e, &t.name.name).columns;
-                cols.sort();
-                cols.dedup();
-                for c in cols {
-                    if t.columns.contains_key(&c) {
-                        continue;
-                    }
-                    let quoted_match = t.columns.keys().find(|k| k.to_lowercase() == c);
-                    let hint = match (quoted_match, closest(&c, t.columns.keys().map(String::as_str))) {
-                        (Some(k), _) => format!("the column is `{k}`: mixed-case names must be quoted in SQL (`\"{k}\"`), or renamed to snake_case"),
-                        (None, Some(k)) => format!("did you mean `{k}`?"),
-                        (None, None) => format!("`{}` has the columns: {}", t.name, t.columns.keys().cloned().collect::<Vec<_>>().join(", ")),
-                    };
-                    out.push(
-                        rule.diag(format!("policy `{}` on `{}` references column `{c}`, which the table does not have", p.name, t.name))
-                            .label(sql.loc, "")
-                            .hint(hint),
-                    );
-                }
+    for (t, p, sql, e) in super::policy_exprs(m) {
+        let mut cols = top_level(&e, &t.name.name).columns;
+        cols.sort();
+        cols.dedup();
+        for c in cols {
+            if t.columns.contains_key(&c) {
+                continue;
             }
+            let quoted_match = t.columns.keys().find(|k| k.to_lowercase() == c);
+            let hint = match (quoted_match, closest(&c, t.columns.keys().map(String::as_str))) {
+                (Some(k), _) => format!("the column is `{k}`: mixed-case names must be quoted in SQL (`\"{k}\"`), or renamed to snake_case"),
+                (None, Some(k)) => format!("did you mean `{k}`?"),
+                (None, None) => format!("`{}` has the columns: {}", t.name, t.columns.keys().cloned().collect::<Vec<_>>().join(", ")),
+            };
+            out.push(
+                rule.diag(format!(
+                    "policy `{}` on `{}` references column `{c}`, which the table does not have",
+                    p.name, t.name
+                ))
+                .label(sql.loc, "")
+                .hint(hint),
+            );
         }
     }
 }
