@@ -31,16 +31,33 @@ pub fn parse_expr(text: &str) -> Result<Expr, String> {
 }
 
 fn expect_end(p: &Parser) -> Result<(), String> {
-    match p.peek_token().token {
+    let next = p.peek_token();
+    let at = format!(
+        " at Line: {}, Column: {}",
+        next.location.line, next.location.column
+    );
+    match next.token {
         Token::EOF => Ok(()),
-        Token::SemiColon => Err(
-            "expected exactly one expression, found `;` (several statements are not allowed)"
-                .into(),
-        ),
-        t => Err(format!("expected the end of the expression, found `{t}`")),
+        Token::SemiColon => Err(format!(
+            "expected exactly one expression, found `;` (several statements are not allowed){at}"
+        )),
+        t => Err(format!(
+            "expected the end of the expression, found `{t}`{at}"
+        )),
     }
 }
 
+/// Splits sqlparser's " at Line: L, Column: C" suffix off an error message.
+pub fn error_position(msg: &str) -> (String, Option<(u32, u32)>) {
+    let Some(i) = msg.rfind(" at Line: ") else {
+        return (msg.to_string(), None);
+    };
+    let rest = &msg[i + " at Line: ".len()..];
+    let pos = rest
+        .split_once(", Column: ")
+        .and_then(|(l, c)| Some((l.trim().parse().ok()?, c.trim().parse().ok()?)));
+    (msg[..i].to_string(), pos)
+}
 /// Parses an index element: an expression optionally followed by `COLLATE name`, an
 /// operator class (`gin_trgm_ops`, `public.vector_cosine_ops`), `ASC`/`DESC` and
 /// `NULLS FIRST`/`NULLS LAST`.
@@ -201,7 +218,7 @@ impl Visitor for Walker<'_> {
                     n.as_str(),
                     "auth.uid" | "auth.jwt" | "auth.role" | "auth.email" | "current_setting"
                 ) {
-                    self.found.per_row_calls.push(format!("{n}()"));
+                    self.found.per_row_calls.push(f.to_string());
                 }
             }
             _ => {}

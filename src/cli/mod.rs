@@ -177,6 +177,13 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Rules => {
+            for (code, name, summary) in schemac::check::rules::LOAD_ERRORS {
+                writeln!(
+                    stdout,
+                    "{code}  {name:<30} {:<8} {summary} (load error, exit 2)",
+                    "error"
+                )?;
+            }
             for r in schemac::check::rules::ALL {
                 let sev = match r.severity {
                     Severity::Error => "error",

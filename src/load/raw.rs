@@ -78,22 +78,22 @@ pub struct RawExternal {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub extensions: Vec<String>,
     /// Roles this project creates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub roles: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub enums: IndexMap<String, Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub functions: IndexMap<String, RawFunction>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub tables: IndexMap<String, RawTable>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub views: IndexMap<String, RawView>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub grants: Vec<RawGrant>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub policy_templates: IndexMap<String, RawPolicyTemplate>,
 }
 
@@ -543,4 +543,13 @@ impl<'de> Deserialize<'de> for RawRls {
         }
         d.deserialize_any(V)
     }
+}
+
+/// `tables:` with nothing after it, `tables: ~` and `tables: null` all mean "none".
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }

@@ -464,7 +464,7 @@ impl Builder {
                     text: d,
                     loc: at.val(&path(&ab, &["default"])),
                 }),
-                loc: at.val(&ab),
+                loc: ty_loc,
             });
         }
         let func = Function {
@@ -720,7 +720,11 @@ impl Builder {
         }
         for (i, ix) in t.indexes.into_iter().enumerate() {
             let p = idx(&path(&base, &["indexes"]), i);
-            let iloc = at.val(&p);
+            let iloc = if ix.name.is_some() {
+                at.val(&path(&p, &["name"]))
+            } else {
+                at.val(&p)
+            };
             if ix.columns.is_empty() && ix.expressions.is_empty() {
                 self.errors.push(invalid(
                     iloc,
@@ -864,7 +868,7 @@ impl Builder {
                 params: pol
                     .params
                     .iter()
-                    .map(|(kk, v)| (kk.clone(), (v.clone(), at.val(&path(&p, &[kk])))))
+                    .map(|(kk, v)| (kk.clone(), (v.clone(), at.key(&path(&p, &[kk])))))
                     .collect(),
             });
             let roles = pol

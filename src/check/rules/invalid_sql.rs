@@ -1,9 +1,9 @@
 //! SC401 invalid-sql: a SQL fragment that is not exactly one expression (or one query, for
 //! views). Fragments are pasted into DDL, so `true; DROP TABLE x` must never get through.
 
-use crate::check::sql::{parse_expr, parse_index_elem, parse_query};
+use crate::check::sql::{error_position, parse_expr, parse_index_elem, parse_query};
 use crate::check::Rule;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Loc, Severity};
 use crate::model::{IndexElem, Model, Sql};
 
 pub const RULE: Rule = Rule {
@@ -14,18 +14,42 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-fn report(rule: &Rule, sql: &Sql, what: &str, err: String, out: &mut Vec<Diagnostic>) {
+fn report(m: &Model, rule: &Rule, sql: &Sql, what: &str, err: String, out: &mut Vec<Diagnostic>) {
+    let (message, pos) = error_position(&err);
+    let at = pos
+        .and_then(|p| position_in_file(m, sql, p))
+        .unwrap_or(sql.loc);
     out.push(
-        rule.diag(format!("{what} is not a single valid SQL expression: {err}"))
-            .label(sql.loc, format!("`{}`", sql.text.trim()))
+        rule.diag(format!("{what} is not a single valid SQL expression: {message}"))
+            .label(at, format!("in `{}`", sql.text.trim()))
             .hint("write exactly one expression, e.g. `now()`, `'text'`, `status = 'active'`; quote YAML strings containing `:` or `#`"),
     );
 }
 
-fn expr(rule: &Rule, sql: &Option<Sql>, what: &str, out: &mut Vec<Diagnostic>) {
+/// Maps a (line, column) inside a fragment to the file, when the fragment is written on one
+/// line as a plain or quoted scalar (block scalars keep the fragment's own position).
+fn position_in_file(m: &Model, sql: &Sql, (line, col): (u32, u32)) -> Option<Loc> {
+    if line != 1 || sql.text.contains('\n') {
+        return None;
+    }
+    let src = m.sources.line_text(sql.loc.file, sql.loc.line)?;
+    let first = src.chars().nth(sql.loc.col.saturating_sub(1) as usize)?;
+    let skip = match first {
+        '"' | '\'' => 1,
+        '|' | '>' => return None,
+        _ => 0,
+    };
+    Some(Loc {
+        col: sql.loc.col + skip + col.saturating_sub(1),
+        len: 1,
+        ..sql.loc
+    })
+}
+
+fn expr(m: &Model, rule: &Rule, sql: &Option<Sql>, what: &str, out: &mut Vec<Diagnostic>) {
     if let Some(s) = sql {
         if let Err(e) = parse_expr(&s.text) {
-            report(rule, s, what, e, out);
+            report(m, rule, s, what, e, out);
         }
     }
 }
@@ -35,12 +59,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         let tn = &t.name.name;
         for c in t.columns.values() {
             expr(
+                m,
                 rule,
                 &c.default,
                 &format!("the default of `{tn}.{}`", c.name),
                 out,
             );
             expr(
+                m,
                 rule,
                 &c.generated,
                 &format!("the generated expression of `{tn}.{}`", c.name),
@@ -49,6 +75,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
         for c in &t.checks {
             expr(
+                m,
                 rule,
                 &Some(c.expr.clone()),
                 &format!("check `{}` on `{tn}`", c.name),
@@ -60,6 +87,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 if let IndexElem::Expr(s) = e {
                     if let Err(err) = parse_index_elem(&s.text) {
                         report(
+                            m,
                             rule,
                             s,
                             &format!("an expression of index `{}`", ix.name),
@@ -70,6 +98,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 }
             }
             expr(
+                m,
                 rule,
                 &ix.predicate,
                 &format!("the WHERE of index `{}`", ix.name),
@@ -78,6 +107,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
         for tr in t.triggers.values() {
             expr(
+                m,
                 rule,
                 &tr.condition,
                 &format!("the condition of trigger `{}`", tr.name),
@@ -86,12 +116,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
         for p in t.policies.values() {
             expr(
+                m,
                 rule,
                 &p.using,
                 &format!("`using` of policy `{}` on `{tn}`", p.name),
                 out,
             );
             expr(
+                m,
                 rule,
                 &p.with_check,
                 &format!("`with_check` of policy `{}` on `{tn}`", p.name),
@@ -102,6 +134,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for f in &m.functions {
         for a in &f.args {
             expr(
+                m,
                 rule,
                 &a.default,
                 &format!("the default of argument `{}` of `{}`", a.name, f.name),

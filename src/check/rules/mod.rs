@@ -14,12 +14,14 @@ mod fk_type_mismatch;
 mod invalid_sql;
 mod missing_primary_key;
 mod multiple_permissive;
+mod name_clash;
 mod naming_convention;
 mod near_duplicate_table;
 mod policies_without_rls;
 mod policy_clause;
 mod policy_true_write;
 mod policy_unknown_column;
+mod policy_without_condition;
 mod rls_disabled;
 mod rls_without_policies;
 mod template_params;
@@ -30,6 +32,34 @@ mod unknown_role;
 mod unknown_table;
 mod unknown_template;
 mod unknown_type;
+
+/// Load errors: not checks (nothing else runs after them) but listed by `schemac rules` and
+/// documented with the same stable codes.
+pub static LOAD_ERRORS: &[(&str, &str, &str)] = &[
+    (
+        "SC001",
+        "io-error",
+        "a file or directory cannot be read, or a directory is named like a YAML file",
+    ),
+    ("SC002", "invalid-utf8", "a file is not valid UTF-8"),
+    ("SC003", "yaml-syntax", "a file is not valid YAML"),
+    (
+        "SC004",
+        "invalid-structure",
+        "an unknown key, a wrong type, a missing field, a repeated fixed key",
+    ),
+    ("SC005", "empty-file", "a file holds no YAML content"),
+    (
+        "SC006",
+        "invalid-value",
+        "an unparseable type, a malformed name or reference, an impossible combination",
+    ),
+    (
+        "SC007",
+        "no-project",
+        "the directory or its schemac.yaml does not exist",
+    ),
+];
 
 /// Every check, in code order.
 pub static ALL: &[Rule] = &[
@@ -43,6 +73,7 @@ pub static ALL: &[Rule] = &[
     duplicate_definition::ENUM,
     duplicate_definition::VIEW,
     duplicate_definition::KEY,
+    name_clash::RULE,
     case_collision::RULE,
     naming_convention::RULE,
     near_duplicate_table::RULE,
@@ -64,6 +95,7 @@ pub static ALL: &[Rule] = &[
     policy_unknown_column::RULE,
     multiple_permissive::RULE,
     definer_search_path::RULE,
+    policy_without_condition::RULE,
     missing_primary_key::RULE,
     unindexed_foreign_key::RULE,
 ];

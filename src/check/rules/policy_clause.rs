@@ -20,7 +20,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 (Command::Insert, Some(u), _) => out.push(
                     rule.diag(format!("INSERT policy `{}` on `{}` has `using`; PostgreSQL only allows WITH CHECK for INSERT", p.name, t.name))
                         .label(u.loc, "")
-                        .hint("rename `using` to `with_check`: new rows are checked, there are no existing rows to filter"),
+                        .hint(if p.with_check.is_some() {
+                            "remove `using`: an INSERT policy only checks the new rows, with `with_check`"
+                        } else {
+                            "rename `using` to `with_check`: new rows are checked, there are no existing rows to filter"
+                        }),
                 ),
                 (Command::Select | Command::Delete, _, Some(w)) => out.push(
                     rule.diag(format!(
@@ -31,7 +35,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                         p.command.as_str().to_uppercase()
                     ))
                     .label(w.loc, "")
-                    .hint("rename `with_check` to `using`: no new rows are written by this command"),
+                    .hint(if p.using.is_some() {
+                        "remove `with_check`: this command writes no new rows, only `using` applies"
+                    } else {
+                        "rename `with_check` to `using`: no new rows are written by this command"
+                    }),
                 ),
                 _ => {}
             }

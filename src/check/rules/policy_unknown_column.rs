@@ -31,12 +31,18 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 (None, Some(k)) => format!("did you mean `{k}`?"),
                 (None, None) => format!("`{}` has the columns: {}", t.name, t.columns.keys().cloned().collect::<Vec<_>>().join(", ")),
             };
+            // For a template-based policy, point at the parameter that named the column.
+            let loc = p
+                .template
+                .as_ref()
+                .and_then(|tu| tu.params.values().find(|(v, _)| *v == c).map(|(_, l)| *l))
+                .unwrap_or(sql.loc);
             out.push(
                 rule.diag(format!(
                     "policy `{}` on `{}` references column `{c}`, which the table does not have",
                     p.name, t.name
                 ))
-                .label(sql.loc, "")
+                .label(loc, "")
                 .hint(hint),
             );
         }
