@@ -59,6 +59,13 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--write DIR N` only writes the synthetic project, for profiling.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--write") {
+        let (dir, n) = (args.get(2).ok_or("DIR")?, args.get(3).ok_or("N")?.parse()?);
+        std::fs::create_dir_all(dir)?;
+        return Ok(write_project(Path::new(dir), n)?);
+    }
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -108,3 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+// The same allocator as the binary, so the numbers are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -27,13 +27,70 @@ pub enum Seg {
     Index(usize),
 }
 
+/// A 64-bit hash of a path, built segment by segment. Paths are only ever looked up by
+/// hash: with a few hundred thousand nodes per project the chance of a collision is below
+/// 1e-9, and hashing avoids allocating and comparing a `Vec<Seg>` per node (the index was the
+/// hottest part of loading).
+pub type PathHash = u64;
+
+const ROOT: PathHash = 0x9e37_79b9_7f4a_7c15;
+
+fn seg_hash(seg: &Seg) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    match seg {
+        Seg::Key(k) => {
+            eat(b'k');
+            k.bytes().for_each(&mut eat);
+        }
+        Seg::Index(i) => {
+            eat(b'i');
+            i.to_le_bytes().into_iter().for_each(&mut eat);
+        }
+    }
+    h
+}
+
+/// The hash of `parent` extended by `seg`.
+pub fn extend(parent: PathHash, seg: &Seg) -> PathHash {
+    (parent.rotate_left(5) ^ seg_hash(seg)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// The hash of a whole path.
+pub fn path_hash(path: &[Seg]) -> PathHash {
+    path.iter().fold(ROOT, extend)
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default, Clone, Copy)]
+pub struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HashIndex = HashMap<PathHash, Pos, std::hash::BuildHasherDefault<IdentityHasher>>;
+
 /// Positions of the nodes of one file, by path from the document root.
 #[derive(Debug, Default)]
 pub struct PosIndex {
     /// For a mapping entry: where its key is written.
-    keys: HashMap<Vec<Seg>, Pos>,
+    keys: HashIndex,
     /// Where a node's value starts.
-    values: HashMap<Vec<Seg>, Pos>,
+    values: HashIndex,
     /// Keys that appear twice in one mapping: path of the entry, first and second position.
     pub duplicates: Vec<(Vec<Seg>, Pos, Pos)>,
     /// True when the document holds no node at all (empty file or only comments).
@@ -43,18 +100,22 @@ pub struct PosIndex {
 impl PosIndex {
     /// Position of the key of the entry at `path`, falling back to its value.
     pub fn key(&self, path: &[Seg]) -> Option<Pos> {
-        self.keys
-            .get(path)
-            .or_else(|| self.values.get(path))
-            .copied()
+        self.key_at(path_hash(path))
     }
 
     /// Position of the value at `path`, falling back to its key.
     pub fn value(&self, path: &[Seg]) -> Option<Pos> {
-        self.values
-            .get(path)
-            .or_else(|| self.keys.get(path))
-            .copied()
+        self.value_at(path_hash(path))
+    }
+
+    /// [`PosIndex::key`] for a precomputed hash.
+    pub fn key_at(&self, h: PathHash) -> Option<Pos> {
+        self.keys.get(&h).or_else(|| self.values.get(&h)).copied()
+    }
+
+    /// [`PosIndex::value`] for a precomputed hash.
+    pub fn value_at(&self, h: PathHash) -> Option<Pos> {
+        self.values.get(&h).or_else(|| self.keys.get(&h)).copied()
     }
 }
 
@@ -109,6 +170,7 @@ pub fn index(text: &str) -> Result<PosIndex, YamlError> {
             ..PosIndex::default()
         },
         path: Vec::new(),
+        hashes: vec![ROOT],
     };
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, false).map_err(|e| YamlError {
@@ -139,6 +201,8 @@ struct Builder<'a> {
     index: PosIndex,
     /// Path of the node being built (the parent path plus its own segment while inside).
     path: Vec<Seg>,
+    /// `path_hash` of every prefix of `path` (the last is the current collection's).
+    hashes: Vec<PathHash>,
 }
 
 impl Builder<'_> {
@@ -170,43 +234,47 @@ impl Builder<'_> {
     /// at, or None when it is a mapping key.
     fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<Seg> {
         self.index.empty = false;
+        let parent = *self.hashes.last().unwrap_or(&ROOT);
         match self.stack.last_mut() {
             None => {
-                self.index.values.insert(Vec::new(), pos);
+                self.index.values.insert(ROOT, pos);
                 Some(Seg::Index(usize::MAX))
             }
             Some(Frame::Seq { next }) => {
                 let seg = Seg::Index(*next);
                 *next += 1;
-                let mut p = self.path.clone();
-                p.push(seg.clone());
-                self.index.values.insert(p, pos);
+                self.index.values.insert(extend(parent, &seg), pos);
                 Some(seg)
             }
             Some(Frame::Map { seen, pending }) => match pending.take() {
                 None => {
                     // This node is a key.
                     let key = key_text.unwrap_or("<complex key>").to_string();
-                    let mut p = self.path.clone();
-                    p.push(Seg::Key(key.clone()));
+                    let seg = Seg::Key(key.clone());
                     if let Some(first) = seen.get(&key) {
-                        self.index.duplicates.push((p.clone(), *first, pos));
+                        let mut p = self.path.clone();
+                        p.push(seg);
+                        self.index.duplicates.push((p, *first, pos));
                     } else {
                         seen.insert(key.clone(), pos);
-                        self.index.keys.insert(p, pos);
+                        self.index.keys.insert(extend(parent, &seg), pos);
                     }
                     *pending = Some(key);
                     None
                 }
                 Some(key) => {
                     let seg = Seg::Key(key);
-                    let mut p = self.path.clone();
-                    p.push(seg.clone());
-                    self.index.values.entry(p).or_insert(pos);
+                    self.index.values.entry(extend(parent, &seg)).or_insert(pos);
                     Some(seg)
                 }
             },
         }
+    }
+
+    fn push(&mut self, seg: Seg) {
+        let parent = *self.hashes.last().unwrap_or(&ROOT);
+        self.hashes.push(extend(parent, &seg));
+        self.path.push(seg);
     }
 }
 
@@ -227,11 +295,11 @@ impl MarkedEventReceiver for Builder<'_> {
                 let seg = self.begin_node(pos, None);
                 let is_root = matches!(seg, Some(Seg::Index(usize::MAX)));
                 match seg {
-                    Some(seg) if !is_root => self.path.push(seg),
+                    Some(seg) if !is_root => self.push(seg),
                     Some(_) => {}
                     // A collection used as a mapping key: give it a segment so that the
                     // matching end event pops the right one.
-                    None => self.path.push(Seg::Key("<complex key>".into())),
+                    None => self.push(Seg::Key("<complex key>".into())),
                 }
                 self.stack.push(if matches!(ev, Event::MappingStart(..)) {
                     Frame::Map {
@@ -246,6 +314,7 @@ impl MarkedEventReceiver for Builder<'_> {
                 self.stack.pop();
                 if !self.stack.is_empty() {
                     self.path.pop();
+                    self.hashes.pop();
                 }
             }
             _ => {}
