@@ -27,6 +27,20 @@ fn seed_projects_have_no_errors() {
     }
 }
 
+#[test]
+fn production_seed_has_at_least_120_tables() {
+    let m = schemac::compile(
+        &crate::root().join("tests/fixtures/projects/production"),
+        "p",
+    )
+    .unwrap_or_else(|f| panic!("production does not load: {:?}", f.diagnostics));
+    assert!(
+        m.tables.len() >= 120,
+        "production has {} tables",
+        m.tables.len()
+    );
+}
+
 /// Runs check on every project below `dir` and snapshots text and JSON output.
 fn snapshot_projects(dir: &str, prefix: &str) {
     let dirs = subdirs(dir);
