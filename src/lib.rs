@@ -5,8 +5,11 @@
 //! [`check`] (diagnostics as data). The library never prints and never exits; the binary's
 //! `cli` module decides how findings are shown and which exit code they mean.
 
+pub mod catalog;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
+pub mod introspect;
 pub mod load;
 pub mod model;
 pub mod render;

@@ -1,0 +1,99 @@
+//! The Catalog: what PostgreSQL itself says a schema is.
+//!
+//! Both sides of every comparison become a `Catalog` — a live database by introspection, a
+//! YAML project by applying gen's output to a shadow database and introspecting that — so
+//! every definition is in PostgreSQL's own canonical spelling (`format_type`,
+//! `pg_get_expr`, `pg_get_constraintdef`, …). No SQL is normalised by hand; that is what keeps
+//! `schemac diff` free of false drift such as `(select auth.uid())` against
+//! `( SELECT auth.uid() AS uid)`.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `schema.name`, the identity of most objects.
+pub type Name = (String, String);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Catalog {
+    pub extensions: BTreeMap<String, String>,
+    pub enums: BTreeMap<Name, Vec<String>>,
+    pub tables: BTreeMap<Name, Table>,
+    pub views: BTreeMap<Name, View>,
+    /// Keyed by (schema, name, identity arguments).
+    pub functions: BTreeMap<(String, String, String), Function>,
+    /// (schema, relation, grantee, privilege).
+    pub grants: BTreeSet<(String, String, String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    pub comment: Option<String>,
+    /// In attribute order.
+    pub columns: Vec<Column>,
+    pub constraints: BTreeMap<String, Constraint>,
+    pub indexes: BTreeMap<String, String>,
+    pub policies: BTreeMap<String, Policy>,
+    pub triggers: BTreeMap<String, String>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub generated: Option<String>,
+    /// `a` (always), `d` (by default) or empty.
+    pub identity: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Constraint {
+    /// `p` primary key, `u` unique, `c` check, `f` foreign key, `x` exclusion.
+    pub kind: String,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// `r` select, `a` insert, `w` update, `d` delete, `*` all.
+    pub command: String,
+    pub permissive: bool,
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+impl Policy {
+    pub fn command_sql(&self) -> &'static str {
+        match self.command.as_str() {
+            "r" => "SELECT",
+            "a" => "INSERT",
+            "w" => "UPDATE",
+            "d" => "DELETE",
+            _ => "ALL",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct View {
+    pub definition: String,
+    pub options: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Function {
+    pub definition: String,
+    pub comment: Option<String>,
+}

@@ -1,0 +1,1068 @@
+//! Comparing two [`Catalog`]s into [`Change`]s.
+//!
+//! A change is a verb and an object (`AddColumn`, `ReplacePolicy`, `DropTable`…) with the
+//! object's identity, both definitions as PostgreSQL prints them, whether it destroys data,
+//! its hazards, and the SQL that reconciles it. Database ↔ database and project ↔ database
+//! diffs are the same function: both sides are catalogs.
+
+use crate::catalog::{Catalog, Column, Policy, Table};
+use crate::model::names::{quote_ident, quote_literal};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// What a change does, to what kind of object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    AddExtension,
+    AddEnum,
+    AddEnumValue,
+    RemoveEnumValue,
+    DropEnum,
+    AddFunction,
+    ReplaceFunction,
+    DropFunction,
+    AddTable,
+    DropTable,
+    AddColumn,
+    DropColumn,
+    AlterColumnType,
+    AlterColumnNullability,
+    AlterColumnDefault,
+    AlterColumnGenerated,
+    AddConstraint,
+    ReplaceConstraint,
+    DropConstraint,
+    AddIndex,
+    ReplaceIndex,
+    DropIndex,
+    AddView,
+    ReplaceView,
+    DropView,
+    AddTrigger,
+    ReplaceTrigger,
+    DropTrigger,
+    EnableRls,
+    DisableRls,
+    ForceRls,
+    NoForceRls,
+    AddPolicy,
+    ReplacePolicy,
+    DropPolicy,
+    Grant,
+    Revoke,
+    SetComment,
+}
+
+impl ChangeKind {
+    /// `+`, `-` or `~`.
+    pub fn sign(self) -> char {
+        use ChangeKind::*;
+        match self {
+            AddExtension | AddEnum | AddEnumValue | AddFunction | AddTable | AddColumn
+            | AddConstraint | AddIndex | AddView | AddTrigger | AddPolicy | Grant => '+',
+            RemoveEnumValue | DropEnum | DropFunction | DropTable | DropColumn | DropConstraint
+            | DropIndex | DropView | DropTrigger | DropPolicy | Revoke => '-',
+            _ => '~',
+        }
+    }
+}
+
+/// Hazards of applying a change, shown to the DBA before `--sql` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hazard {
+    /// Rows or columns are deleted.
+    DataLoss,
+    /// The table is rewritten (ALTER COLUMN TYPE): time and disk proportional to its size.
+    TableRewrite,
+    /// An ACCESS EXCLUSIVE lock is held while the statement runs (scans for NOT NULL/CHECK).
+    Lock,
+    /// Fails if existing rows violate it (NOT NULL, CHECK, UNIQUE, FK).
+    MayFailOnData,
+    /// Security: who may see which rows changes.
+    Security,
+    /// Cannot be done by SQL alone (removing an enum value).
+    Manual,
+}
+
+/// The identity of a changed object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Object {
+    /// `table`, `column`, `constraint`, `index`, `policy`, `trigger`, `function`, `view`,
+    /// `enum`, `extension`, `grant`, `comment`.
+    pub kind: &'static str,
+    pub schema: String,
+    /// The table the object belongs to, for columns, constraints, indexes, policies, triggers.
+    pub table: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match (&self.table, self.kind) {
+            (Some(t), "column") => write!(f, "column {}.{}.{}", self.schema, t, self.name),
+            (Some(t), k) => write!(f, "{k} {} on {}.{}", self.name, self.schema, t),
+            (None, "extension") => write!(f, "extension {}", self.name),
+            (None, k) => write!(f, "{k} {}.{}", self.schema, self.name),
+        }
+    }
+}
+
+/// One difference between the desired and the actual catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub object: Object,
+    /// The definition in the actual database (None when it is missing there).
+    pub from: Option<String>,
+    /// The desired definition (None when it should not exist).
+    pub to: Option<String>,
+    pub destructive: bool,
+    pub hazards: Vec<Hazard>,
+    /// Statements that bring the actual database to the desired state.
+    pub sql: Vec<String>,
+    /// Position in the reconciling migration (dependency order).
+    #[serde(skip)]
+    pub phase: u8,
+}
+
+fn q(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+struct Ctx<'a> {
+    out: Vec<Change>,
+    desired: &'a Catalog,
+    actual: &'a Catalog,
+}
+
+#[allow(clippy::too_many_arguments)]
+impl Ctx<'_> {
+    fn push(
+        &mut self,
+        kind: ChangeKind,
+        object: Object,
+        from: Option<String>,
+        to: Option<String>,
+        hazards: Vec<Hazard>,
+        sql: Vec<String>,
+        phase: u8,
+    ) {
+        let destructive = hazards.contains(&Hazard::DataLoss);
+        self.out.push(Change {
+            kind,
+            object,
+            from,
+            to,
+            destructive,
+            hazards,
+            sql,
+            phase,
+        });
+    }
+}
+
+fn obj(kind: &'static str, schema: &str, table: Option<&str>, name: &str) -> Object {
+    Object {
+        kind,
+        schema: schema.to_string(),
+        table: table.map(str::to_string),
+        name: name.to_string(),
+    }
+}
+
+/// Options for [`diff`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Compare only the grantees the desired side grants something to, per relation (a
+    /// project does not describe the platform's default privileges).
+    pub declared_grantees_only: bool,
+}
+
+/// The changes that turn `actual` into `desired`, in dependency order.
+pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
+    let mut cx = Ctx {
+        out: Vec::new(),
+        desired,
+        actual,
+    };
+    extensions(&mut cx);
+    enums(&mut cx);
+    functions(&mut cx);
+    tables(&mut cx);
+    views(&mut cx);
+    grants(&mut cx, opts);
+    let mut out = cx.out;
+    out.sort_by(|a, b| (a.phase, &a.object, a.kind).cmp(&(b.phase, &b.object, b.kind)));
+    out
+}
+
+fn extensions(cx: &mut Ctx) {
+    for name in cx.desired.extensions.keys() {
+        if !cx.actual.extensions.contains_key(name) {
+            cx.push(
+                ChangeKind::AddExtension,
+                obj("extension", "", None, name),
+                None,
+                Some(name.clone()),
+                vec![],
+                vec![format!(
+                    "CREATE EXTENSION IF NOT EXISTS {};",
+                    quote_ident(name)
+                )],
+                2,
+            );
+        }
+    }
+}
+
+fn enums(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    for ((s, n), labels) in &d.enums {
+        let o = obj("enum", s, None, n);
+        match a.enums.get(&(s.clone(), n.clone())) {
+            None => {
+                let vals: Vec<String> = labels.iter().map(|l| quote_literal(l)).collect();
+                cx.push(
+                    ChangeKind::AddEnum,
+                    o,
+                    None,
+                    Some(labels.join(", ")),
+                    vec![],
+                    vec![format!(
+                        "CREATE TYPE {} AS ENUM ({});",
+                        q(s, n),
+                        vals.join(", ")
+                    )],
+                    3,
+                );
+            }
+            Some(have) if have != labels => {
+                for (i, l) in labels.iter().enumerate() {
+                    if !have.contains(l) {
+                        let pos = match i.checked_sub(1).map(|j| &labels[j]) {
+                            Some(prev) => format!(" AFTER {}", quote_literal(prev)),
+                            None => labels
+                                .get(1)
+                                .map(|next| format!(" BEFORE {}", quote_literal(next)))
+                                .unwrap_or_default(),
+                        };
+                        cx.push(
+                            ChangeKind::AddEnumValue,
+                            obj("enum", s, None, n),
+                            Some(have.join(", ")),
+                            Some(labels.join(", ")),
+                            vec![],
+                            vec![format!(
+                                "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};",
+                                q(s, n),
+                                quote_literal(l)
+                            )],
+                            3,
+                        );
+                    }
+                }
+                let removed: Vec<&String> = have.iter().filter(|l| !labels.contains(l)).collect();
+                if !removed.is_empty() {
+                    cx.push(
+                        ChangeKind::RemoveEnumValue,
+                        obj("enum", s, None, n),
+                        Some(have.join(", ")),
+                        Some(labels.join(", ")),
+                        vec![Hazard::DataLoss, Hazard::Manual],
+                        vec![format!(
+                            "-- PostgreSQL cannot remove enum values ({}) from {}: create a new type, migrate the columns, drop the old type.",
+                            removed.iter().map(|l| quote_literal(l)).collect::<Vec<_>>().join(", "),
+                            q(s, n)
+                        )],
+                        15,
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (s, n) in a.enums.keys() {
+        if !d.enums.contains_key(&(s.clone(), n.clone())) {
+            cx.push(
+                ChangeKind::DropEnum,
+                obj("enum", s, None, n),
+                Some(a.enums[&(s.clone(), n.clone())].join(", ")),
+                None,
+                vec![Hazard::DataLoss],
+                vec![format!("DROP TYPE {};", q(s, n))],
+                16,
+            );
+        }
+    }
+}
+
+/// The `RETURNS …` line of a `pg_get_functiondef` result: when it changes, CREATE OR REPLACE
+/// is refused and the function must be dropped first.
+fn returns_clause(def: &str) -> Option<&str> {
+    def.lines()
+        .find(|l| l.trim_start().starts_with("RETURNS "))
+        .map(str::trim)
+}
+
+fn functions(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    for (key @ (s, n, args), f) in &d.functions {
+        let o = obj("function", s, None, &format!("{n}({args})"));
+        let create = format!("{};", f.definition.trim_end());
+        match a.functions.get(key) {
+            None => cx.push(
+                ChangeKind::AddFunction,
+                o,
+                None,
+                Some(f.definition.clone()),
+                vec![],
+                vec![create],
+                4,
+            ),
+            Some(have) if have.definition != f.definition => {
+                let mut sql = Vec::new();
+                if returns_clause(&have.definition) != returns_clause(&f.definition) {
+                    sql.push(format!("DROP FUNCTION {}({args});", q(s, n)));
+                }
+                sql.push(create);
+                cx.push(
+                    ChangeKind::ReplaceFunction,
+                    o,
+                    Some(have.definition.clone()),
+                    Some(f.definition.clone()),
+                    vec![],
+                    sql,
+                    4,
+                );
+            }
+            Some(_) => {}
+        }
+        if let Some(have) = a.functions.get(key) {
+            if have.comment != f.comment {
+                comment(
+                    cx,
+                    o_comment("function", s, &format!("{n}({args})")),
+                    &format!("FUNCTION {}({args})", q(s, n)),
+                    &have.comment,
+                    &f.comment,
+                );
+            }
+        }
+    }
+    for (key @ (s, n, args), f) in &a.functions {
+        if !d.functions.contains_key(key) {
+            cx.push(
+                ChangeKind::DropFunction,
+                obj("function", s, None, &format!("{n}({args})")),
+                Some(f.definition.clone()),
+                None,
+                vec![],
+                vec![format!("DROP FUNCTION {}({args});", q(s, n))],
+                15,
+            );
+        }
+    }
+}
+
+fn o_comment(kind: &str, schema: &str, name: &str) -> Object {
+    obj("comment", schema, None, &format!("{kind} {name}"))
+}
+
+fn comment(cx: &mut Ctx, o: Object, target: &str, from: &Option<String>, to: &Option<String>) {
+    let text = to.as_deref().map_or("NULL".to_string(), quote_literal);
+    cx.push(
+        ChangeKind::SetComment,
+        o,
+        from.clone(),
+        to.clone(),
+        vec![],
+        vec![format!("COMMENT ON {target} IS {text};")],
+        14,
+    );
+}
+
+fn column_sql(c: &Column) -> String {
+    let mut s = format!("{} {}", quote_ident(&c.name), c.ty);
+    match c.identity.as_str() {
+        "a" => s.push_str(" GENERATED ALWAYS AS IDENTITY"),
+        "d" => s.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+        _ => {}
+    }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" GENERATED ALWAYS AS ({g}) STORED"));
+    }
+    if let Some(d) = &c.default {
+        s.push_str(&format!(" DEFAULT {d}"));
+    }
+    if c.not_null {
+        s.push_str(" NOT NULL");
+    }
+    s
+}
+
+/// Widening type changes that never lose data.
+fn widening(from: &str, to: &str) -> bool {
+    let num = |t: &str| match t {
+        "smallint" => Some(1),
+        "integer" => Some(2),
+        "bigint" => Some(3),
+        "numeric" => Some(4),
+        _ => None,
+    };
+    if let (Some(a), Some(b)) = (num(from), num(to)) {
+        return a < b;
+    }
+    let varchar_len = |t: &str| {
+        t.strip_prefix("character varying(")
+            .and_then(|r| r.strip_suffix(')'))
+            .and_then(|n| n.parse::<u32>().ok())
+    };
+    match (varchar_len(from), varchar_len(to), to) {
+        (Some(a), Some(b), _) => a <= b,
+        (Some(_), None, "text" | "character varying") => true,
+        _ => from == "character varying" && to == "text",
+    }
+}
+
+fn tables(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    for ((s, n), t) in &d.tables {
+        let qn = q(s, n);
+        match a.tables.get(&(s.clone(), n.clone())) {
+            None => {
+                let cols: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|c| format!("  {}", column_sql(c)))
+                    .collect();
+                cx.push(
+                    ChangeKind::AddTable,
+                    obj("table", s, None, n),
+                    None,
+                    Some(cols.join(",\n")),
+                    vec![],
+                    vec![format!("CREATE TABLE {qn} (\n{}\n);", cols.join(",\n"))],
+                    5,
+                );
+                table_parts(cx, s, n, t, &Table::default(), true);
+            }
+            Some(have) => {
+                columns(cx, s, n, t, have);
+                table_parts(cx, s, n, t, have, false);
+            }
+        }
+    }
+    for ((s, n), t) in &a.tables {
+        if !d.tables.contains_key(&(s.clone(), n.clone())) {
+            // Foreign keys of a dropped table go first, so the drop order does not matter.
+            for (cn, c) in t.constraints.iter().filter(|(_, c)| c.kind == "f") {
+                cx.push(
+                    ChangeKind::DropConstraint,
+                    obj("constraint", s, Some(n), cn),
+                    Some(c.definition.clone()),
+                    None,
+                    vec![],
+                    vec![format!(
+                        "ALTER TABLE {} DROP CONSTRAINT {};",
+                        q(s, n),
+                        quote_ident(cn)
+                    )],
+                    6,
+                );
+            }
+            let cols: Vec<String> = t
+                .columns
+                .iter()
+                .map(|c| format!("  {}", column_sql(c)))
+                .collect();
+            cx.push(
+                ChangeKind::DropTable,
+                obj("table", s, None, n),
+                Some(cols.join(",\n")),
+                None,
+                vec![Hazard::DataLoss],
+                vec![format!("DROP TABLE {};", q(s, n))],
+                16,
+            );
+        }
+    }
+}
+
+fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
+    let qn = q(s, n);
+    for c in &want.columns {
+        let o = obj("column", s, Some(n), &c.name);
+        let col = quote_ident(&c.name);
+        let Some(h) = have.column(&c.name) else {
+            let mut hz = vec![];
+            if c.not_null && c.default.is_none() && c.identity.is_empty() && c.generated.is_none() {
+                hz.push(Hazard::MayFailOnData);
+            }
+            cx.push(
+                ChangeKind::AddColumn,
+                o,
+                None,
+                Some(column_sql(c)),
+                hz,
+                vec![format!("ALTER TABLE {qn} ADD COLUMN {};", column_sql(c))],
+                5,
+            );
+            continue;
+        };
+        if h.generated != c.generated || h.identity != c.identity {
+            cx.push(
+                ChangeKind::AlterColumnGenerated,
+                o.clone(),
+                Some(column_sql(h)),
+                Some(column_sql(c)),
+                vec![Hazard::DataLoss, Hazard::TableRewrite],
+                vec![
+                    format!("ALTER TABLE {qn} DROP COLUMN {col};"),
+                    format!("ALTER TABLE {qn} ADD COLUMN {};", column_sql(c)),
+                ],
+                5,
+            );
+            continue;
+        }
+        if h.ty != c.ty {
+            let mut hz = vec![Hazard::TableRewrite, Hazard::Lock];
+            if !widening(&h.ty, &c.ty) {
+                hz.insert(0, Hazard::DataLoss);
+            }
+            cx.push(
+                ChangeKind::AlterColumnType,
+                o.clone(),
+                Some(h.ty.clone()),
+                Some(c.ty.clone()),
+                hz,
+                vec![format!(
+                    "ALTER TABLE {qn} ALTER COLUMN {col} TYPE {} USING {col}::{};",
+                    c.ty, c.ty
+                )],
+                5,
+            );
+        }
+        if h.default != c.default && c.generated.is_none() {
+            let sql = match &c.default {
+                Some(d) => format!("ALTER TABLE {qn} ALTER COLUMN {col} SET DEFAULT {d};"),
+                None => format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP DEFAULT;"),
+            };
+            cx.push(
+                ChangeKind::AlterColumnDefault,
+                o.clone(),
+                h.default.clone(),
+                c.default.clone(),
+                vec![],
+                vec![sql],
+                5,
+            );
+        }
+        if h.not_null != c.not_null {
+            let (sql, hz) = if c.not_null {
+                (
+                    format!("ALTER TABLE {qn} ALTER COLUMN {col} SET NOT NULL;"),
+                    vec![Hazard::Lock, Hazard::MayFailOnData],
+                )
+            } else {
+                (
+                    format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP NOT NULL;"),
+                    vec![],
+                )
+            };
+            let show = |b: bool| Some(if b { "NOT NULL" } else { "NULL" }.to_string());
+            cx.push(
+                ChangeKind::AlterColumnNullability,
+                o.clone(),
+                show(h.not_null),
+                show(c.not_null),
+                hz,
+                vec![sql],
+                5,
+            );
+        }
+        if h.comment != c.comment {
+            comment(
+                cx,
+                o_comment("column", s, &format!("{n}.{}", c.name)),
+                &format!("COLUMN {qn}.{col}"),
+                &h.comment,
+                &c.comment,
+            );
+        }
+    }
+    for h in &have.columns {
+        if want.column(&h.name).is_none() {
+            cx.push(
+                ChangeKind::DropColumn,
+                obj("column", s, Some(n), &h.name),
+                Some(column_sql(h)),
+                None,
+                vec![Hazard::DataLoss],
+                vec![format!(
+                    "ALTER TABLE {qn} DROP COLUMN {};",
+                    quote_ident(&h.name)
+                )],
+                15,
+            );
+        }
+    }
+}
+
+fn policy_sql(s: &str, n: &str, name: &str, p: &Policy) -> String {
+    let roles: Vec<String> = p
+        .roles
+        .iter()
+        .map(|r| {
+            if r == "public" {
+                "PUBLIC".into()
+            } else {
+                quote_ident(r)
+            }
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE POLICY {} ON {} AS {} FOR {} TO {}",
+        quote_ident(name),
+        q(s, n),
+        if p.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        },
+        p.command_sql(),
+        roles.join(", ")
+    );
+    if let Some(u) = &p.using {
+        sql.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(w) = &p.with_check {
+        sql.push_str(&format!(" WITH CHECK ({w})"));
+    }
+    sql.push(';');
+    sql
+}
+
+fn policy_text(p: &Policy) -> String {
+    let mut s = format!(
+        "{} FOR {} TO {}",
+        if p.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        },
+        p.command_sql(),
+        p.roles.join(", ")
+    );
+    if let Some(u) = &p.using {
+        s.push_str(&format!("\nUSING ({u})"));
+    }
+    if let Some(w) = &p.with_check {
+        s.push_str(&format!("\nWITH CHECK ({w})"));
+    }
+    s
+}
+
+/// Constraints, indexes, triggers, RLS, policies and comments of one table.
+fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: bool) {
+    let qn = q(s, n);
+    // Constraints: non-FK before FK (an FK needs the referenced key).
+    for (cn, c) in &want.constraints {
+        let o = obj("constraint", s, Some(n), cn);
+        let add = format!(
+            "ALTER TABLE {qn} ADD CONSTRAINT {} {};",
+            quote_ident(cn),
+            c.definition
+        );
+        let phase = if c.kind == "f" { 8 } else { 7 };
+        let hz = vec![Hazard::Lock, Hazard::MayFailOnData];
+        match have.constraints.get(cn) {
+            None => cx.push(
+                ChangeKind::AddConstraint,
+                o,
+                None,
+                Some(c.definition.clone()),
+                hz,
+                vec![add],
+                phase,
+            ),
+            Some(h) if h.definition != c.definition => cx.push(
+                ChangeKind::ReplaceConstraint,
+                o,
+                Some(h.definition.clone()),
+                Some(c.definition.clone()),
+                hz,
+                vec![
+                    format!("ALTER TABLE {qn} DROP CONSTRAINT {};", quote_ident(cn)),
+                    add,
+                ],
+                phase,
+            ),
+            Some(_) => {}
+        }
+    }
+    for (cn, h) in &have.constraints {
+        if !want.constraints.contains_key(cn) {
+            cx.push(
+                ChangeKind::DropConstraint,
+                obj("constraint", s, Some(n), cn),
+                Some(h.definition.clone()),
+                None,
+                vec![],
+                vec![format!(
+                    "ALTER TABLE {qn} DROP CONSTRAINT {};",
+                    quote_ident(cn)
+                )],
+                if h.kind == "f" { 6 } else { 7 },
+            );
+        }
+    }
+    for (iname, def) in &want.indexes {
+        let o = obj("index", s, Some(n), iname);
+        match have.indexes.get(iname) {
+            None => cx.push(
+                ChangeKind::AddIndex,
+                o,
+                None,
+                Some(def.clone()),
+                vec![Hazard::Lock],
+                vec![format!("{def};")],
+                9,
+            ),
+            Some(h) if h != def => cx.push(
+                ChangeKind::ReplaceIndex,
+                o,
+                Some(h.clone()),
+                Some(def.clone()),
+                vec![Hazard::Lock],
+                vec![format!("DROP INDEX {};", q(s, iname)), format!("{def};")],
+                9,
+            ),
+            Some(_) => {}
+        }
+    }
+    for (iname, h) in &have.indexes {
+        if !want.indexes.contains_key(iname) {
+            cx.push(
+                ChangeKind::DropIndex,
+                obj("index", s, Some(n), iname),
+                Some(h.clone()),
+                None,
+                vec![],
+                vec![format!("DROP INDEX {};", q(s, iname))],
+                9,
+            );
+        }
+    }
+    for (tname, def) in &want.triggers {
+        let o = obj("trigger", s, Some(n), tname);
+        match have.triggers.get(tname) {
+            None => cx.push(
+                ChangeKind::AddTrigger,
+                o,
+                None,
+                Some(def.clone()),
+                vec![],
+                vec![format!("{def};")],
+                11,
+            ),
+            Some(h) if h != def => cx.push(
+                ChangeKind::ReplaceTrigger,
+                o,
+                Some(h.clone()),
+                Some(def.clone()),
+                vec![],
+                vec![
+                    format!("DROP TRIGGER {} ON {qn};", quote_ident(tname)),
+                    format!("{def};"),
+                ],
+                11,
+            ),
+            Some(_) => {}
+        }
+    }
+    for (tname, h) in &have.triggers {
+        if !want.triggers.contains_key(tname) {
+            cx.push(
+                ChangeKind::DropTrigger,
+                obj("trigger", s, Some(n), tname),
+                Some(h.clone()),
+                None,
+                vec![],
+                vec![format!("DROP TRIGGER {} ON {qn};", quote_ident(tname))],
+                1,
+            );
+        }
+    }
+    let t = obj("table", s, None, n);
+    if want.rls_enabled != have.rls_enabled && (want.rls_enabled || !new) {
+        let (k, verb) = if want.rls_enabled {
+            (ChangeKind::EnableRls, "ENABLE")
+        } else {
+            (ChangeKind::DisableRls, "DISABLE")
+        };
+        let show = |b: bool| {
+            Some(
+                if b {
+                    "ROW LEVEL SECURITY enabled"
+                } else {
+                    "ROW LEVEL SECURITY disabled"
+                }
+                .to_string(),
+            )
+        };
+        cx.push(
+            k,
+            t.clone(),
+            show(have.rls_enabled),
+            show(want.rls_enabled),
+            vec![Hazard::Security],
+            vec![format!("ALTER TABLE {qn} {verb} ROW LEVEL SECURITY;")],
+            12,
+        );
+    }
+    if want.rls_forced != have.rls_forced && (want.rls_forced || !new) {
+        let (k, verb) = if want.rls_forced {
+            (ChangeKind::ForceRls, "FORCE")
+        } else {
+            (ChangeKind::NoForceRls, "NO FORCE")
+        };
+        let show = |b: bool| {
+            Some(
+                if b {
+                    "FORCE ROW LEVEL SECURITY"
+                } else {
+                    "NO FORCE ROW LEVEL SECURITY"
+                }
+                .to_string(),
+            )
+        };
+        cx.push(
+            k,
+            t.clone(),
+            show(have.rls_forced),
+            show(want.rls_forced),
+            vec![Hazard::Security],
+            vec![format!("ALTER TABLE {qn} {verb} ROW LEVEL SECURITY;")],
+            12,
+        );
+    }
+    for (pname, p) in &want.policies {
+        let o = obj("policy", s, Some(n), pname);
+        match have.policies.get(pname) {
+            None => cx.push(
+                ChangeKind::AddPolicy,
+                o,
+                None,
+                Some(policy_text(p)),
+                vec![Hazard::Security],
+                vec![policy_sql(s, n, pname, p)],
+                13,
+            ),
+            Some(h) if h != p => cx.push(
+                ChangeKind::ReplacePolicy,
+                o,
+                Some(policy_text(h)),
+                Some(policy_text(p)),
+                vec![Hazard::Security],
+                vec![
+                    format!("DROP POLICY {} ON {qn};", quote_ident(pname)),
+                    policy_sql(s, n, pname, p),
+                ],
+                13,
+            ),
+            Some(_) => {}
+        }
+    }
+    for (pname, h) in &have.policies {
+        if !want.policies.contains_key(pname) {
+            cx.push(
+                ChangeKind::DropPolicy,
+                obj("policy", s, Some(n), pname),
+                Some(policy_text(h)),
+                None,
+                vec![Hazard::Security],
+                vec![format!("DROP POLICY {} ON {qn};", quote_ident(pname))],
+                1,
+            );
+        }
+    }
+    if want.comment != have.comment && (want.comment.is_some() || !new) {
+        comment(
+            cx,
+            o_comment("table", s, n),
+            &format!("TABLE {qn}"),
+            &have.comment,
+            &want.comment,
+        );
+    }
+    if new {
+        for c in want.columns.iter().filter(|c| c.comment.is_some()) {
+            comment(
+                cx,
+                o_comment("column", s, &format!("{n}.{}", c.name)),
+                &format!("COLUMN {qn}.{}", quote_ident(&c.name)),
+                &None,
+                &c.comment,
+            );
+        }
+    }
+}
+
+fn view_sql(s: &str, n: &str, v: &crate::catalog::View) -> String {
+    let with = if v.options.is_empty() {
+        String::new()
+    } else {
+        format!(" WITH ({})", v.options)
+    };
+    format!(
+        "CREATE OR REPLACE VIEW {}{with} AS\n{};",
+        q(s, n),
+        v.definition.trim().trim_end_matches(';')
+    )
+}
+
+fn views(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    for ((s, n), v) in &d.views {
+        let o = obj("view", s, None, n);
+        let text = |v: &crate::catalog::View| {
+            format!(
+                "{}{}",
+                if v.options.is_empty() {
+                    String::new()
+                } else {
+                    format!("WITH ({})\n", v.options)
+                },
+                v.definition.trim()
+            )
+        };
+        match a.views.get(&(s.clone(), n.clone())) {
+            None => cx.push(
+                ChangeKind::AddView,
+                o,
+                None,
+                Some(text(v)),
+                vec![],
+                vec![view_sql(s, n, v)],
+                10,
+            ),
+            Some(h) if h.definition != v.definition || h.options != v.options => {
+                // CREATE OR REPLACE cannot drop or reorder columns; drop and create instead.
+                cx.push(
+                    ChangeKind::ReplaceView,
+                    o,
+                    Some(text(h)),
+                    Some(text(v)),
+                    vec![],
+                    vec![format!("DROP VIEW {};", q(s, n)), view_sql(s, n, v)],
+                    10,
+                );
+            }
+            Some(_) => {}
+        }
+        if let Some(h) = a.views.get(&(s.clone(), n.clone())) {
+            if h.comment != v.comment {
+                comment(
+                    cx,
+                    o_comment("view", s, n),
+                    &format!("VIEW {}", q(s, n)),
+                    &h.comment,
+                    &v.comment,
+                );
+            }
+        } else if v.comment.is_some() {
+            comment(
+                cx,
+                o_comment("view", s, n),
+                &format!("VIEW {}", q(s, n)),
+                &None,
+                &v.comment,
+            );
+        }
+    }
+    for ((s, n), v) in &a.views {
+        if !d.views.contains_key(&(s.clone(), n.clone())) {
+            cx.push(
+                ChangeKind::DropView,
+                obj("view", s, None, n),
+                Some(v.definition.clone()),
+                None,
+                vec![],
+                vec![format!("DROP VIEW {};", q(s, n))],
+                1,
+            );
+        }
+    }
+}
+
+fn grants(cx: &mut Ctx, opts: Options) {
+    let (d, a) = (cx.desired, cx.actual);
+    let declared: BTreeSet<(&str, &str, &str)> = d
+        .grants
+        .iter()
+        .map(|(s, n, g, _)| (s.as_str(), n.as_str(), g.as_str()))
+        .collect();
+    let in_scope =
+        |s: &str, n: &str, g: &str| !opts.declared_grantees_only || declared.contains(&(s, n, g));
+    let grantee = |g: &str| {
+        if g == "public" {
+            "PUBLIC".to_string()
+        } else {
+            quote_ident(g)
+        }
+    };
+    for (s, n, g, p) in d.grants.difference(&a.grants) {
+        cx.push(
+            ChangeKind::Grant,
+            obj("grant", s, Some(n), &format!("{p} to {g}")),
+            None,
+            Some(format!("{p} ON {s}.{n} TO {g}")),
+            vec![Hazard::Security],
+            vec![format!("GRANT {p} ON TABLE {} TO {};", q(s, n), grantee(g))],
+            14,
+        );
+    }
+    for (s, n, g, p) in a.grants.difference(&d.grants) {
+        if !in_scope(s, n, g)
+            || !d.tables.contains_key(&(s.clone(), n.clone()))
+                && !d.views.contains_key(&(s.clone(), n.clone()))
+        {
+            continue;
+        }
+        cx.push(
+            ChangeKind::Revoke,
+            obj("grant", s, Some(n), &format!("{p} to {g}")),
+            Some(format!("{p} ON {s}.{n} TO {g}")),
+            None,
+            vec![Hazard::Security],
+            vec![format!(
+                "REVOKE {p} ON TABLE {} FROM {};",
+                q(s, n),
+                grantee(g)
+            )],
+            14,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widening_type_changes() {
+        assert!(widening("integer", "bigint"));
+        assert!(!widening("bigint", "integer"));
+        assert!(widening("character varying(10)", "character varying(20)"));
+        assert!(widening("character varying(10)", "text"));
+        assert!(!widening("text", "uuid"));
+    }
+
+    #[test]
+    fn identical_catalogs_have_no_changes() {
+        let c = Catalog::default();
+        assert!(diff(&c, &c, Options::default()).is_empty());
+    }
+}

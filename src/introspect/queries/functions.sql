@@ -1,0 +1,12 @@
+-- Functions and procedures of the managed schemas, with their full definition. $1: schemas.
+SELECT n.nspname AS schema,
+       p.proname AS name,
+       pg_get_function_identity_arguments(p.oid) AS identity_args,
+       pg_get_functiondef(p.oid) AS definition,
+       obj_description(p.oid, 'pg_proc') AS comment
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY($1)
+  AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+ORDER BY 1, 2, 3

@@ -1,0 +1,15 @@
+-- Row-level-security policies, expressions in PostgreSQL's canonical form. $1: schemas.
+SELECT n.nspname AS schema,
+       c.relname AS table_name,
+       p.polname AS name,
+       p.polcmd::text AS command,
+       p.polpermissive AS permissive,
+       CASE WHEN p.polroles = '{0}' THEN ARRAY['public']::text[]
+            ELSE ARRAY(SELECT r.rolname::text FROM pg_roles r WHERE r.oid = ANY(p.polroles) ORDER BY 1) END AS roles,
+       pg_get_expr(p.polqual, p.polrelid) AS using_expr,
+       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+FROM pg_policy p
+JOIN pg_class c ON c.oid = p.polrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1)
+ORDER BY 1, 2, 3

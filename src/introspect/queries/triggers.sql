@@ -1,0 +1,12 @@
+-- User triggers on the managed schemas' tables. $1: schemas (text[]).
+SELECT n.nspname AS schema,
+       c.relname AS table_name,
+       t.tgname AS name,
+       pg_get_triggerdef(t.oid) AS definition,
+       t.tgenabled::text AS enabled
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal
+  AND n.nspname = ANY($1)
+ORDER BY 1, 2, 3

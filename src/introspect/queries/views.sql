@@ -1,0 +1,12 @@
+-- Views of the managed schemas. $1: schemas (text[]).
+SELECT n.nspname AS schema,
+       c.relname AS name,
+       pg_get_viewdef(c.oid, true) AS definition,
+       coalesce(array_to_string(c.reloptions, ','), '') AS options,
+       obj_description(c.oid, 'pg_class') AS comment
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'v'
+  AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2
