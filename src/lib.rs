@@ -12,6 +12,8 @@ pub mod diff;
 pub mod introspect;
 pub mod load;
 pub mod model;
+pub mod pg;
+pub mod plan;
 pub mod render;
 
 use diagnostic::{Diagnostic, SourceMap};
@@ -46,6 +48,14 @@ pub fn generate(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<String, render::RenderError> {
+    generate_migration(model, templates).map(|m| m.text)
+}
+
+/// Renders the master migration with each object's SQL separately.
+pub fn generate_migration(
+    model: &model::Model,
+    templates: Option<&Path>,
+) -> Result<render::Migration, render::RenderError> {
     let renderer = render::Renderer::new(templates)?;
     let project = model
         .root
@@ -62,4 +72,83 @@ pub fn generate(
             hash: &hash,
         },
     )
+}
+
+/// Why `diff` failed (not drift: errors, exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error(transparent)]
+    Pg(#[from] pg::PgError),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+    #[error("introspecting {what} failed: {message}")]
+    Introspect { what: String, message: String },
+}
+
+fn introspect_as(
+    client: &mut postgres::Client,
+    schemas: &[String],
+    what: &str,
+) -> Result<catalog::Catalog, DiffError> {
+    introspect::introspect(client, schemas).map_err(|e| DiffError::Introspect {
+        what: what.to_string(),
+        message: pg::reason(&e),
+    })
+}
+
+/// The desired catalog of a project: gen's output applied to a shadow database created on
+/// the server of `server_url` (always dropped afterwards), then introspected.
+pub fn desired_catalog(
+    model: &model::Model,
+    server_url: &str,
+) -> Result<catalog::Catalog, DiffError> {
+    let migration = generate_migration(model, None)?;
+    let mut shadow = pg::Shadow::create(server_url)?;
+    if model.config.target == model::Target::Supabase {
+        shadow
+            .client
+            .batch_execute(render::STUBS)
+            .map_err(|e| pg::PgError::Query {
+                what: "creating the Supabase stubs in the shadow database".into(),
+                message: pg::reason(&e),
+            })?;
+    }
+    pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
+    introspect_as(
+        &mut shadow.client,
+        &model.config.schemas,
+        "the shadow database",
+    )
+}
+
+/// Changes that bring the database at `db_url` to the project's state. The shadow database
+/// is created on `dev_url` when given, else on the server of `db_url`.
+pub fn diff_project(
+    model: &model::Model,
+    db_url: &str,
+    dev_url: Option<&str>,
+) -> Result<Vec<diff::Change>, DiffError> {
+    let mut db = pg::connect(db_url)?;
+    let desired = desired_catalog(model, dev_url.unwrap_or(db_url))?;
+    let actual = introspect_as(&mut db, &model.config.schemas, "the database")?;
+    Ok(diff::diff(
+        &desired,
+        &actual,
+        diff::Options {
+            declared_grantees_only: true,
+        },
+    ))
+}
+
+/// Changes that turn the database at `from_url` into the one at `to_url`.
+pub fn diff_databases(
+    from_url: &str,
+    to_url: &str,
+    schemas: &[String],
+) -> Result<Vec<diff::Change>, DiffError> {
+    let mut from = pg::connect(from_url)?;
+    let mut to = pg::connect(to_url)?;
+    let actual = introspect_as(&mut from, schemas, "--from")?;
+    let desired = introspect_as(&mut to, schemas, "--to")?;
+    Ok(diff::diff(&desired, &actual, diff::Options::default()))
 }

@@ -57,6 +57,36 @@ enum Command {
         #[arg(long)]
         templates: Option<PathBuf>,
     },
+    /// Compare a project with a database (or two databases) and report drift (exit 1)
+    Diff {
+        /// Project directory (holding schemac.yaml)
+        #[arg(default_value = "schema")]
+        dir: PathBuf,
+        /// The database to compare with the project
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        db: Option<String>,
+        /// Where to create the temporary shadow database (default: the --db server)
+        #[arg(long)]
+        dev_url: Option<String>,
+        /// Compare two databases instead: the one to change …
+        #[arg(long, requires = "to", conflicts_with = "db")]
+        from: Option<String>,
+        /// … and the one it should become
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        /// Schemas to compare with --from/--to (default: public)
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Print the SQL that reconciles the database instead of the report
+        #[arg(long)]
+        sql: bool,
+        /// Include destructive changes (DROP TABLE/COLUMN/TYPE, narrowing types) in --sql
+        #[arg(long)]
+        allow_destructive: bool,
+    },
     /// Print SQL that creates Supabase's auth schema, auth.uid()/role()/jwt() and roles on plain PostgreSQL
     Stubs,
     /// List every check with its code, name and severity
@@ -172,6 +202,72 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             check,
             templates,
         } => gen(&dir, out, to_stdout, check, templates.as_deref()),
+        Command::Diff {
+            dir,
+            db,
+            dev_url,
+            from,
+            to,
+            schemas,
+            format,
+            sql,
+            allow_destructive,
+        } => {
+            let _ = ctrlc::set_handler(|| {
+                schemac::pg::drop_registered_shadows();
+                eprintln!("interrupted: shadow database dropped");
+                std::process::exit(2);
+            });
+            let (changes, actual, desired) = match (from, to) {
+                (Some(from), Some(to)) => {
+                    let schemas = if schemas.is_empty() {
+                        vec!["public".to_string()]
+                    } else {
+                        schemas
+                    };
+                    let c = schemac::diff_databases(&from, &to, &schemas)?;
+                    (c, schemac::pg::redact(&from), schemac::pg::redact(&to))
+                }
+                _ => {
+                    let Some(db) = db else {
+                        eprintln!(
+                            "error: pass --db URL (or set DATABASE_URL), or --from URL --to URL"
+                        );
+                        return Ok(2);
+                    };
+                    let shown = display_of(&dir);
+                    let (model, diags) = match schemac::check_project(&dir, &shown) {
+                        Ok(x) => x,
+                        Err(fail) => {
+                            eprint!("{}", render(&fail.diagnostics, &fail.sources, Format::Text));
+                            return Ok(2);
+                        }
+                    };
+                    let errors: Vec<Diagnostic> = diags
+                        .into_iter()
+                        .filter(|d| d.severity == Severity::Error)
+                        .collect();
+                    if !errors.is_empty() {
+                        eprint!("{}", render(&errors, &model.sources, Format::Text));
+                        eprintln!("diff: the project has errors; fix them first");
+                        return Ok(2);
+                    }
+                    let c = schemac::diff_project(&model, &db, dev_url.as_deref())?;
+                    (c, schemac::pg::redact(&db), format!("project {shown}"))
+                }
+            };
+            let out = if sql {
+                schemac::plan::sql(&changes, allow_destructive)
+            } else {
+                match format {
+                    Format::Text => schemac::plan::text(&changes, &actual, &desired),
+                    Format::Json => schemac::plan::json(&changes),
+                    Format::Github => schemac::plan::github(&changes),
+                }
+            };
+            write!(stdout, "{out}")?;
+            Ok(i32::from(!changes.is_empty()))
+        }
         Command::Stubs => {
             write!(stdout, "{}", schemac::render::STUBS)?;
             Ok(0)

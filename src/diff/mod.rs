@@ -239,45 +239,35 @@ fn enums(cx: &mut Ctx) {
                 );
             }
             Some(have) if have != labels => {
-                for (i, l) in labels.iter().enumerate() {
-                    if !have.contains(l) {
-                        let pos = match i.checked_sub(1).map(|j| &labels[j]) {
-                            Some(prev) => format!(" AFTER {}", quote_literal(prev)),
-                            None => labels
-                                .get(1)
-                                .map(|next| format!(" BEFORE {}", quote_literal(next)))
-                                .unwrap_or_default(),
-                        };
-                        cx.push(
-                            ChangeKind::AddEnumValue,
-                            obj("enum", s, None, n),
-                            Some(have.join(", ")),
-                            Some(labels.join(", ")),
-                            vec![],
-                            vec![format!(
-                                "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};",
-                                q(s, n),
-                                quote_literal(l)
-                            )],
-                            3,
-                        );
+                // Values only added (existing ones keep their order): ALTER TYPE … ADD VALUE.
+                let kept: Vec<&String> = labels.iter().filter(|l| have.contains(l)).collect();
+                if kept.len() == have.len() && kept.iter().zip(have).all(|(a, b)| *a == b) {
+                    for (i, l) in labels.iter().enumerate() {
+                        if !have.contains(l) {
+                            let pos = match i.checked_sub(1).map(|j| &labels[j]) {
+                                Some(prev) => format!(" AFTER {}", quote_literal(prev)),
+                                None => labels
+                                    .get(1)
+                                    .map(|next| format!(" BEFORE {}", quote_literal(next)))
+                                    .unwrap_or_default(),
+                            };
+                            cx.push(
+                                ChangeKind::AddEnumValue,
+                                obj("enum", s, None, n),
+                                Some(have.join(", ")),
+                                Some(labels.join(", ")),
+                                vec![],
+                                vec![format!(
+                                    "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{pos};",
+                                    q(s, n),
+                                    quote_literal(l)
+                                )],
+                                3,
+                            );
+                        }
                     }
-                }
-                let removed: Vec<&String> = have.iter().filter(|l| !labels.contains(l)).collect();
-                if !removed.is_empty() {
-                    cx.push(
-                        ChangeKind::RemoveEnumValue,
-                        obj("enum", s, None, n),
-                        Some(have.join(", ")),
-                        Some(labels.join(", ")),
-                        vec![Hazard::DataLoss, Hazard::Manual],
-                        vec![format!(
-                            "-- PostgreSQL cannot remove enum values ({}) from {}: create a new type, migrate the columns, drop the old type.",
-                            removed.iter().map(|l| quote_literal(l)).collect::<Vec<_>>().join(", "),
-                            q(s, n)
-                        )],
-                        15,
-                    );
+                } else {
+                    recreate_enum(cx, s, n, have, labels);
                 }
             }
             Some(_) => {}
@@ -296,6 +286,110 @@ fn enums(cx: &mut Ctx) {
             );
         }
     }
+}
+
+/// Removing or reordering enum values: PostgreSQL cannot, so the type is recreated and every
+/// column using it is converted through text (rows holding a removed value make it fail).
+fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[String]) {
+    let old = format!("{n}__schemac_old");
+    let vals: Vec<String> = labels.iter().map(|l| quote_literal(l)).collect();
+    let mut sql = vec![
+        format!("ALTER TYPE {} RENAME TO {};", q(s, n), quote_ident(&old)),
+        format!("CREATE TYPE {} AS ENUM ({});", q(s, n), vals.join(", ")),
+    ];
+    let names = [n.to_string(), format!("{s}.{n}"), q(s, n), quote_ident(n)];
+    let mut after = Vec::new();
+    for ((ts, tn), t) in &cx.actual.tables {
+        let cols: Vec<&Column> = t.columns.iter().filter(|c| names.contains(&c.ty)).collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let tq = q(ts, tn);
+        let want = cx.desired.tables.get(&(ts.clone(), tn.clone()));
+        // Indexes, checks and policies that mention a converted column are compiled against
+        // the old type: drop them first, recreate them from the desired catalog afterwards.
+        let mentions = |text: &str| cols.iter().any(|c| text.contains(c.name.as_str()));
+        for iname in t
+            .indexes
+            .iter()
+            .filter(|(_, d)| mentions(d))
+            .map(|(i, _)| i)
+        {
+            sql.push(format!("DROP INDEX {};", q(ts, iname)));
+            if let Some(d) = want.and_then(|w| w.indexes.get(iname)) {
+                after.push(format!("{d};"));
+            }
+        }
+        for cn in t
+            .constraints
+            .iter()
+            .filter(|(_, c)| c.kind == "c" && mentions(&c.definition))
+            .map(|(c, _)| c)
+        {
+            sql.push(format!(
+                "ALTER TABLE {tq} DROP CONSTRAINT {};",
+                quote_ident(cn)
+            ));
+            if let Some(d) = want.and_then(|w| w.constraints.get(cn)) {
+                after.push(format!(
+                    "ALTER TABLE {tq} ADD CONSTRAINT {} {};",
+                    quote_ident(cn),
+                    d.definition
+                ));
+            }
+        }
+        for (pn, p) in t.policies.iter() {
+            let text = format!(
+                "{} {}",
+                p.using.as_deref().unwrap_or(""),
+                p.with_check.as_deref().unwrap_or("")
+            );
+            if mentions(&text) {
+                sql.push(format!("DROP POLICY {} ON {tq};", quote_ident(pn)));
+                if let Some(d) = want.and_then(|w| w.policies.get(pn)) {
+                    after.push(policy_sql(ts, tn, pn, d));
+                }
+            }
+        }
+        for c in cols {
+            let col = quote_ident(&c.name);
+            let want_default = want
+                .and_then(|d| d.column(&c.name))
+                .and_then(|d| d.default.clone());
+            if c.default.is_some() {
+                sql.push(format!("ALTER TABLE {tq} ALTER COLUMN {col} DROP DEFAULT;"));
+            }
+            sql.push(format!(
+                "ALTER TABLE {tq} ALTER COLUMN {col} TYPE {} USING {col}::text::{};",
+                q(s, n),
+                q(s, n)
+            ));
+            if let Some(d) = want_default.or_else(|| c.default.clone()) {
+                sql.push(format!(
+                    "ALTER TABLE {tq} ALTER COLUMN {col} SET DEFAULT {d};"
+                ));
+            }
+        }
+    }
+    sql.extend(after);
+    sql.push(format!(
+        "DROP TYPE {}.{};",
+        quote_ident(s),
+        quote_ident(&old)
+    ));
+    cx.push(
+        ChangeKind::RemoveEnumValue,
+        obj("enum", s, None, n),
+        Some(have.join(", ")),
+        Some(labels.join(", ")),
+        vec![
+            Hazard::DataLoss,
+            Hazard::TableRewrite,
+            Hazard::MayFailOnData,
+        ],
+        sql,
+        3,
+    );
 }
 
 /// The `RETURNS …` line of a `pg_get_functiondef` result: when it changes, CREATE OR REPLACE

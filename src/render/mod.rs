@@ -156,6 +156,15 @@ struct Out<'m> {
     model: &'m Model,
     root: &'m Path,
     sql: String,
+    objects: Vec<String>,
+}
+
+/// A rendered migration: the file's text, and each object's SQL on its own (without header,
+/// transaction and comments), for applying to a shadow database in batches.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub text: String,
+    pub objects: Vec<String>,
 }
 
 impl Out<'_> {
@@ -181,6 +190,7 @@ impl Out<'_> {
         }
         self.sql.push_str(sql.trim_end());
         self.sql.push('\n');
+        self.objects.push(sql.trim_end().to_string());
     }
 }
 
@@ -200,12 +210,13 @@ fn function_ident(f: &Function) -> String {
 }
 
 /// Renders the whole master migration.
-pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<String, RenderError> {
+pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migration, RenderError> {
     let root = model.root.clone();
     let mut out = Out {
         model,
         root: &root,
         sql: String::new(),
+        objects: Vec::new(),
     };
     out.sql.push_str(&r.render(
         "header.sql.j2",
@@ -583,7 +594,10 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<String, 
 
     out.sql.push('\n');
     out.sql.push_str(&r.render("footer.sql.j2", context! {})?);
-    Ok(out.sql)
+    Ok(Migration {
+        text: out.sql,
+        objects: out.objects,
+    })
 }
 
 fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {

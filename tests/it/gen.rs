@@ -15,7 +15,7 @@ fn projects() -> Vec<String> {
     v
 }
 
-fn gen_stdout(dir: &str) -> String {
+pub fn gen_stdout(dir: &str) -> String {
     let r = schemac(&["gen", dir, "--stdout"]);
     assert_eq!(r.code, 0, "gen {dir} failed:\n{}", r.stderr);
     r.stdout
@@ -115,7 +115,7 @@ fn template_overrides_apply() {
 
 /// `pg_dump --schema-only` of the test database, without the random `\restrict` keys that
 /// pg_dump ≥ 15.14 writes.
-fn dump(db: &TestDb) -> String {
+pub fn dump(db: &TestDb) -> String {
     let bin = std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
     let pg_dump = Path::new(&bin).join("pg_dump");
     let out = std::process::Command::new(&pg_dump)
@@ -134,7 +134,7 @@ fn dump(db: &TestDb) -> String {
         .join("\n")
 }
 
-fn apply(db: &mut TestDb, sql: &str, what: &str) {
+pub fn apply(db: &mut TestDb, sql: &str, what: &str) {
     db.client.batch_execute(sql).unwrap_or_else(|e| {
         panic!(
             "{what}: {}",
@@ -147,7 +147,7 @@ fn apply(db: &mut TestDb, sql: &str, what: &str) {
     });
 }
 
-fn stubs() -> String {
+pub fn stubs() -> String {
     schemac(&["stubs"]).stdout
 }
 

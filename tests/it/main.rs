@@ -5,6 +5,7 @@
 //! `snapshots/` directory.
 
 mod check;
+mod diff;
 mod gen;
 mod pg;
 mod robust;

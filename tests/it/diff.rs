@@ -1,0 +1,191 @@
+//! `schemac diff` on a real PostgreSQL: every project applied by gen shows no drift; each
+//! drift scenario is found with the right change and exit 1, and the `--sql` it prints
+//! repairs the database so that diff is clean again.
+
+use crate::gen::{apply, gen_stdout, stubs};
+use crate::pg::{test_db, TestDb};
+use crate::{schemac, subdirs};
+
+fn fresh(dir: &str, name: &str) -> Option<TestDb> {
+    let mut db = test_db(name)?;
+    apply(&mut db, &stubs(), "stubs");
+    apply(&mut db, &gen_stdout(dir), &format!("gen of {dir}"));
+    Some(db)
+}
+
+fn diff_json(dir: &str, db: &TestDb) -> (i32, serde_json::Value) {
+    let r = schemac(&["diff", dir, "--db", &db.url, "--format", "json"]);
+    assert!(
+        r.code == 0 || r.code == 1,
+        "diff {dir} failed ({}):\n{}",
+        r.code,
+        r.stderr
+    );
+    let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("json: {e}\n{}", r.stdout));
+    (r.code, v)
+}
+
+#[test]
+fn every_project_shows_no_drift_after_gen() {
+    let mut dirs = vec!["schema".to_string()];
+    dirs.extend(subdirs("tests/fixtures/projects"));
+    for dir in dirs {
+        let Some(db) = fresh(&dir, &format!("nodrift_{}", crate::leaf(&dir))) else {
+            return;
+        };
+        let r = schemac(&["diff", &dir, "--db", &db.url]);
+        assert_eq!(
+            r.code, 0,
+            "{dir} drifts right after gen:\n{}{}",
+            r.stdout, r.stderr
+        );
+        assert!(r.stdout.starts_with("No drift"), "{}", r.stdout);
+    }
+}
+
+/// (name, project, SQL that causes the drift, expected change kind, expected object substring)
+const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
+    ("column_added", "schema", "ALTER TABLE goals ADD COLUMN extra text", "drop_column", "extra"),
+    ("column_type", "schema", "ALTER TABLE goals ALTER COLUMN unit TYPE varchar(50)", "alter_column_type", "unit"),
+    ("not_null_dropped", "schema", "ALTER TABLE goals ALTER COLUMN name DROP NOT NULL", "alter_column_nullability", "name"),
+    ("default_changed", "schema", "ALTER TABLE goals ALTER COLUMN is_numeric SET DEFAULT false", "alter_column_default", "is_numeric"),
+    ("index_dropped", "schema", "DROP INDEX sprints_active_user_id_idx", "add_index", "sprints_active_user_id_idx"),
+    (
+        "index_predicate",
+        "schema",
+        "DROP INDEX sprints_active_user_id_idx; CREATE INDEX sprints_active_user_id_idx ON sprints (user_id) WHERE status = 'completed'",
+        "replace_index",
+        "sprints_active_user_id_idx",
+    ),
+    ("policy_expression", "schema", "ALTER POLICY goals_owner ON goals USING (true)", "replace_policy", "goals_owner"),
+    ("policy_roles", "schema", "ALTER POLICY goals_owner ON goals TO anon", "replace_policy", "goals_owner"),
+    ("policy_dropped", "schema", "DROP POLICY goals_owner ON goals", "add_policy", "goals_owner"),
+    ("rls_disabled", "schema", "ALTER TABLE goals DISABLE ROW LEVEL SECURITY", "enable_rls", "goals"),
+    (
+        "function_body",
+        "schema",
+        "CREATE OR REPLACE FUNCTION update_updated_at_column() RETURNS trigger LANGUAGE plpgsql SET search_path = '' AS $$ BEGIN RETURN NEW; END $$",
+        "replace_function",
+        "update_updated_at_column",
+    ),
+    ("function_search_path", "schema", "ALTER FUNCTION update_updated_at_column() RESET search_path", "replace_function", "update_updated_at_column"),
+    ("trigger_dropped", "schema", "DROP TRIGGER update_goals_updated_at ON goals", "add_trigger", "update_goals_updated_at"),
+    ("enum_value_added", "tests/fixtures/converge/v2", "ALTER TYPE goal_status ADD VALUE 'archived'", "remove_enum_value", "goal_status"),
+    ("grant_revoked", "tests/fixtures/projects/numoraq", "REVOKE SELECT ON cms_settings FROM authenticated", "grant", "cms_settings"),
+    ("extra_table", "schema", "CREATE TABLE public.extra (id int PRIMARY KEY)", "drop_table", "extra"),
+];
+
+#[test]
+fn drift_scenarios_are_found_and_repaired() {
+    for (name, dir, drift, kind, object) in SCENARIOS {
+        let Some(mut db) = fresh(dir, &format!("drift_{name}")) else {
+            return;
+        };
+        apply(&mut db, drift, name);
+        let (code, v) = diff_json(dir, &db);
+        assert_eq!(code, 1, "{name}: drift not detected");
+        let changes = v["changes"].as_array().cloned().unwrap_or_default();
+        let found = changes.iter().any(|c| {
+            c["kind"] == *kind
+                && serde_json::to_string(&c["object"])
+                    .unwrap_or_default()
+                    .contains(object)
+        });
+        assert!(
+            found,
+            "{name}: expected {kind} on {object}, got:\n{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        );
+        let sql = schemac(&["diff", dir, "--db", &db.url, "--sql", "--allow-destructive"]);
+        assert_eq!(sql.code, 1, "{name}: {}", sql.stderr);
+        apply(&mut db, &sql.stdout, &format!("{name}: repair"));
+        let r = schemac(&["diff", dir, "--db", &db.url]);
+        assert_eq!(
+            r.code, 0,
+            "{name}: still drifting after --sql:\n{}\n--- sql was:\n{}",
+            r.stdout, sql.stdout
+        );
+    }
+}
+
+#[test]
+fn destructive_changes_are_withheld_without_allow_destructive() {
+    let Some(mut db) = fresh("schema", "withheld") else {
+        return;
+    };
+    apply(&mut db, "ALTER TABLE goals ADD COLUMN extra text", "drift");
+    let r = schemac(&["diff", "schema", "--db", &db.url, "--sql"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("-- Withheld"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("--   ALTER TABLE public.goals DROP COLUMN extra;"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout
+            .lines()
+            .any(|l| l.starts_with("ALTER TABLE public.goals DROP COLUMN")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn two_databases() {
+    let Some(a) = fresh("tests/fixtures/converge/v1", "from_v1") else {
+        return;
+    };
+    let Some(b) = fresh("tests/fixtures/converge/v2", "to_v2") else {
+        return;
+    };
+    let r = schemac(&[
+        "diff",
+        "--from",
+        &a.url,
+        "--to",
+        &b.url,
+        "--sql",
+        "--allow-destructive",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut a = a;
+    apply(&mut a, &r.stdout, "v1 → v2");
+    let r = schemac(&["diff", "--from", &a.url, "--to", &b.url]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn connection_errors_exit_2_without_leaking_the_password() {
+    let cases = [
+        "postgres://user:hunter2@127.0.0.1:1/db",
+        "postgres://user:hunter2@nonexistent.invalid/db",
+        "not a url at all ::: %%%",
+    ];
+    for url in cases {
+        let r = schemac(&["diff", "schema", "--db", url]);
+        assert_eq!(r.code, 2, "{url}: {}{}", r.stdout, r.stderr);
+        assert!(
+            !r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"),
+            "{url} leaked: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    if let Ok(base) = std::env::var("TEST_DATABASE_URL") {
+        let (head, _) = base.rsplit_once('/').unwrap_or((&base, ""));
+        let r = schemac(&[
+            "diff",
+            "schema",
+            "--db",
+            &format!("{head}/no_such_database_xyz"),
+        ]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("no_such_database_xyz"), "{}", r.stderr);
+        let wrong = head.replacen("postgres://postgres@", "postgres://nobody_here:hunter2@", 1);
+        let r = schemac(&["diff", "schema", "--db", &format!("{wrong}/postgres")]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    }
+}
