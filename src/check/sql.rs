@@ -130,6 +130,36 @@ pub fn parse_query(text: &str) -> Result<Box<Query>, String> {
     }
 }
 
+/// Names of the relations a query reads from (as written, possibly schema-qualified), for
+/// ordering views. Empty when the query does not parse.
+pub fn relations(query: &str) -> Vec<String> {
+    struct Rel(Vec<String>);
+    impl Visitor for Rel {
+        type Break = ();
+        fn pre_visit_relation(&mut self, r: &sqlparser::ast::ObjectName) -> ControlFlow<()> {
+            self.0.push(
+                r.0.iter()
+                    .map(|i| {
+                        if i.quote_style.is_some() {
+                            format!("\"{}\"", i.value)
+                        } else {
+                            i.value.to_lowercase()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("."),
+            );
+            ControlFlow::Continue(())
+        }
+    }
+    let Ok(q) = parse_query(query) else {
+        return Vec::new();
+    };
+    let mut v = Rel(Vec::new());
+    let _ = q.visit(&mut v);
+    v.0
+}
+
 /// Whether an expression is the literal `true`.
 pub fn is_true(e: &Expr) -> bool {
     match e {

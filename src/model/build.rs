@@ -6,7 +6,7 @@
 //! parse, a malformed name, a policy key that is neither a field nor a template parameter)
 //! is refused with exit-2 diagnostics, like a YAML error.
 
-use super::names::{make_object_name, QualName};
+use super::names::{self, make_object_name, QualName};
 use super::templates::{self, PolicyTemplate};
 use super::types::SqlType;
 use super::*;
@@ -96,6 +96,7 @@ pub fn build(loaded: Loaded) -> Result<Model, LoadFailure> {
             grants: Vec::new(),
             policy_templates: IndexMap::new(),
             duplicates: Vec::new(),
+            long_names: Vec::new(),
         },
         errors,
         pending_templates: Vec::new(),
@@ -242,6 +243,16 @@ impl Builder {
             .first()
             .cloned()
             .unwrap_or_else(|| "public".into())
+    }
+
+    /// An explicit object name as PostgreSQL stores it: truncated to 63 bytes. Longer names
+    /// are remembered for the `name-too-long` check.
+    fn ident(&mut self, name: &str, loc: Loc) -> String {
+        let t = names::truncate_ident(name);
+        if t.len() < name.len() {
+            self.model.long_names.push((name.to_string(), loc));
+        }
+        t
     }
 
     fn qual(&mut self, s: &str, loc: Loc) -> Option<QualName> {
@@ -689,7 +700,7 @@ impl Builder {
         for (cname, expr) in t.checks {
             let p = path(&base, &["checks", &cname]);
             table.checks.push(CheckConstraint {
-                name: cname,
+                name: self.ident(&cname, at.key(&p)),
                 expr: Sql {
                     text: expr,
                     loc: at.val(&p),
@@ -702,9 +713,10 @@ impl Builder {
             let rloc = at.val(&path(&p, &["references"]));
             match parse_reference(&fk.references) {
                 Ok((rt, rc)) => table.foreign_keys.push(ForeignKey {
-                    name: fk.name.unwrap_or_else(|| {
-                        make_object_name(&tname, Some(&fk.columns.join("_")), "fkey")
-                    }),
+                    name: match &fk.name {
+                        Some(n) => self.ident(n, at.val(&path(&p, &["name"]))),
+                        None => make_object_name(&tname, Some(&fk.columns.join("_")), "fkey"),
+                    },
                     loc: at.val(&p),
                     columns: cols_at(at, &fk.columns, &path(&p, &["columns"])),
                     ref_table: rt,
@@ -744,7 +756,7 @@ impl Builder {
                 })
             }));
             let name = match ix.name {
-                Some(n) => n,
+                Some(n) => self.ident(&n, at.val(&path(&p, &["name"]))),
                 None => {
                     let mut parts: Vec<String> = ix.columns.clone();
                     if !ix.expressions.is_empty() {
@@ -777,6 +789,7 @@ impl Builder {
         }
         for (trname, tr) in t.triggers {
             let p = path(&base, &["triggers", &trname]);
+            let trname = self.ident(&trname, at.key(&p));
             let floc = at.val(&path(&p, &["function"]));
             let Some(function) = self.qual(tr.function.trim_end_matches("()"), floc) else {
                 continue;
@@ -841,6 +854,7 @@ impl Builder {
         for (pname, pol) in t.policies {
             let p = path(&base, &["policies", &pname]);
             let ploc = at.key(&p);
+            let pname = self.ident(&pname, ploc);
             if pol.template.is_none() {
                 if let Some(extra) = pol.params.keys().next() {
                     self.errors.push(

@@ -64,6 +64,8 @@ pub struct Model {
     pub policy_templates: IndexMap<String, templates::PolicyTemplate>,
     /// Objects defined more than once; the model keeps the first definition.
     pub duplicates: Vec<Duplicate>,
+    /// Explicit names longer than PostgreSQL's 63 bytes (stored truncated, as PostgreSQL would).
+    pub long_names: Vec<(String, Loc)>,
 }
 
 /// A bare name with its location (extensions, roles).

@@ -319,6 +319,18 @@ pub fn is_camel_case(s: &str) -> bool {
 /// PostgreSQL's identifier length limit (NAMEDATALEN - 1), in bytes.
 pub const MAX_IDENT: usize = 63;
 
+/// Truncates an identifier to 63 bytes at a character boundary, as PostgreSQL does.
+pub fn truncate_ident(s: &str) -> String {
+    if s.len() <= MAX_IDENT {
+        return s.to_string();
+    }
+    let mut end = MAX_IDENT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
 /// Builds a default object name the way PostgreSQL does (`makeObjectName`): `name1_name2_label`,
 /// shortening the longer of the two parts until the result fits in 63 bytes.
 pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {

@@ -349,6 +349,11 @@ impl SqlType {
         if i != toks.len() {
             return Err(TypeError("unexpected text after the type".into()));
         }
+        // SQL-standard `integer ARRAY` / `integer ARRAY[3]`.
+        if words.len() > 1 && words.last().is_some_and(|(w, q)| !*q && w == "array") {
+            words.pop();
+            array_dims += 1;
+        }
         let quoted = words.iter().any(|(_, q)| *q);
         let joined = words
             .iter()
@@ -371,6 +376,10 @@ impl SqlType {
                 None => BaseType::Named(QualName::new("public", w)),
             }
         };
+        // PostgreSQL stores numeric(p) as numeric(p,0).
+        if base == BaseType::Builtin("numeric") && mods.len() == 1 {
+            mods.push("0".to_string());
+        }
         Ok(SqlType {
             base,
             mods,
@@ -477,6 +486,8 @@ mod tests {
         assert_eq!(canon("numeric(5, 2)"), "numeric(5,2)");
         assert_eq!(canon("text[]"), "text[]");
         assert_eq!(canon("int[][]"), "integer[][]");
+        assert_eq!(canon("integer array"), "integer[]");
+        assert_eq!(canon("decimal(5)"), "numeric(5,0)");
         assert_eq!(canon("goal_status"), "public.goal_status");
         assert_eq!(canon("app.\"My Type\""), "app.\"My Type\"");
         assert_eq!(canon("vector(1536)"), "public.vector(1536)");

@@ -287,7 +287,15 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
                     None => format!("{} {}", quote_ident(&a.name), a.ty),
                 })
                 .collect();
-            let body = f.body.trim_end();
+            // PostgreSQL stores the body byte for byte. A body that starts with text (a YAML
+            // block scalar) goes on the line after `AS $function$`, as written in SQL files;
+            // one that starts with whitespace (`" BEGIN … END; "`) is kept exactly.
+            let body = if f.body.starts_with(char::is_whitespace) {
+                f.body.clone()
+            } else {
+                format!("\n{}", f.body)
+            };
+            let body = body.as_str();
             let s = r.render(
                 "function.sql.j2",
                 context! {
@@ -445,8 +453,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
         }
     }
 
-    let mut views: Vec<_> = model.views.values().collect();
-    views.sort_by(|a, b| a.name.cmp(&b.name));
+    let views = views_in_dependency_order(model);
     if !views.is_empty() {
         out.section("Views");
         for v in views {
@@ -598,6 +605,54 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
         text: out.sql,
         objects: out.objects,
     })
+}
+
+/// Views sorted so that each comes after the views it selects from (by name otherwise).
+/// Cycles cannot exist in PostgreSQL; if the queries suggest one, name order is kept.
+fn views_in_dependency_order(model: &Model) -> Vec<&crate::model::View> {
+    use crate::model::QualName;
+    let mut by_name: BTreeMap<&QualName, &crate::model::View> = model.views.iter().collect();
+    let default_schema = model
+        .config
+        .schemas
+        .first()
+        .map_or("public", String::as_str);
+    let deps: BTreeMap<&QualName, BTreeSet<QualName>> = by_name
+        .iter()
+        .map(|(n, v)| {
+            let refs = crate::check::sql::relations(&v.query.text)
+                .into_iter()
+                .filter_map(|r| QualName::parse(&r, default_schema).ok())
+                .filter(|r| r != *n && model.views.contains_key(r))
+                .collect();
+            (*n, refs)
+        })
+        .collect();
+    let mut done: BTreeSet<QualName> = BTreeSet::new();
+    let mut out = Vec::new();
+    while !by_name.is_empty() {
+        let ready: Vec<&QualName> = by_name
+            .keys()
+            .filter(|n| {
+                deps.get(*n)
+                    .is_none_or(|d| d.iter().all(|x| done.contains(x)))
+            })
+            .copied()
+            .collect();
+        // Nothing ready means a cycle in what the parser saw: fall back to name order.
+        let ready = if ready.is_empty() {
+            by_name.keys().copied().collect()
+        } else {
+            ready
+        };
+        for n in ready {
+            if let Some(v) = by_name.remove(n) {
+                done.insert(n.clone());
+                out.push(v);
+            }
+        }
+    }
+    out
 }
 
 fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {

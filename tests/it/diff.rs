@@ -2,13 +2,14 @@
 //! drift scenario is found with the right change and exit 1, and the `--sql` it prints
 //! repairs the database so that diff is clean again.
 
-use crate::gen::{apply, gen_stdout, stubs};
+use crate::gen::{apply, create_external_roles, gen_stdout, stubs};
 use crate::pg::{test_db, TestDb};
 use crate::{schemac, subdirs};
 
 fn fresh(dir: &str, name: &str) -> Option<TestDb> {
     let mut db = test_db(name)?;
     apply(&mut db, &stubs(), "stubs");
+    create_external_roles(&mut db, dir);
     apply(&mut db, &gen_stdout(dir), &format!("gen of {dir}"));
     Some(db)
 }

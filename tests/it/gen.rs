@@ -12,7 +12,20 @@ fn projects() -> Vec<String> {
     let mut v = vec!["schema".to_string()];
     v.extend(subdirs("tests/fixtures/projects"));
     v.extend(subdirs("tests/fixtures/gen"));
+    v.extend(subdirs("tests/fixtures/sqldef"));
     v
+}
+
+/// Creates the roles a project lists as external (cluster-wide; they may already exist).
+pub fn create_external_roles(db: &mut TestDb, dir: &str) {
+    let model =
+        schemac::compile(&root().join(dir), dir).unwrap_or_else(|_| panic!("compile {dir}"));
+    for (role, _) in &model.config.external_roles {
+        let q = schemac::model::names::quote_ident(role);
+        let _ = db.client.batch_execute(&format!(
+            "DO $r$ BEGIN CREATE ROLE {q}; EXCEPTION WHEN duplicate_object THEN NULL; END $r$"
+        ));
+    }
 }
 
 pub fn gen_stdout(dir: &str) -> String {
@@ -160,6 +173,7 @@ fn every_project_applies_twice_with_an_identical_dump() {
         };
         let sql = gen_stdout(&dir);
         apply(&mut db, &stubs(), "stubs");
+        create_external_roles(&mut db, &dir);
         apply(&mut db, &sql, &format!("first apply of {dir}"));
         let first = dump(&db);
         apply(&mut db, &sql, &format!("second apply of {dir}"));
@@ -309,4 +323,65 @@ fn committed_master_migration_is_up_to_date() {
         "run `cargo run -- gen`:\n{}{}",
         r.stdout, r.stderr
     );
+}
+
+/// The desired SQL of a sqldef fixture, from the comment header of its definition file.
+fn sqldef_desired_sql(dir: &str) -> String {
+    let text = fs::read_to_string(root().join(dir).join("schema.yaml")).expect("read schema.yaml");
+    text.lines()
+        .skip_while(|l| !l.starts_with("# Desired SQL:"))
+        .skip(1)
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("#   ").unwrap_or(l.trim_start_matches('#')))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// gen conformance: each sqldef fixture, compiled by gen, yields exactly the schema of the
+/// case's desired SQL applied by PostgreSQL itself (compared by diff, so in PostgreSQL's own
+/// canonical form). A desired SQL that PostgreSQL cannot run as written is skipped.
+#[test]
+fn sqldef_fixtures_match_their_desired_sql() {
+    let (mut passed, mut skipped, mut failed) = (0, Vec::new(), Vec::new());
+    for (i, dir) in subdirs("tests/fixtures/sqldef").iter().enumerate() {
+        let Some(mut a) = test_db(&format!("sqldef_gen_{i}")) else {
+            return;
+        };
+        let Some(mut b) = test_db(&format!("sqldef_sql_{i}")) else {
+            return;
+        };
+        create_external_roles(&mut a, dir);
+        apply(&mut a, &gen_stdout(dir), dir);
+        if let Err(e) = b.client.batch_execute(&sqldef_desired_sql(dir)) {
+            skipped.push(format!("{dir}: desired SQL does not run as written: {e}"));
+            continue;
+        }
+        let model =
+            schemac::compile(&root().join(dir), dir).unwrap_or_else(|_| panic!("compile {dir}"));
+        let changes = schemac::diff_databases(&a.url, &b.url, &model.config.schemas)
+            .unwrap_or_else(|e| panic!("{dir}: {e}"));
+        if changes.is_empty() {
+            passed += 1;
+        } else {
+            let what: Vec<String> = changes
+                .iter()
+                .map(|c| format!("{} {}", c.kind.sign(), c.object))
+                .collect();
+            failed.push(format!("{dir}: {}", what.join("; ")));
+        }
+    }
+    eprintln!(
+        "sqldef gen conformance: {passed} passed, {} failed, {} skipped",
+        failed.len(),
+        skipped.len()
+    );
+    for s in &skipped {
+        eprintln!("  skipped {s}");
+    }
+    assert!(
+        failed.is_empty(),
+        "gen differs from the desired SQL:\n{}",
+        failed.join("\n")
+    );
+    assert!(passed >= 24, "only {passed} sqldef cases passed (floor 24)");
 }

@@ -15,6 +15,7 @@ mod invalid_sql;
 mod missing_primary_key;
 mod multiple_permissive;
 mod name_clash;
+mod name_too_long;
 mod naming_convention;
 mod near_duplicate_table;
 mod policies_without_rls;
@@ -77,6 +78,7 @@ pub static ALL: &[Rule] = &[
     case_collision::RULE,
     naming_convention::RULE,
     near_duplicate_table::RULE,
+    name_too_long::RULE,
     unknown_table::RULE,
     unknown_column::RULE,
     unknown_function::RULE,

@@ -1,0 +1,35 @@
+//! SC204 name-too-long: PostgreSQL silently truncates identifiers to 63 bytes, so two long
+//! names that share their first 63 bytes become one object (and the second definition is
+//! lost), and the name in the database is not the one in the YAML.
+
+use crate::check::Rule;
+use crate::diagnostic::{Diagnostic, Loc, Severity};
+use crate::model::names::{truncate_ident, MAX_IDENT};
+use crate::model::Model;
+
+pub const RULE: Rule = Rule {
+    code: "SC204",
+    name: "name-too-long",
+    severity: Severity::Warning,
+    summary: "a name is longer than PostgreSQL's 63-byte limit and will be truncated",
+    run,
+};
+
+fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    let mut long: Vec<(&str, Loc)> = m.long_names.iter().map(|(n, l)| (n.as_str(), *l)).collect();
+    for t in m.tables.values() {
+        long.push((&t.name.name, t.loc));
+        long.extend(t.columns.values().map(|c| (c.name.as_str(), c.loc)));
+    }
+    for (name, loc) in long.into_iter().filter(|(n, _)| n.len() > MAX_IDENT) {
+        out.push(
+            rule.diag(format!(
+                "`{name}` is {} bytes long; PostgreSQL keeps only the first {MAX_IDENT}: `{}`",
+                name.len(),
+                truncate_ident(name)
+            ))
+            .label(loc, "")
+            .hint("shorten the name (PostgreSQL truncates identifiers to 63 bytes)"),
+        );
+    }
+}
