@@ -46,9 +46,21 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 as_pg "$PG_BIN/initdb" -D "$tmp/data" -A trust -U postgres --no-sync -E UTF8 --locale=C >"$tmp/initdb.log" 2>&1 ||
   { cat "$tmp/initdb.log" >&2; echo "with-pg: initdb failed" >&2; exit 2; }
 
+# TLS with a throwaway self-signed certificate, so tests can connect with sslmode=require
+# (plain connections keep working). Skipped when openssl is missing.
+ssl_opts=""
+if command -v openssl >/dev/null 2>&1 &&
+   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+     -keyout "$tmp/data/server.key" -out "$tmp/data/server.crt" >/dev/null 2>&1; then
+  chmod 600 "$tmp/data/server.key"
+  [ "$(id -u)" = 0 ] && chown postgres "$tmp/data/server.key" "$tmp/data/server.crt"
+  ssl_opts="-c ssl=on"
+  export TEST_SSL=1
+fi
+
 started=1
 if ! as_pg "$PG_BIN/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 start \
-     -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=100" \
+     -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=100 $ssl_opts" \
      >/dev/null; then
   echo "with-pg: PostgreSQL failed to start; server log tail:" >&2
   tail -n 30 "$tmp/server.log" >&2 || true

@@ -88,13 +88,99 @@ pub fn config(url: &str) -> Result<Config, PgError> {
     })
 }
 
-/// Connects to `url`.
+/// Connects to `url`, honouring its `sslmode`.
 pub fn connect(url: &str) -> Result<Client, PgError> {
     let cfg = config(url)?;
-    cfg.connect(NoTls).map_err(|e| PgError::Connect {
+    connect_with(&cfg, url)
+}
+
+fn connect_with(cfg: &Config, url: &str) -> Result<Client, PgError> {
+    let result = match cfg.get_ssl_mode() {
+        postgres::config::SslMode::Disable => cfg.connect(NoTls),
+        _ => cfg.connect(tls::connector()),
+    };
+    result.map_err(|e| PgError::Connect {
         url: redact(url),
         message: reason(&e),
     })
+}
+
+/// TLS with the semantics of libpq's `sslmode=prefer` and `require` (the modes the driver
+/// knows): the connection is encrypted, the server certificate is not verified — exactly
+/// what `psql` does with these modes. `prefer` falls back to plain text when the server
+/// does not offer TLS.
+mod tls {
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+    use std::sync::Arc;
+
+    #[derive(Debug)]
+    struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
+
+    impl ServerCertVerifier for NoVerification {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    pub fn connector() -> tokio_postgres_rustls::MakeRustlsConnect {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map(|b| {
+                b.dangerous()
+                    .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+                    .with_no_client_auth()
+            })
+            .unwrap_or_else(|_| {
+                rustls::ClientConfig::builder()
+                    .with_root_certificates(rustls::RootCertStore {
+                        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                    })
+                    .with_no_client_auth()
+            });
+        tokio_postgres_rustls::MakeRustlsConnect::new(config)
+    }
 }
 
 static SHADOWS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
@@ -139,10 +225,7 @@ impl Shadow {
             })?;
         let mut cfg = config(url)?;
         cfg.dbname(&name);
-        let client = cfg.connect(NoTls).map_err(|e| PgError::Connect {
-            url: redact(url),
-            message: reason(&e),
-        })?;
+        let client = connect_with(&cfg, url)?;
         Ok(Shadow {
             server_url: url.to_string(),
             name,

@@ -190,3 +190,43 @@ fn connection_errors_exit_2_without_leaking_the_password() {
         assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn sslmode_require_is_honoured() {
+    let Some(db) = fresh("tests/fixtures/converge/v2", "tls") else {
+        return;
+    };
+    if std::env::var("TEST_SSL").is_err() {
+        // The test server runs without TLS (no openssl when it was started).
+        let r = schemac(&[
+            "diff",
+            "tests/fixtures/converge/v2",
+            "--db",
+            &format!("{}?sslmode=require", db.url),
+        ]);
+        assert_eq!(
+            r.code, 2,
+            "sslmode=require against a server without TLS must fail: {}",
+            r.stdout
+        );
+        return;
+    }
+    let url = format!("{}?sslmode=require", db.url);
+    let mut c = schemac::pg::connect(&url).expect("connect with sslmode=require");
+    let row = c
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .expect("pg_stat_ssl");
+    assert!(row.get::<_, bool>(0), "the connection is not encrypted");
+    let r = schemac(&["diff", "tests/fixtures/converge/v2", "--db", &url]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = schemac(&[
+        "diff",
+        "tests/fixtures/converge/v2",
+        "--db",
+        &format!("{}?sslmode=disable", db.url),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
