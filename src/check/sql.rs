@@ -160,6 +160,51 @@ pub fn relations(query: &str) -> Vec<String> {
     v.0
 }
 
+/// String literals compared with `bucket_id` (`bucket_id = 'avatars'`, either side).
+pub fn bucket_literals(e: &Expr) -> Vec<String> {
+    struct B(Vec<String>);
+    fn is_bucket_col(e: &Expr) -> bool {
+        match e {
+            Expr::Identifier(i) => i.value.eq_ignore_ascii_case("bucket_id"),
+            Expr::CompoundIdentifier(p) => p
+                .last()
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("bucket_id")),
+            Expr::Nested(n) => is_bucket_col(n),
+            _ => false,
+        }
+    }
+    fn literal(e: &Expr) -> Option<String> {
+        match e {
+            Expr::Value(Value::SingleQuotedString(s)) => Some(s.clone()),
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => literal(expr),
+            _ => None,
+        }
+    }
+    impl Visitor for B {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::BinaryOp {
+                left,
+                op: sqlparser::ast::BinaryOperator::Eq,
+                right,
+            } = e
+            {
+                if is_bucket_col(left) {
+                    self.0.extend(literal(right));
+                } else if is_bucket_col(right) {
+                    self.0.extend(literal(left));
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut b = B(Vec::new());
+    let _ = e.visit(&mut b);
+    b.0.sort();
+    b.0.dedup();
+    b.0
+}
+
 /// Whether an expression is the literal `true`.
 pub fn is_true(e: &Expr) -> bool {
     match e {

@@ -95,6 +95,109 @@ pub struct RawFile {
     pub grants: Vec<RawGrant>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub policy_templates: IndexMap<String, RawPolicyTemplate>,
+    /// Triggers on tables the project does not manage (listed in `external.tables`), per
+    /// table: `auth.users: { on_auth_user_created: {...} }`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub external_triggers: IndexMap<String, IndexMap<String, RawTrigger>>,
+    /// Policies on tables the project does not manage, such as `storage.objects`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub external_policies: IndexMap<String, IndexMap<String, RawPolicy>>,
+    /// Logical-replication publications (Supabase Realtime uses `supabase_realtime`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub publications: IndexMap<String, RawPublication>,
+    /// Supabase Storage.
+    #[serde(default)]
+    pub storage: Option<RawStorage>,
+    /// Schemas with their privileges.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub schemas_config: IndexMap<String, RawSchemaConfig>,
+    /// `ALTER DEFAULT PRIVILEGES` entries.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub default_privileges: Vec<RawDefaultPrivilege>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPublication {
+    /// Tables, `name` or `schema.name`.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// Published operations. Default: insert, update, delete, truncate.
+    #[serde(default)]
+    pub operations: Option<Vec<RawPubOperation>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawPubOperation {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    #[serde(default)]
+    pub buckets: IndexMap<String, RawBucket>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBucket {
+    #[serde(default)]
+    pub public: bool,
+    /// Bytes, or a size such as `5MB`, `512KB`, `1GB`.
+    #[serde(default, deserialize_with = "sql_scalar")]
+    #[schemars(with = "Option<SqlScalarSchema>")]
+    pub file_size_limit: Option<String>,
+    #[serde(default)]
+    pub allowed_mime_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchemaConfig {
+    #[serde(default)]
+    pub grants: Vec<RawSchemaGrant>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchemaGrant {
+    pub privileges: Vec<RawSchemaPrivilege>,
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawSchemaPrivilege {
+    Usage,
+    Create,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaultPrivilege {
+    pub in_schema: String,
+    pub on: RawDefaultObjects,
+    pub privileges: Vec<RawPrivilege>,
+    pub to: Vec<String>,
+    /// The role whose future objects get the privileges (default: the role running the
+    /// migration).
+    #[serde(default)]
+    pub for_role: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawDefaultObjects {
+    Tables,
+    Sequences,
+    Functions,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -164,6 +267,9 @@ pub struct RawTable {
     pub rls: Option<RawRls>,
     #[serde(default)]
     pub policies: IndexMap<String, RawPolicy>,
+    /// Shorthand for adding the table to the `supabase_realtime` publication.
+    #[serde(default)]
+    pub realtime: bool,
 }
 
 /// A column: either a full mapping or the shorthand `name: type`.

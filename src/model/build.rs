@@ -65,11 +65,25 @@ fn invalid(loc: Loc, msg: impl Into<String>, hint: impl Into<String>) -> Diagnos
         .hint(hint)
 }
 
+/// The table a policy belongs to.
+enum Owner {
+    Table(QualName),
+    External(QualName),
+}
+
+/// Column types of external tables schemac knows (for templates' casts).
+fn known_external_columns(t: &QualName) -> IndexMap<String, SqlType> {
+    external_columns(t)
+        .iter()
+        .filter_map(|(c, ty)| SqlType::parse(ty).ok().map(|t| (c.to_string(), t)))
+        .collect()
+}
+
 struct Builder {
     model: Model,
     errors: Vec<Diagnostic>,
     /// Policies whose template is expanded once all project templates are known.
-    pending_templates: Vec<(QualName, String)>,
+    pending_templates: Vec<(Owner, String)>,
 }
 
 /// Builds the model from loaded files.
@@ -97,6 +111,11 @@ pub fn build(loaded: Loaded) -> Result<Model, LoadFailure> {
             policy_templates: IndexMap::new(),
             duplicates: Vec::new(),
             long_names: Vec::new(),
+            external: IndexMap::new(),
+            publications: IndexMap::new(),
+            buckets: IndexMap::new(),
+            schema_configs: IndexMap::new(),
+            default_privileges: Vec::new(),
         },
         errors,
         pending_templates: Vec::new(),
@@ -111,6 +130,7 @@ pub fn build(loaded: Loaded) -> Result<Model, LoadFailure> {
         b.file(&at, f.raw);
     }
     b.expand_templates();
+    b.add_realtime_tables();
     if b.errors.is_empty() {
         Ok(b.model)
     } else {
@@ -200,6 +220,37 @@ fn build_config(
             .clone()
             .unwrap_or_else(|| "5min".into()),
     }
+}
+
+fn privilege(p: RawPrivilege) -> Privilege {
+    match p {
+        RawPrivilege::Select => Privilege::Select,
+        RawPrivilege::Insert => Privilege::Insert,
+        RawPrivilege::Update => Privilege::Update,
+        RawPrivilege::Delete => Privilege::Delete,
+        RawPrivilege::Truncate => Privilege::Truncate,
+        RawPrivilege::References => Privilege::References,
+        RawPrivilege::Trigger => Privilege::Trigger,
+        RawPrivilege::All => Privilege::All,
+    }
+}
+
+/// `5MB` → 5 242 880. Units are binary (KB = 1024 bytes, as Supabase's dashboard); `KiB`,
+/// `MiB`, `GiB` are accepted too; a plain number is bytes.
+fn parse_size(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let unit = t[digits.len()..].trim().to_ascii_lowercase();
+    let n: i64 = digits.parse().map_err(|_| format!("`{s}` is not a size"))?;
+    let mult: i64 = match unit.as_str() {
+        "" | "b" => 1,
+        "kb" | "kib" | "k" => 1 << 10,
+        "mb" | "mib" | "m" => 1 << 20,
+        "gb" | "gib" | "g" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown size unit `{unit}`")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 fn fk_action(a: RawFkAction) -> FkAction {
@@ -409,20 +460,7 @@ impl Builder {
             self.model.grants.push(Grant {
                 on,
                 on_loc,
-                privileges: g
-                    .privileges
-                    .iter()
-                    .map(|p| match p {
-                        RawPrivilege::Select => Privilege::Select,
-                        RawPrivilege::Insert => Privilege::Insert,
-                        RawPrivilege::Update => Privilege::Update,
-                        RawPrivilege::Delete => Privilege::Delete,
-                        RawPrivilege::Truncate => Privilege::Truncate,
-                        RawPrivilege::References => Privilege::References,
-                        RawPrivilege::Trigger => Privilege::Trigger,
-                        RawPrivilege::All => Privilege::All,
-                    })
-                    .collect(),
+                privileges: g.privileges.iter().map(|p| privilege(*p)).collect(),
                 to: g
                     .to
                     .into_iter()
@@ -430,6 +468,221 @@ impl Builder {
                     .map(|(j, r)| (r, at.val(&idx(&path(&base, &["to"]), j))))
                     .collect(),
                 loc: at.val(&base),
+            });
+        }
+        for (tname, triggers) in raw.external_triggers {
+            let tb = [k("external_triggers"), k(&tname)];
+            let Some(ext) = self.external(at, &tname, &tb) else {
+                continue;
+            };
+            for (trname, tr) in triggers {
+                let p = path(&tb, &[&trname]);
+                if let Some(tr) = self.trigger(at, &p, &trname, tr) {
+                    let e = self.model.external.get_mut(&ext).expect("registered above");
+                    if let Some(prev) = e.triggers.get(&tr.name) {
+                        let first = prev.loc;
+                        self.dup(
+                            Kind::Trigger,
+                            format!("{}` on table `{ext}", tr.name),
+                            first,
+                            tr.loc,
+                            Vec::new(),
+                        );
+                    } else {
+                        e.triggers.insert(tr.name.clone(), tr);
+                    }
+                }
+            }
+        }
+        for (tname, policies) in raw.external_policies {
+            let tb = [k("external_policies"), k(&tname)];
+            let Some(ext) = self.external(at, &tname, &tb) else {
+                continue;
+            };
+            for (pname, pol) in policies {
+                let p = path(&tb, &[&pname]);
+                if let Some(policy) =
+                    self.policy(at, &p, &format!("external_policies.{tname}"), &pname, pol)
+                {
+                    let e = self.model.external.get_mut(&ext).expect("registered above");
+                    if let Some(prev) = e.policies.get(&policy.name) {
+                        let first = prev.loc;
+                        self.dup(
+                            Kind::Policy,
+                            format!("{}` on table `{ext}", policy.name),
+                            first,
+                            policy.loc,
+                            Vec::new(),
+                        );
+                        continue;
+                    }
+                    if policy.template.is_some() {
+                        self.pending_templates
+                            .push((Owner::External(ext.clone()), policy.name.clone()));
+                    }
+                    e.policies.insert(policy.name.clone(), policy);
+                }
+            }
+        }
+        for (name, p) in raw.publications {
+            let base = [k("publications"), k(&name)];
+            let loc = at.key(&base);
+            let mut tables = Vec::new();
+            for (i, t) in p.tables.iter().enumerate() {
+                let tloc = at.val(&idx(&path(&base, &["tables"]), i));
+                if let Some(q) = self.qual(t, tloc) {
+                    tables.push((q, tloc));
+                }
+            }
+            let mut operations: Vec<PubOperation> = p
+                .operations
+                .unwrap_or_else(|| {
+                    vec![
+                        RawPubOperation::Insert,
+                        RawPubOperation::Update,
+                        RawPubOperation::Delete,
+                        RawPubOperation::Truncate,
+                    ]
+                })
+                .into_iter()
+                .map(|o| match o {
+                    RawPubOperation::Insert => PubOperation::Insert,
+                    RawPubOperation::Update => PubOperation::Update,
+                    RawPubOperation::Delete => PubOperation::Delete,
+                    RawPubOperation::Truncate => PubOperation::Truncate,
+                })
+                .collect();
+            operations.sort();
+            operations.dedup();
+            match self.model.publications.get_mut(&name) {
+                Some(prev) if prev.loc.is_some() => {
+                    let first = prev.loc.unwrap_or(loc);
+                    self.dup(
+                        Kind::Key,
+                        format!("publications.{name}"),
+                        first,
+                        loc,
+                        Vec::new(),
+                    );
+                }
+                _ => {
+                    self.model.publications.insert(
+                        name.clone(),
+                        Publication {
+                            name,
+                            loc: Some(loc),
+                            tables,
+                            operations,
+                        },
+                    );
+                }
+            }
+        }
+        if let Some(storage) = raw.storage {
+            for (id, b) in storage.buckets {
+                let base = [k("storage"), k("buckets"), k(&id)];
+                let loc = at.key(&base);
+                let limit = match b.file_size_limit.as_deref().map(parse_size) {
+                    None => None,
+                    Some(Ok(n)) => Some(n),
+                    Some(Err(e)) => {
+                        self.errors.push(invalid(
+                            at.val(&path(&base, &["file_size_limit"])),
+                            e,
+                            "write bytes (`5242880`) or a size such as `5MB`, `512KB`, `1GB`",
+                        ));
+                        continue;
+                    }
+                };
+                if let Some(prev) = self.model.buckets.get(&id) {
+                    let first = prev.loc;
+                    self.dup(
+                        Kind::Key,
+                        format!("storage.buckets.{id}"),
+                        first,
+                        loc,
+                        Vec::new(),
+                    );
+                    continue;
+                }
+                self.model.buckets.insert(
+                    id.clone(),
+                    Bucket {
+                        id,
+                        loc,
+                        public: b.public,
+                        file_size_limit: limit,
+                        allowed_mime_types: b.allowed_mime_types,
+                    },
+                );
+            }
+        }
+        for (name, c) in raw.schemas_config {
+            let base = [k("schemas_config"), k(&name)];
+            let loc = at.key(&base);
+            let grants = c
+                .grants
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let gp = idx(&path(&base, &["grants"]), i);
+                    let mut privs: Vec<SchemaPrivilege> = g
+                        .privileges
+                        .iter()
+                        .map(|p| match p {
+                            RawSchemaPrivilege::Usage => SchemaPrivilege::Usage,
+                            RawSchemaPrivilege::Create => SchemaPrivilege::Create,
+                        })
+                        .collect();
+                    privs.sort();
+                    privs.dedup();
+                    let to =
+                        g.to.iter()
+                            .enumerate()
+                            .map(|(j, r)| (r.clone(), at.val(&idx(&path(&gp, &["to"]), j))))
+                            .collect();
+                    (privs, to)
+                })
+                .collect();
+            if let Some(prev) = self.model.schema_configs.get(&name) {
+                let first = prev.loc;
+                self.dup(
+                    Kind::Key,
+                    format!("schemas_config.{name}"),
+                    first,
+                    loc,
+                    Vec::new(),
+                );
+                continue;
+            }
+            self.model.schema_configs.insert(
+                name.clone(),
+                SchemaConfig {
+                    name,
+                    loc,
+                    grants,
+                    comment: c.comment,
+                },
+            );
+        }
+        for (i, d) in raw.default_privileges.into_iter().enumerate() {
+            let base = idx(&[k("default_privileges")], i);
+            self.model.default_privileges.push(DefaultPrivilege {
+                loc: at.val(&base),
+                in_schema: d.in_schema,
+                on: match d.on {
+                    RawDefaultObjects::Tables => DefaultObjects::Tables,
+                    RawDefaultObjects::Sequences => DefaultObjects::Sequences,
+                    RawDefaultObjects::Functions => DefaultObjects::Functions,
+                },
+                privileges: d.privileges.iter().map(|p| privilege(*p)).collect(),
+                to: d
+                    .to
+                    .iter()
+                    .enumerate()
+                    .map(|(j, r)| (r.clone(), at.val(&idx(&path(&base, &["to"]), j))))
+                    .collect(),
+                for_role: d.for_role,
             });
         }
         for (name, t) in raw.policy_templates {
@@ -541,6 +794,7 @@ impl Builder {
                 loc: None,
             },
             policies: IndexMap::new(),
+            realtime: None,
         };
         let mut pk_cols: Vec<(String, Loc)> = Vec::new();
         let mut pk_loc = None;
@@ -789,52 +1043,9 @@ impl Builder {
         }
         for (trname, tr) in t.triggers {
             let p = path(&base, &["triggers", &trname]);
-            let trname = self.ident(&trname, at.key(&p));
-            let floc = at.val(&path(&p, &["function"]));
-            let Some(function) = self.qual(tr.function.trim_end_matches("()"), floc) else {
-                continue;
-            };
-            let mut events: Vec<TriggerEvent> = tr
-                .events
-                .iter()
-                .map(|e| match e {
-                    RawTriggerEvent::Insert => TriggerEvent::Insert,
-                    RawTriggerEvent::Update => TriggerEvent::Update,
-                    RawTriggerEvent::Delete => TriggerEvent::Delete,
-                    RawTriggerEvent::Truncate => TriggerEvent::Truncate,
-                })
-                .collect();
-            events.sort();
-            events.dedup();
-            if events.is_empty() {
-                self.errors.push(invalid(
-                    at.val(&path(&p, &["events"])),
-                    format!("trigger `{trname}` has no events"),
-                    "list at least one of insert, update, delete, truncate",
-                ));
-                continue;
+            if let Some(tr) = self.trigger(at, &p, &trname, tr) {
+                table.triggers.insert(tr.name.clone(), tr);
             }
-            table.triggers.insert(
-                trname.clone(),
-                Trigger {
-                    name: trname,
-                    loc: at.key(&p),
-                    timing: match tr.when {
-                        RawTriggerTiming::Before => TriggerTiming::Before,
-                        RawTriggerTiming::After => TriggerTiming::After,
-                        RawTriggerTiming::InsteadOf => TriggerTiming::InsteadOf,
-                    },
-                    events,
-                    for_each_row: !matches!(tr.for_each, Some(RawForEach::Statement)),
-                    function,
-                    function_loc: floc,
-                    args: tr.args,
-                    condition: tr.condition.map(|c| Sql {
-                        text: c,
-                        loc: at.val(&path(&p, &["condition"])),
-                    }),
-                },
-            );
         }
         if let Some(rls) = t.rls {
             let l = Some(at.key(&path(&base, &["rls"])));
@@ -853,70 +1064,16 @@ impl Builder {
         }
         for (pname, pol) in t.policies {
             let p = path(&base, &["policies", &pname]);
-            let ploc = at.key(&p);
-            let pname = self.ident(&pname, ploc);
-            if pol.template.is_none() {
-                if let Some(extra) = pol.params.keys().next() {
-                    self.errors.push(
-                        Diagnostic::new(
-                            "SC004",
-                            "invalid-structure",
-                            Severity::Error,
-                            format!("invalid definition: tables.{name}.policies.{pname}: unknown field `{extra}`, expected one of `template`, `command`, `roles`, `using`, `with_check`, `permissive`"),
-                        )
-                        .label(at.key(&path(&p, &[extra])), "")
-                        .hint("keys other than these are only allowed as parameters of a `template`"),
-                    );
-                    continue;
+            if let Some(policy) = self.policy(at, &p, &format!("tables.{name}"), &pname, pol) {
+                if policy.template.is_some() {
+                    // Expanded once every file's templates are known.
+                    self.pending_templates
+                        .push((Owner::Table(q.clone()), policy.name.clone()));
                 }
+                table.policies.insert(policy.name.clone(), policy);
             }
-            let template = pol.template.as_ref().map(|tn| TemplateUse {
-                name: tn.clone(),
-                loc: at.val(&path(&p, &["template"])),
-                explicit: Explicit {
-                    command: pol.command.is_some(),
-                    roles: pol.roles.is_some(),
-                    using: pol.using.is_some(),
-                    with_check: pol.with_check.is_some(),
-                },
-                params: pol
-                    .params
-                    .iter()
-                    .map(|(kk, v)| (kk.clone(), (v.clone(), at.key(&path(&p, &[kk])))))
-                    .collect(),
-            });
-            let roles = pol
-                .roles
-                .as_ref()
-                .map(|rs| {
-                    rs.iter()
-                        .enumerate()
-                        .map(|(i, r)| (r.clone(), at.val(&idx(&path(&p, &["roles"]), i))))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let policy = Policy {
-                name: pname.clone(),
-                loc: ploc,
-                command: pol.command.map(templates::command).unwrap_or(Command::All),
-                roles,
-                using: pol.using.map(|u| Sql {
-                    text: u,
-                    loc: at.val(&path(&p, &["using"])),
-                }),
-                with_check: pol.with_check.map(|u| Sql {
-                    text: u,
-                    loc: at.val(&path(&p, &["with_check"])),
-                }),
-                permissive: pol.permissive.unwrap_or(true),
-                template,
-            };
-            if policy.template.is_some() {
-                // Expanded once every file's templates are known.
-                self.pending_templates.push((q.clone(), pname.clone()));
-            }
-            table.policies.insert(pname, policy);
         }
+        table.realtime = t.realtime.then(|| at.key(&path(&base, &["realtime"])));
         if let Some(prev) = self.model.tables.get(&q) {
             let diffs = table_differences(prev, &table);
             let first = prev.loc;
@@ -924,6 +1081,169 @@ impl Builder {
         } else {
             self.model.tables.insert(q, table);
         }
+    }
+
+    /// Registers (or finds) the external table `name` named at `p`.
+    fn external(&mut self, at: &At, name: &str, p: &[Seg]) -> Option<QualName> {
+        let loc = at.key(p);
+        let q = self.qual(name, loc)?;
+        self.model
+            .external
+            .entry(q.clone())
+            .or_insert_with(|| ExternalTable {
+                name: q.clone(),
+                loc,
+                triggers: IndexMap::new(),
+                policies: IndexMap::new(),
+            });
+        Some(q)
+    }
+
+    /// `realtime: true` tables join `supabase_realtime` (created with the default
+    /// operations when the project does not declare it).
+    fn add_realtime_tables(&mut self) {
+        let realtime: Vec<(QualName, Loc)> = self
+            .model
+            .tables
+            .values()
+            .filter_map(|t| t.realtime.map(|l| (t.name.clone(), l)))
+            .collect();
+        if realtime.is_empty() {
+            return;
+        }
+        let p = self
+            .model
+            .publications
+            .entry("supabase_realtime".into())
+            .or_insert_with(|| Publication {
+                name: "supabase_realtime".into(),
+                loc: None,
+                tables: Vec::new(),
+                operations: vec![
+                    PubOperation::Insert,
+                    PubOperation::Update,
+                    PubOperation::Delete,
+                    PubOperation::Truncate,
+                ],
+            });
+        for (q, l) in realtime {
+            if !p.tables.iter().any(|(t, _)| *t == q) {
+                p.tables.push((q, l));
+            }
+        }
+    }
+
+    fn trigger(&mut self, at: &At, p: &[Seg], name: &str, tr: RawTrigger) -> Option<Trigger> {
+        let trname = self.ident(name, at.key(p));
+        let floc = at.val(&path(p, &["function"]));
+        let function = self.qual(tr.function.trim_end_matches("()"), floc)?;
+        let mut events: Vec<TriggerEvent> = tr
+            .events
+            .iter()
+            .map(|e| match e {
+                RawTriggerEvent::Insert => TriggerEvent::Insert,
+                RawTriggerEvent::Update => TriggerEvent::Update,
+                RawTriggerEvent::Delete => TriggerEvent::Delete,
+                RawTriggerEvent::Truncate => TriggerEvent::Truncate,
+            })
+            .collect();
+        events.sort();
+        events.dedup();
+        if events.is_empty() {
+            self.errors.push(invalid(
+                at.val(&path(p, &["events"])),
+                format!("trigger `{trname}` has no events"),
+                "list at least one of insert, update, delete, truncate",
+            ));
+            return None;
+        }
+        Some(Trigger {
+            name: trname,
+            loc: at.key(p),
+            timing: match tr.when {
+                RawTriggerTiming::Before => TriggerTiming::Before,
+                RawTriggerTiming::After => TriggerTiming::After,
+                RawTriggerTiming::InsteadOf => TriggerTiming::InsteadOf,
+            },
+            events,
+            for_each_row: !matches!(tr.for_each, Some(RawForEach::Statement)),
+            function,
+            function_loc: floc,
+            args: tr.args,
+            condition: tr.condition.map(|c| Sql {
+                text: c,
+                loc: at.val(&path(p, &["condition"])),
+            }),
+        })
+    }
+
+    /// A policy at `p`; `owner_path` names its parent in messages (`tables.goals`).
+    fn policy(
+        &mut self,
+        at: &At,
+        p: &[Seg],
+        owner_path: &str,
+        name: &str,
+        pol: RawPolicy,
+    ) -> Option<Policy> {
+        let ploc = at.key(p);
+        let pname = self.ident(name, ploc);
+        if pol.template.is_none() {
+            if let Some(extra) = pol.params.keys().next() {
+                self.errors.push(
+                    Diagnostic::new(
+                        "SC004",
+                        "invalid-structure",
+                        Severity::Error,
+                        format!("invalid definition: {owner_path}.policies.{pname}: unknown field `{extra}`, expected one of `template`, `command`, `roles`, `using`, `with_check`, `permissive`"),
+                    )
+                    .label(at.key(&path(p, &[extra])), "")
+                    .hint("keys other than these are only allowed as parameters of a `template`"),
+                );
+                return None;
+            }
+        }
+        let template = pol.template.as_ref().map(|tn| TemplateUse {
+            name: tn.clone(),
+            loc: at.val(&path(p, &["template"])),
+            explicit: Explicit {
+                command: pol.command.is_some(),
+                roles: pol.roles.is_some(),
+                using: pol.using.is_some(),
+                with_check: pol.with_check.is_some(),
+            },
+            params: pol
+                .params
+                .iter()
+                .map(|(kk, v)| (kk.clone(), (v.clone(), at.key(&path(p, &[kk])))))
+                .collect(),
+        });
+        let roles = pol
+            .roles
+            .as_ref()
+            .map(|rs| {
+                rs.iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.clone(), at.val(&idx(&path(p, &["roles"]), i))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Policy {
+            name: pname,
+            loc: ploc,
+            command: pol.command.map(templates::command).unwrap_or(Command::All),
+            roles,
+            using: pol.using.map(|u| Sql {
+                text: u,
+                loc: at.val(&path(p, &["using"])),
+            }),
+            with_check: pol.with_check.map(|u| Sql {
+                text: u,
+                loc: at.val(&path(p, &["with_check"])),
+            }),
+            permissive: pol.permissive.unwrap_or(true),
+            template,
+        })
     }
 
     /// Fills template-based policies now that all project templates are known.
@@ -934,13 +1254,31 @@ impl Builder {
                 .values()
                 .chain(self.model.policy_templates.values()),
         );
-        for (tq, pname) in std::mem::take(&mut self.pending_templates) {
-            let Some(table) = self.model.tables.get(&tq) else {
-                continue;
+        for (owner, pname) in std::mem::take(&mut self.pending_templates) {
+            let (tq, types, policy) = match &owner {
+                Owner::Table(tq) => {
+                    let Some(table) = self.model.tables.get(tq) else {
+                        continue;
+                    };
+                    let types: IndexMap<String, SqlType> = table
+                        .columns
+                        .iter()
+                        .map(|(n, c)| (n.clone(), c.ty.clone()))
+                        .collect();
+                    (tq.clone(), types, table.policies.get(&pname))
+                }
+                Owner::External(tq) => {
+                    let Some(ext) = self.model.external.get(tq) else {
+                        continue;
+                    };
+                    (
+                        tq.clone(),
+                        known_external_columns(tq),
+                        ext.policies.get(&pname),
+                    )
+                }
             };
-            let Some(policy) = table.policies.get(&pname) else {
-                continue;
-            };
+            let Some(policy) = policy else { continue };
             let Some(tu) = &policy.template else { continue };
             let tpl = self
                 .model
@@ -949,11 +1287,6 @@ impl Builder {
                 .or_else(|| builtins.get(&tu.name))
                 .cloned();
             let Some(tpl) = tpl else { continue };
-            let types: IndexMap<String, SqlType> = table
-                .columns
-                .iter()
-                .map(|(n, c)| (n.clone(), c.ty.clone()))
-                .collect();
             let params: IndexMap<String, String> = tu
                 .params
                 .iter()
@@ -962,12 +1295,19 @@ impl Builder {
             let rendered = expander.render(&tpl, &tq, &types, &params);
             let tloc = tu.loc;
             let marks = tu.explicit;
-            let Some(table) = self.model.tables.get_mut(&tq) else {
-                continue;
+            let policy = match &owner {
+                Owner::Table(tq) => self
+                    .model
+                    .tables
+                    .get_mut(tq)
+                    .and_then(|t| t.policies.get_mut(&pname)),
+                Owner::External(tq) => self
+                    .model
+                    .external
+                    .get_mut(tq)
+                    .and_then(|t| t.policies.get_mut(&pname)),
             };
-            let Some(policy) = table.policies.get_mut(&pname) else {
-                continue;
-            };
+            let Some(policy) = policy else { continue };
             if !marks.command {
                 policy.command = tpl.command.unwrap_or(Command::All);
             }

@@ -66,6 +66,118 @@ pub struct Model {
     pub duplicates: Vec<Duplicate>,
     /// Explicit names longer than PostgreSQL's 63 bytes (stored truncated, as PostgreSQL would).
     pub long_names: Vec<(String, Loc)>,
+    /// Triggers and policies on tables the project does not manage (`auth.users`,
+    /// `storage.objects`).
+    pub external: IndexMap<QualName, ExternalTable>,
+    pub publications: IndexMap<String, Publication>,
+    pub buckets: IndexMap<String, Bucket>,
+    pub schema_configs: IndexMap<String, SchemaConfig>,
+    pub default_privileges: Vec<DefaultPrivilege>,
+}
+
+/// Triggers and policies the project declares on a table it does not manage.
+#[derive(Debug, Clone)]
+pub struct ExternalTable {
+    pub name: QualName,
+    /// Where the table is first named under `external_triggers`/`external_policies`.
+    pub loc: Loc,
+    pub triggers: IndexMap<String, Trigger>,
+    pub policies: IndexMap<String, Policy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PubOperation {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+impl PubOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PubOperation::Insert => "insert",
+            PubOperation::Update => "update",
+            PubOperation::Delete => "delete",
+            PubOperation::Truncate => "truncate",
+        }
+    }
+}
+
+/// A publication and the tables it publishes.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub name: String,
+    /// None when only implied by `realtime: true`.
+    pub loc: Option<Loc>,
+    pub tables: Vec<(QualName, Loc)>,
+    pub operations: Vec<PubOperation>,
+}
+
+/// A Supabase Storage bucket (a row of `storage.buckets`).
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub id: String,
+    pub loc: Loc,
+    pub public: bool,
+    /// Bytes.
+    pub file_size_limit: Option<i64>,
+    pub allowed_mime_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SchemaPrivilege {
+    Usage,
+    Create,
+}
+
+impl SchemaPrivilege {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaPrivilege::Usage => "USAGE",
+            SchemaPrivilege::Create => "CREATE",
+        }
+    }
+}
+
+/// Privileges on a schema granted to roles.
+pub type SchemaGrant = (Vec<SchemaPrivilege>, Vec<(String, Loc)>);
+
+/// A schema with the privileges granted on it.
+#[derive(Debug, Clone)]
+pub struct SchemaConfig {
+    pub name: String,
+    pub loc: Loc,
+    pub grants: Vec<SchemaGrant>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DefaultObjects {
+    Tables,
+    Sequences,
+    Functions,
+}
+
+impl DefaultObjects {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultObjects::Tables => "TABLES",
+            DefaultObjects::Sequences => "SEQUENCES",
+            DefaultObjects::Functions => "FUNCTIONS",
+        }
+    }
+}
+
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE r] IN SCHEMA s GRANT … ON … TO …`.
+#[derive(Debug, Clone)]
+pub struct DefaultPrivilege {
+    pub loc: Loc,
+    pub in_schema: String,
+    pub on: DefaultObjects,
+    pub privileges: Vec<Privilege>,
+    pub to: Vec<(String, Loc)>,
+    pub for_role: Option<String>,
 }
 
 /// A bare name with its location (extensions, roles).
@@ -434,6 +546,8 @@ pub struct Table {
     pub triggers: IndexMap<String, Trigger>,
     pub rls: Rls,
     pub policies: IndexMap<String, Policy>,
+    /// `realtime: true`: where it is written.
+    pub realtime: Option<Loc>,
 }
 
 #[derive(Debug, Clone)]
@@ -493,7 +607,83 @@ pub const SUPABASE_AUTH_USERS: &[(&str, &str)] = &[
     ("updated_at", "timestamp with time zone"),
 ];
 
+/// Columns of `storage.objects` as Supabase defines them.
+pub const SUPABASE_STORAGE_OBJECTS: &[(&str, &str)] = &[
+    ("id", "uuid"),
+    ("bucket_id", "text"),
+    ("name", "text"),
+    ("owner", "uuid"),
+    ("owner_id", "text"),
+    ("metadata", "jsonb"),
+    ("path_tokens", "text[]"),
+    ("version", "text"),
+    ("created_at", "timestamp with time zone"),
+    ("updated_at", "timestamp with time zone"),
+    ("last_accessed_at", "timestamp with time zone"),
+];
+
+/// Columns of `storage.buckets` as Supabase defines them.
+pub const SUPABASE_STORAGE_BUCKETS: &[(&str, &str)] = &[
+    ("id", "text"),
+    ("name", "text"),
+    ("owner", "uuid"),
+    ("public", "boolean"),
+    ("file_size_limit", "bigint"),
+    ("allowed_mime_types", "text[]"),
+    ("created_at", "timestamp with time zone"),
+    ("updated_at", "timestamp with time zone"),
+];
+
+/// A table that holds policies and triggers: managed, or external (`auth.users`,
+/// `storage.objects`), so checks treat both alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Host<'a> {
+    pub name: &'a QualName,
+    pub loc: Loc,
+    pub policies: &'a IndexMap<String, Policy>,
+    pub triggers: &'a IndexMap<String, Trigger>,
+    /// The managed table, None for an external one.
+    pub table: Option<&'a Table>,
+}
+
+impl Host<'_> {
+    /// Column types, where known (managed tables, and platform tables schemac knows).
+    pub fn column_types(&self) -> IndexMap<String, SqlType> {
+        match self.table {
+            Some(t) => t
+                .columns
+                .iter()
+                .map(|(n, c)| (n.clone(), c.ty.clone()))
+                .collect(),
+            None => external_columns(self.name)
+                .iter()
+                .filter_map(|(c, ty)| SqlType::parse(ty).ok().map(|t| (c.to_string(), t)))
+                .collect(),
+        }
+    }
+}
+
 impl Model {
+    /// Every table with policies or triggers: managed tables first, then external ones.
+    pub fn hosts(&self) -> impl Iterator<Item = Host<'_>> {
+        self.tables
+            .values()
+            .map(|t| Host {
+                name: &t.name,
+                loc: t.loc,
+                policies: &t.policies,
+                triggers: &t.triggers,
+                table: Some(t),
+            })
+            .chain(self.external.values().map(|e| Host {
+                name: &e.name,
+                loc: e.loc,
+                policies: &e.policies,
+                triggers: &e.triggers,
+                table: None,
+            }))
+    }
+
     /// Whether `name` is a table this project manages.
     pub fn table(&self, name: &QualName) -> Option<&Table> {
         self.tables.get(name)
@@ -503,8 +693,10 @@ impl Model {
     pub fn is_external_table(&self, name: &QualName) -> bool {
         self.config.external_tables.iter().any(|(t, _)| t == name)
             || (self.config.target == Target::Supabase
-                && name.schema == "auth"
-                && name.name == "users")
+                && matches!(
+                    (name.schema.as_str(), name.name.as_str()),
+                    ("auth", "users") | ("storage", "objects") | ("storage", "buckets")
+                ))
     }
 
     /// The type of a column of a managed table or of a known external table.
@@ -512,18 +704,15 @@ impl Model {
         if let Some(t) = self.tables.get(table) {
             return t.columns.get(column).map(|c| c.ty.clone());
         }
-        if table.schema == "auth" && table.name == "users" {
-            return SUPABASE_AUTH_USERS
-                .iter()
-                .find(|(c, _)| *c == column)
-                .and_then(|(_, ty)| SqlType::parse(ty).ok());
-        }
-        None
+        external_columns(table)
+            .iter()
+            .find(|(c, _)| *c == column)
+            .and_then(|(_, ty)| SqlType::parse(ty).ok())
     }
 
     /// Whether the columns of an external table are known to schemac.
     pub fn knows_external_columns(&self, table: &QualName) -> bool {
-        table.schema == "auth" && table.name == "users"
+        !external_columns(table).is_empty()
     }
 
     /// Roles a policy or grant may name: declared, external, implied by the target, `public`.
@@ -546,5 +735,15 @@ impl Model {
             || (self.config.target == Target::Supabase
                 && name.schema == "auth"
                 && matches!(name.name.as_str(), "uid" | "jwt" | "role" | "email"))
+    }
+}
+
+/// The columns schemac knows for a platform table (empty for others).
+pub fn external_columns(table: &QualName) -> &'static [(&'static str, &'static str)] {
+    match (table.schema.as_str(), table.name.as_str()) {
+        ("auth", "users") => SUPABASE_AUTH_USERS,
+        ("storage", "objects") => SUPABASE_STORAGE_OBJECTS,
+        ("storage", "buckets") => SUPABASE_STORAGE_BUCKETS,
+        _ => &[],
     }
 }

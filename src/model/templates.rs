@@ -22,6 +22,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "authenticated_read",
         include_str!("../../templates/policies/authenticated_read.yaml"),
     ),
+    (
+        "bucket_owner_folder",
+        include_str!("../../templates/policies/bucket_owner_folder.yaml"),
+    ),
+    (
+        "bucket_public_read",
+        include_str!("../../templates/policies/bucket_public_read.yaml"),
+    ),
     ("owner", include_str!("../../templates/policies/owner.yaml")),
     (
         "public_read",
@@ -115,6 +123,9 @@ impl Expander {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_filter("ident", |s: String| quote_ident(&s));
+        env.add_filter("literal", |s: String| {
+            crate::model::names::quote_literal(&s)
+        });
         env.add_filter("qualified", |s: String| {
             match QualName::parse(&s, "public") {
                 Ok(q) if s.contains('.') => q.sql(),

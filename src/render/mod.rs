@@ -80,6 +80,22 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "comment.sql.j2",
         include_str!("../../templates/sql/comment.sql.j2"),
     ),
+    (
+        "publication.sql.j2",
+        include_str!("../../templates/sql/publication.sql.j2"),
+    ),
+    (
+        "bucket.sql.j2",
+        include_str!("../../templates/sql/bucket.sql.j2"),
+    ),
+    (
+        "schema_grant.sql.j2",
+        include_str!("../../templates/sql/schema_grant.sql.j2"),
+    ),
+    (
+        "default_privilege.sql.j2",
+        include_str!("../../templates/sql/default_privilege.sql.j2"),
+    ),
 ];
 
 /// SQL creating Supabase's auth schema, functions and roles on plain PostgreSQL.
@@ -244,6 +260,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
     // Schemas other than public that hold managed objects.
     let mut schemas: BTreeSet<&str> = model.config.schemas.iter().map(String::as_str).collect();
     schemas.extend(model.tables.keys().map(|q| q.schema.as_str()));
+    schemas.extend(model.schema_configs.keys().map(String::as_str));
     schemas.remove("public");
     if !schemas.is_empty() {
         out.section("Schemas");
@@ -467,35 +484,25 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
 
     let triggers: Vec<_> = tables
         .iter()
-        .flat_map(|t| t.triggers.values().map(move |tr| (t, tr)))
+        .flat_map(|t| t.triggers.values().map(move |tr| (&t.name, tr)))
         .collect();
     if !triggers.is_empty() {
         out.section("Triggers");
         for (t, tr) in triggers {
-            let events: Vec<&str> = tr
-                .events
-                .iter()
-                .map(|e| match e {
-                    TriggerEvent::Insert => "INSERT",
-                    TriggerEvent::Update => "UPDATE",
-                    TriggerEvent::Delete => "DELETE",
-                    TriggerEvent::Truncate => "TRUNCATE",
-                })
-                .collect();
-            let s = r.render(
-                "trigger.sql.j2",
-                context! {
-                    name => tr.name,
-                    table => t.name.sql(),
-                    timing => match tr.timing { TriggerTiming::Before => "BEFORE", TriggerTiming::After => "AFTER", TriggerTiming::InsteadOf => "INSTEAD OF" },
-                    events,
-                    row => tr.for_each_row,
-                    condition => tr.condition.as_ref().map(|c| c.text.trim().to_string()),
-                    function => tr.function.sql(),
-                    args => tr.args.iter().map(|a| quote_literal(a)).collect::<Vec<_>>(),
-                },
-            )?;
-            out.object(Some(tr.loc), s);
+            out.object(Some(tr.loc), trigger_sql(r, t, tr)?);
+        }
+    }
+    let ext_triggers: Vec<_> = model
+        .external
+        .values()
+        .flat_map(|e| e.triggers.values().map(move |tr| (&e.name, tr)))
+        .collect();
+    if !ext_triggers.is_empty() {
+        out.section("Triggers on external tables (replaced, never dropped)");
+        let mut ext_triggers = ext_triggers;
+        ext_triggers.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+        for (t, tr) in ext_triggers {
+            out.object(Some(tr.loc), trigger_sql(r, t, tr)?);
         }
     }
 
@@ -519,33 +526,22 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
         let mut policies = policies;
         policies.sort_by(|a, b| (&a.0.name, &a.1.name).cmp(&(&b.0.name, &b.1.name)));
         for (t, p) in policies {
-            let mut roles: Vec<String> = p
-                .roles
-                .iter()
-                .map(|(r, _)| {
-                    if r == "public" {
-                        "PUBLIC".to_string()
-                    } else {
-                        quote_ident(r)
-                    }
-                })
-                .collect();
-            if roles.is_empty() {
-                roles.push("PUBLIC".into());
-            }
-            let s = r.render(
-                "policy.sql.j2",
-                context! {
-                    name => p.name,
-                    table => t.name.sql(),
-                    permissive => p.permissive,
-                    command => match p.command { Command::All => "ALL", Command::Select => "SELECT", Command::Insert => "INSERT", Command::Update => "UPDATE", Command::Delete => "DELETE" },
-                    roles,
-                    using => p.using.as_ref().map(|u| u.text.trim().to_string()),
-                    with_check => p.with_check.as_ref().map(|u| u.text.trim().to_string()),
-                },
-            )?;
-            out.object(Some(p.loc), s);
+            out.object(Some(p.loc), policy_sql(r, &t.name, p)?);
+        }
+    }
+    let ext_policies: Vec<_> = model
+        .external
+        .values()
+        .flat_map(|e| e.policies.values().map(move |p| (&e.name, p)))
+        .collect();
+    if !ext_policies.is_empty() {
+        out.section(
+            "Policies on external tables (replaced, never dropped; their RLS is the platform's)",
+        );
+        let mut ext_policies = ext_policies;
+        ext_policies.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+        for (t, p) in ext_policies {
+            out.object(Some(p.loc), policy_sql(r, t, p)?);
         }
     }
 
@@ -562,10 +558,100 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
                 context! {
                     privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                     on => g.on.sql(),
-                    roles => g.to.iter().map(|(r, _)| if r == "public" { "PUBLIC".to_string() } else { quote_ident(r) }).collect::<Vec<_>>(),
+                    roles => g.to.iter().map(|(r, _)| role_sql(r)).collect::<Vec<_>>(),
                 },
             )?;
             out.object(Some(g.loc), s);
+        }
+    }
+
+    let schema_grants: Vec<_> = model
+        .schema_configs
+        .values()
+        .filter(|c| !c.grants.is_empty())
+        .collect();
+    if !schema_grants.is_empty() || !model.default_privileges.is_empty() {
+        out.section("Schema and default privileges");
+        let mut schema_grants = schema_grants;
+        schema_grants.sort_by(|a, b| a.name.cmp(&b.name));
+        for c in schema_grants {
+            let mut block = String::new();
+            for (privs, roles) in &c.grants {
+                block.push_str(&r.render(
+                    "schema_grant.sql.j2",
+                    context! {
+                        schema => c.name,
+                        privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                        roles => roles.iter().map(|(r, _)| role_sql(r)).collect::<Vec<_>>(),
+                    },
+                )?);
+            }
+            out.object(Some(c.loc), block);
+        }
+        for d in &model.default_privileges {
+            let mut privs = d.privileges.clone();
+            privs.sort();
+            privs.dedup();
+            let s = r.render(
+                "default_privilege.sql.j2",
+                context! {
+                    for_role => d.for_role,
+                    schema => d.in_schema,
+                    privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    on => d.on.as_str(),
+                    roles => d.to.iter().map(|(r, _)| role_sql(r)).collect::<Vec<_>>(),
+                },
+            )?;
+            out.object(Some(d.loc), s);
+        }
+    }
+
+    if !model.publications.is_empty() {
+        out.section("Publications (tables are added when missing, never removed)");
+        let mut pubs: Vec<_> = model.publications.values().collect();
+        pubs.sort_by(|a, b| a.name.cmp(&b.name));
+        for p in pubs {
+            let mut tables: Vec<_> = p.tables.iter().map(|(t, _)| t).collect();
+            tables.sort();
+            let s = r.render(
+                "publication.sql.j2",
+                context! {
+                    name => p.name,
+                    operations => p.operations.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+                    tables => tables.iter().map(|t| context! { schema => t.schema, name => t.name, qualified => t.sql() }).collect::<Vec<_>>(),
+                },
+            )?;
+            out.object(p.loc.or_else(|| p.tables.first().map(|(_, l)| *l)), s);
+        }
+    }
+
+    if !model.buckets.is_empty() {
+        out.section("Storage buckets (upserted)");
+        let mut buckets: Vec<_> = model.buckets.values().collect();
+        buckets.sort_by(|a, b| a.id.cmp(&b.id));
+        for b in buckets {
+            let mimes = if b.allowed_mime_types.is_empty() {
+                "NULL".to_string()
+            } else {
+                format!(
+                    "ARRAY[{}]::text[]",
+                    b.allowed_mime_types
+                        .iter()
+                        .map(|m| quote_literal(m))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let s = r.render(
+                "bucket.sql.j2",
+                context! {
+                    id => b.id,
+                    public => b.public,
+                    file_size_limit => b.file_size_limit.map_or("NULL".to_string(), |n| n.to_string()),
+                    allowed_mime_types => mimes,
+                },
+            )?;
+            out.object(Some(b.loc), s);
         }
     }
 
@@ -605,6 +691,67 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
         text: out.sql,
         objects: out.objects,
     })
+}
+
+fn role_sql(r: &str) -> String {
+    if r == "public" {
+        "PUBLIC".to_string()
+    } else {
+        quote_ident(r)
+    }
+}
+
+fn trigger_sql(
+    r: &Renderer,
+    table: &crate::model::QualName,
+    tr: &crate::model::Trigger,
+) -> Result<String, RenderError> {
+    let events: Vec<&str> = tr
+        .events
+        .iter()
+        .map(|e| match e {
+            TriggerEvent::Insert => "INSERT",
+            TriggerEvent::Update => "UPDATE",
+            TriggerEvent::Delete => "DELETE",
+            TriggerEvent::Truncate => "TRUNCATE",
+        })
+        .collect();
+    r.render(
+        "trigger.sql.j2",
+        context! {
+            name => tr.name,
+            table => table.sql(),
+            timing => match tr.timing { TriggerTiming::Before => "BEFORE", TriggerTiming::After => "AFTER", TriggerTiming::InsteadOf => "INSTEAD OF" },
+            events,
+            row => tr.for_each_row,
+            condition => tr.condition.as_ref().map(|c| c.text.trim().to_string()),
+            function => tr.function.sql(),
+            args => tr.args.iter().map(|a| quote_literal(a)).collect::<Vec<_>>(),
+        },
+    )
+}
+
+fn policy_sql(
+    r: &Renderer,
+    table: &crate::model::QualName,
+    p: &crate::model::Policy,
+) -> Result<String, RenderError> {
+    let mut roles: Vec<String> = p.roles.iter().map(|(r, _)| role_sql(r)).collect();
+    if roles.is_empty() {
+        roles.push("PUBLIC".into());
+    }
+    r.render(
+        "policy.sql.j2",
+        context! {
+            name => p.name,
+            table => table.sql(),
+            permissive => p.permissive,
+            command => match p.command { Command::All => "ALL", Command::Select => "SELECT", Command::Insert => "INSERT", Command::Update => "UPDATE", Command::Delete => "DELETE" },
+            roles,
+            using => p.using.as_ref().map(|u| u.text.trim().to_string()),
+            with_check => p.with_check.as_ref().map(|u| u.text.trim().to_string()),
+        },
+    )
 }
 
 /// Views sorted so that each comes after the views it selects from (by name otherwise).

@@ -131,6 +131,33 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for e in m.external.values() {
+        for tr in e.triggers.values() {
+            expr(
+                m,
+                rule,
+                &tr.condition,
+                &format!("the condition of trigger `{}`", tr.name),
+                out,
+            );
+        }
+        for p in e.policies.values() {
+            expr(
+                m,
+                rule,
+                &p.using,
+                &format!("`using` of policy `{}` on `{}`", p.name, e.name),
+                out,
+            );
+            expr(
+                m,
+                rule,
+                &p.with_check,
+                &format!("`with_check` of policy `{}` on `{}`", p.name, e.name),
+                out,
+            );
+        }
+    }
     for f in &m.functions {
         for a in &f.args {
             expr(

@@ -10,6 +10,7 @@ mod definer_search_path;
 mod duplicate_constraint;
 mod duplicate_definition;
 mod duplicate_index;
+mod external_trigger_function;
 mod fk_type_mismatch;
 mod invalid_sql;
 mod missing_primary_key;
@@ -23,12 +24,17 @@ mod policy_clause;
 mod policy_true_write;
 mod policy_unknown_column;
 mod policy_without_condition;
+mod published_without_replica_identity;
+mod published_without_rls;
 mod rls_disabled;
 mod rls_without_policies;
 mod template_params;
 mod unindexed_foreign_key;
+mod unknown_bucket;
 mod unknown_column;
+mod unknown_external_table;
 mod unknown_function;
+mod unknown_publication_table;
 mod unknown_role;
 mod unknown_table;
 mod unknown_template;
@@ -87,6 +93,8 @@ pub static ALL: &[Rule] = &[
     template_params::RULE,
     unknown_role::RULE,
     fk_type_mismatch::RULE,
+    unknown_external_table::RULE,
+    unknown_publication_table::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
@@ -98,6 +106,10 @@ pub static ALL: &[Rule] = &[
     multiple_permissive::RULE,
     definer_search_path::RULE,
     policy_without_condition::RULE,
+    published_without_rls::RULE,
+    published_without_replica_identity::RULE,
+    unknown_bucket::RULE,
+    external_trigger_function::RULE,
     missing_primary_key::RULE,
     unindexed_foreign_key::RULE,
 ];
@@ -108,13 +120,13 @@ pub(crate) fn policy_exprs(
     m: &crate::model::Model,
 ) -> impl Iterator<
     Item = (
-        &crate::model::Table,
+        crate::model::Host<'_>,
         &crate::model::Policy,
         &crate::model::Sql,
         sqlparser::ast::Expr,
     ),
 > {
-    m.tables.values().flat_map(|t| {
+    m.hosts().flat_map(|t| {
         t.policies.values().flat_map(move |p| {
             [&p.using, &p.with_check]
                 .into_iter()

@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for t in m.tables.values() {
+    for t in m.hosts() {
         for p in t.policies.values() {
             match (p.command, &p.using, &p.with_check) {
                 (Command::Insert, Some(u), _) => out.push(

@@ -17,7 +17,9 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for (t, p, sql, e) in super::policy_exprs(m) {
+    for (host, p, sql, e) in super::policy_exprs(m) {
+        // External tables: only the managed side's columns are known for certain.
+        let Some(t) = host.table else { continue };
         let mut cols = top_level(&e, &t.name.name).columns;
         cols.sort();
         cols.dedup();

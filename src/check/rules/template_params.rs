@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let builtins = templates::builtins();
     let expander = templates::Expander::new(builtins.values().chain(m.policy_templates.values()));
-    for t in m.tables.values() {
+    for t in m.hosts() {
         for p in t.policies.values() {
             let Some(tu) = &p.template else { continue };
             let Some(tpl) = m
@@ -61,17 +61,13 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 }
             }
             if ok {
-                let types: IndexMap<String, SqlType> = t
-                    .columns
-                    .iter()
-                    .map(|(n, c)| (n.clone(), c.ty.clone()))
-                    .collect();
+                let types: IndexMap<String, SqlType> = t.column_types();
                 let params = tu
                     .params
                     .iter()
                     .map(|(k, (v, _))| (k.clone(), v.clone()))
                     .collect();
-                if let Err(e) = expander.render(tpl, &t.name, &types, &params) {
+                if let Err(e) = expander.render(tpl, t.name, &types, &params) {
                     out.push(
                         rule.diag(format!(
                             "template `{}` failed to render for policy `{}` on `{}`: {e}",

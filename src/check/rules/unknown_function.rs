@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for t in m.tables.values() {
+    for t in m.hosts() {
         for tr in t.triggers.values() {
             if !m.function_known(&tr.function) {
                 let hint = match closest(&tr.function.name, m.functions.iter().map(|f| f.name.name.as_str())) {

@@ -37,7 +37,7 @@ fn check(m: &Model, rule: &Rule, role: &str, loc: Loc, what: &str, out: &mut Vec
 }
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for t in m.tables.values() {
+    for t in m.hosts() {
         for p in t.policies.values() {
             for (r, loc) in &p.roles {
                 check(

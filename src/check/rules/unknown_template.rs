@@ -19,7 +19,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let mut names: Vec<&str> = builtins.keys().map(String::as_str).collect();
     names.extend(m.policy_templates.keys().map(String::as_str));
     names.sort_unstable();
-    for t in m.tables.values() {
+    for t in m.hosts() {
         for p in t.policies.values() {
             let Some(tu) = &p.template else { continue };
             if names.contains(&tu.name.as_str()) {
