@@ -60,7 +60,7 @@ fi
 
 started=1
 if ! as_pg "$PG_BIN/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 start \
-     -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=100 $ssl_opts" \
+     -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=100 -c wal_level=logical $ssl_opts" \
      >/dev/null; then
   echo "with-pg: PostgreSQL failed to start; server log tail:" >&2
   tail -n 30 "$tmp/server.log" >&2 || true

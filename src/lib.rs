@@ -87,13 +87,32 @@ pub enum DiffError {
 
 fn introspect_as(
     client: &mut postgres::Client,
-    schemas: &[String],
+    scope: &catalog::Scope,
     what: &str,
 ) -> Result<catalog::Catalog, DiffError> {
-    introspect::introspect(client, schemas).map_err(|e| DiffError::Introspect {
+    introspect::introspect_scope(client, scope).map_err(|e| DiffError::Introspect {
         what: what.to_string(),
         message: pg::reason(&e),
     })
+}
+
+/// What a project's diff reads: its schemas, the external tables it attaches triggers or
+/// policies to, buckets when it declares some, and the schemas whose privileges it sets.
+pub fn scope_of(model: &model::Model) -> catalog::Scope {
+    let mut privilege_schemas: Vec<String> = model.schema_configs.keys().cloned().collect();
+    privilege_schemas.extend(model.default_privileges.iter().map(|d| d.in_schema.clone()));
+    privilege_schemas.sort();
+    privilege_schemas.dedup();
+    catalog::Scope {
+        schemas: model.config.schemas.clone(),
+        external_tables: model
+            .external
+            .keys()
+            .map(|q| (q.schema.clone(), q.name.clone()))
+            .collect(),
+        privilege_schemas,
+        buckets: !model.buckets.is_empty(),
+    }
 }
 
 /// The desired catalog of a project: gen's output applied to a shadow database created on
@@ -114,11 +133,7 @@ pub fn desired_catalog(
             })?;
     }
     pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
-    introspect_as(
-        &mut shadow.client,
-        &model.config.schemas,
-        "the shadow database",
-    )
+    introspect_as(&mut shadow.client, &scope_of(model), "the shadow database")
 }
 
 /// Changes that bring the database at `db_url` to the project's state. The shadow database
@@ -130,7 +145,7 @@ pub fn diff_project(
 ) -> Result<Vec<diff::Change>, DiffError> {
     let mut db = pg::connect(db_url)?;
     let desired = desired_catalog(model, dev_url.unwrap_or(db_url))?;
-    let actual = introspect_as(&mut db, &model.config.schemas, "the database")?;
+    let actual = introspect_as(&mut db, &scope_of(model), "the database")?;
     Ok(diff::diff(
         &desired,
         &actual,
@@ -148,7 +163,12 @@ pub fn diff_databases(
 ) -> Result<Vec<diff::Change>, DiffError> {
     let mut from = pg::connect(from_url)?;
     let mut to = pg::connect(to_url)?;
-    let actual = introspect_as(&mut from, schemas, "--from")?;
-    let desired = introspect_as(&mut to, schemas, "--to")?;
+    let scope = catalog::Scope {
+        schemas: schemas.to_vec(),
+        privilege_schemas: schemas.to_vec(),
+        ..catalog::Scope::default()
+    };
+    let actual = introspect_as(&mut from, &scope, "--from")?;
+    let desired = introspect_as(&mut to, &scope, "--to")?;
     Ok(diff::diff(&desired, &actual, diff::Options::default()))
 }

@@ -23,6 +23,41 @@ pub struct Catalog {
     pub functions: BTreeMap<(String, String, String), Function>,
     /// (schema, relation, grantee, privilege).
     pub grants: BTreeSet<(String, String, String, String)>,
+    /// Triggers and policies on external tables (only those two fields are filled).
+    pub external: BTreeMap<Name, Table>,
+    pub publications: BTreeMap<String, Publication>,
+    pub buckets: BTreeMap<String, Bucket>,
+    /// (schema, grantee, privilege) on schemas.
+    pub schema_grants: BTreeSet<(String, String, String)>,
+    /// (schema, object type `r`/`S`/`f`, grantee, privilege).
+    pub default_privileges: BTreeSet<(String, String, String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Publication {
+    /// insert, update, delete, truncate — in that order, those enabled.
+    pub operations: Vec<String>,
+    pub tables: BTreeSet<Name>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    pub public: bool,
+    pub file_size_limit: Option<i64>,
+    pub allowed_mime_types: Option<Vec<String>>,
+}
+
+/// What to read from a database besides the managed schemas.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The managed schemas.
+    pub schemas: Vec<String>,
+    /// External tables whose triggers and policies are read.
+    pub external_tables: Vec<Name>,
+    /// Schemas whose privileges and default privileges are read.
+    pub privilege_schemas: Vec<String>,
+    /// Whether to read storage.buckets.
+    pub buckets: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -52,6 +52,16 @@ pub enum ChangeKind {
     Grant,
     Revoke,
     SetComment,
+    AddPublication,
+    AlterPublication,
+    AddPublicationTable,
+    DropPublicationTable,
+    AddBucket,
+    ReplaceBucket,
+    GrantSchema,
+    RevokeSchema,
+    GrantDefault,
+    RevokeDefault,
 }
 
 impl ChangeKind {
@@ -60,9 +70,11 @@ impl ChangeKind {
         use ChangeKind::*;
         match self {
             AddExtension | AddEnum | AddEnumValue | AddFunction | AddTable | AddColumn
-            | AddConstraint | AddIndex | AddView | AddTrigger | AddPolicy | Grant => '+',
+            | AddConstraint | AddIndex | AddView | AddTrigger | AddPolicy | Grant
+            | AddPublication | AddPublicationTable | AddBucket | GrantSchema | GrantDefault => '+',
             RemoveEnumValue | DropEnum | DropFunction | DropTable | DropColumn | DropConstraint
-            | DropIndex | DropView | DropTrigger | DropPolicy | Revoke => '-',
+            | DropIndex | DropView | DropTrigger | DropPolicy | Revoke | DropPublicationTable
+            | RevokeSchema | RevokeDefault => '-',
             _ => '~',
         }
     }
@@ -102,8 +114,19 @@ impl std::fmt::Display for Object {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match (&self.table, self.kind) {
             (Some(t), "column") => write!(f, "column {}.{}.{}", self.schema, t, self.name),
+            (Some(t), "publication table") => {
+                write!(f, "table {}.{t} in publication {}", self.schema, self.name)
+            }
             (Some(t), k) => write!(f, "{k} {} on {}.{}", self.name, self.schema, t),
-            (None, "extension") => write!(f, "extension {}", self.name),
+            (None, "extension" | "publication" | "bucket") => {
+                write!(f, "{} {}", self.kind, self.name)
+            }
+            (None, "schema grant") => write!(f, "grant {} on schema {}", self.name, self.schema),
+            (None, "default privilege") => write!(
+                f,
+                "default privilege {} in schema {}",
+                self.name, self.schema
+            ),
             (None, k) => write!(f, "{k} {}.{}", self.schema, self.name),
         }
     }
@@ -193,6 +216,10 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     tables(&mut cx);
     views(&mut cx);
     grants(&mut cx, opts);
+    external(&mut cx);
+    publications(&mut cx);
+    buckets(&mut cx);
+    privileges(&mut cx, opts);
     let mut out = cx.out;
     out.sort_by(|a, b| (a.phase, &a.object, a.kind).cmp(&(b.phase, &b.object, b.kind)));
     out
@@ -1135,6 +1162,273 @@ fn grants(cx: &mut Ctx, opts: Options) {
                 "REVOKE {p} ON TABLE {} FROM {};",
                 q(s, n),
                 grantee(g)
+            )],
+            14,
+        );
+    }
+}
+
+/// Triggers and policies on external tables: only the ones the desired side declares are
+/// compared; whatever else the platform or someone else created there is never reported.
+fn external(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    for ((s, n), want) in &d.external {
+        let empty = Table::default();
+        let have_all = a.external.get(&(s.clone(), n.clone())).unwrap_or(&empty);
+        let have = Table {
+            triggers: have_all
+                .triggers
+                .iter()
+                .filter(|(k, _)| want.triggers.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            policies: have_all
+                .policies
+                .iter()
+                .filter(|(k, _)| want.policies.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            ..Table::default()
+        };
+        table_parts(cx, s, n, want, &have, false);
+    }
+}
+
+fn publication_sql_ops(ops: &[String]) -> String {
+    quote_literal(&ops.join(", "))
+}
+
+fn publications(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    for (name, p) in &d.publications {
+        let qn = quote_ident(name);
+        let Some(have) = a.publications.get(name) else {
+            let mut sql = vec![format!(
+                "CREATE PUBLICATION {qn} WITH (publish = {});",
+                publication_sql_ops(&p.operations)
+            )];
+            sql.extend(
+                p.tables
+                    .iter()
+                    .map(|(s, t)| format!("ALTER PUBLICATION {qn} ADD TABLE {};", q(s, t))),
+            );
+            let tables: Vec<String> = p.tables.iter().map(|(s, t)| format!("{s}.{t}")).collect();
+            cx.push(
+                ChangeKind::AddPublication,
+                obj("publication", "", None, name),
+                None,
+                Some(tables.join("\n")),
+                vec![],
+                sql,
+                14,
+            );
+            continue;
+        };
+        if have.operations != p.operations {
+            cx.push(
+                ChangeKind::AlterPublication,
+                obj("publication", "", None, name),
+                Some(have.operations.join(", ")),
+                Some(p.operations.join(", ")),
+                vec![],
+                vec![format!(
+                    "ALTER PUBLICATION {qn} SET (publish = {});",
+                    publication_sql_ops(&p.operations)
+                )],
+                14,
+            );
+        }
+        for (s, t) in p.tables.difference(&have.tables) {
+            cx.push(
+                ChangeKind::AddPublicationTable,
+                obj("publication table", s, Some(t), name),
+                None,
+                Some(format!("{s}.{t}")),
+                vec![],
+                vec![format!("ALTER PUBLICATION {qn} ADD TABLE {};", q(s, t))],
+                14,
+            );
+        }
+        // Only tables of the compared schemas: a publication may also carry others' tables.
+        for (s, t) in have.tables.difference(&p.tables) {
+            if !d.tables.contains_key(&(s.clone(), t.clone()))
+                && !a.tables.contains_key(&(s.clone(), t.clone()))
+            {
+                continue;
+            }
+            cx.push(
+                ChangeKind::DropPublicationTable,
+                obj("publication table", s, Some(t), name),
+                Some(format!("{s}.{t}")),
+                None,
+                vec![],
+                vec![format!("ALTER PUBLICATION {qn} DROP TABLE {};", q(s, t))],
+                14,
+            );
+        }
+    }
+}
+
+fn bucket_text(b: &crate::catalog::Bucket) -> String {
+    format!(
+        "public: {}\nfile_size_limit: {}\nallowed_mime_types: {}",
+        b.public,
+        b.file_size_limit
+            .map_or("none".to_string(), |n| n.to_string()),
+        b.allowed_mime_types
+            .as_ref()
+            .map_or("any".to_string(), |m| m.join(", "))
+    )
+}
+
+fn buckets(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    for (id, b) in &d.buckets {
+        let mimes = match &b.allowed_mime_types {
+            Some(m) if !m.is_empty() => format!(
+                "ARRAY[{}]::text[]",
+                m.iter()
+                    .map(|x| quote_literal(x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => "NULL".to_string(),
+        };
+        let sql = format!(
+            "INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ({}, {}, {}, {}, {mimes}) ON CONFLICT (id) DO UPDATE SET public = EXCLUDED.public, file_size_limit = EXCLUDED.file_size_limit, allowed_mime_types = EXCLUDED.allowed_mime_types;",
+            quote_literal(id),
+            quote_literal(id),
+            b.public,
+            b.file_size_limit.map_or("NULL".to_string(), |n| n.to_string())
+        );
+        match a.buckets.get(id) {
+            None => cx.push(
+                ChangeKind::AddBucket,
+                obj("bucket", "", None, id),
+                None,
+                Some(bucket_text(b)),
+                vec![],
+                vec![sql],
+                14,
+            ),
+            Some(h) if h != b => cx.push(
+                ChangeKind::ReplaceBucket,
+                obj("bucket", "", None, id),
+                Some(bucket_text(h)),
+                Some(bucket_text(b)),
+                vec![Hazard::Security],
+                vec![sql],
+                14,
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// Schema privileges and default privileges, for the schemas and grantees the desired side
+/// mentions (platforms grant many more the project does not describe).
+fn privileges(cx: &mut Ctx, opts: Options) {
+    let (d, a) = (cx.desired, cx.actual);
+    let role = |g: &str| {
+        if g == "public" {
+            "PUBLIC".to_string()
+        } else {
+            quote_ident(g)
+        }
+    };
+    let declared: BTreeSet<(&str, &str)> = d
+        .schema_grants
+        .iter()
+        .map(|(s, g, _)| (s.as_str(), g.as_str()))
+        .collect();
+    for (s, g, p) in d.schema_grants.difference(&a.schema_grants) {
+        cx.push(
+            ChangeKind::GrantSchema,
+            obj("schema grant", s, None, &format!("{p} to {g}")),
+            None,
+            Some(format!("{p} ON SCHEMA {s} TO {g}")),
+            vec![Hazard::Security],
+            vec![format!(
+                "GRANT {p} ON SCHEMA {} TO {};",
+                quote_ident(s),
+                role(g)
+            )],
+            14,
+        );
+    }
+    for (s, g, p) in a.schema_grants.difference(&d.schema_grants) {
+        if opts.declared_grantees_only && !declared.contains(&(s.as_str(), g.as_str())) {
+            continue;
+        }
+        cx.push(
+            ChangeKind::RevokeSchema,
+            obj("schema grant", s, None, &format!("{p} to {g}")),
+            Some(format!("{p} ON SCHEMA {s} TO {g}")),
+            None,
+            vec![Hazard::Security],
+            vec![format!(
+                "REVOKE {p} ON SCHEMA {} FROM {};",
+                quote_ident(s),
+                role(g)
+            )],
+            14,
+        );
+    }
+    let objects = |t: &str| match t {
+        "r" => "TABLES",
+        "S" => "SEQUENCES",
+        "f" => "FUNCTIONS",
+        "T" => "TYPES",
+        "n" => "SCHEMAS",
+        _ => "TABLES",
+    };
+    let declared: BTreeSet<(&str, &str, &str)> = d
+        .default_privileges
+        .iter()
+        .map(|(s, t, g, _)| (s.as_str(), t.as_str(), g.as_str()))
+        .collect();
+    for (s, t, g, p) in d.default_privileges.difference(&a.default_privileges) {
+        cx.push(
+            ChangeKind::GrantDefault,
+            obj(
+                "default privilege",
+                s,
+                None,
+                &format!("{p} on {} to {g}", objects(t).to_lowercase()),
+            ),
+            None,
+            Some(format!("{p} ON {} IN SCHEMA {s} TO {g}", objects(t))),
+            vec![Hazard::Security],
+            vec![format!(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {p} ON {} TO {};",
+                quote_ident(s),
+                objects(t),
+                role(g)
+            )],
+            14,
+        );
+    }
+    for (s, t, g, p) in a.default_privileges.difference(&d.default_privileges) {
+        if opts.declared_grantees_only && !declared.contains(&(s.as_str(), t.as_str(), g.as_str()))
+        {
+            continue;
+        }
+        cx.push(
+            ChangeKind::RevokeDefault,
+            obj(
+                "default privilege",
+                s,
+                None,
+                &format!("{p} on {} to {g}", objects(t).to_lowercase()),
+            ),
+            Some(format!("{p} ON {} IN SCHEMA {s} TO {g}", objects(t))),
+            None,
+            vec![Hazard::Security],
+            vec![format!(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA {} REVOKE {p} ON {} FROM {};",
+                quote_ident(s),
+                objects(t),
+                role(g)
             )],
             14,
         );

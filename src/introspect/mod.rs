@@ -3,7 +3,9 @@
 //! One query per object kind (`queries/*.sql`, embedded), each covering every managed schema
 //! at once, so the number of round trips is constant (11) whatever the size of the schema.
 
-use crate::catalog::{Catalog, Column, Constraint, Function, Policy, Table, View};
+use crate::catalog::{
+    Bucket, Catalog, Column, Constraint, Function, Policy, Publication, Scope, Table, View,
+};
 use postgres::GenericClient;
 
 const TABLES: &str = include_str!("queries/tables.sql");
@@ -18,14 +20,36 @@ const ENUMS: &str = include_str!("queries/enums.sql");
 const EXTENSIONS: &str = include_str!("queries/extensions.sql");
 const GRANTS: &str = include_str!("queries/grants.sql");
 
-/// The number of queries [`introspect`] runs (its round trips).
-pub const ROUND_TRIPS: usize = 11;
+const PUBLICATIONS: &str = include_str!("queries/publications.sql");
+const BUCKETS: &str = include_str!("queries/buckets.sql");
+const SCHEMA_GRANTS: &str = include_str!("queries/schema_grants.sql");
+const DEFAULT_PRIVILEGES: &str = include_str!("queries/default_privileges.sql");
 
-/// Reads every object of `schemas`.
+/// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
+pub const ROUND_TRIPS: usize = 18;
+
+/// Reads every object of `schemas` (and their schema and default privileges).
 pub fn introspect(
     client: &mut impl GenericClient,
     schemas: &[String],
 ) -> Result<Catalog, postgres::Error> {
+    introspect_scope(
+        client,
+        &Scope {
+            schemas: schemas.to_vec(),
+            privilege_schemas: schemas.to_vec(),
+            ..Scope::default()
+        },
+    )
+}
+
+/// Reads every object of the scope's schemas, plus the triggers and policies of its external
+/// tables, publications, buckets, schema and default privileges.
+pub fn introspect_scope(
+    client: &mut impl GenericClient,
+    scope: &Scope,
+) -> Result<Catalog, postgres::Error> {
+    let schemas = &scope.schemas;
     let mut cat = Catalog::default();
     let s = &schemas;
     for r in client.query(TABLES, &[s])? {
@@ -114,6 +138,80 @@ pub fn introspect(
     }
     for r in client.query(GRANTS, &[s])? {
         cat.grants.insert((r.get(0), r.get(1), r.get(2), r.get(3)));
+    }
+    if !scope.external_tables.is_empty() {
+        let mut ext_schemas: Vec<String> = scope
+            .external_tables
+            .iter()
+            .map(|(s, _)| s.clone())
+            .collect();
+        ext_schemas.sort();
+        ext_schemas.dedup();
+        for key in &scope.external_tables {
+            cat.external.insert(key.clone(), Table::default());
+        }
+        for r in client.query(POLICIES, &[&ext_schemas])? {
+            if let Some(t) = cat.external.get_mut(&(r.get(0), r.get(1))) {
+                t.policies.insert(
+                    r.get(2),
+                    Policy {
+                        command: r.get(3),
+                        permissive: r.get(4),
+                        roles: r.get(5),
+                        using: r.get(6),
+                        with_check: r.get(7),
+                    },
+                );
+            }
+        }
+        for r in client.query(TRIGGERS, &[&ext_schemas])? {
+            if let Some(t) = cat.external.get_mut(&(r.get(0), r.get(1))) {
+                t.triggers.insert(r.get(2), r.get(3));
+            }
+        }
+    }
+    for r in client.query(PUBLICATIONS, &[])? {
+        let ops = [(1, "insert"), (2, "update"), (3, "delete"), (4, "truncate")]
+            .iter()
+            .filter(|(i, _)| r.get::<_, bool>(*i))
+            .map(|(_, o)| o.to_string())
+            .collect();
+        let schemas: Vec<String> = r.get(5);
+        let tables: Vec<String> = r.get(6);
+        cat.publications.insert(
+            r.get(0),
+            Publication {
+                operations: ops,
+                tables: schemas.into_iter().zip(tables).collect(),
+            },
+        );
+    }
+    if scope.buckets {
+        let exists: bool = client
+            .query_one("SELECT to_regclass('storage.buckets') IS NOT NULL", &[])?
+            .get(0);
+        if exists {
+            for r in client.query(BUCKETS, &[])? {
+                cat.buckets.insert(
+                    r.get(0),
+                    Bucket {
+                        public: r.get::<_, Option<bool>>(1).unwrap_or(false),
+                        file_size_limit: r.get(2),
+                        allowed_mime_types: r.get(3),
+                    },
+                );
+            }
+        }
+    }
+    if !scope.privilege_schemas.is_empty() {
+        let ps = &scope.privilege_schemas;
+        for r in client.query(SCHEMA_GRANTS, &[ps])? {
+            cat.schema_grants.insert((r.get(0), r.get(1), r.get(2)));
+        }
+        for r in client.query(DEFAULT_PRIVILEGES, &[ps])? {
+            cat.default_privileges
+                .insert((r.get(0), r.get(1), r.get(2), r.get(3)));
+        }
     }
     Ok(cat)
 }

@@ -30,6 +30,7 @@ fn diff_json(dir: &str, db: &TestDb) -> (i32, serde_json::Value) {
 fn every_project_shows_no_drift_after_gen() {
     let mut dirs = vec!["schema".to_string()];
     dirs.extend(subdirs("tests/fixtures/projects"));
+    dirs.extend(subdirs("tests/fixtures/supabase"));
     for dir in dirs {
         let Some(db) = fresh(&dir, &format!("nodrift_{}", crate::leaf(&dir))) else {
             return;

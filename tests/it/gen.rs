@@ -13,6 +13,7 @@ fn projects() -> Vec<String> {
     v.extend(subdirs("tests/fixtures/projects"));
     v.extend(subdirs("tests/fixtures/gen"));
     v.extend(subdirs("tests/fixtures/sqldef"));
+    v.extend(subdirs("tests/fixtures/supabase"));
     v
 }
 

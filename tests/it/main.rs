@@ -9,6 +9,7 @@ mod diff;
 mod gen;
 mod pg;
 mod robust;
+mod supabase;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
