@@ -56,6 +56,14 @@ pub fn generate_migration(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<render::Migration, render::RenderError> {
+    render_migration(model, templates, false)
+}
+
+fn render_migration(
+    model: &model::Model,
+    templates: Option<&Path>,
+    fresh: bool,
+) -> Result<render::Migration, render::RenderError> {
     let renderer = render::Renderer::new(templates)?;
     let project = model
         .root
@@ -70,6 +78,7 @@ pub fn generate_migration(
         &render::HeaderInfo {
             project: &project,
             hash: &hash,
+            fresh,
         },
     )
 }
@@ -121,7 +130,8 @@ pub fn desired_catalog(
     model: &model::Model,
     server_url: &str,
 ) -> Result<catalog::Catalog, DiffError> {
-    let migration = generate_migration(model, None)?;
+    // The shadow database is empty: the plain (unguarded) statements apply much faster.
+    let migration = render_migration(model, None, true)?;
     let mut shadow = pg::Shadow::create(server_url)?;
     if model.config.target == model::Target::Supabase {
         shadow

@@ -166,6 +166,9 @@ impl Renderer {
 pub struct HeaderInfo<'a> {
     pub project: &'a str,
     pub hash: &'a str,
+    /// Render for a database known to be empty (a shadow database): plain CREATE/ALTER
+    /// statements instead of the guarded, re-runnable forms. Templates see it as `fresh`.
+    pub fresh: bool,
 }
 
 struct Out<'m> {
@@ -278,7 +281,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
             let values: Vec<&str> = e.values.iter().map(|v| v.name.as_str()).collect();
             let s = r.render(
                 "enum.sql.j2",
-                context! { schema => e.name.schema, name => e.name.name, qualified => e.name.sql(), values },
+                context! { schema => e.name.schema, name => e.name.name, qualified => e.name.sql(), values, fresh => info.fresh },
             )?;
             out.object(Some(e.loc), s);
         }
@@ -376,7 +379,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
             .collect();
         let s = r.render(
             "table.sql.j2",
-            context! { qualified => q, columns, constraints },
+            context! { qualified => q, columns, constraints, fresh => info.fresh },
         )?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(&q);
@@ -387,7 +390,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
             );
             let s = r.render(
                 "constraint.sql.j2",
-                context! { table => q, table_literal, name => u.name, definition => def },
+                context! { table => q, table_literal, name => u.name, definition => def, fresh => info.fresh },
             )?;
             out.object(Some(u.loc), s);
         }
@@ -397,7 +400,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
             let def = format!("CHECK ({})", c.expr.text.trim());
             let s = r.render(
                 "constraint.sql.j2",
-                context! { table => q, table_literal, name => c.name, definition => def },
+                context! { table => q, table_literal, name => c.name, definition => def, fresh => info.fresh },
             )?;
             out.object(Some(c.loc), s);
         }
@@ -432,7 +435,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
             }
             let s = r.render(
                 "constraint.sql.j2",
-                context! { table => q, table_literal => quote_literal(&q), name => fk.name, definition => def },
+                context! { table => q, table_literal => quote_literal(&q), name => fk.name, definition => def, fresh => info.fresh },
             )?;
             out.object(Some(fk.loc), s);
         }

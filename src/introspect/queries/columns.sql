@@ -16,5 +16,5 @@ WHERE c.relkind IN ('r', 'p')
   AND n.nspname = ANY($1)
   AND a.attnum > 0
   AND NOT a.attisdropped
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2, a.attnum

@@ -1,0 +1,133 @@
+//! Benchmark of `schemac diff` against a database holding the project, beside
+//! `pg_dump --schema-only` of the same database.
+//!
+//! `bash scripts/with-pg.sh cargo run --release --example bench_diff -- 100 1000`
+//!
+//! For each size: a synthetic project (as in bench_gen) is generated, gen's output applied to
+//! a fresh database, then the median of 3 runs of the whole diff (shadow database included)
+//! and of the introspection alone is compared with the median of 3 `pg_dump --schema-only`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn write_project(dir: &Path, n: usize) -> std::io::Result<()> {
+    std::fs::write(dir.join("schemac.yaml"), "schemac: 1\n")?;
+    std::fs::write(
+        dir.join("functions.yaml"),
+        "functions:\n  touch_updated_at:\n    returns: trigger\n    language: plpgsql\n    search_path: public\n    body: \"BEGIN NEW.updated_at = now(); RETURN NEW; END;\"\n",
+    )?;
+    std::fs::create_dir_all(dir.join("tables"))?;
+    for chunk in 0..n.div_ceil(50) {
+        let mut y = String::from("tables:\n");
+        for i in chunk * 50..((chunk + 1) * 50).min(n) {
+            let parent = if i == 0 { 0 } else { i - 1 };
+            let other = i / 2;
+            let _ = write!(
+                y,
+                "  t{i}:
+    columns:
+      id: {{ type: uuid, primary_key: true, default: gen_random_uuid() }}
+      user_id: {{ type: uuid, nullable: false, references: auth.users(id), on_delete: cascade }}
+      parent_id: {{ type: uuid, references: t{parent}(id) }}
+      other_id: {{ type: uuid, references: t{other}(id) }}
+      title: {{ type: text, nullable: false }}
+      amount: {{ type: \"numeric(12,2)\", default: 0, check: \"amount >= 0\" }}
+      status: {{ type: text, nullable: false, default: \"'new'\" }}
+      tags: \"text[]\"
+      created_at: {{ type: timestamptz, nullable: false, default: now() }}
+      updated_at: {{ type: timestamptz, nullable: false, default: now() }}
+    indexes:
+      - {{ columns: [user_id, created_at] }}
+      - {{ columns: [parent_id] }}
+    triggers:
+      t{i}_touch: {{ when: before, events: [update], for_each: row, function: touch_updated_at }}
+    rls: true
+    policies:
+      t{i}_owner: {{ template: owner, column: user_id }}
+      t{i}_service: {{ template: service_role }}
+"
+            );
+        }
+        std::fs::write(dir.join(format!("tables/t{chunk:05}.yaml")), y)?;
+    }
+    Ok(())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .map_err(|_| "set TEST_DATABASE_URL (run through scripts/with-pg.sh)")?;
+    let pg_bin = std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![100, 1000]
+    } else {
+        sizes
+    };
+    println!("| tables | diff (shadow + introspect + compare) | introspect only | round trips | pg_dump --schema-only | diff / pg_dump |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for n in sizes {
+        let dir = tempfile::tempdir()?;
+        write_project(dir.path(), n)?;
+        let model = schemac::compile(dir.path(), "bench")
+            .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
+        let db = format!("bench_diff_{n}");
+        let mut admin = schemac::pg::connect(&url)?;
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+        admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
+        let db_url = format!(
+            "{}/{db}",
+            url.rsplit_once('/').map_or(url.as_str(), |(h, _)| h)
+        );
+        let mut c = schemac::pg::connect(&db_url)?;
+        c.batch_execute(schemac::render::STUBS)?;
+        let migration = schemac::generate_migration(&model, None)?;
+        schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
+        let (mut diff_t, mut intro_t, mut dump_t) = (vec![], vec![], vec![]);
+        for _ in 0..3 {
+            let t = Instant::now();
+            let changes = schemac::diff_project(&model, &db_url, None)?;
+            diff_t.push(t.elapsed());
+            assert!(
+                changes.is_empty(),
+                "unexpected drift: {:?}",
+                changes.first()
+            );
+            let t = Instant::now();
+            schemac::introspect::introspect_scope(&mut c, &schemac::scope_of(&model))?;
+            intro_t.push(t.elapsed());
+            let t = Instant::now();
+            let out = std::process::Command::new(Path::new(&pg_bin).join("pg_dump"))
+                .args(["--schema-only", "--dbname", &db_url])
+                .output()?;
+            dump_t.push(t.elapsed());
+            assert!(out.status.success());
+        }
+        let (d, i, p) = (median(diff_t), median(intro_t), median(dump_t));
+        let mut row = String::new();
+        let _ = write!(
+            row,
+            "| {n} | {:.0} ms | {:.0} ms | {} | {:.0} ms | {:.2} |",
+            d.as_secs_f64() * 1e3,
+            i.as_secs_f64() * 1e3,
+            schemac::introspect::ROUND_TRIPS,
+            p.as_secs_f64() * 1e3,
+            d.as_secs_f64() / p.as_secs_f64()
+        );
+        println!("{row}");
+        drop(c);
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+    }
+    Ok(())
+}
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
