@@ -236,22 +236,14 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         return Ok(2);
                     };
                     let shown = display_of(&dir);
-                    let (model, diags) = match schemac::check_project(&dir, &shown) {
-                        Ok(x) => x,
-                        Err(fail) => {
-                            eprint!("{}", render(&fail.diagnostics, &fail.sources, Format::Text));
+                    let model = match checked_model(&dir, &shown) {
+                        Ok(m) => m,
+                        Err(Unusable::Load) => return Ok(2),
+                        Err(Unusable::Errors) => {
+                            eprintln!("diff: the project has errors; fix them first");
                             return Ok(2);
                         }
                     };
-                    let errors: Vec<Diagnostic> = diags
-                        .into_iter()
-                        .filter(|d| d.severity == Severity::Error)
-                        .collect();
-                    if !errors.is_empty() {
-                        eprint!("{}", render(&errors, &model.sources, Format::Text));
-                        eprintln!("diff: the project has errors; fix them first");
-                        return Ok(2);
-                    }
                     let c = schemac::diff_project(&model, &db, dev_url.as_deref())?;
                     (c, schemac::pg::redact(&db), format!("project {shown}"))
                 }
@@ -305,6 +297,33 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
+/// Why a project cannot be compiled (the diagnostics are already on stderr).
+enum Unusable {
+    Load,
+    Errors,
+}
+
+/// Loads and checks a project for gen and diff, printing load errors or check errors.
+fn checked_model(dir: &std::path::Path, shown: &str) -> Result<schemac::model::Model, Unusable> {
+    let (model, diags) = match schemac::check_project(dir, shown) {
+        Ok(x) => x,
+        Err(fail) => {
+            eprint!("{}", render(&fail.diagnostics, &fail.sources, Format::Text));
+            return Err(Unusable::Load);
+        }
+    };
+    let errors: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        Ok(model)
+    } else {
+        eprint!("{}", render(&errors, &model.sources, Format::Text));
+        Err(Unusable::Errors)
+    }
+}
+
 fn gen(
     dir: &std::path::Path,
     out: Option<PathBuf>,
@@ -313,22 +332,14 @@ fn gen(
     templates: Option<&std::path::Path>,
 ) -> anyhow::Result<i32> {
     let shown = display_of(dir);
-    let (model, diags) = match schemac::check_project(dir, &shown) {
-        Ok(x) => x,
-        Err(fail) => {
-            eprint!("{}", render(&fail.diagnostics, &fail.sources, Format::Text));
-            return Ok(2);
+    let model = match checked_model(dir, &shown) {
+        Ok(m) => m,
+        Err(Unusable::Load) => return Ok(2),
+        Err(Unusable::Errors) => {
+            eprintln!("gen: nothing written, the project has errors (run `schemac check {shown}` for details)");
+            return Ok(1);
         }
     };
-    let errors: Vec<Diagnostic> = diags
-        .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
-    if !errors.is_empty() {
-        eprint!("{}", render(&errors, &model.sources, Format::Text));
-        eprintln!("gen: nothing written, the project has errors (run `schemac check {shown}` for details)");
-        return Ok(1);
-    }
     let sql = schemac::generate(&model, templates)?;
     if to_stdout {
         std::io::stdout().lock().write_all(sql.as_bytes())?;

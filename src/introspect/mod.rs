@@ -28,6 +28,34 @@ const DEFAULT_PRIVILEGES: &str = include_str!("queries/default_privileges.sql");
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
 pub const ROUND_TRIPS: usize = 18;
 
+/// Fills the policies and triggers of the tables already in `tables` (one query each).
+fn policies_and_triggers(
+    client: &mut impl GenericClient,
+    schemas: &[String],
+    tables: &mut std::collections::BTreeMap<crate::catalog::Name, Table>,
+) -> Result<(), postgres::Error> {
+    for r in client.query(POLICIES, &[&schemas])? {
+        if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
+            t.policies.insert(
+                r.get(2),
+                Policy {
+                    command: r.get(3),
+                    permissive: r.get(4),
+                    roles: r.get(5),
+                    using: r.get(6),
+                    with_check: r.get(7),
+                },
+            );
+        }
+    }
+    for r in client.query(TRIGGERS, &[&schemas])? {
+        if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
+            t.triggers.insert(r.get(2), r.get(3));
+        }
+    }
+    Ok(())
+}
+
 /// Reads every object of `schemas` (and their schema and default privileges).
 pub fn introspect(
     client: &mut impl GenericClient,
@@ -92,25 +120,7 @@ pub fn introspect_scope(
             t.indexes.insert(r.get(2), r.get(3));
         }
     }
-    for r in client.query(POLICIES, &[s])? {
-        if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
-            t.policies.insert(
-                r.get(2),
-                Policy {
-                    command: r.get(3),
-                    permissive: r.get(4),
-                    roles: r.get(5),
-                    using: r.get(6),
-                    with_check: r.get(7),
-                },
-            );
-        }
-    }
-    for r in client.query(TRIGGERS, &[s])? {
-        if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
-            t.triggers.insert(r.get(2), r.get(3));
-        }
-    }
+    policies_and_triggers(client, s, &mut cat.tables)?;
     for r in client.query(FUNCTIONS, &[s])? {
         cat.functions.insert(
             (r.get(0), r.get(1), r.get(2)),
@@ -150,25 +160,7 @@ pub fn introspect_scope(
         for key in &scope.external_tables {
             cat.external.insert(key.clone(), Table::default());
         }
-        for r in client.query(POLICIES, &[&ext_schemas])? {
-            if let Some(t) = cat.external.get_mut(&(r.get(0), r.get(1))) {
-                t.policies.insert(
-                    r.get(2),
-                    Policy {
-                        command: r.get(3),
-                        permissive: r.get(4),
-                        roles: r.get(5),
-                        using: r.get(6),
-                        with_check: r.get(7),
-                    },
-                );
-            }
-        }
-        for r in client.query(TRIGGERS, &[&ext_schemas])? {
-            if let Some(t) = cat.external.get_mut(&(r.get(0), r.get(1))) {
-                t.triggers.insert(r.get(2), r.get(3));
-            }
-        }
+        policies_and_triggers(client, &ext_schemas, &mut cat.external)?;
     }
     for r in client.query(PUBLICATIONS, &[])? {
         let ops = [(1, "insert"), (2, "update"), (3, "delete"), (4, "truncate")]
