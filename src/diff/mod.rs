@@ -148,6 +148,9 @@ pub struct Change {
     /// Position in the reconciling migration (dependency order).
     #[serde(skip)]
     pub phase: u8,
+    /// Order within the phase (views: after the views they read).
+    #[serde(skip)]
+    pub order: u32,
 }
 
 fn q(schema: &str, name: &str) -> String {
@@ -182,6 +185,7 @@ impl Ctx<'_> {
             hazards,
             sql,
             phase,
+            order: 0,
         });
     }
 }
@@ -221,7 +225,19 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     buckets(&mut cx);
     privileges(&mut cx, opts);
     let mut out = cx.out;
-    out.sort_by(|a, b| (a.phase, &a.object, a.kind).cmp(&(b.phase, &b.object, b.kind)));
+    let view_rank = view_order(desired);
+    for c in out
+        .iter_mut()
+        .filter(|c| matches!(c.kind, ChangeKind::AddView | ChangeKind::ReplaceView))
+    {
+        c.order = view_rank
+            .get(&(c.object.schema.clone(), c.object.name.clone()))
+            .copied()
+            .unwrap_or(0);
+    }
+    out.sort_by(|a, b| {
+        (a.phase, a.order, &a.object, a.kind).cmp(&(b.phase, b.order, &b.object, b.kind))
+    });
     out
 }
 
@@ -504,6 +520,24 @@ fn comment(cx: &mut Ctx, o: Object, target: &str, from: &Option<String>, to: &Op
     );
 }
 
+/// The sequence a `serial`-style column draws from (`nextval('t_id_seq'::regclass)`), as SQL
+/// text, so that creating the table can create it first.
+fn serial_sequence(c: &Column) -> Option<String> {
+    let d = c.default.as_deref()?;
+    let inner = d.strip_prefix("nextval('")?.strip_suffix("'::regclass)")?;
+    Some(inner.replace("''", "'"))
+}
+
+/// `CREATE SEQUENCE` for a serial-style column, typed like the column.
+fn create_sequence(c: &Column, seq: &str) -> String {
+    let ty = match c.ty.as_str() {
+        "integer" => " AS integer",
+        "smallint" => " AS smallint",
+        _ => "",
+    };
+    format!("CREATE SEQUENCE IF NOT EXISTS {seq}{ty};")
+}
+
 fn column_sql(c: &Column) -> String {
     let mut s = format!("{} {}", quote_ident(&c.name), c.ty);
     match c.identity.as_str() {
@@ -564,7 +598,25 @@ fn tables(cx: &mut Ctx) {
                     None,
                     Some(cols.join(",\n")),
                     vec![],
-                    vec![format!("CREATE TABLE {qn} (\n{}\n);", cols.join(",\n"))],
+                    {
+                        let serials: Vec<(&Column, String)> = t
+                            .columns
+                            .iter()
+                            .filter_map(|c| serial_sequence(c).map(|q| (c, q)))
+                            .collect();
+                        let mut sql: Vec<String> = serials
+                            .iter()
+                            .map(|(c, seq)| create_sequence(c, seq))
+                            .collect();
+                        sql.push(format!("CREATE TABLE {qn} (\n{}\n);", cols.join(",\n")));
+                        sql.extend(serials.iter().map(|(c, seq)| {
+                            format!(
+                                "ALTER SEQUENCE {seq} OWNED BY {qn}.{};",
+                                quote_ident(&c.name)
+                            )
+                        }));
+                        sql
+                    },
                     5,
                 );
                 table_parts(cx, s, n, t, &Table::default(), true);
@@ -627,9 +679,26 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 None,
                 Some(column_sql(c)),
                 hz,
-                vec![format!("ALTER TABLE {qn} ADD COLUMN {};", column_sql(c))],
+                {
+                    let seq = serial_sequence(c);
+                    let mut sql: Vec<String> = seq.iter().map(|q| create_sequence(c, q)).collect();
+                    sql.push(format!("ALTER TABLE {qn} ADD COLUMN {};", column_sql(c)));
+                    sql.extend(seq.iter().map(|q| {
+                        format!("ALTER SEQUENCE {q} OWNED BY {qn}.{};", quote_ident(&c.name))
+                    }));
+                    sql
+                },
                 5,
             );
+            if c.comment.is_some() {
+                comment(
+                    cx,
+                    o_comment("column", s, &format!("{n}.{}", c.name)),
+                    &format!("COLUMN {qn}.{col}"),
+                    &None,
+                    &c.comment,
+                );
+            }
             continue;
         };
         if h.generated != c.generated || h.identity != c.identity {
@@ -1029,6 +1098,48 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             );
         }
     }
+}
+
+/// The rank of each desired view in dependency order (a view after the views it reads).
+fn view_order(d: &Catalog) -> std::collections::BTreeMap<(String, String), u32> {
+    let mut rank = std::collections::BTreeMap::new();
+    let mut left: Vec<&(String, String)> = d.views.keys().collect();
+    let deps: std::collections::BTreeMap<&(String, String), Vec<(String, String)>> = d
+        .views
+        .iter()
+        .map(|(k, v)| {
+            let refs = crate::check::sql::relations(&v.definition)
+                .into_iter()
+                .map(|r| match r.split_once('.') {
+                    Some((s, n)) => (
+                        s.trim_matches('"').to_string(),
+                        n.trim_matches('"').to_string(),
+                    ),
+                    None => (k.0.clone(), r.trim_matches('"').to_string()),
+                })
+                .filter(|r| r != k && d.views.contains_key(r))
+                .collect();
+            (k, refs)
+        })
+        .collect();
+    let mut next = 0;
+    while !left.is_empty() {
+        let (ready, rest): (Vec<_>, Vec<_>) = left
+            .into_iter()
+            .partition(|k| deps[*k].iter().all(|dep| rank.contains_key(dep)));
+        // A cycle (impossible in PostgreSQL) would leave nothing ready: take the rest as is.
+        let ready = if ready.is_empty() {
+            rest.clone()
+        } else {
+            ready
+        };
+        left = rest.into_iter().filter(|k| !ready.contains(k)).collect();
+        for k in ready {
+            rank.insert(k.clone(), next);
+        }
+        next += 1;
+    }
+    rank
 }
 
 fn view_sql(s: &str, n: &str, v: &crate::catalog::View) -> String {

@@ -5,6 +5,7 @@
 //! `snapshots/` directory.
 
 mod check;
+mod conformance;
 mod diff;
 mod gen;
 mod pg;
