@@ -557,6 +557,14 @@ fn column_sql(c: &Column) -> String {
     s
 }
 
+/// Whether a type name (as `format_type` prints it) is an enum of the catalog.
+fn is_enum(cat: &Catalog, ty: &str) -> bool {
+    let ty = ty.trim_end_matches("[]");
+    cat.enums
+        .keys()
+        .any(|(s, n)| n == ty || format!("{s}.{n}") == ty || q(s, n) == ty || quote_ident(n) == ty)
+}
+
 /// Widening type changes that never lose data.
 fn widening(from: &str, to: &str) -> bool {
     let num = |t: &str| match t {
@@ -642,7 +650,7 @@ fn tables(cx: &mut Ctx) {
                         q(s, n),
                         quote_ident(cn)
                     )],
-                    6,
+                    3,
                 );
             }
             let cols: Vec<String> = t
@@ -727,10 +735,29 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 Some(h.ty.clone()),
                 Some(c.ty.clone()),
                 hz,
-                vec![format!(
-                    "ALTER TABLE {qn} ALTER COLUMN {col} TYPE {} USING {col}::{};",
-                    c.ty, c.ty
-                )],
+                {
+                    // Enums have no casts to each other (or from text with a default in
+                    // place): go through text, and take the default off while retyping.
+                    let via = if is_enum(cx.desired, &c.ty) || is_enum(cx.actual, &h.ty) {
+                        "::text"
+                    } else {
+                        ""
+                    };
+                    let mut sql = Vec::new();
+                    if h.default.is_some() {
+                        sql.push(format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP DEFAULT;"));
+                    }
+                    sql.push(format!(
+                        "ALTER TABLE {qn} ALTER COLUMN {col} TYPE {} USING {col}{via}::{};",
+                        c.ty, c.ty
+                    ));
+                    if let (Some(_), Some(d)) = (&h.default, &c.default) {
+                        sql.push(format!(
+                            "ALTER TABLE {qn} ALTER COLUMN {col} SET DEFAULT {d};"
+                        ));
+                    }
+                    sql
+                },
                 5,
             );
         }
@@ -904,7 +931,9 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                     "ALTER TABLE {qn} DROP CONSTRAINT {};",
                     quote_ident(cn)
                 )],
-                if h.kind == "f" { 6 } else { 7 },
+                // Before column changes (phase 5): a primary key must go before DROP NOT NULL,
+                // and foreign keys before the keys they reference.
+                if h.kind == "f" { 3 } else { 4 },
             );
         }
     }
