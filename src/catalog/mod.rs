@@ -15,6 +15,8 @@ pub type Name = (String, String);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Catalog {
+    /// The scope's schemas that exist.
+    pub schemas: BTreeSet<String>,
     pub extensions: BTreeMap<String, String>,
     pub enums: BTreeMap<Name, Vec<String>>,
     pub tables: BTreeMap<Name, Table>,

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
+    AddSchema,
     AddExtension,
     AddEnum,
     AddEnumValue,
@@ -69,8 +70,8 @@ impl ChangeKind {
     pub fn sign(self) -> char {
         use ChangeKind::*;
         match self {
-            AddExtension | AddEnum | AddEnumValue | AddFunction | AddTable | AddColumn
-            | AddConstraint | AddIndex | AddView | AddTrigger | AddPolicy | Grant
+            AddSchema | AddExtension | AddEnum | AddEnumValue | AddFunction | AddTable
+            | AddColumn | AddConstraint | AddIndex | AddView | AddTrigger | AddPolicy | Grant
             | AddPublication | AddPublicationTable | AddBucket | GrantSchema | GrantDefault => '+',
             RemoveEnumValue | DropEnum | DropFunction | DropTable | DropColumn | DropConstraint
             | DropIndex | DropView | DropTrigger | DropPolicy | Revoke | DropPublicationTable
@@ -118,7 +119,7 @@ impl std::fmt::Display for Object {
                 write!(f, "table {}.{t} in publication {}", self.schema, self.name)
             }
             (Some(t), k) => write!(f, "{k} {} on {}.{}", self.name, self.schema, t),
-            (None, "extension" | "publication" | "bucket") => {
+            (None, "schema" | "extension" | "publication" | "bucket") => {
                 write!(f, "{} {}", self.kind, self.name)
             }
             (None, "schema grant") => write!(f, "grant {} on schema {}", self.name, self.schema),
@@ -214,6 +215,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
         desired,
         actual,
     };
+    schemas(&mut cx);
     extensions(&mut cx);
     enums(&mut cx);
     functions(&mut cx);
@@ -239,6 +241,25 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
         (a.phase, a.order, &a.object, a.kind).cmp(&(b.phase, b.order, &b.object, b.kind))
     });
     out
+}
+
+/// Schemas are created, never dropped (a schema may hold objects the project does not
+/// describe).
+fn schemas(cx: &mut Ctx) {
+    for name in cx.desired.schemas.difference(&cx.actual.schemas) {
+        cx.push(
+            ChangeKind::AddSchema,
+            obj("schema", "", None, name),
+            None,
+            Some(name.clone()),
+            vec![],
+            vec![format!(
+                "CREATE SCHEMA IF NOT EXISTS {};",
+                quote_ident(name)
+            )],
+            2,
+        );
+    }
 }
 
 fn extensions(cx: &mut Ctx) {

@@ -21,12 +21,13 @@ const EXTENSIONS: &str = include_str!("queries/extensions.sql");
 const GRANTS: &str = include_str!("queries/grants.sql");
 
 const PUBLICATIONS: &str = include_str!("queries/publications.sql");
+const SCHEMAS: &str = include_str!("queries/schemas.sql");
 const BUCKETS: &str = include_str!("queries/buckets.sql");
 const SCHEMA_GRANTS: &str = include_str!("queries/schema_grants.sql");
 const DEFAULT_PRIVILEGES: &str = include_str!("queries/default_privileges.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
-pub const ROUND_TRIPS: usize = 18;
+pub const ROUND_TRIPS: usize = 19;
 
 /// Fills the policies and triggers of the tables already in `tables` (one query each).
 fn policies_and_triggers(
@@ -79,6 +80,9 @@ pub fn introspect_scope(
 ) -> Result<Catalog, postgres::Error> {
     let schemas = &scope.schemas;
     let mut cat = Catalog::default();
+    for r in client.query(SCHEMAS, &[schemas])? {
+        cat.schemas.insert(r.get(0));
+    }
     let s = &schemas;
     for r in client.query(TABLES, &[s])? {
         cat.tables.insert(

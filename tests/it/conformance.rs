@@ -704,8 +704,6 @@ struct Worker {
     reused: usize,
     /// Time spent per phase, summed over cases: see [`PHASES`].
     times: [Duration; 5],
-    /// Cases whose TO has schemas FROM lacks (created in FROM before diffing).
-    schemas_added: Vec<String>,
 }
 
 /// The phases timed by [`Worker::times`].
@@ -742,7 +740,6 @@ impl Worker {
             created: 0,
             reused: 0,
             times: [Duration::ZERO; 5],
-            schemas_added: Vec::new(),
         }
     }
 
@@ -868,21 +865,8 @@ impl Worker {
                 reason: "cannot list schemas".into(),
             };
         };
-        // LIMITATION: the diff has no CREATE SCHEMA (nor DROP SCHEMA): schemas present only
-        // in TO are created in FROM here, before diffing, so that their contents can be
-        // compared. (Schemas only in FROM stay; the fingerprint reports them.)
-        if to_schemas.difference(&from_schemas).next().is_some() {
-            self.schemas_added
-                .push(format!("{}/{}", case.corpus, case.name));
-        }
-        for s in to_schemas.difference(&from_schemas) {
-            let q = schemac::model::names::quote_ident(s);
-            if let Err(e) = from.batch_execute(&format!("CREATE SCHEMA {q}")) {
-                return Outcome::Skipped {
-                    reason: format!("cannot create schema {s}: {}", reason(&e)),
-                };
-            }
-        }
+        // The diff creates schemas that exist only in TO (it never drops schemas: the
+        // fingerprint reports those that exist only in FROM).
         let all: Vec<String> = from_schemas.union(&to_schemas).cloned().collect();
         self.lap(1, &mut t);
         let changes = match schemac::diff_databases(&from_url, &to_url, &all) {
@@ -1186,7 +1170,7 @@ fn corpora_converge() {
         .clamp(2, 4);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..cases.len()).map(|_| None).collect());
-    let dbs = Mutex::new((0, 0, [Duration::ZERO; 5], Vec::new()));
+    let dbs = Mutex::new((0, 0, [Duration::ZERO; 5]));
     std::thread::scope(|s| {
         for id in 0..workers {
             let (next, results, dbs, cases, base_url) = (&next, &results, &dbs, &cases, &base_url);
@@ -1205,12 +1189,10 @@ fn corpora_converge() {
                 for (sum, t) in d.2.iter_mut().zip(w.times) {
                     *sum += t;
                 }
-                d.3.append(&mut w.schemas_added);
             });
         }
     });
-    let (created, reused, times, mut schemas_added) = dbs.into_inner().expect("dbs");
-    schemas_added.sort();
+    let (created, reused, times) = dbs.into_inner().expect("dbs");
     let outcomes: Vec<Outcome> = results
         .into_inner()
         .expect("results")
@@ -1242,13 +1224,6 @@ fn corpora_converge() {
         .map(|(p, t)| format!("{p} {:.1}s", t.as_secs_f64()))
         .collect();
     println!("conformance: worker time by phase: {}", phases.join(", "));
-    if !schemas_added.is_empty() {
-        println!(
-            "conformance: {} case(s) ran only because the runner created TO's schemas in FROM (schemac diff has no CREATE SCHEMA): {}",
-            schemas_added.len(),
-            schemas_added.join(", ")
-        );
-    }
     assert!(
         below.is_empty(),
         "conformance regressed below tests/conformance-floor.txt:\n  {}",
