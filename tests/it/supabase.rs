@@ -174,3 +174,44 @@ fn objects_someone_else_created_on_platform_tables_are_not_reported() {
         r.stdout
     );
 }
+
+#[test]
+fn platform_seed_signup_creates_a_profile_and_publishes_its_tables() {
+    let dir = "tests/fixtures/projects/platform";
+    let Some(mut db) = test_db("platform_signup") else {
+        return;
+    };
+    apply(&mut db, &stubs(), "stubs");
+    apply(&mut db, &gen_stdout(dir), "gen of platform");
+    let c = &mut db.client;
+    c.batch_execute(
+        "INSERT INTO auth.users (id, email, raw_user_meta_data)
+         VALUES ('33333333-3333-3333-3333-333333333333', 'new@example.com', '{\"full_name\": \"New User\"}')",
+    )
+    .expect("sign-up");
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM public.profiles WHERE id = '33333333-3333-3333-3333-333333333333'", &[])
+        .expect("profiles")
+        .get(0);
+    assert_eq!(n, 1, "handle_new_user must write the profile");
+    let published: Vec<String> = c
+        .query("SELECT tablename::text FROM pg_publication_tables WHERE pubname = 'supabase_realtime' ORDER BY 1", &[])
+        .expect("publication")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        published,
+        vec!["app_events", "journal_entries", "posts", "profiles"]
+    );
+    let buckets: Vec<(String, bool)> = c
+        .query("SELECT id, public FROM storage.buckets ORDER BY id", &[])
+        .expect("buckets")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        buckets,
+        vec![("private".to_string(), false), ("public".to_string(), true)]
+    );
+}
