@@ -1217,6 +1217,7 @@ impl Builder {
                 .iter()
                 .map(|(kk, v)| (kk.clone(), (v.clone(), at.key(&path(p, &[kk])))))
                 .collect(),
+            render_error: None,
         });
         let roles = pol
             .roles
@@ -1320,12 +1321,19 @@ impl Builder {
                     .map(|r| (r, tloc))
                     .collect();
             }
-            if let Ok(r) = rendered {
-                if !marks.using {
-                    policy.using = r.using.map(|text| Sql { text, loc: tloc });
+            match rendered {
+                Ok(r) => {
+                    if !marks.using {
+                        policy.using = r.using.map(|text| Sql { text, loc: tloc });
+                    }
+                    if !marks.with_check {
+                        policy.with_check = r.with_check.map(|text| Sql { text, loc: tloc });
+                    }
                 }
-                if !marks.with_check {
-                    policy.with_check = r.with_check.map(|text| Sql { text, loc: tloc });
+                Err(e) => {
+                    if let Some(tu) = policy.template.as_mut() {
+                        tu.render_error = Some(e);
+                    }
                 }
             }
         }

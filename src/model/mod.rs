@@ -501,6 +501,8 @@ pub struct TemplateUse {
     pub params: IndexMap<String, (String, Loc)>,
     /// Which fields the policy set itself; those win over the template's.
     pub explicit: Explicit,
+    /// Why the template could not be rendered (reported by check SC306).
+    pub render_error: Option<String>,
 }
 
 /// Fields of a template-based policy that were written on the policy.

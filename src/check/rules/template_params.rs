@@ -4,8 +4,7 @@
 use super::closest;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{templates, Model, SqlType};
-use indexmap::IndexMap;
+use crate::model::{templates, Model};
 
 pub const RULE: Rule = Rule {
     code: "SC306",
@@ -17,7 +16,6 @@ pub const RULE: Rule = Rule {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let builtins = templates::builtins();
-    let expander = templates::Expander::new(builtins.values().chain(m.policy_templates.values()));
     for t in m.hosts() {
         for p in t.policies.values() {
             let Some(tu) = &p.template else { continue };
@@ -60,23 +58,16 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     );
                 }
             }
-            if ok {
-                let types: IndexMap<String, SqlType> = t.column_types();
-                let params = tu
-                    .params
-                    .iter()
-                    .map(|(k, (v, _))| (k.clone(), v.clone()))
-                    .collect();
-                if let Err(e) = expander.render(tpl, t.name, &types, &params) {
-                    out.push(
-                        rule.diag(format!(
-                            "template `{}` failed to render for policy `{}` on `{}`: {e}",
-                            tu.name, p.name, t.name
-                        ))
-                        .label(tu.loc, "")
-                        .hint("check the template's minijinja syntax and the names it uses"),
-                    );
-                }
+            // Rendered once, when the model was built.
+            if let (true, Some(e)) = (ok, &tu.render_error) {
+                out.push(
+                    rule.diag(format!(
+                        "template `{}` failed to render for policy `{}` on `{}`: {e}",
+                        tu.name, p.name, t.name
+                    ))
+                    .label(tu.loc, "")
+                    .hint("check the template's minijinja syntax and the names it uses"),
+                );
             }
         }
     }
