@@ -15,9 +15,11 @@ use std::path::PathBuf;
     version,
     about = "Compile declarative YAML into one PostgreSQL/Supabase migration, and check it",
     long_about = "schemac reads a project of YAML files (tables, columns, constraints, indexes, \
-functions, triggers, views, enums, grants and RLS policies), checks it for duplicates, naming \
-collisions, unknown references and RLS mistakes, and compiles it into one re-runnable migration.\n\n\
-Exit codes: 0 clean, 1 findings, 2 error (the project could not be loaded).",
+functions, triggers, views, enums, grants, RLS policies and Supabase objects), checks it for \
+duplicates, naming collisions, unknown references and RLS mistakes, compiles it into one \
+re-runnable migration, and compares it with a live database.\n\n\
+Exit codes (like diff(1)): 0 clean; 1 findings (check errors, a stale file with gen --check, \
+drift with diff); 2 error (the project could not be loaded, a database could not be reached).",
     after_help = "Docs: README.md and docs/format.md in the schemac repository."
 )]
 struct Cli {
@@ -87,7 +89,7 @@ enum Command {
         #[arg(long)]
         allow_destructive: bool,
     },
-    /// Print SQL that creates Supabase's auth schema, auth.uid()/role()/jwt() and roles on plain PostgreSQL
+    /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
     Stubs,
     /// List every check with its code, name and severity
     Rules,
