@@ -215,8 +215,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
         desired,
         actual,
     };
-    schemas(&mut cx);
-    extensions(&mut cx);
+    schemas_and_extensions(&mut cx);
     enums(&mut cx);
     functions(&mut cx);
     tables(&mut cx);
@@ -243,38 +242,34 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     out
 }
 
-/// Schemas are created, never dropped (a schema may hold objects the project does not
-/// describe).
-fn schemas(cx: &mut Ctx) {
-    for name in cx.desired.schemas.difference(&cx.actual.schemas) {
-        cx.push(
-            ChangeKind::AddSchema,
-            obj("schema", "", None, name),
-            None,
-            Some(name.clone()),
-            vec![],
-            vec![format!(
-                "CREATE SCHEMA IF NOT EXISTS {};",
-                quote_ident(name)
-            )],
-            2,
-        );
-    }
-}
-
-fn extensions(cx: &mut Ctx) {
-    for name in cx.desired.extensions.keys() {
-        if !cx.actual.extensions.contains_key(name) {
+/// Schemas and extensions are created when missing and never dropped: they may hold or
+/// serve objects the project does not describe.
+fn schemas_and_extensions(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    let schemas: Vec<String> = d.schemas.difference(&a.schemas).cloned().collect();
+    let extensions: Vec<String> = d
+        .extensions
+        .keys()
+        .filter(|n| !a.extensions.contains_key(*n))
+        .cloned()
+        .collect();
+    for (kind, noun, names) in [
+        (ChangeKind::AddSchema, "schema", schemas),
+        (ChangeKind::AddExtension, "extension", extensions),
+    ] {
+        for name in names {
+            let sql = format!(
+                "CREATE {} IF NOT EXISTS {};",
+                noun.to_uppercase(),
+                quote_ident(&name)
+            );
             cx.push(
-                ChangeKind::AddExtension,
-                obj("extension", "", None, name),
+                kind,
+                obj(noun, "", None, &name),
                 None,
                 Some(name.clone()),
                 vec![],
-                vec![format!(
-                    "CREATE EXTENSION IF NOT EXISTS {};",
-                    quote_ident(name)
-                )],
+                vec![sql],
                 2,
             );
         }
