@@ -16,7 +16,7 @@ pub mod pg;
 pub mod plan;
 pub mod render;
 
-use diagnostic::{Diagnostic, SourceMap};
+use diagnostic::Diagnostic;
 use std::path::Path;
 
 /// A project that could not be loaded: the diagnostics and the sources they point into.
@@ -36,11 +36,6 @@ pub fn check_project(
     let model = compile(dir, display)?;
     let diags = check::run(&model);
     Ok((model, diags))
-}
-
-/// Sources of a failed load, for rendering its diagnostics.
-pub fn failure_sources(f: &LoadFailure) -> &SourceMap {
-    &f.sources
 }
 
 /// Renders the master migration for a checked model.

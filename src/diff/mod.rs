@@ -8,7 +8,7 @@
 use crate::catalog::{Catalog, Column, Policy, Table};
 use crate::model::names::{quote_ident, quote_literal};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a change does, to what kind of object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -95,8 +95,6 @@ pub enum Hazard {
     MayFailOnData,
     /// Security: who may see which rows changes.
     Security,
-    /// Cannot be done by SQL alone (removing an enum value).
-    Manual,
 }
 
 /// The identity of a changed object.
@@ -897,6 +895,64 @@ fn policy_text(p: &Policy) -> String {
     s
 }
 
+/// How to compare objects PostgreSQL prints as a single CREATE statement (indexes, triggers).
+struct ByDefinition {
+    noun: &'static str,
+    /// Add, replace, drop.
+    kinds: [ChangeKind; 3],
+    /// Hazards of creating (or re-creating) one.
+    create_hazards: &'static [Hazard],
+    /// Phase of add/replace, and of drop.
+    phases: [u8; 2],
+}
+
+/// Adds, replaces (drop + create) or drops the objects of one table by name, comparing
+/// their definitions.
+fn by_definition(
+    cx: &mut Ctx,
+    (s, n): (&str, &str),
+    (want, have): (&BTreeMap<String, String>, &BTreeMap<String, String>),
+    how: &ByDefinition,
+    drop_sql: &dyn Fn(&str) -> String,
+) {
+    let [add, replace, drop] = how.kinds;
+    for (name, def) in want {
+        let o = obj(how.noun, s, Some(n), name);
+        match have.get(name) {
+            None => cx.push(
+                add,
+                o,
+                None,
+                Some(def.clone()),
+                how.create_hazards.to_vec(),
+                vec![format!("{def};")],
+                how.phases[0],
+            ),
+            Some(h) if h != def => cx.push(
+                replace,
+                o,
+                Some(h.clone()),
+                Some(def.clone()),
+                how.create_hazards.to_vec(),
+                vec![drop_sql(name), format!("{def};")],
+                how.phases[0],
+            ),
+            Some(_) => {}
+        }
+    }
+    for (name, h) in have.iter().filter(|(k, _)| !want.contains_key(*k)) {
+        cx.push(
+            drop,
+            obj(how.noun, s, Some(n), name),
+            Some(h.clone()),
+            None,
+            vec![],
+            vec![drop_sql(name)],
+            how.phases[1],
+        );
+    }
+}
+
 /// Constraints, indexes, triggers, RLS, policies and comments of one table.
 fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: bool) {
     let qn = q(s, n);
@@ -953,83 +1009,41 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             );
         }
     }
-    for (iname, def) in &want.indexes {
-        let o = obj("index", s, Some(n), iname);
-        match have.indexes.get(iname) {
-            None => cx.push(
+    let drop_index = |name: &str| format!("DROP INDEX {};", q(s, name));
+    by_definition(
+        cx,
+        (s, n),
+        (&want.indexes, &have.indexes),
+        &ByDefinition {
+            noun: "index",
+            kinds: [
                 ChangeKind::AddIndex,
-                o,
-                None,
-                Some(def.clone()),
-                vec![Hazard::Lock],
-                vec![format!("{def};")],
-                9,
-            ),
-            Some(h) if h != def => cx.push(
                 ChangeKind::ReplaceIndex,
-                o,
-                Some(h.clone()),
-                Some(def.clone()),
-                vec![Hazard::Lock],
-                vec![format!("DROP INDEX {};", q(s, iname)), format!("{def};")],
-                9,
-            ),
-            Some(_) => {}
-        }
-    }
-    for (iname, h) in &have.indexes {
-        if !want.indexes.contains_key(iname) {
-            cx.push(
                 ChangeKind::DropIndex,
-                obj("index", s, Some(n), iname),
-                Some(h.clone()),
-                None,
-                vec![],
-                vec![format!("DROP INDEX {};", q(s, iname))],
-                9,
-            );
-        }
-    }
-    for (tname, def) in &want.triggers {
-        let o = obj("trigger", s, Some(n), tname);
-        match have.triggers.get(tname) {
-            None => cx.push(
+            ],
+            create_hazards: &[Hazard::Lock],
+            phases: [9, 9],
+        },
+        &drop_index,
+    );
+    let drop_trigger = |name: &str| format!("DROP TRIGGER {} ON {qn};", quote_ident(name));
+    by_definition(
+        cx,
+        (s, n),
+        (&want.triggers, &have.triggers),
+        &ByDefinition {
+            noun: "trigger",
+            kinds: [
                 ChangeKind::AddTrigger,
-                o,
-                None,
-                Some(def.clone()),
-                vec![],
-                vec![format!("{def};")],
-                11,
-            ),
-            Some(h) if h != def => cx.push(
                 ChangeKind::ReplaceTrigger,
-                o,
-                Some(h.clone()),
-                Some(def.clone()),
-                vec![],
-                vec![
-                    format!("DROP TRIGGER {} ON {qn};", quote_ident(tname)),
-                    format!("{def};"),
-                ],
-                11,
-            ),
-            Some(_) => {}
-        }
-    }
-    for (tname, h) in &have.triggers {
-        if !want.triggers.contains_key(tname) {
-            cx.push(
                 ChangeKind::DropTrigger,
-                obj("trigger", s, Some(n), tname),
-                Some(h.clone()),
-                None,
-                vec![],
-                vec![format!("DROP TRIGGER {} ON {qn};", quote_ident(tname))],
-                1,
-            );
-        }
-    }
+            ],
+            create_hazards: &[],
+            // Triggers go before the functions and columns they use change.
+            phases: [11, 1],
+        },
+        &drop_trigger,
+    );
     let t = obj("table", s, None, n);
     if want.rls_enabled != have.rls_enabled && (want.rls_enabled || !new) {
         let (k, verb) = if want.rls_enabled {

@@ -57,21 +57,6 @@ fn policies_and_triggers(
     Ok(())
 }
 
-/// Reads every object of `schemas` (and their schema and default privileges).
-pub fn introspect(
-    client: &mut impl GenericClient,
-    schemas: &[String],
-) -> Result<Catalog, postgres::Error> {
-    introspect_scope(
-        client,
-        &Scope {
-            schemas: schemas.to_vec(),
-            privilege_schemas: schemas.to_vec(),
-            ..Scope::default()
-        },
-    )
-}
-
 /// Reads every object of the scope's schemas, plus the triggers and policies of its external
 /// tables, publications, buckets, schema and default privileges.
 pub fn introspect_scope(

@@ -71,14 +71,6 @@ enum Owner {
     External(QualName),
 }
 
-/// Column types of external tables schemac knows (for templates' casts).
-fn known_external_columns(t: &QualName) -> IndexMap<String, SqlType> {
-    external_columns(t)
-        .iter()
-        .filter_map(|(c, ty)| SqlType::parse(ty).ok().map(|t| (c.to_string(), t)))
-        .collect()
-}
-
 struct Builder {
     model: Model,
     errors: Vec<Diagnostic>,
@@ -1261,11 +1253,7 @@ impl Builder {
                     let Some(table) = self.model.tables.get(tq) else {
                         continue;
                     };
-                    let types: IndexMap<String, SqlType> = table
-                        .columns
-                        .iter()
-                        .map(|(n, c)| (n.clone(), c.ty.clone()))
-                        .collect();
+                    let types = table.column_types();
                     (tq.clone(), types, table.policies.get(&pname))
                 }
                 Owner::External(tq) => {
@@ -1274,7 +1262,7 @@ impl Builder {
                     };
                     (
                         tq.clone(),
-                        known_external_columns(tq),
+                        external_column_types(tq),
                         ext.policies.get(&pname),
                     )
                 }

@@ -552,6 +552,16 @@ pub struct Table {
     pub realtime: Option<Loc>,
 }
 
+impl Table {
+    /// Column name → type, for templates and checks.
+    pub fn column_types(&self) -> IndexMap<String, SqlType> {
+        self.columns
+            .iter()
+            .map(|(n, c)| (n.clone(), c.ty.clone()))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct View {
     pub name: QualName,
@@ -652,15 +662,8 @@ impl Host<'_> {
     /// Column types, where known (managed tables, and platform tables schemac knows).
     pub fn column_types(&self) -> IndexMap<String, SqlType> {
         match self.table {
-            Some(t) => t
-                .columns
-                .iter()
-                .map(|(n, c)| (n.clone(), c.ty.clone()))
-                .collect(),
-            None => external_columns(self.name)
-                .iter()
-                .filter_map(|(c, ty)| SqlType::parse(ty).ok().map(|t| (c.to_string(), t)))
-                .collect(),
+            Some(t) => t.column_types(),
+            None => external_column_types(self.name),
         }
     }
 }
@@ -738,6 +741,14 @@ impl Model {
                 && name.schema == "auth"
                 && matches!(name.name.as_str(), "uid" | "jwt" | "role" | "email"))
     }
+}
+
+/// The column types schemac knows for a platform table (empty for others).
+pub fn external_column_types(table: &QualName) -> IndexMap<String, SqlType> {
+    external_columns(table)
+        .iter()
+        .filter_map(|(c, ty)| SqlType::parse(ty).ok().map(|t| (c.to_string(), t)))
+        .collect()
 }
 
 /// The columns schemac knows for a platform table (empty for others).

@@ -202,16 +202,6 @@ impl Expander {
     }
 }
 
-/// Renders one template once (tests and one-off uses); see [`Expander`] for many.
-pub fn render(
-    tpl: &PolicyTemplate,
-    table: &QualName,
-    columns: &IndexMap<String, SqlType>,
-    params: &IndexMap<String, String>,
-) -> Result<Rendered, String> {
-    Expander::new([tpl]).render(tpl, table, columns, params)
-}
-
 fn describe(e: &minijinja::Error) -> String {
     match e.detail() {
         Some(d) => format!("{}: {d}", e.kind()),
@@ -241,12 +231,16 @@ mod tests {
         let t = QualName::new("public", "goals");
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "user_id".to_string());
-        let r = render(&b["owner"], &t, &cols(&[("user_id", "text")]), &p).unwrap();
+        let r = Expander::new([&b["owner"]])
+            .render(&b["owner"], &t, &cols(&[("user_id", "text")]), &p)
+            .unwrap();
         assert_eq!(
             r.using.as_deref(),
             Some("user_id = (SELECT auth.uid())::text")
         );
-        let r = render(&b["owner"], &t, &cols(&[("user_id", "uuid")]), &p).unwrap();
+        let r = Expander::new([&b["owner"]])
+            .render(&b["owner"], &t, &cols(&[("user_id", "uuid")]), &p)
+            .unwrap();
         assert_eq!(r.using.as_deref(), Some("user_id = (SELECT auth.uid())"));
     }
 
@@ -256,7 +250,9 @@ mod tests {
         let t = QualName::new("public", "Order");
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "x = 1 OR true".to_string());
-        let r = render(&b["owner"], &t, &cols(&[]), &p).unwrap();
+        let r = Expander::new([&b["owner"]])
+            .render(&b["owner"], &t, &cols(&[]), &p)
+            .unwrap();
         assert_eq!(
             r.using.as_deref(),
             Some("\"x = 1 OR true\" = (SELECT auth.uid())")

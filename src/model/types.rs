@@ -147,14 +147,6 @@ pub const EXTENSION_TYPES: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Every canonical built-in column type name (for tests against a real server).
-pub fn builtin_canonical_names() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = BUILTINS.iter().map(|(_, c)| *c).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
 /// Every spelling the format accepts for built-in types.
 pub fn builtin_spellings() -> impl Iterator<Item = &'static str> {
     BUILTINS.iter().map(|(a, _)| *a)

@@ -50,7 +50,6 @@ fn hazards(c: &Change) -> String {
             Hazard::Lock => "lock",
             Hazard::MayFailOnData => "may fail on existing rows",
             Hazard::Security => "security",
-            Hazard::Manual => "manual",
         })
         .collect();
     format!("  [{}]", names.join(", "))
