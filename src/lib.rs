@@ -148,16 +148,78 @@ pub fn diff_project(
     db_url: &str,
     dev_url: Option<&str>,
 ) -> Result<Vec<diff::Change>, DiffError> {
+    diff_project_with(model, db_url, dev_url, false).map(|d| d.changes)
+}
+
+/// What [`diff_project_with`] found, and how.
+#[derive(Debug)]
+pub struct ProjectDiff {
+    pub changes: Vec<diff::Change>,
+    /// Why a shadow database was built; None when the fast path proved there is no drift.
+    pub shadow_reason: Option<String>,
+}
+
+/// Like [`diff_project`]. Unless `always_shadow`, the live catalog is first compared with
+/// the catalog predicted from the model ([`diff::fast`]); when that proves there is no drift,
+/// no shadow database is built. Any difference, or anything the prediction cannot spell,
+/// falls back to the shadow database, which alone decides what the changes are.
+pub fn diff_project_with(
+    model: &model::Model,
+    db_url: &str,
+    dev_url: Option<&str>,
+    always_shadow: bool,
+) -> Result<ProjectDiff, DiffError> {
+    let opts = diff::Options {
+        declared_grantees_only: true,
+    };
     let mut db = pg::connect(db_url)?;
-    let desired = desired_catalog(model, dev_url.unwrap_or(db_url))?;
     let actual = introspect_as(&mut db, &scope_of(model), "the database")?;
-    Ok(diff::diff(
-        &desired,
-        &actual,
-        diff::Options {
-            declared_grantees_only: true,
-        },
-    ))
+    let shadow_reason = if always_shadow {
+        "--always-shadow".to_string()
+    } else {
+        match fast_path(model, &mut db, &actual, opts)? {
+            None => {
+                return Ok(ProjectDiff {
+                    changes: Vec::new(),
+                    shadow_reason: None,
+                })
+            }
+            Some(reason) => reason,
+        }
+    };
+    let desired = desired_catalog(model, dev_url.unwrap_or(db_url))?;
+    Ok(ProjectDiff {
+        changes: diff::diff(&desired, &actual, opts),
+        shadow_reason: Some(shadow_reason),
+    })
+}
+
+/// Queries `schemac diff --db` sends to the database when it matches the project: the
+/// introspection and the server's search_path. Constant whatever the project's size.
+pub const DIFF_ROUND_TRIPS: usize = introspect::ROUND_TRIPS + 1;
+
+/// None when the predicted catalog matches `actual`; else why the shadow is needed.
+fn fast_path(
+    model: &model::Model,
+    db: &mut postgres::Client,
+    actual: &catalog::Catalog,
+    opts: diff::Options,
+) -> Result<Option<String>, DiffError> {
+    let path: Vec<String> = db
+        .query_one("SELECT current_schemas(false)::text[]", &[])
+        .map_err(|e| DiffError::Introspect {
+            what: "the database's search_path".into(),
+            message: pg::reason(&e),
+        })?
+        .get(0);
+    let mut predicted = match diff::fast::predict(model, &diff::fast::SearchPath(path)) {
+        Ok(c) => c,
+        Err(diff::fast::Unpredictable(why)) => return Ok(Some(why)),
+    };
+    diff::fast::reconcile(&mut predicted, actual);
+    Ok(diff::diff(&predicted, actual, opts)
+        .first()
+        .map(|c| format!("{} {}", c.kind.sign(), c.object)))
 }
 
 /// Changes that turn the database at `from_url` into the one at `to_url`.

@@ -88,6 +88,13 @@ enum Command {
         /// Include destructive changes (DROP TABLE/COLUMN/TYPE, narrowing types) in --sql
         #[arg(long)]
         allow_destructive: bool,
+        /// Build the shadow database even when the database provably matches the project
+        /// (by default a matching database is recognised from its catalog alone)
+        #[arg(long, conflicts_with = "from")]
+        always_shadow: bool,
+        /// Say on stderr whether a shadow database was built, and why
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
     Stubs,
@@ -214,6 +221,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             format,
             sql,
             allow_destructive,
+            always_shadow,
+            verbose,
         } => {
             let _ = ctrlc::set_handler(|| {
                 schemac::pg::drop_registered_shadows();
@@ -246,8 +255,21 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                             return Ok(2);
                         }
                     };
-                    let c = schemac::diff_project(&model, &db, dev_url.as_deref())?;
-                    (c, schemac::pg::redact(&db), format!("project {shown}"))
+                    let d =
+                        schemac::diff_project_with(&model, &db, dev_url.as_deref(), always_shadow)?;
+                    if verbose {
+                        match &d.shadow_reason {
+                            None => eprintln!(
+                                "diff: the database's catalog matches the project's; no shadow database was needed"
+                            ),
+                            Some(why) => eprintln!("diff: built a shadow database ({why})"),
+                        }
+                    }
+                    (
+                        d.changes,
+                        schemac::pg::redact(&db),
+                        format!("project {shown}"),
+                    )
                 }
             };
             let out = if sql {

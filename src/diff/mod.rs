@@ -5,6 +5,9 @@
 //! its hazards, and the SQL that reconciles it. Database ↔ database and project ↔ database
 //! diffs are the same function: both sides are catalogs.
 
+pub mod equiv;
+pub mod fast;
+
 use crate::catalog::{Catalog, Column, Policy, Table};
 use crate::model::names::{quote_ident, quote_literal};
 use serde::Serialize;

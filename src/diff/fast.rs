@@ -1,0 +1,802 @@
+//! The fast path of `schemac diff`: proving that a database already matches the project
+//! without building a shadow database.
+//!
+//! Building the shadow costs one DDL statement per object (about 12 000 for 1 000 tables,
+//! seconds of server time), while reading the live catalog is a handful of queries. In CI the
+//! database usually matches the project, so [`predict`] writes the catalog PostgreSQL would
+//! report for the project — names, canonical types, `pg_get_constraintdef`,
+//! `pg_get_indexdef`, `pg_get_triggerdef`, `pg_get_functiondef` spelled as PostgreSQL spells
+//! them, user expressions as written — and [`reconcile`] adopts the live spelling of each
+//! expression that [`super::equiv::equivalent`] proves means the same. If the ordinary diff
+//! of that against the live catalog is empty, there is no drift.
+//!
+//! Anything else — a real difference, or a spelling this module cannot predict (views, a
+//! function returning `TABLE(…)`, an expression PostgreSQL rewrites more deeply) — is not a
+//! verdict: the caller falls back to the shadow database, so reported changes always come
+//! from PostgreSQL's own canonical forms. Soundness rests on one rule: this module may fail
+//! to recognise equal definitions, never declare unequal ones equal.
+
+use super::equiv::equivalent;
+use crate::catalog::{self, Catalog, Constraint};
+use crate::model::names::{make_object_name, quote_ident, quote_literal};
+use crate::model::types::{BaseType, SqlType};
+use crate::model::{
+    Command, FkAction, Function, Identity, IndexElem, Model, Policy, Privilege, QualName, Security,
+    Target, Trigger, TriggerEvent, TriggerTiming, Volatility,
+};
+use indexmap::IndexMap;
+
+/// Why the project's catalog cannot be predicted (the shadow database is needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpredictable(pub String);
+
+/// Which schemas are on the server's `search_path`: PostgreSQL prints names in those
+/// schemas without their schema.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPath(pub Vec<String>);
+
+impl SearchPath {
+    fn visible(&self, schema: &str) -> bool {
+        self.0.iter().any(|s| s == schema)
+    }
+
+    /// A relation, type or function name as `format_type`/`regclass` print it.
+    fn name(&self, q: &QualName) -> String {
+        if self.visible(&q.schema) {
+            quote_ident(&q.name)
+        } else {
+            q.sql()
+        }
+    }
+
+    fn ty(&self, t: &SqlType) -> String {
+        match &t.base {
+            BaseType::Builtin(b) => {
+                let base = match *b {
+                    "serial" => "integer",
+                    "bigserial" => "bigint",
+                    "smallserial" => "smallint",
+                    _ => return t.to_string(),
+                };
+                let mut s = base.to_string();
+                for _ in 0..t.array_dims {
+                    s.push_str("[]");
+                }
+                s
+            }
+            BaseType::Named(q) if self.visible(&q.schema) => {
+                let full = t.to_string();
+                let prefix = format!("{}.", quote_ident(&q.schema));
+                full.strip_prefix(&prefix)
+                    .map(str::to_string)
+                    .unwrap_or(full)
+            }
+            BaseType::Named(_) => t.to_string(),
+        }
+    }
+}
+
+fn is_serial(t: &SqlType) -> bool {
+    matches!(
+        t.base,
+        BaseType::Builtin("serial" | "bigserial" | "smallserial")
+    ) && t.array_dims == 0
+}
+
+fn cols<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(quote_ident)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The catalog PostgreSQL would report after gen's output is applied to an empty database,
+/// with user expressions as written (see [`reconcile`]).
+pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictable> {
+    let mut cat = Catalog {
+        schemas: model.config.schemas.iter().cloned().collect(),
+        extensions: model
+            .extensions
+            .iter()
+            .map(|e| (e.name.clone(), String::new()))
+            .collect(),
+        ..Catalog::default()
+    };
+    if let Some(v) = model.views.values().next() {
+        return Err(Unpredictable(format!(
+            "view {} (PostgreSQL rewrites view queries)",
+            v.name
+        )));
+    }
+    for e in model.enums.values() {
+        cat.enums.insert(
+            (e.name.schema.clone(), e.name.name.clone()),
+            e.values.iter().map(|v| v.name.clone()).collect(),
+        );
+    }
+    for f in &model.functions {
+        let (key, def) = function(f, path)?;
+        cat.functions.insert(
+            key,
+            catalog::Function {
+                definition: def,
+                comment: f.comment.clone(),
+            },
+        );
+    }
+    for t in model.tables.values() {
+        cat.tables.insert(
+            (t.name.schema.clone(), t.name.name.clone()),
+            table(model, t, path)?,
+        );
+    }
+    for g in &model.grants {
+        for p in expand(&g.privileges) {
+            for (role, _) in &g.to {
+                cat.grants.insert((
+                    g.on.schema.clone(),
+                    g.on.name.clone(),
+                    role.clone(),
+                    p.to_string(),
+                ));
+            }
+        }
+    }
+    for e in model.external.values() {
+        let mut t = catalog::Table::default();
+        policies_and_triggers(&e.policies, &e.triggers, &e.name, path, &mut t)?;
+        cat.external
+            .insert((e.name.schema.clone(), e.name.name.clone()), t);
+    }
+    for p in model.publications.values() {
+        cat.publications.insert(
+            p.name.clone(),
+            catalog::Publication {
+                operations: p
+                    .operations
+                    .iter()
+                    .map(|o| o.as_str().to_string())
+                    .collect(),
+                tables: p
+                    .tables
+                    .iter()
+                    .map(|(q, _)| (q.schema.clone(), q.name.clone()))
+                    .collect(),
+            },
+        );
+    }
+    if model.config.target == Target::Supabase {
+        // The stubs create supabase_realtime for every operation.
+        cat.publications
+            .entry("supabase_realtime".into())
+            .or_insert_with(|| catalog::Publication {
+                operations: ["insert", "update", "delete", "truncate"]
+                    .map(String::from)
+                    .to_vec(),
+                tables: Default::default(),
+            });
+    }
+    for b in model.buckets.values() {
+        cat.buckets.insert(
+            b.id.clone(),
+            catalog::Bucket {
+                public: b.public,
+                file_size_limit: b.file_size_limit,
+                allowed_mime_types: (!b.allowed_mime_types.is_empty())
+                    .then(|| b.allowed_mime_types.clone()),
+            },
+        );
+    }
+    let stub_schemas: &[&str] = if model.config.target == Target::Supabase {
+        &["auth", "storage"]
+    } else {
+        &[]
+    };
+    for s in model.schema_configs.values() {
+        if stub_schemas.contains(&s.name.as_str()) {
+            for role in ["anon", "authenticated", "service_role"] {
+                cat.schema_grants
+                    .insert((s.name.clone(), role.into(), "USAGE".into()));
+            }
+        }
+        for (privs, roles) in &s.grants {
+            for p in privs {
+                for (r, _) in roles {
+                    cat.schema_grants
+                        .insert((s.name.clone(), r.clone(), p.as_str().into()));
+                }
+            }
+        }
+    }
+    for d in &model.default_privileges {
+        if d.for_role.is_some() {
+            return Err(Unpredictable("default privileges FOR ROLE".into()));
+        }
+        let (code, all): (&str, &[&str]) = match d.on {
+            crate::model::DefaultObjects::Tables => ("r", &TABLE_PRIVILEGES),
+            crate::model::DefaultObjects::Sequences => ("S", &["SELECT", "UPDATE", "USAGE"]),
+            crate::model::DefaultObjects::Functions => ("f", &["EXECUTE"]),
+        };
+        let privs: Vec<String> = if d.privileges.contains(&Privilege::All) {
+            all.iter().map(|s| s.to_string()).collect()
+        } else {
+            d.privileges
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect()
+        };
+        for p in privs {
+            for (r, _) in &d.to {
+                cat.default_privileges.insert((
+                    d.in_schema.clone(),
+                    code.into(),
+                    r.clone(),
+                    p.clone(),
+                ));
+            }
+        }
+    }
+    Ok(cat)
+}
+
+const TABLE_PRIVILEGES: [&str; 7] = [
+    "INSERT",
+    "SELECT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+];
+
+fn expand(privs: &[Privilege]) -> Vec<&'static str> {
+    if privs.contains(&Privilege::All) {
+        TABLE_PRIVILEGES.to_vec()
+    } else {
+        privs.iter().map(|p| p.as_str()).collect()
+    }
+}
+
+fn table(
+    model: &Model,
+    t: &crate::model::Table,
+    path: &SearchPath,
+) -> Result<catalog::Table, Unpredictable> {
+    let pk: Vec<&str> = t
+        .primary_key
+        .iter()
+        .flat_map(|k| k.columns.iter().map(|(c, _)| c.as_str()))
+        .collect();
+    let mut out = catalog::Table {
+        rls_enabled: t.rls.enable,
+        rls_forced: t.rls.force,
+        comment: t.comment.clone(),
+        ..catalog::Table::default()
+    };
+    for c in t.columns.values() {
+        let default = if is_serial(&c.ty) {
+            let seq = make_object_name(&t.name.name, Some(&c.name), "seq");
+            let reg = path.name(&QualName::new(&t.name.schema, &seq));
+            Some(format!("nextval({}::regclass)", quote_literal(&reg)))
+        } else {
+            c.default.as_ref().map(|d| d.text.trim().to_string())
+        };
+        out.columns.push(catalog::Column {
+            name: c.name.clone(),
+            ty: path.ty(&c.ty),
+            not_null: !c.nullable
+                || pk.contains(&c.name.as_str())
+                || c.identity.is_some()
+                || is_serial(&c.ty),
+            default,
+            generated: c.generated.as_ref().map(|g| g.text.trim().to_string()),
+            identity: match c.identity {
+                Some(Identity::Always) => "a",
+                Some(Identity::ByDefault) => "d",
+                None => "",
+            }
+            .into(),
+            comment: c.comment.clone(),
+        });
+    }
+    let mut constraint = |name: &str, kind: &str, definition: String| {
+        out.constraints.insert(
+            name.to_string(),
+            Constraint {
+                kind: kind.into(),
+                definition,
+            },
+        );
+    };
+    if let Some(k) = &t.primary_key {
+        let c = cols(k.columns.iter().map(|(c, _)| c.as_str()));
+        constraint(&k.name, "p", format!("PRIMARY KEY ({c})"));
+    }
+    for k in &t.uniques {
+        let c = cols(k.columns.iter().map(|(c, _)| c.as_str()));
+        constraint(&k.name, "u", format!("UNIQUE ({c})"));
+    }
+    for k in &t.checks {
+        constraint(&k.name, "c", format!("CHECK ({})", k.expr.text.trim()));
+    }
+    for fk in &t.foreign_keys {
+        let ref_cols: Vec<String> = if fk.ref_columns.is_empty() {
+            match model.tables.get(&fk.ref_table) {
+                Some(rt) => rt
+                    .primary_key
+                    .iter()
+                    .flat_map(|k| k.columns.iter().map(|(c, _)| c.clone()))
+                    .collect(),
+                None if model.knows_external_columns(&fk.ref_table) => vec!["id".into()],
+                None => {
+                    return Err(Unpredictable(format!(
+                        "foreign key {} names no columns of {}",
+                        fk.name, fk.ref_table
+                    )))
+                }
+            }
+        } else {
+            fk.ref_columns.clone()
+        };
+        let mut def = format!(
+            "FOREIGN KEY ({}) REFERENCES {}({})",
+            cols(fk.columns.iter().map(|(c, _)| c.as_str())),
+            path.name(&fk.ref_table),
+            cols(ref_cols.iter().map(String::as_str))
+        );
+        for (verb, action) in [("UPDATE", fk.on_update), ("DELETE", fk.on_delete)] {
+            if let Some(a) = action.filter(|a| *a != FkAction::NoAction) {
+                def.push_str(&format!(" ON {verb} {}", a.sql()));
+            }
+        }
+        constraint(&fk.name, "f", def);
+    }
+    for ix in &t.indexes {
+        let elems: Vec<String> = ix
+            .elems
+            .iter()
+            .map(|e| match e {
+                IndexElem::Column(c, _) => quote_ident(c),
+                IndexElem::Expr(s) => s.text.trim().to_string(),
+            })
+            .collect();
+        let mut def = format!(
+            "CREATE {}INDEX {} ON {} USING {} ({})",
+            if ix.unique { "UNIQUE " } else { "" },
+            quote_ident(&ix.name),
+            t.name.sql(),
+            ix.method.as_str(),
+            elems.join(", ")
+        );
+        if !ix.include.is_empty() {
+            def.push_str(&format!(
+                " INCLUDE ({})",
+                cols(ix.include.iter().map(|(c, _)| c.as_str()))
+            ));
+        }
+        if let Some(p) = &ix.predicate {
+            def.push_str(&format!(" WHERE ({})", p.text.trim()));
+        }
+        out.indexes.insert(ix.name.clone(), def);
+    }
+    policies_and_triggers(&t.policies, &t.triggers, &t.name, path, &mut out)?;
+    Ok(out)
+}
+
+fn policies_and_triggers(
+    policies: &IndexMap<String, Policy>,
+    triggers: &IndexMap<String, Trigger>,
+    table: &QualName,
+    path: &SearchPath,
+    out: &mut catalog::Table,
+) -> Result<(), Unpredictable> {
+    for p in policies.values() {
+        if let Some(e) = p.template.as_ref().and_then(|t| t.render_error.as_ref()) {
+            return Err(Unpredictable(format!("policy {}: {e}", p.name)));
+        }
+        let mut roles: Vec<String> = p.roles.iter().map(|(r, _)| r.clone()).collect();
+        roles.sort();
+        roles.dedup();
+        if roles.is_empty() {
+            roles.push("public".into());
+        }
+        out.policies.insert(
+            p.name.clone(),
+            catalog::Policy {
+                command: match p.command {
+                    Command::All => "*",
+                    Command::Select => "r",
+                    Command::Insert => "a",
+                    Command::Update => "w",
+                    Command::Delete => "d",
+                }
+                .into(),
+                permissive: p.permissive,
+                roles,
+                using: p.using.as_ref().map(|s| s.text.trim().to_string()),
+                with_check: p.with_check.as_ref().map(|s| s.text.trim().to_string()),
+            },
+        );
+    }
+    for tr in triggers.values() {
+        out.triggers
+            .insert(tr.name.clone(), trigger_def(tr, table, path));
+    }
+    Ok(())
+}
+
+/// `pg_get_triggerdef`, with the WHEN condition as written.
+fn trigger_def(tr: &Trigger, table: &QualName, path: &SearchPath) -> String {
+    let mut events = tr.events.clone();
+    // PostgreSQL prints events in this order, whatever order they were written in.
+    events.sort_by_key(|e| match e {
+        TriggerEvent::Insert => 0,
+        TriggerEvent::Delete => 1,
+        TriggerEvent::Update => 2,
+        TriggerEvent::Truncate => 3,
+    });
+    events.dedup();
+    let events: Vec<&str> = events
+        .iter()
+        .map(|e| match e {
+            TriggerEvent::Insert => "INSERT",
+            TriggerEvent::Delete => "DELETE",
+            TriggerEvent::Update => "UPDATE",
+            TriggerEvent::Truncate => "TRUNCATE",
+        })
+        .collect();
+    let mut def = format!(
+        "CREATE TRIGGER {} {} {} ON {} FOR EACH {} ",
+        quote_ident(&tr.name),
+        match tr.timing {
+            TriggerTiming::Before => "BEFORE",
+            TriggerTiming::After => "AFTER",
+            TriggerTiming::InsteadOf => "INSTEAD OF",
+        },
+        events.join(" OR "),
+        table.sql(),
+        if tr.for_each_row { "ROW" } else { "STATEMENT" },
+    );
+    if let Some(c) = &tr.condition {
+        def.push_str(&format!("WHEN ({}) ", c.text.trim()));
+    }
+    let args: Vec<String> = tr.args.iter().map(|a| quote_literal(a)).collect();
+    def.push_str(&format!(
+        "EXECUTE FUNCTION {}({})",
+        path.name(&tr.function),
+        args.join(", ")
+    ));
+    def
+}
+
+/// The function's catalog key and `pg_get_functiondef`.
+fn function(
+    f: &Function,
+    path: &SearchPath,
+) -> Result<((String, String, String), String), Unpredictable> {
+    let unpredictable = |what: &str| Unpredictable(format!("function {}: {what}", f.name));
+    let arg = |a: &crate::model::Arg| {
+        if a.name.is_empty() {
+            path.ty(&a.ty)
+        } else {
+            format!("{} {}", quote_ident(&a.name), path.ty(&a.ty))
+        }
+    };
+    let identity: Vec<String> = f.args.iter().map(arg).collect();
+    let args: Vec<String> = f
+        .args
+        .iter()
+        .map(|a| match &a.default {
+            Some(d) => format!("{} DEFAULT {}", arg(a), d.text.trim()),
+            None => arg(a),
+        })
+        .collect();
+    let returns = f.returns.trim();
+    let lower = returns.to_ascii_lowercase();
+    let returns = match lower.as_str() {
+        "trigger" | "void" | "event_trigger" => lower.clone(),
+        _ => match lower.strip_prefix("setof ") {
+            Some(t) => format!(
+                "SETOF {}",
+                path.ty(&SqlType::parse(t).map_err(|_| unpredictable("return type"))?)
+            ),
+            None if lower.starts_with("table") => returns_table(returns, path)
+                .ok_or_else(|| unpredictable("its RETURNS TABLE columns"))?,
+            None => path.ty(&SqlType::parse(returns).map_err(|_| unpredictable("return type"))?),
+        },
+    };
+    let mut def = format!(
+        "CREATE OR REPLACE FUNCTION {}({})\n RETURNS {returns}\n LANGUAGE {}\n",
+        f.name.sql(),
+        args.join(", "),
+        f.language.trim().to_ascii_lowercase()
+    );
+    // Options share one line, in this order.
+    let mut options = String::new();
+    match f.volatility {
+        Volatility::Immutable => options.push_str(" IMMUTABLE"),
+        Volatility::Stable => options.push_str(" STABLE"),
+        Volatility::Volatile => {}
+    }
+    if f.security == Security::Definer {
+        options.push_str(" SECURITY DEFINER");
+    }
+    if !options.is_empty() {
+        def.push_str(&options);
+        def.push('\n');
+    }
+    if let Some(p) = &f.search_path {
+        let items: Vec<String> = p
+            .split(',')
+            .map(|s| s.trim().trim_matches('"'))
+            .filter(|s| !s.is_empty())
+            .map(quote_literal)
+            .collect();
+        let value = if items.is_empty() {
+            "''".to_string()
+        } else {
+            items.join(", ")
+        };
+        def.push_str(&format!(" SET search_path TO {value}\n"));
+    }
+    // As gen writes it: a body that starts with text goes on the line after the tag.
+    let body = if f.body.starts_with(char::is_whitespace) {
+        f.body.clone()
+    } else {
+        format!("\n{}", f.body)
+    };
+    let mut tag = "$function".to_string();
+    while body.contains(&tag) {
+        tag.push('x');
+    }
+    tag.push('$');
+    def.push_str(&format!("AS {tag}{body}{tag}\n"));
+    Ok((
+        (
+            f.name.schema.clone(),
+            f.name.name.clone(),
+            identity.join(", "),
+        ),
+        def,
+    ))
+}
+
+/// `table (id uuid, "Name" text)` as `pg_get_function_result` prints it.
+fn returns_table(returns: &str, path: &SearchPath) -> Option<String> {
+    let inner = returns.get(5..)?.trim_start().strip_prefix('(')?;
+    let (items, rest) = split_list(inner)?;
+    if !rest.trim().is_empty() {
+        return None;
+    }
+    let cols: Option<Vec<String>> = items
+        .iter()
+        .map(|item| {
+            let (name, ty) = item.split_once(char::is_whitespace)?;
+            let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                Some(q) => q.replace("\"\"", "\""),
+                None if name.contains('"') => return None,
+                None => name.to_ascii_lowercase(),
+            };
+            let ty = SqlType::parse(ty.trim()).ok()?;
+            Some(format!("{} {}", quote_ident(&name), path.ty(&ty)))
+        })
+        .collect();
+    Some(format!("TABLE({})", cols?.join(", ")))
+}
+
+/// Adopts the live spelling of every predicted expression that means the same.
+pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
+    for (key, f) in predicted.functions.iter_mut() {
+        if let Some(l) = live.functions.get(key) {
+            if f.definition != l.definition && function_equivalent(&f.definition, &l.definition) {
+                f.definition = l.definition.clone();
+            }
+        }
+    }
+    for (name, t) in predicted.tables.iter_mut() {
+        if let Some(l) = live.tables.get(name) {
+            reconcile_table(t, l);
+        }
+    }
+    for (name, t) in predicted.external.iter_mut() {
+        if let Some(l) = live.external.get(name) {
+            reconcile_table(t, l);
+        }
+    }
+}
+
+fn adopt(model: &mut Option<String>, live: &Option<String>) {
+    if let (Some(m), Some(l)) = (model.as_ref(), live) {
+        if m != l && equivalent(m, l) {
+            *model = Some(l.clone());
+        }
+    }
+}
+
+fn reconcile_table(t: &mut catalog::Table, l: &catalog::Table) {
+    for c in &mut t.columns {
+        if let Some(lc) = l.column(&c.name) {
+            adopt(&mut c.default, &lc.default);
+            adopt(&mut c.generated, &lc.generated);
+        }
+    }
+    for (name, c) in t.constraints.iter_mut() {
+        let Some(lc) = l.constraints.get(name) else {
+            continue;
+        };
+        if c.kind == "c" && lc.kind == "c" && c.definition != lc.definition {
+            let inner = |s: &str| {
+                s.strip_prefix("CHECK (")
+                    .and_then(|s| s.strip_suffix(')'))
+                    .map(str::to_string)
+            };
+            if let (Some(m), Some(live)) = (inner(&c.definition), inner(&lc.definition)) {
+                if equivalent(&m, &live) {
+                    c.definition = lc.definition.clone();
+                }
+            }
+        }
+    }
+    for (name, def) in t.indexes.iter_mut() {
+        if let Some(ld) = l.indexes.get(name) {
+            if def != ld && index_equivalent(def, ld) {
+                *def = ld.clone();
+            }
+        }
+    }
+    for (name, p) in t.policies.iter_mut() {
+        if let Some(lp) = l.policies.get(name) {
+            adopt(&mut p.using, &lp.using);
+            adopt(&mut p.with_check, &lp.with_check);
+        }
+    }
+    for (name, def) in t.triggers.iter_mut() {
+        if let Some(ld) = l.triggers.get(name) {
+            if def != ld && trigger_equivalent(def, ld) {
+                *def = ld.clone();
+            }
+        }
+    }
+}
+
+/// Splits `prefix(list)rest` at the parenthesis that closes the one ending `prefix`,
+/// skipping quoted text; returns the list's top-level items and the rest.
+fn split_list(s: &str) -> Option<(Vec<&str>, &str)> {
+    let mut depth = 1;
+    let mut items = Vec::new();
+    let mut start = 0;
+    let mut quote: Option<char> = None;
+    for (i, ch) in s.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    items.push(s[start..i].trim());
+                    return Some((items, &s[i + 1..]));
+                }
+            }
+            (None, ',') if depth == 1 => {
+                items.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `CREATE INDEX … USING m (elems) [INCLUDE (…)] [WHERE (pred)]`: same head and include,
+/// equivalent elements and predicate.
+fn index_equivalent(model: &str, live: &str) -> bool {
+    let (Some((mh, mr)), Some((lh, lr))) = (model.split_once(" ("), live.split_once(" (")) else {
+        return false;
+    };
+    if mh != lh {
+        return false;
+    }
+    let (Some((me, mrest)), Some((le, lrest))) = (split_list(mr), split_list(lr)) else {
+        return false;
+    };
+    if me.len() != le.len() || !me.iter().zip(&le).all(|(m, l)| elem_equivalent(m, l)) {
+        return false;
+    }
+    // PostgreSQL leaves a bare column predicate unparenthesised (`WHERE is_active`).
+    let split_where = |s: &str| match s.split_once(" WHERE ") {
+        Some((head, p)) => (head.to_string(), Some(p.to_string())),
+        None => (s.to_string(), None),
+    };
+    let ((mi, mp), (li, lp)) = (split_where(mrest), split_where(lrest));
+    mi == li
+        && match (mp, lp) {
+            (None, None) => true,
+            (Some(m), Some(l)) => equivalent(&m, &l),
+            _ => false,
+        }
+}
+
+/// One index element: an expression with an optional operator class and ordering.
+fn elem_equivalent(model: &str, live: &str) -> bool {
+    if model == live {
+        return true;
+    }
+    let split = |s: &str| crate::check::sql::split_index_elem(s);
+    match (split(model), split(live)) {
+        (Some((me, mr)), Some((le, lr))) => mr.trim() == lr.trim() && equivalent(&me, &le),
+        _ => false,
+    }
+}
+
+/// Same function but for the spelling of its arguments' defaults.
+fn function_equivalent(model: &str, live: &str) -> bool {
+    let (Some((mh, mr)), Some((lh, lr))) = (model.split_once('('), live.split_once('(')) else {
+        return false;
+    };
+    let (Some((margs, mrest)), Some((largs, lrest))) = (split_list(mr), split_list(lr)) else {
+        return false;
+    };
+    mh == lh
+        && mrest == lrest
+        && margs.len() == largs.len()
+        && margs.iter().zip(&largs).all(|(m, l)| {
+            m == l
+                || match (m.split_once(" DEFAULT "), l.split_once(" DEFAULT ")) {
+                    (Some((ma, md)), Some((la, ld))) => ma == la && equivalent(md, ld),
+                    _ => false,
+                }
+        })
+}
+
+/// Same trigger but for the spelling of its WHEN condition.
+fn trigger_equivalent(model: &str, live: &str) -> bool {
+    let parts = |s: &str| -> Option<(String, String, String)> {
+        let (head, rest) = s.split_once(" WHEN (")?;
+        let (cond, tail) = rest.rsplit_once(") EXECUTE FUNCTION ")?;
+        Some((head.to_string(), cond.to_string(), tail.to_string()))
+    };
+    match (parts(model), parts(live)) {
+        (Some((mh, mc, mt)), Some((lh, lc, lt))) => mh == lh && mt == lt && equivalent(&mc, &lc),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_elements_and_predicates_compare_by_meaning() {
+        assert!(index_equivalent(
+            "CREATE INDEX i ON public.t USING btree (lower(email)) WHERE (deleted_at is null)",
+            "CREATE INDEX i ON public.t USING btree (lower(email)) WHERE (deleted_at IS NULL)"
+        ));
+        assert!(index_equivalent(
+            "CREATE INDEX i ON public.t USING gin (title gin_trgm_ops)",
+            "CREATE INDEX i ON public.t USING gin (title gin_trgm_ops)"
+        ));
+        assert!(index_equivalent(
+            "CREATE INDEX i ON public.t USING btree (a, b) WHERE (is_active)",
+            "CREATE INDEX i ON public.t USING btree (a, b) WHERE is_active"
+        ));
+        assert!(!index_equivalent(
+            "CREATE INDEX i ON public.t USING btree (a) WHERE (b > 1)",
+            "CREATE INDEX i ON public.t USING btree (a) WHERE (b > 2)"
+        ));
+        assert!(!index_equivalent(
+            "CREATE INDEX i ON public.t USING btree (a)",
+            "CREATE UNIQUE INDEX i ON public.t USING btree (a)"
+        ));
+    }
+
+    #[test]
+    fn trigger_conditions_compare_by_meaning() {
+        let m = "CREATE TRIGGER t BEFORE UPDATE ON public.x FOR EACH ROW WHEN (new.a is distinct from old.a) EXECUTE FUNCTION f()";
+        let l = "CREATE TRIGGER t BEFORE UPDATE ON public.x FOR EACH ROW WHEN ((new.a IS DISTINCT FROM old.a)) EXECUTE FUNCTION f()";
+        assert!(trigger_equivalent(m, l));
+        assert!(!trigger_equivalent(m, &l.replace("f()", "g()")));
+    }
+}
