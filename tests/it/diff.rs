@@ -107,6 +107,22 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
     ("enum_value_added", "tests/fixtures/converge/v2", "ALTER TYPE goal_status ADD VALUE 'archived'", "remove_enum_value", "goal_status"),
     ("grant_revoked", "tests/fixtures/projects/numoraq", "REVOKE SELECT ON cms_settings FROM authenticated", "grant", "cms_settings"),
     ("extra_table", "schema", "CREATE TABLE public.extra (id int PRIMARY KEY)", "drop_table", "extra"),
+    // Near misses for the catalog prediction (schema/ is recognised without a shadow when
+    // it matches): each must still be reported.
+    (
+        "policy_initplan_removed",
+        "schema",
+        "ALTER POLICY goals_owner ON goals USING (user_id = (auth.uid())::text)",
+        "replace_policy",
+        "goals_owner",
+    ),
+    (
+        "check_value_removed",
+        "schema",
+        "ALTER TABLE goals DROP CONSTRAINT goals_category_check, ADD CONSTRAINT goals_category_check CHECK (category IN ('professional', 'fitness', 'financial', 'Personal'))",
+        "replace_constraint",
+        "goals_category_check",
+    ),
 ];
 
 #[test]
