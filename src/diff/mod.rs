@@ -5,6 +5,7 @@
 //! its hazards, and the SQL that reconciles it. Database ↔ database and project ↔ database
 //! diffs are the same function: both sides are catalogs.
 
+mod deps;
 pub mod equiv;
 pub mod fast;
 
@@ -226,16 +227,23 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     publications(&mut cx);
     buckets(&mut cx);
     privileges(&mut cx, opts);
+    deps::rebuild_dependents(&mut cx);
     let mut out = cx.out;
     let view_rank = view_order(desired);
-    for c in out
-        .iter_mut()
-        .filter(|c| matches!(c.kind, ChangeKind::AddView | ChangeKind::ReplaceView))
-    {
-        c.order = view_rank
-            .get(&(c.object.schema.clone(), c.object.name.clone()))
-            .copied()
-            .unwrap_or(0);
+    // Dropped views go readers first.
+    let drop_rank = view_order(actual);
+    let deepest = drop_rank.values().copied().max().unwrap_or(0);
+    for c in out.iter_mut() {
+        let key = (c.object.schema.clone(), c.object.name.clone());
+        match c.kind {
+            ChangeKind::AddView | ChangeKind::ReplaceView => {
+                c.order = view_rank.get(&key).copied().unwrap_or(0);
+            }
+            ChangeKind::DropView => {
+                c.order = deepest - drop_rank.get(&key).copied().unwrap_or(0);
+            }
+            _ => {}
+        }
     }
     out.sort_by(|a, b| {
         (a.phase, a.order, &a.object, a.kind).cmp(&(b.phase, b.order, &b.object, b.kind))
@@ -1166,24 +1174,10 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
 fn view_order(d: &Catalog) -> std::collections::BTreeMap<(String, String), u32> {
     let mut rank = std::collections::BTreeMap::new();
     let mut left: Vec<&(String, String)> = d.views.keys().collect();
-    let deps: std::collections::BTreeMap<&(String, String), Vec<(String, String)>> = d
-        .views
-        .iter()
-        .map(|(k, v)| {
-            let refs = crate::check::sql::relations(&v.definition)
-                .into_iter()
-                .map(|r| match r.split_once('.') {
-                    Some((s, n)) => (
-                        s.trim_matches('"').to_string(),
-                        n.trim_matches('"').to_string(),
-                    ),
-                    None => (k.0.clone(), r.trim_matches('"').to_string()),
-                })
-                .filter(|r| r != k && d.views.contains_key(r))
-                .collect();
-            (k, refs)
-        })
-        .collect();
+    let mut deps = deps::view_reads(d);
+    for (k, refs) in deps.iter_mut() {
+        refs.retain(|r| r != k && d.views.contains_key(r));
+    }
     let mut next = 0;
     while !left.is_empty() {
         let (ready, rest): (Vec<_>, Vec<_>) = left

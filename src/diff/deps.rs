@@ -1,0 +1,387 @@
+//! Objects that must be dropped and recreated because something they depend on changes.
+//!
+//! PostgreSQL refuses to drop a primary key that foreign keys use, to drop a view other
+//! views read, and to change the type of a column a view reads. Each change is computed
+//! object by object, so this pass, run over the finished list, adds what those changes
+//! drag along: the dependent foreign keys are dropped first and added back after the key,
+//! the dependent views are dropped first and created again (with their grants and comment)
+//! after what they read, and a table that becomes a view is dropped before views are made.
+
+use super::{q, view_sql, Change, ChangeKind, Ctx, Hazard};
+use crate::catalog::{Catalog, Name};
+use crate::model::names::{quote_ident, quote_literal};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(super) fn rebuild_dependents(cx: &mut Ctx) {
+    foreign_keys_of_replaced_keys(cx);
+    views_of_changed_relations(cx);
+    tables_replaced_by_views(cx);
+}
+
+/// A table dropped for a view of the same name goes before the views are created.
+fn tables_replaced_by_views(cx: &mut Ctx) {
+    let new_views: BTreeSet<Name> = cx
+        .out
+        .iter()
+        .filter(|c| c.kind == ChangeKind::AddView)
+        .map(|c| (c.object.schema.clone(), c.object.name.clone()))
+        .collect();
+    for c in cx
+        .out
+        .iter_mut()
+        .filter(|c| c.kind == ChangeKind::DropTable)
+    {
+        if new_views.contains(&(c.object.schema.clone(), c.object.name.clone())) {
+            c.phase = 9;
+        }
+    }
+}
+
+/// The items of the first parenthesised list in `s` (`PRIMARY KEY (a, b)` → a, b).
+fn first_list(s: &str) -> Option<Vec<String>> {
+    let (_, rest) = s.split_once('(')?;
+    let (inner, _) = rest.split_once(')')?;
+    Some(inner.split(',').map(|c| c.trim().to_string()).collect())
+}
+
+/// `FOREIGN KEY (a) REFERENCES rel(b) …` → (rel as printed, [b]).
+fn references(def: &str) -> Option<(&str, Vec<String>)> {
+    let (_, rest) = def.split_once(" REFERENCES ")?;
+    let (rel, cols) = rest.split_once('(')?;
+    let (cols, _) = cols.split_once(')')?;
+    Some((rel, cols.split(',').map(|c| c.trim().to_string()).collect()))
+}
+
+/// Whether a relation as PostgreSQL printed it may be `(s, n)`.
+fn names(printed: &str, s: &str, n: &str) -> bool {
+    printed == format!("{}.{}", quote_ident(s), quote_ident(n)) || printed == quote_ident(n)
+}
+
+fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    let mut extra = Vec::new();
+    for i in 0..cx.out.len() {
+        let c = &cx.out[i];
+        if !matches!(
+            c.kind,
+            ChangeKind::ReplaceConstraint | ChangeKind::DropConstraint
+        ) {
+            continue;
+        }
+        let (s, Some(t)) = (c.object.schema.clone(), c.object.table.clone()) else {
+            continue;
+        };
+        let Some(key) = a
+            .tables
+            .get(&(s.clone(), t.clone()))
+            .and_then(|tab| tab.constraints.get(&c.object.name))
+            .filter(|k| k.kind == "p" || k.kind == "u")
+        else {
+            continue;
+        };
+        let Some(mut key_cols) = first_list(&key.definition) else {
+            continue;
+        };
+        key_cols.sort();
+        let mut drops = Vec::new();
+        for ((fs, ft), tab) in &a.tables {
+            for (fname, fk) in tab.constraints.iter().filter(|(_, k)| k.kind == "f") {
+                let Some((rel, mut cols)) = references(&fk.definition) else {
+                    continue;
+                };
+                cols.sort();
+                if !names(rel.trim(), &s, &t) || cols != key_cols {
+                    continue;
+                }
+                drops.push(format!(
+                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
+                    q(fs, ft),
+                    quote_ident(fname)
+                ));
+                // Added back after the key, unless the diff already adds or replaces it.
+                let wanted = d
+                    .tables
+                    .get(&(fs.clone(), ft.clone()))
+                    .and_then(|w| w.constraints.get(fname));
+                let handled = |c: &Change| {
+                    c.object.kind == "constraint"
+                        && c.object.schema == *fs
+                        && c.object.table.as_deref() == Some(ft.as_str())
+                        && c.object.name == *fname
+                };
+                if let Some(w) = wanted {
+                    if let Some(existing) = cx.out.iter_mut().find(|c| handled(c)) {
+                        for sql in &mut existing.sql {
+                            *sql = sql.replace(" DROP CONSTRAINT ", " DROP CONSTRAINT IF EXISTS ");
+                        }
+                    } else if !extra.iter().any(handled) {
+                        extra.push(Change {
+                            kind: ChangeKind::ReplaceConstraint,
+                            object: super::obj("constraint", fs, Some(ft), fname),
+                            from: Some(fk.definition.clone()),
+                            to: Some(w.definition.clone()),
+                            destructive: false,
+                            hazards: vec![Hazard::Lock],
+                            sql: vec![format!(
+                                "ALTER TABLE {} ADD CONSTRAINT {} {};",
+                                q(fs, ft),
+                                quote_ident(fname),
+                                w.definition
+                            )],
+                            phase: 8,
+                            order: 0,
+                        });
+                    }
+                }
+            }
+        }
+        if !drops.is_empty() {
+            let c = &mut cx.out[i];
+            drops.append(&mut c.sql);
+            c.sql = drops;
+        }
+    }
+    cx.out.extend(extra);
+}
+
+/// Relations each view of `cat` reads (unqualified names taken in the view's schema).
+pub(super) fn view_reads(cat: &Catalog) -> BTreeMap<Name, Vec<Name>> {
+    cat.views
+        .iter()
+        .map(|(k, v)| {
+            let refs = crate::check::sql::relations(&v.definition)
+                .into_iter()
+                .map(|r| match r.split_once('.') {
+                    Some((s, n)) => (
+                        s.trim_matches('"').to_string(),
+                        n.trim_matches('"').to_string(),
+                    ),
+                    None => (k.0.clone(), r.trim_matches('"').to_string()),
+                })
+                .collect();
+            (k.clone(), refs)
+        })
+        .collect()
+}
+
+/// Views of `actual` that read `rel`, directly or through other views, deepest first.
+fn dependent_views(reads: &BTreeMap<Name, Vec<Name>>, rel: &Name) -> Vec<Name> {
+    let mut depth: BTreeMap<Name, usize> = BTreeMap::new();
+    let mut frontier = vec![(rel.clone(), 0)];
+    while let Some((r, dep)) = frontier.pop() {
+        for (v, refs) in reads {
+            if refs.contains(&r) && v != rel && depth.get(v).is_none_or(|d| *d < dep + 1) {
+                // Bounded by the number of views: a deeper path replaces a shallower one.
+                if dep < reads.len() {
+                    depth.insert(v.clone(), dep + 1);
+                    frontier.push((v.clone(), dep + 1));
+                }
+            }
+        }
+    }
+    let mut out: Vec<(usize, Name)> = depth.into_iter().map(|(v, d)| (d, v)).collect();
+    out.sort_by(|a, b| b.cmp(a));
+    out.into_iter().map(|(_, v)| v).collect()
+}
+
+fn views_of_changed_relations(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    if a.views.is_empty() {
+        return;
+    }
+    let reads = view_reads(a);
+    let rank = super::view_order(d);
+    let mut recreate: BTreeSet<Name> = BTreeSet::new();
+    for c in cx.out.iter_mut() {
+        let (rel, below) = match (c.kind, c.object.table.as_ref()) {
+            (ChangeKind::ReplaceView, _) => {
+                let rel = (c.object.schema.clone(), c.object.name.clone());
+                let r = rank.get(&rel).copied();
+                (rel, r)
+            }
+            (ChangeKind::AlterColumnType, Some(t)) => ((c.object.schema.clone(), t.clone()), None),
+            // Only possible when a view takes the table's name (see below).
+            (ChangeKind::DropTable, None) => {
+                ((c.object.schema.clone(), c.object.name.clone()), None)
+            }
+            _ => continue,
+        };
+        let mut drops = Vec::new();
+        for v in dependent_views(&reads, &rel) {
+            // A view created before this one no longer reads it: it is replaced on its own.
+            if let (Some(mine), Some(theirs)) = (below, rank.get(&v)) {
+                if *theirs <= mine {
+                    continue;
+                }
+            }
+            drops.push(format!("DROP VIEW IF EXISTS {};", q(&v.0, &v.1)));
+            if d.views.contains_key(&v) {
+                recreate.insert(v);
+            }
+        }
+        if !drops.is_empty() {
+            drops.append(&mut c.sql);
+            c.sql = drops;
+        }
+    }
+    for c in cx.out.iter_mut() {
+        if c.kind == ChangeKind::ReplaceView {
+            recreate.remove(&(c.object.schema.clone(), c.object.name.clone()));
+        }
+    }
+    for v in recreate {
+        let (s, n) = &v;
+        let Some(want) = d.views.get(&v) else {
+            continue;
+        };
+        let mut sql = vec![
+            format!("DROP VIEW IF EXISTS {};", q(s, n)),
+            view_sql(s, n, want),
+        ];
+        sql.extend(view_extras(d, &v));
+        cx.out.push(Change {
+            kind: ChangeKind::ReplaceView,
+            object: super::obj("view", s, None, n),
+            from: a.views.get(&v).map(|h| h.definition.trim().to_string()),
+            to: Some(want.definition.trim().to_string()),
+            destructive: false,
+            hazards: vec![],
+            sql,
+            phase: 10,
+            order: 0,
+        });
+    }
+    // A replaced view may already be gone (dropped for a view it reads); once created again
+    // it needs its grants and comment back.
+    for i in 0..cx.out.len() {
+        if cx.out[i].kind != ChangeKind::ReplaceView {
+            continue;
+        }
+        let v = (
+            cx.out[i].object.schema.clone(),
+            cx.out[i].object.name.clone(),
+        );
+        let extras = view_extras(d, &v);
+        let c = &mut cx.out[i];
+        for sql in &mut c.sql {
+            if sql.starts_with("DROP VIEW ") && !sql.starts_with("DROP VIEW IF EXISTS ") {
+                *sql = sql.replacen("DROP VIEW ", "DROP VIEW IF EXISTS ", 1);
+            }
+        }
+        for e in extras {
+            if !c.sql.contains(&e) {
+                c.sql.push(e);
+            }
+        }
+    }
+}
+
+/// Grants and comment of a view as the desired catalog has them.
+fn view_extras(d: &Catalog, v: &Name) -> Vec<String> {
+    let (s, n) = v;
+    let mut out: Vec<String> = d
+        .grants
+        .iter()
+        .filter(|(gs, gn, _, _)| gs == s && gn == n)
+        .map(|(_, _, g, p)| {
+            let g = if g == "public" {
+                "PUBLIC".to_string()
+            } else {
+                quote_ident(g)
+            };
+            format!("GRANT {p} ON TABLE {} TO {g};", q(s, n))
+        })
+        .collect();
+    if let Some(c) = d.views.get(v).and_then(|w| w.comment.as_ref()) {
+        out.push(format!(
+            "COMMENT ON VIEW {} IS {};",
+            q(s, n),
+            quote_literal(c)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{Catalog, Constraint, Table, View};
+    use crate::diff::{diff, Options};
+
+    fn table(constraints: &[(&str, &str, &str)]) -> Table {
+        Table {
+            constraints: constraints
+                .iter()
+                .map(|(n, k, d)| {
+                    (
+                        n.to_string(),
+                        Constraint {
+                            kind: k.to_string(),
+                            definition: d.to_string(),
+                        },
+                    )
+                })
+                .collect(),
+            ..Table::default()
+        }
+    }
+
+    fn sql_of(want: &Catalog, have: &Catalog) -> Vec<String> {
+        diff(want, have, Options::default())
+            .into_iter()
+            .flat_map(|c| c.sql)
+            .collect()
+    }
+
+    /// Index of the first statement that contains `s`.
+    fn position(sql: &[String], s: &str) -> usize {
+        sql.iter()
+            .position(|x| x.contains(s))
+            .unwrap_or_else(|| panic!("{s} missing from {sql:#?}"))
+    }
+
+    fn key(n: &str) -> (String, String) {
+        ("public".into(), n.into())
+    }
+
+    #[test]
+    fn foreign_keys_are_dropped_before_their_key_and_added_back_after() {
+        let fk = (
+            "prices_item_fk",
+            "f",
+            "FOREIGN KEY (item_id) REFERENCES items(id)",
+        );
+        let mut have = Catalog::default();
+        have.tables.insert(
+            key("items"),
+            table(&[("items_pkey", "p", "PRIMARY KEY (id)")]),
+        );
+        have.tables.insert(key("prices"), table(&[fk]));
+        let mut want = have.clone();
+        want.tables.insert(
+            key("items"),
+            table(&[("items_pkey", "p", "PRIMARY KEY (id, version)")]),
+        );
+        let sql = sql_of(&want, &have);
+        let at = |s: &str| position(&sql, s);
+        assert!(at("DROP CONSTRAINT IF EXISTS prices_item_fk") < at("DROP CONSTRAINT items_pkey"));
+        assert!(at("ADD CONSTRAINT items_pkey") < at("ADD CONSTRAINT prices_item_fk"));
+    }
+
+    #[test]
+    fn views_reading_a_replaced_view_are_dropped_first_and_created_again() {
+        let view = |d: &str| View {
+            definition: d.to_string(),
+            options: String::new(),
+            comment: None,
+        };
+        let mut have = Catalog::default();
+        have.views.insert(key("a"), view(" SELECT 1 AS x;"));
+        have.views.insert(key("b"), view(" SELECT a.x FROM a;"));
+        let mut want = have.clone();
+        want.views.insert(key("a"), view(" SELECT 1 AS x, 2 AS y;"));
+        let sql = sql_of(&want, &have);
+        let at = |s: &str| position(&sql, s);
+        assert!(at("DROP VIEW IF EXISTS public.b") < at("DROP VIEW IF EXISTS public.a"));
+        assert!(at("CREATE OR REPLACE VIEW public.a") < at("CREATE OR REPLACE VIEW public.b"));
+    }
+}
