@@ -34,6 +34,44 @@ pub fn equivalent(model: &str, live: &str) -> bool {
     matches(&m, &l)
 }
 
+/// Whether the model's view query is the one PostgreSQL printed (`pg_get_viewdef`). The
+/// output columns' names must be spelled alike: PostgreSQL adds names such as `AS count`,
+/// and those name the view's columns, so they are never ignored.
+pub fn query_equivalent(model: &str, live: &str) -> bool {
+    let model = model.trim().trim_end_matches(';');
+    let live = live.trim().trim_end_matches(';');
+    if model == live {
+        return true;
+    }
+    let (Some(m), Some(l)) = (normalised_query(model), normalised_query(live)) else {
+        return false;
+    };
+    m.0 == l.0 && matches(&m.1, &l.1)
+}
+
+/// The top-level output names and the normalised query.
+fn normalised_query(text: &str) -> Option<(Vec<Option<String>>, Value)> {
+    let mut q = crate::check::sql::parse_query(text).ok()?;
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
+    let names = s
+        .projection
+        .iter()
+        .map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(match alias.quote_style {
+                None => alias.value.to_lowercase(),
+                Some(_) => alias.value.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let _ = q.visit(&mut Normalise);
+    let mut v = serde_json::to_value(&q).ok()?;
+    normalise_names(&mut v);
+    Some((names, v))
+}
+
 /// The expression's tree after normalisation, as JSON so it can be compared generically.
 fn normalised(text: &str) -> Option<Value> {
     let mut e = parse_expr(text).ok()?;
@@ -127,6 +165,62 @@ fn rewrite(e: Expr) -> Expr {
                 expr: Box::new(other),
             },
         },
+        // PostgreSQL stores `x BETWEEN a AND b` as `x >= a AND x <= b`.
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            use sqlparser::ast::BinaryOperator as B;
+            let (lo, hi, join) = if negated {
+                (B::Lt, B::Gt, B::Or)
+            } else {
+                (B::GtEq, B::LtEq, B::And)
+            };
+            let side = |op, bound| Expr::BinaryOp {
+                left: expr.clone(),
+                op,
+                right: bound,
+            };
+            Expr::BinaryOp {
+                left: Box::new(side(lo, low)),
+                op: join,
+                right: Box::new(side(hi, high)),
+            }
+        }
+        // A CASE without ELSE is `ELSE NULL` (printed `ELSE NULL::type`).
+        Expr::Case {
+            operand,
+            conditions,
+            results,
+            else_result: None,
+        } => Expr::Case {
+            operand,
+            conditions,
+            results,
+            else_result: Some(Box::new(Expr::Value(SqlValue::Null))),
+        },
+        // `date '2024-01-01'` and `interval '30 days'` are `'…'::date`, `'…'::interval`.
+        Expr::TypedString { data_type, value } => rewrite(Expr::Cast {
+            kind: CastKind::DoubleColon,
+            expr: Box::new(Expr::Value(SqlValue::SingleQuotedString(value))),
+            data_type,
+            format: None,
+        }),
+        Expr::Interval(i)
+            if i.leading_field.is_none()
+                && i.leading_precision.is_none()
+                && i.last_field.is_none()
+                && i.fractional_seconds_precision.is_none() =>
+        {
+            rewrite(Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr: i.value,
+                data_type: DataType::Interval,
+                format: None,
+            })
+        }
         // `CAST(x AS t)` is `x::t`.
         Expr::Cast {
             kind: CastKind::Cast | CastKind::DoubleColon,
@@ -256,9 +350,13 @@ fn drop_public(v: &mut Value) {
 }
 
 /// `'x'::text` in `live` where the model wrote `'x'`: the type PostgreSQL gave the literal.
+/// Casts may be stacked (`('-100'::integer)::numeric`: typed, then coerced).
 fn literal_under_cast(v: &Value) -> Option<&Value> {
     let inner = v.get("Cast")?.get("expr")?;
-    inner.get("Value").map(|_| inner)
+    match inner.get("Value") {
+        Some(_) => Some(inner),
+        None => literal_under_cast(inner),
+    }
 }
 
 /// `'{"a": 1}'` against `'{"a": 1}'::jsonb`: PostgreSQL prints jsonb literals in its own
@@ -358,6 +456,21 @@ mod tests {
             ),
             ("NULL", "NULL::uuid"),
             (
+                "now() + interval '30 days'",
+                "(now() + '30 days'::interval)",
+            ),
+            ("date '2024-01-01'", "'2024-01-01'::date"),
+            (
+                "x BETWEEN 0 AND 1",
+                "((x >= (0)::numeric) AND (x <= (1)::numeric))",
+            ),
+            ("x NOT BETWEEN 0 AND 1", "((x < 0) OR (x > 1))"),
+            ("x >= -100", "(x >= ('-100'::integer)::numeric)"),
+            (
+                "CASE WHEN c > 0 THEN a / c END",
+                "CASE WHEN (c > (0)::numeric) THEN (a / c) ELSE NULL::numeric END",
+            ),
+            (
                 "'{\n  \"b\": [1, 2],\n \"a\": true}'",
                 "'{\"a\": true, \"b\": [1, 2]}'::jsonb",
             ),
@@ -367,12 +480,37 @@ mod tests {
     }
 
     #[test]
+    fn view_queries() {
+        use super::query_equivalent;
+        let model = "SELECT md.name, max(md.d) AS last FROM public.daily md WHERE md.d > CURRENT_DATE - 30 GROUP BY md.name";
+        let live = " SELECT md.name,\n    max(md.d) AS last\n   FROM daily md\n  WHERE (md.d > (CURRENT_DATE - 30))\n  GROUP BY md.name;";
+        assert!(query_equivalent(model, live));
+        assert!(!query_equivalent(
+            model,
+            &live.replace("AS last", "AS latest")
+        ));
+        assert!(!query_equivalent(model, &live.replace("30))", "7))")));
+        assert!(!query_equivalent(
+            "SELECT count(*) FROM t",
+            " SELECT count(*) AS count\n   FROM t;"
+        ));
+    }
+
+    #[test]
     fn different_meanings_are_not_equivalent() {
         for (model, live) in [
             ("user_id = auth.uid()", "(owner_id = auth.uid())"),
             ("amount > 0", "(amount >= (0)::numeric)"),
             ("'new'", "'old'::text"),
             ("'1'::text", "'1'::integer"),
+            ("now() + interval '30 days'", "(now() + '30 days'::text)"),
+            ("interval '1' hour", "'01:00:00'::interval"),
+            (
+                "CASE WHEN c > 0 THEN a END",
+                "CASE WHEN (c > 0) THEN a ELSE 0 END",
+            ),
+            ("x BETWEEN 0 AND 1", "((x >= 0) AND (x <= 2))"),
+            ("x BETWEEN 0 AND 1", "((x > 0) AND (x <= 1))"),
             ("'{\"a\": 1}'", "'{\"a\": 2}'::jsonb"),
             (
                 "'{\"b\": 1, \"a\": 2}'::json",

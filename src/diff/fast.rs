@@ -6,14 +6,14 @@
 //! database usually matches the project, so [`predict`] writes the catalog PostgreSQL would
 //! report for the project — names, canonical types, `pg_get_constraintdef`,
 //! `pg_get_indexdef`, `pg_get_triggerdef`, `pg_get_functiondef` spelled as PostgreSQL spells
-//! them, user expressions as written — and [`reconcile`] adopts the live spelling of each
-//! expression that [`super::equiv::equivalent`] proves means the same. If the ordinary diff
+//! them, user expressions and view queries as written — and [`reconcile`] adopts the live
+//! spelling of each one that [`super::equiv`] proves means the same. If the ordinary diff
 //! of that against the live catalog is empty, there is no drift.
 //!
-//! Anything else — a real difference, or a spelling this module cannot predict (views, a
-//! function returning `TABLE(…)`, an expression PostgreSQL rewrites more deeply) — is not a
-//! verdict: the caller falls back to the shadow database, so reported changes always come
-//! from PostgreSQL's own canonical forms. Soundness rests on one rule: this module may fail
+//! Anything else — a real difference, or a spelling this module cannot predict (a view
+//! whose columns PostgreSQL names itself, an expression PostgreSQL rewrites more deeply, such
+//! as an implicit cast around a column) — is not a verdict: the caller falls back to the
+//! shadow database, so reported changes always come from PostgreSQL's own canonical forms. Soundness rests on one rule: this module may fail
 //! to recognise equal definitions, never declare unequal ones equal.
 
 use super::equiv::equivalent;
@@ -47,6 +47,14 @@ impl SearchPath {
         } else {
             q.sql()
         }
+    }
+
+    /// A function argument or result type: PostgreSQL keeps no modifiers there
+    /// (`vector(1536)` is stored as `vector`).
+    fn arg_ty(&self, t: &SqlType) -> String {
+        let mut t = t.clone();
+        t.mods.clear();
+        self.ty(&t)
     }
 
     fn ty(&self, t: &SqlType) -> String {
@@ -103,11 +111,19 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
             .collect(),
         ..Catalog::default()
     };
-    if let Some(v) = model.views.values().next() {
-        return Err(Unpredictable(format!(
-            "view {} (PostgreSQL rewrites view queries)",
-            v.name
-        )));
+    for v in model.views.values() {
+        cat.views.insert(
+            (v.name.schema.clone(), v.name.name.clone()),
+            catalog::View {
+                definition: v.query.text.trim().to_string(),
+                options: if v.security_invoker {
+                    "security_invoker=true".into()
+                } else {
+                    String::new()
+                },
+                comment: v.comment.clone(),
+            },
+        );
     }
     for e in model.enums.values() {
         cat.enums.insert(
@@ -478,9 +494,9 @@ fn function(
     let unpredictable = |what: &str| Unpredictable(format!("function {}: {what}", f.name));
     let arg = |a: &crate::model::Arg| {
         if a.name.is_empty() {
-            path.ty(&a.ty)
+            path.arg_ty(&a.ty)
         } else {
-            format!("{} {}", quote_ident(&a.name), path.ty(&a.ty))
+            format!("{} {}", quote_ident(&a.name), path.arg_ty(&a.ty))
         }
     };
     let identity: Vec<String> = f.args.iter().map(arg).collect();
@@ -499,11 +515,13 @@ fn function(
         _ => match lower.strip_prefix("setof ") {
             Some(t) => format!(
                 "SETOF {}",
-                path.ty(&SqlType::parse(t).map_err(|_| unpredictable("return type"))?)
+                path.arg_ty(&SqlType::parse(t).map_err(|_| unpredictable("return type"))?)
             ),
             None if lower.starts_with("table") => returns_table(returns, path)
                 .ok_or_else(|| unpredictable("its RETURNS TABLE columns"))?,
-            None => path.ty(&SqlType::parse(returns).map_err(|_| unpredictable("return type"))?),
+            None => {
+                path.arg_ty(&SqlType::parse(returns).map_err(|_| unpredictable("return type"))?)
+            }
         },
     };
     let mut def = format!(
@@ -579,7 +597,7 @@ fn returns_table(returns: &str, path: &SearchPath) -> Option<String> {
                 None => name.to_ascii_lowercase(),
             };
             let ty = SqlType::parse(ty.trim()).ok()?;
-            Some(format!("{} {}", quote_ident(&name), path.ty(&ty)))
+            Some(format!("{} {}", quote_ident(&name), path.arg_ty(&ty)))
         })
         .collect();
     Some(format!("TABLE({})", cols?.join(", ")))
@@ -587,6 +605,15 @@ fn returns_table(returns: &str, path: &SearchPath) -> Option<String> {
 
 /// Adopts the live spelling of every predicted expression that means the same.
 pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
+    for (key, v) in predicted.views.iter_mut() {
+        if let Some(l) = live.views.get(key) {
+            if v.definition != l.definition
+                && super::equiv::query_equivalent(&v.definition, &l.definition)
+            {
+                v.definition = l.definition.clone();
+            }
+        }
+    }
     for (key, f) in predicted.functions.iter_mut() {
         if let Some(l) = live.functions.get(key) {
             if f.definition != l.definition && function_equivalent(&f.definition, &l.definition) {
