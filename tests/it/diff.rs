@@ -327,6 +327,17 @@ fn restrict(c: &schemac::catalog::Catalog, part: &Part) -> schemac::catalog::Cat
     out
 }
 
+fn policy<'a>(
+    c: &'a mut schemac::catalog::Catalog,
+    table: &(String, String),
+    name: &str,
+) -> &'a mut schemac::catalog::Policy {
+    c.tables
+        .get_mut(table)
+        .and_then(|t| t.policies.get_mut(name))
+        .expect("policy")
+}
+
 /// Every live object changed by one mutated definition, with the part it belongs to.
 fn mutations(live: &schemac::catalog::Catalog) -> Vec<(String, Part, schemac::catalog::Catalog)> {
     let mut out = Vec::new();
@@ -411,13 +422,7 @@ fn mutations(live: &schemac::catalog::Catalog) -> Vec<(String, Part, schemac::ca
                         format!("policy {name} {field} → {m}"),
                         part.clone(),
                         &|c| {
-                            let p = c
-                                .tables
-                                .get_mut(key)
-                                .unwrap()
-                                .policies
-                                .get_mut(name)
-                                .unwrap();
+                            let p = policy(c, key, name);
                             match field {
                                 "using" => p.using = Some(m.clone()),
                                 _ => p.with_check = Some(m.clone()),
@@ -427,13 +432,7 @@ fn mutations(live: &schemac::catalog::Catalog) -> Vec<(String, Part, schemac::ca
                 }
             }
             push(format!("policy {name} permissive"), part.clone(), &|c| {
-                let p = c
-                    .tables
-                    .get_mut(key)
-                    .unwrap()
-                    .policies
-                    .get_mut(name)
-                    .unwrap();
+                let p = policy(c, key, name);
                 p.permissive = !p.permissive;
             });
         }
