@@ -116,6 +116,7 @@ pub fn scope_of(model: &model::Model) -> catalog::Scope {
             .collect(),
         privilege_schemas,
         buckets: !model.buckets.is_empty(),
+        domains: false,
     }
 }
 
@@ -233,6 +234,7 @@ pub fn diff_databases(
     let scope = catalog::Scope {
         schemas: schemas.to_vec(),
         privilege_schemas: schemas.to_vec(),
+        domains: true,
         ..catalog::Scope::default()
     };
     let actual = introspect_as(&mut from, &scope, "--from")?;

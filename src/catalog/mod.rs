@@ -33,6 +33,20 @@ pub struct Catalog {
     pub schema_grants: BTreeSet<(String, String, String)>,
     /// (schema, object type `r`/`S`/`f`, grantee, privilege).
     pub default_privileges: BTreeSet<(String, String, String, String)>,
+    /// Read only when [`Scope::domains`] is set (database ↔ database diffs).
+    pub domains: BTreeMap<Name, Domain>,
+}
+
+/// A domain: a base type with a default, NOT NULL and CHECK constraints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Domain {
+    /// `format_type` of the base type.
+    pub base: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// Constraint name → `pg_get_constraintdef`.
+    pub checks: BTreeMap<String, String>,
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -60,6 +74,8 @@ pub struct Scope {
     pub privilege_schemas: Vec<String>,
     /// Whether to read storage.buckets.
     pub buckets: bool,
+    /// Whether to read domains (projects cannot declare them, so only database diffs do).
+    pub domains: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -6,6 +6,7 @@
 //! diffs are the same function: both sides are catalogs.
 
 mod deps;
+mod domains;
 pub mod equiv;
 pub mod fast;
 
@@ -24,6 +25,10 @@ pub enum ChangeKind {
     AddEnumValue,
     RemoveEnumValue,
     DropEnum,
+    AddDomain,
+    AlterDomain,
+    ReplaceDomain,
+    DropDomain,
     AddFunction,
     ReplaceFunction,
     DropFunction,
@@ -74,12 +79,13 @@ impl ChangeKind {
     pub fn sign(self) -> char {
         use ChangeKind::*;
         match self {
-            AddSchema | AddExtension | AddEnum | AddEnumValue | AddFunction | AddTable
-            | AddColumn | AddConstraint | AddIndex | AddView | AddTrigger | AddPolicy | Grant
-            | AddPublication | AddPublicationTable | AddBucket | GrantSchema | GrantDefault => '+',
-            RemoveEnumValue | DropEnum | DropFunction | DropTable | DropColumn | DropConstraint
-            | DropIndex | DropView | DropTrigger | DropPolicy | Revoke | DropPublicationTable
-            | RevokeSchema | RevokeDefault => '-',
+            AddSchema | AddExtension | AddEnum | AddEnumValue | AddDomain | AddFunction
+            | AddTable | AddColumn | AddConstraint | AddIndex | AddView | AddTrigger
+            | AddPolicy | Grant | AddPublication | AddPublicationTable | AddBucket
+            | GrantSchema | GrantDefault => '+',
+            RemoveEnumValue | DropEnum | DropDomain | DropFunction | DropTable | DropColumn
+            | DropConstraint | DropIndex | DropView | DropTrigger | DropPolicy | Revoke
+            | DropPublicationTable | RevokeSchema | RevokeDefault => '-',
             _ => '~',
         }
     }
@@ -219,6 +225,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     };
     schemas_and_extensions(&mut cx);
     enums(&mut cx);
+    domains::domains(&mut cx);
     functions(&mut cx);
     tables(&mut cx);
     views(&mut cx);

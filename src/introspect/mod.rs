@@ -1,7 +1,8 @@
 //! Reading a [`Catalog`] from a live database.
 //!
 //! One query per object kind (`queries/*.sql`, embedded), each covering every managed schema
-//! at once, so the number of round trips is constant (11) whatever the size of the schema.
+//! at once, so the number of round trips is constant ([`ROUND_TRIPS`] at most) whatever the
+//! size of the schema.
 
 use crate::catalog::{
     Bucket, Catalog, Column, Constraint, Function, Policy, Publication, Scope, Table, View,
@@ -25,9 +26,10 @@ const SCHEMAS: &str = include_str!("queries/schemas.sql");
 const BUCKETS: &str = include_str!("queries/buckets.sql");
 const SCHEMA_GRANTS: &str = include_str!("queries/schema_grants.sql");
 const DEFAULT_PRIVILEGES: &str = include_str!("queries/default_privileges.sql");
+const DOMAINS: &str = include_str!("queries/domains.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
-pub const ROUND_TRIPS: usize = 19;
+pub const ROUND_TRIPS: usize = 20;
 
 /// Fills the policies and triggers of the tables already in `tables` (one query each).
 fn policies_and_triggers(
@@ -128,6 +130,22 @@ pub fn introspect_scope(
                 comment: r.get(4),
             },
         );
+    }
+    if scope.domains {
+        for r in client.query(DOMAINS, &[s])? {
+            let names: Vec<String> = r.get(5);
+            let defs: Vec<String> = r.get(6);
+            cat.domains.insert(
+                (r.get(0), r.get(1)),
+                crate::catalog::Domain {
+                    base: r.get(2),
+                    not_null: r.get(3),
+                    default: r.get(4),
+                    checks: names.into_iter().zip(defs).collect(),
+                    comment: r.get(7),
+                },
+            );
+        }
     }
     for r in client.query(ENUMS, &[s])? {
         cat.enums.insert((r.get(0), r.get(1)), r.get(2));
