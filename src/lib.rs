@@ -116,7 +116,7 @@ pub fn scope_of(model: &model::Model) -> catalog::Scope {
             .collect(),
         privilege_schemas,
         buckets: !model.buckets.is_empty(),
-        domains: false,
+        all_kinds: false,
     }
 }
 
@@ -234,7 +234,7 @@ pub fn diff_databases(
     let scope = catalog::Scope {
         schemas: schemas.to_vec(),
         privilege_schemas: schemas.to_vec(),
-        domains: true,
+        all_kinds: true,
         ..catalog::Scope::default()
     };
     let actual = introspect_as(&mut from, &scope, "--from")?;

@@ -33,8 +33,19 @@ pub struct Catalog {
     pub schema_grants: BTreeSet<(String, String, String)>,
     /// (schema, object type `r`/`S`/`f`, grantee, privilege).
     pub default_privileges: BTreeSet<(String, String, String, String)>,
-    /// Read only when [`Scope::domains`] is set (database ↔ database diffs).
+    /// Read only when [`Scope::all_kinds`] is set (database ↔ database diffs).
     pub domains: BTreeMap<Name, Domain>,
+    /// Read only when [`Scope::all_kinds`] is set (database ↔ database diffs).
+    pub materialized_views: BTreeMap<Name, MaterializedView>,
+}
+
+/// A materialized view: its query (`pg_get_viewdef`), indexes and comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaterializedView {
+    pub definition: String,
+    /// Index name → `pg_get_indexdef`.
+    pub indexes: BTreeMap<String, String>,
+    pub comment: Option<String>,
 }
 
 /// A domain: a base type with a default, NOT NULL and CHECK constraints.
@@ -74,8 +85,9 @@ pub struct Scope {
     pub privilege_schemas: Vec<String>,
     /// Whether to read storage.buckets.
     pub buckets: bool,
-    /// Whether to read domains (projects cannot declare them, so only database diffs do).
-    pub domains: bool,
+    /// Whether to read the kinds projects cannot declare (domains, materialized views), as
+    /// database ↔ database diffs do.
+    pub all_kinds: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

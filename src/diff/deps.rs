@@ -146,22 +146,38 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
 
 /// Relations each view of `cat` reads (unqualified names taken in the view's schema).
 pub(super) fn view_reads(cat: &Catalog) -> BTreeMap<Name, Vec<Name>> {
-    cat.views
-        .iter()
-        .map(|(k, v)| {
-            let refs = crate::check::sql::relations(&v.definition)
-                .into_iter()
-                .map(|r| match r.split_once('.') {
-                    Some((s, n)) => (
-                        s.trim_matches('"').to_string(),
-                        n.trim_matches('"').to_string(),
-                    ),
-                    None => (k.0.clone(), r.trim_matches('"').to_string()),
-                })
-                .collect();
-            (k.clone(), refs)
-        })
-        .collect()
+    reads(cat.views.iter().map(|(k, v)| (k, v.definition.as_str())))
+}
+
+/// Relations each view and materialized view of `cat` reads.
+fn all_reads(cat: &Catalog) -> BTreeMap<Name, Vec<Name>> {
+    reads(
+        cat.views
+            .iter()
+            .map(|(k, v)| (k, v.definition.as_str()))
+            .chain(
+                cat.materialized_views
+                    .iter()
+                    .map(|(k, v)| (k, v.definition.as_str())),
+            ),
+    )
+}
+
+fn reads<'a>(defs: impl Iterator<Item = (&'a Name, &'a str)>) -> BTreeMap<Name, Vec<Name>> {
+    defs.map(|(k, definition)| {
+        let refs = crate::check::sql::relations(definition)
+            .into_iter()
+            .map(|r| match r.split_once('.') {
+                Some((s, n)) => (
+                    s.trim_matches('"').to_string(),
+                    n.trim_matches('"').to_string(),
+                ),
+                None => (k.0.clone(), r.trim_matches('"').to_string()),
+            })
+            .collect();
+        (k.clone(), refs)
+    })
+    .collect()
 }
 
 /// Views of `actual` that read `rel`, directly or through other views, deepest first.
@@ -186,10 +202,11 @@ fn dependent_views(reads: &BTreeMap<Name, Vec<Name>>, rel: &Name) -> Vec<Name> {
 
 fn views_of_changed_relations(cx: &mut Ctx) {
     let (d, a) = (cx.desired, cx.actual);
-    if a.views.is_empty() {
+    if a.views.is_empty() && a.materialized_views.is_empty() {
         return;
     }
-    let reads = view_reads(a);
+    let reads = all_reads(a);
+    let mut rebuild: BTreeSet<Name> = BTreeSet::new();
     let rank = super::view_order(d);
     let mut recreate: BTreeSet<Name> = BTreeSet::new();
     for c in cx.out.iter_mut() {
@@ -214,6 +231,14 @@ fn views_of_changed_relations(cx: &mut Ctx) {
                     continue;
                 }
             }
+            if a.materialized_views.contains_key(&v) {
+                drops.push(format!(
+                    "DROP MATERIALIZED VIEW IF EXISTS {};",
+                    q(&v.0, &v.1)
+                ));
+                rebuild.insert(v);
+                continue;
+            }
             drops.push(format!("DROP VIEW IF EXISTS {};", q(&v.0, &v.1)));
             if d.views.contains_key(&v) {
                 recreate.insert(v);
@@ -225,8 +250,20 @@ fn views_of_changed_relations(cx: &mut Ctx) {
         }
     }
     for c in cx.out.iter_mut() {
-        if c.kind == ChangeKind::ReplaceView {
-            recreate.remove(&(c.object.schema.clone(), c.object.name.clone()));
+        let key = (c.object.schema.clone(), c.object.name.clone());
+        match c.kind {
+            ChangeKind::ReplaceView => {
+                recreate.remove(&key);
+            }
+            ChangeKind::AddMaterializedView => {
+                rebuild.remove(&key);
+            }
+            _ => {}
+        }
+    }
+    for v in rebuild {
+        if let Some(want) = d.materialized_views.get(&v) {
+            cx.out.push(super::matviews::create(d, &v, want));
         }
     }
     for v in recreate {
@@ -278,6 +315,17 @@ fn views_of_changed_relations(cx: &mut Ctx) {
 
 /// Grants and comment of a view as the desired catalog has them.
 fn view_extras(d: &Catalog, v: &Name) -> Vec<String> {
+    let comment = d.views.get(v).and_then(|w| w.comment.clone());
+    grants_and_comment(d, v, "VIEW", &comment)
+}
+
+/// The desired grants on relation `v` and its comment (`noun`: `VIEW`, `MATERIALIZED VIEW`).
+pub(super) fn grants_and_comment(
+    d: &Catalog,
+    v: &Name,
+    noun: &str,
+    comment: &Option<String>,
+) -> Vec<String> {
     let (s, n) = v;
     let mut out: Vec<String> = d
         .grants
@@ -292,9 +340,9 @@ fn view_extras(d: &Catalog, v: &Name) -> Vec<String> {
             format!("GRANT {p} ON TABLE {} TO {g};", q(s, n))
         })
         .collect();
-    if let Some(c) = d.views.get(v).and_then(|w| w.comment.as_ref()) {
+    if let Some(c) = comment {
         out.push(format!(
-            "COMMENT ON VIEW {} IS {};",
+            "COMMENT ON {noun} {} IS {};",
             q(s, n),
             quote_literal(c)
         ));

@@ -2,7 +2,7 @@
 //! allows it (default, NOT NULL, CHECK constraints), dropped after the tables.
 //!
 //! Projects cannot declare domains yet, so only database ↔ database diffs read them
-//! ([`crate::catalog::Scope::domains`]); both sides of a project diff have none.
+//! ([`crate::catalog::Scope::all_kinds`]); both sides of a project diff have none.
 
 use super::{comment, o_comment, obj, q, ChangeKind, Ctx, Hazard};
 use crate::catalog::Domain;

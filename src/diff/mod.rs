@@ -9,6 +9,7 @@ mod deps;
 mod domains;
 pub mod equiv;
 pub mod fast;
+mod matviews;
 
 use crate::catalog::{Catalog, Column, Policy, Table};
 use crate::model::names::{quote_ident, quote_literal};
@@ -49,6 +50,8 @@ pub enum ChangeKind {
     AddView,
     ReplaceView,
     DropView,
+    AddMaterializedView,
+    DropMaterializedView,
     AddTrigger,
     ReplaceTrigger,
     DropTrigger,
@@ -80,12 +83,12 @@ impl ChangeKind {
         use ChangeKind::*;
         match self {
             AddSchema | AddExtension | AddEnum | AddEnumValue | AddDomain | AddFunction
-            | AddTable | AddColumn | AddConstraint | AddIndex | AddView | AddTrigger
-            | AddPolicy | Grant | AddPublication | AddPublicationTable | AddBucket
+            | AddTable | AddColumn | AddConstraint | AddIndex | AddView | AddMaterializedView
+            | AddTrigger | AddPolicy | Grant | AddPublication | AddPublicationTable | AddBucket
             | GrantSchema | GrantDefault => '+',
             RemoveEnumValue | DropEnum | DropDomain | DropFunction | DropTable | DropColumn
-            | DropConstraint | DropIndex | DropView | DropTrigger | DropPolicy | Revoke
-            | DropPublicationTable | RevokeSchema | RevokeDefault => '-',
+            | DropConstraint | DropIndex | DropView | DropMaterializedView | DropTrigger
+            | DropPolicy | Revoke | DropPublicationTable | RevokeSchema | RevokeDefault => '-',
             _ => '~',
         }
     }
@@ -229,6 +232,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     functions(&mut cx);
     tables(&mut cx);
     views(&mut cx);
+    matviews::materialized_views(&mut cx);
     grants(&mut cx, opts);
     external(&mut cx);
     publications(&mut cx);
@@ -794,17 +798,24 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
             );
         }
         if h.default != c.default && c.generated.is_none() {
-            let sql = match &c.default {
+            // A column becoming serial needs its sequence (created when missing, then owned).
+            let seq = serial_sequence(c);
+            let mut sql: Vec<String> = seq.iter().map(|q| create_sequence(c, q)).collect();
+            sql.push(match &c.default {
                 Some(d) => format!("ALTER TABLE {qn} ALTER COLUMN {col} SET DEFAULT {d};"),
                 None => format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP DEFAULT;"),
-            };
+            });
+            sql.extend(
+                seq.iter()
+                    .map(|q| format!("ALTER SEQUENCE {q} OWNED BY {qn}.{col};")),
+            );
             cx.push(
                 ChangeKind::AlterColumnDefault,
                 o.clone(),
                 h.default.clone(),
                 c.default.clone(),
                 vec![],
-                vec![sql],
+                sql,
                 5,
             );
         }

@@ -27,9 +27,10 @@ const BUCKETS: &str = include_str!("queries/buckets.sql");
 const SCHEMA_GRANTS: &str = include_str!("queries/schema_grants.sql");
 const DEFAULT_PRIVILEGES: &str = include_str!("queries/default_privileges.sql");
 const DOMAINS: &str = include_str!("queries/domains.sql");
+const MATVIEWS: &str = include_str!("queries/matviews.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
-pub const ROUND_TRIPS: usize = 20;
+pub const ROUND_TRIPS: usize = 21;
 
 /// Fills the policies and triggers of the tables already in `tables` (one query each).
 fn policies_and_triggers(
@@ -131,7 +132,19 @@ pub fn introspect_scope(
             },
         );
     }
-    if scope.domains {
+    if scope.all_kinds {
+        for r in client.query(MATVIEWS, &[s])? {
+            let names: Vec<String> = r.get(3);
+            let defs: Vec<String> = r.get(4);
+            cat.materialized_views.insert(
+                (r.get(0), r.get(1)),
+                crate::catalog::MaterializedView {
+                    definition: r.get(2),
+                    indexes: names.into_iter().zip(defs).collect(),
+                    comment: r.get(5),
+                },
+            );
+        }
         for r in client.query(DOMAINS, &[s])? {
             let names: Vec<String> = r.get(5);
             let defs: Vec<String> = r.get(6);
