@@ -43,7 +43,7 @@ pub fn generate(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<String, render::RenderError> {
-    generate_migration(model, templates).map(|m| m.text)
+    render_migration(model, templates, false, false).map(|m| m.text)
 }
 
 /// Renders the master migration with each object's SQL separately.
@@ -51,13 +51,15 @@ pub fn generate_migration(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<render::Migration, render::RenderError> {
-    render_migration(model, templates, false)
+    render_migration(model, templates, false, true)
 }
 
+/// `objects`: also keep each object's SQL on its own (diff applies them in batches).
 fn render_migration(
     model: &model::Model,
     templates: Option<&Path>,
     fresh: bool,
+    objects: bool,
 ) -> Result<render::Migration, render::RenderError> {
     let renderer = render::Renderer::new(templates)?;
     let project = model
@@ -67,7 +69,7 @@ fn render_migration(
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "project".into());
     let hash = render::input_hash(model);
-    render::render(
+    render::render_with(
         model,
         &renderer,
         &render::HeaderInfo {
@@ -75,6 +77,7 @@ fn render_migration(
             hash: &hash,
             fresh,
         },
+        objects,
     )
 }
 
@@ -126,7 +129,7 @@ pub fn desired_catalog(
     server_url: &str,
 ) -> Result<catalog::Catalog, DiffError> {
     // The shadow database is empty: the plain (unguarded) statements apply much faster.
-    let migration = render_migration(model, None, true)?;
+    let migration = render_migration(model, None, true, true)?;
     let mut shadow = pg::Shadow::create(server_url)?;
     if model.config.target == model::Target::Supabase {
         shadow

@@ -7,6 +7,7 @@
 //! file — is a [`Diagnostic`] with `file:line:col`, and nothing further runs (exit code 2).
 //! Errors from all files are collected, so one run shows every broken file.
 
+mod events;
 pub mod raw;
 pub mod yaml;
 
@@ -255,7 +256,10 @@ fn parse_file<T: serde::de::DeserializeOwned>(
     text: &str,
     shown: &str,
 ) -> Result<Parsed<T>, Diagnostic> {
-    let index = yaml::index(text);
+    let (index, events) = match yaml::scan(text) {
+        Ok((index, events)) => (Ok(index), Some(events)),
+        Err(e) => (Err(e), None),
+    };
     if let Ok(idx) = &index {
         if idx.empty {
             let what = if shown.ends_with(CONFIG_FILE) {
@@ -278,7 +282,7 @@ fn parse_file<T: serde::de::DeserializeOwned>(
             );
         }
     }
-    match yaml::from_str::<T>(text) {
+    match yaml::deserialize::<T>(text, events) {
         Ok(raw) => match index {
             Ok(index) => Ok(Parsed {
                 file: id,

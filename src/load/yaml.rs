@@ -7,6 +7,8 @@
 //! every key and value by path, plus every repeated key with both positions. Later stages ask
 //! the index for positions; nothing outside this module knows either YAML library.
 
+use super::events::Ev;
+pub use super::events::Events;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -35,28 +37,35 @@ pub type PathHash = u64;
 
 const ROOT: PathHash = 0x9e37_79b9_7f4a_7c15;
 
-fn seg_hash(seg: &Seg) -> u64 {
+fn fnv(tag: u8, bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| {
-        h ^= u64::from(b);
+    for b in std::iter::once(&tag).chain(bytes) {
+        h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
-    };
-    match seg {
-        Seg::Key(k) => {
-            eat(b'k');
-            k.bytes().for_each(&mut eat);
-        }
-        Seg::Index(i) => {
-            eat(b'i');
-            i.to_le_bytes().into_iter().for_each(&mut eat);
-        }
     }
     h
 }
 
+fn combine(parent: PathHash, seg: u64) -> PathHash {
+    (parent.rotate_left(5) ^ seg).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// The hash of `parent` extended by `seg`.
 pub fn extend(parent: PathHash, seg: &Seg) -> PathHash {
-    (parent.rotate_left(5) ^ seg_hash(seg)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    match seg {
+        Seg::Key(k) => extend_key(parent, k),
+        Seg::Index(i) => extend_index(parent, *i),
+    }
+}
+
+/// The hash of `parent` extended by the mapping key `key` (no [`Seg`] needed).
+pub fn extend_key(parent: PathHash, key: &str) -> PathHash {
+    combine(parent, fnv(b'k', key.as_bytes()))
+}
+
+/// The hash of `parent` extended by the sequence index `i`.
+pub fn extend_index(parent: PathHash, i: usize) -> PathHash {
+    combine(parent, fnv(b'i', &i.to_le_bytes()))
 }
 
 /// The hash of a whole path.
@@ -162,6 +171,12 @@ fn clean_message(msg: &str) -> String {
 
 /// Walks `text` as marked events and builds its [`PosIndex`].
 pub fn index(text: &str) -> Result<PosIndex, YamlError> {
+    scan(text).map(|(index, _)| index)
+}
+
+/// Walks `text` as marked events once: builds its [`PosIndex`] and keeps the node events,
+/// so that [`deserialize`] need not parse the file again.
+pub fn scan(text: &str) -> Result<(PosIndex, Events), YamlError> {
     let mut builder = Builder {
         text_lines: text.split('\n').collect(),
         stack: Vec::new(),
@@ -171,17 +186,40 @@ pub fn index(text: &str) -> Result<PosIndex, YamlError> {
         },
         path: Vec::new(),
         hashes: vec![ROOT],
+        events: Events {
+            evs: Vec::new(),
+            supported: true,
+        },
     };
-    let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, false).map_err(|e| YamlError {
+    let to_error = |e: yaml_rust2::ScanError| YamlError {
         message: e.info().to_string(),
         pos: Some(Pos {
             line: e.marker().line() as u32,
             col: e.marker().col() as u32 + 1,
             len: 1,
         }),
-    })?;
-    Ok(builder.index)
+    };
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut builder, false).map_err(to_error)?;
+    // A second document is serde_yaml's error to report.
+    if !matches!(parser.peek(), Ok((Event::StreamEnd, _))) {
+        builder.events.supported = false;
+    }
+    Ok((builder.index, builder.events))
+}
+
+/// Deserializes `T` from the events [`scan`] kept when it can, else from `text` with
+/// serde_yaml (which also gives every error its message and position).
+pub fn deserialize<T: DeserializeOwned>(
+    text: &str,
+    events: Option<Events>,
+) -> Result<T, YamlError> {
+    if let Some(events) = events {
+        if let Ok(value) = super::events::deserialize(events) {
+            return Ok(value);
+        }
+    }
+    from_str(text)
 }
 
 enum Frame {
@@ -203,6 +241,8 @@ struct Builder<'a> {
     path: Vec<Seg>,
     /// `path_hash` of every prefix of `path` (the last is the current collection's).
     hashes: Vec<PathHash>,
+    /// The node events, for deserializing without a second parser.
+    events: Events,
 }
 
 impl Builder<'_> {
@@ -281,16 +321,34 @@ impl Builder<'_> {
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(value, style, _, _) => {
+            Event::Scalar(value, style, _, tag) => {
                 let len = self.scalar_len(mark, &value, style);
                 let pos = self.pos(mark, len);
                 self.begin_node(pos, Some(&value));
+                if tag.is_some() {
+                    self.events.supported = false;
+                }
+                self.events.evs.push(Ev::Scalar {
+                    value,
+                    plain: style == TScalarStyle::Plain,
+                });
             }
             Event::Alias(_) => {
                 let pos = self.pos(mark, 1);
                 self.begin_node(pos, None);
+                self.events.supported = false;
             }
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
+            Event::MappingStart(_, ref tag) | Event::SequenceStart(_, ref tag) => {
+                if tag.is_some() {
+                    self.events.supported = false;
+                }
+                self.events
+                    .evs
+                    .push(if matches!(ev, Event::MappingStart(..)) {
+                        Ev::MapStart
+                    } else {
+                        Ev::SeqStart
+                    });
                 let pos = self.pos(mark, 1);
                 let seg = self.begin_node(pos, None);
                 let is_root = matches!(seg, Some(Seg::Index(usize::MAX)));
@@ -311,6 +369,11 @@ impl MarkedEventReceiver for Builder<'_> {
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
+                self.events.evs.push(if matches!(ev, Event::MappingEnd) {
+                    Ev::MapEnd
+                } else {
+                    Ev::SeqEnd
+                });
                 self.stack.pop();
                 if !self.stack.is_empty() {
                     self.path.pop();

@@ -295,11 +295,48 @@ impl Function {
 
 /// A SQL fragment written by the user, with where it was written. Checked by `check`
 /// (it must parse as exactly one expression) before anything renders it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The fragment is parsed as an expression at most once per run, on first use: several
+/// checks (SC401, SC505, SC506, SC507, SC513) read the same policy conditions, and sqlparser
+/// was the largest cost of `check`.
+#[derive(Debug, Clone)]
 pub struct Sql {
     pub text: String,
     pub loc: Loc,
+    parsed: std::sync::OnceLock<Result<Box<sqlparser::ast::Expr>, String>>,
 }
+
+impl Sql {
+    /// A fragment, not parsed yet.
+    pub fn new(text: String, loc: Loc) -> Sql {
+        Sql {
+            text,
+            loc,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The fragment parsed as exactly one expression (see [`crate::check::sql::parse_expr`]),
+    /// or why it is not one. Parsed on the first call only.
+    pub fn expr(&self) -> Result<&sqlparser::ast::Expr, &str> {
+        match self
+            .parsed
+            .get_or_init(|| crate::check::sql::parse_expr(&self.text).map(Box::new))
+        {
+            Ok(e) => Ok(e),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+// Equality is the text and the place; whether it was parsed yet does not matter.
+impl PartialEq for Sql {
+    fn eq(&self, other: &Sql) -> bool {
+        self.text == other.text && self.loc == other.loc
+    }
+}
+
+impl Eq for Sql {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FkAction {

@@ -164,13 +164,9 @@ impl Expander {
         &self,
         tpl: &PolicyTemplate,
         table: &QualName,
-        columns: &IndexMap<String, SqlType>,
+        columns: IndexMap<String, SqlType>,
         params: &IndexMap<String, String>,
     ) -> Result<Rendered, String> {
-        let types: BTreeMap<&str, String> = columns
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.to_string()))
-            .collect();
         let mut ctx: BTreeMap<&str, minijinja::Value> = BTreeMap::new();
         for (name, default) in &tpl.params {
             if let Some(v) = params.get(name).or(default.as_ref()) {
@@ -179,7 +175,10 @@ impl Expander {
         }
         ctx.insert("table", minijinja::Value::from(table.name.clone()));
         ctx.insert("schema", minijinja::Value::from(table.schema.clone()));
-        ctx.insert("columns", minijinja::Value::from_serialize(&types));
+        ctx.insert(
+            "columns",
+            minijinja::Value::from_object(ColumnTypes(columns)),
+        );
         let render_one = |part: &str, src: &Option<String>| -> Result<Option<String>, String> {
             match src {
                 None => Ok(None),
@@ -199,6 +198,31 @@ impl Expander {
             using: render_one("using", &tpl.using)?,
             with_check: render_one("with_check", &tpl.with_check)?,
         })
+    }
+}
+
+/// `columns` as templates see it: column name → type, sorted by name. A map object whose
+/// types are spelled out only when a template reads one (most never do, and building the
+/// whole map for every policy was most of the cost of expanding templates).
+#[derive(Debug)]
+struct ColumnTypes(IndexMap<String, SqlType>);
+
+impl minijinja::value::Object for ColumnTypes {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let ty = self.0.get(key.as_str()?)?;
+        Some(minijinja::Value::from(ty.to_string()))
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        minijinja::value::Enumerator::Values(
+            names.into_iter().map(minijinja::Value::from).collect(),
+        )
     }
 }
 
@@ -232,14 +256,14 @@ mod tests {
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "user_id".to_string());
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, &cols(&[("user_id", "text")]), &p)
+            .render(&b["owner"], &t, cols(&[("user_id", "text")]), &p)
             .unwrap();
         assert_eq!(
             r.using.as_deref(),
             Some("user_id = (SELECT auth.uid())::text")
         );
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, &cols(&[("user_id", "uuid")]), &p)
+            .render(&b["owner"], &t, cols(&[("user_id", "uuid")]), &p)
             .unwrap();
         assert_eq!(r.using.as_deref(), Some("user_id = (SELECT auth.uid())"));
     }
@@ -251,7 +275,7 @@ mod tests {
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "x = 1 OR true".to_string());
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, &cols(&[]), &p)
+            .render(&b["owner"], &t, cols(&[]), &p)
             .unwrap();
         assert_eq!(
             r.using.as_deref(),

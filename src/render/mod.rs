@@ -171,11 +171,12 @@ pub struct HeaderInfo<'a> {
     pub fresh: bool,
 }
 
-struct Out<'m> {
-    model: &'m Model,
-    root: &'m Path,
+struct Out {
+    /// Each source file's path relative to the project root, as `--` comments show it.
+    rel_paths: Vec<String>,
     sql: String,
-    objects: Vec<String>,
+    /// Each object's SQL on its own; None when only the text is wanted.
+    objects: Option<Vec<String>>,
 }
 
 /// A rendered migration: the file's text, and each object's SQL on its own (without header,
@@ -186,30 +187,31 @@ pub struct Migration {
     pub objects: Vec<String>,
 }
 
-impl Out<'_> {
+impl Out {
     fn section(&mut self, title: &str) {
-        self.sql.push_str(&format!(
-            "\n-- {}\n-- {title}\n-- {}\n",
-            "=".repeat(70),
-            "=".repeat(70)
-        ));
+        let rule = "=".repeat(70);
+        for line in [rule.as_str(), title, rule.as_str()] {
+            self.sql.push_str("\n-- ");
+            self.sql.push_str(line);
+        }
+        self.sql.push('\n');
     }
 
     /// Appends one object's SQL, preceded by the `file:line` it came from.
     fn object(&mut self, loc: Option<Loc>, sql: String) {
+        use std::fmt::Write as _;
         self.sql.push('\n');
         if let Some(l) = loc {
-            let f = self.model.sources.get(l.file);
-            let rel = f.path.strip_prefix(self.root).unwrap_or(&f.path);
-            self.sql.push_str(&format!(
-                "-- {}:{}\n",
-                rel.to_string_lossy().replace('\\', "/"),
-                l.line
-            ));
+            self.sql.push_str("-- ");
+            self.sql.push_str(&self.rel_paths[l.file.0]);
+            let _ = writeln!(self.sql, ":{}", l.line);
         }
-        self.sql.push_str(sql.trim_end());
+        let sql_trimmed = sql.trim_end();
+        self.sql.push_str(sql_trimmed);
         self.sql.push('\n');
-        self.objects.push(sql.trim_end().to_string());
+        if let Some(objects) = &mut self.objects {
+            objects.push(sql_trimmed.to_string());
+        }
     }
 }
 
@@ -230,12 +232,31 @@ fn function_ident(f: &Function) -> String {
 
 /// Renders the whole master migration.
 pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migration, RenderError> {
-    let root = model.root.clone();
+    render_with(model, r, info, true)
+}
+
+/// Renders the whole master migration; `objects` says whether each object's SQL is also
+/// kept on its own (the returned [`Migration::objects`] is empty otherwise).
+pub fn render_with(
+    model: &Model,
+    r: &Renderer,
+    info: &HeaderInfo,
+    objects: bool,
+) -> Result<Migration, RenderError> {
+    let input_bytes: usize = model.sources.files().map(|(_, f)| f.text.len()).sum();
     let mut out = Out {
-        model,
-        root: &root,
-        sql: String::new(),
-        objects: Vec::new(),
+        rel_paths: model
+            .sources
+            .files()
+            .map(|(_, f)| {
+                let rel = f.path.strip_prefix(&model.root).unwrap_or(&f.path);
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .collect(),
+        // The migration is a few times larger than its YAML; growing a buffer of tens of
+        // megabytes by doubling copies it several times over.
+        sql: String::with_capacity(input_bytes * 4 + 4096),
+        objects: objects.then(Vec::new),
     };
     out.sql.push_str(&r.render(
         "header.sql.j2",
@@ -692,7 +713,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
     out.sql.push_str(&r.render("footer.sql.j2", context! {})?);
     Ok(Migration {
         text: out.sql,
-        objects: out.objects,
+        objects: out.objects.unwrap_or_default(),
     })
 }
 

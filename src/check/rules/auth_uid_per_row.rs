@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for (t, p, sql, e) in super::policy_exprs(m) {
-        let mut calls = top_level(&e, &t.name.name).per_row_calls;
+        let mut calls = top_level(e, &t.name.name).per_row_calls;
         calls.dedup();
         for call in calls {
             out.push(

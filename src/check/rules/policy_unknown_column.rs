@@ -20,7 +20,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for (host, p, sql, e) in super::policy_exprs(m) {
         // External tables: only the managed side's columns are known for certain.
         let Some(t) = host.table else { continue };
-        let mut cols = top_level(&e, &t.name.name).columns;
+        let mut cols = top_level(e, &t.name.name).columns;
         cols.sort();
         cols.dedup();
         for c in cols {

@@ -20,7 +20,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         if host.name.schema != "storage" || host.name.name != "objects" {
             continue;
         }
-        for b in bucket_literals(&e) {
+        for b in bucket_literals(e) {
             if !m.buckets.contains_key(&b) {
                 out.push(
                     rule.diag(format!("policy `{}` on storage.objects names bucket `{b}`, which is not declared", p.name))
