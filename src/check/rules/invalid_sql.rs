@@ -1,7 +1,7 @@
 //! SC401 invalid-sql: a SQL fragment that is not exactly one expression (or one query, for
 //! views). Fragments are pasted into DDL, so `true; DROP TABLE x` must never get through.
 
-use crate::check::sql::{error_position, parse_index_elem, parse_query};
+use crate::check::sql::{error_position, parse_expr, parse_index_elem, parse_query};
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
 use crate::model::{IndexElem, Model, Sql};
@@ -46,8 +46,25 @@ fn position_in_file(m: &Model, sql: &Sql, (line, col): (u32, u32)) -> Option<Loc
     })
 }
 
-/// Reports `sql` when it is not one expression; `what` names it (built only then).
+/// Reports `sql` when it is not one expression; `what` names it (built only then). The AST
+/// is dropped at once: only this check reads these fragments.
 fn expr(
+    m: &Model,
+    rule: &Rule,
+    sql: Option<&Sql>,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(s) = sql {
+        if let Err(e) = parse_expr(&s.text) {
+            report(m, rule, s, &what(), e, out);
+        }
+    }
+}
+
+/// [`expr`] for a policy condition: parsed through [`Sql::expr`], so the RLS checks that
+/// walk it next reuse the AST.
+fn policy_expr(
     m: &Model,
     rule: &Rule,
     sql: Option<&Sql>,
@@ -122,14 +139,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             );
         }
         for p in t.policies.values() {
-            expr(
+            policy_expr(
                 m,
                 rule,
                 p.using.as_ref(),
                 || format!("`using` of policy `{}` on `{tn}`", p.name),
                 out,
             );
-            expr(
+            policy_expr(
                 m,
                 rule,
                 p.with_check.as_ref(),
@@ -149,14 +166,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             );
         }
         for p in e.policies.values() {
-            expr(
+            policy_expr(
                 m,
                 rule,
                 p.using.as_ref(),
                 || format!("`using` of policy `{}` on `{}`", p.name, e.name),
                 out,
             );
-            expr(
+            policy_expr(
                 m,
                 rule,
                 p.with_check.as_ref(),
