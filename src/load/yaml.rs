@@ -60,7 +60,12 @@ pub fn extend(parent: PathHash, seg: &Seg) -> PathHash {
 
 /// The hash of `parent` extended by the mapping key `key` (no [`Seg`] needed).
 pub fn extend_key(parent: PathHash, key: &str) -> PathHash {
-    combine(parent, fnv(b'k', key.as_bytes()))
+    combine(parent, key_seg(key))
+}
+
+/// The hash of the segment of mapping key `key`, before it is combined with a parent.
+fn key_seg(key: &str) -> u64 {
+    fnv(b'k', key.as_bytes())
 }
 
 /// The hash of `parent` extended by the sequence index `i`.
@@ -180,14 +185,17 @@ pub fn scan(text: &str) -> Result<(PosIndex, Events), YamlError> {
     let mut builder = Builder {
         text_lines: text.split('\n').collect(),
         stack: Vec::new(),
+        // About one node per 16 bytes of YAML: sized up front, the maps never rehash.
         index: PosIndex {
             empty: true,
+            keys: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
+            values: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
             ..PosIndex::default()
         },
         path: Vec::new(),
         hashes: vec![ROOT],
         events: Events {
-            evs: Vec::new(),
+            evs: Vec::with_capacity(text.len() / 8),
             supported: true,
         },
     };
@@ -224,9 +232,11 @@ pub fn deserialize<T: DeserializeOwned>(
 
 enum Frame {
     Map {
-        seen: HashMap<String, Pos>,
-        /// The key whose value comes next, or None when a key comes next.
-        pending: Option<String>,
+        /// The keys read so far, by their segment hash ([`key_seg`]), with their position.
+        seen: HashIndex,
+        /// The key whose value comes next, with the hash of its path; None when a key
+        /// comes next.
+        pending: Option<(String, PathHash)>,
     },
     Seq {
         next: usize,
@@ -271,49 +281,50 @@ impl Builder<'_> {
     }
 
     /// Called when a node (scalar or collection start) begins. Returns the segment it sits
-    /// at, or None when it is a mapping key.
-    fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<Seg> {
+    /// at with the hash of its path, or None when it is a mapping key.
+    fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<(Seg, PathHash)> {
         self.index.empty = false;
         let parent = *self.hashes.last().unwrap_or(&ROOT);
         match self.stack.last_mut() {
             None => {
                 self.index.values.insert(ROOT, pos);
-                Some(Seg::Index(usize::MAX))
+                Some((Seg::Index(usize::MAX), ROOT))
             }
             Some(Frame::Seq { next }) => {
+                let h = extend_index(parent, *next);
                 let seg = Seg::Index(*next);
                 *next += 1;
-                self.index.values.insert(extend(parent, &seg), pos);
-                Some(seg)
+                self.index.values.insert(h, pos);
+                Some((seg, h))
             }
             Some(Frame::Map { seen, pending }) => match pending.take() {
                 None => {
                     // This node is a key.
-                    let key = key_text.unwrap_or("<complex key>").to_string();
-                    let seg = Seg::Key(key.clone());
-                    if let Some(first) = seen.get(&key) {
+                    let key = key_text.unwrap_or("<complex key>");
+                    let kh = key_seg(key);
+                    let h = combine(parent, kh);
+                    if let Some(first) = seen.get(&kh) {
                         let mut p = self.path.clone();
-                        p.push(seg);
+                        p.push(Seg::Key(key.to_string()));
                         self.index.duplicates.push((p, *first, pos));
                     } else {
-                        seen.insert(key.clone(), pos);
-                        self.index.keys.insert(extend(parent, &seg), pos);
+                        seen.insert(kh, pos);
+                        self.index.keys.insert(h, pos);
                     }
-                    *pending = Some(key);
+                    *pending = Some((key.to_string(), h));
                     None
                 }
-                Some(key) => {
-                    let seg = Seg::Key(key);
-                    self.index.values.entry(extend(parent, &seg)).or_insert(pos);
-                    Some(seg)
+                Some((key, h)) => {
+                    self.index.values.entry(h).or_insert(pos);
+                    Some((Seg::Key(key), h))
                 }
             },
         }
     }
 
-    fn push(&mut self, seg: Seg) {
-        let parent = *self.hashes.last().unwrap_or(&ROOT);
-        self.hashes.push(extend(parent, &seg));
+    /// Enters the collection at `seg`, whose path hash is `h`.
+    fn push(&mut self, seg: Seg, h: PathHash) {
+        self.hashes.push(h);
         self.path.push(seg);
     }
 }
@@ -351,17 +362,21 @@ impl MarkedEventReceiver for Builder<'_> {
                     });
                 let pos = self.pos(mark, 1);
                 let seg = self.begin_node(pos, None);
-                let is_root = matches!(seg, Some(Seg::Index(usize::MAX)));
+                let is_root = matches!(seg, Some((Seg::Index(usize::MAX), _)));
                 match seg {
-                    Some(seg) if !is_root => self.push(seg),
+                    Some((seg, h)) if !is_root => self.push(seg, h),
                     Some(_) => {}
                     // A collection used as a mapping key: give it a segment so that the
                     // matching end event pops the right one.
-                    None => self.push(Seg::Key("<complex key>".into())),
+                    None => {
+                        let parent = *self.hashes.last().unwrap_or(&ROOT);
+                        let seg = Seg::Key("<complex key>".into());
+                        self.push(seg.clone(), extend(parent, &seg));
+                    }
                 }
                 self.stack.push(if matches!(ev, Event::MappingStart(..)) {
                     Frame::Map {
-                        seen: HashMap::new(),
+                        seen: HashIndex::default(),
                         pending: None,
                     }
                 } else {
