@@ -23,9 +23,27 @@ use std::path::Path;
 pub use load::LoadFailure;
 
 /// Loads and types the project in `dir` (shown as `display` in messages).
+///
+/// Each definition file is typed as soon as it is loaded, so its raw structs and position
+/// index are freed before the next file is read: a large project never holds them all,
+/// and the model is built from data still in cache. The result is the same as
+/// `model::build::build(load::load_project(..)?)`.
 pub fn compile(dir: &Path, display: &str) -> Result<model::Model, LoadFailure> {
-    let loaded = load::load_project(dir, display)?;
-    model::build::build(loaded)
+    let mut builder: Option<model::build::Builder> = None;
+    let loaded = load::load_project_streaming(dir, display, &mut |config, file| {
+        builder
+            .get_or_insert_with(|| model::build::Builder::start(dir.to_path_buf(), config))
+            .add_file(file);
+    })?;
+    match builder {
+        Some(mut b) => {
+            for f in loaded.files {
+                b.add_file(f);
+            }
+            b.finish(loaded.sources)
+        }
+        None => model::build::build(loaded),
+    }
 }
 
 /// Loads, types and checks a project; returns the model and its sorted diagnostics.

@@ -73,7 +73,9 @@ enum Owner {
     External(QualName),
 }
 
-struct Builder {
+/// Builds the model one file at a time ([`build`] feeds it all files at once; `compile`
+/// feeds each file as soon as it is loaded).
+pub struct Builder {
     model: Model,
     errors: Vec<Diagnostic>,
     /// Policies whose template is expanded once all project templates are known.
@@ -88,50 +90,70 @@ pub fn build(loaded: Loaded) -> Result<Model, LoadFailure> {
         config,
         files,
     } = loaded;
-    let mut errors = Vec::new();
-    let cfg = build_config(&root, &config, &mut errors);
-    let mut b = Builder {
-        model: Model {
-            root,
-            sources,
-            config: cfg,
-            extensions: Vec::new(),
-            roles: Vec::new(),
-            enums: IndexMap::new(),
-            functions: Vec::new(),
-            tables: IndexMap::new(),
-            views: IndexMap::new(),
-            grants: Vec::new(),
-            policy_templates: IndexMap::new(),
-            duplicates: Vec::new(),
-            long_names: Vec::new(),
-            external: IndexMap::new(),
-            publications: IndexMap::new(),
-            buckets: IndexMap::new(),
-            schema_configs: IndexMap::new(),
-            default_privileges: Vec::new(),
-        },
-        errors,
-        pending_templates: Vec::new(),
-    };
-    b.same_file_duplicates(config.file, &config.index);
+    let mut b = Builder::start(root, &config);
     for f in files {
-        b.same_file_duplicates(f.file, &f.index);
+        b.add_file(f);
+    }
+    b.finish(sources)
+}
+
+impl Builder {
+    /// Starts a model from the project's config (`root` is the project directory).
+    pub fn start(root: std::path::PathBuf, config: &crate::load::Parsed<RawConfig>) -> Builder {
+        let mut errors = Vec::new();
+        let cfg = build_config(&root, config, &mut errors);
+        let mut b = Builder {
+            model: Model {
+                root,
+                // The sources are still being read; `finish` puts them in.
+                sources: crate::diagnostic::SourceMap::default(),
+                config: cfg,
+                extensions: Vec::new(),
+                roles: Vec::new(),
+                enums: IndexMap::new(),
+                functions: Vec::new(),
+                tables: IndexMap::new(),
+                views: IndexMap::new(),
+                grants: Vec::new(),
+                policy_templates: IndexMap::new(),
+                duplicates: Vec::new(),
+                long_names: Vec::new(),
+                external: IndexMap::new(),
+                publications: IndexMap::new(),
+                buckets: IndexMap::new(),
+                schema_configs: IndexMap::new(),
+                default_privileges: Vec::new(),
+            },
+            errors,
+            pending_templates: Vec::new(),
+        };
+        b.same_file_duplicates(config.file, &config.index);
+        b
+    }
+
+    /// Adds one definition file (files must come in load order).
+    pub fn add_file(&mut self, f: crate::load::Parsed<RawFile>) {
+        self.same_file_duplicates(f.file, &f.index);
         let at = At {
             file: f.file,
             index: &f.index,
         };
-        b.file(&at, f.raw);
+        self.file(&at, f.raw);
     }
-    b.expand_templates();
-    b.add_realtime_tables();
-    if b.errors.is_empty() {
-        Ok(b.model)
-    } else {
-        Err(LoadFailure {
-            sources: b.model.sources,
-            diagnostics: b.errors,
-        })
+
+    /// Completes the model once every file was added; `sources` are the project's files.
+    pub fn finish(mut self, sources: crate::diagnostic::SourceMap) -> Result<Model, LoadFailure> {
+        self.model.sources = sources;
+        self.expand_templates();
+        self.add_realtime_tables();
+        if self.errors.is_empty() {
+            Ok(self.model)
+        } else {
+            Err(LoadFailure {
+                sources: self.model.sources,
+                diagnostics: self.errors,
+            })
+        }
     }
 }
 
