@@ -529,6 +529,61 @@ mod tests {
         same::<RawFile>("tables:\nviews:\n  v:\n    query: >-\n      SELECT 1\n      FROM x\n    security_invoker: TRUE\n");
     }
 
+    /// Every YAML file of the repository (projects, fixtures, broken inputs): whenever the
+    /// fast path accepts a file, serde_yaml accepts it too and builds the same structs.
+    #[test]
+    fn agrees_with_serde_yaml_on_every_repository_file() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                let name = e.file_name().to_string_lossy().into_owned();
+                if p.is_dir() {
+                    if name != "target" && !name.starts_with('.') {
+                        walk(&p, out);
+                    }
+                } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                    out.push(p);
+                }
+            }
+        }
+        fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(text: &str) -> bool {
+            let fast = super::super::yaml::scan(text)
+                .ok()
+                .and_then(|(_, ev)| super::deserialize::<T>(ev).ok());
+            let slow = serde_yaml::from_str::<T>(text);
+            match fast {
+                Some(f) => {
+                    let s = slow.expect("serde_yaml accepts what the fast path accepts");
+                    assert_eq!(format!("{f:?}"), format!("{s:?}"));
+                    true
+                }
+                None => false,
+            }
+        }
+        let mut files = Vec::new();
+        walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &mut files);
+        let mut fast = 0;
+        for f in &files {
+            let Ok(text) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            let ok = if f.ends_with("schemac.yaml") {
+                check::<RawConfig>(&text)
+            } else {
+                check::<RawFile>(&text)
+            };
+            fast += usize::from(ok);
+        }
+        assert!(
+            fast > 20,
+            "{fast} of {} files took the fast path",
+            files.len()
+        );
+    }
+
     #[test]
     fn leaves_tags_and_aliases_to_serde_yaml() {
         for text in ["a: !!str 1\n", "a: &x 1\nb: *x\n"] {
