@@ -1253,13 +1253,23 @@ impl Builder {
                 .values()
                 .chain(self.model.policy_templates.values()),
         );
+        // The column types of the last table seen: a table's policies are pending one after
+        // the other and share them.
+        let mut last_types: Option<(QualName, std::sync::Arc<IndexMap<String, SqlType>>)> = None;
         for (owner, pname) in std::mem::take(&mut self.pending_templates) {
             let (tq, types, policy) = match &owner {
                 Owner::Table(tq) => {
                     let Some(table) = self.model.tables.get(tq) else {
                         continue;
                     };
-                    let types = table.column_types();
+                    let types = match &last_types {
+                        Some((q, types)) if q == tq => types.clone(),
+                        _ => {
+                            let types = std::sync::Arc::new(table.column_types());
+                            last_types = Some((tq.clone(), types.clone()));
+                            types
+                        }
+                    };
                     (tq.clone(), types, table.policies.get(&pname))
                 }
                 Owner::External(tq) => {
@@ -1268,7 +1278,7 @@ impl Builder {
                     };
                     (
                         tq.clone(),
-                        external_column_types(tq),
+                        std::sync::Arc::new(external_column_types(tq)),
                         ext.policies.get(&pname),
                     )
                 }

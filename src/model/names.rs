@@ -276,6 +276,10 @@ pub fn quote_literal(s: &str) -> String {
 /// The snake_case normal form used to detect collisions: `userId` → `user_id`,
 /// `AuditLog` → `audit_log`, `HTTPServer` → `http_server`, `user name` → `user_name`.
 pub fn fold_snake(s: &str) -> String {
+    // Most names are snake_case already and fold to themselves.
+    if !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-') {
+        return s.to_string();
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {

@@ -97,7 +97,8 @@ pub fn builtins() -> IndexMap<String, PolicyTemplate> {
     BUILTIN
         .iter()
         .filter_map(|(name, src)| {
-            crate::load::yaml::from_str::<RawPolicyTemplate>(src)
+            let events = crate::load::yaml::scan(src).ok().map(|(_, e)| e);
+            crate::load::yaml::deserialize::<RawPolicyTemplate>(src, events)
                 .ok()
                 .map(|raw| (name.to_string(), PolicyTemplate::from_raw(name, raw, None)))
         })
@@ -164,7 +165,7 @@ impl Expander {
         &self,
         tpl: &PolicyTemplate,
         table: &QualName,
-        columns: IndexMap<String, SqlType>,
+        columns: std::sync::Arc<IndexMap<String, SqlType>>,
         params: &IndexMap<String, String>,
     ) -> Result<Rendered, String> {
         let mut ctx: BTreeMap<&str, minijinja::Value> = BTreeMap::new();
@@ -203,9 +204,10 @@ impl Expander {
 
 /// `columns` as templates see it: column name → type, sorted by name. A map object whose
 /// types are spelled out only when a template reads one (most never do, and building the
-/// whole map for every policy was most of the cost of expanding templates).
+/// whole map for every policy was most of the cost of expanding templates); the policies of
+/// one table share it.
 #[derive(Debug)]
-struct ColumnTypes(IndexMap<String, SqlType>);
+struct ColumnTypes(std::sync::Arc<IndexMap<String, SqlType>>);
 
 impl minijinja::value::Object for ColumnTypes {
     fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
@@ -256,14 +258,24 @@ mod tests {
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "user_id".to_string());
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, cols(&[("user_id", "text")]), &p)
+            .render(
+                &b["owner"],
+                &t,
+                std::sync::Arc::new(cols(&[("user_id", "text")])),
+                &p,
+            )
             .unwrap();
         assert_eq!(
             r.using.as_deref(),
             Some("user_id = (SELECT auth.uid())::text")
         );
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, cols(&[("user_id", "uuid")]), &p)
+            .render(
+                &b["owner"],
+                &t,
+                std::sync::Arc::new(cols(&[("user_id", "uuid")])),
+                &p,
+            )
             .unwrap();
         assert_eq!(r.using.as_deref(), Some("user_id = (SELECT auth.uid())"));
     }
@@ -275,7 +287,7 @@ mod tests {
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "x = 1 OR true".to_string());
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, cols(&[]), &p)
+            .render(&b["owner"], &t, std::sync::Arc::new(cols(&[])), &p)
             .unwrap();
         assert_eq!(
             r.using.as_deref(),
