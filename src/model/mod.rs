@@ -296,14 +296,14 @@ impl Function {
 /// A SQL fragment written by the user, with where it was written. Checked by `check`
 /// (it must parse as exactly one expression) before anything renders it.
 ///
-/// The fragment is parsed as an expression at most once per run, on first use: several
-/// checks (SC401, SC505, SC506, SC507, SC513) read the same policy conditions, and sqlparser
-/// was the largest cost of `check`.
+/// Policy conditions are read by several checks (SC401, SC505, SC506, SC507, SC513), and
+/// sqlparser was the largest cost of `check`: such a fragment is parsed at most once per run,
+/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]).
 #[derive(Debug, Clone)]
 pub struct Sql {
     pub text: String,
     pub loc: Loc,
-    parsed: std::sync::OnceLock<Result<Box<sqlparser::ast::Expr>, String>>,
+    parsed: std::sync::OnceLock<Result<Box<crate::check::sql::Facts>, String>>,
 }
 
 impl Sql {
@@ -316,14 +316,14 @@ impl Sql {
         }
     }
 
-    /// The fragment parsed as exactly one expression (see [`crate::check::sql::parse_expr`]),
-    /// or why it is not one. Parsed on the first call only.
-    pub fn expr(&self) -> Result<&sqlparser::ast::Expr, &str> {
+    /// The facts of the fragment parsed as exactly one expression (see
+    /// [`crate::check::sql::parse_expr`]), or why it is not one. Parsed on the first call only.
+    pub fn facts(&self) -> Result<&crate::check::sql::Facts, &str> {
         match self
             .parsed
-            .get_or_init(|| crate::check::sql::parse_expr(&self.text).map(Box::new))
+            .get_or_init(|| crate::check::sql::parse_facts(&self.text).map(Box::new))
         {
-            Ok(e) => Ok(e),
+            Ok(f) => Ok(f),
             Err(e) => Err(e),
         }
     }

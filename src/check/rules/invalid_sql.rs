@@ -62,8 +62,8 @@ fn expr(
     }
 }
 
-/// [`expr`] for a policy condition: parsed through [`Sql::expr`], so the RLS checks that
-/// walk it next reuse the AST.
+/// [`expr`] for a policy condition: parsed through [`Sql::facts`], so the RLS checks that
+/// read it next need not parse it again.
 fn policy_expr(
     m: &Model,
     rule: &Rule,
@@ -72,7 +72,7 @@ fn policy_expr(
     out: &mut Vec<Diagnostic>,
 ) {
     if let Some(s) = sql {
-        if let Err(e) = s.expr() {
+        if let Err(e) = s.facts() {
             report(m, rule, s, &what(), e.to_string(), out);
         }
     }
