@@ -1,11 +1,14 @@
-//! The only module that parses YAML.
+//! The only module that parses YAML (with its helper `super::events`).
 //!
 //! serde_yaml turns a file into the raw structs of [`super::raw`] and positions its own errors
 //! (unknown key, wrong type) precisely, but it cannot say where a *valid* node sits, and a map
-//! key repeated in one mapping silently keeps the last value. So each file is also walked once
-//! as a stream of marked events (yaml-rust2), which yields a [`PosIndex`]: the position of
-//! every key and value by path, plus every repeated key with both positions. Later stages ask
-//! the index for positions; nothing outside this module knows either YAML library.
+//! key repeated in one mapping silently keeps the last value. So each file is walked once as a
+//! stream of marked events (yaml-rust2, [`scan`]), which yields a [`PosIndex`]: the position
+//! of every key and value by path, plus every repeated key with both positions. The same pass
+//! keeps the node events, and [`deserialize`] builds the raw structs from them; only when that
+//! fails (an error to report, or input it leaves alone) does serde_yaml parse the file, so
+//! valid files are parsed once and every error is still serde_yaml's. Later stages ask the
+//! index for positions; nothing outside this module knows either YAML library.
 
 use super::events::Ev;
 pub use super::events::Events;
