@@ -23,9 +23,27 @@ use std::path::Path;
 pub use load::LoadFailure;
 
 /// Loads and types the project in `dir` (shown as `display` in messages).
+///
+/// Each definition file is typed as soon as it is loaded, so its raw structs and position
+/// index are freed before the next file is read: a large project never holds them all,
+/// and the model is built from data still in cache. The result is the same as
+/// `model::build::build(load::load_project(..)?)`.
 pub fn compile(dir: &Path, display: &str) -> Result<model::Model, LoadFailure> {
-    let loaded = load::load_project(dir, display)?;
-    model::build::build(loaded)
+    let mut builder: Option<model::build::Builder> = None;
+    let loaded = load::load_project_streaming(dir, display, &mut |config, file| {
+        builder
+            .get_or_insert_with(|| model::build::Builder::start(dir.to_path_buf(), config))
+            .add_file(file);
+    })?;
+    match builder {
+        Some(mut b) => {
+            for f in loaded.files {
+                b.add_file(f);
+            }
+            b.finish(loaded.sources)
+        }
+        None => model::build::build(loaded),
+    }
 }
 
 /// Loads, types and checks a project; returns the model and its sorted diagnostics.
@@ -43,7 +61,7 @@ pub fn generate(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<String, render::RenderError> {
-    generate_migration(model, templates).map(|m| m.text)
+    render_migration(model, templates, false, false).map(|m| m.text)
 }
 
 /// Renders the master migration with each object's SQL separately.
@@ -51,13 +69,15 @@ pub fn generate_migration(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<render::Migration, render::RenderError> {
-    render_migration(model, templates, false)
+    render_migration(model, templates, false, true)
 }
 
+/// `objects`: also keep each object's SQL on its own (diff applies them in batches).
 fn render_migration(
     model: &model::Model,
     templates: Option<&Path>,
     fresh: bool,
+    objects: bool,
 ) -> Result<render::Migration, render::RenderError> {
     let renderer = render::Renderer::new(templates)?;
     let project = model
@@ -67,7 +87,7 @@ fn render_migration(
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "project".into());
     let hash = render::input_hash(model);
-    render::render(
+    render::render_with(
         model,
         &renderer,
         &render::HeaderInfo {
@@ -75,6 +95,7 @@ fn render_migration(
             hash: &hash,
             fresh,
         },
+        objects,
     )
 }
 
@@ -127,7 +148,7 @@ pub fn desired_catalog(
     server_url: &str,
 ) -> Result<catalog::Catalog, DiffError> {
     // The shadow database is empty: the plain (unguarded) statements apply much faster.
-    let migration = render_migration(model, None, true)?;
+    let migration = render_migration(model, None, true, true)?;
     let mut shadow = pg::Shadow::create(server_url)?;
     if model.config.target == model::Target::Supabase {
         shadow

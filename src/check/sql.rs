@@ -32,6 +32,10 @@ pub fn parse_expr(text: &str) -> Result<Expr, String> {
 
 fn expect_end(p: &Parser) -> Result<(), String> {
     let next = p.peek_token();
+    if next.token == Token::EOF {
+        return Ok(());
+    }
+    // Built only on error: every fragment of a project goes through here.
     let at = format!(
         " at Line: {}, Column: {}",
         next.location.line, next.location.column
@@ -241,9 +245,11 @@ pub struct TopLevel {
 }
 
 struct Walker<'a> {
-    table: &'a str,
+    /// None: qualified references go to `qualified`, whatever their table.
+    table: Option<&'a str>,
     depth: usize,
     found: TopLevel,
+    qualified: Vec<(String, String)>,
 }
 
 fn ident_name(i: &sqlparser::ast::Ident) -> String {
@@ -281,8 +287,10 @@ impl Visitor for Walker<'_> {
             Expr::CompoundIdentifier(parts) => {
                 let names: Vec<String> = parts.iter().map(ident_name).collect();
                 if let [t, c] | [_, t, c] = names.as_slice() {
-                    if t == self.table {
-                        self.found.columns.push(c.clone());
+                    match self.table {
+                        Some(table) if t == table => self.found.columns.push(c.clone()),
+                        Some(_) => {}
+                        None => self.qualified.push((t.clone(), c.clone())),
                     }
                 }
             }
@@ -302,12 +310,69 @@ impl Visitor for Walker<'_> {
     }
 }
 
+/// What the RLS checks read from a policy condition (SC505, SC506, SC507, SC513), taken
+/// from its AST once. A condition's AST is large (a `(SELECT auth.uid())` subquery alone is
+/// kilobytes) and a project has thousands of conditions: the model keeps these facts
+/// instead of the trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The condition is the literal `true` ([`is_true`]).
+    pub is_true: bool,
+    /// Unqualified column references at the top level, as PostgreSQL resolves them.
+    columns: Vec<String>,
+    /// Qualified top-level references `t.c` (or `s.t.c`): (t, c).
+    qualified: Vec<(String, String)>,
+    /// See [`TopLevel::per_row_calls`].
+    pub per_row_calls: Vec<String>,
+    /// See [`bucket_literals`].
+    pub buckets: Vec<String>,
+}
+
+impl Facts {
+    /// Reads the facts from a parsed condition.
+    pub fn of(e: &Expr) -> Facts {
+        let mut w = Walker {
+            table: None,
+            depth: 0,
+            found: TopLevel::default(),
+            qualified: Vec::new(),
+        };
+        let _ = e.visit(&mut w);
+        Facts {
+            is_true: is_true(e),
+            columns: w.found.columns,
+            qualified: w.qualified,
+            per_row_calls: w.found.per_row_calls,
+            buckets: bucket_literals(e),
+        }
+    }
+
+    /// The columns of `table` the condition references at the top level (the
+    /// [`TopLevel::columns`] of [`top_level`], in another order).
+    pub fn columns(&self, table: &str) -> Vec<String> {
+        let mut out = self.columns.clone();
+        out.extend(
+            self.qualified
+                .iter()
+                .filter(|(t, _)| t == table)
+                .map(|(_, c)| c.clone()),
+        );
+        out
+    }
+}
+
+/// Parses a policy condition and reads its [`Facts`].
+pub fn parse_facts(text: &str) -> Result<Facts, String> {
+    parse_expr(text).map(|e| Facts::of(&e))
+}
+
 /// Walks `e` (an expression on table `table`) and reports its top-level references.
 pub fn top_level(e: &Expr, table: &str) -> TopLevel {
     let mut w = Walker {
-        table,
+        table: Some(table),
         depth: 0,
         found: TopLevel::default(),
+        qualified: Vec::new(),
     };
     let _ = e.visit(&mut w);
     w.found
@@ -357,6 +422,27 @@ mod tests {
         assert!(parse_query("SELECT * FROM goals WHERE status = 'active'").is_ok());
         assert!(parse_query("SELECT 1; DROP TABLE x").is_err());
         assert!(parse_query("DROP TABLE x").is_err());
+    }
+
+    #[test]
+    fn facts_agree_with_the_walks() {
+        for text in [
+            "auth.uid() = user_id AND EXISTS (SELECT 1 FROM m WHERE m.x = auth.uid() AND y = 1)",
+            "(SELECT auth.uid()) = goals.user_id AND other.z = 1 AND public.goals.w = 2",
+            "bucket_id = 'avatars' AND (true)",
+            "(true)",
+        ] {
+            let e = parse_expr(text).unwrap();
+            let f = Facts::of(&e);
+            let t = top_level(&e, "goals");
+            let (mut a, mut b) = (f.columns("goals"), t.columns);
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{text}");
+            assert_eq!(f.per_row_calls, t.per_row_calls);
+            assert_eq!(f.buckets, bucket_literals(&e));
+            assert_eq!(f.is_true, is_true(&e));
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! file — is a [`Diagnostic`] with `file:line:col`, and nothing further runs (exit code 2).
 //! Errors from all files are collected, so one run shows every broken file.
 
+mod events;
 pub mod raw;
 pub mod yaml;
 
@@ -49,6 +50,24 @@ fn load_error(code: &'static str, name: &'static str, msg: impl Into<String>) ->
 /// Loads the project in `dir`. `display` is how the directory is shown in messages (usually
 /// as the user typed it).
 pub fn load_project(dir: &Path, display: &str) -> Result<Loaded, LoadFailure> {
+    let mut files = Vec::new();
+    let mut loaded = load_project_streaming(dir, display, &mut |_, f| files.push(f))?;
+    files.append(&mut loaded.files);
+    loaded.files = files;
+    Ok(loaded)
+}
+
+/// [`load_project`] that hands each definition file to `on_file` (with the parsed config)
+/// as soon as it is parsed, in the same order, instead of keeping them all: `model` types
+/// a file while it is still in cache and frees its raw structs and positions before the next
+/// one is read. Files met before the config are held until it is parsed. Once a file has
+/// failed to load nothing more is handed over: the result is an error anyway. Files not
+/// handed over are in the returned [`Loaded::files`].
+pub fn load_project_streaming(
+    dir: &Path,
+    display: &str,
+    on_file: &mut dyn FnMut(&Parsed<RawConfig>, Parsed<RawFile>),
+) -> Result<Loaded, LoadFailure> {
     let mut sources = SourceMap::default();
     let fail = |sources: SourceMap, d: Diagnostic| LoadFailure {
         sources,
@@ -99,7 +118,7 @@ pub fn load_project(dir: &Path, display: &str) -> Result<Loaded, LoadFailure> {
         ));
     }
 
-    let mut config = None;
+    let mut config: Option<Parsed<RawConfig>> = None;
     let mut files = Vec::new();
     for rel in &paths {
         let shown = join_display(display, rel);
@@ -150,12 +169,22 @@ pub fn load_project(dir: &Path, display: &str) -> Result<Loaded, LoadFailure> {
         let text = &sources.get(id).text;
         if rel == &config_rel {
             match parse_file::<RawConfig>(id, text, &shown) {
-                Ok(p) => config = Some(p),
+                Ok(p) => {
+                    if diags.is_empty() {
+                        for f in files.drain(..) {
+                            on_file(&p, f);
+                        }
+                    }
+                    config = Some(p);
+                }
                 Err(d) => diags.push(d),
             }
         } else {
             match parse_file::<RawFile>(id, text, &shown) {
-                Ok(p) => files.push(p),
+                Ok(p) => match &config {
+                    Some(c) if diags.is_empty() => on_file(c, p),
+                    _ => files.push(p),
+                },
                 Err(d) => diags.push(d),
             }
         }
@@ -255,7 +284,10 @@ fn parse_file<T: serde::de::DeserializeOwned>(
     text: &str,
     shown: &str,
 ) -> Result<Parsed<T>, Diagnostic> {
-    let index = yaml::index(text);
+    let (index, events) = match yaml::scan(text) {
+        Ok((index, events)) => (Ok(index), Some(events)),
+        Err(e) => (Err(e), None),
+    };
     if let Ok(idx) = &index {
         if idx.empty {
             let what = if shown.ends_with(CONFIG_FILE) {
@@ -278,7 +310,7 @@ fn parse_file<T: serde::de::DeserializeOwned>(
             );
         }
     }
-    match yaml::from_str::<T>(text) {
+    match yaml::deserialize::<T>(text, events) {
         Ok(raw) => match index {
             Ok(index) => Ok(Parsed {
                 file: id,

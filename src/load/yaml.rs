@@ -1,12 +1,17 @@
-//! The only module that parses YAML.
+//! The only module that parses YAML (with its helper `super::events`).
 //!
 //! serde_yaml turns a file into the raw structs of [`super::raw`] and positions its own errors
 //! (unknown key, wrong type) precisely, but it cannot say where a *valid* node sits, and a map
-//! key repeated in one mapping silently keeps the last value. So each file is also walked once
-//! as a stream of marked events (yaml-rust2), which yields a [`PosIndex`]: the position of
-//! every key and value by path, plus every repeated key with both positions. Later stages ask
-//! the index for positions; nothing outside this module knows either YAML library.
+//! key repeated in one mapping silently keeps the last value. So each file is walked once as a
+//! stream of marked events (yaml-rust2, [`scan`]), which yields a [`PosIndex`]: the position
+//! of every key and value by path, plus every repeated key with both positions. The same pass
+//! keeps the node events, and [`deserialize`] builds the raw structs from them; only when that
+//! fails (an error to report, or input it leaves alone) does serde_yaml parse the file, so
+//! valid files are parsed once and every error is still serde_yaml's. Later stages ask the
+//! index for positions; nothing outside this module knows either YAML library.
 
+use super::events::Ev;
+pub use super::events::Events;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -35,28 +40,40 @@ pub type PathHash = u64;
 
 const ROOT: PathHash = 0x9e37_79b9_7f4a_7c15;
 
-fn seg_hash(seg: &Seg) -> u64 {
+fn fnv(tag: u8, bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| {
-        h ^= u64::from(b);
+    for b in std::iter::once(&tag).chain(bytes) {
+        h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
-    };
-    match seg {
-        Seg::Key(k) => {
-            eat(b'k');
-            k.bytes().for_each(&mut eat);
-        }
-        Seg::Index(i) => {
-            eat(b'i');
-            i.to_le_bytes().into_iter().for_each(&mut eat);
-        }
     }
     h
 }
 
+fn combine(parent: PathHash, seg: u64) -> PathHash {
+    (parent.rotate_left(5) ^ seg).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// The hash of `parent` extended by `seg`.
 pub fn extend(parent: PathHash, seg: &Seg) -> PathHash {
-    (parent.rotate_left(5) ^ seg_hash(seg)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    match seg {
+        Seg::Key(k) => extend_key(parent, k),
+        Seg::Index(i) => extend_index(parent, *i),
+    }
+}
+
+/// The hash of `parent` extended by the mapping key `key` (no [`Seg`] needed).
+pub fn extend_key(parent: PathHash, key: &str) -> PathHash {
+    combine(parent, key_seg(key))
+}
+
+/// The hash of the segment of mapping key `key`, before it is combined with a parent.
+fn key_seg(key: &str) -> u64 {
+    fnv(b'k', key.as_bytes())
+}
+
+/// The hash of `parent` extended by the sequence index `i`.
+pub fn extend_index(parent: PathHash, i: usize) -> PathHash {
+    combine(parent, fnv(b'i', &i.to_le_bytes()))
 }
 
 /// The hash of a whole path.
@@ -162,33 +179,67 @@ fn clean_message(msg: &str) -> String {
 
 /// Walks `text` as marked events and builds its [`PosIndex`].
 pub fn index(text: &str) -> Result<PosIndex, YamlError> {
+    scan(text).map(|(index, _)| index)
+}
+
+/// Walks `text` as marked events once: builds its [`PosIndex`] and keeps the node events,
+/// so that [`deserialize`] need not parse the file again.
+pub fn scan(text: &str) -> Result<(PosIndex, Events), YamlError> {
     let mut builder = Builder {
         text_lines: text.split('\n').collect(),
         stack: Vec::new(),
+        // About one node per 16 bytes of YAML: sized up front, the maps never rehash.
         index: PosIndex {
             empty: true,
+            keys: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
+            values: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
             ..PosIndex::default()
         },
         path: Vec::new(),
         hashes: vec![ROOT],
+        events: Events {
+            evs: Vec::with_capacity(text.len() / 8),
+            supported: true,
+        },
     };
-    let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, false).map_err(|e| YamlError {
+    let to_error = |e: yaml_rust2::ScanError| YamlError {
         message: e.info().to_string(),
         pos: Some(Pos {
             line: e.marker().line() as u32,
             col: e.marker().col() as u32 + 1,
             len: 1,
         }),
-    })?;
-    Ok(builder.index)
+    };
+    let mut parser = Parser::new_from_str(text);
+    parser.load(&mut builder, false).map_err(to_error)?;
+    // A second document is serde_yaml's error to report.
+    if !matches!(parser.peek(), Ok((Event::StreamEnd, _))) {
+        builder.events.supported = false;
+    }
+    Ok((builder.index, builder.events))
+}
+
+/// Deserializes `T` from the events [`scan`] kept when it can, else from `text` with
+/// serde_yaml (which also gives every error its message and position).
+pub fn deserialize<T: DeserializeOwned>(
+    text: &str,
+    events: Option<Events>,
+) -> Result<T, YamlError> {
+    if let Some(events) = events {
+        if let Ok(value) = super::events::deserialize(events) {
+            return Ok(value);
+        }
+    }
+    from_str(text)
 }
 
 enum Frame {
     Map {
-        seen: HashMap<String, Pos>,
-        /// The key whose value comes next, or None when a key comes next.
-        pending: Option<String>,
+        /// The keys read so far, by their segment hash ([`key_seg`]), with their position.
+        seen: HashIndex,
+        /// The key whose value comes next, with the hash of its path; None when a key
+        /// comes next.
+        pending: Option<(String, PathHash)>,
     },
     Seq {
         next: usize,
@@ -203,6 +254,8 @@ struct Builder<'a> {
     path: Vec<Seg>,
     /// `path_hash` of every prefix of `path` (the last is the current collection's).
     hashes: Vec<PathHash>,
+    /// The node events, for deserializing without a second parser.
+    events: Events,
 }
 
 impl Builder<'_> {
@@ -231,49 +284,50 @@ impl Builder<'_> {
     }
 
     /// Called when a node (scalar or collection start) begins. Returns the segment it sits
-    /// at, or None when it is a mapping key.
-    fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<Seg> {
+    /// at with the hash of its path, or None when it is a mapping key.
+    fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<(Seg, PathHash)> {
         self.index.empty = false;
         let parent = *self.hashes.last().unwrap_or(&ROOT);
         match self.stack.last_mut() {
             None => {
                 self.index.values.insert(ROOT, pos);
-                Some(Seg::Index(usize::MAX))
+                Some((Seg::Index(usize::MAX), ROOT))
             }
             Some(Frame::Seq { next }) => {
+                let h = extend_index(parent, *next);
                 let seg = Seg::Index(*next);
                 *next += 1;
-                self.index.values.insert(extend(parent, &seg), pos);
-                Some(seg)
+                self.index.values.insert(h, pos);
+                Some((seg, h))
             }
             Some(Frame::Map { seen, pending }) => match pending.take() {
                 None => {
                     // This node is a key.
-                    let key = key_text.unwrap_or("<complex key>").to_string();
-                    let seg = Seg::Key(key.clone());
-                    if let Some(first) = seen.get(&key) {
+                    let key = key_text.unwrap_or("<complex key>");
+                    let kh = key_seg(key);
+                    let h = combine(parent, kh);
+                    if let Some(first) = seen.get(&kh) {
                         let mut p = self.path.clone();
-                        p.push(seg);
+                        p.push(Seg::Key(key.to_string()));
                         self.index.duplicates.push((p, *first, pos));
                     } else {
-                        seen.insert(key.clone(), pos);
-                        self.index.keys.insert(extend(parent, &seg), pos);
+                        seen.insert(kh, pos);
+                        self.index.keys.insert(h, pos);
                     }
-                    *pending = Some(key);
+                    *pending = Some((key.to_string(), h));
                     None
                 }
-                Some(key) => {
-                    let seg = Seg::Key(key);
-                    self.index.values.entry(extend(parent, &seg)).or_insert(pos);
-                    Some(seg)
+                Some((key, h)) => {
+                    self.index.values.entry(h).or_insert(pos);
+                    Some((Seg::Key(key), h))
                 }
             },
         }
     }
 
-    fn push(&mut self, seg: Seg) {
-        let parent = *self.hashes.last().unwrap_or(&ROOT);
-        self.hashes.push(extend(parent, &seg));
+    /// Enters the collection at `seg`, whose path hash is `h`.
+    fn push(&mut self, seg: Seg, h: PathHash) {
+        self.hashes.push(h);
         self.path.push(seg);
     }
 }
@@ -281,29 +335,51 @@ impl Builder<'_> {
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(value, style, _, _) => {
+            Event::Scalar(value, style, _, tag) => {
                 let len = self.scalar_len(mark, &value, style);
                 let pos = self.pos(mark, len);
                 self.begin_node(pos, Some(&value));
+                if tag.is_some() {
+                    self.events.supported = false;
+                }
+                self.events.evs.push(Ev::Scalar {
+                    value,
+                    plain: style == TScalarStyle::Plain,
+                });
             }
             Event::Alias(_) => {
                 let pos = self.pos(mark, 1);
                 self.begin_node(pos, None);
+                self.events.supported = false;
             }
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
+            Event::MappingStart(_, ref tag) | Event::SequenceStart(_, ref tag) => {
+                if tag.is_some() {
+                    self.events.supported = false;
+                }
+                self.events
+                    .evs
+                    .push(if matches!(ev, Event::MappingStart(..)) {
+                        Ev::MapStart
+                    } else {
+                        Ev::SeqStart
+                    });
                 let pos = self.pos(mark, 1);
                 let seg = self.begin_node(pos, None);
-                let is_root = matches!(seg, Some(Seg::Index(usize::MAX)));
+                let is_root = matches!(seg, Some((Seg::Index(usize::MAX), _)));
                 match seg {
-                    Some(seg) if !is_root => self.push(seg),
+                    Some((seg, h)) if !is_root => self.push(seg, h),
                     Some(_) => {}
                     // A collection used as a mapping key: give it a segment so that the
                     // matching end event pops the right one.
-                    None => self.push(Seg::Key("<complex key>".into())),
+                    None => {
+                        let parent = *self.hashes.last().unwrap_or(&ROOT);
+                        let seg = Seg::Key("<complex key>".into());
+                        self.push(seg.clone(), extend(parent, &seg));
+                    }
                 }
                 self.stack.push(if matches!(ev, Event::MappingStart(..)) {
                     Frame::Map {
-                        seen: HashMap::new(),
+                        seen: HashIndex::default(),
                         pending: None,
                     }
                 } else {
@@ -311,6 +387,11 @@ impl MarkedEventReceiver for Builder<'_> {
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
+                self.events.evs.push(if matches!(ev, Event::MappingEnd) {
+                    Ev::MapEnd
+                } else {
+                    Ev::SeqEnd
+                });
                 self.stack.pop();
                 if !self.stack.is_empty() {
                     self.path.pop();

@@ -12,7 +12,7 @@ use super::types::SqlType;
 use super::*;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::load::raw::*;
-use crate::load::yaml::{PosIndex, Seg};
+use crate::load::yaml::{self, PathHash, PosIndex, Seg};
 use crate::load::{LoadFailure, Loaded};
 
 /// Position lookups for one file.
@@ -35,28 +35,30 @@ impl At<'_> {
             len: p.len,
         }
     }
-    fn key(&self, path: &[Seg]) -> Loc {
-        self.conv(self.index.key(path))
+    fn key(&self, path: &P) -> Loc {
+        self.conv(self.index.key_at(path.0))
     }
-    fn val(&self, path: &[Seg]) -> Loc {
-        self.conv(self.index.value(path))
+    fn val(&self, path: &P) -> Loc {
+        self.conv(self.index.value_at(path.0))
     }
 }
 
-fn k(s: &str) -> Seg {
-    Seg::Key(s.to_string())
+/// A path in a file, kept only as its hash ([`crate::load::yaml::PathHash`]): building the
+/// path of every node allocates nothing.
+#[derive(Clone, Copy)]
+struct P(PathHash);
+
+/// The path of `keys` from the document root.
+fn top(keys: &[&str]) -> P {
+    path(&P(yaml::path_hash(&[])), keys)
 }
 
-fn path(base: &[Seg], more: &[&str]) -> Vec<Seg> {
-    let mut p = base.to_vec();
-    p.extend(more.iter().map(|s| k(s)));
-    p
+fn path(base: &P, more: &[&str]) -> P {
+    P(more.iter().fold(base.0, |h, k| yaml::extend_key(h, k)))
 }
 
-fn idx(base: &[Seg], i: usize) -> Vec<Seg> {
-    let mut p = base.to_vec();
-    p.push(Seg::Index(i));
-    p
+fn idx(base: &P, i: usize) -> P {
+    P(yaml::extend_index(base.0, i))
 }
 
 fn invalid(loc: Loc, msg: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
@@ -71,7 +73,9 @@ enum Owner {
     External(QualName),
 }
 
-struct Builder {
+/// Builds the model one file at a time ([`build`] feeds it all files at once; `compile`
+/// feeds each file as soon as it is loaded).
+pub struct Builder {
     model: Model,
     errors: Vec<Diagnostic>,
     /// Policies whose template is expanded once all project templates are known.
@@ -86,50 +90,70 @@ pub fn build(loaded: Loaded) -> Result<Model, LoadFailure> {
         config,
         files,
     } = loaded;
-    let mut errors = Vec::new();
-    let cfg = build_config(&root, &config, &mut errors);
-    let mut b = Builder {
-        model: Model {
-            root,
-            sources,
-            config: cfg,
-            extensions: Vec::new(),
-            roles: Vec::new(),
-            enums: IndexMap::new(),
-            functions: Vec::new(),
-            tables: IndexMap::new(),
-            views: IndexMap::new(),
-            grants: Vec::new(),
-            policy_templates: IndexMap::new(),
-            duplicates: Vec::new(),
-            long_names: Vec::new(),
-            external: IndexMap::new(),
-            publications: IndexMap::new(),
-            buckets: IndexMap::new(),
-            schema_configs: IndexMap::new(),
-            default_privileges: Vec::new(),
-        },
-        errors,
-        pending_templates: Vec::new(),
-    };
-    b.same_file_duplicates(config.file, &config.index);
+    let mut b = Builder::start(root, &config);
     for f in files {
-        b.same_file_duplicates(f.file, &f.index);
+        b.add_file(f);
+    }
+    b.finish(sources)
+}
+
+impl Builder {
+    /// Starts a model from the project's config (`root` is the project directory).
+    pub fn start(root: std::path::PathBuf, config: &crate::load::Parsed<RawConfig>) -> Builder {
+        let mut errors = Vec::new();
+        let cfg = build_config(&root, config, &mut errors);
+        let mut b = Builder {
+            model: Model {
+                root,
+                // The sources are still being read; `finish` puts them in.
+                sources: crate::diagnostic::SourceMap::default(),
+                config: cfg,
+                extensions: Vec::new(),
+                roles: Vec::new(),
+                enums: IndexMap::new(),
+                functions: Vec::new(),
+                tables: IndexMap::new(),
+                views: IndexMap::new(),
+                grants: Vec::new(),
+                policy_templates: IndexMap::new(),
+                duplicates: Vec::new(),
+                long_names: Vec::new(),
+                external: IndexMap::new(),
+                publications: IndexMap::new(),
+                buckets: IndexMap::new(),
+                schema_configs: IndexMap::new(),
+                default_privileges: Vec::new(),
+            },
+            errors,
+            pending_templates: Vec::new(),
+        };
+        b.same_file_duplicates(config.file, &config.index);
+        b
+    }
+
+    /// Adds one definition file (files must come in load order).
+    pub fn add_file(&mut self, f: crate::load::Parsed<RawFile>) {
+        self.same_file_duplicates(f.file, &f.index);
         let at = At {
             file: f.file,
             index: &f.index,
         };
-        b.file(&at, f.raw);
+        self.file(&at, f.raw);
     }
-    b.expand_templates();
-    b.add_realtime_tables();
-    if b.errors.is_empty() {
-        Ok(b.model)
-    } else {
-        Err(LoadFailure {
-            sources: b.model.sources,
-            diagnostics: b.errors,
-        })
+
+    /// Completes the model once every file was added; `sources` are the project's files.
+    pub fn finish(mut self, sources: crate::diagnostic::SourceMap) -> Result<Model, LoadFailure> {
+        self.model.sources = sources;
+        self.expand_templates();
+        self.add_realtime_tables();
+        if self.errors.is_empty() {
+            Ok(self.model)
+        } else {
+            Err(LoadFailure {
+                sources: self.model.sources,
+                diagnostics: self.errors,
+            })
+        }
     }
 }
 
@@ -145,7 +169,7 @@ fn build_config(
     let raw = &p.raw;
     if raw.schemac != 1 {
         errors.push(invalid(
-            at.val(&[k("schemac")]),
+            at.val(&top(&["schemac"])),
             format!("unsupported format version {}", raw.schemac),
             "this schemac reads format version 1: write `schemac: 1`",
         ));
@@ -156,7 +180,7 @@ fn build_config(
             .iter()
             .enumerate()
             .filter_map(|(i, s)| {
-                let loc = at.val(&idx(&[k("external"), k(key)], i));
+                let loc = at.val(&idx(&top(&["external", key]), i));
                 let s = if strip_parens {
                     s.split('(').next().unwrap_or(s)
                 } else {
@@ -179,7 +203,7 @@ fn build_config(
         .roles
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.clone(), at.val(&idx(&[k("external"), k("roles")], i))))
+        .map(|(i, r)| (r.clone(), at.val(&idx(&top(&["external", "roles"]), i))))
         .collect();
     let output = root.join(
         raw.output
@@ -187,7 +211,7 @@ fn build_config(
             .unwrap_or("supabase/migrations/99999999999999_master_consolidated_schema.sql"),
     );
     Config {
-        loc: at.key(&[k("schemac")]),
+        loc: at.key(&top(&["schemac"])),
         naming: match raw.naming {
             None | Some(RawNaming::SnakeCase) => Naming::SnakeCase,
             Some(RawNaming::CamelCase) => Naming::CamelCase,
@@ -379,19 +403,19 @@ impl Builder {
 
     fn file(&mut self, at: &At, raw: RawFile) {
         for (i, e) in raw.extensions.into_iter().enumerate() {
-            let loc = at.val(&idx(&[k("extensions")], i));
+            let loc = at.val(&idx(&top(&["extensions"]), i));
             if !self.model.extensions.iter().any(|x| x.name == e) {
                 self.model.extensions.push(Named { name: e, loc });
             }
         }
         for (i, r) in raw.roles.into_iter().enumerate() {
-            let loc = at.val(&idx(&[k("roles")], i));
+            let loc = at.val(&idx(&top(&["roles"]), i));
             if !self.model.roles.iter().any(|x| x.name == r) {
                 self.model.roles.push(Named { name: r, loc });
             }
         }
         for (name, values) in raw.enums {
-            let base = [k("enums"), k(&name)];
+            let base = top(&["enums", &name]);
             let loc = at.key(&base);
             let Some(q) = self.qual(&name, loc) else {
                 continue;
@@ -422,7 +446,7 @@ impl Builder {
             self.table(at, &name, t);
         }
         for (name, v) in raw.views {
-            let base = [k("views"), k(&name)];
+            let base = top(&["views", &name]);
             let loc = at.key(&base);
             let Some(q) = self.qual(&name, loc) else {
                 continue;
@@ -430,10 +454,7 @@ impl Builder {
             let view = View {
                 name: q.clone(),
                 loc,
-                query: Sql {
-                    text: v.query,
-                    loc: at.val(&path(&base, &["query"])),
-                },
+                query: Sql::new(v.query, at.val(&path(&base, &["query"]))),
                 security_invoker: v.security_invoker,
                 comment: v.comment,
             };
@@ -444,7 +465,7 @@ impl Builder {
             }
         }
         for (i, g) in raw.grants.into_iter().enumerate() {
-            let base = idx(&[k("grants")], i);
+            let base = idx(&top(&["grants"]), i);
             let on_loc = at.val(&path(&base, &["on"]));
             let Some(on) = self.qual(&g.on, on_loc) else {
                 continue;
@@ -463,7 +484,7 @@ impl Builder {
             });
         }
         for (tname, triggers) in raw.external_triggers {
-            let tb = [k("external_triggers"), k(&tname)];
+            let tb = top(&["external_triggers", &tname]);
             let Some(ext) = self.external(at, &tname, &tb) else {
                 continue;
             };
@@ -487,7 +508,7 @@ impl Builder {
             }
         }
         for (tname, policies) in raw.external_policies {
-            let tb = [k("external_policies"), k(&tname)];
+            let tb = top(&["external_policies", &tname]);
             let Some(ext) = self.external(at, &tname, &tb) else {
                 continue;
             };
@@ -517,7 +538,7 @@ impl Builder {
             }
         }
         for (name, p) in raw.publications {
-            let base = [k("publications"), k(&name)];
+            let base = top(&["publications", &name]);
             let loc = at.key(&base);
             let mut tables = Vec::new();
             for (i, t) in p.tables.iter().enumerate() {
@@ -572,7 +593,7 @@ impl Builder {
         }
         if let Some(storage) = raw.storage {
             for (id, b) in storage.buckets {
-                let base = [k("storage"), k("buckets"), k(&id)];
+                let base = top(&["storage", "buckets", &id]);
                 let loc = at.key(&base);
                 let limit = match b.file_size_limit.as_deref().map(parse_size) {
                     None => None,
@@ -610,7 +631,7 @@ impl Builder {
             }
         }
         for (name, c) in raw.schemas_config {
-            let base = [k("schemas_config"), k(&name)];
+            let base = top(&["schemas_config", &name]);
             let loc = at.key(&base);
             let grants = c
                 .grants
@@ -658,7 +679,7 @@ impl Builder {
             );
         }
         for (i, d) in raw.default_privileges.into_iter().enumerate() {
-            let base = idx(&[k("default_privileges")], i);
+            let base = idx(&top(&["default_privileges"]), i);
             self.model.default_privileges.push(DefaultPrivilege {
                 loc: at.val(&base),
                 in_schema: d.in_schema,
@@ -678,7 +699,7 @@ impl Builder {
             });
         }
         for (name, t) in raw.policy_templates {
-            let loc = at.key(&[k("policy_templates"), k(&name)]);
+            let loc = at.key(&top(&["policy_templates", &name]));
             if let Some(prev) = self.model.policy_templates.get(&name) {
                 let first = prev.loc.unwrap_or(loc);
                 self.dup(Kind::PolicyTemplate, name.clone(), first, loc, Vec::new());
@@ -701,7 +722,7 @@ impl Builder {
     }
 
     fn function(&mut self, at: &At, name: &str, f: RawFunction) {
-        let base = [k("functions"), k(name)];
+        let base = top(&["functions", name]);
         let loc = at.key(&base);
         let Some(q) = self.qual(name, loc) else {
             return;
@@ -716,10 +737,9 @@ impl Builder {
             args.push(Arg {
                 name: a.name,
                 ty,
-                default: a.default.map(|d| Sql {
-                    text: d,
-                    loc: at.val(&path(&ab, &["default"])),
-                }),
+                default: a
+                    .default
+                    .map(|d| Sql::new(d, at.val(&path(&ab, &["default"])))),
                 loc: ty_loc,
             });
         }
@@ -763,7 +783,7 @@ impl Builder {
     }
 
     fn table(&mut self, at: &At, name: &str, t: RawTable) {
-        let base = [k("tables"), k(name)];
+        let base = top(&["tables", name]);
         let loc = at.key(&base);
         let Some(q) = self.qual(name, loc) else {
             return;
@@ -810,7 +830,7 @@ impl Builder {
                 },
                 RawColumnDef::Full(c) => c,
             };
-            let short = at.index.key(&path(&cb, &["type"])).is_none();
+            let short = at.index.key_at(path(&cb, &["type"]).0).is_none();
             let ty_loc = if short {
                 at.val(&cb)
             } else {
@@ -833,10 +853,7 @@ impl Builder {
             if let Some(c) = col.check {
                 table.checks.push(CheckConstraint {
                     name: make_object_name(&tname, Some(&cname), "check"),
-                    expr: Sql {
-                        text: c,
-                        loc: at.val(&path(&cb, &["check"])),
-                    },
+                    expr: Sql::new(c, at.val(&path(&cb, &["check"]))),
                     loc: at.key(&path(&cb, &["check"])),
                 });
             }
@@ -889,23 +906,21 @@ impl Builder {
                 ty,
                 ty_loc,
                 nullable,
-                default: col.default.map(|d| Sql {
-                    text: d,
-                    loc: at.val(&path(&cb, &["default"])),
-                }),
+                default: col
+                    .default
+                    .map(|d| Sql::new(d, at.val(&path(&cb, &["default"])))),
                 identity: col.identity.map(|i| match i {
                     RawIdentity::Always => Identity::Always,
                     RawIdentity::ByDefault => Identity::ByDefault,
                 }),
-                generated: col.generated.map(|g| Sql {
-                    text: g,
-                    loc: at.val(&path(&cb, &["generated"])),
-                }),
+                generated: col
+                    .generated
+                    .map(|g| Sql::new(g, at.val(&path(&cb, &["generated"])))),
                 comment: col.comment,
             };
             table.columns.insert(cname, column);
         }
-        let cols_at = |at: &At, list: &[String], p: &[Seg]| -> Vec<(String, Loc)> {
+        let cols_at = |at: &At, list: &[String], p: &P| -> Vec<(String, Loc)> {
             list.iter()
                 .enumerate()
                 .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
@@ -947,10 +962,7 @@ impl Builder {
             let p = path(&base, &["checks", &cname]);
             table.checks.push(CheckConstraint {
                 name: self.ident(&cname, at.key(&p)),
-                expr: Sql {
-                    text: expr,
-                    loc: at.val(&p),
-                },
+                expr: Sql::new(expr, at.val(&p)),
                 loc: at.key(&p),
             });
         }
@@ -996,10 +1008,10 @@ impl Builder {
                 .map(|(c, l)| IndexElem::Column(c, l))
                 .collect();
             elems.extend(ix.expressions.iter().enumerate().map(|(j, e)| {
-                IndexElem::Expr(Sql {
-                    text: e.clone(),
-                    loc: at.val(&idx(&path(&p, &["expressions"]), j)),
-                })
+                IndexElem::Expr(Sql::new(
+                    e.clone(),
+                    at.val(&idx(&path(&p, &["expressions"]), j)),
+                ))
             }));
             let name = match ix.name {
                 Some(n) => self.ident(&n, at.val(&path(&p, &["name"]))),
@@ -1025,10 +1037,9 @@ impl Builder {
                     Some(RawIndexMethod::Ivfflat) => IndexMethod::Ivfflat,
                 },
                 elems,
-                predicate: ix.predicate.map(|w| Sql {
-                    text: w,
-                    loc: at.val(&path(&p, &["where"])),
-                }),
+                predicate: ix
+                    .predicate
+                    .map(|w| Sql::new(w, at.val(&path(&p, &["where"])))),
                 unique: ix.unique,
                 include: cols_at(at, &ix.include, &path(&p, &["include"])),
             });
@@ -1076,7 +1087,7 @@ impl Builder {
     }
 
     /// Registers (or finds) the external table `name` named at `p`.
-    fn external(&mut self, at: &At, name: &str, p: &[Seg]) -> Option<QualName> {
+    fn external(&mut self, at: &At, name: &str, p: &P) -> Option<QualName> {
         let loc = at.key(p);
         let q = self.qual(name, loc)?;
         self.model
@@ -1125,7 +1136,7 @@ impl Builder {
         }
     }
 
-    fn trigger(&mut self, at: &At, p: &[Seg], name: &str, tr: RawTrigger) -> Option<Trigger> {
+    fn trigger(&mut self, at: &At, p: &P, name: &str, tr: RawTrigger) -> Option<Trigger> {
         let trname = self.ident(name, at.key(p));
         let floc = at.val(&path(p, &["function"]));
         let function = self.qual(tr.function.trim_end_matches("()"), floc)?;
@@ -1162,10 +1173,9 @@ impl Builder {
             function,
             function_loc: floc,
             args: tr.args,
-            condition: tr.condition.map(|c| Sql {
-                text: c,
-                loc: at.val(&path(p, &["condition"])),
-            }),
+            condition: tr
+                .condition
+                .map(|c| Sql::new(c, at.val(&path(p, &["condition"])))),
         })
     }
 
@@ -1173,7 +1183,7 @@ impl Builder {
     fn policy(
         &mut self,
         at: &At,
-        p: &[Seg],
+        p: &P,
         owner_path: &str,
         name: &str,
         pol: RawPolicy,
@@ -1226,14 +1236,10 @@ impl Builder {
             loc: ploc,
             command: pol.command.map(templates::command).unwrap_or(Command::All),
             roles,
-            using: pol.using.map(|u| Sql {
-                text: u,
-                loc: at.val(&path(p, &["using"])),
-            }),
-            with_check: pol.with_check.map(|u| Sql {
-                text: u,
-                loc: at.val(&path(p, &["with_check"])),
-            }),
+            using: pol.using.map(|u| Sql::new(u, at.val(&path(p, &["using"])))),
+            with_check: pol
+                .with_check
+                .map(|u| Sql::new(u, at.val(&path(p, &["with_check"])))),
             permissive: pol.permissive.unwrap_or(true),
             template,
         })
@@ -1247,13 +1253,23 @@ impl Builder {
                 .values()
                 .chain(self.model.policy_templates.values()),
         );
+        // The column types of the last table seen: a table's policies are pending one after
+        // the other and share them.
+        let mut last_types: Option<(QualName, std::sync::Arc<IndexMap<String, SqlType>>)> = None;
         for (owner, pname) in std::mem::take(&mut self.pending_templates) {
             let (tq, types, policy) = match &owner {
                 Owner::Table(tq) => {
                     let Some(table) = self.model.tables.get(tq) else {
                         continue;
                     };
-                    let types = table.column_types();
+                    let types = match &last_types {
+                        Some((q, types)) if q == tq => types.clone(),
+                        _ => {
+                            let types = std::sync::Arc::new(table.column_types());
+                            last_types = Some((tq.clone(), types.clone()));
+                            types
+                        }
+                    };
                     (tq.clone(), types, table.policies.get(&pname))
                 }
                 Owner::External(tq) => {
@@ -1262,7 +1278,7 @@ impl Builder {
                     };
                     (
                         tq.clone(),
-                        external_column_types(tq),
+                        std::sync::Arc::new(external_column_types(tq)),
                         ext.policies.get(&pname),
                     )
                 }
@@ -1281,7 +1297,7 @@ impl Builder {
                 .iter()
                 .map(|(k, (v, _))| (k.clone(), v.clone()))
                 .collect();
-            let rendered = expander.render(&tpl, &tq, &types, &params);
+            let rendered = expander.render(&tpl, &tq, types, &params);
             let tloc = tu.loc;
             let marks = tu.explicit;
             let policy = match &owner {
@@ -1312,10 +1328,10 @@ impl Builder {
             match rendered {
                 Ok(r) => {
                     if !marks.using {
-                        policy.using = r.using.map(|text| Sql { text, loc: tloc });
+                        policy.using = r.using.map(|text| Sql::new(text, tloc));
                     }
                     if !marks.with_check {
-                        policy.with_check = r.with_check.map(|text| Sql { text, loc: tloc });
+                        policy.with_check = r.with_check.map(|text| Sql::new(text, tloc));
                     }
                 }
                 Err(e) => {

@@ -295,11 +295,48 @@ impl Function {
 
 /// A SQL fragment written by the user, with where it was written. Checked by `check`
 /// (it must parse as exactly one expression) before anything renders it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Policy conditions are read by several checks (SC401, SC505, SC506, SC507, SC513), and
+/// sqlparser was the largest cost of `check`: such a fragment is parsed at most once per run,
+/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]).
+#[derive(Debug, Clone)]
 pub struct Sql {
     pub text: String,
     pub loc: Loc,
+    parsed: std::sync::OnceLock<Result<Box<crate::check::sql::Facts>, String>>,
 }
+
+impl Sql {
+    /// A fragment, not parsed yet.
+    pub fn new(text: String, loc: Loc) -> Sql {
+        Sql {
+            text,
+            loc,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The facts of the fragment parsed as exactly one expression (see
+    /// [`crate::check::sql::parse_expr`]), or why it is not one. Parsed on the first call only.
+    pub fn facts(&self) -> Result<&crate::check::sql::Facts, &str> {
+        match self
+            .parsed
+            .get_or_init(|| crate::check::sql::parse_facts(&self.text).map(Box::new))
+        {
+            Ok(f) => Ok(f),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+// Equality is the text and the place; whether it was parsed yet does not matter.
+impl PartialEq for Sql {
+    fn eq(&self, other: &Sql) -> bool {
+        self.text == other.text && self.loc == other.loc
+    }
+}
+
+impl Eq for Sql {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FkAction {

@@ -90,7 +90,8 @@ pub fn split_dotted(s: &str) -> Result<Vec<String>, String> {
 }
 
 /// PostgreSQL keywords that cannot be used as bare identifiers everywhere (reserved,
-/// type/function-name and column-name keywords). Quoting them is always safe.
+/// type/function-name and column-name keywords). Quoting them is always safe. Sorted, for
+/// binary search (a test checks it): every rendered identifier is looked up here.
 const KEYWORDS: &[&str] = &[
     "all",
     "analyse",
@@ -260,7 +261,7 @@ pub fn quote_ident(s: &str) -> String {
             .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if simple && !KEYWORDS.contains(&s) {
+    if simple && KEYWORDS.binary_search(&s).is_err() {
         s.to_string()
     } else {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -275,6 +276,10 @@ pub fn quote_literal(s: &str) -> String {
 /// The snake_case normal form used to detect collisions: `userId` → `user_id`,
 /// `AuditLog` → `audit_log`, `HTTPServer` → `http_server`, `user name` → `user_name`.
 pub fn fold_snake(s: &str) -> String {
+    // Most names are snake_case already and fold to themselves.
+    if !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-') {
+        return s.to_string();
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
@@ -360,6 +365,12 @@ pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn keywords_are_sorted_for_binary_search() {
+        assert!(super::KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
     use super::*;
 
     #[test]

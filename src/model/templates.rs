@@ -97,7 +97,8 @@ pub fn builtins() -> IndexMap<String, PolicyTemplate> {
     BUILTIN
         .iter()
         .filter_map(|(name, src)| {
-            crate::load::yaml::from_str::<RawPolicyTemplate>(src)
+            let events = crate::load::yaml::scan(src).ok().map(|(_, e)| e);
+            crate::load::yaml::deserialize::<RawPolicyTemplate>(src, events)
                 .ok()
                 .map(|raw| (name.to_string(), PolicyTemplate::from_raw(name, raw, None)))
         })
@@ -164,13 +165,9 @@ impl Expander {
         &self,
         tpl: &PolicyTemplate,
         table: &QualName,
-        columns: &IndexMap<String, SqlType>,
+        columns: std::sync::Arc<IndexMap<String, SqlType>>,
         params: &IndexMap<String, String>,
     ) -> Result<Rendered, String> {
-        let types: BTreeMap<&str, String> = columns
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.to_string()))
-            .collect();
         let mut ctx: BTreeMap<&str, minijinja::Value> = BTreeMap::new();
         for (name, default) in &tpl.params {
             if let Some(v) = params.get(name).or(default.as_ref()) {
@@ -179,7 +176,10 @@ impl Expander {
         }
         ctx.insert("table", minijinja::Value::from(table.name.clone()));
         ctx.insert("schema", minijinja::Value::from(table.schema.clone()));
-        ctx.insert("columns", minijinja::Value::from_serialize(&types));
+        ctx.insert(
+            "columns",
+            minijinja::Value::from_object(ColumnTypes(columns)),
+        );
         let render_one = |part: &str, src: &Option<String>| -> Result<Option<String>, String> {
             match src {
                 None => Ok(None),
@@ -199,6 +199,32 @@ impl Expander {
             using: render_one("using", &tpl.using)?,
             with_check: render_one("with_check", &tpl.with_check)?,
         })
+    }
+}
+
+/// `columns` as templates see it: column name → type, sorted by name. A map object whose
+/// types are spelled out only when a template reads one (most never do, and building the
+/// whole map for every policy was most of the cost of expanding templates); the policies of
+/// one table share it.
+#[derive(Debug)]
+struct ColumnTypes(std::sync::Arc<IndexMap<String, SqlType>>);
+
+impl minijinja::value::Object for ColumnTypes {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let ty = self.0.get(key.as_str()?)?;
+        Some(minijinja::Value::from(ty.to_string()))
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        minijinja::value::Enumerator::Values(
+            names.into_iter().map(minijinja::Value::from).collect(),
+        )
     }
 }
 
@@ -232,14 +258,24 @@ mod tests {
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "user_id".to_string());
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, &cols(&[("user_id", "text")]), &p)
+            .render(
+                &b["owner"],
+                &t,
+                std::sync::Arc::new(cols(&[("user_id", "text")])),
+                &p,
+            )
             .unwrap();
         assert_eq!(
             r.using.as_deref(),
             Some("user_id = (SELECT auth.uid())::text")
         );
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, &cols(&[("user_id", "uuid")]), &p)
+            .render(
+                &b["owner"],
+                &t,
+                std::sync::Arc::new(cols(&[("user_id", "uuid")])),
+                &p,
+            )
             .unwrap();
         assert_eq!(r.using.as_deref(), Some("user_id = (SELECT auth.uid())"));
     }
@@ -251,7 +287,7 @@ mod tests {
         let mut p = IndexMap::new();
         p.insert("column".to_string(), "x = 1 OR true".to_string());
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, &cols(&[]), &p)
+            .render(&b["owner"], &t, std::sync::Arc::new(cols(&[])), &p)
             .unwrap();
         assert_eq!(
             r.using.as_deref(),

@@ -139,8 +139,8 @@ impl Renderer {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
-        env.add_filter("ident", |s: String| quote_ident(&s));
-        env.add_filter("literal", |s: String| quote_literal(&s));
+        env.add_filter("ident", |s: &str| quote_ident(s));
+        env.add_filter("literal", |s: &str| quote_literal(s));
         for (name, src) in TEMPLATES {
             let source = match overrides.map(|d| d.join(name)).filter(|p| p.is_file()) {
                 Some(p) => std::fs::read_to_string(&p)
@@ -171,11 +171,12 @@ pub struct HeaderInfo<'a> {
     pub fresh: bool,
 }
 
-struct Out<'m> {
-    model: &'m Model,
-    root: &'m Path,
+struct Out {
+    /// Each source file's path relative to the project root, as `--` comments show it.
+    rel_paths: Vec<String>,
     sql: String,
-    objects: Vec<String>,
+    /// Each object's SQL on its own; None when only the text is wanted.
+    objects: Option<Vec<String>>,
 }
 
 /// A rendered migration: the file's text, and each object's SQL on its own (without header,
@@ -186,30 +187,31 @@ pub struct Migration {
     pub objects: Vec<String>,
 }
 
-impl Out<'_> {
+impl Out {
     fn section(&mut self, title: &str) {
-        self.sql.push_str(&format!(
-            "\n-- {}\n-- {title}\n-- {}\n",
-            "=".repeat(70),
-            "=".repeat(70)
-        ));
+        let rule = "=".repeat(70);
+        for line in [rule.as_str(), title, rule.as_str()] {
+            self.sql.push_str("\n-- ");
+            self.sql.push_str(line);
+        }
+        self.sql.push('\n');
     }
 
     /// Appends one object's SQL, preceded by the `file:line` it came from.
     fn object(&mut self, loc: Option<Loc>, sql: String) {
+        use std::fmt::Write as _;
         self.sql.push('\n');
         if let Some(l) = loc {
-            let f = self.model.sources.get(l.file);
-            let rel = f.path.strip_prefix(self.root).unwrap_or(&f.path);
-            self.sql.push_str(&format!(
-                "-- {}:{}\n",
-                rel.to_string_lossy().replace('\\', "/"),
-                l.line
-            ));
+            self.sql.push_str("-- ");
+            self.sql.push_str(&self.rel_paths[l.file.0]);
+            let _ = writeln!(self.sql, ":{}", l.line);
         }
-        self.sql.push_str(sql.trim_end());
+        let sql_trimmed = sql.trim_end();
+        self.sql.push_str(sql_trimmed);
         self.sql.push('\n');
-        self.objects.push(sql.trim_end().to_string());
+        if let Some(objects) = &mut self.objects {
+            objects.push(sql_trimmed.to_string());
+        }
     }
 }
 
@@ -230,12 +232,31 @@ fn function_ident(f: &Function) -> String {
 
 /// Renders the whole master migration.
 pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migration, RenderError> {
-    let root = model.root.clone();
+    render_with(model, r, info, true)
+}
+
+/// Renders the whole master migration; `objects` says whether each object's SQL is also
+/// kept on its own (the returned [`Migration::objects`] is empty otherwise).
+pub fn render_with(
+    model: &Model,
+    r: &Renderer,
+    info: &HeaderInfo,
+    objects: bool,
+) -> Result<Migration, RenderError> {
+    let input_bytes: usize = model.sources.files().map(|(_, f)| f.text.len()).sum();
     let mut out = Out {
-        model,
-        root: &root,
-        sql: String::new(),
-        objects: Vec::new(),
+        rel_paths: model
+            .sources
+            .files()
+            .map(|(_, f)| {
+                let rel = f.path.strip_prefix(&model.root).unwrap_or(&f.path);
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .collect(),
+        // The migration is a few times larger than its YAML; growing a buffer of tens of
+        // megabytes by doubling copies it several times over.
+        sql: String::with_capacity(input_bytes * 4 + 4096),
+        objects: objects.then(Vec::new),
     };
     out.sql.push_str(&r.render(
         "header.sql.j2",
@@ -346,9 +367,10 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
     if !tables.is_empty() {
         out.section("Tables, with their primary keys, unique and check constraints");
     }
-    for t in &tables {
-        let q = t.name.sql();
-        let mut columns = Vec::new();
+    // Each table's quoted name, computed once for all the sections below.
+    let qnames: Vec<String> = tables.iter().map(|t| t.name.sql()).collect();
+    for (t, q) in tables.iter().zip(&qnames) {
+        let mut columns = Vec::with_capacity(t.columns.len());
         for c in t.columns.values() {
             columns.push(
                 r.render(
@@ -357,9 +379,9 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
                         name => c.name,
                         type => c.ty.to_string(),
                         nullable => c.nullable,
-                        default => c.default.as_ref().map(|d| d.text.trim().to_string()),
+                        default => c.default.as_ref().map(|d| d.text.trim()),
                         identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),
-                        generated => c.generated.as_ref().map(|g| g.text.trim().to_string()),
+                        generated => c.generated.as_ref().map(|g| g.text.trim()),
                     },
                 )?
                 .trim()
@@ -382,7 +404,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
             context! { qualified => q, columns, constraints, fresh => info.fresh },
         )?;
         out.object(Some(t.loc), s);
-        let table_literal = quote_literal(&q);
+        let table_literal = quote_literal(q);
         for u in &t.uniques {
             let def = format!(
                 "UNIQUE ({})",
@@ -408,14 +430,14 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
 
     let fks: Vec<_> = tables
         .iter()
-        .flat_map(|t| t.foreign_keys.iter().map(move |f| (t, f)))
+        .zip(&qnames)
+        .flat_map(|(t, q)| t.foreign_keys.iter().map(move |f| (t, q, f)))
         .collect();
     if !fks.is_empty() {
         out.section("Foreign keys");
         let mut fks = fks;
-        fks.sort_by(|a, b| (&a.0.name, &a.1.name).cmp(&(&b.0.name, &b.1.name)));
-        for (t, fk) in fks {
-            let q = t.name.sql();
+        fks.sort_by(|a, b| (&a.0.name, &a.2.name).cmp(&(&b.0.name, &b.2.name)));
+        for (_, q, fk) in fks {
             let mut def = format!(
                 "FOREIGN KEY ({}) REFERENCES {}",
                 cols_sql(fk.columns.iter().map(|(c, _)| c.as_str())),
@@ -435,7 +457,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
             }
             let s = r.render(
                 "constraint.sql.j2",
-                context! { table => q, table_literal => quote_literal(&q), name => fk.name, definition => def, fresh => info.fresh },
+                context! { table => q, table_literal => quote_literal(q), name => fk.name, definition => def, fresh => info.fresh },
             )?;
             out.object(Some(fk.loc), s);
         }
@@ -443,12 +465,13 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
 
     let mut indexes: Vec<_> = tables
         .iter()
-        .flat_map(|t| t.indexes.iter().map(move |i| (t, i)))
+        .zip(&qnames)
+        .flat_map(|(t, q)| t.indexes.iter().map(move |i| (t, q, i)))
         .collect();
     if !indexes.is_empty() {
         out.section("Indexes");
-        indexes.sort_by(|a, b| (&a.0.name.schema, &a.1.name).cmp(&(&b.0.name.schema, &b.1.name)));
-        for (t, ix) in indexes {
+        indexes.sort_by(|a, b| (&a.0.name.schema, &a.2.name).cmp(&(&b.0.name.schema, &b.2.name)));
+        for (_, q, ix) in indexes {
             let elems: Vec<String> = ix
                 .elems
                 .iter()
@@ -461,7 +484,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
                 "index.sql.j2",
                 context! {
                     name => ix.name,
-                    table => t.name.sql(),
+                    table => q,
                     unique => ix.unique,
                     method => ix.method.as_str(),
                     elems,
@@ -487,12 +510,13 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
 
     let triggers: Vec<_> = tables
         .iter()
-        .flat_map(|t| t.triggers.values().map(move |tr| (&t.name, tr)))
+        .zip(&qnames)
+        .flat_map(|(t, q)| t.triggers.values().map(move |tr| (q, tr)))
         .collect();
     if !triggers.is_empty() {
         out.section("Triggers");
-        for (t, tr) in triggers {
-            out.object(Some(tr.loc), trigger_sql(r, t, tr)?);
+        for (q, tr) in triggers {
+            out.object(Some(tr.loc), trigger_sql(r, q, tr)?);
         }
     }
     let ext_triggers: Vec<_> = model
@@ -505,16 +529,16 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
         let mut ext_triggers = ext_triggers;
         ext_triggers.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, tr) in ext_triggers {
-            out.object(Some(tr.loc), trigger_sql(r, t, tr)?);
+            out.object(Some(tr.loc), trigger_sql(r, &t.sql(), tr)?);
         }
     }
 
     if !tables.is_empty() {
         out.section("Row-level security");
-        for t in &tables {
+        for (t, q) in tables.iter().zip(&qnames) {
             let s = r.render(
                 "rls.sql.j2",
-                context! { table => t.name.sql(), enable => t.rls.enable, force => t.rls.force },
+                context! { table => q, enable => t.rls.enable, force => t.rls.force },
             )?;
             out.object(t.rls.loc, s);
         }
@@ -522,14 +546,15 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
 
     let policies: Vec<_> = tables
         .iter()
-        .flat_map(|t| t.policies.values().map(move |p| (t, p)))
+        .zip(&qnames)
+        .flat_map(|(t, q)| t.policies.values().map(move |p| (t, q, p)))
         .collect();
     if !policies.is_empty() {
         out.section("Policies");
         let mut policies = policies;
-        policies.sort_by(|a, b| (&a.0.name, &a.1.name).cmp(&(&b.0.name, &b.1.name)));
-        for (t, p) in policies {
-            out.object(Some(p.loc), policy_sql(r, &t.name, p)?);
+        policies.sort_by(|a, b| (&a.0.name, &a.2.name).cmp(&(&b.0.name, &b.2.name)));
+        for (_, q, p) in policies {
+            out.object(Some(p.loc), policy_sql(r, q, p)?);
         }
     }
     let ext_policies: Vec<_> = model
@@ -544,7 +569,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
         let mut ext_policies = ext_policies;
         ext_policies.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, p) in ext_policies {
-            out.object(Some(p.loc), policy_sql(r, t, p)?);
+            out.object(Some(p.loc), policy_sql(r, &t.sql(), p)?);
         }
     }
 
@@ -692,7 +717,7 @@ pub fn render(model: &Model, r: &Renderer, info: &HeaderInfo) -> Result<Migratio
     out.sql.push_str(&r.render("footer.sql.j2", context! {})?);
     Ok(Migration {
         text: out.sql,
-        objects: out.objects,
+        objects: out.objects.unwrap_or_default(),
     })
 }
 
@@ -704,9 +729,10 @@ fn role_sql(r: &str) -> String {
     }
 }
 
+/// `table` is the table's quoted name.
 fn trigger_sql(
     r: &Renderer,
-    table: &crate::model::QualName,
+    table: &str,
     tr: &crate::model::Trigger,
 ) -> Result<String, RenderError> {
     let events: Vec<&str> = tr
@@ -723,7 +749,7 @@ fn trigger_sql(
         "trigger.sql.j2",
         context! {
             name => tr.name,
-            table => table.sql(),
+            table,
             timing => match tr.timing { TriggerTiming::Before => "BEFORE", TriggerTiming::After => "AFTER", TriggerTiming::InsteadOf => "INSTEAD OF" },
             events,
             row => tr.for_each_row,
@@ -734,11 +760,8 @@ fn trigger_sql(
     )
 }
 
-fn policy_sql(
-    r: &Renderer,
-    table: &crate::model::QualName,
-    p: &crate::model::Policy,
-) -> Result<String, RenderError> {
+/// `table` is the table's quoted name.
+fn policy_sql(r: &Renderer, table: &str, p: &crate::model::Policy) -> Result<String, RenderError> {
     let mut roles: Vec<String> = p.roles.iter().map(|(r, _)| role_sql(r)).collect();
     if roles.is_empty() {
         roles.push("PUBLIC".into());
@@ -747,7 +770,7 @@ fn policy_sql(
         "policy.sql.j2",
         context! {
             name => p.name,
-            table => table.sql(),
+            table,
             permissive => p.permissive,
             command => match p.command { Command::All => "ALL", Command::Select => "SELECT", Command::Insert => "INSERT", Command::Update => "UPDATE", Command::Delete => "DELETE" },
             roles,

@@ -3,7 +3,6 @@
 //! `(SELECT auth.uid())` PostgreSQL evaluates it once per statement (an initplan). On large
 //! tables the difference is orders of magnitude (Supabase's advisor flags the same thing).
 
-use crate::check::sql::top_level;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
@@ -18,7 +17,7 @@ pub const RULE: Rule = Rule {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for (t, p, sql, e) in super::policy_exprs(m) {
-        let mut calls = top_level(&e, &t.name.name).per_row_calls;
+        let mut calls = e.per_row_calls.clone();
         calls.dedup();
         for call in calls {
             out.push(

@@ -5,8 +5,9 @@
 
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
-use crate::model::Model;
+use crate::model::{Model, QualName};
 use std::collections::HashMap;
+use std::fmt;
 
 pub const RULE: Rule = Rule {
     code: "SC104",
@@ -16,18 +17,40 @@ pub const RULE: Rule = Rule {
     run,
 };
 
+/// What already holds a relation name, described only when another one clashes with it.
+#[derive(Clone, Copy)]
+enum Holder<'a> {
+    Table(&'a QualName),
+    View(&'a QualName),
+    Index {
+        what: &'static str,
+        name: &'a str,
+        table: &'a QualName,
+    },
+}
+
+impl fmt::Display for Holder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Holder::Table(q) => write!(f, "table `{q}`"),
+            Holder::View(q) => write!(f, "view `{q}`"),
+            Holder::Index { what, name, table } => write!(f, "{what} `{name}` on `{table}`"),
+        }
+    }
+}
+
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     // (schema, name) -> (what, location)
-    let mut seen: HashMap<(String, String), (String, Loc)> = HashMap::new();
+    let mut seen: HashMap<(&str, &str), (Holder, Loc)> = HashMap::new();
     for t in m.tables.values() {
         seen.insert(
-            (t.name.schema.clone(), t.name.name.clone()),
-            (format!("table `{}`", t.name), t.loc),
+            (t.name.schema.as_str(), t.name.name.as_str()),
+            (Holder::Table(&t.name), t.loc),
         );
     }
     for v in m.views.values() {
-        seen.entry((v.name.schema.clone(), v.name.name.clone()))
-            .or_insert((format!("view `{}`", v.name), v.loc));
+        seen.entry((v.name.schema.as_str(), v.name.name.as_str()))
+            .or_insert((Holder::View(&v.name), v.loc));
     }
     for t in m.tables.values() {
         let rels = t
@@ -37,7 +60,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             .map(|k| (k.name.as_str(), k.loc, "the index of constraint"))
             .chain(t.indexes.iter().map(|i| (i.name.as_str(), i.loc, "index")));
         for (name, loc, what) in rels {
-            let key = (t.name.schema.clone(), name.to_string());
+            let key = (t.name.schema.as_str(), name);
             match seen.get(&key) {
                 Some((other, first)) => out.push(
                     rule.diag(format!(
@@ -51,7 +74,17 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     ),
                 ),
                 None => {
-                    seen.insert(key, (format!("{what} `{name}` on `{}`", t.name), loc));
+                    seen.insert(
+                        key,
+                        (
+                            Holder::Index {
+                                what,
+                                name,
+                                table: &t.name,
+                            },
+                            loc,
+                        ),
+                    );
                 }
             }
         }

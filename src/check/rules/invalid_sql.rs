@@ -46,10 +46,34 @@ fn position_in_file(m: &Model, sql: &Sql, (line, col): (u32, u32)) -> Option<Loc
     })
 }
 
-fn expr(m: &Model, rule: &Rule, sql: &Option<Sql>, what: &str, out: &mut Vec<Diagnostic>) {
+/// Reports `sql` when it is not one expression; `what` names it (built only then). The AST
+/// is dropped at once: only this check reads these fragments.
+fn expr(
+    m: &Model,
+    rule: &Rule,
+    sql: Option<&Sql>,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
     if let Some(s) = sql {
         if let Err(e) = parse_expr(&s.text) {
-            report(m, rule, s, what, e, out);
+            report(m, rule, s, &what(), e, out);
+        }
+    }
+}
+
+/// [`expr`] for a policy condition: parsed through [`Sql::facts`], so the RLS checks that
+/// read it next need not parse it again.
+fn policy_expr(
+    m: &Model,
+    rule: &Rule,
+    sql: Option<&Sql>,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(s) = sql {
+        if let Err(e) = s.facts() {
+            report(m, rule, s, &what(), e.to_string(), out);
         }
     }
 }
@@ -61,15 +85,15 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
-                &c.default,
-                &format!("the default of `{tn}.{}`", c.name),
+                c.default.as_ref(),
+                || format!("the default of `{tn}.{}`", c.name),
                 out,
             );
             expr(
                 m,
                 rule,
-                &c.generated,
-                &format!("the generated expression of `{tn}.{}`", c.name),
+                c.generated.as_ref(),
+                || format!("the generated expression of `{tn}.{}`", c.name),
                 out,
             );
         }
@@ -77,8 +101,8 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
-                &Some(c.expr.clone()),
-                &format!("check `{}` on `{tn}`", c.name),
+                Some(&c.expr),
+                || format!("check `{}` on `{tn}`", c.name),
                 out,
             );
         }
@@ -100,8 +124,8 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
-                &ix.predicate,
-                &format!("the WHERE of index `{}`", ix.name),
+                ix.predicate.as_ref(),
+                || format!("the WHERE of index `{}`", ix.name),
                 out,
             );
         }
@@ -109,24 +133,24 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
-                &tr.condition,
-                &format!("the condition of trigger `{}`", tr.name),
+                tr.condition.as_ref(),
+                || format!("the condition of trigger `{}`", tr.name),
                 out,
             );
         }
         for p in t.policies.values() {
-            expr(
+            policy_expr(
                 m,
                 rule,
-                &p.using,
-                &format!("`using` of policy `{}` on `{tn}`", p.name),
+                p.using.as_ref(),
+                || format!("`using` of policy `{}` on `{tn}`", p.name),
                 out,
             );
-            expr(
+            policy_expr(
                 m,
                 rule,
-                &p.with_check,
-                &format!("`with_check` of policy `{}` on `{tn}`", p.name),
+                p.with_check.as_ref(),
+                || format!("`with_check` of policy `{}` on `{tn}`", p.name),
                 out,
             );
         }
@@ -136,24 +160,24 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
-                &tr.condition,
-                &format!("the condition of trigger `{}`", tr.name),
+                tr.condition.as_ref(),
+                || format!("the condition of trigger `{}`", tr.name),
                 out,
             );
         }
         for p in e.policies.values() {
-            expr(
+            policy_expr(
                 m,
                 rule,
-                &p.using,
-                &format!("`using` of policy `{}` on `{}`", p.name, e.name),
+                p.using.as_ref(),
+                || format!("`using` of policy `{}` on `{}`", p.name, e.name),
                 out,
             );
-            expr(
+            policy_expr(
                 m,
                 rule,
-                &p.with_check,
-                &format!("`with_check` of policy `{}` on `{}`", p.name, e.name),
+                p.with_check.as_ref(),
+                || format!("`with_check` of policy `{}` on `{}`", p.name, e.name),
                 out,
             );
         }
@@ -163,8 +187,8 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
-                &a.default,
-                &format!("the default of argument `{}` of `{}`", a.name, f.name),
+                a.default.as_ref(),
+                || format!("the default of argument `{}` of `{}`", a.name, f.name),
                 out,
             );
         }

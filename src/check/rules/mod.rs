@@ -115,7 +115,8 @@ pub static ALL: &[Rule] = &[
 ];
 
 /// Every parsed policy expression (`using` and `with_check`) with its table and policy.
-/// Expressions that do not parse are skipped: SC401 reports them.
+/// Expressions that do not parse are skipped: SC401 reports them. Each fragment is parsed
+/// once per run ([`crate::model::Sql::facts`]), however many checks read it.
 pub(crate) fn policy_exprs(
     m: &crate::model::Model,
 ) -> impl Iterator<
@@ -123,7 +124,7 @@ pub(crate) fn policy_exprs(
         crate::model::Host<'_>,
         &crate::model::Policy,
         &crate::model::Sql,
-        sqlparser::ast::Expr,
+        &crate::check::sql::Facts,
     ),
 > {
     m.hosts().flat_map(|t| {
@@ -131,11 +132,7 @@ pub(crate) fn policy_exprs(
             [&p.using, &p.with_check]
                 .into_iter()
                 .flatten()
-                .filter_map(move |sql| {
-                    crate::check::sql::parse_expr(&sql.text)
-                        .ok()
-                        .map(|e| (t, p, sql, e))
-                })
+                .filter_map(move |sql| sql.facts().ok().map(|f| (t, p, sql, f)))
         })
     })
 }

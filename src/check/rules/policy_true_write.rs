@@ -2,7 +2,6 @@
 //! literally `true` lets every role it names write every row. Acceptable for service_role,
 //! almost never for anon or authenticated.
 
-use crate::check::sql::{is_true, parse_expr};
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Command, Model};
@@ -25,7 +24,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             for sql in [&p.using, &p.with_check].into_iter().flatten() {
-                if parse_expr(&sql.text).is_ok_and(|e| is_true(&e)) {
+                if sql.facts().is_ok_and(|f| f.is_true) {
                     let roles = if p.roles.is_empty() {
                         "public".to_string()
                     } else {

@@ -3,7 +3,6 @@
 //! read as `userid`) or a column renamed in one migration but not in the policy.
 
 use super::closest;
-use crate::check::sql::top_level;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
@@ -20,7 +19,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for (host, p, sql, e) in super::policy_exprs(m) {
         // External tables: only the managed side's columns are known for certain.
         let Some(t) = host.table else { continue };
-        let mut cols = top_level(&e, &t.name.name).columns;
+        let mut cols = e.columns(&t.name.name);
         cols.sort();
         cols.dedup();
         for c in cols {

@@ -2,7 +2,6 @@
 //! the project does not declare under `storage.buckets` — usually a typo that makes the
 //! policy match nothing.
 
-use crate::check::sql::bucket_literals;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
@@ -20,8 +19,8 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         if host.name.schema != "storage" || host.name.name != "objects" {
             continue;
         }
-        for b in bucket_literals(&e) {
-            if !m.buckets.contains_key(&b) {
+        for b in &e.buckets {
+            if !m.buckets.contains_key(b) {
                 out.push(
                     rule.diag(format!("policy `{}` on storage.objects names bucket `{b}`, which is not declared", p.name))
                         .label(sql.loc, "")

@@ -14,10 +14,19 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-fn missing(rule: &Rule, t: &Table, col: &str, loc: Loc, role: &str, out: &mut Vec<Diagnostic>) {
+/// Reports `col` when `t` lacks it; `role` names what refers to it (built only then).
+fn missing(
+    rule: &Rule,
+    t: &Table,
+    col: &str,
+    loc: Loc,
+    role: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
     if t.columns.contains_key(col) {
         return;
     }
+    let role = role();
     let hint = match closest(col, t.columns.keys().map(String::as_str)) {
         Some(c) => format!("did you mean `{c}`?"),
         None => format!(
@@ -40,7 +49,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for t in m.tables.values() {
         if let Some(pk) = &t.primary_key {
             for (c, l) in &pk.columns {
-                missing(rule, t, c, *l, "the primary key", out);
+                missing(rule, t, c, *l, || "the primary key".to_string(), out);
             }
         }
         for u in &t.uniques {
@@ -50,7 +59,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     t,
                     c,
                     *l,
-                    &format!("unique constraint `{}`", u.name),
+                    || format!("unique constraint `{}`", u.name),
                     out,
                 );
             }
@@ -58,7 +67,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         for ix in &t.indexes {
             for e in &ix.elems {
                 if let IndexElem::Column(c, l) = e {
-                    missing(rule, t, c, *l, &format!("index `{}`", ix.name), out);
+                    missing(rule, t, c, *l, || format!("index `{}`", ix.name), out);
                 }
             }
             for (c, l) in &ix.include {
@@ -67,14 +76,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     t,
                     c,
                     *l,
-                    &format!("index `{}` (include)", ix.name),
+                    || format!("index `{}` (include)", ix.name),
                     out,
                 );
             }
         }
         for fk in &t.foreign_keys {
             for (c, l) in &fk.columns {
-                missing(rule, t, c, *l, &format!("foreign key `{}`", fk.name), out);
+                missing(rule, t, c, *l, || format!("foreign key `{}`", fk.name), out);
             }
             if let Some(target) = m.table(&fk.ref_table) {
                 if fk.ref_columns.is_empty() {
@@ -92,7 +101,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                             target,
                             c,
                             fk.ref_loc,
-                            &format!("foreign key `{}` on `{}`", fk.name, t.name),
+                            || format!("foreign key `{}` on `{}`", fk.name, t.name),
                             out,
                         );
                     }
