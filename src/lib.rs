@@ -216,9 +216,10 @@ pub fn diff_project_with(
     })
 }
 
-/// Queries `schemac diff --db` sends to the database when it matches the project: the
-/// introspection and the server's search_path. Constant whatever the project's size.
-pub const DIFF_ROUND_TRIPS: usize = introspect::ROUND_TRIPS + 1;
+/// The most queries `schemac diff --db` sends to the database when it matches the project:
+/// the introspection (without the kinds projects cannot declare) and the server's
+/// search_path. Constant whatever the project's size.
+pub const DIFF_ROUND_TRIPS: usize = introspect::ROUND_TRIPS - introspect::ALL_KINDS_QUERIES + 1;
 
 /// None when the predicted catalog matches `actual`; else why the shadow is needed.
 fn fast_path(

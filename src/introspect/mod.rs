@@ -32,6 +32,9 @@ const MATVIEWS: &str = include_str!("queries/matviews.sql");
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
 pub const ROUND_TRIPS: usize = 21;
 
+/// Of those, the queries only database ↔ database diffs send ([`Scope::all_kinds`]).
+pub const ALL_KINDS_QUERIES: usize = 2;
+
 /// Fills the policies and triggers of the tables already in `tables` (one query each).
 fn policies_and_triggers(
     client: &mut impl GenericClient,
