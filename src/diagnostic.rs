@@ -58,10 +58,17 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Byte offset of each line's start, per file, so a snippet costs no scan of the file
+    /// (a project with thousands of warnings prints thousands of snippets).
+    line_starts: Vec<Vec<usize>>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, display: String, path: &Path, text: String) -> FileId {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        self.line_starts.push(starts);
         self.files.push(SourceFile {
             display,
             path: path.to_path_buf(),
@@ -81,9 +88,12 @@ impl SourceMap {
     /// The line `line` (1-based) of a file, without its line break.
     pub fn line_text(&self, file: FileId, line: u32) -> Option<&str> {
         let text = &self.get(file).text;
-        text.split('\n')
-            .nth(line.checked_sub(1)? as usize)
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        let starts = self.line_starts.get(file.0)?;
+        let i = line.checked_sub(1)? as usize;
+        let start = *starts.get(i)?;
+        let end = starts.get(i + 1).map_or(text.len(), |next| next - 1);
+        let l = text.get(start..end)?;
+        Some(l.strip_suffix('\r').unwrap_or(l))
     }
 }
 

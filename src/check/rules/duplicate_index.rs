@@ -41,7 +41,13 @@ impl fmt::Display for Holder<'_> {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     // (schema, name) -> (what, location)
-    let mut seen: HashMap<(&str, &str), (Holder, Loc)> = HashMap::new();
+    let keys: usize = m
+        .tables
+        .values()
+        .map(|t| 2 + t.uniques.len() + t.indexes.len())
+        .sum();
+    let mut seen: HashMap<(&str, &str), (Holder, Loc)> =
+        HashMap::with_capacity(keys + m.views.len());
     for t in m.tables.values() {
         seen.insert(
             (t.name.schema.as_str(), t.name.name.as_str()),
