@@ -21,6 +21,46 @@ fn clean(e: impl std::fmt::Display) -> String {
     s
 }
 
+/// Whether `text` is, on its face, exactly one expression of the kinds most defaults are:
+/// a number, a plain string literal (optionally cast to a plainly named type), `true`,
+/// `false`, `null`, or a call without arguments (`now()`, `gen_random_uuid()`). Only ever
+/// true for text [`parse_expr`] accepts, so a check may skip the parser for it.
+pub fn is_plain_expression(text: &str) -> bool {
+    let t = text.trim();
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && crate::model::names::quote_ident(w) == w
+    };
+    let number = |n: &str| {
+        let n = n.strip_prefix('-').unwrap_or(n);
+        let (int, frac) = n.split_once('.').unwrap_or((n, "0"));
+        !int.is_empty()
+            && !frac.is_empty()
+            && int.chars().all(|c| c.is_ascii_digit())
+            && frac.chars().all(|c| c.is_ascii_digit())
+    };
+    let string = |s: &str| {
+        s.len() >= 2
+            && s.starts_with('\'')
+            && s.ends_with('\'')
+            && !s[1..s.len() - 1].contains(['\'', '\\'])
+    };
+    if let Some(call) = t.strip_suffix("()") {
+        return match call.split_once('.') {
+            Some((schema, name)) => word(schema) && word(name),
+            None => word(call),
+        };
+    }
+    if let Some((lit, ty)) = t.rsplit_once("::") {
+        let ty = ty.strip_suffix("[]").unwrap_or(ty);
+        return string(lit) && word(ty);
+    }
+    matches!(t.to_ascii_lowercase().as_str(), "true" | "false" | "null") || number(t) || string(t)
+}
+
 /// Parses exactly one expression.
 pub fn parse_expr(text: &str) -> Result<Expr, String> {
     let dialect = PostgreSqlDialect {};
@@ -380,6 +420,48 @@ pub fn top_level(e: &Expr, table: &str) -> TopLevel {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_expressions_are_ones_the_parser_accepts() {
+        for t in [
+            "now()",
+            "gen_random_uuid()",
+            "auth.uid()",
+            " 0 ",
+            "-1",
+            "12.50",
+            "'new'",
+            "''",
+            "'{}'::jsonb",
+            "'{}'::text[]",
+            "true",
+            "FALSE",
+            "null",
+        ] {
+            assert!(is_plain_expression(t), "{t}");
+            assert!(parse_expr(t).is_ok(), "{t}");
+        }
+        for t in [
+            "now(",
+            "select()",
+            "from()",
+            "'it''s'",
+            "'a' 'b'",
+            "1.",
+            ".5",
+            "- 1",
+            "now() + 1",
+            "'x'::select",
+            "Now()",
+            "a.b.c()",
+            "'x'::",
+            "1e3",
+            "'\\'",
+            "",
+        ] {
+            assert!(!is_plain_expression(t), "{t}");
+        }
+    }
+
     use super::*;
 
     #[test]
