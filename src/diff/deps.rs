@@ -9,7 +9,7 @@
 
 use super::{q, view_sql, Change, ChangeKind, Ctx, Hazard};
 use crate::catalog::{Catalog, Name};
-use crate::model::names::{quote_ident, quote_literal};
+use crate::model::names::{quote_ident, quote_literal, quote_role};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn rebuild_dependents(cx: &mut Ctx) {
@@ -331,14 +331,7 @@ pub(super) fn grants_and_comment(
         .grants
         .iter()
         .filter(|(gs, gn, _, _)| gs == s && gn == n)
-        .map(|(_, _, g, p)| {
-            let g = if g == "public" {
-                "PUBLIC".to_string()
-            } else {
-                quote_ident(g)
-            };
-            format!("GRANT {p} ON TABLE {} TO {g};", q(s, n))
-        })
+        .map(|(_, _, g, p)| format!("GRANT {p} ON TABLE {} TO {};", q(s, n), quote_role(g)))
         .collect();
     if let Some(c) = comment {
         out.push(format!(

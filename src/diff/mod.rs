@@ -12,7 +12,7 @@ pub mod fast;
 mod matviews;
 
 use crate::catalog::{Catalog, Column, Policy, Table};
-use crate::model::names::{quote_ident, quote_literal};
+use crate::model::names::{quote_ident, quote_literal, quote_role};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -871,17 +871,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
 }
 
 fn policy_sql(s: &str, n: &str, name: &str, p: &Policy) -> String {
-    let roles: Vec<String> = p
-        .roles
-        .iter()
-        .map(|r| {
-            if r == "public" {
-                "PUBLIC".into()
-            } else {
-                quote_ident(r)
-            }
-        })
-        .collect();
+    let roles: Vec<String> = p.roles.iter().map(|r| quote_role(r)).collect();
     let mut sql = format!(
         "CREATE POLICY {} ON {} AS {} FOR {} TO {}",
         quote_ident(name),
@@ -1312,13 +1302,6 @@ fn grants(cx: &mut Ctx, opts: Options) {
         .collect();
     let in_scope =
         |s: &str, n: &str, g: &str| !opts.declared_grantees_only || declared.contains(&(s, n, g));
-    let grantee = |g: &str| {
-        if g == "public" {
-            "PUBLIC".to_string()
-        } else {
-            quote_ident(g)
-        }
-    };
     for (s, n, g, p) in d.grants.difference(&a.grants) {
         cx.push(
             ChangeKind::Grant,
@@ -1326,7 +1309,11 @@ fn grants(cx: &mut Ctx, opts: Options) {
             None,
             Some(format!("{p} ON {s}.{n} TO {g}")),
             vec![Hazard::Security],
-            vec![format!("GRANT {p} ON TABLE {} TO {};", q(s, n), grantee(g))],
+            vec![format!(
+                "GRANT {p} ON TABLE {} TO {};",
+                q(s, n),
+                quote_role(g)
+            )],
             14,
         );
     }
@@ -1346,7 +1333,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
             vec![format!(
                 "REVOKE {p} ON TABLE {} FROM {};",
                 q(s, n),
-                grantee(g)
+                quote_role(g)
             )],
             14,
         );
@@ -1514,13 +1501,6 @@ fn buckets(cx: &mut Ctx) {
 /// mentions (platforms grant many more the project does not describe).
 fn privileges(cx: &mut Ctx, opts: Options) {
     let (d, a) = (cx.desired, cx.actual);
-    let role = |g: &str| {
-        if g == "public" {
-            "PUBLIC".to_string()
-        } else {
-            quote_ident(g)
-        }
-    };
     let declared: BTreeSet<(&str, &str)> = d
         .schema_grants
         .iter()
@@ -1536,7 +1516,7 @@ fn privileges(cx: &mut Ctx, opts: Options) {
             vec![format!(
                 "GRANT {p} ON SCHEMA {} TO {};",
                 quote_ident(s),
-                role(g)
+                quote_role(g)
             )],
             14,
         );
@@ -1554,7 +1534,7 @@ fn privileges(cx: &mut Ctx, opts: Options) {
             vec![format!(
                 "REVOKE {p} ON SCHEMA {} FROM {};",
                 quote_ident(s),
-                role(g)
+                quote_role(g)
             )],
             14,
         );
@@ -1588,7 +1568,7 @@ fn privileges(cx: &mut Ctx, opts: Options) {
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {p} ON {} TO {};",
                 quote_ident(s),
                 objects(t),
-                role(g)
+                quote_role(g)
             )],
             14,
         );
@@ -1613,7 +1593,7 @@ fn privileges(cx: &mut Ctx, opts: Options) {
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA {} REVOKE {p} ON {} FROM {};",
                 quote_ident(s),
                 objects(t),
-                role(g)
+                quote_role(g)
             )],
             14,
         );

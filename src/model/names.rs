@@ -268,6 +268,16 @@ pub fn quote_ident(s: &str) -> String {
     }
 }
 
+/// A role as GRANT, REVOKE and CREATE POLICY take it: `public` is the keyword `PUBLIC`,
+/// any other role an identifier.
+pub fn quote_role(r: &str) -> String {
+    if r == "public" {
+        "PUBLIC".to_string()
+    } else {
+        quote_ident(r)
+    }
+}
+
 /// Quotes a string literal: `'it''s'`.
 pub fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))

@@ -586,7 +586,7 @@ pub fn render_with(
                 context! {
                     privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                     on => g.on.sql(),
-                    roles => g.to.iter().map(|(r, _)| role_sql(r)).collect::<Vec<_>>(),
+                    roles => g.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
                 },
             )?;
             out.object(Some(g.loc), s);
@@ -610,7 +610,7 @@ pub fn render_with(
                     context! {
                         schema => c.name,
                         privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-                        roles => roles.iter().map(|(r, _)| role_sql(r)).collect::<Vec<_>>(),
+                        roles => roles.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
                     },
                 )?);
             }
@@ -627,7 +627,7 @@ pub fn render_with(
                     schema => d.in_schema,
                     privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                     on => d.on.as_str(),
-                    roles => d.to.iter().map(|(r, _)| role_sql(r)).collect::<Vec<_>>(),
+                    roles => d.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
                 },
             )?;
             out.object(Some(d.loc), s);
@@ -721,14 +721,6 @@ pub fn render_with(
     })
 }
 
-fn role_sql(r: &str) -> String {
-    if r == "public" {
-        "PUBLIC".to_string()
-    } else {
-        quote_ident(r)
-    }
-}
-
 /// `table` is the table's quoted name.
 fn trigger_sql(
     r: &Renderer,
@@ -762,7 +754,11 @@ fn trigger_sql(
 
 /// `table` is the table's quoted name.
 fn policy_sql(r: &Renderer, table: &str, p: &crate::model::Policy) -> Result<String, RenderError> {
-    let mut roles: Vec<String> = p.roles.iter().map(|(r, _)| role_sql(r)).collect();
+    let mut roles: Vec<String> = p
+        .roles
+        .iter()
+        .map(|(r, _)| crate::model::names::quote_role(r))
+        .collect();
     if roles.is_empty() {
         roles.push("PUBLIC".into());
     }
