@@ -558,12 +558,8 @@ fn function(
         };
         def.push_str(&format!(" SET search_path TO {value}\n"));
     }
-    // As gen writes it: a body that starts with text goes on the line after the tag.
-    let body = if f.body.starts_with(char::is_whitespace) {
-        f.body.clone()
-    } else {
-        format!("\n{}", f.body)
-    };
+    // PostgreSQL prints the body as gen wrote it, under its own dollar tag.
+    let body = crate::render::function_body(f);
     let mut tag = "$function".to_string();
     while body.contains(&tag) {
         tag.push('x');

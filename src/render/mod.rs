@@ -215,6 +215,18 @@ impl Out {
     }
 }
 
+/// The function's body as gen writes it between the dollar quotes. PostgreSQL stores it
+/// byte for byte: a body that starts with text (a YAML block scalar) goes on the line after
+/// `AS $function$`, as written in SQL files; one that starts with whitespace
+/// (`" BEGIN … END; "`) is kept exactly.
+pub(crate) fn function_body(f: &Function) -> String {
+    if f.body.starts_with(char::is_whitespace) {
+        f.body.clone()
+    } else {
+        format!("\n{}", f.body)
+    }
+}
+
 fn dollar_tag(body: &str) -> String {
     let mut tag = "$function$".to_string();
     let mut n = 0;
@@ -328,14 +340,7 @@ pub fn render_with(
                     None => format!("{} {}", quote_ident(&a.name), a.ty),
                 })
                 .collect();
-            // PostgreSQL stores the body byte for byte. A body that starts with text (a YAML
-            // block scalar) goes on the line after `AS $function$`, as written in SQL files;
-            // one that starts with whitespace (`" BEGIN … END; "`) is kept exactly.
-            let body = if f.body.starts_with(char::is_whitespace) {
-                f.body.clone()
-            } else {
-                format!("\n{}", f.body)
-            };
+            let body = function_body(f);
             let body = body.as_str();
             let s = r.render(
                 "function.sql.j2",
