@@ -47,13 +47,12 @@ fn first_list(s: &str) -> Option<Vec<String>> {
 /// `FOREIGN KEY (a) REFERENCES rel(b) …` → (rel as printed, [b]).
 fn references(def: &str) -> Option<(&str, Vec<String>)> {
     let (_, rest) = def.split_once(" REFERENCES ")?;
-    let (rel, cols) = rest.split_once('(')?;
-    let (cols, _) = cols.split_once(')')?;
-    Some((rel, cols.split(',').map(|c| c.trim().to_string()).collect()))
+    let (rel, _) = rest.split_once('(')?;
+    Some((rel, first_list(rest)?))
 }
 
 /// Whether a relation as PostgreSQL printed it may be `(s, n)`.
-fn names(printed: &str, s: &str, n: &str) -> bool {
+fn may_name(printed: &str, s: &str, n: &str) -> bool {
     printed == format!("{}.{}", quote_ident(s), quote_ident(n)) || printed == quote_ident(n)
 }
 
@@ -90,7 +89,7 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
                     continue;
                 };
                 cols.sort();
-                if !names(rel.trim(), &s, &t) || cols != key_cols {
+                if !may_name(rel.trim(), &s, &t) || cols != key_cols {
                     continue;
                 }
                 drops.push(format!(
