@@ -253,10 +253,6 @@ fn rewrite(e: Expr) -> Expr {
                 format,
             }
         }
-        Expr::Function(mut f) => {
-            f.name = unqualified_public(f.name);
-            Expr::Function(f)
-        }
         other => other,
     }
 }
@@ -298,17 +294,6 @@ fn is_numeric(t: &DataType) -> bool {
         base,
         "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision"
     )
-}
-
-fn unqualified_public(n: ObjectName) -> ObjectName {
-    match n.0.as_slice() {
-        [schema, _]
-            if schema.quote_style.is_none() && schema.value.eq_ignore_ascii_case("public") =>
-        {
-            ObjectName(n.0[1..].to_vec())
-        }
-        _ => n,
-    }
 }
 
 /// Unquoted names fold to lower case; a quoted name is the same name without its quotes.
