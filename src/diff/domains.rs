@@ -4,7 +4,7 @@
 //! Projects cannot declare domains yet, so only database ↔ database diffs read them
 //! ([`crate::catalog::Scope::all_kinds`]); both sides of a project diff have none.
 
-use super::{comment, o_comment, obj, q, ChangeKind, Ctx, Hazard};
+use super::{comment_on, obj, q, ChangeKind, Ctx, Hazard};
 use crate::catalog::Domain;
 use crate::model::names::quote_ident;
 
@@ -117,15 +117,7 @@ pub(super) fn domains(cx: &mut Ctx) {
             }
         }
         let from = have.and_then(|h| h.comment.clone());
-        if from != want.comment {
-            comment(
-                cx,
-                o_comment("domain", s, n),
-                &format!("DOMAIN {qn}"),
-                &from,
-                &want.comment,
-            );
-        }
+        comment_on(cx, "domain", (s, n), &from, &want.comment);
     }
     for ((s, n), h) in &a.domains {
         if !d.domains.contains_key(&(s.clone(), n.clone())) {

@@ -5,7 +5,7 @@
 //! Projects cannot declare materialized views yet, so only database ↔ database diffs read
 //! them ([`crate::catalog::Scope::all_kinds`]).
 
-use super::{comment, o_comment, obj, q, Change, ChangeKind, Ctx};
+use super::{comment_on, obj, q, Change, ChangeKind, Ctx};
 use crate::catalog::{Catalog, MaterializedView, Name};
 
 /// Created after every view (whose order is its rank).
@@ -97,15 +97,13 @@ pub(super) fn materialized_views(cx: &mut Ctx) {
                         );
                     }
                 }
-                if have.comment != want.comment {
-                    comment(
-                        cx,
-                        o_comment("materialized view", s, n),
-                        &format!("MATERIALIZED VIEW {}", q(s, n)),
-                        &have.comment,
-                        &want.comment,
-                    );
-                }
+                comment_on(
+                    cx,
+                    "materialized view",
+                    (s, n),
+                    &have.comment,
+                    &want.comment,
+                );
             }
         }
     }

@@ -543,6 +543,21 @@ fn o_comment(kind: &str, schema: &str, name: &str) -> Object {
     obj("comment", schema, None, &format!("{kind} {name}"))
 }
 
+/// Sets the comment of a schema-level object (`noun`: `view`, `domain`, `materialized
+/// view`) when it differs.
+fn comment_on(
+    cx: &mut Ctx,
+    noun: &str,
+    (s, n): (&str, &str),
+    from: &Option<String>,
+    to: &Option<String>,
+) {
+    if from != to {
+        let target = format!("{} {}", noun.to_uppercase(), q(s, n));
+        comment(cx, o_comment(noun, s, n), &target, from, to);
+    }
+}
+
 fn comment(cx: &mut Ctx, o: Object, target: &str, from: &Option<String>, to: &Option<String>) {
     let text = to.as_deref().map_or("NULL".to_string(), quote_literal);
     cx.push(
@@ -1258,25 +1273,11 @@ fn views(cx: &mut Ctx) {
             }
             Some(_) => {}
         }
-        if let Some(h) = a.views.get(&(s.clone(), n.clone())) {
-            if h.comment != v.comment {
-                comment(
-                    cx,
-                    o_comment("view", s, n),
-                    &format!("VIEW {}", q(s, n)),
-                    &h.comment,
-                    &v.comment,
-                );
-            }
-        } else if v.comment.is_some() {
-            comment(
-                cx,
-                o_comment("view", s, n),
-                &format!("VIEW {}", q(s, n)),
-                &None,
-                &v.comment,
-            );
-        }
+        let from = a
+            .views
+            .get(&(s.clone(), n.clone()))
+            .and_then(|h| h.comment.clone());
+        comment_on(cx, "view", (s, n), &from, &v.comment);
     }
     for ((s, n), v) in &a.views {
         if !d.views.contains_key(&(s.clone(), n.clone())) {

@@ -35,6 +35,17 @@ pub const ROUND_TRIPS: usize = 21;
 /// Of those, the queries only database ↔ database diffs send ([`Scope::all_kinds`]).
 pub const ALL_KINDS_QUERIES: usize = 2;
 
+/// Two parallel array columns (names, definitions) as a name → definition map.
+fn named(
+    r: &postgres::Row,
+    names: usize,
+    defs: usize,
+) -> std::collections::BTreeMap<String, String> {
+    let n: Vec<String> = r.get(names);
+    let d: Vec<String> = r.get(defs);
+    n.into_iter().zip(d).collect()
+}
+
 /// Fills the policies and triggers of the tables already in `tables` (one query each).
 fn policies_and_triggers(
     client: &mut impl GenericClient,
@@ -137,27 +148,23 @@ pub fn introspect_scope(
     }
     if scope.all_kinds {
         for r in client.query(MATVIEWS, &[s])? {
-            let names: Vec<String> = r.get(3);
-            let defs: Vec<String> = r.get(4);
             cat.materialized_views.insert(
                 (r.get(0), r.get(1)),
                 crate::catalog::MaterializedView {
                     definition: r.get(2),
-                    indexes: names.into_iter().zip(defs).collect(),
+                    indexes: named(&r, 3, 4),
                     comment: r.get(5),
                 },
             );
         }
         for r in client.query(DOMAINS, &[s])? {
-            let names: Vec<String> = r.get(5);
-            let defs: Vec<String> = r.get(6);
             cat.domains.insert(
                 (r.get(0), r.get(1)),
                 crate::catalog::Domain {
                     base: r.get(2),
                     not_null: r.get(3),
                     default: r.get(4),
-                    checks: names.into_iter().zip(defs).collect(),
+                    checks: named(&r, 5, 6),
                     comment: r.get(7),
                 },
             );
