@@ -24,6 +24,7 @@ use crate::model::{
     Command, FkAction, Function, Identity, IndexElem, Model, Policy, Privilege, QualName, Security,
     Target, Trigger, TriggerEvent, TriggerTiming, Volatility,
 };
+use crate::render::cols_sql as cols;
 use indexmap::IndexMap;
 
 /// Why the project's catalog cannot be predicted (the shadow database is needed).
@@ -89,14 +90,6 @@ fn is_serial(t: &SqlType) -> bool {
         t.base,
         BaseType::Builtin("serial" | "bigserial" | "smallserial")
     ) && t.array_dims == 0
-}
-
-fn cols<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    names
-        .into_iter()
-        .map(quote_ident)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The catalog PostgreSQL would report after gen's output is applied to an empty database,

@@ -829,7 +829,8 @@ fn views_in_dependency_order(model: &Model) -> Vec<&crate::model::View> {
     out
 }
 
-fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {
+/// Column names as a SQL list: each quoted where needed, joined by `, `.
+pub(crate) fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {
     cols.map(quote_ident).collect::<Vec<_>>().join(", ")
 }
 
