@@ -252,6 +252,33 @@ const KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
+/// Whether `s` is one of [`KEYWORDS`]. A large migration quotes hundreds of thousands of
+/// names, nearly none of them keywords: the keywords sharing `s`'s first letter (a
+/// contiguous run of the sorted list, found once) are compared by length before bytes, so
+/// most names are settled without comparing strings.
+fn is_keyword(s: &str) -> bool {
+    static RUNS: std::sync::OnceLock<[(usize, usize); 26]> = std::sync::OnceLock::new();
+    let runs = RUNS.get_or_init(|| {
+        let mut runs = [(0, 0); 26];
+        for (l, run) in runs.iter_mut().enumerate() {
+            let letter = b'a' + l as u8;
+            let start = KEYWORDS.partition_point(|k| k.as_bytes()[0] < letter);
+            let end = KEYWORDS.partition_point(|k| k.as_bytes()[0] <= letter);
+            *run = (start, end);
+        }
+        runs
+    });
+    match s.as_bytes().first() {
+        Some(c @ b'a'..=b'z') => {
+            let (start, end) = runs[usize::from(c - b'a')];
+            KEYWORDS[start..end]
+                .iter()
+                .any(|k| k.len() == s.len() && *k == s)
+        }
+        _ => false,
+    }
+}
+
 /// Quotes an identifier when PostgreSQL needs it: anything but lower-case letters, digits,
 /// `_` and `$` (not first), or a keyword. Inner double quotes are doubled.
 pub fn quote_ident(s: &str) -> String {
@@ -261,7 +288,7 @@ pub fn quote_ident(s: &str) -> String {
             .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if simple && KEYWORDS.binary_search(&s).is_err() {
+    if simple && !is_keyword(s) {
         s.to_string()
     } else {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -349,10 +376,23 @@ pub fn truncate_ident(s: &str) -> String {
 /// Builds a default object name the way PostgreSQL does (`makeObjectName`): `name1_name2_label`,
 /// shortening the longer of the two parts until the result fits in 63 bytes.
 pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
-    let mut n1: Vec<char> = name1.chars().collect();
-    let mut n2: Vec<char> = name2.map(|s| s.chars().collect()).unwrap_or_default();
     let overhead =
         if label.is_empty() { 0 } else { label.len() + 1 } + usize::from(name2.is_some());
+    if name1.len() + name2.map_or(0, str::len) + overhead <= MAX_IDENT {
+        // Short enough already (nearly always): nothing to shorten.
+        let mut out = String::with_capacity(name1.len() + name2.map_or(0, str::len) + overhead);
+        out.push_str(name1);
+        for part in [name2, (!label.is_empty()).then_some(label)]
+            .into_iter()
+            .flatten()
+        {
+            out.push('_');
+            out.push_str(part);
+        }
+        return out;
+    }
+    let mut n1: Vec<char> = name1.chars().collect();
+    let mut n2: Vec<char> = name2.map(|s| s.chars().collect()).unwrap_or_default();
     let bytes = |v: &[char]| v.iter().map(|c| c.len_utf8()).sum::<usize>();
     while bytes(&n1) + bytes(&n2) + overhead > MAX_IDENT {
         if bytes(&n1) > bytes(&n2) {
@@ -379,6 +419,15 @@ mod tests {
     #[test]
     fn keywords_are_sorted_for_binary_search() {
         assert!(super::KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        for k in super::KEYWORDS {
+            assert!(super::is_keyword(k), "{k}");
+            assert!(!super::is_keyword(&format!("{k}x")), "{k}x");
+            assert!(
+                !super::is_keyword(&k[..k.len() - 1])
+                    || super::KEYWORDS.contains(&&k[..k.len() - 1])
+            );
+        }
+        assert!(!super::is_keyword("") && !super::is_keyword("_x") && !super::is_keyword("zz"));
     }
 
     use super::*;
@@ -430,5 +479,12 @@ mod tests {
         let n = make_object_name(&long, Some("col"), "idx");
         assert_eq!(n.len(), 63);
         assert!(n.ends_with("_col_idx"));
+        assert_eq!(make_object_name("goals", None, "pkey"), "goals_pkey");
+        assert_eq!(make_object_name("goals", Some("a"), ""), "goals_a");
+        // At the limit nothing is cut; one byte over, the longer part loses one.
+        let at = make_object_name(&"b".repeat(55), Some("col"), "idx");
+        assert_eq!(at, format!("{}_col_idx", "b".repeat(55)));
+        let over = make_object_name(&"b".repeat(56), Some("col"), "idx");
+        assert_eq!(over, format!("{}_col_idx", "b".repeat(55)));
     }
 }

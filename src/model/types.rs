@@ -288,6 +288,20 @@ impl SqlType {
     /// Parses a type as written in YAML (`varchar(255)`, `timestamptz`, `text[]`,
     /// `public.goal_status`, `"My Type"`).
     pub fn parse(s: &str) -> Result<SqlType, TypeError> {
+        // Most columns are a built-in type written as one plain word (`uuid`, `text`,
+        // `timestamptz`): found directly, without tokenizing.
+        if !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            if let Some((_, canon)) = BUILTINS.iter().find(|(alias, _)| *alias == s) {
+                return Ok(SqlType {
+                    base: BaseType::Builtin(canon),
+                    mods: Vec::new(),
+                    array_dims: 0,
+                });
+            }
+        }
         let toks = tokenize(s)?;
         if toks.is_empty() {
             return Err(TypeError("empty type".into()));
@@ -483,6 +497,28 @@ mod tests {
         assert_eq!(canon("goal_status"), "public.goal_status");
         assert_eq!(canon("app.\"My Type\""), "app.\"My Type\"");
         assert_eq!(canon("vector(1536)"), "public.vector(1536)");
+    }
+
+    /// The one-word shortcut gives what the tokenizer gives (a leading space takes the
+    /// tokenizer's path).
+    #[test]
+    fn one_word_shortcut_agrees_with_the_tokenizer() {
+        for (alias, _) in BUILTINS {
+            if !alias.contains(' ') {
+                assert_eq!(
+                    SqlType::parse(alias).unwrap(),
+                    SqlType::parse(&format!(" {alias}")).unwrap(),
+                    "{alias}"
+                );
+            }
+        }
+        for other in ["goal_status", "vector", "array", "int4x", "_t", "t1"] {
+            assert_eq!(
+                SqlType::parse(other).map(|t| t.to_string()),
+                SqlType::parse(&format!(" {other}")).map(|t| t.to_string()),
+                "{other}"
+            );
+        }
     }
 
     #[test]

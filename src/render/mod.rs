@@ -153,12 +153,41 @@ impl Renderer {
         Ok(Renderer { env })
     }
 
-    fn render(&self, name: &str, ctx: Value) -> Result<String, RenderError> {
+    fn render(&self, name: &'static str, ctx: Value) -> Result<String, RenderError> {
+        self.template(name)?.render(ctx)
+    }
+
+    /// The compiled template `name`, looked up once for a loop that renders it many times.
+    fn template(&self, name: &'static str) -> Result<Tpl<'_>, RenderError> {
         let t = self
             .env
             .get_template(name)
             .map_err(|e| template_error(name, &e))?;
-        t.render(ctx).map_err(|e| template_error(name, &e))
+        Ok(Tpl { name, t })
+    }
+}
+
+/// A template of a [`Renderer`], with its name for error messages.
+struct Tpl<'r> {
+    name: &'static str,
+    t: minijinja::Template<'r, 'r>,
+}
+
+impl Tpl<'_> {
+    fn render(&self, ctx: Value) -> Result<String, RenderError> {
+        self.t
+            .render(ctx)
+            .map_err(|e| template_error(self.name, &e))
+    }
+}
+
+/// `s` without surrounding whitespace, reusing its buffer when nothing leads.
+fn trimmed(mut s: String) -> String {
+    let end = s.trim_end().len();
+    s.truncate(end);
+    match s.len() - s.trim_start().len() {
+        0 => s,
+        lead => s[lead..].to_string(),
     }
 }
 
@@ -374,12 +403,13 @@ pub fn render_with(
     }
     // Each table's quoted name, computed once for all the sections below.
     let qnames: Vec<String> = tables.iter().map(|t| t.name.sql()).collect();
+    let (column_t, table_t) = (r.template("column.sql.j2")?, r.template("table.sql.j2")?);
+    let constraint_t = r.template("constraint.sql.j2")?;
     for (t, q) in tables.iter().zip(&qnames) {
         let mut columns = Vec::with_capacity(t.columns.len());
         for c in t.columns.values() {
-            columns.push(
-                r.render(
-                    "column.sql.j2",
+            columns.push(trimmed(
+                column_t.render(
                     context! {
                         name => c.name,
                         type => c.ty.to_string(),
@@ -388,10 +418,8 @@ pub fn render_with(
                         identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),
                         generated => c.generated.as_ref().map(|g| g.text.trim()),
                     },
-                )?
-                .trim()
-                .to_string(),
-            );
+                )?,
+            ));
         }
         let constraints: Vec<String> = t
             .primary_key
@@ -404,10 +432,8 @@ pub fn render_with(
                 )
             })
             .collect();
-        let s = r.render(
-            "table.sql.j2",
-            context! { qualified => q, columns, constraints, fresh => info.fresh },
-        )?;
+        let s = table_t
+            .render(context! { qualified => q, columns, constraints, fresh => info.fresh })?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
         for u in &t.uniques {
@@ -415,8 +441,7 @@ pub fn render_with(
                 "UNIQUE ({})",
                 cols_sql(u.columns.iter().map(|(c, _)| c.as_str()))
             );
-            let s = r.render(
-                "constraint.sql.j2",
+            let s = constraint_t.render(
                 context! { table => q, table_literal, name => u.name, definition => def, fresh => info.fresh },
             )?;
             out.object(Some(u.loc), s);
@@ -425,8 +450,7 @@ pub fn render_with(
         checks.sort_by(|a, b| a.name.cmp(&b.name));
         for c in checks {
             let def = format!("CHECK ({})", c.expr.text.trim());
-            let s = r.render(
-                "constraint.sql.j2",
+            let s = constraint_t.render(
                 context! { table => q, table_literal, name => c.name, definition => def, fresh => info.fresh },
             )?;
             out.object(Some(c.loc), s);
@@ -460,8 +484,7 @@ pub fn render_with(
             if let Some(a) = fk.on_delete {
                 def.push_str(&format!(" ON DELETE {}", a.sql()));
             }
-            let s = r.render(
-                "constraint.sql.j2",
+            let s = constraint_t.render(
                 context! { table => q, table_literal => quote_literal(q), name => fk.name, definition => def, fresh => info.fresh },
             )?;
             out.object(Some(fk.loc), s);
@@ -476,6 +499,7 @@ pub fn render_with(
     if !indexes.is_empty() {
         out.section("Indexes");
         indexes.sort_by(|a, b| (&a.0.name.schema, &a.2.name).cmp(&(&b.0.name.schema, &b.2.name)));
+        let index_t = r.template("index.sql.j2")?;
         for (_, q, ix) in indexes {
             let elems: Vec<String> = ix
                 .elems
@@ -485,18 +509,15 @@ pub fn render_with(
                     IndexElem::Expr(s) => index_expr_sql(s.text.trim()),
                 })
                 .collect();
-            let s = r.render(
-                "index.sql.j2",
-                context! {
-                    name => ix.name,
-                    table => q,
-                    unique => ix.unique,
-                    method => ix.method.as_str(),
-                    elems,
-                    include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
-                    predicate => ix.predicate.as_ref().map(|p| p.text.trim().to_string()),
-                },
-            )?;
+            let s = index_t.render(context! {
+                name => ix.name,
+                table => q,
+                unique => ix.unique,
+                method => ix.method.as_str(),
+                elems,
+                include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
+                predicate => ix.predicate.as_ref().map(|p| p.text.trim().to_string()),
+            })?;
             out.object(Some(ix.loc), s);
         }
     }
@@ -520,8 +541,9 @@ pub fn render_with(
         .collect();
     if !triggers.is_empty() {
         out.section("Triggers");
+        let trigger_t = r.template("trigger.sql.j2")?;
         for (q, tr) in triggers {
-            out.object(Some(tr.loc), trigger_sql(r, q, tr)?);
+            out.object(Some(tr.loc), trigger_sql(&trigger_t, q, tr)?);
         }
     }
     let ext_triggers: Vec<_> = model
@@ -534,17 +556,19 @@ pub fn render_with(
         let mut ext_triggers = ext_triggers;
         ext_triggers.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, tr) in ext_triggers {
-            out.object(Some(tr.loc), trigger_sql(r, &t.sql(), tr)?);
+            out.object(
+                Some(tr.loc),
+                trigger_sql(&r.template("trigger.sql.j2")?, &t.sql(), tr)?,
+            );
         }
     }
 
     if !tables.is_empty() {
         out.section("Row-level security");
+        let rls_t = r.template("rls.sql.j2")?;
         for (t, q) in tables.iter().zip(&qnames) {
-            let s = r.render(
-                "rls.sql.j2",
-                context! { table => q, enable => t.rls.enable, force => t.rls.force },
-            )?;
+            let s = rls_t
+                .render(context! { table => q, enable => t.rls.enable, force => t.rls.force })?;
             out.object(t.rls.loc, s);
         }
     }
@@ -558,8 +582,9 @@ pub fn render_with(
         out.section("Policies");
         let mut policies = policies;
         policies.sort_by(|a, b| (&a.0.name, &a.2.name).cmp(&(&b.0.name, &b.2.name)));
+        let policy_t = r.template("policy.sql.j2")?;
         for (_, q, p) in policies {
-            out.object(Some(p.loc), policy_sql(r, q, p)?);
+            out.object(Some(p.loc), policy_sql(&policy_t, q, p)?);
         }
     }
     let ext_policies: Vec<_> = model
@@ -574,7 +599,10 @@ pub fn render_with(
         let mut ext_policies = ext_policies;
         ext_policies.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, p) in ext_policies {
-            out.object(Some(p.loc), policy_sql(r, &t.sql(), p)?);
+            out.object(
+                Some(p.loc),
+                policy_sql(&r.template("policy.sql.j2")?, &t.sql(), p)?,
+            );
         }
     }
 
@@ -727,11 +755,7 @@ pub fn render_with(
 }
 
 /// `table` is the table's quoted name.
-fn trigger_sql(
-    r: &Renderer,
-    table: &str,
-    tr: &crate::model::Trigger,
-) -> Result<String, RenderError> {
+fn trigger_sql(t: &Tpl, table: &str, tr: &crate::model::Trigger) -> Result<String, RenderError> {
     let events: Vec<&str> = tr
         .events
         .iter()
@@ -742,8 +766,7 @@ fn trigger_sql(
             TriggerEvent::Truncate => "TRUNCATE",
         })
         .collect();
-    r.render(
-        "trigger.sql.j2",
+    t.render(
         context! {
             name => tr.name,
             table,
@@ -758,7 +781,7 @@ fn trigger_sql(
 }
 
 /// `table` is the table's quoted name.
-fn policy_sql(r: &Renderer, table: &str, p: &crate::model::Policy) -> Result<String, RenderError> {
+fn policy_sql(t: &Tpl, table: &str, p: &crate::model::Policy) -> Result<String, RenderError> {
     let mut roles: Vec<String> = p
         .roles
         .iter()
@@ -767,8 +790,7 @@ fn policy_sql(r: &Renderer, table: &str, p: &crate::model::Policy) -> Result<Str
     if roles.is_empty() {
         roles.push("PUBLIC".into());
     }
-    r.render(
-        "policy.sql.j2",
+    t.render(
         context! {
             name => p.name,
             table,
