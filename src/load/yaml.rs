@@ -185,24 +185,7 @@ pub fn index(text: &str) -> Result<PosIndex, YamlError> {
 /// Walks `text` as marked events once: builds its [`PosIndex`] and keeps the node events,
 /// so that [`deserialize`] need not parse the file again.
 pub fn scan(text: &str) -> Result<(PosIndex, Events), YamlError> {
-    let mut builder = Builder {
-        text_lines: text.split('\n').collect(),
-        stack: Vec::new(),
-        // About one node per 16 bytes of YAML and one event per 7 in dense flow style: sized
-        // up front, the maps rarely rehash and the event list rarely moves.
-        index: PosIndex {
-            empty: true,
-            keys: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
-            values: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
-            ..PosIndex::default()
-        },
-        path: Vec::new(),
-        hashes: vec![ROOT],
-        events: Events {
-            evs: Vec::with_capacity(text.len() / 6),
-            supported: true,
-        },
-    };
+    let mut builder = Builder::new(text);
     let to_error = |e: yaml_rust2::ScanError| YamlError {
         message: e.info().to_string(),
         pos: Some(Pos {
@@ -259,23 +242,47 @@ struct Builder<'a> {
     events: Events,
 }
 
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Self {
+        Builder {
+            text_lines: text.split('\n').collect(),
+            stack: Vec::new(),
+            // About one node per 16 bytes of YAML and one event per 7 in dense flow style: sized
+            // up front, the maps rarely rehash and the event list rarely moves.
+            index: PosIndex {
+                empty: true,
+                keys: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
+                values: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
+                ..PosIndex::default()
+            },
+            path: Vec::new(),
+            hashes: vec![ROOT],
+            events: Events {
+                evs: Vec::with_capacity(text.len() / 6),
+                supported: true,
+            },
+        }
+    }
+}
+
 impl Builder<'_> {
-    fn pos(&self, mark: Marker, len: usize) -> Pos {
+    /// A position from yaml-rust2's 1-based line and 0-based column (in characters).
+    fn pos(&self, line: usize, col: usize, len: usize) -> Pos {
         Pos {
-            line: mark.line() as u32,
-            col: mark.col() as u32 + 1,
+            line: line as u32,
+            col: col as u32 + 1,
             len: len.max(1) as u32,
         }
     }
 
     /// Length of a scalar as written on its first line.
-    fn scalar_len(&self, mark: Marker, value: &str, style: TScalarStyle) -> usize {
+    fn scalar_len(&self, line: usize, col: usize, value: &str, style: TScalarStyle) -> usize {
         let line = self
             .text_lines
-            .get(mark.line().saturating_sub(1))
+            .get(line.saturating_sub(1))
             .copied()
             .unwrap_or("");
-        let rest: usize = line.chars().count().saturating_sub(mark.col());
+        let rest: usize = line.chars().count().saturating_sub(col);
         let want = match style {
             TScalarStyle::Plain => value.chars().count(),
             TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => value.chars().count() + 2,
@@ -335,10 +342,19 @@ impl Builder<'_> {
 
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        self.event(ev, mark.line(), mark.col());
+    }
+}
+
+impl Builder<'_> {
+    /// One event at yaml-rust2's `line` (1-based) and `col` (0-based, in characters). Taking
+    /// the mark apart lets events come from a scanner other than yaml-rust2's, which cannot
+    /// build a `Marker`.
+    fn event(&mut self, ev: Event, line: usize, col: usize) {
         match ev {
             Event::Scalar(value, style, _, tag) => {
-                let len = self.scalar_len(mark, &value, style);
-                let pos = self.pos(mark, len);
+                let len = self.scalar_len(line, col, &value, style);
+                let pos = self.pos(line, col, len);
                 self.begin_node(pos, Some(&value));
                 if tag.is_some() {
                     self.events.supported = false;
@@ -349,7 +365,7 @@ impl MarkedEventReceiver for Builder<'_> {
                 });
             }
             Event::Alias(_) => {
-                let pos = self.pos(mark, 1);
+                let pos = self.pos(line, col, 1);
                 self.begin_node(pos, None);
                 self.events.supported = false;
             }
@@ -364,7 +380,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     } else {
                         Ev::SeqStart
                     });
-                let pos = self.pos(mark, 1);
+                let pos = self.pos(line, col, 1);
                 let seg = self.begin_node(pos, None);
                 let is_root = matches!(seg, Some((Seg::Index(usize::MAX), _)));
                 match seg {
