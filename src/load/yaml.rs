@@ -1,10 +1,12 @@
-//! The only module that parses YAML (with its helper `super::events`).
+//! The only module that parses YAML (with its helpers `super::events` and `super::fastyaml`).
 //!
 //! serde_yaml turns a file into the raw structs of [`super::raw`] and positions its own errors
 //! (unknown key, wrong type) precisely, but it cannot say where a *valid* node sits, and a map
 //! key repeated in one mapping silently keeps the last value. So each file is walked once as a
-//! stream of marked events (yaml-rust2, [`scan`]), which yields a [`PosIndex`]: the position
-//! of every key and value by path, plus every repeated key with both positions. The same pass
+//! stream of marked events ([`scan`]), which yields a [`PosIndex`]: the position of every key
+//! and value by path, plus every repeated key with both positions. The events are yaml-rust2's;
+//! `super::fastyaml` produces the very same ones, much faster, for the YAML subset projects
+//! are written in, and yaml-rust2 reads whatever it gives up on. The same pass
 //! keeps the node events, and [`deserialize`] builds the raw structs from them; only when that
 //! fails (an error to report, or input it leaves alone) does serde_yaml parse the file, so
 //! valid files are parsed once and every error is still serde_yaml's. Later stages ask the
@@ -103,6 +105,7 @@ type HashIndex = HashMap<PathHash, Pos, std::hash::BuildHasherDefault<IdentityHa
 
 /// Positions of the nodes of one file, by path from the document root.
 #[derive(Debug, Default)]
+#[cfg_attr(test, derive(PartialEq))]
 pub struct PosIndex {
     /// For a mapping entry: where its key is written.
     keys: HashIndex,
@@ -185,6 +188,18 @@ pub fn index(text: &str) -> Result<PosIndex, YamlError> {
 /// Walks `text` as marked events once: builds its [`PosIndex`] and keeps the node events,
 /// so that [`deserialize`] need not parse the file again.
 pub fn scan(text: &str) -> Result<(PosIndex, Events), YamlError> {
+    // Most files stay inside the YAML subset the fast scanner knows; it gives the Builder the
+    // very events yaml-rust2 would. When it gives up, its Builder is dropped and yaml-rust2
+    // reads the file into a fresh one, so nothing it did remains.
+    let mut builder = Builder::new(text);
+    if super::fastyaml::parse(text, &mut builder).is_ok() {
+        return Ok((builder.index, builder.events));
+    }
+    scan_slow(text)
+}
+
+/// [`scan`] with yaml-rust2 only.
+pub(super) fn scan_slow(text: &str) -> Result<(PosIndex, Events), YamlError> {
     let mut builder = Builder::new(text);
     let to_error = |e: yaml_rust2::ScanError| YamlError {
         message: e.info().to_string(),
@@ -343,6 +358,12 @@ impl Builder<'_> {
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         self.event(ev, mark.line(), mark.col());
+    }
+}
+
+impl super::fastyaml::Sink for Builder<'_> {
+    fn event(&mut self, ev: Event, line: usize, col: usize) {
+        Builder::event(self, ev, line, col);
     }
 }
 
