@@ -247,6 +247,8 @@ enum Frame {
 
 struct Builder<'a> {
     text_lines: Vec<&'a str>,
+    /// A line number and its length in characters ([`Builder::line_chars`]).
+    counted: (usize, usize),
     stack: Vec<Frame>,
     index: PosIndex,
     /// Path of the node being built (the parent path plus its own segment while inside).
@@ -261,6 +263,7 @@ impl<'a> Builder<'a> {
     fn new(text: &'a str) -> Self {
         Builder {
             text_lines: text.split('\n').collect(),
+            counted: (usize::MAX, 0),
             stack: Vec::new(),
             // About one node per 16 bytes of YAML and one event per 7 in dense flow style: sized
             // up front, the maps rarely rehash and the event list rarely moves.
@@ -290,14 +293,24 @@ impl Builder<'_> {
         }
     }
 
+    /// The number of characters of line `line` (1-based). The last answer is kept: the
+    /// scalars of a flow collection share a line, and counting it again for each of them
+    /// was a tenth of the scan.
+    fn line_chars(&mut self, line: usize) -> usize {
+        if self.counted.0 != line {
+            let text = self
+                .text_lines
+                .get(line.saturating_sub(1))
+                .copied()
+                .unwrap_or("");
+            self.counted = (line, text.chars().count());
+        }
+        self.counted.1
+    }
+
     /// Length of a scalar as written on its first line.
-    fn scalar_len(&self, line: usize, col: usize, value: &str, style: TScalarStyle) -> usize {
-        let line = self
-            .text_lines
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or("");
-        let rest: usize = line.chars().count().saturating_sub(col);
+    fn scalar_len(&mut self, line: usize, col: usize, value: &str, style: TScalarStyle) -> usize {
+        let rest: usize = self.line_chars(line).saturating_sub(col);
         let want = match style {
             TScalarStyle::Plain => value.chars().count(),
             TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => value.chars().count() + 2,
