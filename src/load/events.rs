@@ -16,6 +16,7 @@ use std::fmt;
 
 /// One node event of a document.
 #[derive(Debug)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(super) enum Ev {
     Scalar { value: String, plain: bool },
     SeqStart,
@@ -26,6 +27,7 @@ pub(super) enum Ev {
 
 /// The events of one document, or why they cannot be used.
 #[derive(Debug, Default)]
+#[cfg_attr(test, derive(PartialEq))]
 pub struct Events {
     pub(super) evs: Vec<Ev>,
     /// False when the document uses something this deserializer leaves to serde_yaml.

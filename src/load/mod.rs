@@ -8,6 +8,7 @@
 //! Errors from all files are collected, so one run shows every broken file.
 
 mod events;
+mod fastyaml;
 pub mod raw;
 pub mod yaml;
 

@@ -1,10 +1,12 @@
-//! The only module that parses YAML (with its helper `super::events`).
+//! The only module that parses YAML (with its helpers `super::events` and `super::fastyaml`).
 //!
 //! serde_yaml turns a file into the raw structs of [`super::raw`] and positions its own errors
 //! (unknown key, wrong type) precisely, but it cannot say where a *valid* node sits, and a map
 //! key repeated in one mapping silently keeps the last value. So each file is walked once as a
-//! stream of marked events (yaml-rust2, [`scan`]), which yields a [`PosIndex`]: the position
-//! of every key and value by path, plus every repeated key with both positions. The same pass
+//! stream of marked events ([`scan`]), which yields a [`PosIndex`]: the position of every key
+//! and value by path, plus every repeated key with both positions. The events are yaml-rust2's;
+//! `super::fastyaml` produces the very same ones, much faster, for the YAML subset projects
+//! are written in, and yaml-rust2 reads whatever it gives up on. The same pass
 //! keeps the node events, and [`deserialize`] builds the raw structs from them; only when that
 //! fails (an error to report, or input it leaves alone) does serde_yaml parse the file, so
 //! valid files are parsed once and every error is still serde_yaml's. Later stages ask the
@@ -103,6 +105,7 @@ type HashIndex = HashMap<PathHash, Pos, std::hash::BuildHasherDefault<IdentityHa
 
 /// Positions of the nodes of one file, by path from the document root.
 #[derive(Debug, Default)]
+#[cfg_attr(test, derive(PartialEq))]
 pub struct PosIndex {
     /// For a mapping entry: where its key is written.
     keys: HashIndex,
@@ -185,24 +188,19 @@ pub fn index(text: &str) -> Result<PosIndex, YamlError> {
 /// Walks `text` as marked events once: builds its [`PosIndex`] and keeps the node events,
 /// so that [`deserialize`] need not parse the file again.
 pub fn scan(text: &str) -> Result<(PosIndex, Events), YamlError> {
-    let mut builder = Builder {
-        text_lines: text.split('\n').collect(),
-        stack: Vec::new(),
-        // About one node per 16 bytes of YAML and one event per 7 in dense flow style: sized
-        // up front, the maps rarely rehash and the event list rarely moves.
-        index: PosIndex {
-            empty: true,
-            keys: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
-            values: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
-            ..PosIndex::default()
-        },
-        path: Vec::new(),
-        hashes: vec![ROOT],
-        events: Events {
-            evs: Vec::with_capacity(text.len() / 6),
-            supported: true,
-        },
-    };
+    // Most files stay inside the YAML subset the fast scanner knows; it gives the Builder the
+    // very events yaml-rust2 would. When it gives up, its Builder is dropped and yaml-rust2
+    // reads the file into a fresh one, so nothing it did remains.
+    let mut builder = Builder::new(text);
+    if super::fastyaml::parse(text, &mut builder).is_ok() {
+        return Ok((builder.index, builder.events));
+    }
+    scan_slow(text)
+}
+
+/// [`scan`] with yaml-rust2 only.
+pub(super) fn scan_slow(text: &str) -> Result<(PosIndex, Events), YamlError> {
+    let mut builder = Builder::new(text);
     let to_error = |e: yaml_rust2::ScanError| YamlError {
         message: e.info().to_string(),
         pos: Some(Pos {
@@ -249,6 +247,8 @@ enum Frame {
 
 struct Builder<'a> {
     text_lines: Vec<&'a str>,
+    /// A line number and its length in characters ([`Builder::line_chars`]).
+    counted: (usize, usize),
     stack: Vec<Frame>,
     index: PosIndex,
     /// Path of the node being built (the parent path plus its own segment while inside).
@@ -259,23 +259,58 @@ struct Builder<'a> {
     events: Events,
 }
 
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Self {
+        Builder {
+            text_lines: text.split('\n').collect(),
+            counted: (usize::MAX, 0),
+            stack: Vec::new(),
+            // About one node per 16 bytes of YAML and one event per 7 in dense flow style: sized
+            // up front, the maps rarely rehash and the event list rarely moves.
+            index: PosIndex {
+                empty: true,
+                keys: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
+                values: HashIndex::with_capacity_and_hasher(text.len() / 16, Default::default()),
+                ..PosIndex::default()
+            },
+            path: Vec::new(),
+            hashes: vec![ROOT],
+            events: Events {
+                evs: Vec::with_capacity(text.len() / 6),
+                supported: true,
+            },
+        }
+    }
+}
+
 impl Builder<'_> {
-    fn pos(&self, mark: Marker, len: usize) -> Pos {
+    /// A position from yaml-rust2's 1-based line and 0-based column (in characters).
+    fn pos(&self, line: usize, col: usize, len: usize) -> Pos {
         Pos {
-            line: mark.line() as u32,
-            col: mark.col() as u32 + 1,
+            line: line as u32,
+            col: col as u32 + 1,
             len: len.max(1) as u32,
         }
     }
 
+    /// The number of characters of line `line` (1-based). The last answer is kept: the
+    /// scalars of a flow collection share a line, and counting it again for each of them
+    /// was a tenth of the scan.
+    fn line_chars(&mut self, line: usize) -> usize {
+        if self.counted.0 != line {
+            let text = self
+                .text_lines
+                .get(line.saturating_sub(1))
+                .copied()
+                .unwrap_or("");
+            self.counted = (line, text.chars().count());
+        }
+        self.counted.1
+    }
+
     /// Length of a scalar as written on its first line.
-    fn scalar_len(&self, mark: Marker, value: &str, style: TScalarStyle) -> usize {
-        let line = self
-            .text_lines
-            .get(mark.line().saturating_sub(1))
-            .copied()
-            .unwrap_or("");
-        let rest: usize = line.chars().count().saturating_sub(mark.col());
+    fn scalar_len(&mut self, line: usize, col: usize, value: &str, style: TScalarStyle) -> usize {
+        let rest: usize = self.line_chars(line).saturating_sub(col);
         let want = match style {
             TScalarStyle::Plain => value.chars().count(),
             TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => value.chars().count() + 2,
@@ -335,10 +370,25 @@ impl Builder<'_> {
 
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        self.event(ev, mark.line(), mark.col());
+    }
+}
+
+impl super::fastyaml::Sink for Builder<'_> {
+    fn event(&mut self, ev: Event, line: usize, col: usize) {
+        Builder::event(self, ev, line, col);
+    }
+}
+
+impl Builder<'_> {
+    /// One event at yaml-rust2's `line` (1-based) and `col` (0-based, in characters). Taking
+    /// the mark apart lets events come from a scanner other than yaml-rust2's, which cannot
+    /// build a `Marker`.
+    fn event(&mut self, ev: Event, line: usize, col: usize) {
         match ev {
             Event::Scalar(value, style, _, tag) => {
-                let len = self.scalar_len(mark, &value, style);
-                let pos = self.pos(mark, len);
+                let len = self.scalar_len(line, col, &value, style);
+                let pos = self.pos(line, col, len);
                 self.begin_node(pos, Some(&value));
                 if tag.is_some() {
                     self.events.supported = false;
@@ -349,7 +399,7 @@ impl MarkedEventReceiver for Builder<'_> {
                 });
             }
             Event::Alias(_) => {
-                let pos = self.pos(mark, 1);
+                let pos = self.pos(line, col, 1);
                 self.begin_node(pos, None);
                 self.events.supported = false;
             }
@@ -364,7 +414,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     } else {
                         Ev::SeqStart
                     });
-                let pos = self.pos(mark, 1);
+                let pos = self.pos(line, col, 1);
                 let seg = self.begin_node(pos, None);
                 let is_root = matches!(seg, Some((Seg::Index(usize::MAX), _)));
                 match seg {
