@@ -234,15 +234,30 @@ pub fn deserialize<T: DeserializeOwned>(
 
 enum Frame {
     Map {
-        /// The keys read so far, by their segment hash ([`key_seg`]), with their position.
-        seen: HashIndex,
+        /// Where this mapping's keys start in [`Builder::seen`].
+        start: usize,
+        /// The same keys by hash, once there are more than [`SMALL_MAP`] of them.
+        big: Option<HashIndex>,
         /// The key whose value comes next, with the hash of its path; None when a key
         /// comes next.
-        pending: Option<(String, PathHash)>,
+        pending: Option<(Step, PathHash)>,
     },
     Seq {
         next: usize,
     },
+}
+
+/// Mappings with at most this many keys look for a repeated key by scanning them: most
+/// mappings are a handful of keys, and a hash map each cost more than the scan.
+const SMALL_MAP: usize = 16;
+
+/// A step of the path being built, cheap to copy: a mapping key is the index of its scalar
+/// event in [`Events::evs`] (its text is needed only to report a repeated key), or `None`
+/// for a key that is not a scalar.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Key(Option<usize>),
+    Index(usize),
 }
 
 struct Builder<'a> {
@@ -252,7 +267,10 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     index: PosIndex,
     /// Path of the node being built (the parent path plus its own segment while inside).
-    path: Vec<Seg>,
+    path: Vec<Step>,
+    /// The keys read so far in each open mapping, innermost last, by their segment hash
+    /// ([`key_seg`]) with their position; a mapping's keys are the tail from its `start`.
+    seen: Vec<(u64, Pos)>,
     /// `path_hash` of every prefix of `path` (the last is the current collection's).
     hashes: Vec<PathHash>,
     /// The node events, for deserializing without a second parser.
@@ -274,6 +292,7 @@ impl<'a> Builder<'a> {
                 ..PosIndex::default()
             },
             path: Vec::new(),
+            seen: Vec::new(),
             hashes: vec![ROOT],
             events: Events {
                 evs: Vec::with_capacity(text.len() / 6),
@@ -319,52 +338,91 @@ impl Builder<'_> {
         want.min(rest.max(1))
     }
 
-    /// Called when a node (scalar or collection start) begins. Returns the segment it sits
-    /// at with the hash of its path, or None when it is a mapping key.
-    fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<(Seg, PathHash)> {
+    /// Called when a node (scalar or collection start) begins; a scalar's event is the next
+    /// one pushed to the event list. Returns the step it sits at with the hash of its path,
+    /// or None when it is a mapping key.
+    fn begin_node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<(Step, PathHash)> {
         self.index.empty = false;
         let parent = *self.hashes.last().unwrap_or(&ROOT);
         match self.stack.last_mut() {
             None => {
                 self.index.values.insert(ROOT, pos);
-                Some((Seg::Index(usize::MAX), ROOT))
+                Some((Step::Index(usize::MAX), ROOT))
             }
             Some(Frame::Seq { next }) => {
                 let h = extend_index(parent, *next);
-                let seg = Seg::Index(*next);
+                let step = Step::Index(*next);
                 *next += 1;
                 self.index.values.insert(h, pos);
-                Some((seg, h))
+                Some((step, h))
             }
-            Some(Frame::Map { seen, pending }) => match pending.take() {
+            Some(Frame::Map {
+                start,
+                big,
+                pending,
+            }) => match pending.take() {
                 None => {
                     // This node is a key.
-                    let key = key_text.unwrap_or("<complex key>");
-                    let kh = key_seg(key);
+                    let kh = key_seg(key_text.unwrap_or(COMPLEX_KEY));
                     let h = combine(parent, kh);
-                    if let Some(first) = seen.get(&kh) {
-                        let mut p = self.path.clone();
-                        p.push(Seg::Key(key.to_string()));
-                        self.index.duplicates.push((p, *first, pos));
+                    let keys = &self.seen[*start..];
+                    let first = match big {
+                        Some(map) => map.get(&kh).copied(),
+                        None => keys.iter().find(|(k, _)| *k == kh).map(|(_, p)| *p),
+                    };
+                    let step = Step::Key(key_text.map(|_| self.events.evs.len()));
+                    if let Some(first) = first {
+                        let evs = &self.events.evs;
+                        let mut p: Vec<Seg> =
+                            self.path.iter().map(|s| seg_of(*s, None, evs)).collect();
+                        p.push(seg_of(step, key_text, evs));
+                        self.index.duplicates.push((p, first, pos));
                     } else {
-                        seen.insert(kh, pos);
+                        match big {
+                            Some(map) => {
+                                map.insert(kh, pos);
+                            }
+                            None if keys.len() >= SMALL_MAP => {
+                                let mut map: HashIndex = keys.iter().copied().collect();
+                                map.insert(kh, pos);
+                                *big = Some(map);
+                            }
+                            None => self.seen.push((kh, pos)),
+                        }
                         self.index.keys.insert(h, pos);
                     }
-                    *pending = Some((key.to_string(), h));
+                    *pending = Some((step, h));
                     None
                 }
-                Some((key, h)) => {
+                Some((step, h)) => {
                     self.index.values.entry(h).or_insert(pos);
-                    Some((Seg::Key(key), h))
+                    Some((step, h))
                 }
             },
         }
     }
 
-    /// Enters the collection at `seg`, whose path hash is `h`.
-    fn push(&mut self, seg: Seg, h: PathHash) {
+    /// Enters the collection at `step`, whose path hash is `h`.
+    fn push(&mut self, step: Step, h: PathHash) {
         self.hashes.push(h);
-        self.path.push(seg);
+        self.path.push(step);
+    }
+}
+
+/// The path segment of a key that is not a scalar (a collection or an alias).
+const COMPLEX_KEY: &str = "<complex key>";
+
+/// The segment `step` stands for; `text` is a key's text when its event is not in `evs` yet.
+fn seg_of(step: Step, text: Option<&str>, evs: &[Ev]) -> Seg {
+    match step {
+        Step::Index(i) => Seg::Index(i),
+        Step::Key(i) => {
+            let pushed = i.and_then(|i| match evs.get(i) {
+                Some(Ev::Scalar { value, .. }) => Some(value.as_str()),
+                _ => None,
+            });
+            Seg::Key(text.or(pushed).unwrap_or(COMPLEX_KEY).to_string())
+        }
     }
 }
 
@@ -415,22 +473,22 @@ impl Builder<'_> {
                         Ev::SeqStart
                     });
                 let pos = self.pos(line, col, 1);
-                let seg = self.begin_node(pos, None);
-                let is_root = matches!(seg, Some((Seg::Index(usize::MAX), _)));
-                match seg {
-                    Some((seg, h)) if !is_root => self.push(seg, h),
+                let step = self.begin_node(pos, None);
+                let is_root = matches!(step, Some((Step::Index(usize::MAX), _)));
+                match step {
+                    Some((step, h)) if !is_root => self.push(step, h),
                     Some(_) => {}
                     // A collection used as a mapping key: give it a segment so that the
                     // matching end event pops the right one.
                     None => {
                         let parent = *self.hashes.last().unwrap_or(&ROOT);
-                        let seg = Seg::Key("<complex key>".into());
-                        self.push(seg.clone(), extend(parent, &seg));
+                        self.push(Step::Key(None), extend_key(parent, COMPLEX_KEY));
                     }
                 }
                 self.stack.push(if matches!(ev, Event::MappingStart(..)) {
                     Frame::Map {
-                        seen: HashIndex::default(),
+                        start: self.seen.len(),
+                        big: None,
                         pending: None,
                     }
                 } else {
@@ -443,7 +501,9 @@ impl Builder<'_> {
                 } else {
                     Ev::SeqEnd
                 });
-                self.stack.pop();
+                if let Some(Frame::Map { start, .. }) = self.stack.pop() {
+                    self.seen.truncate(start);
+                }
                 if !self.stack.is_empty() {
                     self.path.pop();
                     self.hashes.pop();
@@ -499,6 +559,31 @@ mod tests {
         let (path, first, second) = &idx.duplicates[0];
         assert_eq!(path, &vec![k("tables"), k("a")]);
         assert_eq!((first.line, second.line), (2, 4));
+    }
+
+    /// Large mappings switch from scanning their keys to a map; nested mappings keep their
+    /// own keys, so a child key may repeat its parent's.
+    #[test]
+    fn repeated_keys_in_large_and_nested_mappings() {
+        let mut text = String::from("tables:\n");
+        for i in 0..40 {
+            text.push_str(&format!("  t{i}: {{ t{i}: {{ tables: 1 }}, a: 1 }}\n"));
+        }
+        text.push_str("  t3: {}\n  t39: { a: 1, b: 2, a: 3 }\n");
+        let idx = index(&text).unwrap();
+        let found: Vec<(Vec<Seg>, u32, u32)> = idx
+            .duplicates
+            .iter()
+            .map(|(p, a, b)| (p.clone(), a.line, b.line))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (vec![k("tables"), k("t3")], 5, 42),
+                (vec![k("tables"), k("t39")], 41, 43),
+                (vec![k("tables"), k("t39"), k("a")], 43, 43),
+            ]
+        );
     }
 
     #[test]
