@@ -1285,19 +1285,18 @@ impl Builder {
             };
             let Some(policy) = policy else { continue };
             let Some(tu) = &policy.template else { continue };
-            let tpl = self
+            let Some(tpl) = self
                 .model
                 .policy_templates
                 .get(&tu.name)
                 .or_else(|| builtins.get(&tu.name))
-                .cloned();
-            let Some(tpl) = tpl else { continue };
-            let params: IndexMap<String, String> = tu
-                .params
-                .iter()
-                .map(|(k, (v, _))| (k.clone(), v.clone()))
-                .collect();
-            let rendered = expander.render(&tpl, &tq, types, &params);
+            else {
+                continue;
+            };
+            let rendered = expander.render(tpl, &tq, types, |name| {
+                tu.params.get(name).map(|(v, _)| v.as_str())
+            });
+            let (command, roles) = (tpl.command, tpl.roles.clone());
             let tloc = tu.loc;
             let marks = tu.explicit;
             let policy = match &owner {
@@ -1314,12 +1313,10 @@ impl Builder {
             };
             let Some(policy) = policy else { continue };
             if !marks.command {
-                policy.command = tpl.command.unwrap_or(Command::All);
+                policy.command = command.unwrap_or(Command::All);
             }
             if !marks.roles {
-                policy.roles = tpl
-                    .roles
-                    .clone()
+                policy.roles = roles
                     .unwrap_or_default()
                     .into_iter()
                     .map(|r| (r, tloc))

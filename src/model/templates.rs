@@ -159,19 +159,20 @@ impl Expander {
         Expander { env }
     }
 
-    /// Renders `tpl` for a policy on `table` with `params`. `columns` gives the table's
-    /// column types (for casts such as `(SELECT auth.uid())::text`).
-    pub fn render(
+    /// Renders `tpl` for a policy on `table`, with the value the policy gives each
+    /// parameter (`param(name)`). `columns` gives the table's column types (for casts such
+    /// as `(SELECT auth.uid())::text`).
+    pub fn render<'p>(
         &self,
         tpl: &PolicyTemplate,
         table: &QualName,
         columns: std::sync::Arc<IndexMap<String, SqlType>>,
-        params: &IndexMap<String, String>,
+        param: impl Fn(&str) -> Option<&'p str>,
     ) -> Result<Rendered, String> {
         let mut ctx: BTreeMap<&str, minijinja::Value> = BTreeMap::new();
         for (name, default) in &tpl.params {
-            if let Some(v) = params.get(name).or(default.as_ref()) {
-                ctx.insert(name, minijinja::Value::from(v.clone()));
+            if let Some(v) = param(name).or(default.as_deref()) {
+                ctx.insert(name, minijinja::Value::from(v));
             }
         }
         ctx.insert("table", minijinja::Value::from(table.name.clone()));
@@ -255,14 +256,13 @@ mod tests {
     fn owner_casts_for_text_columns() {
         let b = builtins();
         let t = QualName::new("public", "goals");
-        let mut p = IndexMap::new();
-        p.insert("column".to_string(), "user_id".to_string());
+        let p = |name: &str| (name == "column").then_some("user_id");
         let r = Expander::new([&b["owner"]])
             .render(
                 &b["owner"],
                 &t,
                 std::sync::Arc::new(cols(&[("user_id", "text")])),
-                &p,
+                p,
             )
             .unwrap();
         assert_eq!(
@@ -274,7 +274,7 @@ mod tests {
                 &b["owner"],
                 &t,
                 std::sync::Arc::new(cols(&[("user_id", "uuid")])),
-                &p,
+                p,
             )
             .unwrap();
         assert_eq!(r.using.as_deref(), Some("user_id = (SELECT auth.uid())"));
@@ -284,10 +284,9 @@ mod tests {
     fn params_are_quoted() {
         let b = builtins();
         let t = QualName::new("public", "Order");
-        let mut p = IndexMap::new();
-        p.insert("column".to_string(), "x = 1 OR true".to_string());
+        let p = |name: &str| (name == "column").then_some("x = 1 OR true");
         let r = Expander::new([&b["owner"]])
-            .render(&b["owner"], &t, std::sync::Arc::new(cols(&[])), &p)
+            .render(&b["owner"], &t, std::sync::Arc::new(cols(&[])), p)
             .unwrap();
         assert_eq!(
             r.using.as_deref(),
