@@ -32,7 +32,8 @@ pub fn is_plain_expression(text: &str) -> bool {
             && w.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && w.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && crate::model::names::quote_ident(w) == w
+            // What `quote_ident` leaves bare, asked without building the quoted copy.
+            && !crate::model::names::is_keyword(w)
     };
     let number = |n: &str| {
         let n = n.strip_prefix('-').unwrap_or(n);

@@ -252,6 +252,11 @@ const KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
+/// Whether `s` is one of the keywords [`quote_ident`] always quotes.
+pub fn is_keyword(s: &str) -> bool {
+    KEYWORDS.binary_search(&s).is_ok()
+}
+
 /// Quotes an identifier when PostgreSQL needs it: anything but lower-case letters, digits,
 /// `_` and `$` (not first), or a keyword. Inner double quotes are doubled.
 pub fn quote_ident(s: &str) -> String {
@@ -261,7 +266,7 @@ pub fn quote_ident(s: &str) -> String {
             .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if simple && KEYWORDS.binary_search(&s).is_err() {
+    if simple && !is_keyword(s) {
         s.to_string()
     } else {
         format!("\"{}\"", s.replace('"', "\"\""))
