@@ -16,6 +16,7 @@ use crate::diagnostic::{Loc, SourceMap};
 use indexmap::IndexMap;
 pub use names::QualName;
 use std::path::PathBuf;
+use std::sync::Arc;
 pub use types::SqlType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,13 +299,21 @@ impl Function {
 ///
 /// Policy conditions are read by several checks (SC401, SC505, SC506, SC507, SC513), and
 /// sqlparser was the largest cost of `check`: such a fragment is parsed at most once per run,
-/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]).
+/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]). Fragments
+/// with the same text (a template's condition on every table that uses it) can share one
+/// parse ([`Sql::facts_shared`]).
 #[derive(Debug, Clone)]
 pub struct Sql {
     pub text: String,
     pub loc: Loc,
-    parsed: std::sync::OnceLock<Result<Box<crate::check::sql::Facts>, String>>,
+    parsed: std::sync::OnceLock<Arc<ParsedFacts>>,
 }
+
+/// What parsing a policy condition gave: its facts, or why it is not one expression.
+pub type ParsedFacts = Result<crate::check::sql::Facts, String>;
+
+/// Parses already done, by text, for [`Sql::facts_shared`].
+pub type SharedFacts<'a> = std::collections::HashMap<&'a str, Arc<ParsedFacts>>;
 
 impl Sql {
     /// A fragment, not parsed yet.
@@ -319,10 +328,28 @@ impl Sql {
     /// The facts of the fragment parsed as exactly one expression (see
     /// [`crate::check::sql::parse_expr`]), or why it is not one. Parsed on the first call only.
     pub fn facts(&self) -> Result<&crate::check::sql::Facts, &str> {
-        match self
+        let parsed = self
             .parsed
-            .get_or_init(|| crate::check::sql::parse_facts(&self.text).map(Box::new))
-        {
+            .get_or_init(|| Arc::new(crate::check::sql::parse_facts(&self.text)));
+        match &**parsed {
+            Ok(f) => Ok(f),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Sql::facts`], parsed once per distinct text among the fragments that share `seen`
+    /// (the result depends on the text alone). A fragment parsed before keeps its facts.
+    pub fn facts_shared<'a>(
+        &'a self,
+        seen: &mut SharedFacts<'a>,
+    ) -> Result<&'a crate::check::sql::Facts, &'a str> {
+        let parsed = self.parsed.get_or_init(|| {
+            Arc::clone(
+                seen.entry(self.text.as_str())
+                    .or_insert_with(|| Arc::new(crate::check::sql::parse_facts(&self.text))),
+            )
+        });
+        match &**parsed {
             Ok(f) => Ok(f),
             Err(e) => Err(e),
         }

@@ -4,7 +4,8 @@
 use crate::check::sql::{error_position, parse_expr, parse_index_elem, parse_query};
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
-use crate::model::{IndexElem, Model, Sql};
+use crate::model::{IndexElem, Model, SharedFacts, Sql};
+use std::collections::HashMap;
 
 pub const RULE: Rule = Rule {
     code: "SC401",
@@ -46,12 +47,37 @@ fn position_in_file(m: &Model, sql: &Sql, (line, col): (u32, u32)) -> Option<Loc
     })
 }
 
+/// Parse results of this run, by text. Whether a fragment parses depends on its text alone
+/// (where an error is reported depends on the fragment), and projects repeat their fragments
+/// (`amount >= 0` on many tables, a template's condition on every table that uses it), so
+/// each distinct text goes through sqlparser once.
+#[derive(Default)]
+struct Parsed<'a> {
+    exprs: HashMap<&'a str, Result<(), String>>,
+    index_elems: HashMap<&'a str, Result<(), String>>,
+    facts: SharedFacts<'a>,
+}
+
+/// `parse` of `text`, through `memo`: the error, if any.
+fn parse_once<'a>(
+    memo: &mut HashMap<&'a str, Result<(), String>>,
+    text: &'a str,
+    parse: impl FnOnce(&str) -> Result<sqlparser::ast::Expr, String>,
+) -> Option<String> {
+    memo.entry(text)
+        .or_insert_with(|| parse(text).map(drop))
+        .as_ref()
+        .err()
+        .cloned()
+}
+
 /// Reports `sql` when it is not one expression; `what` names it (built only then). The AST
 /// is dropped at once: only this check reads these fragments.
-fn expr(
+fn expr<'a>(
     m: &Model,
     rule: &Rule,
-    sql: Option<&Sql>,
+    parsed: &mut Parsed<'a>,
+    sql: Option<&'a Sql>,
     what: impl FnOnce() -> String,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -59,35 +85,38 @@ fn expr(
         if crate::check::sql::is_plain_expression(&s.text) {
             return;
         }
-        if let Err(e) = parse_expr(&s.text) {
+        if let Some(e) = parse_once(&mut parsed.exprs, &s.text, parse_expr) {
             report(m, rule, s, &what(), e, out);
         }
     }
 }
 
-/// [`expr`] for a policy condition: parsed through [`Sql::facts`], so the RLS checks that
-/// read it next need not parse it again.
-fn policy_expr(
+/// [`expr`] for a policy condition: parsed through [`Sql::facts_shared`], so the RLS checks
+/// that read it next need not parse it again.
+fn policy_expr<'a>(
     m: &Model,
     rule: &Rule,
-    sql: Option<&Sql>,
+    parsed: &mut Parsed<'a>,
+    sql: Option<&'a Sql>,
     what: impl FnOnce() -> String,
     out: &mut Vec<Diagnostic>,
 ) {
     if let Some(s) = sql {
-        if let Err(e) = s.facts() {
+        if let Err(e) = s.facts_shared(&mut parsed.facts) {
             report(m, rule, s, &what(), e.to_string(), out);
         }
     }
 }
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    let mut parsed = Parsed::default();
     for t in m.tables.values() {
         let tn = &t.name.name;
         for c in t.columns.values() {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 c.default.as_ref(),
                 || format!("the default of `{tn}.{}`", c.name),
                 out,
@@ -95,6 +124,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 c.generated.as_ref(),
                 || format!("the generated expression of `{tn}.{}`", c.name),
                 out,
@@ -104,6 +134,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 Some(&c.expr),
                 || format!("check `{}` on `{tn}`", c.name),
                 out,
@@ -112,7 +143,9 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         for ix in &t.indexes {
             for e in &ix.elems {
                 if let IndexElem::Expr(s) = e {
-                    if let Err(err) = parse_index_elem(&s.text) {
+                    if let Some(err) =
+                        parse_once(&mut parsed.index_elems, &s.text, parse_index_elem)
+                    {
                         report(
                             m,
                             rule,
@@ -127,6 +160,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 ix.predicate.as_ref(),
                 || format!("the WHERE of index `{}`", ix.name),
                 out,
@@ -136,6 +170,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 tr.condition.as_ref(),
                 || format!("the condition of trigger `{}`", tr.name),
                 out,
@@ -145,6 +180,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.using.as_ref(),
                 || format!("`using` of policy `{}` on `{tn}`", p.name),
                 out,
@@ -152,6 +188,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.with_check.as_ref(),
                 || format!("`with_check` of policy `{}` on `{tn}`", p.name),
                 out,
@@ -163,6 +200,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 tr.condition.as_ref(),
                 || format!("the condition of trigger `{}`", tr.name),
                 out,
@@ -172,6 +210,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.using.as_ref(),
                 || format!("`using` of policy `{}` on `{}`", p.name, e.name),
                 out,
@@ -179,6 +218,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.with_check.as_ref(),
                 || format!("`with_check` of policy `{}` on `{}`", p.name, e.name),
                 out,
@@ -190,6 +230,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 a.default.as_ref(),
                 || format!("the default of argument `{}` of `{}`", a.name, f.name),
                 out,
