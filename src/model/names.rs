@@ -292,7 +292,7 @@ pub fn quote_literal(s: &str) -> String {
 /// `AuditLog` → `audit_log`, `HTTPServer` → `http_server`, `user name` → `user_name`.
 pub fn fold_snake(s: &str) -> String {
     // Most names are snake_case already and fold to themselves.
-    if !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-') {
+    if folds_to_itself(s) {
         return s.to_string();
     }
     let chars: Vec<char> = s.chars().collect();
@@ -319,6 +319,12 @@ pub fn fold_snake(s: &str) -> String {
         }
     }
     out
+}
+
+/// Whether [`fold_snake`] returns `s` unchanged because it has nothing to fold (no upper
+/// case, space or hyphen), which callers can ask without allocating the fold.
+pub fn folds_to_itself(s: &str) -> bool {
+    !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-')
 }
 
 /// `snake_case`: lower-case ASCII letters, digits and underscores, not starting with a digit.
