@@ -770,13 +770,15 @@ impl Model {
 
     /// The type of a column of a managed table or of a known external table.
     pub fn column_type(&self, table: &QualName, column: &str) -> Option<SqlType> {
-        if let Some(t) = self.tables.get(table) {
-            return t.columns.get(column).map(|c| c.ty.clone());
+        self.column_type_ref(table, column).cloned()
+    }
+
+    /// [`Model::column_type`], borrowed: checks ask it for every foreign key.
+    pub fn column_type_ref(&self, table: &QualName, column: &str) -> Option<&SqlType> {
+        match self.tables.get(table) {
+            Some(t) => t.columns.get(column).map(|c| &c.ty),
+            None => external_column_type(table, column),
         }
-        external_columns(table)
-            .iter()
-            .find(|(c, _)| *c == column)
-            .and_then(|(_, ty)| SqlType::parse(ty).ok())
     }
 
     /// Whether the columns of an external table are known to schemac.
@@ -815,12 +817,39 @@ pub fn external_column_types(table: &QualName) -> IndexMap<String, SqlType> {
         .collect()
 }
 
+/// The platform tables whose columns schemac knows.
+const EXTERNAL_COLUMNS: [&[(&str, &str)]; 3] = [
+    SUPABASE_AUTH_USERS,
+    SUPABASE_STORAGE_OBJECTS,
+    SUPABASE_STORAGE_BUCKETS,
+];
+
+/// The index of a platform table in [`EXTERNAL_COLUMNS`].
+fn external_index(table: &QualName) -> Option<usize> {
+    match (table.schema.as_str(), table.name.as_str()) {
+        ("auth", "users") => Some(0),
+        ("storage", "objects") => Some(1),
+        ("storage", "buckets") => Some(2),
+        _ => None,
+    }
+}
+
 /// The columns schemac knows for a platform table (empty for others).
 pub fn external_columns(table: &QualName) -> &'static [(&'static str, &'static str)] {
-    match (table.schema.as_str(), table.name.as_str()) {
-        ("auth", "users") => SUPABASE_AUTH_USERS,
-        ("storage", "objects") => SUPABASE_STORAGE_OBJECTS,
-        ("storage", "buckets") => SUPABASE_STORAGE_BUCKETS,
-        _ => &[],
-    }
+    external_index(table).map_or(&[], |i| EXTERNAL_COLUMNS[i])
+}
+
+/// The type of a known column of a platform table (the first one of that name), parsed
+/// once per process rather than on every foreign key to `auth.users`.
+pub fn external_column_type(table: &QualName, column: &str) -> Option<&'static SqlType> {
+    static PARSED: std::sync::LazyLock<Vec<Vec<Option<SqlType>>>> =
+        std::sync::LazyLock::new(|| {
+            EXTERNAL_COLUMNS
+                .iter()
+                .map(|cols| cols.iter().map(|(_, ty)| SqlType::parse(ty).ok()).collect())
+                .collect()
+        });
+    let i = external_index(table)?;
+    let j = EXTERNAL_COLUMNS[i].iter().position(|(c, _)| *c == column)?;
+    PARSED[i][j].as_ref()
 }
