@@ -481,14 +481,11 @@ pub struct Index {
 
 impl Index {
     /// The plain column names at the start of the index, up to the first expression.
-    pub fn leading_columns(&self) -> Vec<&str> {
-        self.elems
-            .iter()
-            .map_while(|e| match e {
-                IndexElem::Column(c, _) => Some(c.as_str()),
-                IndexElem::Expr(_) => None,
-            })
-            .collect()
+    pub fn leading_columns(&self) -> impl Iterator<Item = &str> {
+        self.elems.iter().map_while(|e| match e {
+            IndexElem::Column(c, _) => Some(c.as_str()),
+            IndexElem::Expr(_) => None,
+        })
     }
 }
 
