@@ -313,7 +313,8 @@ pub struct Sql {
 pub type ParsedFacts = Result<crate::check::sql::Facts, String>;
 
 /// Parses already done, by text, for [`Sql::facts_shared`].
-pub type SharedFacts<'a> = std::collections::HashMap<&'a str, Arc<ParsedFacts>>;
+pub type SharedFacts<'a, S = std::collections::hash_map::RandomState> =
+    std::collections::HashMap<&'a str, Arc<ParsedFacts>, S>;
 
 impl Sql {
     /// A fragment, not parsed yet.
@@ -339,9 +340,9 @@ impl Sql {
 
     /// [`Sql::facts`], parsed once per distinct text among the fragments that share `seen`
     /// (the result depends on the text alone). A fragment parsed before keeps its facts.
-    pub fn facts_shared<'a>(
+    pub fn facts_shared<'a, S: std::hash::BuildHasher>(
         &'a self,
-        seen: &mut SharedFacts<'a>,
+        seen: &mut SharedFacts<'a, S>,
     ) -> Result<&'a crate::check::sql::Facts, &'a str> {
         let parsed = self.parsed.get_or_init(|| {
             Arc::clone(
