@@ -3,8 +3,9 @@
 //! filtering on the owner column cannot use an index.
 
 use crate::check::Rule;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Loc, Severity};
 use crate::model::Model;
+use std::fmt;
 
 pub const RULE: Rule = Rule {
     code: "SC602",
@@ -13,6 +14,21 @@ pub const RULE: Rule = Rule {
     summary: "no index starts with a foreign key's columns",
     run,
 };
+
+/// A key's column names, separated by `, ` when displayed.
+struct Columns<'a>(&'a [(String, Loc)]);
+
+impl fmt::Display for Columns<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for (i, (c, _)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(c)?;
+        }
+        Ok(())
+    }
+}
 
 /// Whether `cols` starts with the columns of `want` (sorted), in any order; `head` is a
 /// buffer.
@@ -52,12 +68,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     .filter(|i| i.predicate.is_none())
                     .any(|i| starts_with(&mut head, &want, i.leading_columns()));
             if !covered {
-                let cols = fk
-                    .columns
-                    .iter()
-                    .map(|(c, _)| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let cols = Columns(&fk.columns);
                 out.push(
                     rule.diag(format!(
                         "foreign key `{}` on `{}` has no index starting with ({cols})",
