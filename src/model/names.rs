@@ -324,22 +324,28 @@ pub fn fold_snake(s: &str) -> String {
 /// Whether [`fold_snake`] returns `s` unchanged because it has nothing to fold (no upper
 /// case, space or hyphen), which callers can ask without allocating the fold.
 pub fn folds_to_itself(s: &str) -> bool {
+    if s.is_ascii() {
+        return !s
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || b == b' ' || b == b'-');
+    }
     !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-')
 }
 
 /// `snake_case`: lower-case ASCII letters, digits and underscores, not starting with a digit.
+/// (Bytes, not chars: a byte of a multi-byte character is never ASCII, so both answer alike.)
 pub fn is_snake_case(s: &str) -> bool {
-    s.chars()
+    s.bytes()
         .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        .is_some_and(|c| c.is_ascii_lowercase() || c == b'_')
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
 }
 
 /// `camelCase`: starts lower-case, then ASCII letters and digits, no underscores.
 pub fn is_camel_case(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_alphanumeric())
+    s.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// PostgreSQL's identifier length limit (NAMEDATALEN - 1), in bytes.
@@ -429,6 +435,37 @@ mod tests {
         assert_eq!(fold_snake("AuditLog"), "audit_log");
         assert_eq!(fold_snake("HTTPServer"), "http_server");
         assert_eq!(fold_snake("createdAt2"), "created_at2");
+    }
+
+    #[test]
+    fn fixed_points_of_folding() {
+        for s in [
+            "user_id", "userId", "user id", "user-id", "ÄBC", "äbc", "straße", "Ⅰx", "", "a1_b2",
+        ] {
+            let by_chars = !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-');
+            assert_eq!(folds_to_itself(s), by_chars, "{s}");
+            if folds_to_itself(s) {
+                assert_eq!(fold_snake(s), s);
+            }
+        }
+    }
+
+    #[test]
+    fn conventions_are_ascii_only() {
+        for s in [
+            "user_id", "_x", "a1", "userId", "ä", "aä", "1a", "", "a-b", "a b",
+        ] {
+            let snake = s
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let camel = s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && s.chars().all(|c| c.is_ascii_alphanumeric());
+            assert_eq!(is_snake_case(s), snake, "{s}");
+            assert_eq!(is_camel_case(s), camel, "{s}");
+        }
     }
 
     #[test]
