@@ -162,9 +162,10 @@ impl Diagnostic {
 /// Sorts diagnostics into a stable order: by primary file, line, column, then code.
 pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
     diags.sort_by(|a, b| {
+        // Borrowed: the display path is compared, not copied, on every comparison.
         let key = |d: &Diagnostic| {
             d.primary()
-                .map(|l| (sources.get(l.file).display.clone(), l.line, l.col))
+                .map(|l| (sources.get(l.file).display.as_str(), l.line, l.col))
         };
         key(a)
             .cmp(&key(b))

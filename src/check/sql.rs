@@ -32,7 +32,8 @@ pub fn is_plain_expression(text: &str) -> bool {
             && w.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && w.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && crate::model::names::quote_ident(w) == w
+            // What `quote_ident` leaves bare, asked without building the quoted copy.
+            && !crate::model::names::is_keyword(w)
     };
     let number = |n: &str| {
         let n = n.strip_prefix('-').unwrap_or(n);
@@ -390,14 +391,17 @@ impl Facts {
     /// The columns of `table` the condition references at the top level (the
     /// [`TopLevel::columns`] of [`top_level`], in another order).
     pub fn columns(&self, table: &str) -> Vec<String> {
-        let mut out = self.columns.clone();
-        out.extend(
+        self.column_refs(table).map(str::to_string).collect()
+    }
+
+    /// [`Facts::columns`], borrowed.
+    pub fn column_refs<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a str> {
+        self.columns.iter().map(String::as_str).chain(
             self.qualified
                 .iter()
-                .filter(|(t, _)| t == table)
-                .map(|(_, c)| c.clone()),
-        );
-        out
+                .filter(move |(t, _)| t == table)
+                .map(|(_, c)| c.as_str()),
+        )
     }
 }
 

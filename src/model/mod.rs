@@ -16,6 +16,7 @@ use crate::diagnostic::{Loc, SourceMap};
 use indexmap::IndexMap;
 pub use names::QualName;
 use std::path::PathBuf;
+use std::sync::Arc;
 pub use types::SqlType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,13 +299,22 @@ impl Function {
 ///
 /// Policy conditions are read by several checks (SC401, SC505, SC506, SC507, SC513), and
 /// sqlparser was the largest cost of `check`: such a fragment is parsed at most once per run,
-/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]).
+/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]). Fragments
+/// with the same text (a template's condition on every table that uses it) can share one
+/// parse ([`Sql::facts_shared`]).
 #[derive(Debug, Clone)]
 pub struct Sql {
     pub text: String,
     pub loc: Loc,
-    parsed: std::sync::OnceLock<Result<Box<crate::check::sql::Facts>, String>>,
+    parsed: std::sync::OnceLock<Arc<ParsedFacts>>,
 }
+
+/// What parsing a policy condition gave: its facts, or why it is not one expression.
+pub type ParsedFacts = Result<crate::check::sql::Facts, String>;
+
+/// Parses already done, by text, for [`Sql::facts_shared`].
+pub type SharedFacts<'a, S = std::collections::hash_map::RandomState> =
+    std::collections::HashMap<&'a str, Arc<ParsedFacts>, S>;
 
 impl Sql {
     /// A fragment, not parsed yet.
@@ -319,10 +329,28 @@ impl Sql {
     /// The facts of the fragment parsed as exactly one expression (see
     /// [`crate::check::sql::parse_expr`]), or why it is not one. Parsed on the first call only.
     pub fn facts(&self) -> Result<&crate::check::sql::Facts, &str> {
-        match self
+        let parsed = self
             .parsed
-            .get_or_init(|| crate::check::sql::parse_facts(&self.text).map(Box::new))
-        {
+            .get_or_init(|| Arc::new(crate::check::sql::parse_facts(&self.text)));
+        match &**parsed {
+            Ok(f) => Ok(f),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Sql::facts`], parsed once per distinct text among the fragments that share `seen`
+    /// (the result depends on the text alone). A fragment parsed before keeps its facts.
+    pub fn facts_shared<'a, S: std::hash::BuildHasher>(
+        &'a self,
+        seen: &mut SharedFacts<'a, S>,
+    ) -> Result<&'a crate::check::sql::Facts, &'a str> {
+        let parsed = self.parsed.get_or_init(|| {
+            Arc::clone(
+                seen.entry(self.text.as_str())
+                    .or_insert_with(|| Arc::new(crate::check::sql::parse_facts(&self.text))),
+            )
+        });
+        match &**parsed {
             Ok(f) => Ok(f),
             Err(e) => Err(e),
         }
@@ -454,14 +482,11 @@ pub struct Index {
 
 impl Index {
     /// The plain column names at the start of the index, up to the first expression.
-    pub fn leading_columns(&self) -> Vec<&str> {
-        self.elems
-            .iter()
-            .map_while(|e| match e {
-                IndexElem::Column(c, _) => Some(c.as_str()),
-                IndexElem::Expr(_) => None,
-            })
-            .collect()
+    pub fn leading_columns(&self) -> impl Iterator<Item = &str> {
+        self.elems.iter().map_while(|e| match e {
+            IndexElem::Column(c, _) => Some(c.as_str()),
+            IndexElem::Expr(_) => None,
+        })
     }
 }
 
@@ -743,13 +768,15 @@ impl Model {
 
     /// The type of a column of a managed table or of a known external table.
     pub fn column_type(&self, table: &QualName, column: &str) -> Option<SqlType> {
-        if let Some(t) = self.tables.get(table) {
-            return t.columns.get(column).map(|c| c.ty.clone());
+        self.column_type_ref(table, column).cloned()
+    }
+
+    /// [`Model::column_type`], borrowed: checks ask it for every foreign key.
+    pub fn column_type_ref(&self, table: &QualName, column: &str) -> Option<&SqlType> {
+        match self.tables.get(table) {
+            Some(t) => t.columns.get(column).map(|c| &c.ty),
+            None => external_column_type(table, column),
         }
-        external_columns(table)
-            .iter()
-            .find(|(c, _)| *c == column)
-            .and_then(|(_, ty)| SqlType::parse(ty).ok())
     }
 
     /// Whether the columns of an external table are known to schemac.
@@ -788,12 +815,39 @@ pub fn external_column_types(table: &QualName) -> IndexMap<String, SqlType> {
         .collect()
 }
 
+/// The platform tables whose columns schemac knows.
+const EXTERNAL_COLUMNS: [&[(&str, &str)]; 3] = [
+    SUPABASE_AUTH_USERS,
+    SUPABASE_STORAGE_OBJECTS,
+    SUPABASE_STORAGE_BUCKETS,
+];
+
+/// The index of a platform table in [`EXTERNAL_COLUMNS`].
+fn external_index(table: &QualName) -> Option<usize> {
+    match (table.schema.as_str(), table.name.as_str()) {
+        ("auth", "users") => Some(0),
+        ("storage", "objects") => Some(1),
+        ("storage", "buckets") => Some(2),
+        _ => None,
+    }
+}
+
 /// The columns schemac knows for a platform table (empty for others).
 pub fn external_columns(table: &QualName) -> &'static [(&'static str, &'static str)] {
-    match (table.schema.as_str(), table.name.as_str()) {
-        ("auth", "users") => SUPABASE_AUTH_USERS,
-        ("storage", "objects") => SUPABASE_STORAGE_OBJECTS,
-        ("storage", "buckets") => SUPABASE_STORAGE_BUCKETS,
-        _ => &[],
-    }
+    external_index(table).map_or(&[], |i| EXTERNAL_COLUMNS[i])
+}
+
+/// The type of a known column of a platform table (the first one of that name), parsed
+/// once per process rather than on every foreign key to `auth.users`.
+pub fn external_column_type(table: &QualName, column: &str) -> Option<&'static SqlType> {
+    static PARSED: std::sync::LazyLock<Vec<Vec<Option<SqlType>>>> =
+        std::sync::LazyLock::new(|| {
+            EXTERNAL_COLUMNS
+                .iter()
+                .map(|cols| cols.iter().map(|(_, ty)| SqlType::parse(ty).ok()).collect())
+                .collect()
+        });
+    let i = external_index(table)?;
+    let j = EXTERNAL_COLUMNS[i].iter().position(|(c, _)| *c == column)?;
+    PARSED[i][j].as_ref()
 }

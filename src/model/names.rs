@@ -252,11 +252,11 @@ const KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
-/// Whether `s` is one of [`KEYWORDS`]. A large migration quotes hundreds of thousands of
-/// names, nearly none of them keywords: the keywords sharing `s`'s first letter (a
+/// Whether `s` is one of the keywords [`quote_ident`] always quotes. A large migration
+/// quotes hundreds of thousands of names, nearly none of them keywords: the keywords sharing `s`'s first letter (a
 /// contiguous run of the sorted list, found once) are compared by length before bytes, so
 /// most names are settled without comparing strings.
-fn is_keyword(s: &str) -> bool {
+pub fn is_keyword(s: &str) -> bool {
     static RUNS: std::sync::OnceLock<[(usize, usize); 26]> = std::sync::OnceLock::new();
     let runs = RUNS.get_or_init(|| {
         let mut runs = [(0, 0); 26];
@@ -314,7 +314,7 @@ pub fn quote_literal(s: &str) -> String {
 /// `AuditLog` → `audit_log`, `HTTPServer` → `http_server`, `user name` → `user_name`.
 pub fn fold_snake(s: &str) -> String {
     // Most names are snake_case already and fold to themselves.
-    if !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-') {
+    if folds_to_itself(s) {
         return s.to_string();
     }
     let chars: Vec<char> = s.chars().collect();
@@ -343,19 +343,31 @@ pub fn fold_snake(s: &str) -> String {
     out
 }
 
+/// Whether [`fold_snake`] returns `s` unchanged because it has nothing to fold (no upper
+/// case, space or hyphen), which callers can ask without allocating the fold.
+pub fn folds_to_itself(s: &str) -> bool {
+    if s.is_ascii() {
+        return !s
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || b == b' ' || b == b'-');
+    }
+    !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-')
+}
+
 /// `snake_case`: lower-case ASCII letters, digits and underscores, not starting with a digit.
+/// (Bytes, not chars: a byte of a multi-byte character is never ASCII, so both answer alike.)
 pub fn is_snake_case(s: &str) -> bool {
-    s.chars()
+    s.bytes()
         .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        .is_some_and(|c| c.is_ascii_lowercase() || c == b'_')
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
 }
 
 /// `camelCase`: starts lower-case, then ASCII letters and digits, no underscores.
 pub fn is_camel_case(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_alphanumeric())
+    s.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// PostgreSQL's identifier length limit (NAMEDATALEN - 1), in bytes.
@@ -467,6 +479,37 @@ mod tests {
         assert_eq!(fold_snake("AuditLog"), "audit_log");
         assert_eq!(fold_snake("HTTPServer"), "http_server");
         assert_eq!(fold_snake("createdAt2"), "created_at2");
+    }
+
+    #[test]
+    fn fixed_points_of_folding() {
+        for s in [
+            "user_id", "userId", "user id", "user-id", "ÄBC", "äbc", "straße", "Ⅰx", "", "a1_b2",
+        ] {
+            let by_chars = !s.chars().any(|c| c.is_uppercase() || c == ' ' || c == '-');
+            assert_eq!(folds_to_itself(s), by_chars, "{s}");
+            if folds_to_itself(s) {
+                assert_eq!(fold_snake(s), s);
+            }
+        }
+    }
+
+    #[test]
+    fn conventions_are_ascii_only() {
+        for s in [
+            "user_id", "_x", "a1", "userId", "ä", "aä", "1a", "", "a-b", "a b",
+        ] {
+            let snake = s
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let camel = s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && s.chars().all(|c| c.is_ascii_alphanumeric());
+            assert_eq!(is_snake_case(s), snake, "{s}");
+            assert_eq!(is_camel_case(s), camel, "{s}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! an unknown type from a typo, and gives gen and diff a single spelling to emit and compare.
 
 use super::names::{quote_ident, QualName};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A parsed type: a base, its modifiers (`255`, `5,2`) and array dimensions.
@@ -393,16 +394,17 @@ impl SqlType {
         })
     }
 
-    /// The type with arrays and modifiers removed: what an FK comparison looks at.
-    pub fn family(&self) -> String {
+    /// The type with arrays and modifiers removed: what an FK comparison looks at. Borrowed
+    /// for built-in types, which is what almost every foreign key compares.
+    pub fn family(&self) -> Cow<'static, str> {
         match &self.base {
-            BaseType::Builtin(b) => match *b {
-                "serial" => "integer".into(),
-                "bigserial" => "bigint".into(),
-                "smallserial" => "smallint".into(),
-                other => other.into(),
-            },
-            BaseType::Named(q) => q.to_string(),
+            BaseType::Builtin(b) => Cow::Borrowed(match *b {
+                "serial" => "integer",
+                "bigserial" => "bigint",
+                "smallserial" => "smallint",
+                other => other,
+            }),
+            BaseType::Named(q) => Cow::Owned(q.to_string()),
         }
     }
 

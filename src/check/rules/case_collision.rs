@@ -4,7 +4,7 @@
 
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
-use crate::model::names::fold_snake;
+use crate::model::names::{fold_snake, folds_to_itself};
 use crate::model::Model;
 use std::collections::BTreeMap;
 
@@ -17,17 +17,25 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-fn collide<'a>(
+/// Reports the names of `names` that fold to the same snake_case; `scope` says where they
+/// are (built only when two collide). Names that are all their own fold collide only when
+/// equal, which is no finding, so the common case allocates nothing.
+fn collide(
     rule: &Rule,
     what: &str,
-    scope: &str,
-    names: impl Iterator<Item = (&'a str, Loc)>,
+    scope: impl FnOnce() -> String,
+    names: &[(&str, Loc)],
     out: &mut Vec<Diagnostic>,
 ) {
+    if names.len() < 2 || names.iter().all(|(n, _)| folds_to_itself(n)) {
+        return;
+    }
     let mut groups: BTreeMap<String, Vec<(&str, Loc)>> = BTreeMap::new();
-    for (n, l) in names {
+    for &(n, l) in names {
         groups.entry(fold_snake(n)).or_default().push((n, l));
     }
+    let mut scope = Some(scope);
+    let mut scope_text = String::new();
     for (folded, group) in groups {
         let mut distinct: Vec<(&str, Loc)> = Vec::new();
         for (n, l) in group {
@@ -38,10 +46,13 @@ fn collide<'a>(
         if distinct.len() < 2 {
             continue;
         }
+        if let Some(f) = scope.take() {
+            scope_text = f();
+        }
         let (first, first_loc) = distinct[0];
         for (n, l) in &distinct[1..] {
             out.push(
-                rule.diag(format!("{what} `{n}` collides with `{first}`{scope}: both fold to `{folded}`"))
+                rule.diag(format!("{what} `{n}` collides with `{first}`{scope_text}: both fold to `{folded}`"))
                     .label(*l, format!("`{n}`"))
                     .label(first_loc, format!("`{first}`"))
                     .note("PostgreSQL keeps both as different objects, so code using one spelling misses data written with the other")
@@ -60,23 +71,22 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             .push((&t.name.name, t.loc));
     }
     for (_, tables) in by_schema {
-        collide(rule, "table", "", tables.into_iter(), out);
+        collide(rule, "table", String::new, &tables, out);
     }
+    // One buffer for every table's names.
+    let mut names: Vec<(&str, Loc)> = Vec::new();
     for t in m.tables.values() {
-        let scope = format!(" in table `{}`", t.name);
+        names.clear();
+        names.extend(t.columns.values().map(|c| (c.name.as_str(), c.loc)));
         collide(
             rule,
             "column",
-            &scope,
-            t.columns.values().map(|c| (c.name.as_str(), c.loc)),
+            || format!(" in table `{}`", t.name),
+            &names,
             out,
         );
-        collide(
-            rule,
-            "policy",
-            &format!(" on `{}`", t.name),
-            t.policies.values().map(|p| (p.name.as_str(), p.loc)),
-            out,
-        );
+        names.clear();
+        names.extend(t.policies.values().map(|p| (p.name.as_str(), p.loc)));
+        collide(rule, "policy", || format!(" on `{}`", t.name), &names, out);
     }
 }

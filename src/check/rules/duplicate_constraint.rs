@@ -24,8 +24,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 .hint("give each constraint its own name"),
         );
     }
+    // Names seen on the current table, first definition first. A table has a handful of
+    // constraints, so a scan of one reused buffer beats hashing; many use a map.
+    let mut seen: Vec<(&str, Loc)> = Vec::new();
+    let mut many: HashMap<&str, Loc> = HashMap::new();
     for t in m.tables.values() {
-        let mut seen: HashMap<&str, Loc> = HashMap::new();
         let names = t
             .primary_key
             .iter()
@@ -33,20 +36,35 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             .map(|k| (k.name.as_str(), k.loc))
             .chain(t.checks.iter().map(|c| (c.name.as_str(), c.loc)))
             .chain(t.foreign_keys.iter().map(|f| (f.name.as_str(), f.loc)));
+        let small = t.uniques.len() + t.checks.len() + t.foreign_keys.len() < 32;
+        seen.clear();
+        if !small {
+            many.clear();
+        }
         for (name, loc) in names {
-            match seen.get(name) {
-                Some(first) => out.push(
+            let first = if small {
+                let first = seen.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
+                if first.is_none() {
+                    seen.push((name, loc));
+                }
+                first
+            } else {
+                let first = many.get(name).copied();
+                if first.is_none() {
+                    many.insert(name, loc);
+                }
+                first
+            };
+            if let Some(first) = first {
+                out.push(
                     rule.diag(format!(
                         "constraint `{name}` on `{}` is defined twice",
                         t.name
                     ))
                     .label(loc, "defined again here")
-                    .label(*first, "first defined here")
+                    .label(first, "first defined here")
                     .hint("remove the repeated constraint, or name one of them explicitly"),
-                ),
-                None => {
-                    seen.insert(name, loc);
-                }
+                );
             }
         }
     }

@@ -3,10 +3,11 @@
 //! Two tables that both declare `idx_user_id` would make the second CREATE INDEX a no-op
 //! under IF NOT EXISTS — a silently missing index.
 
+use super::FastMap;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
 use crate::model::{Model, QualName};
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 pub const RULE: Rule = Rule {
@@ -40,23 +41,28 @@ impl fmt::Display for Holder<'_> {
 }
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    // (schema, name) -> (what, location)
+    // (schema, name) -> index of the holder in `holders`: the map stays small (it is probed
+    // for every relation name of the project), what holds a name is read only on a clash.
     let keys: usize = m
         .tables
         .values()
         .map(|t| 2 + t.uniques.len() + t.indexes.len())
         .sum();
-    let mut seen: HashMap<(&str, &str), (Holder, Loc)> =
-        HashMap::with_capacity(keys + m.views.len());
+    let mut seen: FastMap<(&str, &str), usize> =
+        FastMap::with_capacity_and_hasher(keys + m.views.len(), Default::default());
+    let mut holders: Vec<(Holder, Loc)> = Vec::with_capacity(keys + m.views.len());
     for t in m.tables.values() {
         seen.insert(
             (t.name.schema.as_str(), t.name.name.as_str()),
-            (Holder::Table(&t.name), t.loc),
+            holders.len(),
         );
+        holders.push((Holder::Table(&t.name), t.loc));
     }
     for v in m.views.values() {
-        seen.entry((v.name.schema.as_str(), v.name.name.as_str()))
-            .or_insert((Holder::View(&v.name), v.loc));
+        if let Entry::Vacant(e) = seen.entry((v.name.schema.as_str(), v.name.name.as_str())) {
+            e.insert(holders.len());
+            holders.push((Holder::View(&v.name), v.loc));
+        }
     }
     for t in m.tables.values() {
         let rels = t
@@ -66,31 +72,31 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             .map(|k| (k.name.as_str(), k.loc, "the index of constraint"))
             .chain(t.indexes.iter().map(|i| (i.name.as_str(), i.loc, "index")));
         for (name, loc, what) in rels {
-            let key = (t.name.schema.as_str(), name);
-            match seen.get(&key) {
-                Some((other, first)) => out.push(
-                    rule.diag(format!(
-                        "{what} `{name}` on `{}` has the same name as {other}",
-                        t.name
-                    ))
-                    .label(loc, "this name")
-                    .label(*first, "is already used here")
-                    .hint(
-                        "index names are unique per schema; name the index explicitly (`name: …`)",
-                    ),
-                ),
-                None => {
-                    seen.insert(
-                        key,
-                        (
-                            Holder::Index {
-                                what,
-                                name,
-                                table: &t.name,
-                            },
-                            loc,
+            match seen.entry((t.name.schema.as_str(), name)) {
+                Entry::Occupied(e) => {
+                    let (other, first) = &holders[*e.get()];
+                    out.push(
+                        rule.diag(format!(
+                            "{what} `{name}` on `{}` has the same name as {other}",
+                            t.name
+                        ))
+                        .label(loc, "this name")
+                        .label(*first, "is already used here")
+                        .hint(
+                            "index names are unique per schema; name the index explicitly (`name: …`)",
                         ),
                     );
+                }
+                Entry::Vacant(e) => {
+                    e.insert(holders.len());
+                    holders.push((
+                        Holder::Index {
+                            what,
+                            name,
+                            table: &t.name,
+                        },
+                        loc,
+                    ));
                 }
             }
         }

@@ -3,8 +3,8 @@
 //! migration fails at deploy time; schemac says so at check time, with both columns.
 
 use crate::check::Rule;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::diagnostic::{Diagnostic, Loc, Severity};
+use crate::model::{external_column_type, Model};
 
 pub const RULE: Rule = Rule {
     code: "SC308",
@@ -17,21 +17,25 @@ pub const RULE: Rule = Rule {
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for t in m.tables.values() {
         for fk in &t.foreign_keys {
-            let ref_cols: Vec<String> = if fk.ref_columns.is_empty() {
-                m.table(&fk.ref_table)
+            let target = m.table(&fk.ref_table);
+            // The named columns, or else the referenced table's primary key; borrowed.
+            let pk: &[(String, Loc)] = if fk.ref_columns.is_empty() {
+                target
                     .and_then(|rt| rt.primary_key.as_ref())
-                    .map(|pk| pk.columns.iter().map(|(c, _)| c.clone()).collect())
-                    .unwrap_or_default()
+                    .map_or(&[], |pk| &pk.columns)
             } else {
-                fk.ref_columns.clone()
+                &[]
             };
-            for ((col, _), rc) in fk.columns.iter().zip(&ref_cols) {
-                let (Some(local), Some(remote)) =
-                    (t.columns.get(col), m.column_type(&fk.ref_table, rc))
-                else {
+            let ref_cols = fk.ref_columns.iter().chain(pk.iter().map(|(c, _)| c));
+            for ((col, _), rc) in fk.columns.iter().zip(ref_cols) {
+                let remote = match target {
+                    Some(rt) => rt.columns.get(rc).map(|c| &c.ty),
+                    None => external_column_type(&fk.ref_table, rc),
+                };
+                let (Some(local), Some(remote)) = (t.columns.get(col), remote) else {
                     continue;
                 };
-                if local.ty.fk_compatible(&remote) {
+                if local.ty.fk_compatible(remote) {
                     continue;
                 }
                 let mut d = rule
@@ -40,7 +44,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                         fk.name, t.name.name, local.ty, fk.ref_table
                     ))
                     .label(local.ty_loc, format!("`{}`", local.ty));
-                if let Some(rcol) = m.table(&fk.ref_table).and_then(|rt| rt.columns.get(rc)) {
+                if let Some(rcol) = target.and_then(|rt| rt.columns.get(rc)) {
                     d = d.label(rcol.ty_loc, format!("`{remote}`"));
                 } else {
                     d = d.label(fk.ref_loc, format!("`{remote}`"));

@@ -1,10 +1,11 @@
 //! SC401 invalid-sql: a SQL fragment that is not exactly one expression (or one query, for
 //! views). Fragments are pasted into DDL, so `true; DROP TABLE x` must never get through.
 
+use super::FastMap;
 use crate::check::sql::{error_position, parse_expr, parse_index_elem, parse_query};
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
-use crate::model::{IndexElem, Model, Sql};
+use crate::model::{IndexElem, Model, SharedFacts, Sql};
 
 pub const RULE: Rule = Rule {
     code: "SC401",
@@ -46,48 +47,80 @@ fn position_in_file(m: &Model, sql: &Sql, (line, col): (u32, u32)) -> Option<Loc
     })
 }
 
+/// Parse results of this run, by text. Whether a fragment parses depends on its text alone
+/// (where an error is reported depends on the fragment), and projects repeat their fragments
+/// (`amount >= 0` on many tables, a template's condition on every table that uses it), so
+/// each distinct text goes through sqlparser once.
+#[derive(Default)]
+struct Parsed<'a> {
+    exprs: FastMap<&'a str, Result<(), String>>,
+    index_elems: FastMap<&'a str, Result<(), String>>,
+    facts: SharedFacts<'a, rustc_hash::FxBuildHasher>,
+}
+
+/// Whether `parse` accepts `text`, through `memo`: the error, if any.
+fn parse_once<'a>(
+    memo: &mut FastMap<&'a str, Result<(), String>>,
+    text: &'a str,
+    parse: impl FnOnce(&str) -> Result<(), String>,
+) -> Option<String> {
+    memo.entry(text)
+        .or_insert_with(|| parse(text))
+        .as_ref()
+        .err()
+        .cloned()
+}
+
 /// Reports `sql` when it is not one expression; `what` names it (built only then). The AST
 /// is dropped at once: only this check reads these fragments.
-fn expr(
+fn expr<'a>(
     m: &Model,
     rule: &Rule,
-    sql: Option<&Sql>,
+    parsed: &mut Parsed<'a>,
+    sql: Option<&'a Sql>,
     what: impl FnOnce() -> String,
     out: &mut Vec<Diagnostic>,
 ) {
     if let Some(s) = sql {
-        if crate::check::sql::is_plain_expression(&s.text) {
-            return;
-        }
-        if let Err(e) = parse_expr(&s.text) {
+        // Plain defaults (`now()`, `0`) skip the parser; the memo spares even that test.
+        let parse = |text: &str| {
+            if crate::check::sql::is_plain_expression(text) {
+                return Ok(());
+            }
+            parse_expr(text).map(drop)
+        };
+        if let Some(e) = parse_once(&mut parsed.exprs, &s.text, parse) {
             report(m, rule, s, &what(), e, out);
         }
     }
 }
 
-/// [`expr`] for a policy condition: parsed through [`Sql::facts`], so the RLS checks that
-/// read it next need not parse it again.
-fn policy_expr(
+/// [`expr`] for a policy condition: parsed through [`Sql::facts_shared`], so the RLS checks
+/// that read it next need not parse it again.
+fn policy_expr<'a>(
     m: &Model,
     rule: &Rule,
-    sql: Option<&Sql>,
+    parsed: &mut Parsed<'a>,
+    sql: Option<&'a Sql>,
     what: impl FnOnce() -> String,
     out: &mut Vec<Diagnostic>,
 ) {
     if let Some(s) = sql {
-        if let Err(e) = s.facts() {
+        if let Err(e) = s.facts_shared(&mut parsed.facts) {
             report(m, rule, s, &what(), e.to_string(), out);
         }
     }
 }
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    let mut parsed = Parsed::default();
     for t in m.tables.values() {
         let tn = &t.name.name;
         for c in t.columns.values() {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 c.default.as_ref(),
                 || format!("the default of `{tn}.{}`", c.name),
                 out,
@@ -95,6 +128,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 c.generated.as_ref(),
                 || format!("the generated expression of `{tn}.{}`", c.name),
                 out,
@@ -104,6 +138,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 Some(&c.expr),
                 || format!("check `{}` on `{tn}`", c.name),
                 out,
@@ -112,7 +147,9 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         for ix in &t.indexes {
             for e in &ix.elems {
                 if let IndexElem::Expr(s) = e {
-                    if let Err(err) = parse_index_elem(&s.text) {
+                    if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
+                        parse_index_elem(t).map(drop)
+                    }) {
                         report(
                             m,
                             rule,
@@ -127,6 +164,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 ix.predicate.as_ref(),
                 || format!("the WHERE of index `{}`", ix.name),
                 out,
@@ -136,6 +174,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 tr.condition.as_ref(),
                 || format!("the condition of trigger `{}`", tr.name),
                 out,
@@ -145,6 +184,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.using.as_ref(),
                 || format!("`using` of policy `{}` on `{tn}`", p.name),
                 out,
@@ -152,6 +192,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.with_check.as_ref(),
                 || format!("`with_check` of policy `{}` on `{tn}`", p.name),
                 out,
@@ -163,6 +204,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 tr.condition.as_ref(),
                 || format!("the condition of trigger `{}`", tr.name),
                 out,
@@ -172,6 +214,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.using.as_ref(),
                 || format!("`using` of policy `{}` on `{}`", p.name, e.name),
                 out,
@@ -179,6 +222,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             policy_expr(
                 m,
                 rule,
+                &mut parsed,
                 p.with_check.as_ref(),
                 || format!("`with_check` of policy `{}` on `{}`", p.name, e.name),
                 out,
@@ -190,6 +234,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             expr(
                 m,
                 rule,
+                &mut parsed,
                 a.default.as_ref(),
                 || format!("the default of argument `{}` of `{}`", a.name, f.name),
                 out,

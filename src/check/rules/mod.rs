@@ -137,6 +137,12 @@ pub(crate) fn policy_exprs(
     })
 }
 
+/// A hash map for the maps a check builds over the whole project (index names, parsed
+/// fragments): keyed by names the project wrote, so SipHash's protection against chosen
+/// keys buys nothing, and hashing tens of thousands of short names is a visible part of
+/// those checks.
+pub(crate) type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
+
 /// Closest candidate by edit distance, for "did you mean" hints.
 pub(crate) fn closest<'a>(
     name: &str,

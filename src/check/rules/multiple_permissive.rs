@@ -4,7 +4,7 @@
 
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
-use crate::model::{Command, Model};
+use crate::model::{Command, Model, Policy};
 use std::collections::BTreeMap;
 
 pub const RULE: Rule = Rule {
@@ -15,8 +15,39 @@ pub const RULE: Rule = Rule {
     run,
 };
 
+/// The roles a policy applies to (`public` when it names none).
+fn roles(p: &Policy) -> impl Iterator<Item = &str> {
+    let public = p.roles.is_empty().then_some("public");
+    p.roles.iter().map(|(r, _)| r.as_str()).chain(public)
+}
+
+/// Whether some role and command is covered twice by `ps`: by two of the policies, or by
+/// one that names a role twice. Only then is there a finding; asked without allocating.
+fn any_overlap(ps: &[&Policy]) -> bool {
+    ps.iter().enumerate().any(|(i, a)| {
+        let twice = a
+            .roles
+            .iter()
+            .enumerate()
+            .any(|(j, (r, _))| a.roles[..j].iter().any(|(s, _)| s == r));
+        twice
+            || ps[i + 1..].iter().any(|b| {
+                let commands = a.command == Command::All
+                    || b.command == Command::All
+                    || a.command == b.command;
+                commands && roles(a).any(|r| roles(b).any(|s| s == r))
+            })
+    })
+}
+
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    let mut permissive: Vec<&Policy> = Vec::new();
     for t in m.tables.values() {
+        permissive.clear();
+        permissive.extend(t.policies.values().filter(|p| p.permissive));
+        if !any_overlap(&permissive) {
+            continue;
+        }
         let mut by: BTreeMap<(String, Command), Vec<(&str, Loc)>> = BTreeMap::new();
         for p in t.policies.values().filter(|p| p.permissive) {
             let roles: Vec<String> = if p.roles.is_empty() {

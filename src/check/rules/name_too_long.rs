@@ -16,12 +16,11 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let mut long: Vec<(&str, Loc)> = m.long_names.iter().map(|(n, l)| (n.as_str(), *l)).collect();
-    for t in m.tables.values() {
-        long.push((&t.name.name, t.loc));
-        long.extend(t.columns.values().map(|c| (c.name.as_str(), c.loc)));
-    }
-    for (name, loc) in long.into_iter().filter(|(n, _)| n.len() > MAX_IDENT) {
+    // Each name is checked where it is found: nothing is collected.
+    let mut check = |name: &str, loc: Loc| {
+        if name.len() <= MAX_IDENT {
+            return;
+        }
         out.push(
             rule.diag(format!(
                 "`{name}` is {} bytes long; PostgreSQL keeps only the first {MAX_IDENT}: `{}`",
@@ -31,5 +30,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             .label(loc, "")
             .hint("shorten the name (PostgreSQL truncates identifiers to 63 bytes)"),
         );
+    };
+    for (n, l) in &m.long_names {
+        check(n, *l);
+    }
+    for t in m.tables.values() {
+        check(&t.name.name, t.loc);
+        for c in t.columns.values() {
+            check(&c.name, c.loc);
+        }
     }
 }

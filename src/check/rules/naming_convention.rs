@@ -38,23 +38,8 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         Naming::SnakeCase => (is_snake_case, "snake_case", fold_snake),
         Naming::CamelCase => (is_camel_case, "camelCase", to_camel),
     };
-    let mut names: Vec<(&str, &str, Loc)> = Vec::new();
-    for t in m.tables.values() {
-        names.push(("table", &t.name.name, t.loc));
-        for c in t.columns.values() {
-            names.push(("column", &c.name, c.loc));
-        }
-    }
-    for f in &m.functions {
-        names.push(("function", &f.name.name, f.loc));
-    }
-    for e in m.enums.values() {
-        names.push(("enum", &e.name.name, e.loc));
-    }
-    for v in m.views.values() {
-        names.push(("view", &v.name.name, v.loc));
-    }
-    for (what, name, loc) in names {
+    // Each name is checked where it is found: nothing is collected.
+    let mut check = |what: &str, name: &str, loc: Loc| {
         if !ok(name) {
             out.push(
                 rule.diag(format!("{what} `{name}` is not {label}"))
@@ -65,5 +50,20 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     )),
             );
         }
+    };
+    for t in m.tables.values() {
+        check("table", &t.name.name, t.loc);
+        for c in t.columns.values() {
+            check("column", &c.name, c.loc);
+        }
+    }
+    for f in &m.functions {
+        check("function", &f.name.name, f.loc);
+    }
+    for e in m.enums.values() {
+        check("enum", &e.name.name, e.loc);
+    }
+    for v in m.views.values() {
+        check("view", &v.name.name, v.loc);
     }
 }

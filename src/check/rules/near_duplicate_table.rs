@@ -14,20 +14,25 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-/// The plural spellings of `a` that would make a near-duplicate.
-fn plurals(a: &str) -> Vec<String> {
-    let mut v = vec![format!("{a}s"), format!("{a}es")];
-    if let Some(stem) = a.strip_suffix('y') {
-        v.push(format!("{stem}ies"));
-    }
-    v
+/// The plural endings of `a` that would make a near-duplicate: (stem, ending).
+fn plurals(a: &str) -> impl Iterator<Item = (&str, &'static str)> {
+    [(a, "s"), (a, "es")]
+        .into_iter()
+        .chain(a.strip_suffix('y').map(|stem| (stem, "ies")))
 }
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    // Linear: look each table's plurals up instead of comparing every pair.
+    // Linear: look each table's plurals up instead of comparing every pair. The name looked
+    // up is spelled into one reused key, not allocated per table and ending.
+    let mut key = QualName::new("", "");
     for a in m.tables.values() {
-        for p in plurals(&a.name.name) {
-            let Some(b) = m.tables.get(&QualName::new(&a.name.schema, &p)) else {
+        for (stem, ending) in plurals(&a.name.name) {
+            key.schema.clear();
+            key.schema.push_str(&a.name.schema);
+            key.name.clear();
+            key.name.push_str(stem);
+            key.name.push_str(ending);
+            let Some(b) = m.tables.get(&key) else {
                 continue;
             };
             out.push(

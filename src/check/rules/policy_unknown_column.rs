@@ -16,18 +16,21 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    // One buffer for every condition's columns, borrowed from its facts.
+    let mut cols: Vec<&str> = Vec::new();
     for (host, p, sql, e) in super::policy_exprs(m) {
         // External tables: only the managed side's columns are known for certain.
         let Some(t) = host.table else { continue };
-        let mut cols = e.columns(&t.name.name);
-        cols.sort();
+        cols.clear();
+        cols.extend(e.column_refs(&t.name.name));
+        cols.sort_unstable();
         cols.dedup();
-        for c in cols {
-            if t.columns.contains_key(&c) {
+        for &c in &cols {
+            if t.columns.contains_key(c) {
                 continue;
             }
             let quoted_match = t.columns.keys().find(|k| k.to_lowercase() == c);
-            let hint = match (quoted_match, closest(&c, t.columns.keys().map(String::as_str))) {
+            let hint = match (quoted_match, closest(c, t.columns.keys().map(String::as_str))) {
                 (Some(k), _) => format!("the column is `{k}`: mixed-case names must be quoted in SQL (`\"{k}\"`), or renamed to snake_case"),
                 (None, Some(k)) => format!("did you mean `{k}`?"),
                 (None, None) => format!("`{}` has the columns: {}", t.name, t.columns.keys().cloned().collect::<Vec<_>>().join(", ")),
@@ -36,7 +39,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             let loc = p
                 .template
                 .as_ref()
-                .and_then(|tu| tu.params.values().find(|(v, _)| *v == c).map(|(_, l)| *l))
+                .and_then(|tu| tu.params.values().find(|(v, _)| v == c).map(|(_, l)| *l))
                 .unwrap_or(sql.loc);
             out.push(
                 rule.diag(format!(

@@ -26,17 +26,22 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             else {
                 continue;
             };
-            let known: Vec<&str> = tpl.params.iter().map(|(n, _)| n.as_str()).collect();
+            // The template's parameter names, listed only for a finding.
+            let known = || tpl.params.iter().map(|(n, _)| n.as_str());
             let mut ok = true;
             for (name, (_, loc)) in &tu.params {
-                if !known.contains(&name.as_str()) {
+                if !known().any(|k| k == name) {
                     ok = false;
-                    let hint = match closest(name, known.iter().copied()) {
+                    let hint = match closest(name, known()) {
                         Some(c) => format!("did you mean `{c}`?"),
-                        None if known.is_empty() => {
+                        None if tpl.params.is_empty() => {
                             format!("template `{}` takes no parameters", tu.name)
                         }
-                        None => format!("template `{}` takes: {}", tu.name, known.join(", ")),
+                        None => format!(
+                            "template `{}` takes: {}",
+                            tu.name,
+                            known().collect::<Vec<_>>().join(", ")
+                        ),
                     };
                     out.push(
                         rule.diag(format!("policy `{}` on `{}` passes `{name}`, which template `{}` does not take", p.name, t.name, tu.name))

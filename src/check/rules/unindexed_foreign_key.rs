@@ -3,8 +3,9 @@
 //! filtering on the owner column cannot use an index.
 
 use crate::check::Rule;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Loc, Severity};
 use crate::model::Model;
+use std::fmt;
 
 pub const RULE: Rule = Rule {
     code: "SC602",
@@ -14,48 +15,68 @@ pub const RULE: Rule = Rule {
     run,
 };
 
+/// A key's column names, separated by `, ` when displayed.
+struct Columns<'a>(&'a [(String, Loc)]);
+
+impl fmt::Display for Columns<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for (i, (c, _)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(c)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `cols` starts with the columns of `want` (sorted), in any order; `head` is a
+/// buffer.
+fn starts_with<'a>(
+    head: &mut Vec<&'a str>,
+    want: &[&str],
+    cols: impl Iterator<Item = &'a str>,
+) -> bool {
+    head.clear();
+    head.extend(cols.take(want.len()));
+    if head.len() < want.len() {
+        return false;
+    }
+    head.sort_unstable();
+    *head == want
+}
+
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    // Buffers shared by every foreign key: a covered one allocates nothing.
+    let mut want: Vec<&str> = Vec::new();
+    let mut head: Vec<&str> = Vec::new();
     for t in m.tables.values() {
-        let mut leading: Vec<Vec<&str>> = t
-            .primary_key
-            .iter()
-            .chain(&t.uniques)
-            .map(|k| k.columns.iter().map(|(c, _)| c.as_str()).collect())
-            .collect();
-        leading.extend(
-            t.indexes
-                .iter()
-                .filter(|i| i.predicate.is_none())
-                .map(|i| i.leading_columns()),
-        );
         for fk in &t.foreign_keys {
             // A missing column is SC302's finding; an index hint for it would mislead.
             if fk.columns.iter().any(|(c, _)| !t.columns.contains_key(c)) {
                 continue;
             }
-            let mut want: Vec<&str> = fk.columns.iter().map(|(c, _)| c.as_str()).collect();
+            want.clear();
+            want.extend(fk.columns.iter().map(|(c, _)| c.as_str()));
             want.sort_unstable();
-            let covered = leading.iter().any(|cols| {
-                if cols.len() < want.len() {
-                    return false;
-                }
-                let mut head: Vec<&str> = cols[..want.len()].to_vec();
-                head.sort_unstable();
-                head == want
-            });
+            let covered =
+                t.primary_key.iter().chain(&t.uniques).any(|k| {
+                    starts_with(&mut head, &want, k.columns.iter().map(|(c, _)| c.as_str()))
+                }) || t
+                    .indexes
+                    .iter()
+                    .filter(|i| i.predicate.is_none())
+                    .any(|i| starts_with(&mut head, &want, i.leading_columns()));
             if !covered {
-                let cols: Vec<&str> = fk.columns.iter().map(|(c, _)| c.as_str()).collect();
+                let cols = Columns(&fk.columns);
                 out.push(
                     rule.diag(format!(
-                        "foreign key `{}` on `{}` has no index starting with ({})",
-                        fk.name,
-                        t.name,
-                        cols.join(", ")
+                        "foreign key `{}` on `{}` has no index starting with ({cols})",
+                        fk.name, t.name,
                     ))
                     .label(fk.loc, "")
                     .hint(format!(
-                        "add `indexes: [{{ columns: [{}] }}]` to the table",
-                        cols.join(", ")
+                        "add `indexes: [{{ columns: [{cols}] }}]` to the table"
                     )),
                 );
             }

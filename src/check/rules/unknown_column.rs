@@ -4,7 +4,7 @@
 use super::closest;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
-use crate::model::{IndexElem, Model, Table};
+use crate::model::{external_column_type, IndexElem, Model, Table};
 
 pub const RULE: Rule = Rule {
     code: "SC302",
@@ -85,7 +85,8 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             for (c, l) in &fk.columns {
                 missing(rule, t, c, *l, || format!("foreign key `{}`", fk.name), out);
             }
-            if let Some(target) = m.table(&fk.ref_table) {
+            let target = m.table(&fk.ref_table);
+            if let Some(target) = target {
                 if fk.ref_columns.is_empty() {
                     if target.primary_key.is_none() {
                         out.push(
@@ -108,7 +109,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 }
             } else if m.knows_external_columns(&fk.ref_table) {
                 for c in &fk.ref_columns {
-                    if m.column_type(&fk.ref_table, c).is_none() {
+                    if external_column_type(&fk.ref_table, c).is_none() {
                         out.push(
                             rule.diag(format!(
                                 "foreign key `{}` references `{}({c})`, which has no such column",
@@ -121,7 +122,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 }
             }
             let n_ref = if fk.ref_columns.is_empty() {
-                m.table(&fk.ref_table)
+                target
                     .and_then(|t| t.primary_key.as_ref())
                     .map_or(fk.columns.len(), |pk| pk.columns.len())
             } else {

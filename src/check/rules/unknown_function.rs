@@ -4,7 +4,7 @@
 use super::closest;
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{Function, Model};
 
 pub const RULE: Rule = Rule {
     code: "SC303",
@@ -32,17 +32,10 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            let candidates: Vec<_> = m
-                .functions
-                .iter()
-                .filter(|f| f.name == tr.function)
-                .collect();
-            if !candidates.is_empty()
-                && !candidates
-                    .iter()
-                    .any(|f| f.returns_trigger() && f.args.is_empty())
-            {
-                let f = candidates[0];
+            let is_trigger_function = |f: &&Function| f.returns_trigger() && f.args.is_empty();
+            let mut candidates = m.functions.iter().filter(|f| f.name == tr.function);
+            let Some(f) = candidates.next() else { continue };
+            if !is_trigger_function(&f) && !candidates.any(|g| is_trigger_function(&g)) {
                 out.push(
                     rule.diag(format!(
                         "trigger `{}` on `{}` calls `{}`, which is not a trigger function",

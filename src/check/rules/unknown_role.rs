@@ -15,10 +15,19 @@ pub const RULE: Rule = Rule {
     run,
 };
 
-fn check(m: &Model, rule: &Rule, role: &str, loc: Loc, what: &str, out: &mut Vec<Diagnostic>) {
+/// Reports `role` when it is not known; `what` names where it is used (built only then).
+fn check(
+    m: &Model,
+    rule: &Rule,
+    role: &str,
+    loc: Loc,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
     if m.role_known(role) {
         return;
     }
+    let what = what();
     let mut known: Vec<&str> = vec!["public"];
     known.extend(m.roles.iter().map(|r| r.name.as_str()));
     known.extend(m.config.external_roles.iter().map(|(r, _)| r.as_str()));
@@ -45,7 +54,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     rule,
                     r,
                     *loc,
-                    &format!("policy `{}` on `{}`", p.name, t.name),
+                    || format!("policy `{}` on `{}`", p.name, t.name),
                     out,
                 );
             }
@@ -53,7 +62,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     }
     for g in &m.grants {
         for (r, loc) in &g.to {
-            check(m, rule, r, *loc, &format!("a grant on `{}`", g.on), out);
+            check(m, rule, r, *loc, || format!("a grant on `{}`", g.on), out);
         }
     }
 }

@@ -16,12 +16,14 @@ pub const RULE: Rule = Rule {
     run,
 };
 
+/// Reports `ty` when nothing defines it; `what` names its column or argument (built only
+/// then: most types are built in).
 fn check(
     m: &Model,
     rule: &Rule,
     ty: &SqlType,
     loc: Loc,
-    what: &str,
+    what: impl FnOnce() -> String,
     allow_pseudo: bool,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -47,6 +49,7 @@ fn check(
         if m.extensions.iter().any(|e| e.name == *ext) {
             return;
         }
+        let what = what();
         out.push(
             rule.diag(format!(
                 "{what} has type `{}`, which comes with the `{ext}` extension, not declared here",
@@ -68,6 +71,7 @@ fn check(
                 .into()
         }
     };
+    let what = what();
     out.push(
         rule.diag(format!(
             "{what} has type `{}`, which is not defined",
@@ -86,7 +90,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 rule,
                 &c.ty,
                 c.ty_loc,
-                &format!("column `{}.{}`", t.name.name, c.name),
+                || format!("column `{}.{}`", t.name.name, c.name),
                 false,
                 out,
             );
@@ -99,7 +103,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 rule,
                 &a.ty,
                 a.loc,
-                &format!("argument `{}` of `{}`", a.name, f.name),
+                || format!("argument `{}` of `{}`", a.name, f.name),
                 true,
                 out,
             );
