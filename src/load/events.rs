@@ -535,22 +535,6 @@ mod tests {
     /// fast path accepts a file, serde_yaml accepts it too and builds the same structs.
     #[test]
     fn agrees_with_serde_yaml_on_every_repository_file() {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in entries.flatten() {
-                let p = e.path();
-                let name = e.file_name().to_string_lossy().into_owned();
-                if p.is_dir() {
-                    if name != "target" && !name.starts_with('.') {
-                        walk(&p, out);
-                    }
-                } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-                    out.push(p);
-                }
-            }
-        }
         fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(text: &str) -> bool {
             let fast = super::super::yaml::scan(text)
                 .ok()
@@ -565,8 +549,7 @@ mod tests {
                 None => false,
             }
         }
-        let mut files = Vec::new();
-        walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &mut files);
+        let files = crate::load::repository_yaml();
         let mut fast = 0;
         for f in &files {
             let Ok(text) = std::fs::read_to_string(f) else {

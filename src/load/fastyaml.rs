@@ -1076,33 +1076,10 @@ mod tests {
         );
     }
 
-    fn repository_yaml() -> Vec<std::path::PathBuf> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in entries.flatten() {
-                let p = e.path();
-                let name = e.file_name().to_string_lossy().into_owned();
-                if p.is_dir() {
-                    if name != "target" && !name.starts_with('.') {
-                        walk(&p, out);
-                    }
-                } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-                    out.push(p);
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &mut files);
-        files.sort();
-        files
-    }
-
     /// Every YAML file of the repository (projects, fixtures, broken inputs, CI config).
     #[test]
     fn agrees_with_yaml_rust2_on_every_repository_file() {
-        let files = repository_yaml();
+        let files = crate::load::repository_yaml();
         let mut readable = 0;
         let mut taken = 0;
         let mut left: Vec<String> = Vec::new();

@@ -418,3 +418,29 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// Every YAML file of the repository (projects, fixtures, broken inputs), sorted: the inputs
+/// the tests comparing the fast YAML paths with yaml-rust2 and serde_yaml run on.
+#[cfg(test)]
+pub(crate) fn repository_yaml() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                if name != "target" && !name.starts_with('.') {
+                    walk(&p, out);
+                }
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &mut files);
+    files.sort();
+    files
+}
