@@ -405,6 +405,8 @@ pub fn render_with(
     let qnames: Vec<String> = tables.iter().map(|t| t.name.sql()).collect();
     let (column_t, table_t) = (r.template("column.sql.j2")?, r.template("table.sql.j2")?);
     let constraint_t = r.template("constraint.sql.j2")?;
+    // Triggers and policies render on managed and external tables alike.
+    let (trigger_t, policy_t) = (r.template("trigger.sql.j2")?, r.template("policy.sql.j2")?);
     for (t, q) in tables.iter().zip(&qnames) {
         let mut columns = Vec::with_capacity(t.columns.len());
         for c in t.columns.values() {
@@ -541,7 +543,6 @@ pub fn render_with(
         .collect();
     if !triggers.is_empty() {
         out.section("Triggers");
-        let trigger_t = r.template("trigger.sql.j2")?;
         for (q, tr) in triggers {
             out.object(Some(tr.loc), trigger_sql(&trigger_t, q, tr)?);
         }
@@ -556,10 +557,7 @@ pub fn render_with(
         let mut ext_triggers = ext_triggers;
         ext_triggers.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, tr) in ext_triggers {
-            out.object(
-                Some(tr.loc),
-                trigger_sql(&r.template("trigger.sql.j2")?, &t.sql(), tr)?,
-            );
+            out.object(Some(tr.loc), trigger_sql(&trigger_t, &t.sql(), tr)?);
         }
     }
 
@@ -582,7 +580,6 @@ pub fn render_with(
         out.section("Policies");
         let mut policies = policies;
         policies.sort_by(|a, b| (&a.0.name, &a.2.name).cmp(&(&b.0.name, &b.2.name)));
-        let policy_t = r.template("policy.sql.j2")?;
         for (_, q, p) in policies {
             out.object(Some(p.loc), policy_sql(&policy_t, q, p)?);
         }
@@ -599,10 +596,7 @@ pub fn render_with(
         let mut ext_policies = ext_policies;
         ext_policies.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, p) in ext_policies {
-            out.object(
-                Some(p.loc),
-                policy_sql(&r.template("policy.sql.j2")?, &t.sql(), p)?,
-            );
+            out.object(Some(p.loc), policy_sql(&policy_t, &t.sql(), p)?);
         }
     }
 
