@@ -3,12 +3,10 @@
 #   - PostgreSQL 15 server binaries (Debian package postgresql-15)
 #   - the pgvector extension for PG 15 (built from Debian trixie's source package,
 #     since bookworm has no postgresql-15-pgvector)
-#   - cargo-insta (snapshot test runner)
 # Privileged steps use sudo unless already root.
 set -euo pipefail
 
 PG_BIN=/usr/lib/postgresql/15/bin
-CARGO_INSTA_VERSION=1.49.0   # keep in step with the insta crate in Cargo.lock
 
 log() { echo "setup-pg: $*" >&2; }
 
@@ -76,10 +74,4 @@ else
   make -C "$tmp/src" -s -j"$(nproc)" "${make_opts[@]}" >/dev/null
   "${SUDO[@]}" make -C "$tmp/src" -s "${make_opts[@]}" install >/dev/null
   log "pgvector installed in $((SECONDS - start))s"
-fi
-
-# --- cargo-insta ---------------------------------------------------------------
-if ! cargo insta --version >/dev/null 2>&1; then
-  log "installing cargo-insta $CARGO_INSTA_VERSION"
-  cargo install cargo-insta --locked --version "$CARGO_INSTA_VERSION"
 fi

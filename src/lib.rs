@@ -15,6 +15,7 @@ pub mod model;
 pub mod pg;
 pub mod plan;
 pub mod render;
+pub mod sql;
 
 use diagnostic::Diagnostic;
 use std::path::Path;
@@ -84,7 +85,10 @@ fn render_migration(
         .root
         .canonicalize()
         .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .and_then(|p| {
+            p.file_name()
+                .map(|n| sql::quote::comment_text(&n.to_string_lossy()).into_owned())
+        })
         .unwrap_or_else(|| "project".into());
     let hash = render::input_hash(model);
     render::render_with(

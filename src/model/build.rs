@@ -454,7 +454,7 @@ impl Builder {
             let view = View {
                 name: q.clone(),
                 loc,
-                query: Sql::new(v.query, at.val(&path(&base, &["query"]))),
+                query: Sql::query(v.query, at.val(&path(&base, &["query"]))),
                 security_invoker: v.security_invoker,
                 comment: v.comment,
             };

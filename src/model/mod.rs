@@ -304,8 +304,13 @@ impl Function {
 /// parse ([`Sql::facts_shared`]).
 #[derive(Debug, Clone)]
 pub struct Sql {
+    /// The text, with comments blanked out ([`crate::sql::fragment::clean`]).
     pub text: String,
     pub loc: Loc,
+    /// Why PostgreSQL would not read the text as part of one statement (reported by check
+    /// SC401; render refuses such a fragment). None for nearly every fragment.
+    pub unsafe_reason: Option<Box<crate::sql::fragment::FragmentError>>,
+    shape: crate::sql::fragment::Shape,
     parsed: std::sync::OnceLock<Arc<ParsedFacts>>,
 }
 
@@ -317,13 +322,34 @@ pub type SharedFacts<'a, S = std::collections::hash_map::RandomState> =
     std::collections::HashMap<&'a str, Arc<ParsedFacts>, S>;
 
 impl Sql {
-    /// A fragment, not parsed yet.
+    /// An expression, read with PostgreSQL's lexical rules but not parsed yet.
     pub fn new(text: String, loc: Loc) -> Sql {
+        Sql::with_shape(text, loc, crate::sql::fragment::Shape::Expr)
+    }
+
+    /// A query (a view's body), which may end with one `;`.
+    pub fn query(text: String, loc: Loc) -> Sql {
+        Sql::with_shape(text, loc, crate::sql::fragment::Shape::Query)
+    }
+
+    fn with_shape(text: String, loc: Loc, shape: crate::sql::fragment::Shape) -> Sql {
+        let (text, unsafe_reason) = match crate::sql::fragment::clean(&text, shape) {
+            Ok(std::borrow::Cow::Borrowed(_)) => (text, None),
+            Ok(std::borrow::Cow::Owned(cleaned)) => (cleaned, None),
+            Err(e) => (text, Some(Box::new(e))),
+        };
         Sql {
             text,
             loc,
+            unsafe_reason,
+            shape,
             parsed: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether this is an expression or a query.
+    pub fn shape(&self) -> crate::sql::fragment::Shape {
+        self.shape
     }
 
     /// The facts of the fragment parsed as exactly one expression (see

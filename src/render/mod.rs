@@ -11,7 +11,7 @@
 use crate::diagnostic::Loc;
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::{
-    Command, Function, IndexElem, Model, Security, TriggerEvent, TriggerTiming, Volatility,
+    Command, Function, IndexElem, Model, Security, Sql, TriggerEvent, TriggerTiming, Volatility,
 };
 use minijinja::{context, Environment, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -111,6 +111,25 @@ pub enum RenderError {
     },
     #[error("template `{name}`: {message}")]
     Template { name: String, message: String },
+    #[error("{at}: refusing to write a SQL fragment PostgreSQL would read differently: {message} (run `schemac check`)")]
+    UnsafeFragment { at: String, message: String },
+}
+
+/// A user's fragment as it is written into SQL ([`crate::sql::fragment::for_sql`]), trimmed;
+/// an error for one that check reports as unsafe (SC401), whoever calls render.
+fn frag<'a>(m: &Model, s: &'a Sql) -> Result<std::borrow::Cow<'a, str>, RenderError> {
+    if let Some(e) = &s.unsafe_reason {
+        return Err(RenderError::UnsafeFragment {
+            at: format!(
+                "{}:{}:{}",
+                m.sources.get(s.loc.file).display,
+                s.loc.line,
+                s.loc.col
+            ),
+            message: e.message.clone(),
+        });
+    }
+    Ok(crate::sql::fragment::for_sql(s.text.trim()))
 }
 
 /// A compiled set of templates.
@@ -232,7 +251,8 @@ impl Out {
         self.sql.push('\n');
         if let Some(l) = loc {
             self.sql.push_str("-- ");
-            self.sql.push_str(&self.rel_paths[l.file.0]);
+            self.sql
+                .push_str(&crate::sql::quote::comment_text(&self.rel_paths[l.file.0]));
             let _ = writeln!(self.sql, ":{}", l.line);
         }
         let sql_trimmed = sql.trim_end();
@@ -254,16 +274,6 @@ pub(crate) fn function_body(f: &Function) -> String {
     } else {
         format!("\n{}", f.body)
     }
-}
-
-fn dollar_tag(body: &str) -> String {
-    let mut tag = "$function$".to_string();
-    let mut n = 0;
-    while body.contains(&tag) {
-        n += 1;
-        tag = format!("$function{n}$");
-    }
-    tag
 }
 
 fn function_ident(f: &Function) -> String {
@@ -341,9 +351,14 @@ pub fn render_with(
         out.section("Enums");
         for e in enums {
             let values: Vec<&str> = e.values.iter().map(|v| v.name.as_str()).collect();
+            let tag = dollar_tag(
+                [e.name.schema.as_str(), e.name.name.as_str()]
+                    .into_iter()
+                    .chain(values.iter().copied()),
+            );
             let s = r.render(
                 "enum.sql.j2",
-                context! { schema => e.name.schema, name => e.name.name, qualified => e.name.sql(), values, fresh => info.fresh },
+                context! { schema => e.name.schema, name => e.name.name, qualified => e.name.sql(), values, fresh => info.fresh, tag },
             )?;
             out.object(Some(e.loc), s);
         }
@@ -356,19 +371,21 @@ pub fn render_with(
             "Functions (check_function_bodies is off, so they may name tables created below)",
         );
         for f in funcs {
-            let args: Vec<String> = f
+            let args = f
                 .args
                 .iter()
-                .map(|a| match &a.default {
-                    Some(d) => format!(
-                        "{} {} DEFAULT {}",
-                        quote_ident(&a.name),
-                        a.ty,
-                        d.text.trim()
-                    ),
-                    None => format!("{} {}", quote_ident(&a.name), a.ty),
+                .map(|a| {
+                    Ok(match &a.default {
+                        Some(d) => format!(
+                            "{} {} DEFAULT {}",
+                            quote_ident(&a.name),
+                            a.ty,
+                            default_sql(&frag(model, d)?)
+                        ),
+                        None => format!("{} {}", quote_ident(&a.name), a.ty),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<String>, RenderError>>()?;
             let body = function_body(f);
             let body = body.as_str();
             let s = r.render(
@@ -381,7 +398,7 @@ pub fn render_with(
                     volatility => match f.volatility { Volatility::Volatile => "VOLATILE", Volatility::Stable => "STABLE", Volatility::Immutable => "IMMUTABLE" },
                     definer => f.security == Security::Definer,
                     search_path => f.search_path.as_ref().map(|p| search_path_sql(p)),
-                    tag => dollar_tag(body),
+                    tag => crate::sql::quote::dollar_tag("function", [body]),
                     body,
                 },
             )?;
@@ -416,9 +433,9 @@ pub fn render_with(
                         name => c.name,
                         type => c.ty.to_string(),
                         nullable => c.nullable,
-                        default => c.default.as_ref().map(|d| d.text.trim()),
+                        default => c.default.as_ref().map(|d| frag(model, d).map(|t| default_sql(&t))).transpose()?,
                         identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),
-                        generated => c.generated.as_ref().map(|g| g.text.trim()),
+                        generated => c.generated.as_ref().map(|g| frag(model, g)).transpose()?,
                     },
                 )?,
             ));
@@ -444,16 +461,16 @@ pub fn render_with(
                 cols_sql(u.columns.iter().map(|(c, _)| c.as_str()))
             );
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => u.name, definition => def, fresh => info.fresh },
+                context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, fresh => info.fresh },
             )?;
             out.object(Some(u.loc), s);
         }
         let mut checks: Vec<_> = t.checks.iter().collect();
         checks.sort_by(|a, b| a.name.cmp(&b.name));
         for c in checks {
-            let def = format!("CHECK ({})", c.expr.text.trim());
+            let def = format!("CHECK ({})", frag(model, &c.expr)?);
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => c.name, definition => def, fresh => info.fresh },
+                context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh },
             )?;
             out.object(Some(c.loc), s);
         }
@@ -487,7 +504,7 @@ pub fn render_with(
                 def.push_str(&format!(" ON DELETE {}", a.sql()));
             }
             let s = constraint_t.render(
-                context! { table => q, table_literal => quote_literal(q), name => fk.name, definition => def, fresh => info.fresh },
+                context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, fresh => info.fresh },
             )?;
             out.object(Some(fk.loc), s);
         }
@@ -503,14 +520,16 @@ pub fn render_with(
         indexes.sort_by(|a, b| (&a.0.name.schema, &a.2.name).cmp(&(&b.0.name.schema, &b.2.name)));
         let index_t = r.template("index.sql.j2")?;
         for (_, q, ix) in indexes {
-            let elems: Vec<String> = ix
+            let elems = ix
                 .elems
                 .iter()
-                .map(|e| match e {
-                    IndexElem::Column(c, _) => quote_ident(c),
-                    IndexElem::Expr(s) => index_expr_sql(s.text.trim()),
+                .map(|e| {
+                    Ok(match e {
+                        IndexElem::Column(c, _) => quote_ident(c),
+                        IndexElem::Expr(s) => index_expr_sql(&frag(model, s)?),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<String>, RenderError>>()?;
             let s = index_t.render(context! {
                 name => ix.name,
                 table => q,
@@ -518,7 +537,7 @@ pub fn render_with(
                 method => ix.method.as_str(),
                 elems,
                 include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
-                predicate => ix.predicate.as_ref().map(|p| p.text.trim().to_string()),
+                predicate => ix.predicate.as_ref().map(|p| frag(model, p)).transpose()?,
             })?;
             out.object(Some(ix.loc), s);
         }
@@ -530,7 +549,7 @@ pub fn render_with(
         for v in views {
             let s = r.render(
                 "view.sql.j2",
-                context! { qualified => v.name.sql(), security_invoker => v.security_invoker, query => v.query.text.trim().trim_end_matches(';') },
+                context! { qualified => v.name.sql(), security_invoker => v.security_invoker, query => frag(model, &v.query)? },
             )?;
             out.object(Some(v.loc), s);
         }
@@ -544,7 +563,7 @@ pub fn render_with(
     if !triggers.is_empty() {
         out.section("Triggers");
         for (q, tr) in triggers {
-            out.object(Some(tr.loc), trigger_sql(&trigger_t, q, tr)?);
+            out.object(Some(tr.loc), trigger_sql(model, &trigger_t, q, tr)?);
         }
     }
     let ext_triggers: Vec<_> = model
@@ -557,7 +576,7 @@ pub fn render_with(
         let mut ext_triggers = ext_triggers;
         ext_triggers.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, tr) in ext_triggers {
-            out.object(Some(tr.loc), trigger_sql(&trigger_t, &t.sql(), tr)?);
+            out.object(Some(tr.loc), trigger_sql(model, &trigger_t, &t.sql(), tr)?);
         }
     }
 
@@ -581,7 +600,7 @@ pub fn render_with(
         let mut policies = policies;
         policies.sort_by(|a, b| (&a.0.name, &a.2.name).cmp(&(&b.0.name, &b.2.name)));
         for (_, q, p) in policies {
-            out.object(Some(p.loc), policy_sql(&policy_t, q, p)?);
+            out.object(Some(p.loc), policy_sql(model, &policy_t, q, p)?);
         }
     }
     let ext_policies: Vec<_> = model
@@ -596,7 +615,7 @@ pub fn render_with(
         let mut ext_policies = ext_policies;
         ext_policies.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, p) in ext_policies {
-            out.object(Some(p.loc), policy_sql(&policy_t, &t.sql(), p)?);
+            out.object(Some(p.loc), policy_sql(model, &policy_t, &t.sql(), p)?);
         }
     }
 
@@ -668,10 +687,18 @@ pub fn render_with(
         for p in pubs {
             let mut tables: Vec<_> = p.tables.iter().map(|(t, _)| t).collect();
             tables.sort();
+            let tag = dollar_tag(
+                std::iter::once(p.name.as_str()).chain(
+                    tables
+                        .iter()
+                        .flat_map(|t| [t.schema.as_str(), t.name.as_str()]),
+                ),
+            );
             let s = r.render(
                 "publication.sql.j2",
                 context! {
                     name => p.name,
+                    tag,
                     operations => p.operations.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
                     tables => tables.iter().map(|t| context! { schema => t.schema, name => t.name, qualified => t.sql() }).collect::<Vec<_>>(),
                 },
@@ -749,7 +776,12 @@ pub fn render_with(
 }
 
 /// `table` is the table's quoted name.
-fn trigger_sql(t: &Tpl, table: &str, tr: &crate::model::Trigger) -> Result<String, RenderError> {
+fn trigger_sql(
+    m: &Model,
+    t: &Tpl,
+    table: &str,
+    tr: &crate::model::Trigger,
+) -> Result<String, RenderError> {
     let events: Vec<&str> = tr
         .events
         .iter()
@@ -767,7 +799,7 @@ fn trigger_sql(t: &Tpl, table: &str, tr: &crate::model::Trigger) -> Result<Strin
             timing => match tr.timing { TriggerTiming::Before => "BEFORE", TriggerTiming::After => "AFTER", TriggerTiming::InsteadOf => "INSTEAD OF" },
             events,
             row => tr.for_each_row,
-            condition => tr.condition.as_ref().map(|c| c.text.trim().to_string()),
+            condition => tr.condition.as_ref().map(|c| frag(m, c)).transpose()?,
             function => tr.function.sql(),
             args => tr.args.iter().map(|a| quote_literal(a)).collect::<Vec<_>>(),
         },
@@ -775,7 +807,12 @@ fn trigger_sql(t: &Tpl, table: &str, tr: &crate::model::Trigger) -> Result<Strin
 }
 
 /// `table` is the table's quoted name.
-fn policy_sql(t: &Tpl, table: &str, p: &crate::model::Policy) -> Result<String, RenderError> {
+fn policy_sql(
+    m: &Model,
+    t: &Tpl,
+    table: &str,
+    p: &crate::model::Policy,
+) -> Result<String, RenderError> {
     let mut roles: Vec<String> = p
         .roles
         .iter()
@@ -791,8 +828,8 @@ fn policy_sql(t: &Tpl, table: &str, p: &crate::model::Policy) -> Result<String, 
             permissive => p.permissive,
             command => match p.command { Command::All => "ALL", Command::Select => "SELECT", Command::Insert => "INSERT", Command::Update => "UPDATE", Command::Delete => "DELETE" },
             roles,
-            using => p.using.as_ref().map(|u| u.text.trim().to_string()),
-            with_check => p.with_check.as_ref().map(|u| u.text.trim().to_string()),
+            using => p.using.as_ref().map(|u| frag(m, u)).transpose()?,
+            with_check => p.with_check.as_ref().map(|u| frag(m, u)).transpose()?,
         },
     )
 }
@@ -858,6 +895,22 @@ fn index_expr_sql(e: &str) -> String {
         Some((expr, rest)) => format!("({expr}) {rest}"),
         None => format!("({e})"),
     }
+}
+
+/// A column or argument default: PostgreSQL takes a restricted expression there (no `IS
+/// NULL`, `AND`, comparisons…), so anything but a plain one is written in parentheses.
+fn default_sql(e: &str) -> String {
+    if crate::check::sql::is_plain_expression(e) {
+        e.to_string()
+    } else {
+        format!("({e})")
+    }
+}
+
+/// The tag of a `DO` block that holds `texts` (names, labels, definitions): `$schemac$`,
+/// unless one of them contains it.
+fn dollar_tag<'a>(texts: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    crate::sql::quote::dollar_tag("schemac", texts)
 }
 
 /// `public, extensions` → `public, extensions` with each schema quoted; `""` → `''`.

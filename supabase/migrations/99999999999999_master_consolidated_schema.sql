@@ -15,6 +15,7 @@ BEGIN;
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '5min';
 SET LOCAL check_function_bodies = off;
+SET LOCAL standard_conforming_strings = on;
 SET LOCAL client_min_messages = warning;
 
 -- ======================================================================

@@ -15,16 +15,57 @@ pub const RULE: Rule = Rule {
     run,
 };
 
+const HINT: &str = "write exactly one expression, e.g. `now()`, `'text'`, `status = 'active'`; quote YAML strings containing `:` or `#`";
+
+const QUERY_HINT: &str =
+    "write exactly one SELECT (or WITH … SELECT) statement, without a trailing `;`";
+
 fn report(m: &Model, rule: &Rule, sql: &Sql, what: &str, err: String, out: &mut Vec<Diagnostic>) {
     let (message, pos) = error_position(&err);
     let at = pos
         .and_then(|p| position_in_file(m, sql, p))
         .unwrap_or(sql.loc);
     out.push(
-        rule.diag(format!("{what} is not a single valid SQL expression: {message}"))
-            .label(at, format!("in `{}`", sql.text.trim()))
-            .hint("write exactly one expression, e.g. `now()`, `'text'`, `status = 'active'`; quote YAML strings containing `:` or `#`"),
+        rule.diag(format!(
+            "{what} is not a single valid SQL expression: {message}"
+        ))
+        .label(at, format!("in `{}`", sql.text.trim()))
+        .hint(HINT),
     );
+}
+
+/// Reports a fragment PostgreSQL would not read as part of one statement (see
+/// [`crate::sql::fragment`]); true when it did, and then sqlparser need not look at it.
+fn unsafe_fragment(
+    m: &Model,
+    rule: &Rule,
+    sql: &Sql,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    let Some(e) = &sql.unsafe_reason else {
+        return false;
+    };
+    let before = &sql.text[..e.offset.min(sql.text.len())];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    let at = position_in_file(m, sql, (line, col)).unwrap_or(sql.loc);
+    out.push(
+        rule.diag(format!(
+            "{what} is not a single valid {}: {}",
+            match sql.shape() {
+                crate::sql::fragment::Shape::Expr => "SQL expression",
+                crate::sql::fragment::Shape::Query => "query",
+            },
+            e.message
+        ))
+        .label(at, format!("in `{}`", sql.text.trim()))
+        .hint(match sql.shape() {
+            crate::sql::fragment::Shape::Expr => HINT,
+            crate::sql::fragment::Shape::Query => QUERY_HINT,
+        }),
+    );
+    true
 }
 
 /// Maps a (line, column) inside a fragment to the file, when the fragment is written on one
@@ -82,6 +123,10 @@ fn expr<'a>(
     out: &mut Vec<Diagnostic>,
 ) {
     if let Some(s) = sql {
+        if s.unsafe_reason.is_some() {
+            unsafe_fragment(m, rule, s, &what(), out);
+            return;
+        }
         // Plain defaults (`now()`, `0`) skip the parser; the memo spares even that test.
         let parse = |text: &str| {
             if crate::check::sql::is_plain_expression(text) {
@@ -106,6 +151,10 @@ fn policy_expr<'a>(
     out: &mut Vec<Diagnostic>,
 ) {
     if let Some(s) = sql {
+        if s.unsafe_reason.is_some() {
+            unsafe_fragment(m, rule, s, &what(), out);
+            return;
+        }
         if let Err(e) = s.facts_shared(&mut parsed.facts) {
             report(m, rule, s, &what(), e.to_string(), out);
         }
@@ -147,17 +196,14 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         for ix in &t.indexes {
             for e in &ix.elems {
                 if let IndexElem::Expr(s) = e {
+                    let what = || format!("an expression of index `{}`", ix.name);
+                    if unsafe_fragment(m, rule, s, &what(), out) {
+                        continue;
+                    }
                     if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
                         parse_index_elem(t).map(drop)
                     }) {
-                        report(
-                            m,
-                            rule,
-                            s,
-                            &format!("an expression of index `{}`", ix.name),
-                            err,
-                            out,
-                        );
+                        report(m, rule, s, &what(), err, out);
                     }
                 }
             }
@@ -242,6 +288,15 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
     }
     for v in m.views.values() {
+        if unsafe_fragment(
+            m,
+            rule,
+            &v.query,
+            &format!("the query of view `{}`", v.name),
+            out,
+        ) {
+            continue;
+        }
         if let Err(e) = parse_query(&v.query.text) {
             out.push(
                 rule.diag(format!(
@@ -249,9 +304,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     v.name
                 ))
                 .label(v.query.loc, "")
-                .hint(
-                    "write exactly one SELECT (or WITH … SELECT) statement, without a trailing `;`",
-                ),
+                .hint(QUERY_HINT),
             );
         }
     }
