@@ -193,9 +193,20 @@ pub fn scan(text: &str) -> Result<(PosIndex, Events), YamlError> {
     // reads the file into a fresh one, so nothing it did remains.
     let mut builder = Builder::new(text);
     if super::fastyaml::parse(text, &mut builder).is_ok() {
-        return Ok((builder.index, builder.events));
+        return finish(builder);
     }
     scan_slow(text)
+}
+
+/// The index and events, or an error for a NUL character in a scalar.
+fn finish(builder: Builder) -> Result<(PosIndex, Events), YamlError> {
+    if let Some(pos) = builder.nul {
+        return Err(YamlError {
+            message: "a NUL character (\\0) cannot be part of a name, text or SQL fragment".into(),
+            pos: Some(pos),
+        });
+    }
+    Ok((builder.index, builder.events))
 }
 
 /// [`scan`] with yaml-rust2 only.
@@ -215,7 +226,7 @@ pub(super) fn scan_slow(text: &str) -> Result<(PosIndex, Events), YamlError> {
     if !matches!(parser.peek(), Ok((Event::StreamEnd, _))) {
         builder.events.supported = false;
     }
-    Ok((builder.index, builder.events))
+    finish(builder)
 }
 
 /// Deserializes `T` from the events [`scan`] kept when it can, else from `text` with
@@ -275,6 +286,9 @@ struct Builder<'a> {
     hashes: Vec<PathHash>,
     /// The node events, for deserializing without a second parser.
     events: Events,
+    /// Where the first scalar holding a NUL character is: no SQL may contain one (the
+    /// protocol and psql end the text there), so the project is refused.
+    nul: Option<Pos>,
 }
 
 impl<'a> Builder<'a> {
@@ -293,6 +307,7 @@ impl<'a> Builder<'a> {
             },
             path: Vec::new(),
             seen: Vec::new(),
+            nul: None,
             hashes: vec![ROOT],
             events: Events {
                 evs: Vec::with_capacity(text.len() / 6),
@@ -447,6 +462,9 @@ impl Builder<'_> {
             Event::Scalar(value, style, _, tag) => {
                 let len = self.scalar_len(line, col, &value, style);
                 let pos = self.pos(line, col, len);
+                if self.nul.is_none() && value.contains('\0') {
+                    self.nul = Some(pos);
+                }
                 self.begin_node(pos, Some(&value));
                 if tag.is_some() {
                     self.events.supported = false;

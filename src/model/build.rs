@@ -420,7 +420,7 @@ impl Builder {
             let Some(q) = self.qual(&name, loc) else {
                 continue;
             };
-            let values = values
+            let values: Vec<Named> = values
                 .into_iter()
                 .enumerate()
                 .map(|(i, v)| Named {
@@ -428,6 +428,17 @@ impl Builder {
                     loc: at.val(&idx(&base, i)),
                 })
                 .collect();
+            for v in values.iter().filter(|v| v.name.len() > names::MAX_IDENT) {
+                self.errors.push(invalid(
+                    v.loc,
+                    format!(
+                        "the label of enum `{name}` is {} bytes long; PostgreSQL takes at most {}",
+                        v.name.len(),
+                        names::MAX_IDENT
+                    ),
+                    "shorten the label",
+                ));
+            }
             let e = Enum {
                 name: q.clone(),
                 loc,

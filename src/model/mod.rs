@@ -282,6 +282,16 @@ pub struct Function {
     pub body: String,
 }
 
+/// Whether `s` can name a procedural language: one plain identifier (`sql`, `plpgsql`,
+/// `plv8`), which gen writes quoted where needed.
+pub fn is_language_name(s: &str) -> bool {
+    let s = s.trim();
+    s.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 impl Function {
     /// `name(type, type)`: the identity PostgreSQL uses to tell overloads apart.
     pub fn signature(&self) -> String {

@@ -437,6 +437,141 @@ impl SqlType {
     }
 }
 
+/// A function's result, as written after `RETURNS`: `[SETOF] type` or `TABLE (name type, …)`.
+/// Parsed, never pasted: [`Returns::parse`] accepts only words, quoted names, numbers and
+/// the punctuation of a type (`(`, `)`, `,`, `.`, `[`, `]`), and each type must be one
+/// [`SqlType::parse`] reads (or a pseudo-type such as `trigger`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Returns {
+    /// `[SETOF] type`, with the type in its normalised written form.
+    Type { setof: bool, ty: String },
+    /// `TABLE (name type, …)`: each column's name and type.
+    Table(Vec<(String, String)>),
+}
+
+impl Returns {
+    /// Parses what a function `returns`.
+    pub fn parse(text: &str) -> Result<Returns, TypeError> {
+        let t = text.trim();
+        let lower = t.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("setof") {
+            if rest.starts_with(char::is_whitespace) {
+                return Ok(Returns::Type {
+                    setof: true,
+                    ty: type_text(&t[t.len() - rest.len()..])?,
+                });
+            }
+        }
+        if let Some(rest) = lower.strip_prefix("table") {
+            if rest.trim_start().starts_with('(') {
+                let inner = t[t.len() - rest.len()..].trim_start();
+                let inner = inner
+                    .strip_prefix('(')
+                    .and_then(|i| i.strip_suffix(')'))
+                    .ok_or_else(|| TypeError("expected `TABLE (name type, …)`".into()))?;
+                let mut cols = Vec::new();
+                for item in split_top_level(inner)? {
+                    let item = item.trim();
+                    let toks = crate::sql::lexer::tokenize(item)
+                        .map_err(|e| TypeError(e.message.to_string()))?;
+                    let name = toks.first().ok_or_else(|| {
+                        TypeError("expected a column name and type in `TABLE (…)`".into())
+                    })?;
+                    let name_text = &item[name.start..name.end];
+                    let name = match name.kind {
+                        crate::sql::lexer::Kind::Word => name_text.to_lowercase(),
+                        crate::sql::lexer::Kind::QuotedIdent if name_text.starts_with('"') => {
+                            name_text[1..name_text.len() - 1].replace("\"\"", "\"")
+                        }
+                        _ => return Err(TypeError(format!("`{name_text}` is not a column name"))),
+                    };
+                    let ty = item[toks[0].end..].trim();
+                    if ty.is_empty() {
+                        return Err(TypeError(format!("column `{name}` has no type")));
+                    }
+                    cols.push((name, type_text(ty)?));
+                }
+                if cols.is_empty() {
+                    return Err(TypeError("`TABLE ()` needs at least one column".into()));
+                }
+                return Ok(Returns::Table(cols));
+            }
+        }
+        Ok(Returns::Type {
+            setof: false,
+            ty: type_text(t)?,
+        })
+    }
+}
+
+impl fmt::Display for Returns {
+    /// The SQL after `RETURNS`.
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Returns::Type { setof, ty } => {
+                if *setof {
+                    f.write_str("SETOF ")?;
+                }
+                f.write_str(ty)
+            }
+            Returns::Table(cols) => {
+                f.write_str("TABLE(")?;
+                for (i, (name, ty)) in cols.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{} {ty}", quote_ident(name))?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// Splits `a int, b numeric(5,2)` at the commas outside parentheses and quotes.
+fn split_top_level(s: &str) -> Result<Vec<&str>, TypeError> {
+    use crate::sql::lexer::{tokenize, Kind};
+    let toks = tokenize(s).map_err(|e| TypeError(e.message.to_string()))?;
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for t in toks {
+        match t.kind {
+            Kind::Punct(b'(') => depth += 1,
+            Kind::Punct(b')') => depth -= 1,
+            Kind::Punct(b',') if depth == 0 => {
+                parts.push(&s[start..t.start]);
+                start = t.end;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    Ok(parts)
+}
+
+/// A type as written, checked: only the tokens a type can hold, read by [`SqlType::parse`]
+/// (or a pseudo-type); returned with its whitespace collapsed.
+fn type_text(t: &str) -> Result<String, TypeError> {
+    use crate::sql::lexer::{tokenize, Kind};
+    let t = t.trim();
+    let toks = tokenize(t).map_err(|e| TypeError(e.message.to_string()))?;
+    let mut out = String::with_capacity(t.len());
+    for tok in &toks {
+        let part = &t[tok.start..tok.end];
+        match tok.kind {
+            Kind::Space => out.push(' '),
+            Kind::Word | Kind::QuotedIdent | Kind::Number => out.push_str(part),
+            Kind::Punct(b'(' | b')' | b',' | b'.' | b'[' | b']') => out.push_str(part),
+            _ => return Err(TypeError(format!("`{part}` cannot be part of a type"))),
+        }
+    }
+    if PSEUDO.contains(&out.to_ascii_lowercase().as_str()) {
+        return Ok(out.to_ascii_lowercase());
+    }
+    SqlType::parse(&out)?;
+    Ok(out)
+}
+
 impl fmt::Display for SqlType {
     /// The canonical spelling, as `format_type` prints it (schema-qualified for named types).
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -466,6 +601,37 @@ impl fmt::Display for SqlType {
             f.write_str("[]")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod returns_tests {
+    use super::*;
+
+    #[test]
+    fn returns_are_parsed_not_pasted() {
+        let ok = |t: &str| Returns::parse(t).unwrap().to_string();
+        assert_eq!(ok("trigger"), "trigger");
+        assert_eq!(ok("SETOF goals"), "SETOF goals");
+        assert_eq!(ok("setof  public.goals"), "SETOF public.goals");
+        assert_eq!(ok("numeric(10, 2)"), "numeric(10, 2)");
+        assert_eq!(ok("text[]"), "text[]");
+        assert_eq!(
+            ok("table(id uuid, \"Name\" text, total numeric(5,2))"),
+            "TABLE(id uuid, \"Name\" text, total numeric(5,2))"
+        );
+        for bad in [
+            "int LANGUAGE sql AS $x$ SELECT 1 $x$; DROP TABLE victim; CREATE FUNCTION zz() RETURNS int",
+            "int LANGUAGE sql IMMUTABLE",
+            "int; DROP TABLE x",
+            "text -- x",
+            "table(id uuid) ; x",
+            "table()",
+            "'int'",
+            "",
+        ] {
+            assert!(Returns::parse(bad).is_err(), "{bad}");
+        }
     }
 }
 

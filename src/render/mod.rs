@@ -115,17 +115,37 @@ pub enum RenderError {
     UnsafeFragment { at: String, message: String },
 }
 
+/// What a function returns, parsed ([`crate::model::types::Returns`]) and written anew.
+fn returns_sql(m: &Model, f: &Function) -> Result<String, RenderError> {
+    crate::model::types::Returns::parse(&f.returns)
+        .map(|r| r.to_string())
+        .map_err(|e| RenderError::UnsafeFragment {
+            at: position(m, f.returns_loc),
+            message: format!("`returns` is not a type: {}", e.0),
+        })
+}
+
+/// A function's language, written as an identifier.
+fn language_sql(m: &Model, f: &Function) -> Result<String, RenderError> {
+    if !crate::model::is_language_name(&f.language) {
+        return Err(RenderError::UnsafeFragment {
+            at: position(m, f.loc),
+            message: format!("`{}` is not a language name", f.language.trim()),
+        });
+    }
+    Ok(quote_ident(&f.language.trim().to_ascii_lowercase()))
+}
+
+fn position(m: &Model, l: Loc) -> String {
+    format!("{}:{}:{}", m.sources.get(l.file).display, l.line, l.col)
+}
+
 /// A user's fragment as it is written into SQL ([`crate::sql::fragment::for_sql`]), trimmed;
 /// an error for one that check reports as unsafe (SC401), whoever calls render.
 fn frag<'a>(m: &Model, s: &'a Sql) -> Result<std::borrow::Cow<'a, str>, RenderError> {
     if let Some(e) = &s.unsafe_reason {
         return Err(RenderError::UnsafeFragment {
-            at: format!(
-                "{}:{}:{}",
-                m.sources.get(s.loc.file).display,
-                s.loc.line,
-                s.loc.col
-            ),
+            at: position(m, s.loc),
             message: e.message.clone(),
         });
     }
@@ -393,8 +413,8 @@ pub fn render_with(
                 context! {
                     qualified => f.name.sql(),
                     args,
-                    returns => f.returns.trim(),
-                    language => f.language.trim(),
+                    returns => returns_sql(model, f)?,
+                    language => language_sql(model, f)?,
                     volatility => match f.volatility { Volatility::Volatile => "VOLATILE", Volatility::Stable => "STABLE", Volatility::Immutable => "IMMUTABLE" },
                     definer => f.security == Security::Definer,
                     search_path => f.search_path.as_ref().map(|p| search_path_sql(p)),

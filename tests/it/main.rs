@@ -10,6 +10,7 @@ mod diff;
 mod gen;
 mod pg;
 mod robust;
+mod security;
 mod supabase;
 
 use std::path::{Path, PathBuf};

@@ -276,6 +276,29 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
     }
     for f in &m.functions {
+        if let Err(e) = crate::model::types::Returns::parse(&f.returns) {
+            out.push(
+                rule.diag(format!(
+                    "function `{}` returns `{}`, which is not a type: {}",
+                    f.name,
+                    f.returns.trim(),
+                    e.0
+                ))
+                .label(f.returns_loc, "returns this")
+                .hint("write a type (`uuid`, `setof goals`, `trigger`, `void`) or `table (name type, …)`; options such as LANGUAGE have keys of their own"),
+            );
+        }
+        if !crate::model::is_language_name(&f.language) {
+            out.push(
+                rule.diag(format!(
+                    "function `{}` is in language `{}`, which is not a language name",
+                    f.name,
+                    f.language.trim()
+                ))
+                .label(f.loc, "defined here")
+                .hint("write a language's name: `sql`, `plpgsql`, or an extension's (`plv8`)"),
+            );
+        }
         for a in &f.args {
             expr(
                 m,

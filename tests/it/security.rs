@@ -1,0 +1,470 @@
+//! Hostile projects: every text a project holds, filled with payloads that try to end their
+//! statement or add one. PostgreSQL is the oracle, never schemac's own reading: for each
+//! case, either `schemac check` rejects the project with a `file:line:col`, or gen's output,
+//! applied with psql to a database holding a canary table (and a canary role on the
+//! server), leaves both untouched, creates no object the project did not declare, and does
+//! create the declared ones. The output is applied twice: once on a session with
+//! `standard_conforming_strings = off` (where a backslash in a plain string escapes the
+//! quote) and once with it on, through psql, whose own lexer runs `\!` as a shell command.
+
+use crate::pg::{test_db, TestDb};
+use crate::root;
+use postgres::{Client, NoTls};
+use schemac::model::QualName;
+use std::path::Path;
+use std::process::Command;
+
+/// The texts a project can hold, each a placeholder in [`PROJECT`] with a benign value.
+const FIELDS: &[(&str, &str)] = &[
+    ("LOCK", "5s"),
+    ("ROLE", "sec_reader"),
+    ("ENUM", "mood"),
+    ("LABEL", "b"),
+    ("FUNC", "add_one"),
+    ("ARGNAME", "p"),
+    ("ARGDEF", "1"),
+    ("RETURNS", "int"),
+    ("LANG", "sql"),
+    ("SEARCH_PATH", "public"),
+    ("FCOMMENT", "adds one"),
+    ("BODY", "SELECT p + 1"),
+    ("TABLE", "things"),
+    ("TCOMMENT", "a table"),
+    ("COLUMN", "label"),
+    ("DEFAULT", "true"),
+    ("CCHECK", "n > 0"),
+    ("CCOMMENT", "a column"),
+    ("CNAME", "things_n_check"),
+    ("TCHECK", "n < 100"),
+    ("INAME", "things_n_idx"),
+    ("IWHERE", "n > 0"),
+    ("IEXPR", "abs(n)"),
+    ("TRNAME", "things_touch"),
+    ("TRARG", "arg"),
+    ("TRCOND", "OLD.n IS DISTINCT FROM NEW.n"),
+    ("PNAME", "readers"),
+    ("USING", "n > 0"),
+    ("WITHCHECK", "n > 0"),
+    ("TPARAM", "n"),
+    ("VIEW", "thing_view"),
+    ("VQUERY", "SELECT 1 AS one"),
+    ("VCOMMENT", "a view"),
+];
+
+const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
+
+const PROJECT: &str = r#"
+roles: [ROLE]
+enums:
+  ENUM: [a, LABEL]
+functions:
+  FUNC:
+    args: [{ name: ARGNAME, type: int, default: ARGDEF }]
+    returns: RETURNS
+    language: LANG
+    search_path: SEARCH_PATH
+    comment: FCOMMENT
+    body: BODY
+  touch:
+    returns: trigger
+    language: plpgsql
+    body: "BEGIN RETURN NEW; END;"
+policy_templates:
+  positive:
+    params: [column]
+    command: update
+    using: "{{ column }} > 0"
+tables:
+  TABLE:
+    comment: TCOMMENT
+    columns:
+      id: { type: int, primary_key: true }
+      COLUMN: { type: text, check: CCHECK, comment: CCOMMENT }
+      n: { type: int }
+      flag: { type: boolean, default: DEFAULT }
+    checks: { CNAME: TCHECK }
+    indexes:
+      - { name: INAME, columns: [n], where: IWHERE }
+      - { name: things_expr_idx, expressions: [IEXPR] }
+    triggers:
+      TRNAME: { when: before, events: [update], for_each: row, function: touch, args: [TRARG], condition: TRCOND }
+    rls: true
+    policies:
+      PNAME: { command: select, roles: [ROLE], using: USING }
+      writers: { command: insert, with_check: WITHCHECK }
+      updaters: { template: positive, column: TPARAM }
+views:
+  VIEW: { query: VQUERY, comment: VCOMMENT }
+grants:
+  - { on: TABLE, privileges: [select], to: [ROLE] }
+"#;
+
+/// What each payload tries; `victim` is the canary table, `pwned` the role, table or
+/// function it might make.
+fn payloads() -> Vec<String> {
+    let drop = "DROP TABLE canary.victim";
+    let mut p: Vec<String> = vec![
+        // sqlparser and PostgreSQL disagree: `--` ends at \r, /* */ nests.
+        format!("true --\r); {drop}; SELECT (1"),
+        format!("true /* /* */* */); {drop}; SELECT (1 -- */\nIS NOT NULL"),
+        // Pasted `returns` / `language`.
+        format!(
+            "int LANGUAGE sql AS $x$ SELECT 1 $x$; {drop}; CREATE FUNCTION pwned() RETURNS int"
+        ),
+        "int; CREATE TABLE pwned ()".to_string(),
+        format!(
+            "sql AS $x$ SELECT 1 $x$; {drop}; CREATE FUNCTION pwned() RETURNS int LANGUAGE sql"
+        ),
+        // standard_conforming_strings = off: the backslash escapes the quote.
+        format!("\\'; {drop}; --"),
+        format!("n > 0 OR label = '\\'; {drop}; --'"),
+        // The DO blocks' dollar tag inside a name, label or string.
+        format!("x$schemac$; {drop}; --"),
+        format!("n <> '$schemac$'); {drop}; --"),
+        format!("$function$; {drop}; --"),
+        // A trailing comment that would swallow the closing parenthesis.
+        "true --".to_string(),
+        "n > 0 /* open".to_string(),
+        // NUL, Unicode spaces, line breaks in names that end up in `--` comments.
+        "a\u{0}b".to_string(),
+        "true\u{a0}OR true".to_string(),
+        "n\u{2028}> 0".to_string(),
+        format!("x\n{drop};--"),
+        format!("x\r{drop};--"),
+        // Over-long enum label.
+        "l".repeat(70),
+        // Needs parentheses as a default.
+        "NULL IS NOT NULL".to_string(),
+        // psql: a meta-command runs a shell; a variable is substituted.
+        "1 \\! touch /tmp/schemac-pwned".to_string(),
+        "n > :'x'".to_string(),
+        // Plain attempts.
+        format!("'; {drop}; --"),
+        format!("\"; {drop}; --"),
+        format!("*/; {drop}; /*"),
+        format!("true); CREATE ROLE pwned SUPERUSER; SELECT (1"),
+        format!("E'x'\n'\\'; {drop}; --'"),
+        format!("U&'\\0027'; {drop}; --"),
+        format!("$$; {drop}; $$"),
+        format!("true) WITH CHECK (true"),
+    ];
+    p.dedup();
+    p
+}
+
+/// A YAML double-quoted scalar holding `s` exactly (JSON's string syntax is YAML's).
+fn yaml_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serialises")
+}
+
+fn write_project(dir: &Path, field: &str, payload: &str) {
+    let fill = |template: &str| {
+        let mut text = template.to_string();
+        // Longest placeholders first, so `TABLE` is not replaced inside `TCOMMENT`.
+        let mut fields: Vec<&(&str, &str)> = FIELDS.iter().collect();
+        fields.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        for (k, v) in fields {
+            let value = if *k == field { payload } else { v };
+            text = text.replace(k, &yaml_string(value));
+        }
+        text
+    };
+    std::fs::create_dir_all(dir).expect("create project dir");
+    std::fs::write(dir.join("schemac.yaml"), fill(CONFIG)).expect("write config");
+    std::fs::write(dir.join("objects.yaml"), fill(PROJECT)).expect("write project");
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run schemac");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Applies `file` with psql (stopping at the first error) on a session with the given
+/// `standard_conforming_strings`.
+fn psql(url: &str, file: &Path, scs: &str) -> Result<(), String> {
+    let bin = std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let out = Command::new(Path::new(&bin).join("psql"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"])
+        .arg(file)
+        .env("PGOPTIONS", format!("-c standard_conforming_strings={scs}"))
+        .output()
+        .map_err(|e| format!("psql: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// The canary's state: the victim's rows, roles named like `pwned`, and the canary role's
+/// attributes.
+fn canary(c: &mut Client) -> String {
+    let victim: i64 = c
+        .query_one("SELECT count(*) FROM canary.victim", &[])
+        .map_or(-1, |r| r.get(0));
+    let roles: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_roles WHERE rolname = 'pwned' \
+             OR (rolname = 'sec_canary' AND (rolsuper OR rolcanlogin OR rolcreaterole))",
+            &[],
+        )
+        .map_or(-1, |r| r.get(0));
+    format!("victim rows {victim}, bad roles {roles}")
+}
+
+/// Objects whose name says a payload made them.
+fn pwned_objects(c: &mut Client) -> i64 {
+    c.query_one(
+        "SELECT (SELECT count(*) FROM pg_class WHERE relname = 'pwned') \
+              + (SELECT count(*) FROM pg_proc WHERE proname = 'pwned')",
+        &[],
+    )
+    .map_or(-1, |r| r.get(0))
+}
+
+/// Whether the declared table, view and function exist, by their (payload) names, read as
+/// schemac reads a name (`schema.name` when it holds a dot).
+fn declared_exist(c: &mut Client, names: &[(&str, &str)]) -> Result<(), String> {
+    let get = |k: &str| names.iter().find(|(n, _)| *n == k).map_or("", |(_, v)| *v);
+    for (kind, key, query) in [
+        ("table", "TABLE", "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = left($1, 63) AND c.relname = left($2, 63))"),
+        ("view", "VIEW", "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = left($1, 63) AND c.relname = left($2, 63))"),
+        ("function", "FUNC", "SELECT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = left($1, 63) AND p.proname = left($2, 63))"),
+    ] {
+        let q = QualName::parse(get(key), "public").map_err(|e| format!("{kind}: {e}"))?;
+        let found: bool = c
+            .query_one(query, &[&q.schema, &q.name])
+            .map_err(|e| format!("{kind}: {e:?}"))?
+            .get(0);
+        if !found {
+            return Err(format!("the declared {kind} `{q}` was not created"));
+        }
+    }
+    Ok(())
+}
+
+/// Creates the role a case's project grants to (roles are server-wide, the project only
+/// references them), with PostgreSQL quoting the name.
+fn ensure_role(admin: &mut Client, name: &str) {
+    if name.contains('\0') {
+        return;
+    }
+    if let Ok(row) = admin.query_one(
+        "SELECT format('CREATE ROLE %I', $1::text) WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+        &[&name],
+    ) {
+        let sql: String = row.get(0);
+        let _ = admin.batch_execute(&sql);
+    }
+}
+
+struct Outcome {
+    rejected: usize,
+    applied: usize,
+    /// Applied, and PostgreSQL refused it for a reason other than syntax (a type error a
+    /// check cannot see yet): the transaction rolled back, the canary held.
+    refused: Vec<String>,
+    failures: Vec<String>,
+}
+
+enum Case {
+    Rejected,
+    Applied,
+    Refused(String),
+}
+
+#[test]
+fn no_project_text_can_add_a_statement() {
+    let Some(mut base) = test_db("security") else {
+        return;
+    };
+    base.client
+        .batch_execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sec_canary') THEN CREATE ROLE sec_canary NOLOGIN; END IF; END $$;
+             CREATE SCHEMA canary; CREATE TABLE canary.victim (id int); INSERT INTO canary.victim VALUES (1);",
+        )
+        .expect("canary");
+    let template = base.url.rsplit('/').next().unwrap_or_default().to_string();
+    let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+    // The template database must have no other session while it is copied.
+    let TestDb { client, .. } = &mut base;
+    let _ = client.batch_execute("SELECT 1");
+    drop(std::mem::replace(
+        client,
+        Client::connect(&admin_url, NoTls).expect("connect"),
+    ));
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pwned_file = Path::new("/tmp/schemac-pwned");
+    let _ = std::fs::remove_file(pwned_file);
+    let cases: Vec<(usize, &str, String)> = FIELDS
+        .iter()
+        .flat_map(|(field, _)| payloads().into_iter().map(move |p| (*field, p)))
+        .enumerate()
+        .map(|(i, (f, p))| (i, f, p))
+        .collect();
+    let total = cases.len();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcome = std::sync::Mutex::new(Outcome {
+        rejected: 0,
+        applied: 0,
+        refused: Vec::new(),
+        failures: Vec::new(),
+    });
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let mut admin = Client::connect(&admin_url, NoTls).expect("connect");
+                loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some((i, field, payload)) = cases.get(n) else {
+                        break;
+                    };
+                    let result = one_case(
+                        &mut admin,
+                        &admin_url,
+                        &template,
+                        tmp.path(),
+                        *i,
+                        field,
+                        payload,
+                    );
+                    let mut o = outcome.lock().expect("lock");
+                    match result {
+                        Ok(Case::Applied) => o.applied += 1,
+                        Ok(Case::Rejected) => o.rejected += 1,
+                        Ok(Case::Refused(why)) => {
+                            o.refused.push(format!("{field} = {payload:?}: {why}"))
+                        }
+                        Err(e) => o.failures.push(format!("{field} = {payload:?}: {e}")),
+                    }
+                }
+            });
+        }
+    });
+    let o = outcome.into_inner().expect("lock");
+    assert!(
+        !pwned_file.exists(),
+        "psql ran a shell command from a project"
+    );
+    assert!(
+        o.failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        o.failures.len(),
+        o.failures.join("\n")
+    );
+    eprintln!(
+        "security: {total} cases, {} rejected by check with a position, {} applied safely, {} refused by PostgreSQL (rolled back, canary intact):\n{}",
+        o.rejected,
+        o.applied,
+        o.refused.len(),
+        o.refused.join("\n")
+    );
+    assert!(
+        o.applied > total / 4,
+        "too few cases reached PostgreSQL: {}",
+        o.applied
+    );
+}
+
+/// Whether psql's error is one of reading the text (a sign that PostgreSQL read it
+/// differently from schemac), as opposed to a type or reference error.
+fn is_lexical(e: &str) -> bool {
+    [
+        "syntax error",
+        "unterminated",
+        "zero-length",
+        "invalid byte sequence",
+        "unsafe use",
+    ]
+    .iter()
+    .any(|m| e.contains(m))
+}
+
+/// What became of one case; Err when the canary moved or the SQL was misread.
+fn one_case(
+    admin: &mut Client,
+    admin_url: &str,
+    template: &str,
+    tmp: &Path,
+    i: usize,
+    field: &str,
+    payload: &str,
+) -> Result<Case, String> {
+    let dir = tmp.join(format!("case{i}"));
+    write_project(&dir, field, payload);
+    let d = dir.to_string_lossy().into_owned();
+    let (code, out) = run(&["check", &d]);
+    if code != 0 {
+        let positioned = out.lines().any(|l| {
+            l.trim_start().starts_with("--> ")
+                && l.rsplit(':')
+                    .next()
+                    .is_some_and(|c| c.trim().parse::<u32>().is_ok())
+        });
+        return if positioned && code <= 2 && !out.contains("panicked") {
+            Ok(Case::Rejected)
+        } else {
+            Err(format!("check exited {code} without a position:\n{out}"))
+        };
+    }
+    let (code, sql) = run(&["gen", &d, "--stdout"]);
+    if code != 0 {
+        return Err(format!("check passed but gen exited {code}:\n{sql}"));
+    }
+    let file = dir.join("out.sql");
+    std::fs::write(&file, &sql).map_err(|e| e.to_string())?;
+    let db = format!("sec_case_{i}_{}", std::process::id());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db} TEMPLATE \"{template}\""))
+        .map_err(|e| format!("create {db}: {e}"))?;
+    let role = if field == "ROLE" {
+        payload
+    } else {
+        "sec_reader"
+    };
+    ensure_role(admin, role);
+    let url = format!(
+        "{}/{db}",
+        admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b)
+    );
+    let result = (|| {
+        let applied = psql(&url, &file, "off").and_then(|()| psql(&url, &file, "on"));
+        let mut c = Client::connect(&url, NoTls).map_err(|e| e.to_string())?;
+        if let Err(e) = applied {
+            let state = canary(&mut c);
+            if is_lexical(&e) || state != "victim rows 1, bad roles 0" || pwned_objects(&mut c) != 0
+            {
+                return Err(format!("applying failed: {e}\ncanary: {state}\n{sql}"));
+            }
+            return Ok(Case::Refused(
+                e.lines().next().unwrap_or_default().to_string(),
+            ));
+        }
+        let state = canary(&mut c);
+        if state != "victim rows 1, bad roles 0" {
+            return Err(format!("the canary changed: {state}\n{sql}"));
+        }
+        if pwned_objects(&mut c) != 0 {
+            return Err(format!("an undeclared object was created\n{sql}"));
+        }
+        let names: Vec<(&str, &str)> = FIELDS
+            .iter()
+            .map(|(k, v)| (*k, if *k == field { payload } else { *v }))
+            .collect();
+        declared_exist(&mut c, &names).map(|()| Case::Applied)
+    })();
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    result
+}
