@@ -328,6 +328,16 @@ mod tests {
         assert!(clean("SELECT 1;;", Shape::Query).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_keeps_positions(s in ".{0,40}") {
+            if let Ok(c) = clean(&s, Shape::Query) {
+                proptest::prop_assert_eq!(c.len(), s.len());
+                let _ = for_sql(&c);
+            }
+        }
+    }
+
     #[test]
     fn backslash_strings_read_the_same_either_way() {
         assert_eq!(for_sql("x ~ '\\d'"), "x ~ E'\\\\d'");

@@ -468,3 +468,103 @@ fn one_case(
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
     result
 }
+
+mod property {
+    //! Generated fragments that mix comments, quotes, dollar quotes, backslashes and
+    //! control characters. Whenever schemac accepts one, PostgreSQL must read it as part
+    //! of one statement, with `standard_conforming_strings` on and off: the server itself
+    //! parses `SELECT (<fragment>)` as a prepared statement, which it refuses to do for
+    //! several commands.
+    use proptest::prelude::*;
+    use schemac::sql::fragment::{clean, for_sql, Shape};
+
+    const PIECES: &[&str] = &[
+        "'",
+        "\"",
+        "--",
+        "/*",
+        "*/",
+        "$$",
+        "$a$",
+        "\\",
+        "\r",
+        "\n",
+        ";",
+        "(",
+        ")",
+        "E'",
+        "U&'",
+        " ",
+        "x",
+        "1",
+        "\u{a0}",
+        "::",
+        ":",
+        "-",
+        "*",
+        "/",
+        "true",
+        "DROP TABLE canary.victim",
+        "''",
+        "\\'",
+        "$",
+        "[",
+        "]",
+        "\t",
+        "e",
+        "b'",
+    ];
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 1..14).prop_map(|v| v.concat())
+    }
+
+    #[test]
+    fn accepted_fragments_are_one_statement_to_postgres() {
+        let Some(mut db) = crate::pg::test_db("fragments") else {
+            return;
+        };
+        let accepted = std::cell::Cell::new(0u32);
+        let client = std::cell::RefCell::new(&mut db.client);
+        // SCHEMAC_FRAGMENT_CASES=100000 for a longer run.
+        let cases = std::env::var("SCHEMAC_FRAGMENT_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4000);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        });
+        let result = runner.run(&fragment(), |f| {
+            let Ok(cleaned) = clean(&f, Shape::Expr) else {
+                return Ok(());
+            };
+            accepted.set(accepted.get() + 1);
+            let mut client = client.borrow_mut();
+            let sql = format!("SELECT ({})", for_sql(cleaned.trim()));
+            for scs in ["on", "off"] {
+                client
+                    .batch_execute(&format!("SET standard_conforming_strings = {scs}"))
+                    .expect("set");
+                if let Err(e) = client.prepare(&sql) {
+                    let msg = e.as_db_error().map_or(e.to_string(), |d| d.message().to_string());
+                    prop_assert!(
+                        !msg.contains("multiple commands"),
+                        "{f:?} was accepted, but PostgreSQL (standard_conforming_strings = {scs}) reads several statements in {sql:?}"
+                    );
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        let accepted = accepted.get();
+        eprintln!("fragments: {accepted} of {cases} generated fragments accepted, each one statement to PostgreSQL");
+        assert!(
+            accepted > 200,
+            "too few accepted fragments to mean anything: {accepted}"
+        );
+    }
+}
