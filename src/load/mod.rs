@@ -371,6 +371,8 @@ fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagn
     if d.hint.is_none() {
         if let Some(h) = unknown_field_hint(&e.message) {
             d = d.hint(h);
+        } else if e.message.starts_with("a NUL character") {
+            d = d.hint("remove the `\\0`: no SQL text may contain one");
         } else if syntax {
             d = d.hint("check indentation, quoting and `key: value` spacing around this point");
         }
