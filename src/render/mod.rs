@@ -907,13 +907,23 @@ pub(crate) fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {
     cols.map(quote_ident).collect::<Vec<_>>().join(", ")
 }
 
-/// An index expression is wrapped in parentheses unless it is a plain function call with an
-/// optional operator class, which PostgreSQL accepts bare.
+/// An index element: its expression in parentheses, then its operator class or ordering
+/// (`(title) gin_trgm_ops`). sqlparser finds where the expression ends; the split is kept
+/// only when PostgreSQL's lexer sees the same tokens on both sides of it, so a split that
+/// sqlparser placed inside what the server reads as one string or comment can never move a
+/// token boundary.
 fn index_expr_sql(e: &str) -> String {
+    let whole = format!("({e})");
     match crate::check::sql::split_index_elem(e) {
-        Some((expr, rest)) if rest.is_empty() => format!("({expr})"),
-        Some((expr, rest)) => format!("({expr}) {rest}"),
-        None => format!("({e})"),
+        Some((expr, rest)) if !rest.is_empty() => {
+            let split = format!("({expr}) {rest}");
+            if crate::sql::fragment::same_tokens(&format!("{expr} {rest}"), e) {
+                split
+            } else {
+                whole
+            }
+        }
+        _ => whole,
     }
 }
 

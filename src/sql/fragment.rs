@@ -191,6 +191,21 @@ fn psql_variable(text: &str, tokens: &[Token], n: usize) -> bool {
     })
 }
 
+/// Whether PostgreSQL reads `a` and `b` as the same tokens (whitespace and comments aside).
+pub fn same_tokens(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> Option<Vec<String>> {
+        Some(
+            tokenize(t)
+                .ok()?
+                .into_iter()
+                .filter(|k| !matches!(k.kind, Kind::Space | Kind::LineComment | Kind::BlockComment))
+                .map(|k| t[k.start..k.end].to_string())
+                .collect(),
+        )
+    };
+    matches!((words(a), words(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// The fragment as it is written into SQL: every `'…'` string holding a backslash becomes
 /// an `E'…'` string with the backslash doubled (a continued string becomes one), so that it
 /// means the same whether `standard_conforming_strings` is on or off. The text must have
@@ -336,6 +351,12 @@ mod tests {
                 let _ = for_sql(&c);
             }
         }
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(same_tokens("title  gin_trgm_ops", "title gin_trgm_ops"));
+        assert!(!same_tokens("$x $ ; $x$", "$x$ ; $x$"));
     }
 
     #[test]
