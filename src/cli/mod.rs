@@ -229,6 +229,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 eprintln!("interrupted: shadow database dropped");
                 std::process::exit(2);
             });
+            // Every URL is checked before anything runs; messages never quote them.
+            let urls = [
+                (
+                    "--db (or DATABASE_URL)",
+                    db.as_deref().filter(|_| from.is_none()),
+                ),
+                ("--dev-url", dev_url.as_deref()),
+                ("--from", from.as_deref()),
+                ("--to", to.as_deref()),
+            ];
+            for (flag, url) in urls {
+                if let Some(Err(e)) = url.map(schemac::pg::config) {
+                    eprintln!("error: {flag}: {e}");
+                    return Ok(2);
+                }
+            }
             let (changes, actual, desired) = match (from, to) {
                 (Some(from), Some(to)) => {
                     let schemas = if schemas.is_empty() {

@@ -10,6 +10,7 @@ mod diff;
 mod gen;
 mod pg;
 mod robust;
+mod secrets;
 mod supabase;
 
 use std::path::{Path, PathBuf};
