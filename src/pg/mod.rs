@@ -2,15 +2,16 @@
 //!
 //! Everything that talks to PostgreSQL goes through here, so that two promises hold in one
 //! place: no message or report ever contains a password ([`url`]), and a shadow database
-//! that `schemac diff` creates is dropped (on success, on error, on Ctrl-C).
+//! that `schemac diff` creates is dropped however the run ends ([`shadow`]).
 
+pub mod shadow;
 mod tls;
 pub mod url;
 
 use postgres::{Client, Config, NoTls};
 use std::str::FromStr;
-use std::sync::Mutex;
 
+pub use shadow::Shadow;
 pub use url::redact;
 
 /// Why talking to PostgreSQL failed. Messages never contain a password: URLs are shown
@@ -25,6 +26,8 @@ pub enum PgError {
     Shadow { url: String, message: String },
     #[error("{what} failed: {message}")]
     Query { what: String, message: String },
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// A readable reason from a postgres error (the database's message when there is one).
@@ -80,68 +83,11 @@ pub fn connect_with(cfg: &Config, url: &str) -> Result<Client, PgError> {
     })
 }
 
-static SHADOWS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-
-/// Drops every shadow database still registered (for signal handlers).
-pub fn drop_registered_shadows() {
-    let list = SHADOWS
-        .lock()
-        .map(|mut v| std::mem::take(&mut *v))
-        .unwrap_or_default();
-    for (url, name) in list {
-        if let Ok(mut c) = connect(&url) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
-        }
-    }
-}
-
-/// A temporary database, dropped when this value is dropped.
-pub struct Shadow {
-    server_url: String,
-    pub name: String,
-    pub client: Client,
-}
-
-impl Shadow {
-    /// Creates `schemac_shadow_<pid>_<nanos>` on the server of `url`.
-    pub fn create(url: &str) -> Result<Shadow, PgError> {
-        let mut admin = connect(url)?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!("schemac_shadow_{}_{nanos}", std::process::id());
-        if let Ok(mut v) = SHADOWS.lock() {
-            v.push((url.to_string(), name.clone()));
-        }
-        admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .map_err(|e| PgError::Shadow {
-                url: redact(url),
-                message: reason_for(&e, url),
-            })?;
-        let mut cfg = config(url)?;
-        cfg.dbname(&name);
-        let client = connect_with(&cfg, url)?;
-        Ok(Shadow {
-            server_url: url.to_string(),
-            name,
-            client,
-        })
-    }
-}
-
-impl Drop for Shadow {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = connect(&self.server_url) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ));
-        }
-        if let Ok(mut v) = SHADOWS.lock() {
-            v.retain(|(_, n)| n != &self.name);
-        }
+/// Asks the server to cancel what the connection of `token` is running.
+fn cancel(token: &postgres::CancelToken, cfg: &Config) -> Result<(), postgres::Error> {
+    match cfg.get_ssl_mode() {
+        postgres::config::SslMode::Disable => token.cancel_query(NoTls),
+        _ => token.cancel_query(tls::connector()),
     }
 }
 

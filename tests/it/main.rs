@@ -11,6 +11,7 @@ mod gen;
 mod pg;
 mod robust;
 mod secrets;
+mod shadow;
 mod supabase;
 
 use std::path::{Path, PathBuf};
