@@ -4,7 +4,8 @@
 //! while a shadow another run is using is kept.
 //!
 //! The signal test sends `SCHEMAC_SIGNAL_RUNS` SIGINTs and as many SIGTERMs (default 10;
-//! `scripts/signal-soak.sh` runs 100 + 100) at random moments spread over a whole run.
+//! `scripts/signal-soak.sh` runs 100 + 100) at random moments spread over a whole run;
+//! `SCHEMAC_SIGNAL_SEED` repeats a sequence, `SCHEMAC_SIGNAL_BIN` tests another build.
 
 use crate::pg::test_db;
 use crate::{root, settings, Run};
@@ -25,15 +26,22 @@ fn admin(server: &str) -> Client {
     Client::connect(server, NoTls).expect("connect to TEST_DATABASE_URL")
 }
 
-/// Shadow databases that process `pid` created (the pid is part of every shadow's name).
+/// Shadow databases that process `pid` created (the pid is part of every shadow's name,
+/// in this version's format and in the older `schemac_shadow_<pid>_<nanos>`).
 fn shadows_of(c: &mut Client, pid: u32) -> Vec<String> {
+    let pid = pid.to_string();
     c.query(
-        "SELECT datname::text FROM pg_database WHERE datname::text LIKE $1",
-        &[&format!("schemac\\_shadow\\_%\\_{pid}\\_%")],
+        "SELECT datname::text FROM pg_database WHERE datname::text LIKE 'schemac\\_shadow\\_%'",
+        &[],
     )
     .expect("list shadows")
     .iter()
-    .map(|r| r.get(0))
+    .map(|r| r.get::<_, String>(0))
+    .filter(|n| {
+        n["schemac_shadow_".len()..]
+            .split('_')
+            .any(|part| part == pid)
+    })
     .collect()
 }
 
@@ -65,8 +73,8 @@ impl Rng {
     }
 }
 
-fn run_env(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+fn run_with(bin: &str, args: &[&str]) -> Run {
+    let out = Command::new(bin)
         .args(args)
         .current_dir(root())
         .env_remove("DATABASE_URL")
@@ -121,14 +129,24 @@ fn signals_at_any_moment_leave_no_shadow_behind() {
                 .unwrap_or(1)
         })
         | 1;
+    // SCHEMAC_SIGNAL_BIN measures another build (e.g. the previous release) instead.
+    let bin = std::env::var("SCHEMAC_SIGNAL_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_schemac").to_string());
     let args = ["diff", PROJECT, "--db", &db.url, "--always-shadow"];
 
-    // How long an uninterrupted run takes: signals are spread over 0..1.25 × that.
-    let started = Instant::now();
-    let r = run_env(&args);
-    let full = started.elapsed();
-    assert_eq!(r.code, 1, "uninterrupted run: {}", r.stderr);
-    let window_us = (full.as_micros() as u64 * 5 / 4).max(1);
+    // How long an uninterrupted run takes (median of 3): signals are spread over
+    // 0..1.2 × that, so they hit every phase and some runs finish first.
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let r = run_with(&bin, &args);
+            assert_eq!(r.code, 1, "uninterrupted run: {}", r.stderr);
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    let full = times[1];
+    let window_us = (full.as_micros() as u64 * 6 / 5).max(1);
 
     let mut rng = Rng(seed);
     let mut tally: std::collections::BTreeMap<(&str, Outcome), usize> = Default::default();
@@ -141,7 +159,7 @@ fn signals_at_any_moment_leave_no_shadow_behind() {
             (Signal::SIGTERM, 143)
         };
         let delay = Duration::from_micros(rng.next() % window_us);
-        let child = Command::new(env!("CARGO_BIN_EXE_schemac"))
+        let child = Command::new(&bin)
             .args(args)
             .current_dir(root())
             .env_remove("DATABASE_URL")
@@ -263,14 +281,23 @@ fn errors_and_panics_drop_the_shadow() {
 /// Creates a database named like a shadow whose creator is gone (`pid` cannot exist:
 /// above Linux's pid_max), created `age` seconds ago on host `ci-test`.
 fn fake_shadow(c: &mut Client, age: u64, pid: u32) -> String {
-    let name = format!("schemac_shadow_{}_{pid}_{:08x}", unix_now() - age, pid);
+    let name = fake_name(age, pid);
+    create_fake(c, &name);
+    name
+}
+
+fn fake_name(age: u64, pid: u32) -> String {
+    format!("schemac_shadow_{}_{pid}_{:08x}", unix_now() - age, pid)
+}
+
+fn create_fake(c: &mut Client, name: &str) {
+    let pid = schemac::pg::shadow::parse_name(name).1.unwrap_or(0);
     c.batch_execute(&format!("CREATE DATABASE \"{name}\""))
         .expect("create fake shadow");
     c.batch_execute(&format!(
         "COMMENT ON DATABASE \"{name}\" IS 'schemac shadow database: pid={pid} host=ci-test application_name={name}'"
     ))
     .expect("comment");
-    name
 }
 
 /// The lines of a cleanup report about `names` (other tests' shadows may be listed too),
@@ -307,19 +334,23 @@ fn cleanup_drops_stale_shadows_and_keeps_live_ones() {
     let server = server().expect("TEST_DATABASE_URL");
     let mut admin = admin(&server);
     let hour = 3600;
+    // Other tests run diffs meanwhile, and each drops stale shadows over an hour old: only
+    // `old_stale` is meant for them, so the others are recent, of unknown age, or have
+    // their creator's session open before they exist (as a real run does).
     let old_stale = fake_shadow(&mut admin, 2 * hour, 9_999_901);
     let new_stale = fake_shadow(&mut admin, 60, 9_999_902);
-    let live_app = fake_shadow(&mut admin, 2 * hour, 9_999_903);
-    let live_db = fake_shadow(&mut admin, 2 * hour, 9_999_904);
     let legacy = "schemac_shadow_9999905_123456789".to_string();
     admin
         .batch_execute(&format!("CREATE DATABASE \"{legacy}\""))
         .expect("create legacy");
     // A running creator: its session carries the shadow's name as application_name …
+    let live_app = fake_name(2 * hour, 9_999_903);
     let mut cfg: postgres::Config = server.parse().expect("url");
     cfg.application_name(&live_app);
     let _creator = cfg.connect(NoTls).expect("connect as creator");
+    create_fake(&mut admin, &live_app);
     // … or is connected to the shadow itself.
+    let live_db = fake_shadow(&mut admin, 60, 9_999_904);
     let mut cfg: postgres::Config = server.parse().expect("url");
     cfg.dbname(&live_db);
     let _user = cfg.connect(NoTls).expect("connect to shadow");
@@ -352,7 +383,7 @@ fn cleanup_drops_stale_shadows_and_keeps_live_ones() {
     assert!(exists(&mut admin, &live_app) && exists(&mut admin, &live_db));
 
     // JSON and GitHub formats, on a fresh leftover.
-    let again = fake_shadow(&mut admin, 2 * hour, 9_999_906);
+    let again = fake_shadow(&mut admin, 60, 9_999_906);
     let r = crate::schemac(&[
         "diff",
         "--cleanup",
@@ -381,7 +412,7 @@ fn cleanup_drops_stale_shadows_and_keeps_live_ones() {
         })
         .collect();
     assert!(!exists(&mut admin, &again));
-    let again = fake_shadow(&mut admin, 2 * hour, 9_999_907);
+    let again = fake_shadow(&mut admin, 60, 9_999_907);
     let r = crate::schemac(&["diff", "--cleanup", "--db", &server, "--format", "github"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let github = our_lines(&r.stdout, &[(again.as_str(), "<stale>")], &shown);
