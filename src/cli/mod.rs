@@ -4,6 +4,8 @@
 //! (check errors, or warnings with `--deny-warnings`), 2 the project could not be loaded or
 //! the command failed.
 
+mod signals;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use schemac::diagnostic::{self, Diagnostic, Severity, SourceMap};
 use std::io::Write;
@@ -95,6 +97,10 @@ enum Command {
         /// Say on stderr whether a shadow database was built, and why
         #[arg(long, short)]
         verbose: bool,
+        /// Drop the shadow databases that killed or crashed runs left on the --dev-url (else
+        /// --db) server, and report them; shadows in use by a running diff are kept
+        #[arg(long, conflicts_with_all = ["from", "to", "sql", "always_shadow", "allow_destructive"])]
+        cleanup: bool,
     },
     /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
     Stubs,
@@ -128,7 +134,10 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match run(cli) {
+    let result = run(cli);
+    // A signal being handled decides the outcome (see signals.rs).
+    signals::settle();
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -223,12 +232,39 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             allow_destructive,
             always_shadow,
             verbose,
+            cleanup,
         } => {
-            let _ = ctrlc::set_handler(|| {
-                schemac::pg::drop_registered_shadows();
-                eprintln!("interrupted: shadow database dropped");
-                std::process::exit(2);
-            });
+            signals::install();
+            // Every URL is checked before anything runs; messages never quote them.
+            let urls = [
+                (
+                    "--db (or DATABASE_URL)",
+                    db.as_deref().filter(|_| from.is_none()),
+                ),
+                ("--dev-url", dev_url.as_deref()),
+                ("--from", from.as_deref()),
+                ("--to", to.as_deref()),
+            ];
+            for (flag, url) in urls {
+                if let Some(Err(e)) = url.map(schemac::pg::config) {
+                    eprintln!("error: {flag}: {e}");
+                    return Ok(2);
+                }
+            }
+            if cleanup {
+                let Some(url) = dev_url.as_deref().or(db.as_deref()) else {
+                    eprintln!("error: --cleanup needs --db URL (or DATABASE_URL) or --dev-url URL");
+                    return Ok(2);
+                };
+                let report = schemac::pg::shadow::cleanup(url)?;
+                let out = match format {
+                    Format::Text => report.text(),
+                    Format::Json => report.json(),
+                    Format::Github => report.github(),
+                };
+                write!(stdout, "{out}")?;
+                return Ok(if report.has_failures() { 2 } else { 0 });
+            }
             let (changes, actual, desired) = match (from, to) {
                 (Some(from), Some(to)) => {
                     let schemas = if schemas.is_empty() {

@@ -11,6 +11,8 @@ mod gen;
 mod pg;
 mod robust;
 mod security;
+mod secrets;
+mod shadow;
 mod supabase;
 
 use std::path::{Path, PathBuf};
