@@ -35,8 +35,10 @@ pub(super) struct GiveUp;
 
 type R<T> = Result<T, GiveUp>;
 
-/// Deeper nesting is left to yaml-rust2 (and keeps recursion here shallow).
-const MAX_DEPTH: usize = 100;
+/// Deeper nesting is left to yaml-rust2 (and keeps recursion here shallow). One level more
+/// than the loader accepts, so that the sink sees the collection that crosses its limit
+/// ([`super::yaml::MAX_NESTING`]) and refuses the file without yaml-rust2.
+const MAX_DEPTH: usize = super::yaml::MAX_NESTING + 1;
 
 /// yaml-rust2 forgets a possible simple key 1024 characters after it starts; keys that long
 /// are left to it.

@@ -287,6 +287,11 @@ fn parse_file<T: serde::de::DeserializeOwned>(
 ) -> Result<Parsed<T>, Diagnostic> {
     let (index, events) = match yaml::scan(text) {
         Ok((index, events)) => (Ok(index), Some(events)),
+        // A crossed limit, or input serde_yaml would be slow to read: reported as it is.
+        Err(e) if e.last_word => {
+            let syntax = e.limit.is_none();
+            return Err(yaml_error(id, text, e, syntax));
+        }
         Err(e) => (Err(e), None),
     };
     if let Ok(idx) = &index {
@@ -349,6 +354,9 @@ fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagn
         ("SC004", "invalid-structure", "invalid definition")
     };
     let mut d = load_error(code, name, format!("{what}: {}", e.message));
+    if let Some(h) = e.limit {
+        d = d.hint(h);
+    }
     if let Some(p) = e.pos {
         let line_text = text
             .split('\n')
@@ -364,7 +372,7 @@ fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagn
             },
             "",
         );
-        if line_text.contains('\t') || (syntax && text.contains('\t')) {
+        if d.hint.is_none() && (line_text.contains('\t') || (syntax && text.contains('\t'))) {
             d = d.hint("YAML does not allow tabs for indentation; indent with spaces");
         }
     }
