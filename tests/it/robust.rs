@@ -289,3 +289,87 @@ fn long_unknown_names_get_no_hint() {
         });
     }
 }
+
+/// Runs `schemac` with `args` in the repository root, its stdout a pipe whose reader is
+/// already closed: a FIFO opened for reading and writing (which does not block on Linux), then
+/// for writing, then closed for reading, so that the first write fails with `EPIPE`, however
+/// early it comes. Returns the exit code and stderr.
+#[cfg(target_os = "linux")]
+fn run_into_closed_pipe(args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("stdout");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let reader = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .expect("open fifo");
+    let writer = fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .expect("open fifo for writing");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+        .args(args)
+        .current_dir(crate::root())
+        .env_remove("DATABASE_URL")
+        .stdout(writer)
+        .output()
+        .expect("run schemac");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every command that writes to stdout stops quietly when its reader has gone, as ripgrep
+/// does: exit 0, nothing on stderr (it used to print "Broken pipe" and exit 2).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let mut commands: Vec<Vec<String>> = [
+        &["check", "schema"][..],
+        &["check", "tests/fixtures/conflicts/user_kpis_types"],
+        &["check", "schema", "--format", "json"],
+        &[
+            "check",
+            "tests/fixtures/bad/top-level-list",
+            "--format",
+            "json",
+        ],
+        &["gen", "schema", "--stdout"],
+        &["gen", "tests/fixtures/projects/production", "--stdout"],
+        &["rules"],
+        &["schema-json"],
+        &["schema-json", "--config"],
+        &["stubs"],
+    ]
+    .iter()
+    .map(|a| a.iter().map(|s| s.to_string()).collect())
+    .collect();
+    let db = crate::pg::test_db("closed_stdout");
+    if let Some(db) = &db {
+        commands.push(vec![
+            "diff".into(),
+            "schema".into(),
+            "--db".into(),
+            db.url.clone(),
+        ]);
+        let both = ["diff", "--from", &db.url, "--to", &db.url, "--sql"];
+        commands.push(both.iter().map(|s| s.to_string()).collect());
+    }
+    for args in &commands {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stderr) = run_into_closed_pipe(&args);
+        assert_eq!(
+            (code, stderr.as_str()),
+            (0, ""),
+            "schemac {}",
+            args.join(" ")
+        );
+    }
+}
