@@ -282,7 +282,7 @@ fn long_unknown_names_get_no_hint() {
         let finding = r
             .stdout
             .split("\n\n")
-            .find(|d| d.starts_with(&format!("error[SC3")) && d.contains(&format!("unknown-{what}]")))
+            .find(|d| d.starts_with("error[SC3") && d.contains(&format!("unknown-{what}]")))
             .unwrap_or_else(|| panic!("{what}: no error naming it:\n{}", shortened(&r.stdout)));
         settings().bind(|| {
             insta::assert_snapshot!(format!("robust__long_unknown_{what}"), shortened(finding))
