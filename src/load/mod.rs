@@ -4,8 +4,10 @@
 //! This stage reads every file (sorted, so results never depend on directory order), parses
 //! it into the raw structs of [`raw`] and records node positions ([`yaml::PosIndex`]). Any
 //! failure here — missing directory, bad UTF-8, YAML syntax, unknown key, wrong type, empty
-//! file — is a [`Diagnostic`] with `file:line:col`, and nothing further runs (exit code 2).
-//! Errors from all files are collected, so one run shows every broken file.
+//! file, nesting or aliases past the limits that keep loading linear ([`yaml::MAX_NESTING`],
+//! [`yaml::MAX_ALIAS_NODES`]) — is a [`Diagnostic`] with `file:line:col`, and nothing further
+//! runs (exit code 2). Errors from all files are collected, so one run shows every broken
+//! file. The "did you mean" hints of load and check are computed here ([`suggest`]).
 
 mod events;
 mod fastyaml;
