@@ -1,5 +1,8 @@
 //! The `schemac` binary: parse arguments, run, map the outcome to an exit code.
 //! Everything else lives in the library and in `cli`.
+//!
+//! Rust's runtime ignores SIGPIPE, so writing to a closed pipe is an `EPIPE` error rather
+//! than a silent death; `cli::main` turns it into a quiet exit 0 (as ripgrep does).
 
 mod cli;
 

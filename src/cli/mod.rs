@@ -125,6 +125,10 @@ enum Format {
 }
 
 /// Runs the CLI and returns the process exit code.
+///
+/// A reader that closes stdout early (`schemac gen --stdout | head`) ends the run quietly
+/// with exit 0, as in ripgrep: it has read all it wanted, and "Broken pipe" with exit 2 would
+/// fail scripts that did nothing wrong.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -137,13 +141,32 @@ pub fn main() -> i32 {
     let result = run(cli);
     // A signal being handled decides the outcome (see signals.rs).
     signals::settle();
-    match result {
+    let code = match result {
         Ok(code) => code,
+        Err(e) if broken_pipe(&e) => return 0,
         Err(e) => {
             eprintln!("error: {e:#}");
+            return 2;
+        }
+    };
+    // Output still buffered is written here, where a failure can be reported: at exit, std
+    // would drop it silently.
+    match std::io::stdout().flush() {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
             2
         }
     }
+}
+
+/// Whether `e` is a write to a pipe whose reader has gone.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn render(diags: &[Diagnostic], sources: &SourceMap, format: Format) -> String {

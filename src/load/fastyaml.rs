@@ -35,8 +35,10 @@ pub(super) struct GiveUp;
 
 type R<T> = Result<T, GiveUp>;
 
-/// Deeper nesting is left to yaml-rust2 (and keeps recursion here shallow).
-const MAX_DEPTH: usize = 100;
+/// Deeper nesting is left to yaml-rust2 (and keeps recursion here shallow). One level more
+/// than the loader accepts, so that the sink sees the collection that crosses its limit
+/// ([`super::yaml::MAX_NESTING`]) and refuses the file without yaml-rust2.
+const MAX_DEPTH: usize = super::yaml::MAX_NESTING + 1;
 
 /// yaml-rust2 forgets a possible simple key 1024 characters after it starts; keys that long
 /// are left to it.
@@ -62,6 +64,7 @@ pub(super) fn parse<S: Sink>(text: &str, sink: &mut S) -> R<()> {
         line: 1,
         ls: 0,
         wide: false,
+        counted: std::cell::Cell::new((0, 0)),
         doc: false,
         depth: 0,
         sink,
@@ -163,6 +166,8 @@ struct Scanner<'a, S> {
     ls: usize,
     /// Whether non-ASCII text may sit between `ls` and the cursor (columns are characters).
     wide: bool,
+    /// The last column counted on a wide line: a byte offset and its column.
+    counted: std::cell::Cell<(usize, usize)>,
     /// Whether DocumentStart was sent (it comes with the first node's mark).
     doc: bool,
     depth: usize,
@@ -174,11 +179,19 @@ impl<S: Sink> Scanner<'_, S> {
 
     /// The 0-based character column of byte `p` on the cursor's line.
     fn col(&self, p: usize) -> usize {
-        if self.wide {
-            self.text[self.ls..p].chars().count()
-        } else {
-            p - self.ls
+        if !self.wide {
+            return p - self.ls;
         }
+        // Count on from the last column asked on this line: a long line of short flow
+        // scalars asks for one column per scalar, and counting each from the line's start
+        // was quadratic in the line's length.
+        let (from, col) = match self.counted.get() {
+            (at, col) if at >= self.ls && at <= p => (at, col),
+            _ => (self.ls, 0),
+        };
+        let col = col + self.text[from..p].chars().count();
+        self.counted.set((p, col));
+        col
     }
 
     fn emit(&mut self, ev: Event, line: usize, col: usize) {
@@ -1159,6 +1172,9 @@ mod tests {
             "- a\n-\n  - b\n  -\n",
             "a:\n  b:\nc:\n  - d:\n    e: f\n",
             "é: ü\nkey: [ä, ö]   # ß\nz: 1\n",
+            // Columns on a line with wide characters are counted on from the last one, and
+            // from the line's start when an earlier one is asked (the last comma of `{…,}`).
+            "é: [ü, a, 日本, b, 'ö', c]\nk: {é: ü, 日: [x, ß], b: y,}\n",
             "  a: 1\n  b: 2\n",
             "a: -1\nb: ~\nc: 1.5\nd: null\ne: -x\n",
             "a:\n  # c\n  b: c # d\n# e\n",

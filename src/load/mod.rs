@@ -4,8 +4,10 @@
 //! This stage reads every file (sorted, so results never depend on directory order), parses
 //! it into the raw structs of [`raw`] and records node positions ([`yaml::PosIndex`]). Any
 //! failure here — missing directory, bad UTF-8, YAML syntax, unknown key, wrong type, empty
-//! file — is a [`Diagnostic`] with `file:line:col`, and nothing further runs (exit code 2).
-//! Errors from all files are collected, so one run shows every broken file.
+//! file, nesting or aliases past the limits that keep loading linear ([`yaml::MAX_NESTING`],
+//! [`yaml::MAX_ALIAS_NODES`]) — is a [`Diagnostic`] with `file:line:col`, and nothing further
+//! runs (exit code 2). Errors from all files are collected, so one run shows every broken
+//! file. The "did you mean" hints of load and check are computed here ([`suggest`]).
 
 mod events;
 mod fastyaml;
@@ -287,6 +289,11 @@ fn parse_file<T: serde::de::DeserializeOwned>(
 ) -> Result<Parsed<T>, Diagnostic> {
     let (index, events) = match yaml::scan(text) {
         Ok((index, events)) => (Ok(index), Some(events)),
+        // A crossed limit, or input serde_yaml would be slow to read: reported as it is.
+        Err(e) if e.last_word => {
+            let syntax = e.limit.is_none();
+            return Err(yaml_error(id, text, e, syntax));
+        }
         Err(e) => (Err(e), None),
     };
     if let Ok(idx) = &index {
@@ -349,6 +356,9 @@ fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagn
         ("SC004", "invalid-structure", "invalid definition")
     };
     let mut d = load_error(code, name, format!("{what}: {}", e.message));
+    if let Some(h) = e.limit {
+        d = d.hint(h);
+    }
     if let Some(p) = e.pos {
         let line_text = text
             .split('\n')
@@ -364,7 +374,7 @@ fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagn
             },
             "",
         );
-        if line_text.contains('\t') || (syntax && text.contains('\t')) {
+        if d.hint.is_none() && (line_text.contains('\t') || (syntax && text.contains('\t'))) {
             d = d.hint("YAML does not allow tabs for indentation; indent with spaces");
         }
     }
@@ -396,16 +406,101 @@ fn unknown_field_hint(msg: &str) -> Option<String> {
         .nth(1)
         .or_else(|| msg.split("unknown variant `").nth(1))?;
     let (bad, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let best = candidates
-        .iter()
-        .map(|c| (edit_distance(bad, c), *c))
-        .min()
-        .filter(|(d, _)| *d <= 2 || bad.len() > 4 && *d <= 3)?;
-    Some(format!("did you mean `{}`?", best.1))
+    let candidates = expected.split('`').skip(1).step_by(2);
+    let within = if bad.len() > 4 { 3 } else { 2 };
+    let best = suggest(bad, candidates, false, |_| within)?;
+    Some(format!("did you mean `{best}`?"))
 }
 
-/// Levenshtein distance, for "did you mean" hints.
+/// Names longer than this many characters get no "did you mean" hint. PostgreSQL names and
+/// schemac's keys are far shorter, and the edit distance takes time proportional to the
+/// product of the lengths: a megabyte-long name took seconds per hint.
+pub const SUGGEST_MAX_CHARS: usize = 64;
+
+/// The candidate closest to `name` by edit distance, for "did you mean" hints: the one with
+/// the fewest edits (then the first in string order) among those at most `within(candidate)`
+/// edits away, comparing lowercased text when `fold`. None when `name` is longer than
+/// [`SUGGEST_MAX_CHARS`]; longer candidates are skipped. Every comparison is bounded by those
+/// lengths, and candidates whose length alone rules them out cost no allocation.
+pub fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    fold: bool,
+    within: impl Fn(&str) -> usize,
+) -> Option<&'a str> {
+    let prepare = |s: &str, out: &mut Vec<char>| -> bool {
+        out.clear();
+        if fold {
+            out.extend(
+                s.chars()
+                    .flat_map(char::to_lowercase)
+                    .take(SUGGEST_MAX_CHARS + 1),
+            );
+        } else {
+            out.extend(s.chars().take(SUGGEST_MAX_CHARS + 1));
+        }
+        out.len() <= SUGGEST_MAX_CHARS
+    };
+    let mut name_chars = Vec::new();
+    if !prepare(name, &mut name_chars) {
+        return None;
+    }
+    let mut best: Option<(usize, &str)> = None;
+    let (mut cand, mut prev, mut cur) = (Vec::new(), Vec::new(), Vec::new());
+    for c in candidates {
+        let max = within(c);
+        // ASCII keeps its length when lowercased: rule it out before copying it.
+        if c.is_ascii() && c.len().abs_diff(name_chars.len()) > max {
+            continue;
+        }
+        if !prepare(c, &mut cand) {
+            continue;
+        }
+        let Some(d) = distance_within(&name_chars, &cand, max, &mut prev, &mut cur) else {
+            continue;
+        };
+        if best.is_none_or(|b| (d, c) < b) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// The Levenshtein distance of `a` and `b` when it is at most `max`, else None (`prev` and
+/// `cur` are scratch rows, reused between calls).
+fn distance_within(
+    a: &[char],
+    b: &[char],
+    max: usize,
+    prev: &mut Vec<usize>,
+    cur: &mut Vec<usize>,
+) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    prev.clear();
+    prev.extend(0..=b.len());
+    cur.clear();
+    cur.resize(b.len() + 1, 0);
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j + 1] + 1).min(cur[j] + 1).min(prev[j] + cost);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        // Distances never shrink from one row to the next.
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(prev, cur);
+    }
+    Some(prev[b.len()]).filter(|d| *d <= max)
+}
+
+/// Levenshtein distance. It takes time proportional to the product of the lengths: for
+/// hints use [`suggest`], which bounds it.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -445,4 +540,90 @@ pub(crate) fn repository_yaml() -> Vec<std::path::PathBuf> {
     walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &mut files);
     files.sort();
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_distance, suggest, unknown_field_hint, SUGGEST_MAX_CHARS};
+
+    /// The hint before it was bounded: every candidate, the full distance.
+    fn unbounded<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        candidates
+            .iter()
+            .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), *c))
+            .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+            .min()
+            .map(|(_, c)| c)
+    }
+
+    #[test]
+    fn suggestions_are_unchanged_for_names_of_ordinary_length() {
+        let candidates = [
+            "uuid",
+            "text",
+            "timestamptz",
+            "integer",
+            "user_id",
+            "UserId",
+            "Straße",
+            "bigint",
+            "é",
+            "numeric",
+            "int",
+            "goals",
+            "goal_items",
+            "ÉCOLE",
+        ];
+        for name in [
+            "uid",
+            "txt",
+            "timestamtz",
+            "interger",
+            "userid",
+            "userId",
+            "strasse",
+            "STRAßE",
+            "bigin",
+            "e",
+            "numerci",
+            "in",
+            "goal",
+            "goalitems",
+            "école",
+            "zzzzzzzzzz",
+            "",
+        ] {
+            assert_eq!(
+                suggest(name, candidates, true, |c| 2.max(c.len() / 4)),
+                unbounded(name, &candidates),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            unknown_field_hint("unknown field `typ`, expected one of `type`, `nullable`"),
+            Some("did you mean `type`?".into())
+        );
+        assert_eq!(
+            unknown_field_hint("unknown variant `casade`, expected one of `cascade`, `restrict`"),
+            Some("did you mean `cascade`?".into())
+        );
+    }
+
+    /// Long names get no hint, whatever their length: they cost no more than a short one.
+    #[test]
+    fn long_names_get_no_suggestion() {
+        let at_limit = "a".repeat(SUGGEST_MAX_CHARS);
+        let near = format!("{}b", "a".repeat(SUGGEST_MAX_CHARS - 1));
+        assert_eq!(
+            suggest(&at_limit, [near.as_str()], true, |_| 2),
+            Some(near.as_str())
+        );
+        let over = "a".repeat(SUGGEST_MAX_CHARS + 1);
+        assert_eq!(suggest(&over, [at_limit.as_str()], true, |_| 2), None);
+        assert_eq!(suggest(&at_limit, [over.as_str()], true, |_| 2), None);
+        let huge = "x".repeat(1 << 20);
+        assert_eq!(suggest(&huge, ["text", "uuid"], true, |_| usize::MAX), None);
+        let msg = format!("unknown field `{huge}`, expected one of `type`, `nullable`");
+        assert_eq!(unknown_field_hint(&msg), None);
+    }
 }

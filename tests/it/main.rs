@@ -10,8 +10,8 @@ mod diff;
 mod gen;
 mod pg;
 mod robust;
-mod security;
 mod secrets;
+mod security;
 mod shadow;
 mod supabase;
 

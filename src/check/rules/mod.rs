@@ -143,22 +143,14 @@ pub(crate) fn policy_exprs(
 /// those checks.
 pub(crate) type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
-/// Closest candidate by edit distance, for "did you mean" hints.
+/// Closest candidate by edit distance, case-insensitively, for "did you mean" hints: within
+/// a quarter of its length (at least 2 edits). Bounded by [`crate::load::suggest`]: names
+/// longer than 64 characters get no hint.
 pub(crate) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| {
-            (
-                crate::load::edit_distance(&name.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min()
-        .map(|(_, c)| c)
+    crate::load::suggest(name, candidates, true, |c| 2.max(c.len() / 4))
 }
 
 #[cfg(test)]
