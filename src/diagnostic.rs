@@ -209,7 +209,7 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceMap) {
         d.severity.as_str(),
         d.code,
         d.name,
-        d.message
+        elide(&d.message)
     );
     let width = d
         .labels
@@ -228,28 +228,116 @@ fn render_one(out: &mut String, d: &Diagnostic, sources: &SourceMap) {
         );
         match sources.line_text(label.loc.file, label.loc.line) {
             Some(line) if !file.text.is_empty() => {
-                let shown = line.replace('\t', " ");
+                let start = label.loc.col.saturating_sub(1) as usize;
+                let (shown, start, len) = window(
+                    &line.replace('\t', " "),
+                    start,
+                    label.loc.len.max(1) as usize,
+                );
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{:>width$} | {}", label.loc.line, shown.trim_end());
-                let start = label.loc.col.saturating_sub(1) as usize;
                 let avail = shown.chars().count().saturating_sub(start).max(1);
-                let len = (label.loc.len.max(1) as usize).min(avail);
-                let marker = format!("{}{} {}", " ".repeat(start), "^".repeat(len), label.message);
+                let len = len.min(avail);
+                let marker = format!(
+                    "{}{} {}",
+                    " ".repeat(start),
+                    "^".repeat(len),
+                    elide(&label.message)
+                );
                 let _ = writeln!(out, "{pad} | {}", marker.trim_end());
             }
             _ => {
                 if !label.message.is_empty() {
-                    let _ = writeln!(out, "{pad} = {}", label.message);
+                    let _ = writeln!(out, "{pad} = {}", elide(&label.message));
                 }
             }
         }
     }
     for note in &d.notes {
-        let _ = writeln!(out, "{pad} = note: {note}");
+        let _ = writeln!(out, "{pad} = note: {}", elide(note));
     }
     if let Some(hint) = &d.hint {
-        let _ = writeln!(out, "{pad} = hint: {hint}");
+        let _ = writeln!(out, "{pad} = hint: {}", elide(hint));
     }
+}
+
+/// The widest snippet line shown, in characters.
+const SNIPPET_WIDTH: usize = 120;
+/// Characters kept before the marked span when a long line is cut.
+const SNIPPET_BEFORE: usize = 30;
+/// The longest `quoted` text shown whole in a message, in characters; longer ones keep
+/// their first [`QUOTED_KEPT`]. Real names are at most 63 bytes and hints quote short code,
+/// so only hostile or broken input is cut.
+const QUOTED_WIDTH: usize = 200;
+/// Characters kept of a `quoted` text longer than [`QUOTED_WIDTH`].
+const QUOTED_KEPT: usize = 100;
+
+/// The part of `line` shown in a snippet, with the marked span's new start and length.
+///
+/// A line wider than [`SNIPPET_WIDTH`] (a minified file, a hostile 1 MB name) is cut to a
+/// window that starts a little before the span, with `…` where text was left out, so one
+/// diagnostic stays a few lines long whatever the input.
+fn window(line: &str, start: usize, len: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.trim_end().chars().collect();
+    if chars.len() <= SNIPPET_WIDTH {
+        return (line.to_string(), start, len);
+    }
+    let left = start.saturating_sub(SNIPPET_BEFORE).min(chars.len());
+    let right = (left + SNIPPET_WIDTH).min(chars.len());
+    let mut shown = String::new();
+    let mut new_start = start - left;
+    if left > 0 {
+        shown.push('…');
+        new_start += 1;
+    }
+    shown.extend(&chars[left..right]);
+    if right < chars.len() {
+        shown.push('…');
+    }
+    let len = len.min(right.saturating_sub(start)).max(1);
+    (shown, new_start, len)
+}
+
+/// `text` with every `quoted` part, and every word outside quotes, longer than
+/// [`QUOTED_WIDTH`] characters shortened to its start and `…`, so that a huge name in the
+/// input does not make a huge message. Machine formats (JSON) keep the full text.
+fn elide(text: &str) -> std::borrow::Cow<'_, str> {
+    let long = |p: &str| p.chars().count() > QUOTED_WIDTH;
+    if !long(text) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let parts: Vec<&str> = text.split('`').collect();
+    // Only closed quotes (an odd number of backticks leaves the last part open).
+    let closed = if parts.len() % 2 == 1 {
+        parts.len()
+    } else {
+        parts.len() - 1
+    };
+    let cut = |out: &mut String, p: &str| {
+        if long(p) {
+            out.extend(p.chars().take(QUOTED_KEPT));
+            out.push('…');
+        } else {
+            out.push_str(p);
+        }
+    };
+    let mut out = String::with_capacity(text.len().min(4096));
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 && i < closed {
+            cut(&mut out, p);
+        } else {
+            for (j, word) in p.split(' ').enumerate() {
+                if j > 0 {
+                    out.push(' ');
+                }
+                cut(&mut out, word);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[derive(Serialize)]
@@ -374,4 +462,52 @@ pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_lines_are_shown_whole() {
+        let (shown, start, len) = window("  id: {type: x}", 13, 1);
+        assert_eq!((shown.as_str(), start, len), ("  id: {type: x}", 13, 1));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_span() {
+        let line = format!("{}TARGET{}", "a".repeat(500), "b".repeat(500));
+        let (shown, start, len) = window(&line, 500, 6);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().count(), SNIPPET_WIDTH + 2);
+        let marked: String = shown.chars().skip(start).take(len).collect();
+        assert_eq!(marked, "TARGET");
+        // A span that runs past the window is marked up to its edge.
+        let (shown, start, len) = window(&"x".repeat(10_000), 0, 10_000);
+        assert_eq!((start, len), (0, SNIPPET_WIDTH));
+        assert!(!shown.starts_with('…') && shown.ends_with('…'));
+    }
+
+    #[test]
+    fn long_quoted_names_are_elided_in_text() {
+        assert_eq!(elide("type `int` is fine"), "type `int` is fine");
+        let name = "n".repeat(QUOTED_WIDTH);
+        let whole = format!("`{name}` is long");
+        assert_eq!(elide(&whole), whole.as_str());
+        let long = "x".repeat(1000);
+        let msg = format!("column `t.id` has type `{long}`, unknown");
+        let e = elide(&msg);
+        let want = format!(
+            "column `t.id` has type `{}…`, unknown",
+            "x".repeat(QUOTED_KEPT)
+        );
+        assert_eq!(e, want.as_str());
+        // Long words outside quotes, and after an unclosed backtick, are cut too.
+        let open = format!("lets {long} write, a ` {long}");
+        let cut = format!("{}…", "x".repeat(QUOTED_KEPT));
+        assert_eq!(
+            elide(&open),
+            format!("lets {cut} write, a ` {cut}").as_str()
+        );
+    }
 }

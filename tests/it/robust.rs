@@ -277,7 +277,9 @@ fn long_unknown_names_get_no_hint() {
     ] {
         let r = check_generated(&defs);
         assert_eq!(r.code, 1, "{what}: {}", shortened(&r.stdout));
-        assert!(r.stdout.contains(&name), "{what}: the finding names it");
+        assert!(r.stdout.contains(&name[..80]), "{what}: the finding names it");
+        // Messages and snippets are cut: a megabyte of name is not a megabyte of output.
+        assert!(r.stdout.len() < 4096, "{what}: {} bytes of output", r.stdout.len());
         assert!(!r.stdout.contains("did you mean"), "{what}");
         let finding = r
             .stdout
