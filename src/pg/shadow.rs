@@ -56,6 +56,7 @@ enum Phase {
     Settled,
 }
 
+#[derive(Clone)]
 struct Entry {
     name: String,
     /// The server's connection settings, application_name = `name`.
@@ -262,28 +263,10 @@ pub enum Interrupted {
 /// shadow that exists. Returns what happened to each; the caller should exit afterwards
 /// (the interrupted run's connections are gone).
 pub fn interrupt() -> Vec<Interrupted> {
-    struct Job {
-        name: String,
-        server: Config,
-        url: String,
-        phase: Phase,
-        cancel: CancelToken,
-        backend_pid: Option<i32>,
-    }
-    let jobs: Vec<Job> = {
+    let jobs: Vec<Entry> = {
         let mut reg = registry();
         reg.interrupted = true;
-        reg.entries
-            .iter()
-            .map(|e| Job {
-                name: e.name.clone(),
-                server: e.server.clone(),
-                url: e.url.clone(),
-                phase: e.phase,
-                cancel: e.cancel.clone(),
-                backend_pid: e.backend_pid,
-            })
-            .collect()
+        reg.entries.clone()
     };
     for j in jobs.iter().filter(|j| j.phase == Phase::Creating) {
         let _ = cancel(&j.cancel, &j.server);

@@ -33,16 +33,28 @@ pub struct Run {
 
 /// Runs `schemac` with `args` in the repository root.
 pub fn schemac(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
+    run_bin(env!("CARGO_BIN_EXE_schemac"), args)
+}
+
+/// Runs the schemac binary at `bin` (another build, for measurements) with `args` in the
+/// repository root, without the caller's `DATABASE_URL`.
+pub fn run_bin(bin: &str, args: &[&str]) -> Run {
+    let out = Command::new(bin)
         .args(args)
         .current_dir(root())
         .env_remove("DATABASE_URL")
         .output()
         .expect("run schemac");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    Run::from(out)
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 }
 

@@ -93,11 +93,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .output()
         .expect("run schemac");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 /// Output lines cut to 300 characters: snippets repeat the offending line, which is the whole

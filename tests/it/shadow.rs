@@ -8,7 +8,7 @@
 //! `SCHEMAC_SIGNAL_SEED` repeats a sequence, `SCHEMAC_SIGNAL_BIN` tests another build.
 
 use crate::pg::test_db;
-use crate::{root, settings, Run};
+use crate::{root, run_bin, settings};
 use postgres::{Client, NoTls};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -73,20 +73,6 @@ impl Rng {
     }
 }
 
-fn run_with(bin: &str, args: &[&str]) -> Run {
-    let out = Command::new(bin)
-        .args(args)
-        .current_dir(root())
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run schemac");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// What one interrupted run did, judged from its exit status and stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Outcome {
@@ -139,7 +125,7 @@ fn signals_at_any_moment_leave_no_shadow_behind() {
     let mut times: Vec<Duration> = (0..3)
         .map(|_| {
             let started = Instant::now();
-            let r = run_with(&bin, &args);
+            let r = run_bin(&bin, &args);
             assert_eq!(r.code, 1, "uninterrupted run: {}", r.stderr);
             started.elapsed()
         })
