@@ -125,6 +125,21 @@ fn introspect_as(
     })
 }
 
+/// Reads the dependencies a plan is ordered by into `cat`.
+fn read_deps(
+    client: &mut postgres::Client,
+    scope: &catalog::Scope,
+    what: &str,
+    cat: &mut catalog::Catalog,
+) -> Result<(), DiffError> {
+    cat.deps =
+        introspect::dependencies(client, &scope.schemas).map_err(|e| DiffError::Introspect {
+            what: format!("{what} (dependencies)"),
+            message: pg::reason(&e),
+        })?;
+    Ok(())
+}
+
 /// What a project's diff reads: its schemas, the external tables it attaches triggers or
 /// policies to, buckets when it declares some, and the schemas whose privileges it sets.
 pub fn scope_of(model: &model::Model) -> catalog::Scope {
@@ -164,7 +179,10 @@ pub fn desired_catalog(
             })?;
     }
     pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
-    introspect_as(&mut shadow.client, &scope_of(model), "the shadow database")
+    let scope = scope_of(model);
+    let mut cat = introspect_as(&mut shadow.client, &scope, "the shadow database")?;
+    read_deps(&mut shadow.client, &scope, "the shadow database", &mut cat)?;
+    Ok(cat)
 }
 
 /// Changes that bring the database at `db_url` to the project's state. The shadow database
@@ -199,7 +217,8 @@ pub fn diff_project_with(
         declared_grantees_only: true,
     };
     let mut db = pg::connect(db_url)?;
-    let actual = introspect_as(&mut db, &scope_of(model), "the database")?;
+    let scope = scope_of(model);
+    let mut actual = introspect_as(&mut db, &scope, "the database")?;
     let shadow_reason = if always_shadow {
         "--always-shadow".to_string()
     } else {
@@ -213,9 +232,10 @@ pub fn diff_project_with(
             Some(reason) => reason,
         }
     };
+    read_deps(&mut db, &scope, "the database", &mut actual)?;
     let desired = desired_catalog(model, dev_url.unwrap_or(db_url))?;
     Ok(ProjectDiff {
-        changes: diff::diff(&desired, &actual, opts),
+        changes: plan::order(diff::diff(&desired, &actual, opts), &desired, &actual),
         shadow_reason: Some(shadow_reason),
     })
 }
@@ -263,7 +283,10 @@ pub fn diff_databases(
         all_kinds: true,
         ..catalog::Scope::default()
     };
-    let actual = introspect_as(&mut from, &scope, "--from")?;
-    let desired = introspect_as(&mut to, &scope, "--to")?;
-    Ok(diff::diff(&desired, &actual, diff::Options::default()))
+    let mut actual = introspect_as(&mut from, &scope, "--from")?;
+    read_deps(&mut from, &scope, "--from", &mut actual)?;
+    let mut desired = introspect_as(&mut to, &scope, "--to")?;
+    read_deps(&mut to, &scope, "--to", &mut desired)?;
+    let changes = diff::diff(&desired, &actual, diff::Options::default());
+    Ok(plan::order(changes, &desired, &actual))
 }

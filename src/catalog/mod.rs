@@ -37,7 +37,25 @@ pub struct Catalog {
     pub domains: BTreeMap<Name, Domain>,
     /// Read only when [`Scope::all_kinds`] is set (database ↔ database diffs).
     pub materialized_views: BTreeMap<Name, MaterializedView>,
+    /// What depends on what, as PostgreSQL records it (`pg_depend`): the order of a plan.
+    /// Read only for catalogs a plan is made from; empty for a predicted catalog.
+    #[serde(skip)]
+    pub deps: Deps,
 }
+
+/// The identity of an object as diff names it: kind (`table`, `column`, `function`…),
+/// schema, the table it belongs to (columns, constraints, indexes, triggers, policies) and
+/// name (a function's with its identity arguments: `f(x integer)`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjKey {
+    pub kind: String,
+    pub schema: String,
+    pub table: Option<String>,
+    pub name: String,
+}
+
+/// Dependency edges: (dependent, what it depends on).
+pub type Deps = BTreeSet<(ObjKey, ObjKey)>;
 
 /// A materialized view: its query (`pg_get_viewdef`), indexes and comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -8,7 +8,7 @@
 //! after what they read, and a table that becomes a view is dropped before views are made.
 
 use super::{q, view_sql, Change, ChangeKind, Ctx, Hazard};
-use crate::catalog::{Catalog, Name};
+use crate::catalog::{Catalog, Name, ObjKey};
 use crate::model::names::{quote_ident, quote_literal, quote_role};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +16,208 @@ pub(super) fn rebuild_dependents(cx: &mut Ctx) {
     foreign_keys_of_replaced_keys(cx);
     views_of_changed_relations(cx);
     tables_replaced_by_views(cx);
+    recorded_dependents(cx);
+}
+
+/// The object a change drops and makes again (or converts in place, for an enum recreated
+/// or a column whose type changes), whose dependents PostgreSQL would refuse to keep.
+fn replaced_root(c: &Change) -> Option<ObjKey> {
+    let o = &c.object;
+    let key = |kind: &str| ObjKey {
+        kind: kind.to_string(),
+        schema: o.schema.clone(),
+        table: o.table.clone(),
+        name: o.name.clone(),
+    };
+    match c.kind {
+        ChangeKind::ReplaceFunction if c.sql.iter().any(|s| s.starts_with("DROP FUNCTION ")) => {
+            Some(key("function"))
+        }
+        ChangeKind::DropMaterializedView => Some(key("materialized view")),
+        ChangeKind::RemoveEnumValue => Some(key("enum")),
+        ChangeKind::ReplaceView => Some(key("view")),
+        ChangeKind::AlterColumnType => Some(key("column")),
+        _ => None,
+    }
+}
+
+/// Functions, policies and triggers (and views, where the view pass above does not see them)
+/// that depend, as `pg_depend` on the actual side records it, on an object a change
+/// replaces: PostgreSQL refuses the change while they exist. Each is dropped at the start of
+/// that change and made again from the desired catalog afterwards (a separate change with
+/// the [`Hazard::Rebuilt`] hazard, which the plan orders after what it depends on).
+fn recorded_dependents(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    if a.deps.is_empty() {
+        return;
+    }
+    let mut users: BTreeMap<&ObjKey, Vec<&ObjKey>> = BTreeMap::new();
+    for (dep, on) in &a.deps {
+        users.entry(on).or_default().push(dep);
+    }
+    // Objects some change already drops or replaces on its own.
+    let own: BTreeSet<ObjKey> = cx
+        .out
+        .iter()
+        .filter(|c| c.kind.sign() != '+')
+        .map(|c| ObjKey {
+            kind: c.object.kind.to_string(),
+            schema: c.object.schema.clone(),
+            table: c.object.table.clone(),
+            name: c.object.name.clone(),
+        })
+        .collect();
+    let mut done: BTreeSet<ObjKey> = BTreeSet::new();
+    let mut extra = Vec::new();
+    for i in 0..cx.out.len() {
+        let Some(root) = replaced_root(&cx.out[i]) else {
+            continue;
+        };
+        // The view pass handles views under replaced views and retyped columns.
+        let views_seen = matches!(
+            cx.out[i].kind,
+            ChangeKind::ReplaceView | ChangeKind::AlterColumnType
+        );
+        // Dependents, transitively, nearest first.
+        let mut found: Vec<ObjKey> = Vec::new();
+        let mut seen: BTreeSet<&ObjKey> = BTreeSet::from([&root]);
+        let mut frontier = vec![&root];
+        while let Some(k) = frontier.pop() {
+            for u in users.get(k).into_iter().flatten() {
+                if seen.insert(u) {
+                    frontier.insert(0, u);
+                    let rebuildable = match u.kind.as_str() {
+                        "function" | "policy" | "trigger" => true,
+                        "view" | "materialized view" => !views_seen,
+                        _ => false,
+                    };
+                    if rebuildable && !own.contains(u) && !done.contains(*u) {
+                        found.push((*u).clone());
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let mut drops = Vec::new();
+        for u in found.iter().rev() {
+            done.insert(u.clone());
+            if let Some(sql) = drop_sql(a, u) {
+                drops.push(sql);
+            }
+            if let Some(c) = recreate(d, a, u) {
+                extra.push(c);
+            }
+        }
+        let c = &mut cx.out[i];
+        drops.append(&mut c.sql);
+        c.sql = drops;
+    }
+    cx.out.extend(extra);
+}
+
+/// `DROP … IF EXISTS` for a dependent of the actual side.
+fn drop_sql(a: &Catalog, u: &ObjKey) -> Option<String> {
+    let (s, n) = (&u.schema, &u.name);
+    Some(match (u.kind.as_str(), &u.table) {
+        ("function", _) => {
+            let (name, args) = n.split_once('(')?;
+            format!("DROP FUNCTION IF EXISTS {}({args};", q(s, name))
+        }
+        ("policy", Some(t)) => format!("DROP POLICY IF EXISTS {} ON {};", quote_ident(n), q(s, t)),
+        ("trigger", Some(t)) => {
+            format!("DROP TRIGGER IF EXISTS {} ON {};", quote_ident(n), q(s, t))
+        }
+        ("view", _) => format!("DROP VIEW IF EXISTS {};", q(s, n)),
+        ("materialized view", _) if a.materialized_views.contains_key(&(s.clone(), n.clone())) => {
+            format!("DROP MATERIALIZED VIEW IF EXISTS {};", q(s, n))
+        }
+        _ => return None,
+    })
+}
+
+/// The change that makes a dropped dependent again as the desired side has it; None when
+/// the desired side does not have it (then another change drops it for good).
+fn recreate(d: &Catalog, a: &Catalog, u: &ObjKey) -> Option<Change> {
+    let (s, n) = (&u.schema, &u.name);
+    let sn = (s.clone(), n.clone());
+    let (kind, from, to, sql) = match (u.kind.as_str(), &u.table) {
+        ("function", _) => {
+            let (name, args) = n.split_once('(')?;
+            let args = args.strip_suffix(')')?;
+            let key = (s.clone(), name.to_string(), args.to_string());
+            let want = d.functions.get(&key)?;
+            let mut sql = vec![format!("{};", want.definition.trim_end())];
+            if let Some(c) = &want.comment {
+                sql.push(format!(
+                    "COMMENT ON FUNCTION {}({args}) IS {};",
+                    q(s, name),
+                    quote_literal(c)
+                ));
+            }
+            let from = a.functions.get(&key).map(|f| f.definition.clone());
+            (
+                ChangeKind::ReplaceFunction,
+                from,
+                want.definition.clone(),
+                sql,
+            )
+        }
+        ("policy", Some(t)) => {
+            let want = d.tables.get(&(s.clone(), t.clone()))?.policies.get(n)?;
+            let sql = super::policy_sql(s, t, n, want);
+            (ChangeKind::ReplacePolicy, None, sql.clone(), vec![sql])
+        }
+        ("trigger", Some(t)) => {
+            let want = d.tables.get(&(s.clone(), t.clone()))?.triggers.get(n)?;
+            (
+                ChangeKind::ReplaceTrigger,
+                None,
+                want.clone(),
+                vec![format!("{want};")],
+            )
+        }
+        ("view", _) => {
+            let want = d.views.get(&sn)?;
+            let mut sql = vec![view_sql(s, n, want)];
+            sql.extend(view_extras(d, &sn));
+            (
+                ChangeKind::ReplaceView,
+                None,
+                want.definition.trim().to_string(),
+                sql,
+            )
+        }
+        ("materialized view", _) => {
+            let want = d.materialized_views.get(&sn)?;
+            let mut c = super::matviews::create(d, &sn, want);
+            c.hazards.push(Hazard::Rebuilt);
+            return Some(c);
+        }
+        _ => return None,
+    };
+    Some(Change {
+        kind,
+        object: super::obj(
+            match u.kind.as_str() {
+                "function" => "function",
+                "policy" => "policy",
+                "trigger" => "trigger",
+                _ => "view",
+            },
+            s,
+            u.table.as_deref(),
+            n,
+        ),
+        from,
+        to: Some(to),
+        destructive: false,
+        hazards: vec![Hazard::Rebuilt],
+        sql,
+        phase: 10,
+        order: 0,
+    })
 }
 
 /// A table dropped for a view of the same name goes before the views are created.
@@ -262,7 +464,9 @@ fn views_of_changed_relations(cx: &mut Ctx) {
     }
     for v in rebuild {
         if let Some(want) = d.materialized_views.get(&v) {
-            cx.out.push(super::matviews::create(d, &v, want));
+            let mut c = super::matviews::create(d, &v, want);
+            c.hazards.push(Hazard::Rebuilt);
+            cx.out.push(c);
         }
     }
     for v in recreate {
@@ -281,7 +485,7 @@ fn views_of_changed_relations(cx: &mut Ctx) {
             from: a.views.get(&v).map(|h| h.definition.trim().to_string()),
             to: Some(want.definition.trim().to_string()),
             destructive: false,
-            hazards: vec![],
+            hazards: vec![Hazard::Rebuilt],
             sql,
             phase: 10,
             order: 0,

@@ -108,6 +108,8 @@ pub enum Hazard {
     MayFailOnData,
     /// Security: who may see which rows changes.
     Security,
+    /// Dropped and made again because something it depends on is replaced.
+    Rebuilt,
 }
 
 /// The identity of a changed object.
@@ -512,13 +514,14 @@ fn functions(cx: &mut Ctx) {
             }
             Some(_) => {}
         }
-        if let Some(have) = a.functions.get(key) {
-            if have.comment != f.comment {
+        let had = a.functions.get(key).map_or(&None, |h| &h.comment);
+        {
+            if *had != f.comment {
                 comment(
                     cx,
                     o_comment("function", s, &format!("{n}({args})")),
                     &format!("FUNCTION {}({args})", q(s, n)),
-                    &have.comment,
+                    had,
                     &f.comment,
                 );
             }
@@ -885,7 +888,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
     }
 }
 
-fn policy_sql(s: &str, n: &str, name: &str, p: &Policy) -> String {
+pub(super) fn policy_sql(s: &str, n: &str, name: &str, p: &Policy) -> String {
     let roles: Vec<String> = p.roles.iter().map(|r| quote_role(r)).collect();
     let mut sql = format!(
         "CREATE POLICY {} ON {} AS {} FOR {} TO {}",

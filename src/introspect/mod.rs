@@ -28,12 +28,33 @@ const SCHEMA_GRANTS: &str = include_str!("queries/schema_grants.sql");
 const DEFAULT_PRIVILEGES: &str = include_str!("queries/default_privileges.sql");
 const DOMAINS: &str = include_str!("queries/domains.sql");
 const MATVIEWS: &str = include_str!("queries/matviews.sql");
+const DEPENDENCIES: &str = include_str!("queries/dependencies.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
 pub const ROUND_TRIPS: usize = 21;
 
 /// Of those, the queries only database ↔ database diffs send ([`Scope::all_kinds`]).
 pub const ALL_KINDS_QUERIES: usize = 2;
+
+/// What depends on what among the objects of `schemas` (one query): the order a plan's
+/// statements must run in. Read apart from [`introspect_scope`] because a clean diff needs
+/// none of it.
+pub fn dependencies(
+    client: &mut impl GenericClient,
+    schemas: &[String],
+) -> Result<crate::catalog::Deps, postgres::Error> {
+    let key = |r: &postgres::Row, i: usize| crate::catalog::ObjKey {
+        kind: r.get(i),
+        schema: r.get(i + 1),
+        table: r.get(i + 2),
+        name: r.get(i + 3),
+    };
+    Ok(client
+        .query(DEPENDENCIES, &[&schemas])?
+        .iter()
+        .map(|r| (key(r, 0), key(r, 4)))
+        .collect())
+}
 
 /// Two parallel array columns (names, definitions) as a name → definition map.
 fn named(

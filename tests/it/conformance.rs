@@ -80,9 +80,10 @@ fn corpus_root() -> PathBuf {
     crate::root().join("../shared/corpus")
 }
 
-fn migra_cases(root: &Path) -> Vec<Case> {
-    let dir = root.join("migra/fixtures");
-    let Ok(rd) = std::fs::read_dir(&dir) else {
+/// Cases laid out as migra's: `<dir>/<case>/a.sql` (FROM) and `b.sql` (TO). For the
+/// `plans` corpus, an `expected-failure` file in a case holds why it still fails.
+fn dir_cases(corpus: &'static str, dir: &Path) -> Vec<Case> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut names: Vec<String> = rd
@@ -100,7 +101,7 @@ fn migra_cases(root: &Path) -> Vec<Case> {
                 _ => (String::new(), String::new(), Some("no a.sql/b.sql".into())),
             };
             Case {
-                corpus: "migra",
+                corpus,
                 name,
                 from_sql,
                 to_sql,
@@ -118,7 +119,7 @@ fn version(v: &str) -> Vec<u32> {
 
 fn sqldef_cases(root: &Path, server: &[u32], has_vector: bool) -> Vec<Case> {
     let dir = root.join("sqldef");
-    let Ok(rd) = std::fs::read_dir(&dir) else {
+    let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut files: Vec<PathBuf> = rd
@@ -953,6 +954,40 @@ impl Worker {
     }
 }
 
+fn plans_dir() -> PathBuf {
+    crate::root().join("tests/fixtures/plans")
+}
+
+/// The regression cases of `tests/fixtures/plans` are held to more than a floor: each must
+/// pass with no blind spot, unless its `expected-failure` file says why it does not yet;
+/// such a case must still fail, so that a fix is noticed and the file removed.
+fn plan_verdicts(cases: &[Case], outcomes: &[Outcome]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (c, o) in cases
+        .iter()
+        .zip(outcomes)
+        .filter(|(c, _)| c.corpus == "plans")
+    {
+        let expected = std::fs::read_to_string(plans_dir().join(&c.name).join("expected-failure"))
+            .ok()
+            .map(|r| r.trim().to_string());
+        let passed = matches!(o, Outcome::Passed { blind } if blind.is_empty());
+        match (passed, expected) {
+            (true, Some(_)) => wrong.push(format!(
+                "plans/{}: passes now; remove its expected-failure file",
+                c.name
+            )),
+            (false, None) => wrong.push(format!(
+                "plans/{}: {}",
+                c.name,
+                one_line(&format!("{o:?}"), 400)
+            )),
+            _ => {}
+        }
+    }
+    wrong
+}
+
 /// `migra 12` lines; `#` starts a comment.
 fn floors() -> BTreeMap<String, usize> {
     let path = crate::root().join("tests/conformance-floor.txt");
@@ -1161,8 +1196,21 @@ fn corpora_converge() {
         .is_some();
     drop(probe);
 
-    let mut cases = migra_cases(&root);
-    cases.extend(sqldef_cases(&root, &server, has_vector));
+    // CONFORMANCE_CORPORA=plans (comma-separated) runs only those corpora.
+    let only: Option<Vec<String>> = std::env::var("CONFORMANCE_CORPORA")
+        .ok()
+        .map(|v| v.split(',').map(|c| c.trim().to_string()).collect());
+    let wanted = |c: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == c));
+    let mut cases = Vec::new();
+    if wanted("migra") {
+        cases.extend(dir_cases("migra", &root.join("migra/fixtures")));
+    }
+    if wanted("sqldef") {
+        cases.extend(sqldef_cases(&root, &server, has_vector));
+    }
+    if wanted("plans") {
+        cases.extend(dir_cases("plans", &plans_dir()));
+    }
     let started = Instant::now();
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -1206,12 +1254,16 @@ fn corpora_converge() {
     }
     let floors = floors();
     let mut below = Vec::new();
-    for corpus in ["migra", "sqldef"] {
+    for corpus in ["migra", "sqldef"].into_iter().filter(|c| wanted(c)) {
         let passed = report(corpus, &cases, &outcomes);
         let floor = floors.get(corpus).copied().unwrap_or(0);
         if passed < floor {
             below.push(format!("{corpus}: {passed} passed < floor {floor}"));
         }
+    }
+    if wanted("plans") {
+        report("plans", &cases, &outcomes);
+        below.extend(plan_verdicts(&cases, &outcomes));
     }
     println!(
         "conformance: {} cases in {:.1}s on {workers} workers ({created} databases created, {reused} reused)",

@@ -4,7 +4,7 @@
 
 use crate::gen::{apply, create_external_roles, gen_stdout, stubs};
 use crate::pg::{test_db, TestDb};
-use crate::{schemac, subdirs};
+use crate::{root, schemac, settings, subdirs};
 
 fn fresh(dir: &str, name: &str) -> Option<TestDb> {
     let mut db = test_db(name)?;
@@ -526,3 +526,50 @@ const FAST_PATH_DIRS: &[&str] = &[
     "tests/fixtures/projects/numoraq",
     "tests/fixtures/supabase/app",
 ];
+
+/// What `diff --sql` prints for a plan that rebuilds a dependent (a function returning a
+/// replaced view's rows) and drops in dependency order (a trigger's table before its
+/// function), and for no drift at all. The plans corpus proves these apply; this pins the
+/// text users read.
+#[test]
+fn plan_sql_is_ordered_and_names_rebuilt_dependents() {
+    let sql = |case: &str, f: &str| {
+        std::fs::read_to_string(root().join("tests/fixtures/plans").join(case).join(f))
+            .expect("plan fixture")
+    };
+    for case in [
+        "changed-view-under-a-function",
+        "function-dropped-before-its-trigger",
+    ] {
+        let Some(mut a) = test_db(&format!("plan_from_{}", case.replace('-', "_"))) else {
+            return;
+        };
+        let Some(mut b) = test_db(&format!("plan_to_{}", case.replace('-', "_"))) else {
+            return;
+        };
+        a.client.batch_execute(&sql(case, "a.sql")).expect("a.sql");
+        b.client.batch_execute(&sql(case, "b.sql")).expect("b.sql");
+        let plan = schemac(&[
+            "diff",
+            "--from",
+            &a.url,
+            "--to",
+            &b.url,
+            "--sql",
+            "--allow-destructive",
+        ]);
+        assert_eq!(plan.code, 1, "{}", plan.stderr);
+        let report = schemac(&["diff", "--from", &a.url, "--to", &b.url]);
+        let report = report.stdout.replace(&a.url, "FROM").replace(&b.url, "TO");
+        settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("plan__{case}"),
+                format!("{report}\n{}", plan.stdout)
+            )
+        });
+        apply(&mut a, &plan.stdout, case);
+        let clean = schemac(&["diff", "--from", &a.url, "--to", &b.url, "--sql"]);
+        assert_eq!(clean.code, 0, "{}", clean.stdout);
+        settings().bind(|| insta::assert_snapshot!("plan__no_drift", clean.stdout));
+    }
+}

@@ -1,0 +1,100 @@
+-- What depends on what among the objects of the managed schemas, as PostgreSQL records it in
+-- pg_depend: a view on what its rewrite rule reads, a function on its argument and result
+-- types, a column on its type and on the functions of its default or generation expression,
+-- a constraint, trigger or policy on the functions, tables and columns it uses, a domain on
+-- the functions of its checks. Each side is named the way schemac names objects:
+-- (kind, schema, table or NULL, name). A column of a view or materialized view, a view's
+-- rewrite rule, a relation's row type and an array type stand for their relation or element
+-- type. $1: schemas.
+WITH rels AS (
+  SELECT c.oid, n.nspname, c.relname, c.relkind
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = ANY($1)
+), named AS (
+  -- relations as a whole
+  SELECT 'pg_class'::regclass AS classid, r.oid AS objid, 0 AS objsubid,
+         CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                        WHEN 'c' THEN 'type' ELSE 'table' END AS kind,
+         r.nspname AS schema, NULL::name AS tbl, r.relname AS name
+  FROM rels r WHERE r.relkind IN ('r', 'p', 'v', 'm', 'c', 'f')
+  UNION ALL
+  -- columns of tables
+  SELECT 'pg_class'::regclass, r.oid, a.attnum, 'column', r.nspname, r.relname, a.attname
+  FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE r.relkind IN ('r', 'p', 'f')
+  UNION ALL
+  -- indexes, or the constraint an index belongs to
+  SELECT 'pg_class'::regclass, r.oid, 0,
+         CASE WHEN k.conname IS NULL THEN 'index' ELSE 'constraint' END,
+         r.nspname, t.relname, coalesce(k.conname, r.relname)
+  FROM rels r
+  JOIN pg_index i ON i.indexrelid = r.oid
+  JOIN pg_class t ON t.oid = i.indrelid
+  LEFT JOIN pg_constraint k ON k.conindid = r.oid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')
+  UNION ALL
+  -- column defaults stand for their column
+  SELECT 'pg_attrdef'::regclass, d.oid, 0, 'column', r.nspname, r.relname, a.attname
+  FROM pg_attrdef d
+  JOIN rels r ON r.oid = d.adrelid
+  JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+  UNION ALL
+  -- table constraints, and domain constraints (which stand for their domain)
+  SELECT 'pg_constraint'::regclass, k.oid, 0,
+         CASE WHEN k.conrelid <> 0 THEN 'constraint' ELSE 'domain' END,
+         n.nspname, t.relname, CASE WHEN k.conrelid <> 0 THEN k.conname ELSE ty.typname END
+  FROM pg_constraint k
+  JOIN pg_namespace n ON n.oid = k.connamespace
+  LEFT JOIN pg_class t ON t.oid = k.conrelid
+  LEFT JOIN pg_type ty ON ty.oid = k.contypid
+  WHERE n.nspname = ANY($1)
+  UNION ALL
+  -- functions and procedures, named with their identity arguments
+  SELECT 'pg_proc'::regclass, p.oid, 0, 'function', n.nspname, NULL,
+         p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname = ANY($1)
+  UNION ALL
+  -- types: enums, domains, composite types; a relation's row type and an array type stand
+  -- for their relation or element
+  SELECT 'pg_type'::regclass, ty.oid, 0,
+         CASE WHEN base.typrelid <> 0 THEN
+                CASE rc.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                                WHEN 'c' THEN 'type' ELSE 'table' END
+              WHEN base.typtype = 'e' THEN 'enum'
+              WHEN base.typtype = 'd' THEN 'domain'
+              ELSE 'type' END,
+         n.nspname, NULL, coalesce(rc.relname, base.typname)
+  FROM pg_type ty
+  JOIN pg_type base ON base.oid = CASE WHEN ty.typelem <> 0 AND ty.typsubscript = 'array_subscript_handler'::regproc
+                                       THEN ty.typelem ELSE ty.oid END
+  JOIN pg_namespace n ON n.oid = base.typnamespace
+  LEFT JOIN pg_class rc ON rc.oid = base.typrelid
+  WHERE n.nspname = ANY($1)
+  UNION ALL
+  -- a view's rewrite rule stands for the view
+  SELECT 'pg_rewrite'::regclass, w.oid, 0,
+         CASE r.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END,
+         r.nspname, NULL, r.relname
+  FROM pg_rewrite w JOIN rels r ON r.oid = w.ev_class
+  WHERE r.relkind IN ('v', 'm')
+  UNION ALL
+  SELECT 'pg_trigger'::regclass, g.oid, 0, 'trigger', r.nspname, r.relname, g.tgname
+  FROM pg_trigger g JOIN rels r ON r.oid = g.tgrelid
+  WHERE NOT g.tgisinternal
+  UNION ALL
+  SELECT 'pg_policy'::regclass, o.oid, 0, 'policy', r.nspname, r.relname, o.polname
+  FROM pg_policy o JOIN rels r ON r.oid = o.polrelid
+)
+SELECT DISTINCT a.kind, a.schema, a.tbl, a.name, b.kind, b.schema, b.tbl, b.name
+FROM pg_depend d
+JOIN named a ON a.classid = d.classid AND a.objid = d.objid
+            AND a.objsubid = CASE WHEN d.classid = 'pg_class'::regclass
+                                   AND EXISTS (SELECT 1 FROM rels r WHERE r.oid = d.objid AND r.relkind IN ('r', 'p', 'f'))
+                                  THEN d.objsubid ELSE 0 END
+JOIN named b ON b.classid = d.refclassid AND b.objid = d.refobjid
+            AND b.objsubid = CASE WHEN d.refclassid = 'pg_class'::regclass
+                                   AND EXISTS (SELECT 1 FROM rels r WHERE r.oid = d.refobjid AND r.relkind IN ('r', 'p', 'f'))
+                                  THEN d.refobjsubid ELSE 0 END
+WHERE d.deptype IN ('n', 'a', 'i')
+  AND (a.kind, a.schema, a.tbl, a.name) IS DISTINCT FROM (b.kind, b.schema, b.tbl, b.name)
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8

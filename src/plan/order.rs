@@ -1,0 +1,383 @@
+//! The order a plan's changes run in, from the dependencies PostgreSQL records.
+//!
+//! diff lists changes in a fixed order by kind (schemas, types, functions, tables, views…),
+//! which is right when nothing depends across kinds the other way. Real schemas do: a
+//! function returns a table's rows, a column's default calls a function, a generated column
+//! reads a column added in the same plan, a policy reads another table. PostgreSQL records
+//! each of these in `pg_depend` ([`crate::catalog::Catalog::deps`]), on both sides:
+//!
+//! - what the **desired** side records orders creates and alters: what an object uses is
+//!   made or changed first;
+//! - what the **actual** side records orders drops: an object goes before what it uses, and
+//!   a change to an object comes after the drop of anything that uses it.
+//!
+//! Every object also depends on the table it belongs to, and comments and grants come after
+//! the change to their object. Within those constraints the changes keep diff's order: the
+//! sort is Kahn's algorithm that always takes the earliest ready change in diff's order, so a
+//! plan with no cross-kind dependency is exactly diff's. A cycle (an object replaced on one
+//! side of a dependency that turns around on the other) is broken at its earliest change.
+
+use crate::catalog::{Catalog, Deps, ObjKey};
+use crate::diff::{Change, ChangeKind, Hazard};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+/// What a change does to its object, for ordering.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Verb {
+    Create,
+    Drop,
+    Alter,
+}
+
+fn verb(c: &Change) -> Verb {
+    // A dependent rebuilt for another change was dropped by that change's SQL: what is left
+    // is to make it again.
+    if c.hazards.contains(&Hazard::Rebuilt) {
+        return Verb::Create;
+    }
+    // Removing an enum value converts the type in place: the type stays.
+    if c.kind == ChangeKind::RemoveEnumValue {
+        return Verb::Alter;
+    }
+    match c.kind.sign() {
+        '+' => Verb::Create,
+        '-' => Verb::Drop,
+        _ => Verb::Alter,
+    }
+}
+
+/// Object kinds a comment names (`o_comment` in diff), longest first.
+const COMMENTED: [&str; 8] = [
+    "materialized view",
+    "function",
+    "column",
+    "domain",
+    "table",
+    "view",
+    "enum",
+    "type",
+];
+
+/// The object a change is about, and for comments and grants the objects it must follow.
+fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
+    let o = &c.object;
+    let key = |kind: &str, table: Option<&str>, name: &str| ObjKey {
+        kind: kind.to_string(),
+        schema: o.schema.clone(),
+        table: table.map(str::to_string),
+        name: name.to_string(),
+    };
+    let own = key(o.kind, o.table.as_deref(), &o.name);
+    let mut after = Vec::new();
+    match o.kind {
+        "comment" => {
+            for k in COMMENTED {
+                if let Some(rest) = o.name.strip_prefix(k).and_then(|r| r.strip_prefix(' ')) {
+                    after.push(key(k, o.table.as_deref(), rest));
+                    break;
+                }
+            }
+        }
+        "grant" => {
+            if let Some(t) = &o.table {
+                for k in ["table", "view", "materialized view"] {
+                    after.push(key(k, None, t));
+                }
+            }
+        }
+        _ => {}
+    }
+    if let Some(t) = &o.table {
+        after.push(key("table", None, t));
+    }
+    (own, after)
+}
+
+/// Every object depends on the table it belongs to.
+fn containment(deps: &Deps) -> Vec<(ObjKey, ObjKey)> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (a, b) in deps {
+        for k in [a, b] {
+            if let Some(t) = &k.table {
+                if seen.insert(k.clone()) {
+                    out.push((
+                        k.clone(),
+                        ObjKey {
+                            kind: "table".into(),
+                            schema: k.schema.clone(),
+                            table: None,
+                            name: t.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A name as PostgreSQL scopes it: relation names (tables, views, indexes, and the indexes
+/// of constraints) share one namespace per schema; other names are per kind and table.
+type NameKey<'a> = (bool, &'a str, &'a str, Option<&'a str>, &'a str);
+
+/// `changes` (in diff's order) ordered so that every statement runs after what it needs.
+pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<Change> {
+    if changes.len() < 2 || (desired.deps.is_empty() && actual.deps.is_empty()) {
+        return changes;
+    }
+    let n = changes.len();
+    let mut by_key: BTreeMap<ObjKey, Vec<usize>> = BTreeMap::new();
+    let mut edges: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (i, c) in changes.iter().enumerate() {
+        by_key.entry(keys(c).0).or_default().push(i);
+    }
+    for (i, c) in changes.iter().enumerate() {
+        let (own, after) = keys(c);
+        for k in after.iter().filter(|k| **k != own) {
+            for &j in by_key.get(k).into_iter().flatten() {
+                // A member, comment or grant is dropped before its object, made after it.
+                if verb(c) == Verb::Drop && verb(&changes[j]) == Verb::Drop {
+                    edges.insert((i, j));
+                } else {
+                    edges.insert((j, i));
+                }
+            }
+        }
+    }
+    // A name is freed before it is taken again: a drop comes before a create of the same
+    // name, also across the kinds that share the relation namespace (a table that becomes a
+    // view, a constraint's index that moves to another table).
+    let mut names: BTreeMap<NameKey, Vec<usize>> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        let o = &c.object;
+        let relation = matches!(
+            o.kind,
+            "table" | "view" | "materialized view" | "index" | "constraint" | "type"
+        );
+        let key = if relation {
+            (true, "", o.schema.as_str(), None, o.name.as_str())
+        } else {
+            (
+                false,
+                o.kind,
+                o.schema.as_str(),
+                o.table.as_deref(),
+                o.name.as_str(),
+            )
+        };
+        names.entry(key).or_default().push(i);
+    }
+    for ids in names.values() {
+        for &i in ids {
+            for &j in ids {
+                if verb(&changes[i]) == Verb::Drop && verb(&changes[j]) != Verb::Drop {
+                    edges.insert((i, j));
+                }
+            }
+        }
+    }
+    // A member of a table with no change of its own (the column of a table created or
+    // dropped whole) stands for its table.
+    let at = |k: &ObjKey| -> &[usize] {
+        if let Some(v) = by_key.get(k) {
+            return v;
+        }
+        let Some(t) = &k.table else { return &[] };
+        let table = ObjKey {
+            kind: "table".into(),
+            schema: k.schema.clone(),
+            table: None,
+            name: t.clone(),
+        };
+        by_key.get(&table).map(Vec::as_slice).unwrap_or(&[])
+    };
+    // Desired dependencies: what A uses is created or changed before A.
+    for (a, b) in desired.deps.iter().chain(containment(&desired.deps).iter()) {
+        for &ia in at(a) {
+            for &ib in at(b) {
+                if ia != ib && verb(&changes[ia]) != Verb::Drop && verb(&changes[ib]) != Verb::Drop
+                {
+                    edges.insert((ib, ia));
+                }
+            }
+        }
+    }
+    // Actual dependencies: A goes, or is replaced, before what it uses changes or goes.
+    for (a, b) in actual.deps.iter().chain(containment(&actual.deps).iter()) {
+        for &ia in at(a) {
+            for &ib in at(b) {
+                let (va, vb) = (verb(&changes[ia]), verb(&changes[ib]));
+                let replaced = replaces(changes[ia].kind) && vb == Verb::Alter;
+                if ia != ib && (va == Verb::Drop || vb == Verb::Drop || replaced) {
+                    edges.insert((ia, ib));
+                }
+            }
+        }
+    }
+    topo(changes, &edges, n)
+}
+
+/// Changes whose SQL drops the old object before making the new one, and so must come before
+/// a change to what the old object used. (A replaced view is not one: the change to what it
+/// reads drops it itself, and the new view must come after.)
+fn replaces(kind: ChangeKind) -> bool {
+    matches!(
+        kind,
+        ChangeKind::ReplaceConstraint
+            | ChangeKind::ReplaceIndex
+            | ChangeKind::ReplaceTrigger
+            | ChangeKind::ReplacePolicy
+    )
+}
+
+/// Kahn's algorithm, taking the earliest ready change in diff's order; a cycle is broken at
+/// its earliest change.
+fn topo(changes: Vec<Change>, edges: &BTreeSet<(usize, usize)>, n: usize) -> Vec<Change> {
+    let mut preds = vec![0usize; n];
+    let mut succs: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(a, b) in edges {
+        preds[b] += 1;
+        succs[a].push(b);
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..n).filter(|&i| preds[i] == 0).map(Reverse).collect();
+    let mut done = vec![false; n];
+    let mut seq = Vec::with_capacity(n);
+    while seq.len() < n {
+        let i = match ready.pop() {
+            Some(Reverse(i)) if !done[i] => i,
+            Some(_) => continue,
+            // A cycle: take the earliest change not yet placed.
+            None => match (0..n).find(|&i| !done[i]) {
+                Some(i) => i,
+                None => break,
+            },
+        };
+        done[i] = true;
+        seq.push(i);
+        for &j in &succs[i] {
+            preds[j] = preds[j].saturating_sub(1);
+            if preds[j] == 0 && !done[j] {
+                ready.push(Reverse(j));
+            }
+        }
+    }
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    seq.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Object;
+
+    fn change(kind: ChangeKind, obj: &'static str, table: Option<&str>, name: &str) -> Change {
+        Change {
+            kind,
+            object: Object {
+                kind: obj,
+                schema: "public".into(),
+                table: table.map(str::to_string),
+                name: name.into(),
+            },
+            from: None,
+            to: None,
+            destructive: false,
+            hazards: vec![],
+            sql: vec![format!("{kind:?} {name}")],
+            phase: 0,
+            order: 0,
+        }
+    }
+
+    fn key(kind: &str, table: Option<&str>, name: &str) -> ObjKey {
+        ObjKey {
+            kind: kind.into(),
+            schema: "public".into(),
+            table: table.map(str::to_string),
+            name: name.into(),
+        }
+    }
+
+    fn names(cs: &[Change]) -> Vec<String> {
+        cs.iter().map(|c| c.sql[0].clone()).collect()
+    }
+
+    #[test]
+    fn without_dependencies_diffs_order_stands() {
+        let cs = vec![
+            change(ChangeKind::AddFunction, "function", None, "f()"),
+            change(ChangeKind::AddTable, "table", None, "t"),
+        ];
+        let want = names(&cs);
+        let mut d = Catalog::default();
+        d.deps
+            .insert((key("view", None, "v"), key("table", None, "t")));
+        assert_eq!(names(&order(cs, &d, &Catalog::default())), want);
+    }
+
+    #[test]
+    fn creates_follow_what_they_use_and_drops_precede_it() {
+        let mut d = Catalog::default();
+        d.deps
+            .insert((key("function", None, "f()"), key("table", None, "t")));
+        let cs = vec![
+            change(ChangeKind::AddFunction, "function", None, "f()"),
+            change(ChangeKind::AddTable, "table", None, "t"),
+        ];
+        assert_eq!(
+            names(&order(cs, &d, &Catalog::default())),
+            ["AddTable t", "AddFunction f()"]
+        );
+        // The actual side: a column default of t calls g(); t goes before g().
+        let mut a = Catalog::default();
+        a.deps.insert((
+            key("column", Some("t"), "code"),
+            key("function", None, "g()"),
+        ));
+        let cs = vec![
+            change(ChangeKind::DropFunction, "function", None, "g()"),
+            change(ChangeKind::DropTable, "table", None, "t"),
+        ];
+        assert_eq!(
+            names(&order(cs, &Catalog::default(), &a)),
+            ["DropTable t", "DropFunction g()"]
+        );
+    }
+
+    #[test]
+    fn a_name_is_freed_before_it_is_taken_again() {
+        let mut a = Catalog::default();
+        a.deps
+            .insert((key("view", None, "x"), key("table", None, "y")));
+        let cs = vec![
+            change(ChangeKind::AddView, "view", None, "data"),
+            change(ChangeKind::DropTable, "table", None, "data"),
+        ];
+        assert_eq!(
+            names(&order(cs, &Catalog::default(), &a)),
+            ["DropTable data", "AddView data"]
+        );
+    }
+
+    #[test]
+    fn a_cycle_loses_no_change() {
+        let mut d = Catalog::default();
+        d.deps
+            .insert((key("function", None, "f()"), key("function", None, "g()")));
+        d.deps
+            .insert((key("function", None, "g()"), key("function", None, "f()")));
+        let cs = vec![
+            change(ChangeKind::AddFunction, "function", None, "f()"),
+            change(ChangeKind::AddFunction, "function", None, "g()"),
+            change(ChangeKind::AddTable, "table", None, "t"),
+        ];
+        // What is ready goes first; the cycle is then broken at its earliest change.
+        assert_eq!(
+            names(&order(cs, &d, &Catalog::default())),
+            ["AddTable t", "AddFunction f()", "AddFunction g()"]
+        );
+    }
+}
