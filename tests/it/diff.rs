@@ -177,6 +177,19 @@ fn destructive_changes_are_withheld_without_allow_destructive() {
     );
 }
 
+/// `diff --from --to --sql --allow-destructive`: the whole plan from one database to another.
+fn full_plan(from: &str, to: &str) -> crate::Run {
+    schemac(&[
+        "diff",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--sql",
+        "--allow-destructive",
+    ])
+}
+
 #[test]
 fn two_databases() {
     let Some(a) = fresh("tests/fixtures/converge/v1", "from_v1") else {
@@ -185,15 +198,7 @@ fn two_databases() {
     let Some(b) = fresh("tests/fixtures/converge/v2", "to_v2") else {
         return;
     };
-    let r = schemac(&[
-        "diff",
-        "--from",
-        &a.url,
-        "--to",
-        &b.url,
-        "--sql",
-        "--allow-destructive",
-    ]);
+    let r = full_plan(&a.url, &b.url);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let mut a = a;
     apply(&mut a, &r.stdout, "v1 → v2");
@@ -549,15 +554,7 @@ fn plan_sql_is_ordered_and_names_rebuilt_dependents() {
         };
         a.client.batch_execute(&sql(case, "a.sql")).expect("a.sql");
         b.client.batch_execute(&sql(case, "b.sql")).expect("b.sql");
-        let plan = schemac(&[
-            "diff",
-            "--from",
-            &a.url,
-            "--to",
-            &b.url,
-            "--sql",
-            "--allow-destructive",
-        ]);
+        let plan = full_plan(&a.url, &b.url);
         assert_eq!(plan.code, 1, "{}", plan.stderr);
         let report = schemac(&["diff", "--from", &a.url, "--to", &b.url]);
         let report = report.stdout.replace(&a.url, "FROM").replace(&b.url, "TO");
