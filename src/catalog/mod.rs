@@ -37,6 +37,9 @@ pub struct Catalog {
     pub domains: BTreeMap<Name, Domain>,
     /// Read only when [`Scope::all_kinds`] is set (database ↔ database diffs).
     pub materialized_views: BTreeMap<Name, MaterializedView>,
+    /// The kinds that live in one module each ([`crate::kinds`]). Read only when
+    /// [`Scope::all_kinds`] is set, until projects can declare them.
+    pub kinds: crate::kinds::Objects,
     /// What depends on what, as PostgreSQL records it (`pg_depend`): the order of a plan.
     /// Read only for catalogs a plan is made from; empty for a predicted catalog.
     #[serde(skip)]

@@ -37,6 +37,7 @@ fn replaced_root(c: &Change) -> Option<ObjKey> {
         ChangeKind::RemoveEnumValue => Some(key("enum")),
         ChangeKind::ReplaceView => Some(key("view")),
         ChangeKind::AlterColumnType => Some(key("column")),
+        ChangeKind::Kind(k) if k.verb == crate::kinds::Verb::Replace => Some(key(k.noun)),
         _ => None,
     }
 }
@@ -55,18 +56,29 @@ fn recorded_dependents(cx: &mut Ctx) {
     for (dep, on) in &a.deps {
         users.entry(on).or_default().push(dep);
     }
-    // Objects some change already drops or replaces on its own.
+    let key_of = |c: &Change| ObjKey {
+        kind: c.object.kind.to_string(),
+        schema: c.object.schema.clone(),
+        table: c.object.table.clone(),
+        name: c.object.name.clone(),
+    };
+    // Objects some change already drops on its own (dropped for good, or dropped and made
+    // again); a change that alters one in place (CREATE OR REPLACE) is instead turned into
+    // its rebuild below.
     let own: BTreeSet<ObjKey> = cx
         .out
         .iter()
-        .filter(|c| c.kind.sign() != '+')
-        .map(|c| ObjKey {
-            kind: c.object.kind.to_string(),
-            schema: c.object.schema.clone(),
-            table: c.object.table.clone(),
-            name: c.object.name.clone(),
-        })
+        .filter(|c| c.kind.sign() == '-' || replaced_root(c).is_some())
+        .map(key_of)
         .collect();
+    let altered: BTreeMap<ObjKey, usize> = cx
+        .out
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind.sign() == '~' && replaced_root(c).is_none())
+        .map(|(i, c)| (key_of(c), i))
+        .collect();
+    let mut rebuilt_in_place = Vec::new();
     let mut done: BTreeSet<ObjKey> = BTreeSet::new();
     let mut extra = Vec::new();
     for i in 0..cx.out.len() {
@@ -107,12 +119,21 @@ fn recorded_dependents(cx: &mut Ctx) {
                 drops.push(sql);
             }
             if let Some(c) = recreate(d, a, u) {
-                extra.push(c);
+                match altered.get(u) {
+                    Some(&j) => rebuilt_in_place.push((j, c)),
+                    None => extra.push(c),
+                }
             }
         }
         let c = &mut cx.out[i];
         drops.append(&mut c.sql);
         c.sql = drops;
+    }
+    // A dependent that had its own in-place change is now made again by it.
+    for (j, c) in rebuilt_in_place {
+        let own = &mut cx.out[j];
+        own.sql = c.sql;
+        own.hazards.push(Hazard::Rebuilt);
     }
     cx.out.extend(extra);
 }

@@ -75,6 +75,27 @@ pub enum ChangeKind {
     RevokeSchema,
     GrantDefault,
     RevokeDefault,
+    /// A change to an object of a kind that lives in its own module ([`crate::kinds`]).
+    #[serde(untagged)]
+    Kind(KindChange),
+}
+
+/// What a change does to an object of a [`crate::kinds`] kind; shown as
+/// `add_composite_type`, `replace_composite_type`….
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KindChange {
+    pub verb: crate::kinds::Verb,
+    pub noun: &'static str,
+}
+
+impl Serialize for KindChange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!(
+            "{}_{}",
+            self.verb.as_str(),
+            self.noun.replace(' ', "_")
+        ))
+    }
 }
 
 impl ChangeKind {
@@ -89,6 +110,11 @@ impl ChangeKind {
             RemoveEnumValue | DropEnum | DropDomain | DropFunction | DropTable | DropColumn
             | DropConstraint | DropIndex | DropView | DropMaterializedView | DropTrigger
             | DropPolicy | Revoke | DropPublicationTable | RevokeSchema | RevokeDefault => '-',
+            Kind(k) => match k.verb {
+                crate::kinds::Verb::Add => '+',
+                crate::kinds::Verb::Drop => '-',
+                _ => '~',
+            },
             _ => '~',
         }
     }
@@ -235,6 +261,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     tables(&mut cx);
     views(&mut cx);
     matviews::materialized_views(&mut cx);
+    kinds(&mut cx);
     grants(&mut cx, opts);
     external(&mut cx);
     publications(&mut cx);
@@ -262,6 +289,34 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
         (a.phase, a.order, &a.object, a.kind).cmp(&(b.phase, b.order, &b.object, b.kind))
     });
     out
+}
+
+/// The kinds that live in their own module: made with the types (before the functions and
+/// tables that may use them), dropped after the tables; the plan refines the order by the
+/// dependencies PostgreSQL records.
+fn kinds(cx: &mut Ctx) {
+    use crate::kinds::Verb;
+    for (noun, step) in crate::kinds::compare_all(&cx.desired.kinds, &cx.actual.kinds) {
+        let mut hazards = Vec::new();
+        if step.data_loss {
+            hazards.push(Hazard::DataLoss);
+        }
+        if step.may_fail {
+            hazards.push(Hazard::MayFailOnData);
+        }
+        cx.push(
+            ChangeKind::Kind(KindChange {
+                verb: step.verb,
+                noun,
+            }),
+            obj(noun, &step.name.0, None, &step.name.1),
+            step.from,
+            step.to,
+            hazards,
+            step.sql,
+            if step.verb == Verb::Drop { 17 } else { 3 },
+        );
+    }
 }
 
 /// Schemas and extensions are created when missing and never dropped: they may hold or

@@ -31,10 +31,10 @@ const MATVIEWS: &str = include_str!("queries/matviews.sql");
 const DEPENDENCIES: &str = include_str!("queries/dependencies.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
-pub const ROUND_TRIPS: usize = 21;
+pub const ROUND_TRIPS: usize = 21 + crate::kinds::QUERIES;
 
 /// Of those, the queries only database ↔ database diffs send ([`Scope::all_kinds`]).
-pub const ALL_KINDS_QUERIES: usize = 2;
+pub const ALL_KINDS_QUERIES: usize = 2 + crate::kinds::QUERIES;
 
 /// What depends on what among the objects of `schemas` (one query): the order a plan's
 /// statements must run in. Read apart from [`introspect_scope`] because a clean diff needs
@@ -168,6 +168,7 @@ pub fn introspect_scope(
         );
     }
     if scope.all_kinds {
+        cat.kinds = crate::kinds::read_all(client, &scope.schemas)?;
         for r in client.query(MATVIEWS, &[s])? {
             cat.materialized_views.insert(
                 (r.get(0), r.get(1)),

@@ -154,7 +154,7 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         let o = &c.object;
         let relation = matches!(
             o.kind,
-            "table" | "view" | "materialized view" | "index" | "constraint" | "type"
+            "table" | "view" | "materialized view" | "index" | "constraint" | "composite type"
         );
         let key = if relation {
             (true, "", o.schema.as_str(), None, o.name.as_str())

@@ -14,7 +14,7 @@ WITH rels AS (
   -- relations as a whole
   SELECT 'pg_class'::regclass AS classid, r.oid AS objid, 0 AS objsubid,
          CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                        WHEN 'c' THEN 'type' ELSE 'table' END AS kind,
+                        WHEN 'c' THEN 'composite type' ELSE 'table' END AS kind,
          r.nspname AS schema, NULL::name AS tbl, r.relname AS name
   FROM rels r WHERE r.relkind IN ('r', 'p', 'v', 'm', 'c', 'f')
   UNION ALL
@@ -59,7 +59,7 @@ WITH rels AS (
   SELECT 'pg_type'::regclass, ty.oid, 0,
          CASE WHEN base.typrelid <> 0 THEN
                 CASE rc.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                                WHEN 'c' THEN 'type' ELSE 'table' END
+                                WHEN 'c' THEN 'composite type' ELSE 'table' END
               WHEN base.typtype = 'e' THEN 'enum'
               WHEN base.typtype = 'd' THEN 'domain'
               ELSE 'type' END,
