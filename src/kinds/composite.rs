@@ -34,6 +34,7 @@ impl Kind for Composite {
     const NOUN: &'static str = "composite type";
     const QUERY: &'static str = include_str!("composite.sql");
     const DROP_LOSES_DATA: bool = true;
+    const RELATION: bool = true;
     type Def = CompositeType;
 
     fn read(row: &postgres::Row) -> CompositeType {

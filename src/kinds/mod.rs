@@ -78,6 +78,10 @@ pub trait Kind {
     fn alter(name: &Name, have: &Self::Def, want: &Self::Def) -> Option<Vec<String>>;
     /// Whether dropping the object loses data (a type that columns use does).
     const DROP_LOSES_DATA: bool;
+    /// Whether its name is a relation name (composite types, sequences): then it cannot
+    /// share a name with a table, view or index of its schema, and the plan frees a name
+    /// before another relation takes it.
+    const RELATION: bool;
 }
 
 /// The steps that turn `actual` into `desired` for one kind, in name order: adds, alters
@@ -140,6 +144,12 @@ macro_rules! kinds {
         #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
         pub struct Objects {
             $(pub $field: BTreeMap<Name, <$kind as Kind>::Def>,)*
+        }
+
+        /// Whether objects of `noun` (a registered kind's [`Kind::NOUN`]) have relation
+        /// names.
+        pub fn is_relation(noun: &str) -> bool {
+            $(noun == <$kind as Kind>::NOUN && <$kind as Kind>::RELATION ||)* false
         }
 
         /// How many queries [`read_all`] sends (its round trips).

@@ -154,8 +154,8 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         let o = &c.object;
         let relation = matches!(
             o.kind,
-            "table" | "view" | "materialized view" | "index" | "constraint" | "composite type"
-        );
+            "table" | "view" | "materialized view" | "index" | "constraint"
+        ) || crate::kinds::is_relation(o.kind);
         let key = if relation {
             (true, "", o.schema.as_str(), None, o.name.as_str())
         } else {

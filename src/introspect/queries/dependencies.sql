@@ -14,9 +14,10 @@ WITH rels AS (
   -- relations as a whole
   SELECT 'pg_class'::regclass AS classid, r.oid AS objid, 0 AS objsubid,
          CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                        WHEN 'c' THEN 'composite type' ELSE 'table' END AS kind,
+                        WHEN 'c' THEN 'composite type' WHEN 'S' THEN 'sequence'
+                        ELSE 'table' END AS kind,
          r.nspname AS schema, NULL::name AS tbl, r.relname AS name
-  FROM rels r WHERE r.relkind IN ('r', 'p', 'v', 'm', 'c', 'f')
+  FROM rels r WHERE r.relkind IN ('r', 'p', 'v', 'm', 'c', 'f', 'S')
   UNION ALL
   -- columns of tables
   SELECT 'pg_class'::regclass, r.oid, a.attnum, 'column', r.nspname, r.relname, a.attname
