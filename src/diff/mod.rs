@@ -631,10 +631,26 @@ fn comment(cx: &mut Ctx, o: Object, target: &str, from: &Option<String>, to: &Op
 
 /// The sequence a `serial`-style column draws from (`nextval('t_id_seq'::regclass)`), as SQL
 /// text, so that creating the table can create it first.
-fn serial_sequence(c: &Column) -> Option<String> {
-    let d = c.default.as_deref()?;
-    let inner = d.strip_prefix("nextval('")?.strip_suffix("'::regclass)")?;
-    Some(inner.replace("''", "'"))
+///
+/// None when the desired side has the sequence ([`crate::kinds::sequence`]) owned by another
+/// column or by none: a default may draw from a sequence that no column owns, and inherited
+/// columns draw from their parent's.
+fn serial_sequence(d: &Catalog, schema: &str, table: &str, c: &Column) -> Option<String> {
+    let default = c.default.as_deref()?;
+    let inner = default
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?
+        .replace("''", "'");
+    let unquote = |p: &str| p.trim_matches('"').replace("\"\"", "\"");
+    let key = match inner.split_once('.') {
+        Some((sch, name)) => (unquote(sch), unquote(name)),
+        None => (schema.to_string(), unquote(&inner)),
+    };
+    let column = format!("{}.{}", q(schema, table), quote_ident(&c.name));
+    match d.kinds.sequences.get(&key) {
+        Some(seq) if seq.owned_by.as_deref() != Some(column.as_str()) => None,
+        _ => Some(inner),
+    }
 }
 
 /// `CREATE SEQUENCE` for a serial-style column, typed like the column.
@@ -719,7 +735,7 @@ fn tables(cx: &mut Ctx) {
                         let serials: Vec<(&Column, String)> = t
                             .columns
                             .iter()
-                            .filter_map(|c| serial_sequence(c).map(|q| (c, q)))
+                            .filter_map(|c| serial_sequence(d, s, n, c).map(|q| (c, q)))
                             .collect();
                         let mut sql: Vec<String> = serials
                             .iter()
@@ -797,7 +813,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 Some(column_sql(c)),
                 hz,
                 {
-                    let seq = serial_sequence(c);
+                    let seq = serial_sequence(cx.desired, s, n, c);
                     let mut sql: Vec<String> = seq.iter().map(|q| create_sequence(c, q)).collect();
                     sql.push(format!("ALTER TABLE {qn} ADD COLUMN {};", column_sql(c)));
                     sql.extend(seq.iter().map(|q| {
@@ -872,7 +888,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
         }
         if h.default != c.default && c.generated.is_none() {
             // A column becoming serial needs its sequence (created when missing, then owned).
-            let seq = serial_sequence(c);
+            let seq = serial_sequence(cx.desired, s, n, c);
             let mut sql: Vec<String> = seq.iter().map(|q| create_sequence(c, q)).collect();
             sql.push(match &c.default {
                 Some(d) => format!("ALTER TABLE {qn} ALTER COLUMN {col} SET DEFAULT {d};"),

@@ -12,6 +12,7 @@
 //! changes.
 
 pub mod composite;
+pub mod sequence;
 
 use crate::catalog::Name;
 use serde::Serialize;
@@ -186,4 +187,5 @@ macro_rules! kinds {
 
 kinds! {
     composite_types: composite::Composite,
+    sequences: sequence::Sequence,
 }
