@@ -216,6 +216,7 @@ pub fn diff_project_with(
 ) -> Result<ProjectDiff, DiffError> {
     let opts = diff::Options {
         declared_grantees_only: true,
+        whole_database: false,
     };
     let mut db = pg::connect(db_url)?;
     let scope = scope_of(model);
@@ -288,6 +289,10 @@ pub fn diff_databases(
     read_deps(&mut from, &scope, "--from", &mut actual)?;
     let mut desired = introspect_as(&mut to, &scope, "--to")?;
     read_deps(&mut to, &scope, "--to", &mut desired)?;
-    let changes = diff::diff(&desired, &actual, diff::Options::default());
+    let opts = diff::Options {
+        whole_database: true,
+        ..diff::Options::default()
+    };
+    let changes = diff::diff(&desired, &actual, opts);
     Ok(plan::order(changes, &desired, &actual))
 }

@@ -12,11 +12,11 @@ use crate::catalog::{Catalog, Name, ObjKey};
 use crate::model::names::{quote_ident, quote_literal, quote_role};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub(super) fn rebuild_dependents(cx: &mut Ctx) {
+pub(super) fn rebuild_dependents(cx: &mut Ctx, opts: super::Options) {
     foreign_keys_of_replaced_keys(cx);
     views_of_changed_relations(cx);
     tables_replaced_by_views(cx);
-    recorded_dependents(cx);
+    recorded_dependents(cx, opts);
 }
 
 /// The object a change drops and makes again (or converts in place, for an enum recreated
@@ -38,6 +38,9 @@ fn replaced_root(c: &Change) -> Option<ObjKey> {
         ChangeKind::ReplaceView => Some(key("view")),
         ChangeKind::AlterColumnType => Some(key("column")),
         ChangeKind::Kind(k) if k.verb == crate::kinds::Verb::Replace => Some(key(k.noun)),
+        // Only for dependents outside the compared schemas (see recorded_dependents): those
+        // inside are dropped by their own changes.
+        ChangeKind::DropFunction => Some(key("function")),
         _ => None,
     }
 }
@@ -47,8 +50,23 @@ fn replaced_root(c: &Change) -> Option<ObjKey> {
 /// replaces: PostgreSQL refuses the change while they exist. Each is dropped at the start of
 /// that change and made again from the desired catalog afterwards (a separate change with
 /// the [`Hazard::Rebuilt`] hazard, which the plan orders after what it depends on).
-fn recorded_dependents(cx: &mut Ctx) {
+///
+/// A trigger or policy on a table outside the compared schemas (auth.users, storage.objects
+/// in a database ↔ database diff) has no definition on the desired side to make it again.
+/// When the desired side has it too, it is left alone (PostgreSQL then refuses the change,
+/// and the plan's transaction leaves the database as it was); when the desired side is a
+/// whole database that no longer has it ([`super::Options::whole_database`]), it is dropped
+/// first and the change carries [`Hazard::DropsOutsideScope`].
+fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
     let (d, a) = (cx.desired, cx.actual);
+    let in_scope = |u: &ObjKey| match &u.table {
+        Some(t) => {
+            let key = (u.schema.clone(), t.clone());
+            a.tables.contains_key(&key) || a.external.contains_key(&key)
+        }
+        None => true,
+    };
+    let desired_has: BTreeSet<&ObjKey> = d.deps.iter().map(|(dep, _)| dep).collect();
     if a.deps.is_empty() {
         return;
     }
@@ -103,7 +121,13 @@ fn recorded_dependents(cx: &mut Ctx) {
                         "view" | "materialized view" => !views_seen,
                         _ => false,
                     };
-                    if rebuildable && !own.contains(u) && !done.contains(*u) {
+                    let dropped_root = cx.out[i].kind == ChangeKind::DropFunction;
+                    let take = if in_scope(u) {
+                        !dropped_root
+                    } else {
+                        opts.whole_database && !desired_has.contains(*u)
+                    };
+                    if take && rebuildable && !own.contains(u) && !done.contains(*u) {
                         found.push((*u).clone());
                     }
                 }
@@ -113,6 +137,9 @@ fn recorded_dependents(cx: &mut Ctx) {
             continue;
         }
         let mut drops = Vec::new();
+        if found.iter().any(|u| !in_scope(u)) {
+            cx.out[i].hazards.push(Hazard::DropsOutsideScope);
+        }
         for u in found.iter().rev() {
             done.insert(u.clone());
             if let Some(sql) = drop_sql(a, u) {

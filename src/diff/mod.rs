@@ -136,6 +136,9 @@ pub enum Hazard {
     Security,
     /// Dropped and made again because something it depends on is replaced.
     Rebuilt,
+    /// Drops a trigger or policy outside the compared schemas that uses the object, and
+    /// that the other side no longer has.
+    DropsOutsideScope,
 }
 
 /// The identity of a changed object.
@@ -245,6 +248,11 @@ pub struct Options {
     /// Compare only the grantees the desired side grants something to, per relation (a
     /// project does not describe the platform's default privileges).
     pub declared_grantees_only: bool,
+    /// Whether the desired side is a whole database (database ↔ database), so that a
+    /// trigger or policy outside the compared schemas that it lacks is really gone, and may
+    /// be dropped when it blocks a change. A project does not describe other people's
+    /// triggers on auth.users, so its diffs never drop them.
+    pub whole_database: bool,
 }
 
 /// The changes that turn `actual` into `desired`, in dependency order.
@@ -267,7 +275,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     publications(&mut cx);
     buckets(&mut cx);
     privileges(&mut cx, opts);
-    deps::rebuild_dependents(&mut cx);
+    deps::rebuild_dependents(&mut cx, opts);
     let mut out = cx.out;
     let view_rank = view_order(desired);
     // Dropped views go readers first.

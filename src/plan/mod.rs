@@ -72,6 +72,7 @@ fn hazards(c: &Change) -> String {
             Hazard::MayFailOnData => "may fail on existing rows",
             Hazard::Security => "security",
             Hazard::Rebuilt => "rebuilt for a dependency",
+            Hazard::DropsOutsideScope => "drops a dependent outside the compared schemas",
         })
         .collect();
     format!("  [{}]", names.join(", "))

@@ -570,3 +570,54 @@ fn plan_sql_is_ordered_and_names_rebuilt_dependents() {
         settings().bind(|| insta::assert_snapshot!("plan__no_drift", clean.stdout));
     }
 }
+
+/// A function dropped by a database ↔ database plan over `public` while a trigger on
+/// `auth.users`, outside the compared schemas, still uses it: when the other database no
+/// longer has that trigger, the plan drops it first and says so; the plan applies and the
+/// re-diff is empty.
+#[test]
+fn dependents_outside_the_schemas_are_dropped_when_gone() {
+    let Some(mut a) = test_db("outside_from") else {
+        return;
+    };
+    let Some(b) = test_db("outside_to") else {
+        return;
+    };
+    let auth = "CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);";
+    a.client
+        .batch_execute(&format!(
+            "{auth}
+             CREATE FUNCTION public.on_signup() RETURNS trigger LANGUAGE plpgsql
+               AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER on_signup AFTER INSERT ON auth.users
+               FOR EACH ROW EXECUTE FUNCTION public.on_signup();"
+        ))
+        .expect("from");
+    let mut b = b;
+    b.client.batch_execute(auth).expect("to");
+    let plan = full_plan(&a.url, &b.url);
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    let report = schemac(&["diff", "--from", &a.url, "--to", &b.url]);
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "plan__outside_dependent_dropped",
+            format!(
+                "{}\n{}",
+                report.stdout.replace(&a.url, "FROM").replace(&b.url, "TO"),
+                plan.stdout
+            )
+        )
+    });
+    apply(&mut a, &plan.stdout, "outside");
+    let clean = schemac(&["diff", "--from", &a.url, "--to", &b.url]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    let left: i64 = a
+        .client
+        .query_one(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'on_signup'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(left, 0);
+}

@@ -2,7 +2,9 @@
 -- pg_depend: a view on what its rewrite rule reads, a function on its argument and result
 -- types, a column on its type and on the functions of its default or generation expression,
 -- a constraint, trigger or policy on the functions, tables and columns it uses, a domain on
--- the functions of its checks. Each side is named the way schemac names objects:
+-- the functions of its checks. Triggers and policies are read on every table, since those on
+-- tables outside the schemas (auth.users, storage.objects) may use the schemas' functions.
+-- Each side is named the way schemac names objects:
 -- (kind, schema, table or NULL, name). A column of a view or materialized view, a view's
 -- rewrite rule, a relation's row type and an array type stand for their relation or element
 -- type. $1: schemas.
@@ -79,12 +81,19 @@ WITH rels AS (
   FROM pg_rewrite w JOIN rels r ON r.oid = w.ev_class
   WHERE r.relkind IN ('v', 'm')
   UNION ALL
-  SELECT 'pg_trigger'::regclass, g.oid, 0, 'trigger', r.nspname, r.relname, g.tgname
-  FROM pg_trigger g JOIN rels r ON r.oid = g.tgrelid
-  WHERE NOT g.tgisinternal
+  -- triggers and policies on any table, also outside the managed schemas (auth.users,
+  -- storage.objects): they may use a function the plan drops
+  SELECT 'pg_trigger'::regclass, g.oid, 0, 'trigger', tn.nspname, t.relname, g.tgname
+  FROM pg_trigger g
+  JOIN pg_class t ON t.oid = g.tgrelid
+  JOIN pg_namespace tn ON tn.oid = t.relnamespace
+  WHERE NOT g.tgisinternal AND tn.nspname NOT IN ('pg_catalog', 'information_schema')
   UNION ALL
-  SELECT 'pg_policy'::regclass, o.oid, 0, 'policy', r.nspname, r.relname, o.polname
-  FROM pg_policy o JOIN rels r ON r.oid = o.polrelid
+  SELECT 'pg_policy'::regclass, o.oid, 0, 'policy', tn.nspname, t.relname, o.polname
+  FROM pg_policy o
+  JOIN pg_class t ON t.oid = o.polrelid
+  JOIN pg_namespace tn ON tn.oid = t.relnamespace
+  WHERE tn.nspname NOT IN ('pg_catalog', 'information_schema')
 )
 SELECT DISTINCT a.kind, a.schema, a.tbl, a.name, b.kind, b.schema, b.tbl, b.name
 FROM pg_depend d
