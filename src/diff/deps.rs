@@ -38,8 +38,7 @@ fn replaced_root(c: &Change) -> Option<ObjKey> {
         ChangeKind::ReplaceView => Some(key("view")),
         ChangeKind::AlterColumnType => Some(key("column")),
         ChangeKind::Kind(k) if k.verb == crate::kinds::Verb::Replace => Some(key(k.noun)),
-        // Only for dependents outside the compared schemas (see recorded_dependents): those
-        // inside are dropped by their own changes.
+        // Its dependents that stay (on a new function of the same name) are rebuilt.
         ChangeKind::DropFunction => Some(key("function")),
         _ => None,
     }
@@ -96,6 +95,13 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
         .filter(|(_, c)| c.kind.sign() == '~' && replaced_root(c).is_none())
         .map(|(i, c)| (key_of(c), i))
         .collect();
+    // Members of a table dropped whole go with it.
+    let dropped_tables: BTreeSet<Name> = cx
+        .out
+        .iter()
+        .filter(|c| c.kind == ChangeKind::DropTable)
+        .map(|c| (c.object.schema.clone(), c.object.name.clone()))
+        .collect();
     let mut rebuilt_in_place = Vec::new();
     let mut done: BTreeSet<ObjKey> = BTreeSet::new();
     let mut extra = Vec::new();
@@ -121,12 +127,13 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
                         "view" | "materialized view" => !views_seen,
                         _ => false,
                     };
-                    let dropped_root = cx.out[i].kind == ChangeKind::DropFunction;
-                    let take = if in_scope(u) {
-                        !dropped_root
-                    } else {
-                        opts.whole_database && !desired_has.contains(*u)
-                    };
+                    // Inside the schemas, a dependent with no change of its own is rebuilt
+                    // (a policy calling a function whose parameter was renamed: the old
+                    // function goes, the policy is made again on the new one).
+                    let take = (in_scope(u) || opts.whole_database && !desired_has.contains(*u))
+                        && !u.table.as_ref().is_some_and(|t| {
+                            dropped_tables.contains(&(u.schema.clone(), t.clone()))
+                        });
                     if take && rebuildable && !own.contains(u) && !done.contains(*u) {
                         found.push((*u).clone());
                     }

@@ -158,6 +158,11 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         ) || crate::kinds::is_relation(o.kind);
         let key = if relation {
             (true, "", o.schema.as_str(), None, o.name.as_str())
+        } else if o.kind == "function" {
+            // A function whose parameters are renamed has a new identity but the same
+            // signature: the old one must go first. Overloads only lose some freedom.
+            let base = o.name.split_once('(').map_or(o.name.as_str(), |(b, _)| b);
+            (false, o.kind, o.schema.as_str(), None, base)
         } else {
             (
                 false,
@@ -208,6 +213,10 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
     for (a, b) in actual.deps.iter().chain(containment(&actual.deps).iter()) {
         for &ia in at(a) {
             for &ib in at(b) {
+                // A rebuilt dependent's drop is part of the change that needed it.
+                if changes[ia].hazards.contains(&Hazard::Rebuilt) {
+                    continue;
+                }
                 let (va, vb) = (verb(&changes[ia]), verb(&changes[ib]));
                 let replaced = replaces(changes[ia].kind) && vb == Verb::Alter;
                 if ia != ib && (va == Verb::Drop || vb == Verb::Drop || replaced) {
