@@ -176,6 +176,10 @@ pub struct View {
     pub definition: String,
     pub options: String,
     pub comment: Option<String>,
+    /// The output columns in order, `name type`: a new query whose columns start with the
+    /// old ones replaces the view in place. Read from databases; empty when predicted.
+    #[serde(skip)]
+    pub columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -35,7 +35,9 @@ fn replaced_root(c: &Change) -> Option<ObjKey> {
         }
         ChangeKind::DropMaterializedView => Some(key("materialized view")),
         ChangeKind::RemoveEnumValue => Some(key("enum")),
-        ChangeKind::ReplaceView => Some(key("view")),
+        ChangeKind::ReplaceView if c.sql.iter().any(|s| s.starts_with("DROP VIEW ")) => {
+            Some(key("view"))
+        }
         ChangeKind::AlterColumnType => Some(key("column")),
         ChangeKind::Kind(k) if k.verb == crate::kinds::Verb::Replace => Some(key(k.noun)),
         // Its dependents that stay (on a new function of the same name) are rebuilt.
@@ -467,7 +469,8 @@ fn views_of_changed_relations(cx: &mut Ctx) {
     let mut recreate: BTreeSet<Name> = BTreeSet::new();
     for c in cx.out.iter_mut() {
         let (rel, below) = match (c.kind, c.object.table.as_ref()) {
-            (ChangeKind::ReplaceView, _) => {
+            // A view replaced in place (CREATE OR REPLACE) keeps its readers.
+            (ChangeKind::ReplaceView, _) if c.sql.iter().any(|s| s.starts_with("DROP VIEW ")) => {
                 let rel = (c.object.schema.clone(), c.object.name.clone());
                 let r = rank.get(&rel).copied();
                 (rel, r)
@@ -672,6 +675,7 @@ mod tests {
             definition: d.to_string(),
             options: String::new(),
             comment: None,
+            columns: Vec::new(),
         };
         let mut have = Catalog::default();
         have.views.insert(key("a"), view(" SELECT 1 AS x;"));

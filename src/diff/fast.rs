@@ -115,6 +115,7 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
                     String::new()
                 },
                 comment: v.comment.clone(),
+                columns: Vec::new(),
             },
         );
     }

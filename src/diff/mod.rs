@@ -1342,14 +1342,20 @@ fn views(cx: &mut Ctx) {
                 10,
             ),
             Some(h) if h.definition != v.definition || h.options != v.options => {
-                // CREATE OR REPLACE cannot drop or reorder columns; drop and create instead.
+                // CREATE OR REPLACE keeps what depends on the view, but cannot drop, rename,
+                // retype or reorder columns: then the view is dropped and made again.
+                let in_place = !h.columns.is_empty() && v.columns.starts_with(&h.columns);
+                let mut sql = vec![view_sql(s, n, v)];
+                if !in_place {
+                    sql.insert(0, format!("DROP VIEW {};", q(s, n)));
+                }
                 cx.push(
                     ChangeKind::ReplaceView,
                     o,
                     Some(text(h)),
                     Some(text(v)),
                     vec![],
-                    vec![format!("DROP VIEW {};", q(s, n)), view_sql(s, n, v)],
+                    sql,
                     10,
                 );
             }

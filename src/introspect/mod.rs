@@ -164,6 +164,7 @@ pub fn introspect_scope(
                 definition: r.get(2),
                 options: r.get(3),
                 comment: r.get(4),
+                columns: r.get(5),
             },
         );
     }

@@ -532,9 +532,10 @@ const FAST_PATH_DIRS: &[&str] = &[
     "tests/fixtures/supabase/app",
 ];
 
-/// What `diff --sql` prints for a plan that rebuilds a dependent (a function returning a
-/// replaced view's rows) and drops in dependency order (a trigger's table before its
-/// function), and for no drift at all. The plans corpus proves these apply; this pins the
+/// What `diff --sql` prints for a view replaced in place (what reads it stays), a view that
+/// loses a column (the function returning its rows and the view reading it are dropped and
+/// made again around it), drops in dependency order (a trigger's table before its
+/// function), and no drift at all. The plans corpus proves these apply; this pins the
 /// text users read.
 #[test]
 fn plan_sql_is_ordered_and_names_rebuilt_dependents() {
@@ -544,6 +545,7 @@ fn plan_sql_is_ordered_and_names_rebuilt_dependents() {
     };
     for case in [
         "changed-view-under-a-function",
+        "view-column-removed-under-a-function",
         "function-dropped-before-its-trigger",
     ] {
         let Some(mut a) = test_db(&format!("plan_from_{}", case.replace('-', "_"))) else {

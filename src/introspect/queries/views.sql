@@ -1,9 +1,11 @@
--- Views of the managed schemas. $1: schemas (text[]).
+-- Views of the managed schemas, with their output columns. $1: schemas (text[]).
 SELECT n.nspname AS schema,
        c.relname AS name,
        pg_get_viewdef(c.oid, true) AS definition,
        coalesce(array_to_string(c.reloptions, ','), '') AS options,
-       obj_description(c.oid, 'pg_class') AS comment
+       obj_description(c.oid, 'pg_class') AS comment,
+       coalesce((SELECT array_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '{}') AS columns
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'v'
