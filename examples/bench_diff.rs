@@ -56,7 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (mut diff_t, mut shadow_t, mut intro_t, mut dump_t) = (vec![], vec![], vec![], vec![]);
         for _ in 0..3 {
             let t = Instant::now();
-            let d = schemac::diff_project_with(&model, &db_url, None, false)?;
+            let d =
+                schemac::diff_project_with(&model, &db_url, None, schemac::DiffOptions::default())?;
             diff_t.push(t.elapsed());
             assert!(
                 d.changes.is_empty() && d.shadow_reason.is_none(),
@@ -65,7 +66,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 d.shadow_reason
             );
             let t = Instant::now();
-            let d = schemac::diff_project_with(&model, &db_url, None, true)?;
+            let d = schemac::diff_project_with(
+                &model,
+                &db_url,
+                None,
+                schemac::DiffOptions {
+                    always_shadow: true,
+                    templates: None,
+                },
+            )?;
             shadow_t.push(t.elapsed());
             assert!(
                 d.changes.is_empty(),

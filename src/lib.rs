@@ -161,14 +161,16 @@ pub fn scope_of(model: &model::Model) -> catalog::Scope {
     }
 }
 
-/// The desired catalog of a project: gen's output applied to a shadow database created on
-/// the server of `server_url` (always dropped afterwards), then introspected.
+/// The desired catalog of a project: gen's output (with the template overrides in
+/// `templates`, as gen uses them) applied to a shadow database created on the server of
+/// `server_url` (always dropped afterwards), then introspected.
 pub fn desired_catalog(
     model: &model::Model,
     server_url: &str,
+    templates: Option<&Path>,
 ) -> Result<catalog::Catalog, DiffError> {
     // The shadow database is empty: the plain (unguarded) statements apply much faster.
-    let migration = render_migration(model, None, true, true)?;
+    let migration = render_migration(model, templates, true, true)?;
     let mut shadow = pg::Shadow::create(server_url)?;
     if model.config.target == model::Target::Supabase {
         shadow
@@ -193,7 +195,17 @@ pub fn diff_project(
     db_url: &str,
     dev_url: Option<&str>,
 ) -> Result<Vec<diff::Change>, DiffError> {
-    diff_project_with(model, db_url, dev_url, false).map(|d| d.changes)
+    diff_project_with(model, db_url, dev_url, DiffOptions::default()).map(|d| d.changes)
+}
+
+/// How [`diff_project_with`] works.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiffOptions<'a> {
+    /// Build the shadow database even when the catalog proves there is no drift.
+    pub always_shadow: bool,
+    /// gen's template overrides: the shadow database is built from the SQL they render.
+    /// The catalog prediction knows only the embedded templates, so a shadow is always built.
+    pub templates: Option<&'a Path>,
 }
 
 /// What [`diff_project_with`] found, and how.
@@ -212,7 +224,7 @@ pub fn diff_project_with(
     model: &model::Model,
     db_url: &str,
     dev_url: Option<&str>,
-    always_shadow: bool,
+    how: DiffOptions,
 ) -> Result<ProjectDiff, DiffError> {
     let opts = diff::Options {
         declared_grantees_only: true,
@@ -221,8 +233,10 @@ pub fn diff_project_with(
     let mut db = pg::connect(db_url)?;
     let scope = scope_of(model);
     let mut actual = introspect_as(&mut db, &scope, "the database")?;
-    let shadow_reason = if always_shadow {
+    let shadow_reason = if how.always_shadow {
         "--always-shadow".to_string()
+    } else if how.templates.is_some() {
+        "--templates: the catalog prediction knows only the embedded templates".to_string()
     } else {
         match fast_path(model, &mut db, &actual, opts)? {
             None => {
@@ -235,7 +249,7 @@ pub fn diff_project_with(
         }
     };
     read_deps(&mut db, &scope, "the database", &mut actual)?;
-    let desired = desired_catalog(model, dev_url.unwrap_or(db_url))?;
+    let desired = desired_catalog(model, dev_url.unwrap_or(db_url), how.templates)?;
     Ok(ProjectDiff {
         changes: plan::order(diff::diff(&desired, &actual, opts), &desired, &actual),
         shadow_reason: Some(shadow_reason),

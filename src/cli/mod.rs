@@ -97,6 +97,10 @@ enum Command {
         /// Say on stderr whether a shadow database was built, and why
         #[arg(long, short)]
         verbose: bool,
+        /// Directory of template overrides, as for gen: the project is compiled with them
+        /// into the shadow database (always built then)
+        #[arg(long, conflicts_with = "from")]
+        templates: Option<PathBuf>,
         /// Drop the shadow databases that killed or crashed runs left on the --dev-url (else
         /// --db) server, and report them; shadows in use by a running diff are kept
         #[arg(long, conflicts_with_all = ["from", "to", "sql", "always_shadow", "allow_destructive"])]
@@ -256,6 +260,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             always_shadow,
             verbose,
             cleanup,
+            templates,
         } => {
             signals::install();
             // Every URL is checked before anything runs; messages never quote them.
@@ -314,8 +319,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                             return Ok(2);
                         }
                     };
-                    let d =
-                        schemac::diff_project_with(&model, &db, dev_url.as_deref(), always_shadow)?;
+                    let how = schemac::DiffOptions {
+                        always_shadow,
+                        templates: templates.as_deref(),
+                    };
+                    let d = schemac::diff_project_with(&model, &db, dev_url.as_deref(), how)?;
                     if verbose {
                         match &d.shadow_reason {
                             None => eprintln!(

@@ -623,3 +623,47 @@ fn dependents_outside_the_schemas_are_dropped_when_gone() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+/// `diff --templates` compiles the project into the shadow database with gen's template
+/// overrides: a database made by `gen --templates` then matches, and the catalog prediction,
+/// which knows only the embedded templates, is not trusted.
+#[test]
+fn diff_uses_gens_template_overrides() {
+    let Some(mut db) = test_db("templates_diff") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("comment.sql.j2"),
+        "COMMENT ON {{ kind }} {{ target }} IS {% if text is not none %}{{ (text ~ ' (managed by schemac)') | literal }}{% else %}NULL{% endif %};\n",
+    )
+    .expect("write template");
+    let templates = dir.path().to_str().expect("utf8");
+    apply(&mut db, &stubs(), "stubs");
+    create_external_roles(&mut db, "schema");
+    let sql = schemac(&["gen", "schema", "--stdout", "--templates", templates]);
+    assert_eq!(sql.code, 0, "{}", sql.stderr);
+    assert!(
+        sql.stdout.contains("(managed by schemac)"),
+        "the override is used"
+    );
+    apply(&mut db, &sql.stdout, "gen --templates");
+    let with = schemac(&[
+        "diff",
+        "schema",
+        "--db",
+        &db.url,
+        "--templates",
+        templates,
+        "-v",
+    ]);
+    assert_eq!(with.code, 0, "{}{}", with.stdout, with.stderr);
+    assert!(
+        with.stderr.contains("built a shadow database (--templates"),
+        "{}",
+        with.stderr
+    );
+    let without = schemac(&["diff", "schema", "--db", &db.url]);
+    assert_eq!(without.code, 1, "{}", without.stdout);
+    assert!(without.stdout.contains("comment"), "{}", without.stdout);
+}
