@@ -6,6 +6,11 @@
 //! drag along: the dependent foreign keys are dropped first and added back after the key,
 //! the dependent views are dropped first and created again (with their grants and comment)
 //! after what they read, and a table that becomes a view is dropped before views are made.
+//! Functions, policies and triggers (and views the view pass does not reach) that depend on
+//! a replaced function, materialized view, enum, view, column or kind are found from what
+//! `pg_depend` records on the actual side ([`Catalog::deps`]), dropped at the start of that
+//! change and made again from the desired side by a change of their own
+//! ([`Hazard::Rebuilt`]), which the plan orders after what it uses.
 
 use super::{q, view_sql, Change, ChangeKind, Ctx, Hazard};
 use crate::catalog::{Catalog, Name, ObjKey};
@@ -296,25 +301,9 @@ fn tables_replaced_by_views(cx: &mut Ctx) {
     }
 }
 
-/// The items of the first parenthesised list in `s` (`PRIMARY KEY (a, b)` → a, b).
-fn first_list(s: &str) -> Option<Vec<String>> {
-    let (_, rest) = s.split_once('(')?;
-    let (inner, _) = rest.split_once(')')?;
-    Some(inner.split(',').map(|c| c.trim().to_string()).collect())
-}
-
-/// `FOREIGN KEY (a) REFERENCES rel(b) …` → (rel as printed, [b]).
-fn references(def: &str) -> Option<(&str, Vec<String>)> {
-    let (_, rest) = def.split_once(" REFERENCES ")?;
-    let (rel, _) = rest.split_once('(')?;
-    Some((rel, first_list(rest)?))
-}
-
-/// Whether a relation as PostgreSQL printed it may be `(s, n)`.
-fn may_name(printed: &str, s: &str, n: &str) -> bool {
-    printed == format!("{}.{}", quote_ident(s), quote_ident(n)) || printed == quote_ident(n)
-}
-
+/// Foreign keys that use a primary key or unique constraint being dropped or replaced:
+/// PostgreSQL refuses to drop the key while they exist. Which foreign keys use which key is
+/// what `pg_depend` records (a foreign key depends on the key's index).
 fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
     let (d, a) = (cx.desired, cx.actual);
     let mut extra = Vec::new();
@@ -329,67 +318,72 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
         let (s, Some(t)) = (c.object.schema.clone(), c.object.table.clone()) else {
             continue;
         };
-        let Some(key) = a
+        let is_key = a
             .tables
             .get(&(s.clone(), t.clone()))
             .and_then(|tab| tab.constraints.get(&c.object.name))
-            .filter(|k| k.kind == "p" || k.kind == "u")
-        else {
+            .is_some_and(|k| k.kind == "p" || k.kind == "u");
+        if !is_key {
             continue;
+        }
+        let this = ObjKey {
+            kind: "constraint".into(),
+            schema: s.clone(),
+            table: Some(t.clone()),
+            name: c.object.name.clone(),
         };
-        let Some(mut key_cols) = first_list(&key.definition) else {
-            continue;
-        };
-        key_cols.sort();
         let mut drops = Vec::new();
-        for ((fs, ft), tab) in &a.tables {
-            for (fname, fk) in tab.constraints.iter().filter(|(_, k)| k.kind == "f") {
-                let Some((rel, mut cols)) = references(&fk.definition) else {
-                    continue;
-                };
-                cols.sort();
-                if !may_name(rel.trim(), &s, &t) || cols != key_cols {
-                    continue;
-                }
-                drops.push(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
-                    q(fs, ft),
-                    quote_ident(fname)
-                ));
-                // Added back after the key, unless the diff already adds or replaces it.
-                let wanted = d
-                    .tables
-                    .get(&(fs.clone(), ft.clone()))
-                    .and_then(|w| w.constraints.get(fname));
-                let handled = |c: &Change| {
-                    c.object.kind == "constraint"
-                        && c.object.schema == *fs
-                        && c.object.table.as_deref() == Some(ft.as_str())
-                        && c.object.name == *fname
-                };
-                if let Some(w) = wanted {
-                    if let Some(existing) = cx.out.iter_mut().find(|c| handled(c)) {
-                        for sql in &mut existing.sql {
-                            *sql = sql.replace(" DROP CONSTRAINT ", " DROP CONSTRAINT IF EXISTS ");
-                        }
-                    } else if !extra.iter().any(handled) {
-                        extra.push(Change {
-                            kind: ChangeKind::ReplaceConstraint,
-                            object: super::obj("constraint", fs, Some(ft), fname),
-                            from: Some(fk.definition.clone()),
-                            to: Some(w.definition.clone()),
-                            destructive: false,
-                            hazards: vec![Hazard::Lock],
-                            sql: vec![format!(
-                                "ALTER TABLE {} ADD CONSTRAINT {} {};",
-                                q(fs, ft),
-                                quote_ident(fname),
-                                w.definition
-                            )],
-                            phase: 8,
-                            order: 0,
-                        });
+        let users = a.deps.iter().filter(|(_, on)| *on == this).map(|(u, _)| u);
+        for u in users {
+            let (fs, Some(ft), fname) = (&u.schema, &u.table, &u.name) else {
+                continue;
+            };
+            let Some(fk) = a
+                .tables
+                .get(&(fs.clone(), ft.clone()))
+                .and_then(|tab| tab.constraints.get(fname))
+                .filter(|k| u.kind == "constraint" && k.kind == "f")
+            else {
+                continue;
+            };
+            drops.push(format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
+                q(fs, ft),
+                quote_ident(fname)
+            ));
+            // Added back after the key, unless the diff already adds or replaces it.
+            let wanted = d
+                .tables
+                .get(&(fs.clone(), ft.clone()))
+                .and_then(|w| w.constraints.get(fname));
+            let handled = |c: &Change| {
+                c.object.kind == "constraint"
+                    && c.object.schema == *fs
+                    && c.object.table.as_deref() == Some(ft.as_str())
+                    && c.object.name == *fname
+            };
+            if let Some(w) = wanted {
+                if let Some(existing) = cx.out.iter_mut().find(|c| handled(c)) {
+                    for sql in &mut existing.sql {
+                        *sql = sql.replace(" DROP CONSTRAINT ", " DROP CONSTRAINT IF EXISTS ");
                     }
+                } else if !extra.iter().any(handled) {
+                    extra.push(Change {
+                        kind: ChangeKind::ReplaceConstraint,
+                        object: super::obj("constraint", fs, Some(ft), fname),
+                        from: Some(fk.definition.clone()),
+                        to: Some(w.definition.clone()),
+                        destructive: false,
+                        hazards: vec![Hazard::Lock],
+                        sql: vec![format!(
+                            "ALTER TABLE {} ADD CONSTRAINT {} {};",
+                            q(fs, ft),
+                            quote_ident(fname),
+                            w.definition
+                        )],
+                        phase: 8,
+                        order: 0,
+                    });
                 }
             }
         }
@@ -606,7 +600,7 @@ pub(super) fn grants_and_comment(
 
 #[cfg(test)]
 mod tests {
-    use crate::catalog::{Catalog, Constraint, Table, View};
+    use crate::catalog::{Catalog, Constraint, ObjKey, Table, View};
     use crate::diff::{diff, Options};
 
     fn table(constraints: &[(&str, &str, &str)]) -> Table {
@@ -658,6 +652,17 @@ mod tests {
             table(&[("items_pkey", "p", "PRIMARY KEY (id)")]),
         );
         have.tables.insert(key("prices"), table(&[fk]));
+        // What pg_depend records: the foreign key uses the key (through its index).
+        let constraint = |t: &str, n: &str| ObjKey {
+            kind: "constraint".into(),
+            schema: "public".into(),
+            table: Some(t.into()),
+            name: n.into(),
+        };
+        have.deps.insert((
+            constraint("prices", "prices_item_fk"),
+            constraint("items", "items_pkey"),
+        ));
         let mut want = have.clone();
         want.tables.insert(
             key("items"),
