@@ -5,6 +5,7 @@
 //! [`check`] (diagnostics as data). The library never prints and never exits; the binary's
 //! `cli` module decides how findings are shown and which exit code they mean.
 
+pub mod apply;
 pub mod catalog;
 pub mod check;
 pub mod diagnostic;

@@ -106,6 +106,25 @@ enum Command {
         #[arg(long, conflicts_with_all = ["from", "to", "sql", "always_shadow", "allow_destructive"])]
         cleanup: bool,
     },
+    /// Bring a database to the project: plan what differs, apply it under a deploy lock in
+    /// one transaction, and check that nothing is left (exit 1 if something is)
+    Apply {
+        /// Project directory (holding schemac.yaml)
+        #[arg(default_value = "schema")]
+        dir: PathBuf,
+        /// The database to change
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        db: Option<String>,
+        /// Where to create the temporary shadow database (default: the --db server)
+        #[arg(long)]
+        dev_url: Option<String>,
+        /// Also apply destructive changes (DROP TABLE/COLUMN/TYPE, narrowing types)
+        #[arg(long)]
+        allow_destructive: bool,
+        /// Directory of template overrides, as for gen
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
     /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
     Stubs,
     /// List every check with its code, name and severity
@@ -247,6 +266,35 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             check,
             templates,
         } => gen(&dir, out, to_stdout, check, templates.as_deref()),
+        Command::Apply {
+            dir,
+            db,
+            dev_url,
+            allow_destructive,
+            templates,
+        } => {
+            let Some(db) = db else {
+                eprintln!("error: pass --db URL (or set DATABASE_URL)");
+                return Ok(2);
+            };
+            let shown = display_of(&dir);
+            let model = match checked_model(&dir, &shown) {
+                Ok(m) => m,
+                Err(Unusable::Load) => return Ok(2),
+                Err(Unusable::Errors) => {
+                    eprintln!("apply: the project has errors; fix them first");
+                    return Ok(2);
+                }
+            };
+            apply_cmd(
+                &model,
+                &db,
+                dev_url.as_deref(),
+                allow_destructive,
+                templates.as_deref(),
+                &shown,
+            )
+        }
         Command::Diff {
             dir,
             db,
@@ -395,6 +443,70 @@ enum Unusable {
 }
 
 /// Loads and checks a project for gen and diff, printing load errors or check errors.
+/// `schemac apply`: progress on stderr when it is a terminal, the outcome on stdout.
+fn apply_cmd(
+    model: &schemac::model::Model,
+    db: &str,
+    dev_url: Option<&str>,
+    allow_destructive: bool,
+    templates: Option<&std::path::Path>,
+    shown: &str,
+) -> anyhow::Result<i32> {
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut progress = |label: &str| {
+        if tty {
+            eprintln!("applying {label}");
+        }
+    };
+    let opts = schemac::apply::ApplyOptions {
+        allow_destructive,
+        templates,
+    };
+    let shown_db = schemac::pg::redact(db);
+    let r = schemac::apply::apply(model, db, dev_url, opts, &mut progress)?;
+    let mut out = std::io::stdout().lock();
+    if r.applied.is_empty() {
+        writeln!(
+            out,
+            "Nothing to apply: {shown_db} already matches project {shown}."
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Applied {} change{} to {shown_db}:",
+            r.applied.len(),
+            if r.applied.len() == 1 { "" } else { "s" }
+        )?;
+        for l in &r.applied {
+            writeln!(out, "{l}")?;
+        }
+    }
+    if !r.withheld.is_empty() {
+        writeln!(
+            out,
+            "\nWithheld (destructive; re-run with --allow-destructive to apply them):"
+        )?;
+        for l in &r.withheld {
+            writeln!(out, "{l}")?;
+        }
+    }
+    if r.left.is_empty() {
+        if !r.applied.is_empty() {
+            writeln!(out, "\nThe database now matches project {shown}.")?;
+        }
+        Ok(0)
+    } else {
+        writeln!(
+            out,
+            "\n{} change{} still differ{} (see `schemac diff`).",
+            r.left.len(),
+            if r.left.len() == 1 { "" } else { "s" },
+            if r.left.len() == 1 { "s" } else { "" }
+        )?;
+        Ok(1)
+    }
+}
+
 fn checked_model(dir: &std::path::Path, shown: &str) -> Result<schemac::model::Model, Unusable> {
     let (model, diags) = match schemac::check_project(dir, shown) {
         Ok(x) => x,

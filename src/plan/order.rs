@@ -11,8 +11,8 @@
 //! - what the **actual** side records orders drops: an object goes before what it uses, and
 //!   a change to an object comes after the drop of anything that uses it.
 //!
-//! Every object also depends on the table it belongs to, and comments and grants come after
-//! the change to their object. Within those constraints the changes keep diff's order: the
+//! Every object also depends on the table it belongs to, comments and grants come after the
+//! change to their object, and changes to one object keep diff's order. Within those constraints the changes keep diff's order: the
 //! sort is Kahn's algorithm that always takes the earliest ready change in diff's order, so a
 //! plan with no cross-kind dependency is exactly diff's. A cycle (an object replaced on one
 //! side of a dependency that turns around on the other) is broken at its earliest change.
@@ -74,7 +74,11 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
         "comment" => {
             for k in COMMENTED {
                 if let Some(rest) = o.name.strip_prefix(k).and_then(|r| r.strip_prefix(' ')) {
-                    after.push(key(k, o.table.as_deref(), rest));
+                    // A column's comment names it `table.column`.
+                    match (k, rest.split_once('.')) {
+                        ("column", Some((t, c))) => after.push(key(k, Some(t), c)),
+                        _ => after.push(key(k, o.table.as_deref(), rest)),
+                    }
                     break;
                 }
             }
@@ -133,19 +137,6 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
     for (i, c) in changes.iter().enumerate() {
         by_key.entry(keys(c).0).or_default().push(i);
     }
-    for (i, c) in changes.iter().enumerate() {
-        let (own, after) = keys(c);
-        for k in after.iter().filter(|k| **k != own) {
-            for &j in by_key.get(k).into_iter().flatten() {
-                // A member, comment or grant is dropped before its object, made after it.
-                if verb(c) == Verb::Drop && verb(&changes[j]) == Verb::Drop {
-                    edges.insert((i, j));
-                } else {
-                    edges.insert((j, i));
-                }
-            }
-        }
-    }
     // A name is freed before it is taken again: a drop comes before a create of the same
     // name, also across the kinds that share the relation namespace (a table that becomes a
     // view, a constraint's index that moves to another table).
@@ -183,6 +174,17 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
             }
         }
     }
+    // Changes to one object keep diff's order (a table is made before its RLS is enabled),
+    // save a drop after a create, which the name rule above puts first.
+    for ids in by_key.values() {
+        for (x, &i) in ids.iter().enumerate() {
+            for &j in &ids[x + 1..] {
+                if !(verb(&changes[j]) == Verb::Drop && verb(&changes[i]) != Verb::Drop) {
+                    edges.insert((i, j));
+                }
+            }
+        }
+    }
     // A member of a table with no change of its own (the column of a table created or
     // dropped whole) stands for its table.
     let at = |k: &ObjKey| -> &[usize] {
@@ -198,6 +200,23 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         };
         by_key.get(&table).map(Vec::as_slice).unwrap_or(&[])
     };
+    // A member, comment or grant is dropped before its object, made after it (a member
+    // whose table has no change of its own follows nothing).
+    for (i, c) in changes.iter().enumerate() {
+        let (own, after) = keys(c);
+        for k in after.iter().filter(|k| **k != own) {
+            for &j in at(k) {
+                if i == j {
+                    continue;
+                }
+                if verb(c) == Verb::Drop && verb(&changes[j]) == Verb::Drop {
+                    edges.insert((i, j));
+                } else {
+                    edges.insert((j, i));
+                }
+            }
+        }
+    }
     // Desired dependencies: what A uses is created or changed before A.
     for (a, b) in desired.deps.iter().chain(containment(&desired.deps).iter()) {
         for &ia in at(a) {
