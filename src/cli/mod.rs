@@ -341,7 +341,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 write!(stdout, "{out}")?;
                 return Ok(if report.has_failures() { 2 } else { 0 });
             }
-            let (changes, actual, desired) = match (from, to) {
+            let (changes, actual, desired, timeouts) = match (from, to) {
                 (Some(from), Some(to)) => {
                     let schemas = if schemas.is_empty() {
                         vec!["public".to_string()]
@@ -349,7 +349,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         schemas
                     };
                     let c = schemac::diff_databases(&from, &to, &schemas)?;
-                    (c, schemac::pg::redact(&from), schemac::pg::redact(&to))
+                    (
+                        c,
+                        schemac::pg::redact(&from),
+                        schemac::pg::redact(&to),
+                        None,
+                    )
                 }
                 _ => {
                     let Some(db) = db else {
@@ -384,11 +389,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         d.changes,
                         schemac::pg::redact(&db),
                         format!("project {shown}"),
+                        Some((
+                            model.config.lock_timeout.clone(),
+                            model.config.statement_timeout.clone(),
+                        )),
                     )
                 }
             };
             let out = if sql {
-                schemac::plan::sql(&changes, allow_destructive)
+                schemac::plan::sql_with(
+                    &changes,
+                    &schemac::plan::SqlOptions {
+                        allow_destructive,
+                        target: &desired,
+                        timeouts: timeouts.as_ref().map(|(l, s)| (l.as_str(), s.as_str())),
+                    },
+                )
             } else {
                 match format {
                     Format::Text => schemac::plan::text(&changes, &actual, &desired),

@@ -103,10 +103,10 @@ impl ChangeKind {
     pub fn sign(self) -> char {
         use ChangeKind::*;
         match self {
-            AddSchema | AddExtension | AddEnum | AddEnumValue | AddDomain | AddFunction
-            | AddTable | AddColumn | AddConstraint | AddIndex | AddView | AddMaterializedView
-            | AddTrigger | AddPolicy | Grant | AddPublication | AddPublicationTable | AddBucket
-            | GrantSchema | GrantDefault => '+',
+            AddSchema | AddExtension | AddEnum | AddDomain | AddFunction | AddTable | AddColumn
+            | AddConstraint | AddIndex | AddView | AddMaterializedView | AddTrigger | AddPolicy
+            | Grant | AddPublication | AddPublicationTable | AddBucket | GrantSchema
+            | GrantDefault => '+',
             RemoveEnumValue | DropEnum | DropDomain | DropFunction | DropTable | DropColumn
             | DropConstraint | DropIndex | DropView | DropMaterializedView | DropTrigger
             | DropPolicy | Revoke | DropPublicationTable | RevokeSchema | RevokeDefault => '-',

@@ -177,6 +177,17 @@ fn destructive_changes_are_withheld_without_allow_destructive() {
     );
 }
 
+/// `text` with the two databases' URLs, as given and as shown, replaced by FROM and TO.
+fn masked(text: &str, a: &TestDb, b: &TestDb) -> String {
+    let mut t = text.to_string();
+    for (db, name) in [(a, "FROM"), (b, "TO")] {
+        t = t
+            .replace(&schemac::pg::redact(&db.url), name)
+            .replace(&db.url, name);
+    }
+    t
+}
+
 /// `diff --from --to --sql --allow-destructive`: the whole plan from one database to another.
 fn full_plan(from: &str, to: &str) -> crate::Run {
     schemac(&[
@@ -559,17 +570,18 @@ fn plan_sql_is_ordered_and_names_rebuilt_dependents() {
         let plan = full_plan(&a.url, &b.url);
         assert_eq!(plan.code, 1, "{}", plan.stderr);
         let report = schemac(&["diff", "--from", &a.url, "--to", &b.url]);
-        let report = report.stdout.replace(&a.url, "FROM").replace(&b.url, "TO");
+        let report = masked(&report.stdout, &a, &b);
         settings().bind(|| {
             insta::assert_snapshot!(
                 format!("plan__{case}"),
-                format!("{report}\n{}", plan.stdout)
+                format!("{report}\n{}", masked(&plan.stdout, &a, &b))
             )
         });
         apply(&mut a, &plan.stdout, case);
         let clean = schemac(&["diff", "--from", &a.url, "--to", &b.url, "--sql"]);
         assert_eq!(clean.code, 0, "{}", clean.stdout);
-        settings().bind(|| insta::assert_snapshot!("plan__no_drift", clean.stdout));
+        let clean = masked(&clean.stdout, &a, &b);
+        settings().bind(|| insta::assert_snapshot!("plan__no_drift", clean));
     }
 }
 
@@ -605,8 +617,8 @@ fn dependents_outside_the_schemas_are_dropped_when_gone() {
             "plan__outside_dependent_dropped",
             format!(
                 "{}\n{}",
-                report.stdout.replace(&a.url, "FROM").replace(&b.url, "TO"),
-                plan.stdout
+                masked(&report.stdout, &a, &b),
+                masked(&plan.stdout, &a, &b)
             )
         )
     });

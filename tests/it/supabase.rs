@@ -136,6 +136,14 @@ fn platform_drift_is_found_and_repaired() {
             "{name}: expected {kind}, got {kinds:?}"
         );
         let sql = schemac(&["diff", APP, "--db", &db.url, "--sql", "--allow-destructive"]);
+        // The project's timeouts, as in gen's file, and the project named in the header.
+        assert!(
+            sql.stdout.contains("SET LOCAL lock_timeout = '")
+                && sql.stdout.contains("SET LOCAL statement_timeout = '")
+                && sql.stdout.contains("brings the database to project "),
+            "{}",
+            sql.stdout
+        );
         apply(&mut db, &sql.stdout, &format!("{name}: repair"));
         let r = schemac(&["diff", APP, "--db", &db.url]);
         assert_eq!(
