@@ -141,7 +141,7 @@ enum Command {
 enum Format {
     /// Human-readable, with file:line:col, snippets and hints
     Text,
-    /// Stable JSON (see README: "JSON output")
+    /// Stable JSON (see README: "Output formats")
     Json,
     /// GitHub Actions workflow annotations
     Github,

@@ -3,7 +3,7 @@
 
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{Kind, Model};
 
 pub const RULE: Rule = Rule {
     code: "SC601",
@@ -15,7 +15,15 @@ pub const RULE: Rule = Rule {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for t in m.tables.values() {
-        if t.primary_key.is_none() {
+        // A column defined twice keeps only its last definition, which may have dropped
+        // the key: SC102 reports the repetition, and this would be a false finding.
+        let repeated_column = m.duplicates.iter().any(|d| {
+            d.kind == Kind::Column
+                && [t.name.name.clone(), t.name.to_string()]
+                    .iter()
+                    .any(|n| d.name.ends_with(&format!("` of table `{n}")))
+        });
+        if t.primary_key.is_none() && !repeated_column {
             out.push(
                 rule.diag(format!("table `{}` has no primary key", t.name))
                     .label(t.loc, "")
