@@ -278,7 +278,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 return Ok(2);
             };
             let shown = display_of(&dir);
-            let model = match checked_model(&dir, &shown) {
+            let model = match checked_model(&dir, &shown, false) {
                 Ok(m) => m,
                 Err(Unusable::Load) => return Ok(2),
                 Err(Unusable::Errors) => {
@@ -364,7 +364,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         return Ok(2);
                     };
                     let shown = display_of(&dir);
-                    let model = match checked_model(&dir, &shown) {
+                    let model = match checked_model(&dir, &shown, false) {
                         Ok(m) => m,
                         Err(Unusable::Load) => return Ok(2),
                         Err(Unusable::Errors) => {
@@ -523,7 +523,13 @@ fn apply_cmd(
     }
 }
 
-fn checked_model(dir: &std::path::Path, shown: &str) -> Result<schemac::model::Model, Unusable> {
+/// The project's model, or nothing when it has errors (shown on stderr). With
+/// `show_warnings`, its warnings are shown on stderr too.
+fn checked_model(
+    dir: &std::path::Path,
+    shown: &str,
+    show_warnings: bool,
+) -> Result<schemac::model::Model, Unusable> {
     let (model, diags) = match schemac::check_project(dir, shown) {
         Ok(x) => x,
         Err(fail) => {
@@ -531,11 +537,13 @@ fn checked_model(dir: &std::path::Path, shown: &str) -> Result<schemac::model::M
             return Err(Unusable::Load);
         }
     };
-    let errors: Vec<Diagnostic> = diags
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = diags
         .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
+        .partition(|d| d.severity == Severity::Error);
     if errors.is_empty() {
+        if show_warnings && !warnings.is_empty() {
+            eprint!("{}", render(&warnings, &model.sources, Format::Text));
+        }
         Ok(model)
     } else {
         eprint!("{}", render(&errors, &model.sources, Format::Text));
@@ -551,7 +559,7 @@ fn gen(
     templates: Option<&std::path::Path>,
 ) -> anyhow::Result<i32> {
     let shown = display_of(dir);
-    let model = match checked_model(dir, &shown) {
+    let model = match checked_model(dir, &shown, true) {
         Ok(m) => m,
         Err(Unusable::Load) => return Ok(2),
         Err(Unusable::Errors) => {

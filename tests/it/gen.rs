@@ -386,3 +386,17 @@ fn sqldef_fixtures_match_their_desired_sql() {
     );
     assert!(passed >= 24, "only {passed} sqldef cases passed (floor 24)");
 }
+
+/// gen shows check's warnings on stderr (the migration is still written: warnings do not
+/// block it), so that `schemac gen` alone tells a developer what check would.
+#[test]
+fn gen_shows_warnings_and_still_writes() {
+    let r = schemac(&[
+        "gen",
+        "tests/fixtures/rules/SC601-missing-primary-key",
+        "--stdout",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("CREATE TABLE"), "the migration is written");
+    settings().bind(|| insta::assert_snapshot!("gen__warnings", r.stderr));
+}
