@@ -397,6 +397,9 @@ fn gen_shows_warnings_and_still_writes() {
         "--stdout",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("CREATE TABLE"), "the migration is written");
+    assert!(
+        r.stdout.contains("CREATE TABLE"),
+        "the migration is written"
+    );
     settings().bind(|| insta::assert_snapshot!("gen__warnings", r.stderr));
 }
