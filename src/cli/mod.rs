@@ -278,13 +278,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 return Ok(2);
             };
             let shown = display_of(&dir);
-            let model = match checked_model(&dir, &shown, false) {
-                Ok(m) => m,
-                Err(Unusable::Load) => return Ok(2),
-                Err(Unusable::Errors) => {
-                    eprintln!("apply: the project has errors; fix them first");
-                    return Ok(2);
-                }
+            let Some(model) = usable_model(&dir, &shown, "apply") else {
+                return Ok(2);
             };
             apply_cmd(
                 &model,
@@ -364,13 +359,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         return Ok(2);
                     };
                     let shown = display_of(&dir);
-                    let model = match checked_model(&dir, &shown, false) {
-                        Ok(m) => m,
-                        Err(Unusable::Load) => return Ok(2),
-                        Err(Unusable::Errors) => {
-                            eprintln!("diff: the project has errors; fix them first");
-                            return Ok(2);
-                        }
+                    let Some(model) = usable_model(&dir, &shown, "diff") else {
+                        return Ok(2);
                     };
                     let how = schemac::DiffOptions {
                         always_shadow,
@@ -520,6 +510,19 @@ fn apply_cmd(
             if r.left.len() == 1 { "s" } else { "" }
         )?;
         Ok(1)
+    }
+}
+
+/// The model of a project a database command (`verb`) works from; None (exit 2) when it
+/// does not load or has errors, which are shown on stderr.
+fn usable_model(dir: &std::path::Path, shown: &str, verb: &str) -> Option<schemac::model::Model> {
+    match checked_model(dir, shown, false) {
+        Ok(m) => Some(m),
+        Err(Unusable::Load) => None,
+        Err(Unusable::Errors) => {
+            eprintln!("{verb}: the project has errors; fix them first");
+            None
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 //! while a table column stores the type). Anything else, such as a new order, drops the type
 //! and makes it again; the plan drops and rebuilds what depends on it first.
 
-use super::Kind;
+use super::{comment_sql, qualified, Kind};
 use crate::catalog::Name;
 use crate::sql::quote::{quote_ident, quote_literal};
 use serde::Serialize;
@@ -20,15 +20,6 @@ pub struct CompositeType {
 }
 
 pub struct Composite;
-
-fn q(name: &Name) -> String {
-    format!("{}.{}", quote_ident(&name.0), quote_ident(&name.1))
-}
-
-fn comment_sql(name: &Name, comment: &Option<String>) -> String {
-    let text = comment.as_deref().map_or("NULL".to_string(), quote_literal);
-    format!("COMMENT ON TYPE {} IS {text};", q(name))
-}
 
 impl Kind for Composite {
     const NOUN: &'static str = "composite type";
@@ -66,17 +57,17 @@ impl Kind for Composite {
             .collect();
         let mut sql = vec![format!(
             "CREATE TYPE {} AS ({});",
-            q(name),
+            qualified(name),
             attrs.join(", ")
         )];
         if def.comment.is_some() {
-            sql.push(comment_sql(name, &def.comment));
+            sql.push(comment_sql("TYPE", name, &def.comment));
         }
         sql
     }
 
     fn drop(name: &Name) -> Vec<String> {
-        vec![format!("DROP TYPE {};", q(name))]
+        vec![format!("DROP TYPE {};", qualified(name))]
     }
 
     fn alter(name: &Name, have: &CompositeType, want: &CompositeType) -> Option<Vec<String>> {
@@ -99,7 +90,7 @@ impl Kind for Composite {
         if !same_order || !appended {
             return None;
         }
-        let t = q(name);
+        let t = qualified(name);
         let mut sql = Vec::new();
         for (n, _) in have
             .attributes
@@ -127,7 +118,7 @@ impl Kind for Composite {
             ));
         }
         if have.comment != want.comment {
-            sql.push(comment_sql(name, &want.comment));
+            sql.push(comment_sql("TYPE", name, &want.comment));
         }
         Some(sql)
     }

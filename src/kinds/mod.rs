@@ -18,6 +18,20 @@ use crate::catalog::Name;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// `schema.name`, quoted.
+pub fn qualified(name: &Name) -> String {
+    use crate::sql::quote::quote_ident;
+    format!("{}.{}", quote_ident(&name.0), quote_ident(&name.1))
+}
+
+/// `COMMENT ON <noun> schema.name IS …;` (`NULL` removes it).
+pub fn comment_sql(noun: &str, name: &Name, comment: &Option<String>) -> String {
+    let text = comment
+        .as_deref()
+        .map_or("NULL".to_string(), crate::sql::quote::quote_literal);
+    format!("COMMENT ON {noun} {} IS {text};", qualified(name))
+}
+
 /// What a step does to its object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,9 +5,9 @@
 //! change, see diff), since the column cannot exist before the sequence its default draws
 //! from. Identity columns' sequences belong to the column and are not read here.
 
-use super::Kind;
+use super::{comment_sql, qualified, Kind};
 use crate::catalog::Name;
-use crate::sql::quote::{quote_ident, quote_literal};
+use crate::sql::quote::quote_literal;
 use serde::Serialize;
 
 /// A sequence's options as the catalog holds them (all explicit, whatever was written).
@@ -27,15 +27,6 @@ pub struct SequenceDef {
 }
 
 pub struct Sequence;
-
-fn q(name: &Name) -> String {
-    format!("{}.{}", quote_ident(&name.0), quote_ident(&name.1))
-}
-
-fn comment_sql(name: &Name, comment: &Option<String>) -> String {
-    let text = comment.as_deref().map_or("NULL".to_string(), quote_literal);
-    format!("COMMENT ON SEQUENCE {} IS {text};", q(name))
-}
 
 /// The options clause, all of it: the catalog's values leave nothing to defaults.
 fn options(d: &SequenceDef) -> String {
@@ -92,16 +83,20 @@ impl Kind for Sequence {
     }
 
     fn create(name: &Name, d: &SequenceDef) -> Vec<String> {
-        let mut sql = vec![format!("CREATE SEQUENCE {} {};", q(name), options(d))];
+        let mut sql = vec![format!(
+            "CREATE SEQUENCE {} {};",
+            qualified(name),
+            options(d)
+        )];
         if d.comment.is_some() {
-            sql.push(comment_sql(name, &d.comment));
+            sql.push(comment_sql("SEQUENCE", name, &d.comment));
         }
         sql
     }
 
     fn drop(name: &Name) -> Vec<String> {
         // A sequence owned by a dropped column is already gone with it.
-        vec![format!("DROP SEQUENCE IF EXISTS {};", q(name))]
+        vec![format!("DROP SEQUENCE IF EXISTS {};", qualified(name))]
     }
 
     fn alter(name: &Name, have: &SequenceDef, want: &SequenceDef) -> Option<Vec<String>> {
@@ -110,14 +105,21 @@ impl Kind for Sequence {
         (h.comment, w.comment) = (None, None);
         (h.owned_by, w.owned_by) = (None, None);
         if h != w {
-            sql.push(format!("ALTER SEQUENCE {} {};", q(name), options(want)));
+            sql.push(format!(
+                "ALTER SEQUENCE {} {};",
+                qualified(name),
+                options(want)
+            ));
         }
         if have.owned_by != want.owned_by {
             let owner = want.owned_by.as_deref().unwrap_or("NONE");
-            sql.push(format!("ALTER SEQUENCE {} OWNED BY {owner};", q(name)));
+            sql.push(format!(
+                "ALTER SEQUENCE {} OWNED BY {owner};",
+                qualified(name)
+            ));
         }
         if have.comment != want.comment {
-            sql.push(comment_sql(name, &want.comment));
+            sql.push(comment_sql("SEQUENCE", name, &want.comment));
         }
         Some(sql)
     }
