@@ -174,7 +174,8 @@ fn write_project(dir: &Path, field: &str, payload: &str) {
     std::fs::write(dir.join("objects.yaml"), fill(PROJECT)).expect("write project");
 }
 
-fn run(args: &[&str]) -> (i32, String) {
+/// Runs schemac: exit code, stdout, stderr.
+fn run_split(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_schemac"))
         .args(args)
         .current_dir(root())
@@ -182,12 +183,15 @@ fn run(args: &[&str]) -> (i32, String) {
         .expect("run schemac");
     (
         out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs schemac: exit code and everything it printed.
+fn run(args: &[&str]) -> (i32, String) {
+    let (code, out, err) = run_split(args);
+    (code, format!("{out}{err}"))
 }
 
 /// Applies `file` with psql (stopping at the first error) on a session with the given
@@ -419,9 +423,10 @@ fn one_case(
             Err(format!("check exited {code} without a position:\n{out}"))
         };
     }
-    let (code, sql) = run(&["gen", &d, "--stdout"]);
+    // The migration alone: gen shows check's warnings on stderr.
+    let (code, sql, err) = run_split(&["gen", &d, "--stdout"]);
     if code != 0 {
-        return Err(format!("check passed but gen exited {code}:\n{sql}"));
+        return Err(format!("check passed but gen exited {code}:\n{sql}{err}"));
     }
     let file = dir.join("out.sql");
     std::fs::write(&file, &sql).map_err(|e| e.to_string())?;
