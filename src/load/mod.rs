@@ -349,6 +349,47 @@ fn parse_file<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// The innermost `{` or `[` (line, column, bracket) still open at the end of line
+/// `upto` that was opened on an earlier line or left open at the end of its own, outside
+/// quotes and comments. Project files keep flow collections on one line, so one that spans
+/// lines is almost always a missing `}` or `]`.
+fn unclosed_flow(text: &str, upto: u32) -> Option<(u32, u32, char)> {
+    let mut stack: Vec<(u32, u32, char)> = Vec::new();
+    for (i, line) in text.split('\n').take(upto as usize).enumerate() {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        let mut chars = line.chars().enumerate().peekable();
+        while let Some((c, ch)) = chars.next() {
+            match quote {
+                Some('\'') if ch == '\'' => {
+                    // '' is an escaped quote inside single quotes.
+                    if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                        chars.next();
+                    } else {
+                        quote = None;
+                    }
+                }
+                Some('"') if ch == '\\' => {
+                    chars.next();
+                }
+                Some(q) if ch == q => quote = None,
+                Some(_) => {}
+                None => match ch {
+                    '\'' | '"' => quote = Some(ch),
+                    '#' if prev == ' ' || prev == '\t' || c == 0 => break,
+                    '{' | '[' => stack.push((i as u32 + 1, c as u32 + 1, ch)),
+                    '}' | ']' => {
+                        stack.pop();
+                    }
+                    _ => {}
+                },
+            }
+            prev = ch;
+        }
+    }
+    stack.last().copied()
+}
+
 fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagnostic {
     let (code, name, what) = if syntax {
         ("SC003", "yaml-syntax", "YAML syntax error")
@@ -376,6 +417,30 @@ fn yaml_error(id: FileId, text: &str, e: yaml::YamlError, syntax: bool) -> Diagn
         );
         if d.hint.is_none() && (line_text.contains('\t') || (syntax && text.contains('\t'))) {
             d = d.hint("YAML does not allow tabs for indentation; indent with spaces");
+        }
+        // A `{` or `[` left open reads the next lines into the collection, and the error
+        // then shows up wherever that stops making sense: point at the opener (unless a
+        // limit or tab hint already says what is wrong).
+        let opener = d
+            .hint
+            .is_none()
+            .then(|| unclosed_flow(text, p.line))
+            .flatten();
+        if let Some((line, col, open)) = opener {
+            let close = if open == '{' { '}' } else { ']' };
+            d = d.label(
+                Loc {
+                    file: id,
+                    line,
+                    col,
+                    len: 1,
+                },
+                format!("this `{open}` is not closed on its line"),
+            );
+            d = d.hint(format!(
+                "close it with `{close}` on the same line: an open flow collection goes on \
+                 across the following lines, which then read as part of it"
+            ));
         }
     }
     if d.hint.is_none() {
@@ -544,7 +609,18 @@ pub(crate) fn repository_yaml() -> Vec<std::path::PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, suggest, unknown_field_hint, SUGGEST_MAX_CHARS};
+    use super::{edit_distance, suggest, unclosed_flow, unknown_field_hint, SUGGEST_MAX_CHARS};
+
+    #[test]
+    fn an_open_flow_collection_is_found_outside_quotes_and_comments() {
+        let text = "a: { b: 1\nc: 2\n";
+        assert_eq!(unclosed_flow(text, 2), Some((1, 4, '{')));
+        // Closed on its line, or inside quotes or a comment: nothing open.
+        assert_eq!(unclosed_flow("a: { b: [1, 2] }\nc: 2\n", 2), None);
+        assert_eq!(unclosed_flow("a: '{ it''s' # {\nb: \"[\\\"\"\n", 2), None);
+        // The innermost opener wins.
+        assert_eq!(unclosed_flow("a: { b: [1,\n", 1), Some((1, 9, '[')));
+    }
 
     /// The hint before it was bounded: every candidate, the full distance.
     fn unbounded<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
