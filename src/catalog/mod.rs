@@ -57,6 +57,18 @@ pub struct ObjKey {
     pub name: String,
 }
 
+impl ObjKey {
+    /// The table this object belongs to (a column's, a policy's…), if it belongs to one.
+    pub fn table_key(&self) -> Option<ObjKey> {
+        self.table.as_ref().map(|t| ObjKey {
+            kind: "table".into(),
+            schema: self.schema.clone(),
+            table: None,
+            name: t.clone(),
+        })
+    }
+}
+
 /// Dependency edges: (dependent, what it depends on).
 pub type Deps = BTreeSet<(ObjKey, ObjKey)>;
 

@@ -27,28 +27,19 @@ pub(super) fn rebuild_dependents(cx: &mut Ctx, opts: super::Options) {
 /// The object a change drops and makes again (or converts in place, for an enum recreated
 /// or a column whose type changes), whose dependents PostgreSQL would refuse to keep.
 fn replaced_root(c: &Change) -> Option<ObjKey> {
-    let o = &c.object;
-    let key = |kind: &str| ObjKey {
-        kind: kind.to_string(),
-        schema: o.schema.clone(),
-        table: o.table.clone(),
-        name: o.name.clone(),
-    };
-    match c.kind {
-        ChangeKind::ReplaceFunction if c.sql.iter().any(|s| s.starts_with("DROP FUNCTION ")) => {
-            Some(key("function"))
-        }
-        ChangeKind::DropMaterializedView => Some(key("materialized view")),
-        ChangeKind::RemoveEnumValue => Some(key("enum")),
-        ChangeKind::ReplaceView if c.sql.iter().any(|s| s.starts_with("DROP VIEW ")) => {
-            Some(key("view"))
-        }
-        ChangeKind::AlterColumnType => Some(key("column")),
-        ChangeKind::Kind(k) if k.verb == crate::kinds::Verb::Replace => Some(key(k.noun)),
+    let drops = |stmt: &str| c.sql.iter().any(|s| s.starts_with(stmt));
+    let replaced = match c.kind {
+        ChangeKind::ReplaceFunction => drops("DROP FUNCTION "),
+        ChangeKind::ReplaceView => drops("DROP VIEW "),
+        ChangeKind::Kind(k) => k.verb == crate::kinds::Verb::Replace,
+        ChangeKind::DropMaterializedView
+        | ChangeKind::RemoveEnumValue
+        | ChangeKind::AlterColumnType
         // Its dependents that stay (on a new function of the same name) are rebuilt.
-        ChangeKind::DropFunction => Some(key("function")),
-        _ => None,
-    }
+        | ChangeKind::DropFunction => true,
+        _ => false,
+    };
+    replaced.then(|| c.object.key())
 }
 
 /// Functions, policies and triggers (and views, where the view pass above does not see them)
@@ -80,12 +71,7 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
     for (dep, on) in &a.deps {
         users.entry(on).or_default().push(dep);
     }
-    let key_of = |c: &Change| ObjKey {
-        kind: c.object.kind.to_string(),
-        schema: c.object.schema.clone(),
-        table: c.object.table.clone(),
-        name: c.object.name.clone(),
-    };
+    let key_of = |c: &Change| c.object.key();
     // Objects some change already drops on its own (dropped for good, or dropped and made
     // again); a change that alters one in place (CREATE OR REPLACE) is instead turned into
     // its rebuild below.

@@ -153,6 +153,18 @@ pub struct Object {
     pub name: String,
 }
 
+impl Object {
+    /// The object's identity as the dependency graph names it ([`crate::catalog::Deps`]).
+    pub fn key(&self) -> crate::catalog::ObjKey {
+        crate::catalog::ObjKey {
+            kind: self.kind.to_string(),
+            schema: self.schema.clone(),
+            table: self.table.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 impl std::fmt::Display for Object {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match (&self.table, self.kind) {

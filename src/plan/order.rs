@@ -17,7 +17,7 @@
 //! plan with no cross-kind dependency is exactly diff's. A cycle (an object replaced on one
 //! side of a dependency that turns around on the other) is broken at its earliest change.
 
-use crate::catalog::{Catalog, Deps, ObjKey};
+use crate::catalog::{Catalog, ObjKey};
 use crate::diff::{Change, ChangeKind, Hazard};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -68,7 +68,7 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
         table: table.map(str::to_string),
         name: name.to_string(),
     };
-    let own = key(o.kind, o.table.as_deref(), &o.name);
+    let own = o.key();
     let mut after = Vec::new();
     match o.kind {
         "comment" => {
@@ -92,34 +92,8 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
         }
         _ => {}
     }
-    if let Some(t) = &o.table {
-        after.push(key("table", None, t));
-    }
+    after.extend(own.table_key());
     (own, after)
-}
-
-/// Every object depends on the table it belongs to.
-fn containment(deps: &Deps) -> Vec<(ObjKey, ObjKey)> {
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (a, b) in deps {
-        for k in [a, b] {
-            if let Some(t) = &k.table {
-                if seen.insert(k.clone()) {
-                    out.push((
-                        k.clone(),
-                        ObjKey {
-                            kind: "table".into(),
-                            schema: k.schema.clone(),
-                            table: None,
-                            name: t.clone(),
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// A name as PostgreSQL scopes it: relation names (tables, views, indexes, and the indexes
@@ -191,14 +165,9 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         if let Some(v) = by_key.get(k) {
             return v;
         }
-        let Some(t) = &k.table else { return &[] };
-        let table = ObjKey {
-            kind: "table".into(),
-            schema: k.schema.clone(),
-            table: None,
-            name: t.clone(),
-        };
-        by_key.get(&table).map(Vec::as_slice).unwrap_or(&[])
+        k.table_key()
+            .and_then(|t| by_key.get(&t))
+            .map_or(&[], Vec::as_slice)
     };
     // A member, comment or grant is dropped before its object, made after it (a member
     // whose table has no change of its own follows nothing).
@@ -218,7 +187,7 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         }
     }
     // Desired dependencies: what A uses is created or changed before A.
-    for (a, b) in desired.deps.iter().chain(containment(&desired.deps).iter()) {
+    for (a, b) in &desired.deps {
         for &ia in at(a) {
             for &ib in at(b) {
                 if ia != ib && verb(&changes[ia]) != Verb::Drop && verb(&changes[ib]) != Verb::Drop
@@ -229,7 +198,7 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         }
     }
     // Actual dependencies: A goes, or is replaced, before what it uses changes or goes.
-    for (a, b) in actual.deps.iter().chain(containment(&actual.deps).iter()) {
+    for (a, b) in &actual.deps {
         for &ia in at(a) {
             for &ib in at(b) {
                 // A rebuilt dependent's drop is part of the change that needed it.
