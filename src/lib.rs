@@ -116,7 +116,7 @@ pub enum DiffError {
     Introspect { what: String, message: String },
 }
 
-fn introspect_as(
+pub(crate) fn introspect_as(
     client: &mut postgres::Client,
     scope: &catalog::Scope,
     what: &str,
@@ -128,7 +128,7 @@ fn introspect_as(
 }
 
 /// Reads the dependencies a plan is ordered by into `cat`.
-fn read_deps(
+pub(crate) fn read_deps(
     client: &mut postgres::Client,
     scope: &catalog::Scope,
     what: &str,
@@ -215,6 +215,19 @@ pub struct ProjectDiff {
     pub changes: Vec<diff::Change>,
     /// Why a shadow database was built; None when the fast path proved there is no drift.
     pub shadow_reason: Option<String>,
+    /// The two catalogs compared, with their dependencies; None when the fast path proved
+    /// there is no drift.
+    pub sides: Option<Sides>,
+}
+
+/// The catalogs a plan was made from: what a proof ([`apply::prove`]) replays it against.
+#[derive(Debug)]
+pub struct Sides {
+    /// The database to change, and what was read of it.
+    pub actual: catalog::Catalog,
+    pub desired: catalog::Catalog,
+    pub scope: catalog::Scope,
+    pub options: diff::Options,
 }
 
 /// Like [`diff_project`]. Unless `always_shadow`, the live catalog is first compared with
@@ -244,6 +257,7 @@ pub fn diff_project_with(
                 return Ok(ProjectDiff {
                     changes: Vec::new(),
                     shadow_reason: None,
+                    sides: None,
                 })
             }
             Some(reason) => reason,
@@ -254,6 +268,12 @@ pub fn diff_project_with(
     Ok(ProjectDiff {
         changes: plan::order(diff::diff(&desired, &actual, opts), &desired, &actual),
         shadow_reason: Some(shadow_reason),
+        sides: Some(Sides {
+            actual,
+            desired,
+            scope,
+            options: opts,
+        }),
     })
 }
 
@@ -292,6 +312,15 @@ pub fn diff_databases(
     to_url: &str,
     schemas: &[String],
 ) -> Result<Vec<diff::Change>, DiffError> {
+    diff_databases_with(from_url, to_url, schemas).map(|(changes, _)| changes)
+}
+
+/// Like [`diff_databases`], with the catalogs the changes were made from.
+pub fn diff_databases_with(
+    from_url: &str,
+    to_url: &str,
+    schemas: &[String],
+) -> Result<(Vec<diff::Change>, Sides), DiffError> {
     let mut from = pg::connect(from_url)?;
     let mut to = pg::connect(to_url)?;
     let scope = catalog::Scope {
@@ -308,6 +337,14 @@ pub fn diff_databases(
         whole_database: true,
         ..diff::Options::default()
     };
-    let changes = diff::diff(&desired, &actual, opts);
-    Ok(plan::order(changes, &desired, &actual))
+    let changes = plan::order(diff::diff(&desired, &actual, opts), &desired, &actual);
+    Ok((
+        changes,
+        Sides {
+            actual,
+            desired,
+            scope,
+            options: opts,
+        },
+    ))
 }

@@ -7,6 +7,8 @@
 //! - under a session advisory lock derived from the project, so two deploys of the same
 //!   project to the same database never interleave (the second waits);
 //! - with the project's `lock_timeout` and `statement_timeout`;
+//! - only once the plan is proven ([`prove`]): replayed on a throwaway copy of the database,
+//!   it applies and leaves nothing but the withheld changes;
 //! - statement by statement inside the plan's transactions, so that a failure names its
 //!   statement and its change; the transaction is then rolled back and the database is as
 //!   it was (values added to an enum, which go first in a transaction of their own, stay;
@@ -14,16 +16,27 @@
 //! - then the database is compared with the project again: apply succeeds only when
 //!   nothing is left (destructive changes withheld without `--allow-destructive` are left,
 //!   and reported).
+//!
+//! `apply --dry-run` stops after the proof. `apply --from-file` runs gen's master file
+//! instead ([`apply_file`]), for DBAs who review that file, under the same lock and timeouts.
 
-use crate::diff::Change;
+mod prove;
+
+pub use prove::{prove, Proof, Target};
+
+use crate::diff::{Change, Object};
 use crate::plan::{self, Plan};
 use crate::{model, pg, DiffError, DiffOptions};
 use postgres::Client;
 
-/// What an apply did.
+/// What an apply did (or, with `dry_run`, would do).
 #[derive(Debug)]
 pub struct Applied {
-    /// Changes applied, in order.
+    /// The changes planned, in order, withheld ones included (for `--dry-run`'s SQL).
+    pub changes: Vec<Change>,
+    /// The proof of the plan; None when there was nothing to apply.
+    pub proof: Option<Proof>,
+    /// Changes applied, in order (none with `dry_run`).
     pub applied: Vec<String>,
     /// Destructive changes left out (without `allow_destructive`).
     pub withheld: Vec<String>,
@@ -40,10 +53,21 @@ pub enum ApplyError {
     #[error(transparent)]
     Pg(#[from] pg::PgError),
     #[error(
-        "{step} failed, and its transaction was rolled back: {message}\n  statement: {statement}"
+        "{step} failed, and its transaction was rolled back: {message}\n  statement: {statement}{at}"
     )]
     Statement {
         step: String,
+        statement: String,
+        message: String,
+        /// Where the project declares the object (`\n  declared at: file:line:col`), or empty.
+        at: String,
+    },
+    #[error("the plan was not applied: it could not be proven on a copy of the database\n{}", proof.comment("the database"))]
+    NotProven { proof: Proof },
+    #[error("{file}:{line}: the statement failed, and the file's transaction was rolled back: {message}\n  statement: {statement}")]
+    FileStatement {
+        file: String,
+        line: usize,
         statement: String,
         message: String,
     },
@@ -53,6 +77,8 @@ pub enum ApplyError {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApplyOptions<'a> {
     pub allow_destructive: bool,
+    /// Plan and prove, but apply nothing.
+    pub dry_run: bool,
     /// gen's template overrides (the plan is made with them, see [`DiffOptions`]).
     pub templates: Option<&'a std::path::Path>,
 }
@@ -95,41 +121,143 @@ pub fn apply(
         always_shadow: false,
         templates: opts.templates,
     };
-    let changes = crate::diff_project_with(model, db_url, dev_url, how)?.changes;
-    let p = plan::plan(&changes, opts.allow_destructive);
-    let mut applied = Vec::new();
-    run(&mut db, model, &p, progress, &mut applied)?;
+    let d = crate::diff_project_with(model, db_url, dev_url, how)?;
+    let p = plan::plan(&d.changes, opts.allow_destructive);
+    let timeouts = (
+        model.config.lock_timeout.as_str(),
+        model.config.statement_timeout.as_str(),
+    );
+    let proof = match &d.sides {
+        Some(sides) if !p.transactions.is_empty() => {
+            let target = Target {
+                db_url,
+                server_url: dev_url.unwrap_or(db_url),
+                timeouts: Some(timeouts),
+            };
+            Some(prove(target, sides, &p)?)
+        }
+        _ => None,
+    };
+    if let Some(proof) = proof.as_ref().filter(|p| !p.proven()) {
+        return Err(ApplyError::NotProven {
+            proof: proof.clone(),
+        });
+    }
     let withheld = p.withheld.iter().map(|c| plan::label(c)).collect();
+    let mut applied = Vec::new();
+    if !opts.dry_run {
+        let locate = |c: &Change| declared_at(model, &c.object);
+        run(&mut db, Some(timeouts), &p, progress, &mut applied, &locate)?;
+    }
     let left = if applied.is_empty() {
-        changes.clone()
+        d.changes.clone()
     } else {
         crate::diff_project_with(model, db_url, dev_url, how)?.changes
     };
     Ok(Applied {
+        changes: d.changes,
+        proof,
         applied,
         withheld,
         left,
     })
 }
 
+/// Where the project declares `o`, as `\n  declared at: file:line:col`; empty when unknown.
+fn declared_at(model: &model::Model, o: &Object) -> String {
+    let Some(loc) = origin(model, o) else {
+        return String::new();
+    };
+    let file = &model.sources.get(loc.file).display;
+    format!("\n  declared at: {file}:{}:{}", loc.line, loc.col)
+}
+
+/// The position of the YAML that declares `o` (its table's, for what the table holds and
+/// cannot be found by name).
+fn origin(model: &model::Model, o: &Object) -> Option<crate::diagnostic::Loc> {
+    let q = |name: &str| model::QualName::new(&o.schema, name);
+    if let Some(t) = &o.table {
+        let qt = q(t);
+        if let Some(ext) = model.external.get(&qt) {
+            return match o.kind {
+                "policy" => ext.policies.get(&o.name).map(|p| p.loc),
+                "trigger" => ext.triggers.get(&o.name).map(|t| t.loc),
+                _ => None,
+            };
+        }
+        let table = model.tables.get(&qt)?;
+        let found = match o.kind {
+            "column" => table.columns.get(&o.name).map(|c| c.loc),
+            "policy" => table.policies.get(&o.name).map(|p| p.loc),
+            "trigger" => table.triggers.get(&o.name).map(|t| t.loc),
+            "index" => table
+                .indexes
+                .iter()
+                .find(|i| i.name == o.name)
+                .map(|i| i.loc),
+            "constraint" => table
+                .primary_key
+                .iter()
+                .chain(&table.uniques)
+                .find(|k| k.name == o.name)
+                .map(|k| k.loc)
+                .or_else(|| {
+                    table
+                        .checks
+                        .iter()
+                        .find(|c| c.name == o.name)
+                        .map(|c| c.loc)
+                })
+                .or_else(|| {
+                    table
+                        .foreign_keys
+                        .iter()
+                        .find(|f| f.name == o.name)
+                        .map(|f| f.loc)
+                }),
+            "grant" => model.grants.iter().find(|g| g.on == qt).map(|g| g.loc),
+            _ => None,
+        };
+        return found.or(Some(table.loc));
+    }
+    match o.kind {
+        "table" => model.tables.get(&q(&o.name)).map(|t| t.loc),
+        "view" => model.views.get(&q(&o.name)).map(|v| v.loc),
+        "enum" => model.enums.get(&q(&o.name)).map(|e| e.loc),
+        "function" => {
+            let base = o.name.split('(').next().unwrap_or(&o.name);
+            let qf = q(base);
+            model.functions.iter().find(|f| f.name == qf).map(|f| f.loc)
+        }
+        _ => None,
+    }
+}
+
 /// Runs the plan's transactions statement by statement.
+/// `timeouts`: `lock_timeout` and `statement_timeout`, set in each transaction. `locate`
+/// says where a failing change is declared (see [`declared_at`]).
 fn run(
     db: &mut Client,
-    model: &model::Model,
+    timeouts: Option<(&str, &str)>,
     p: &Plan,
     progress: &mut dyn FnMut(&str),
     applied: &mut Vec<String>,
+    locate: &dyn Fn(&Change) -> String,
 ) -> Result<(), ApplyError> {
-    let timeouts = [
-        format!(
-            "SET LOCAL lock_timeout = {};",
-            crate::sql::quote::quote_literal(&model.config.lock_timeout)
-        ),
-        format!(
-            "SET LOCAL statement_timeout = {};",
-            crate::sql::quote::quote_literal(&model.config.statement_timeout)
-        ),
-    ];
+    let timeouts: Vec<String> = timeouts
+        .map(|(lock, statement)| {
+            vec![
+                format!(
+                    "SET LOCAL lock_timeout = {};",
+                    crate::sql::quote::quote_literal(lock)
+                ),
+                format!(
+                    "SET LOCAL statement_timeout = {};",
+                    crate::sql::quote::quote_literal(statement)
+                ),
+            ]
+        })
+        .unwrap_or_default();
     for tx in &p.transactions {
         let mut t = db
             .transaction()
@@ -154,6 +282,7 @@ fn run(
                         step: label,
                         statement: statement.into_owned(),
                         message: pg::reason(&e),
+                        at: locate(c),
                     });
                 }
             }
@@ -164,4 +293,85 @@ fn run(
         applied.extend(done);
     }
     Ok(())
+}
+
+/// What `apply --from-file` did.
+#[derive(Debug)]
+pub struct AppliedFile {
+    /// Statements run.
+    pub statements: usize,
+    /// What the database still lacks afterwards (gen's file does not realign everything:
+    /// see its header).
+    pub left: Vec<Change>,
+}
+
+/// Runs gen's master file `text` (shown as `file`) on the database at `db_url`, under the
+/// project's deploy lock and with its timeouts, statement by statement, so that a failure
+/// names its line; the file's own transaction is then rolled back. Afterwards the database
+/// is compared with the project.
+pub fn apply_file(
+    model: &model::Model,
+    db_url: &str,
+    dev_url: Option<&str>,
+    text: &str,
+    file: &str,
+) -> Result<AppliedFile, ApplyError> {
+    let ranges = crate::sql::lexer::statements(text).map_err(|e| ApplyError::FileStatement {
+        file: file.to_string(),
+        line: line_of(text, e.offset),
+        statement: String::new(),
+        message: e.message.to_string(),
+    })?;
+    let mut db = pg::connect(db_url)?;
+    db.execute(
+        "SELECT pg_advisory_lock(hashtext($1))",
+        &[&lock_name(model)],
+    )
+    .map_err(|e| query_error("taking the deploy lock", &e))?;
+    // Session-wide, so they hold for statements outside the file's transaction too; the
+    // file sets its own (`SET LOCAL`) inside it.
+    for (setting, value) in [
+        ("lock_timeout", &model.config.lock_timeout),
+        ("statement_timeout", &model.config.statement_timeout),
+    ] {
+        db.execute("SELECT set_config($1, $2, false)", &[&setting, value])
+            .map_err(|e| query_error("setting the project's timeouts", &e))?;
+    }
+    for r in &ranges {
+        let statement = &text[r.clone()];
+        if let Err(e) = db.batch_execute(statement) {
+            let _ = db.batch_execute("ROLLBACK");
+            return Err(ApplyError::FileStatement {
+                file: file.to_string(),
+                line: line_of(text, r.start),
+                statement: first_lines(statement, 6),
+                message: pg::reason(&e),
+            });
+        }
+    }
+    let how = DiffOptions::default();
+    let left = crate::diff_project_with(model, db_url, dev_url, how)?.changes;
+    Ok(AppliedFile {
+        statements: ranges.len(),
+        left,
+    })
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// At most `n` lines of `s`, with `…` when there were more.
+fn first_lines(s: &str, n: usize) -> String {
+    let mut lines: Vec<&str> = s.lines().take(n + 1).collect();
+    if lines.len() > n {
+        lines.truncate(n);
+        lines.push("…");
+    }
+    lines.join("\n")
 }

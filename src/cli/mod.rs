@@ -90,6 +90,10 @@ enum Command {
         /// Include destructive changes (DROP TABLE/COLUMN/TYPE, narrowing types) in --sql
         #[arg(long)]
         allow_destructive: bool,
+        /// Replay the --sql plan on a throwaway copy of the database (built from its catalog
+        /// on the --dev-url server) and say whether it applies and converges (exit 2 if not)
+        #[arg(long, requires = "sql")]
+        prove: bool,
         /// Build the shadow database even when the database provably matches the project
         /// (by default a matching database is recognised from its catalog alone)
         #[arg(long, conflicts_with = "from")]
@@ -124,6 +128,13 @@ enum Command {
         /// Directory of template overrides, as for gen
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Plan and prove, print the plan's SQL, and apply nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply this file (gen's master migration, as reviewed) instead of a plan, under the
+        /// same deploy lock and timeouts; then report what still differs
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "allow_destructive", "templates"])]
+        from_file: Option<PathBuf>,
     },
     /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
     Stubs,
@@ -272,7 +283,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             dev_url,
             allow_destructive,
             templates,
+            dry_run,
+            from_file,
         } => {
+            signals::install();
             let Some(db) = db else {
                 eprintln!("error: pass --db URL (or set DATABASE_URL)");
                 return Ok(2);
@@ -281,14 +295,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             let Some(model) = usable_model(&dir, &shown, "apply") else {
                 return Ok(2);
             };
-            apply_cmd(
-                &model,
-                &db,
-                dev_url.as_deref(),
+            if let Some(file) = from_file {
+                return apply_file_cmd(&model, &db, dev_url.as_deref(), &file, &shown);
+            }
+            let opts = schemac::apply::ApplyOptions {
                 allow_destructive,
-                templates.as_deref(),
-                &shown,
-            )
+                dry_run,
+                templates: templates.as_deref(),
+            };
+            apply_cmd(&model, &db, dev_url.as_deref(), opts, &shown)
         }
         Command::Diff {
             dir,
@@ -300,6 +315,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             format,
             sql,
             allow_destructive,
+            prove,
             always_shadow,
             verbose,
             cleanup,
@@ -336,6 +352,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 write!(stdout, "{out}")?;
                 return Ok(if report.has_failures() { 2 } else { 0 });
             }
+            // The database a plan is for, and the catalogs it was made from (for --prove).
+            let proving: Option<(String, schemac::Sides)>;
             let (changes, actual, desired, timeouts) = match (from, to) {
                 (Some(from), Some(to)) => {
                     let schemas = if schemas.is_empty() {
@@ -343,13 +361,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     } else {
                         schemas
                     };
-                    let c = schemac::diff_databases(&from, &to, &schemas)?;
-                    (
-                        c,
-                        schemac::pg::redact(&from),
-                        schemac::pg::redact(&to),
-                        None,
-                    )
+                    let (c, sides) = schemac::diff_databases_with(&from, &to, &schemas)?;
+                    let shown = (schemac::pg::redact(&from), schemac::pg::redact(&to));
+                    proving = Some((from, sides));
+                    (c, shown.0, shown.1, None)
                 }
                 _ => {
                     let Some(db) = db else {
@@ -366,7 +381,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         always_shadow,
                         templates: templates.as_deref(),
                     };
-                    let d = schemac::diff_project_with(&model, &db, dev_url.as_deref(), how)?;
+                    let mut d = schemac::diff_project_with(&model, &db, dev_url.as_deref(), how)?;
+                    proving = d.sides.take().map(|s| (db.clone(), s));
                     if verbose {
                         match &d.shadow_reason {
                             None => eprintln!(
@@ -386,13 +402,30 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     )
                 }
             };
+            let timeouts = timeouts.as_ref().map(|(l, s)| (l.as_str(), s.as_str()));
+            let mut proven = true;
+            let note = match proving.filter(|_| prove && !changes.is_empty()) {
+                Some((db_url, sides)) => {
+                    let p = schemac::plan::plan(&changes, allow_destructive);
+                    let target = schemac::apply::Target {
+                        db_url: &db_url,
+                        server_url: dev_url.as_deref().unwrap_or(&db_url),
+                        timeouts,
+                    };
+                    let proof = schemac::apply::prove(target, &sides, &p)?;
+                    proven = proof.proven();
+                    Some(proof.comment(&actual))
+                }
+                None => None,
+            };
             let out = if sql {
                 schemac::plan::sql_with(
                     &changes,
                     &schemac::plan::SqlOptions {
                         allow_destructive,
                         target: &desired,
-                        timeouts: timeouts.as_ref().map(|(l, s)| (l.as_str(), s.as_str())),
+                        timeouts,
+                        note: note.as_deref(),
                     },
                 )
             } else {
@@ -403,6 +436,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
             };
             write!(stdout, "{out}")?;
+            if !proven {
+                eprintln!("diff: the plan is NOT proven: see the head of the output");
+                return Ok(2);
+            }
             Ok(i32::from(!changes.is_empty()))
         }
         Command::Stubs => {
@@ -454,8 +491,7 @@ fn apply_cmd(
     model: &schemac::model::Model,
     db: &str,
     dev_url: Option<&str>,
-    allow_destructive: bool,
-    templates: Option<&std::path::Path>,
+    opts: schemac::apply::ApplyOptions,
     shown: &str,
 ) -> anyhow::Result<i32> {
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -464,13 +500,34 @@ fn apply_cmd(
             eprintln!("applying {label}");
         }
     };
-    let opts = schemac::apply::ApplyOptions {
-        allow_destructive,
-        templates,
-    };
     let shown_db = schemac::pg::redact(db);
-    let r = schemac::apply::apply(model, db, dev_url, opts, &mut progress)?;
+    let r = match schemac::apply::apply(model, db, dev_url, opts, &mut progress) {
+        Ok(r) => r,
+        Err(schemac::apply::ApplyError::NotProven { proof }) => {
+            eprint!(
+                "apply: nothing was applied: the plan is not proven\n{}",
+                proof.comment(&shown_db)
+            );
+            return Ok(2);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut out = std::io::stdout().lock();
+    if opts.dry_run {
+        let note = r.proof.as_ref().map(|p| p.comment(&shown_db));
+        let target = format!("project {shown}");
+        let sql = schemac::plan::sql_with(
+            &r.changes,
+            &schemac::plan::SqlOptions {
+                allow_destructive: opts.allow_destructive,
+                target: &target,
+                timeouts: Some((&model.config.lock_timeout, &model.config.statement_timeout)),
+                note: note.as_deref(),
+            },
+        );
+        write!(out, "{sql}")?;
+        return Ok(i32::from(!r.withheld.is_empty()));
+    }
     if r.applied.is_empty() {
         writeln!(
             out,
@@ -511,6 +568,45 @@ fn apply_cmd(
         )?;
         Ok(1)
     }
+}
+
+/// `schemac apply --from-file`: the file under the deploy lock, then what still differs.
+fn apply_file_cmd(
+    model: &schemac::model::Model,
+    db: &str,
+    dev_url: Option<&str>,
+    file: &std::path::Path,
+    shown: &str,
+) -> anyhow::Result<i32> {
+    use anyhow::Context;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let shown_file = file.display().to_string();
+    let shown_db = schemac::pg::redact(db);
+    let r = schemac::apply::apply_file(model, db, dev_url, &text, &shown_file)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Applied {shown_file} ({} statement{}) to {shown_db}.",
+        r.statements,
+        if r.statements == 1 { "" } else { "s" }
+    )?;
+    if r.left.is_empty() {
+        writeln!(out, "The database now matches project {shown}.")?;
+        return Ok(0);
+    }
+    writeln!(
+        out,
+        "\n{} change{} still differ{} from project {shown} (gen's file does not realign \
+         everything; `schemac apply` or `schemac diff --sql` does):",
+        r.left.len(),
+        if r.left.len() == 1 { "" } else { "s" },
+        if r.left.len() == 1 { "s" } else { "" }
+    )?;
+    for c in &r.left {
+        writeln!(out, "{}", schemac::plan::label(c))?;
+    }
+    Ok(1)
 }
 
 /// The model of a project a database command (`verb`) works from; None (exit 2) when it

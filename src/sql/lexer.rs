@@ -355,6 +355,41 @@ fn number_end(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The statements of a script, as psql would send them: split at each `;` that is outside
+/// strings, comments, quoted identifiers, dollar quotes and parentheses. Each range holds one
+/// statement without its `;`; ranges of only spaces and comments are left out. (A function
+/// body written as `BEGIN ATOMIC … END` is not recognised; gen never writes one.)
+pub fn statements(text: &str) -> Result<Vec<std::ops::Range<usize>>, LexError> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut content = false;
+    for t in tokenize(text)? {
+        match t.kind {
+            Kind::Space | Kind::LineComment | Kind::BlockComment => continue,
+            Kind::Punct(b'(' | b'[') => depth += 1,
+            Kind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+            Kind::Punct(b';') if depth == 0 => {
+                if content {
+                    out.push(start..t.start);
+                }
+                start = t.end;
+                content = false;
+                continue;
+            }
+            _ => {}
+        }
+        if !content {
+            start = t.start;
+            content = true;
+        }
+    }
+    if content {
+        out.push(start..text.trim_end().len().max(start));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +486,30 @@ mod tests {
                 (Kind::Word, "x")
             ]
         );
+    }
+
+    #[test]
+    fn statements_split_where_psql_would() {
+        let text =
+            "-- head\nBEGIN;\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n\
+                    SELECT ';', \"a;b\", (SELECT 1; ) /* ; */;\n;  ;\nCOMMIT";
+        let parts: Vec<&str> = statements(text)
+            .expect("lexes")
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                "BEGIN",
+                "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql",
+                "SELECT ';', \"a;b\", (SELECT 1; ) /* ; */",
+                "COMMIT"
+            ]
+        );
+        assert!(statements("SELECT 'x").is_err());
+        assert!(statements(" -- only a comment\n")
+            .expect("lexes")
+            .is_empty());
     }
 }

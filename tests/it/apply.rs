@@ -131,3 +131,153 @@ fn a_second_apply_waits_for_the_first() {
     let d = schemac(&["diff", PROJECT, "--db", &db.url]);
     assert_eq!(d.code, 0, "{}", d.stdout);
 }
+
+/// A database built by gen, then drifted in ways a plan repairs: a dropped policy, a changed
+/// default, an extra column.
+fn drifted(name: &str) -> Option<TestDb> {
+    let mut db = empty(name)?;
+    psql_apply(&mut db, &gen_stdout(PROJECT), "gen");
+    psql_apply(
+        &mut db,
+        "DROP POLICY content_items_owner ON public.content_items;
+         ALTER TABLE public.content_items ALTER COLUMN platform SET DEFAULT 'web';
+         ALTER TABLE public.content_items ADD COLUMN scratch text;",
+        "drift",
+    );
+    Some(db)
+}
+
+#[test]
+fn dry_run_proves_the_plan_and_applies_nothing() {
+    let Some(db) = drifted("apply_dry_run") else {
+        return;
+    };
+    let before = dump(&db);
+    let r = schemac(&["apply", PROJECT, "--db", &db.url, "--dry-run"]);
+    // The extra column's DROP is withheld (destructive): exit 1.
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let shown = schemac::pg::redact(&db.url);
+    assert!(
+        r.stdout.contains(&format!(
+            "-- proven: applies and converges on a copy of {shown}"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(dump(&db), before, "--dry-run changed the database");
+    settings()
+        .bind(|| insta::assert_snapshot!("apply__dry_run", r.stdout.replace(&shown, "DATABASE")));
+    // diff --sql --prove says the same of the same plan.
+    let d = schemac(&["diff", PROJECT, "--db", &db.url, "--sql", "--prove"]);
+    assert_eq!(d.code, 1, "{}{}", d.stdout, d.stderr);
+    assert!(d.stdout.contains("-- proven: applies and converges"));
+    assert_eq!(dump(&db), before, "--prove changed the database");
+}
+
+#[test]
+fn prove_catches_a_plan_that_fails_or_does_not_converge() {
+    let Some(db) = drifted("apply_prove") else {
+        return;
+    };
+    let before = dump(&db);
+    let model = schemac::compile(std::path::Path::new(PROJECT), PROJECT).expect("loads");
+    let d = schemac::diff_project_with(&model, &db.url, None, schemac::DiffOptions::default())
+        .expect("diff");
+    let sides = d.sides.expect("drift builds a shadow");
+    let target = schemac::apply::Target {
+        db_url: &db.url,
+        server_url: &db.url,
+        timeouts: Some(("5s", "60s")),
+    };
+    let prove = |changes: &[schemac::diff::Change]| {
+        let p = schemac::plan::plan(changes, true);
+        schemac::apply::prove(target, &sides, &p).expect("prove runs")
+    };
+    assert_eq!(prove(&d.changes), schemac::apply::Proof::Proven);
+
+    // A statement PostgreSQL rejects: the proof names it.
+    let mut failing = d.changes.clone();
+    failing[0]
+        .sql
+        .push("ALTER TABLE public.no_such_table ADD COLUMN x int;".into());
+    match prove(&failing) {
+        schemac::apply::Proof::Fails {
+            step,
+            statement,
+            message,
+        } => {
+            assert_eq!(step, schemac::plan::label(&failing[0]));
+            assert!(statement.contains("no_such_table"), "{statement}");
+            assert!(message.contains("does not exist"), "{message}");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+
+    // A plan that leaves a change out applies, but does not converge.
+    let policy = d
+        .changes
+        .iter()
+        .position(|c| c.object.kind == "policy")
+        .expect("the dropped policy is planned");
+    let mut short = d.changes.clone();
+    let missing = short.remove(policy);
+    assert_eq!(
+        prove(&short),
+        schemac::apply::Proof::Diverges {
+            left: vec![schemac::plan::label(&missing)]
+        }
+    );
+    assert_eq!(dump(&db), before, "proving changed the database");
+}
+
+#[test]
+fn from_file_applies_gens_file_under_the_lock_and_reports_what_is_left() {
+    let Some(mut db) = empty("apply_from_file") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("master.sql");
+    std::fs::write(&file, gen_stdout(PROJECT)).expect("write");
+    let file = file.to_string_lossy().into_owned();
+    let r = schemac(&["apply", PROJECT, "--db", &db.url, "--from-file", &file]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("The database now matches project schema."),
+        "{}",
+        r.stdout
+    );
+    // gen's file does not realign a changed default: apply says what is left (exit 1).
+    psql_apply(
+        &mut db,
+        "ALTER TABLE public.content_items ALTER COLUMN platform SET DEFAULT 'web';",
+        "drift",
+    );
+    let r = schemac(&["apply", PROJECT, "--db", &db.url, "--from-file", &file]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let shown = schemac::pg::redact(&db.url);
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "apply__from_file_left",
+            r.stdout.replace(&shown, "DATABASE").replace(&file, "FILE")
+        )
+    });
+
+    // A failing statement is named by its line, and its transaction is rolled back.
+    let before = dump(&db);
+    let bad = dir.path().join("bad.sql");
+    std::fs::write(
+        &bad,
+        "BEGIN;\nCREATE TABLE public.made_by_file (id int);\n\nALTER TABLE public.no_such_table\n  ADD COLUMN x int;\nCOMMIT;\n",
+    )
+    .expect("write");
+    let bad = bad.to_string_lossy().into_owned();
+    let r = schemac(&["apply", PROJECT, "--db", &db.url, "--from-file", &bad]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{bad}:4: the statement failed")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(dump(&db), before, "a failed file changed the database");
+}
