@@ -382,6 +382,23 @@ pub fn render_with(
             )?;
             out.object(Some(e.loc), s);
         }
+        if !info.fresh {
+            // Pushed to the text only: a fresh database gets every value in CREATE TYPE.
+            out.sql.push_str(&format!(
+                "\n-- Enum values are committed here, before anything below uses them: PostgreSQL\n\
+                 -- refuses a value in the transaction that added it (\"unsafe use of new value\").\n\
+                 -- If the rest fails, only schemas, extensions and enum values stay; run it again.\n\
+                 COMMIT;\n\
+                 BEGIN;\n\
+                 SET LOCAL lock_timeout = {};\n\
+                 SET LOCAL statement_timeout = {};\n\
+                 SET LOCAL check_function_bodies = off;\n\
+                 SET LOCAL standard_conforming_strings = on;\n\
+                 SET LOCAL client_min_messages = warning;\n",
+                quote_literal(&model.config.lock_timeout),
+                quote_literal(&model.config.statement_timeout)
+            ));
+        }
     }
 
     let mut funcs: Vec<&Function> = model.functions.iter().collect();
@@ -471,8 +488,14 @@ pub fn render_with(
                 )
             })
             .collect();
-        let s = table_t
-            .render(context! { qualified => q, columns, constraints, fresh => info.fresh })?;
+        let realign = if info.fresh {
+            Vec::new()
+        } else {
+            realign_columns(model, t)?
+        };
+        let s = table_t.render(
+            context! { qualified => q, columns, constraints, realign, fresh => info.fresh },
+        )?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
         for u in &t.uniques {
@@ -481,7 +504,7 @@ pub fn render_with(
                 cols_sql(u.columns.iter().map(|(c, _)| c.as_str()))
             );
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, fresh => info.fresh },
+                context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, fresh => info.fresh, check => false },
             )?;
             out.object(Some(u.loc), s);
         }
@@ -490,7 +513,7 @@ pub fn render_with(
         for c in checks {
             let def = format!("CHECK ({})", frag(model, &c.expr)?);
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh },
+                context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh, check => true },
             )?;
             out.object(Some(c.loc), s);
         }
@@ -524,7 +547,7 @@ pub fn render_with(
                 def.push_str(&format!(" ON DELETE {}", a.sql()));
             }
             let s = constraint_t.render(
-                context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, fresh => info.fresh },
+                context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, fresh => info.fresh, check => false },
             )?;
             out.object(Some(fk.loc), s);
         }
@@ -959,6 +982,43 @@ fn search_path_sql(p: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `ALTER COLUMN` clauses that bring an existing table's columns to the project's defaults
+/// and nullability, whatever an older version of the project said: setting what is already
+/// there changes nothing (`SET NOT NULL` on a NOT NULL column does not scan the table).
+/// Identity, generated and serial columns keep their defaults, which PostgreSQL manages, and
+/// primary-key and identity columns their NOT NULL.
+fn realign_columns(model: &Model, t: &crate::model::Table) -> Result<Vec<String>, RenderError> {
+    let in_pk = |name: &str| {
+        t.primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.iter().any(|(c, _)| c == name))
+    };
+    let mut out = Vec::new();
+    for c in t.columns.values() {
+        let col = quote_ident(&c.name);
+        let serial = matches!(
+            c.ty.to_string().as_str(),
+            "smallserial" | "serial" | "bigserial"
+        );
+        if c.identity.is_none() && c.generated.is_none() && !serial {
+            out.push(match &c.default {
+                Some(d) => format!(
+                    "ALTER COLUMN {col} SET DEFAULT {}",
+                    default_sql(&frag(model, d)?)
+                ),
+                None => format!("ALTER COLUMN {col} DROP DEFAULT"),
+            });
+        }
+        if c.identity.is_none() && !in_pk(&c.name) {
+            out.push(format!(
+                "ALTER COLUMN {col} {} NOT NULL",
+                if c.nullable { "DROP" } else { "SET" }
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// A stable content hash of the inputs (FNV-1a 64 over sorted files), for the header.

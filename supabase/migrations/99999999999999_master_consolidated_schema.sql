@@ -6,10 +6,12 @@
 -- Safe to re-run: every statement is idempotent (IF NOT EXISTS, guarded DO blocks,
 -- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY). Applied to a database holding an
 -- older output of this project it adds missing columns, constraints, indexes and enum
--- values, and replaces functions, views, triggers, RLS settings and policies. It never
--- drops or alters an existing table, column, type, constraint or index (a changed default,
--- type, nullability, check or index definition): those changes are left to `schemac diff`.
--- The whole file is one transaction. If it fails with "out of shared memory", raise
+-- values, sets every column's default and nullability and every check constraint to the
+-- project's, and replaces functions, views, triggers, RLS settings and policies. It never
+-- drops a table or a column, and never changes a column's type or an index: those changes
+-- are left to `schemac apply` (or `schemac diff --sql`).
+-- Extensions, schemas and enums are one transaction (committed before anything uses a new
+-- enum value); the rest is a second one. If it fails with "out of shared memory", raise
 -- max_locks_per_transaction on the server (each table and index takes a lock).
 BEGIN;
 SET LOCAL lock_timeout = '5s';
@@ -102,6 +104,25 @@ ALTER TABLE public.content_items
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.content_items
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN content_id DROP DEFAULT,
+  ALTER COLUMN content_id SET NOT NULL,
+  ALTER COLUMN title DROP DEFAULT,
+  ALTER COLUMN title SET NOT NULL,
+  ALTER COLUMN platform DROP DEFAULT,
+  ALTER COLUMN platform SET NOT NULL,
+  ALTER COLUMN content_type DROP DEFAULT,
+  ALTER COLUMN content_type SET NOT NULL,
+  ALTER COLUMN published_date DROP DEFAULT,
+  ALTER COLUMN published_date SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/content.yaml:27
 DO $schemac$
 BEGIN
@@ -143,6 +164,33 @@ ALTER TABLE public.content_metrics
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.content_metrics
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN content_id DROP DEFAULT,
+  ALTER COLUMN content_id SET NOT NULL,
+  ALTER COLUMN metric_date DROP DEFAULT,
+  ALTER COLUMN metric_date SET NOT NULL,
+  ALTER COLUMN views SET DEFAULT 0,
+  ALTER COLUMN views SET NOT NULL,
+  ALTER COLUMN likes SET DEFAULT 0,
+  ALTER COLUMN likes SET NOT NULL,
+  ALTER COLUMN shares SET DEFAULT 0,
+  ALTER COLUMN shares SET NOT NULL,
+  ALTER COLUMN comments SET DEFAULT 0,
+  ALTER COLUMN comments SET NOT NULL,
+  ALTER COLUMN subscribers SET DEFAULT 0,
+  ALTER COLUMN subscribers SET NOT NULL,
+  ALTER COLUMN revenue SET DEFAULT 0,
+  ALTER COLUMN revenue SET NOT NULL,
+  ALTER COLUMN swipe_rate DROP DEFAULT,
+  ALTER COLUMN swipe_rate DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/core.yaml:84
 CREATE TABLE IF NOT EXISTS public.financial_metrics (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -160,6 +208,19 @@ ALTER TABLE public.financial_metrics
   ADD COLUMN IF NOT EXISTS net_worth numeric DEFAULT 0 NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.financial_metrics
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN mrr SET DEFAULT 0,
+  ALTER COLUMN mrr SET NOT NULL,
+  ALTER COLUMN net_worth SET DEFAULT 0,
+  ALTER COLUMN net_worth SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/core.yaml:93
 DO $schemac$
@@ -204,6 +265,35 @@ ALTER TABLE public.goals
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.goals
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN goal_id DROP DEFAULT,
+  ALTER COLUMN goal_id SET NOT NULL,
+  ALTER COLUMN name DROP DEFAULT,
+  ALTER COLUMN name SET NOT NULL,
+  ALTER COLUMN yearly_target DROP DEFAULT,
+  ALTER COLUMN yearly_target SET NOT NULL,
+  ALTER COLUMN unit DROP DEFAULT,
+  ALTER COLUMN unit SET NOT NULL,
+  ALTER COLUMN category DROP DEFAULT,
+  ALTER COLUMN category SET NOT NULL,
+  ALTER COLUMN is_numeric SET DEFAULT true,
+  ALTER COLUMN is_numeric SET NOT NULL,
+  ALTER COLUMN monthly SET DEFAULT '{}'::jsonb,
+  ALTER COLUMN monthly DROP NOT NULL,
+  ALTER COLUMN monthly_targets SET DEFAULT '{}'::jsonb,
+  ALTER COLUMN monthly_targets DROP NOT NULL,
+  ALTER COLUMN current_total SET DEFAULT 0,
+  ALTER COLUMN current_total SET NOT NULL,
+  ALTER COLUMN progress_pct SET DEFAULT 0,
+  ALTER COLUMN progress_pct SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/core.yaml:23
 DO $schemac$
 BEGIN
@@ -215,9 +305,24 @@ $schemac$;
 
 -- tables/core.yaml:15
 DO $schemac$
+DECLARE
+  current_def text;
+  wanted_def text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'public.goals'::regclass AND conname = 'goals_category_check') THEN
+  SELECT pg_get_constraintdef(oid) INTO current_def FROM pg_constraint
+   WHERE conrelid = 'public.goals'::regclass AND conname = 'goals_category_check';
+  IF current_def IS NULL THEN
     ALTER TABLE public.goals ADD CONSTRAINT goals_category_check CHECK (category IN ('professional', 'fitness', 'financial', 'personal'));
+  ELSE
+    -- PostgreSQL spells the wanted check its own way; NOT VALID reads no rows.
+    ALTER TABLE public.goals ADD CONSTRAINT schemac_wanted_check CHECK (category IN ('professional', 'fitness', 'financial', 'personal')) NOT VALID;
+    SELECT pg_get_constraintdef(oid) INTO wanted_def FROM pg_constraint
+     WHERE conrelid = 'public.goals'::regclass AND conname = 'schemac_wanted_check';
+    ALTER TABLE public.goals DROP CONSTRAINT schemac_wanted_check;
+    IF regexp_replace(current_def, ' NOT VALID$', '') <> regexp_replace(wanted_def, ' NOT VALID$', '') THEN
+      ALTER TABLE public.goals DROP CONSTRAINT goals_category_check;
+      ALTER TABLE public.goals ADD CONSTRAINT goals_category_check CHECK (category IN ('professional', 'fitness', 'financial', 'personal'));
+    END IF;
   END IF;
 END
 $schemac$;
@@ -241,6 +346,21 @@ ALTER TABLE public.kanban_boards
   ADD COLUMN IF NOT EXISTS description text,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.kanban_boards
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN board_id DROP DEFAULT,
+  ALTER COLUMN board_id SET NOT NULL,
+  ALTER COLUMN name DROP DEFAULT,
+  ALTER COLUMN name SET NOT NULL,
+  ALTER COLUMN description DROP DEFAULT,
+  ALTER COLUMN description DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/kanban.yaml:17
 DO $schemac$
@@ -274,6 +394,25 @@ ALTER TABLE public.kanban_columns
   ADD COLUMN IF NOT EXISTS "position" integer NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.kanban_columns
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN board_id DROP DEFAULT,
+  ALTER COLUMN board_id SET NOT NULL,
+  ALTER COLUMN column_id DROP DEFAULT,
+  ALTER COLUMN column_id SET NOT NULL,
+  ALTER COLUMN title DROP DEFAULT,
+  ALTER COLUMN title SET NOT NULL,
+  ALTER COLUMN color DROP DEFAULT,
+  ALTER COLUMN color SET NOT NULL,
+  ALTER COLUMN "position" DROP DEFAULT,
+  ALTER COLUMN "position" SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/kanban.yaml:37
 DO $schemac$
@@ -324,6 +463,41 @@ ALTER TABLE public.kanban_tasks
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.kanban_tasks
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN board_id DROP DEFAULT,
+  ALTER COLUMN board_id SET NOT NULL,
+  ALTER COLUMN task_id DROP DEFAULT,
+  ALTER COLUMN task_id SET NOT NULL,
+  ALTER COLUMN column_id DROP DEFAULT,
+  ALTER COLUMN column_id SET NOT NULL,
+  ALTER COLUMN title DROP DEFAULT,
+  ALTER COLUMN title SET NOT NULL,
+  ALTER COLUMN description DROP DEFAULT,
+  ALTER COLUMN description DROP NOT NULL,
+  ALTER COLUMN assignee DROP DEFAULT,
+  ALTER COLUMN assignee DROP NOT NULL,
+  ALTER COLUMN priority DROP DEFAULT,
+  ALTER COLUMN priority SET NOT NULL,
+  ALTER COLUMN due_date DROP DEFAULT,
+  ALTER COLUMN due_date DROP NOT NULL,
+  ALTER COLUMN labels SET DEFAULT '[]'::jsonb,
+  ALTER COLUMN labels DROP NOT NULL,
+  ALTER COLUMN time_spent SET DEFAULT 0,
+  ALTER COLUMN time_spent SET NOT NULL,
+  ALTER COLUMN "position" SET DEFAULT 0,
+  ALTER COLUMN "position" SET NOT NULL,
+  ALTER COLUMN is_deleted SET DEFAULT false,
+  ALTER COLUMN is_deleted SET NOT NULL,
+  ALTER COLUMN deleted_at DROP DEFAULT,
+  ALTER COLUMN deleted_at DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/kanban.yaml:68
 DO $schemac$
 BEGIN
@@ -335,9 +509,24 @@ $schemac$;
 
 -- tables/kanban.yaml:59
 DO $schemac$
+DECLARE
+  current_def text;
+  wanted_def text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'public.kanban_tasks'::regclass AND conname = 'kanban_tasks_priority_check') THEN
+  SELECT pg_get_constraintdef(oid) INTO current_def FROM pg_constraint
+   WHERE conrelid = 'public.kanban_tasks'::regclass AND conname = 'kanban_tasks_priority_check';
+  IF current_def IS NULL THEN
     ALTER TABLE public.kanban_tasks ADD CONSTRAINT kanban_tasks_priority_check CHECK (priority IN ('low', 'medium', 'high', 'urgent'));
+  ELSE
+    -- PostgreSQL spells the wanted check its own way; NOT VALID reads no rows.
+    ALTER TABLE public.kanban_tasks ADD CONSTRAINT schemac_wanted_check CHECK (priority IN ('low', 'medium', 'high', 'urgent')) NOT VALID;
+    SELECT pg_get_constraintdef(oid) INTO wanted_def FROM pg_constraint
+     WHERE conrelid = 'public.kanban_tasks'::regclass AND conname = 'schemac_wanted_check';
+    ALTER TABLE public.kanban_tasks DROP CONSTRAINT schemac_wanted_check;
+    IF regexp_replace(current_def, ' NOT VALID$', '') <> regexp_replace(wanted_def, ' NOT VALID$', '') THEN
+      ALTER TABLE public.kanban_tasks DROP CONSTRAINT kanban_tasks_priority_check;
+      ALTER TABLE public.kanban_tasks ADD CONSTRAINT kanban_tasks_priority_check CHECK (priority IN ('low', 'medium', 'high', 'urgent'));
+    END IF;
   END IF;
 END
 $schemac$;
@@ -359,6 +548,19 @@ ALTER TABLE public.metrics
   ADD COLUMN IF NOT EXISTS data jsonb DEFAULT '{}'::jsonb NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.metrics
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN date DROP DEFAULT,
+  ALTER COLUMN date SET NOT NULL,
+  ALTER COLUMN data SET DEFAULT '{}'::jsonb,
+  ALTER COLUMN data SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/core.yaml:48
 DO $schemac$
@@ -391,6 +593,23 @@ ALTER TABLE public.platform_metrics
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.platform_metrics
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id DROP NOT NULL,
+  ALTER COLUMN platform DROP DEFAULT,
+  ALTER COLUMN platform SET NOT NULL,
+  ALTER COLUMN metric_name DROP DEFAULT,
+  ALTER COLUMN metric_name SET NOT NULL,
+  ALTER COLUMN metric_value SET DEFAULT 0,
+  ALTER COLUMN metric_value DROP NOT NULL,
+  ALTER COLUMN week_key DROP DEFAULT,
+  ALTER COLUMN week_key DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/core.yaml:100
 CREATE TABLE IF NOT EXISTS public.roadmaps (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -408,6 +627,19 @@ ALTER TABLE public.roadmaps
   ADD COLUMN IF NOT EXISTS data jsonb DEFAULT '{}'::jsonb NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.roadmaps
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN roadmap_id DROP DEFAULT,
+  ALTER COLUMN roadmap_id SET NOT NULL,
+  ALTER COLUMN data SET DEFAULT '{}'::jsonb,
+  ALTER COLUMN data SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/core.yaml:109
 DO $schemac$
@@ -444,6 +676,27 @@ ALTER TABLE public.skill_progression
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.skill_progression
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN skill_id DROP DEFAULT,
+  ALTER COLUMN skill_id SET NOT NULL,
+  ALTER COLUMN skill_name DROP DEFAULT,
+  ALTER COLUMN skill_name SET NOT NULL,
+  ALTER COLUMN category DROP DEFAULT,
+  ALTER COLUMN category SET NOT NULL,
+  ALTER COLUMN current_level SET DEFAULT 0,
+  ALTER COLUMN current_level SET NOT NULL,
+  ALTER COLUMN target_level SET DEFAULT 0,
+  ALTER COLUMN target_level SET NOT NULL,
+  ALTER COLUMN progress_data SET DEFAULT '{}'::jsonb,
+  ALTER COLUMN progress_data DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/skills.yaml:16
 DO $schemac$
 BEGIN
@@ -471,11 +724,39 @@ ALTER TABLE public.sprints
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.sprints
+  ALTER COLUMN sprint_id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN start_date DROP DEFAULT,
+  ALTER COLUMN start_date SET NOT NULL,
+  ALTER COLUMN status DROP DEFAULT,
+  ALTER COLUMN status SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/core.yaml:70
 DO $schemac$
+DECLARE
+  current_def text;
+  wanted_def text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'public.sprints'::regclass AND conname = 'sprints_status_check') THEN
+  SELECT pg_get_constraintdef(oid) INTO current_def FROM pg_constraint
+   WHERE conrelid = 'public.sprints'::regclass AND conname = 'sprints_status_check';
+  IF current_def IS NULL THEN
     ALTER TABLE public.sprints ADD CONSTRAINT sprints_status_check CHECK (status IN ('active', 'completed'));
+  ELSE
+    -- PostgreSQL spells the wanted check its own way; NOT VALID reads no rows.
+    ALTER TABLE public.sprints ADD CONSTRAINT schemac_wanted_check CHECK (status IN ('active', 'completed')) NOT VALID;
+    SELECT pg_get_constraintdef(oid) INTO wanted_def FROM pg_constraint
+     WHERE conrelid = 'public.sprints'::regclass AND conname = 'schemac_wanted_check';
+    ALTER TABLE public.sprints DROP CONSTRAINT schemac_wanted_check;
+    IF regexp_replace(current_def, ' NOT VALID$', '') <> regexp_replace(wanted_def, ' NOT VALID$', '') THEN
+      ALTER TABLE public.sprints DROP CONSTRAINT sprints_status_check;
+      ALTER TABLE public.sprints ADD CONSTRAINT sprints_status_check CHECK (status IN ('active', 'completed'));
+    END IF;
   END IF;
 END
 $schemac$;
@@ -497,6 +778,19 @@ ALTER TABLE public.user_configs
   ADD COLUMN IF NOT EXISTS config_value jsonb NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.user_configs
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id DROP NOT NULL,
+  ALTER COLUMN config_key DROP DEFAULT,
+  ALTER COLUMN config_key SET NOT NULL,
+  ALTER COLUMN config_value DROP DEFAULT,
+  ALTER COLUMN config_value SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/users.yaml:47
 DO $schemac$
@@ -542,6 +836,37 @@ ALTER TABLE public.user_kpis
   ADD COLUMN IF NOT EXISTS is_reverse_scoring boolean DEFAULT false NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.user_kpis
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id SET NOT NULL,
+  ALTER COLUMN kpi_id DROP DEFAULT,
+  ALTER COLUMN kpi_id SET NOT NULL,
+  ALTER COLUMN name DROP DEFAULT,
+  ALTER COLUMN name SET NOT NULL,
+  ALTER COLUMN target DROP DEFAULT,
+  ALTER COLUMN target SET NOT NULL,
+  ALTER COLUMN min_target DROP DEFAULT,
+  ALTER COLUMN min_target DROP NOT NULL,
+  ALTER COLUMN unit DROP DEFAULT,
+  ALTER COLUMN unit SET NOT NULL,
+  ALTER COLUMN category DROP DEFAULT,
+  ALTER COLUMN category SET NOT NULL,
+  ALTER COLUMN color SET DEFAULT '#5FE3B3',
+  ALTER COLUMN color SET NOT NULL,
+  ALTER COLUMN is_active SET DEFAULT true,
+  ALTER COLUMN is_active DROP NOT NULL,
+  ALTER COLUMN sort_order SET DEFAULT 0,
+  ALTER COLUMN sort_order DROP NOT NULL,
+  ALTER COLUMN is_average SET DEFAULT false,
+  ALTER COLUMN is_average SET NOT NULL,
+  ALTER COLUMN is_reverse_scoring SET DEFAULT false,
+  ALTER COLUMN is_reverse_scoring SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/kpis.yaml:37
 DO $schemac$
@@ -590,6 +915,30 @@ ALTER TABLE public.user_profiles
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.user_profiles
+  ALTER COLUMN id DROP DEFAULT,
+  ALTER COLUMN username DROP DEFAULT,
+  ALTER COLUMN username SET NOT NULL,
+  ALTER COLUMN display_name DROP DEFAULT,
+  ALTER COLUMN display_name DROP NOT NULL,
+  ALTER COLUMN is_admin SET DEFAULT false,
+  ALTER COLUMN is_admin DROP NOT NULL,
+  ALTER COLUMN user_preferences SET DEFAULT '{
+  "show_content_tab": true,
+  "enabled_modules": ["dashboard", "kpis", "visualizer", "roadmap", "cash", "content"],
+  "default_view": "dashboard",
+  "theme_settings": {
+    "terminal_style": "cyberpunk",
+    "animation_enabled": true,
+    "sound_enabled": false
+  }
+}'::jsonb,
+  ALTER COLUMN user_preferences DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/users.yaml:7
 DO $schemac$
 BEGIN
@@ -620,6 +969,23 @@ ALTER TABLE public.weekly_content_metrics
   ADD COLUMN IF NOT EXISTS metric_value numeric DEFAULT 0,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.weekly_content_metrics
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id DROP NOT NULL,
+  ALTER COLUMN week_key DROP DEFAULT,
+  ALTER COLUMN week_key SET NOT NULL,
+  ALTER COLUMN platform DROP DEFAULT,
+  ALTER COLUMN platform SET NOT NULL,
+  ALTER COLUMN metric_type DROP DEFAULT,
+  ALTER COLUMN metric_type SET NOT NULL,
+  ALTER COLUMN metric_value SET DEFAULT 0,
+  ALTER COLUMN metric_value DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/content.yaml:82
 DO $schemac$
@@ -666,6 +1032,37 @@ ALTER TABLE public.weekly_kpi_entries
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+ALTER TABLE public.weekly_kpi_entries
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id DROP NOT NULL,
+  ALTER COLUMN week_key DROP DEFAULT,
+  ALTER COLUMN week_key SET NOT NULL,
+  ALTER COLUMN kpi_id DROP DEFAULT,
+  ALTER COLUMN kpi_id SET NOT NULL,
+  ALTER COLUMN name DROP DEFAULT,
+  ALTER COLUMN name SET NOT NULL,
+  ALTER COLUMN current_value SET DEFAULT 0,
+  ALTER COLUMN current_value DROP NOT NULL,
+  ALTER COLUMN target_value DROP DEFAULT,
+  ALTER COLUMN target_value SET NOT NULL,
+  ALTER COLUMN min_target_value DROP DEFAULT,
+  ALTER COLUMN min_target_value DROP NOT NULL,
+  ALTER COLUMN unit DROP DEFAULT,
+  ALTER COLUMN unit SET NOT NULL,
+  ALTER COLUMN category DROP DEFAULT,
+  ALTER COLUMN category SET NOT NULL,
+  ALTER COLUMN color SET DEFAULT '#5FE3B3',
+  ALTER COLUMN color SET NOT NULL,
+  ALTER COLUMN is_completed SET DEFAULT false,
+  ALTER COLUMN is_completed DROP NOT NULL,
+  ALTER COLUMN completion_rate SET DEFAULT 0,
+  ALTER COLUMN completion_rate DROP NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
+
 -- tables/kpis.yaml:90
 DO $schemac$
 BEGIN
@@ -692,6 +1089,19 @@ ALTER TABLE public.weekly_kpis
   ADD COLUMN IF NOT EXISTS data jsonb NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+ALTER TABLE public.weekly_kpis
+  ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+  ALTER COLUMN user_id DROP DEFAULT,
+  ALTER COLUMN user_id DROP NOT NULL,
+  ALTER COLUMN week_key DROP DEFAULT,
+  ALTER COLUMN week_key SET NOT NULL,
+  ALTER COLUMN data DROP DEFAULT,
+  ALTER COLUMN data SET NOT NULL,
+  ALTER COLUMN created_at SET DEFAULT now(),
+  ALTER COLUMN created_at DROP NOT NULL,
+  ALTER COLUMN updated_at SET DEFAULT now(),
+  ALTER COLUMN updated_at DROP NOT NULL;
 
 -- tables/kpis.yaml:59
 DO $schemac$
