@@ -439,6 +439,11 @@ pub fn render_with(
                     body,
                 },
             )?;
+            let s = if info.fresh {
+                s
+            } else {
+                replace_function(model, f, &s)
+            };
             out.object(Some(f.loc), s);
             if let Some(c) = &f.comment {
                 let s = r.render(
@@ -594,6 +599,11 @@ pub fn render_with(
                 "view.sql.j2",
                 context! { qualified => v.name.sql(), security_invoker => v.security_invoker, query => frag(model, &v.query)? },
             )?;
+            let s = if info.fresh {
+                s
+            } else {
+                replace_view(&v.name.sql(), &s)
+            };
             out.object(Some(v.loc), s);
         }
     }
@@ -1019,6 +1029,81 @@ fn realign_columns(model: &Model, t: &crate::model::Table) -> Result<Vec<String>
         }
     }
     Ok(out)
+}
+
+/// A `DO` block that runs `create` (one statement), and when PostgreSQL refuses it with the
+/// error `condition`, runs `recover` and then `create` again. The statement is written once,
+/// as a dollar-quoted constant.
+fn create_or_recover(create: &str, condition: &str, declare: &str, recover: &str) -> String {
+    let create = create.trim_end().trim_end_matches(';');
+    let tag = dollar_tag([create, recover]);
+    let text_tag = crate::sql::quote::dollar_tag("schemac_sql", [create]);
+    format!(
+        "DO {tag}\nDECLARE\n  schemac_create constant text := {text_tag}\n{create}\n{text_tag};\n{declare}\
+         BEGIN\n  EXECUTE schemac_create;\nEXCEPTION WHEN {condition} THEN\n{recover}  \
+         EXECUTE schemac_create;\nEND\n{tag};\n"
+    )
+}
+
+/// `CREATE OR REPLACE VIEW`, made to work over an older version whose view had other
+/// columns: PostgreSQL refuses to drop, rename or retype a view's columns in place
+/// (`invalid_table_definition`), so the view is then dropped and made again. A view that
+/// other objects still use cannot be dropped; that failure is left to tell the user (`schemac
+/// apply` rebuilds the dependents).
+fn replace_view(qualified: &str, create: &str) -> String {
+    create_or_recover(
+        create,
+        "invalid_table_definition",
+        "",
+        &format!("  DROP VIEW {qualified};\n"),
+    )
+}
+
+/// `CREATE OR REPLACE FUNCTION`, made to work over an older version whose function had other
+/// parameter names, defaults or result type: PostgreSQL refuses those in place
+/// (`invalid_function_definition`), so the function is then dropped and made again. The
+/// policies that use it, on the project's tables and on the external tables it declares
+/// policies on, are dropped first: this file makes them again below. Anything else that
+/// uses it (a view, a default, a trigger) makes the drop fail, and the file with it.
+fn replace_function(model: &Model, f: &Function, create: &str) -> String {
+    let mut schemas: BTreeSet<&str> = model.config.schemas.iter().map(String::as_str).collect();
+    schemas.extend(model.tables.keys().map(|q| q.schema.as_str()));
+    let schemas: Vec<String> = schemas.into_iter().map(quote_literal).collect();
+    let external: Vec<String> = model
+        .external
+        .values()
+        .filter(|e| !e.policies.is_empty())
+        .map(|e| quote_literal(&e.name.sql()))
+        .collect();
+    let external = if external.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " OR c.oid IN (SELECT x::regclass FROM unnest(ARRAY[{}]) AS x)",
+            external.join(", ")
+        )
+    };
+    let ident = function_ident(f);
+    let recover = format!(
+        "  FOR schemac_drop IN\n    \
+         SELECT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)\n      \
+         FROM pg_depend d\n      \
+         JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid\n      \
+         JOIN pg_class c ON c.oid = p.polrelid\n      \
+         JOIN pg_namespace n ON n.oid = c.relnamespace\n     \
+         WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = {}::regprocedure\n       \
+         AND (n.nspname IN ({}){external})\n  \
+         LOOP\n    EXECUTE schemac_drop;\n  END LOOP;\n  \
+         DROP FUNCTION {ident};\n",
+        quote_literal(&ident),
+        schemas.join(", ")
+    );
+    create_or_recover(
+        create,
+        "invalid_function_definition",
+        "  schemac_drop text;\n",
+        &recover,
+    )
 }
 
 /// A stable content hash of the inputs (FNV-1a 64 over sorted files), for the header.

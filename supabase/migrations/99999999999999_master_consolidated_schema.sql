@@ -32,6 +32,9 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto;
 -- ======================================================================
 
 -- functions.yaml:22
+DO $schemac$
+DECLARE
+  schemac_create constant text := $schemac_sql$
 CREATE OR REPLACE FUNCTION public.recalculate_goal_progress()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -57,11 +60,34 @@ BEGIN
 
   RETURN NEW;
 END;
-$function$;
+$function$
+$schemac_sql$;
+  schemac_drop text;
+BEGIN
+  EXECUTE schemac_create;
+EXCEPTION WHEN invalid_function_definition THEN
+  FOR schemac_drop IN
+    SELECT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
+      FROM pg_depend d
+      JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+      JOIN pg_class c ON c.oid = p.polrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = 'public.recalculate_goal_progress()'::regprocedure
+       AND (n.nspname IN ('public'))
+  LOOP
+    EXECUTE schemac_drop;
+  END LOOP;
+  DROP FUNCTION public.recalculate_goal_progress();
+  EXECUTE schemac_create;
+END
+$schemac$;
 
 COMMENT ON FUNCTION public.recalculate_goal_progress() IS 'Recomputes goals.current_total and goals.progress_pct from goals.monthly.';
 
 -- functions.yaml:5
+DO $schemac$
+DECLARE
+  schemac_create constant text := $schemac_sql$
 CREATE OR REPLACE FUNCTION public.update_updated_at_column()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -72,7 +98,27 @@ BEGIN
   NEW.updated_at = NOW();
   RETURN NEW;
 END;
-$function$;
+$function$
+$schemac_sql$;
+  schemac_drop text;
+BEGIN
+  EXECUTE schemac_create;
+EXCEPTION WHEN invalid_function_definition THEN
+  FOR schemac_drop IN
+    SELECT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
+      FROM pg_depend d
+      JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
+      JOIN pg_class c ON c.oid = p.polrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = 'public.update_updated_at_column()'::regprocedure
+       AND (n.nspname IN ('public'))
+  LOOP
+    EXECUTE schemac_drop;
+  END LOOP;
+  DROP FUNCTION public.update_updated_at_column();
+  EXECUTE schemac_create;
+END
+$schemac$;
 
 COMMENT ON FUNCTION public.update_updated_at_column() IS 'Sets updated_at to now() on every UPDATE.';
 
