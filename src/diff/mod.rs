@@ -722,6 +722,21 @@ fn widening(from: &str, to: &str) -> bool {
     if let (Some(a), Some(b)) = (num(from), num(to)) {
         return a < b;
     }
+    // numeric(p, s): as many digits before the point and after it, or more.
+    let numeric = |t: &str| {
+        let inner = t.strip_prefix("numeric(")?.strip_suffix(')')?;
+        let (p, s) = inner.split_once(',').unwrap_or((inner, "0"));
+        Some((p.trim().parse::<u32>().ok()?, s.trim().parse::<u32>().ok()?))
+    };
+    if let Some((p1, s1)) = numeric(from) {
+        return match numeric(to) {
+            Some((p2, s2)) => s2 >= s1 && p2.saturating_sub(s2) >= p1.saturating_sub(s1),
+            None => to == "numeric",
+        };
+    }
+    if from == "real" && to == "double precision" {
+        return true;
+    }
     let varchar_len = |t: &str| {
         t.strip_prefix("character varying(")
             .and_then(|r| r.strip_suffix(')'))
@@ -1712,6 +1727,13 @@ mod tests {
         assert!(widening("character varying(10)", "character varying(20)"));
         assert!(widening("character varying(10)", "text"));
         assert!(!widening("text", "uuid"));
+        assert!(widening("numeric(5,2)", "numeric(10,3)"));
+        assert!(widening("numeric(5,2)", "numeric"));
+        assert!(widening("numeric(5)", "numeric(6,1)"));
+        assert!(!widening("numeric(5,2)", "numeric(5,3)"));
+        assert!(!widening("numeric(10,3)", "numeric(5,2)"));
+        assert!(!widening("numeric", "numeric(10,2)"));
+        assert!(widening("real", "double precision"));
     }
 
     #[test]

@@ -498,8 +498,9 @@ pub fn render_with(
         } else {
             realign_columns(model, t)?
         };
+        let retype = (!info.fresh && !t.columns.is_empty()).then(|| retype_columns(t, q));
         let s = table_t.render(
-            context! { qualified => q, columns, constraints, realign, fresh => info.fresh },
+            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh },
         )?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
@@ -1008,11 +1009,7 @@ fn realign_columns(model: &Model, t: &crate::model::Table) -> Result<Vec<String>
     let mut out = Vec::new();
     for c in t.columns.values() {
         let col = quote_ident(&c.name);
-        let serial = matches!(
-            c.ty.to_string().as_str(),
-            "smallserial" | "serial" | "bigserial"
-        );
-        if c.identity.is_none() && c.generated.is_none() && !serial {
+        if c.identity.is_none() && c.generated.is_none() && !is_serial(c) {
             out.push(match &c.default {
                 Some(d) => format!(
                     "ALTER COLUMN {col} SET DEFAULT {}",
@@ -1086,7 +1083,7 @@ fn replace_function(model: &Model, f: &Function, create: &str) -> String {
     let ident = function_ident(f);
     let recover = format!(
         "  FOR schemac_drop IN\n    \
-         SELECT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)\n      \
+         SELECT DISTINCT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)\n      \
          FROM pg_depend d\n      \
          JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid\n      \
          JOIN pg_class c ON c.oid = p.polrelid\n      \
@@ -1104,6 +1101,71 @@ fn replace_function(model: &Model, f: &Function, create: &str) -> String {
         "  schemac_drop text;\n",
         &recover,
     )
+}
+
+/// A `DO` block that gives an existing table's columns the project's types, whatever an
+/// older version said. Which types differ is decided by PostgreSQL itself: the wanted
+/// columns are made in a temporary table (no rows, dropped at once), and each column whose
+/// type or modifier differs from its twin's is altered to it (`format_type`, valid in this
+/// session). A change PostgreSQL cannot make with an assignment cast, or on a column a view
+/// reads, fails the file, with PostgreSQL's message: `schemac apply` plans such changes.
+fn retype_columns(t: &crate::model::Table, qualified: &str) -> String {
+    let probe: Vec<String> = t
+        .columns
+        .values()
+        .map(|c| {
+            let mut ty = c.ty.clone();
+            // A serial's column is of the integer type behind it.
+            if let crate::model::types::BaseType::Builtin(b) = &mut ty.base {
+                *b = match *b {
+                    "serial" => "integer",
+                    "bigserial" => "bigint",
+                    "smallserial" => "smallint",
+                    other => other,
+                };
+            }
+            format!("{} {}", quote_ident(&c.name), ty)
+        })
+        .collect();
+    let probe = probe.join(", ");
+    // Columns whose default is set again below (see `realign_columns`): it is dropped before
+    // the type changes, as PostgreSQL may be unable to cast the old one.
+    let defaults: Vec<String> = t
+        .columns
+        .values()
+        .filter(|c| c.identity.is_none() && c.generated.is_none() && !is_serial(c))
+        .map(|c| quote_literal(&c.name))
+        .collect();
+    let defaults = if defaults.is_empty() {
+        "false".to_string()
+    } else {
+        format!("w.attname IN ({})", defaults.join(", "))
+    };
+    let table = quote_literal(qualified);
+    let tag = dollar_tag([probe.as_str(), qualified, defaults.as_str()]);
+    format!(
+        "DO {tag}\nDECLARE\n  schemac_alter text;\nBEGIN\n  \
+         CREATE TEMP TABLE schemac_wanted_types ({probe});\n  \
+         FOR schemac_alter IN\n    \
+         SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', {table},\n           \
+         CASE WHEN {defaults} THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,\n           \
+         w.attname, format_type(w.atttypid, w.atttypmod))\n      \
+         FROM pg_attribute w\n      \
+         JOIN pg_attribute a ON a.attrelid = {table}::regclass AND a.attname = w.attname AND NOT a.attisdropped\n     \
+         WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0\n       \
+         AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)\n     \
+         ORDER BY w.attnum\n  \
+         LOOP\n    EXECUTE schemac_alter;\n  END LOOP;\n  \
+         DROP TABLE pg_temp.schemac_wanted_types;\nEND\n{tag};\n"
+    )
+}
+
+/// Whether `c` is a `serial`-style column, whose default PostgreSQL manages.
+fn is_serial(c: &crate::model::Column) -> bool {
+    matches!(
+        c.ty.base,
+        crate::model::types::BaseType::Builtin("smallserial" | "serial" | "bigserial")
+    ) && c.ty.array_dims == 0
 }
 
 /// A stable content hash of the inputs (FNV-1a 64 over sorted files), for the header.

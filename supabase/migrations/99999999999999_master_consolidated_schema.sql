@@ -6,10 +6,10 @@
 -- Safe to re-run: every statement is idempotent (IF NOT EXISTS, guarded DO blocks,
 -- CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY). Applied to a database holding an
 -- older output of this project it adds missing columns, constraints, indexes and enum
--- values, sets every column's default and nullability and every check constraint to the
--- project's, and replaces functions, views, triggers, RLS settings and policies. It never
--- drops a table or a column, and never changes a column's type or an index: those changes
--- are left to `schemac apply` (or `schemac diff --sql`).
+-- values, sets every column's type, default and nullability and every check constraint to
+-- the project's, and replaces functions, views, triggers, RLS settings and policies. It
+-- never drops a table, a column or an index: that is left to `schemac apply` (or `schemac
+-- diff --sql`), which also rebuilds what depends on a changed column, view or function.
 -- Extensions, schemas and enums are one transaction (committed before anything uses a new
 -- enum value); the rest is a second one. If it fails with "out of shared memory", raise
 -- max_locks_per_transaction on the server (each table and index takes a lock).
@@ -67,7 +67,7 @@ BEGIN
   EXECUTE schemac_create;
 EXCEPTION WHEN invalid_function_definition THEN
   FOR schemac_drop IN
-    SELECT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
+    SELECT DISTINCT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
       FROM pg_depend d
       JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
       JOIN pg_class c ON c.oid = p.polrelid
@@ -105,7 +105,7 @@ BEGIN
   EXECUTE schemac_create;
 EXCEPTION WHEN invalid_function_definition THEN
   FOR schemac_drop IN
-    SELECT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
+    SELECT DISTINCT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
       FROM pg_depend d
       JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
       JOIN pg_class c ON c.oid = p.polrelid
@@ -149,6 +149,27 @@ ALTER TABLE public.content_items
   ADD COLUMN IF NOT EXISTS published_date date NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, content_id text, title text, platform text, content_type text, published_date date, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.content_items',
+           CASE WHEN w.attname IN ('id', 'user_id', 'content_id', 'title', 'platform', 'content_type', 'published_date', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.content_items'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.content_items
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -210,6 +231,27 @@ ALTER TABLE public.content_metrics
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, content_id text, metric_date date, views integer, likes integer, shares integer, comments integer, subscribers integer, revenue numeric, swipe_rate numeric, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.content_metrics',
+           CASE WHEN w.attname IN ('id', 'user_id', 'content_id', 'metric_date', 'views', 'likes', 'shares', 'comments', 'subscribers', 'revenue', 'swipe_rate', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.content_metrics'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
+
 ALTER TABLE public.content_metrics
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
   ALTER COLUMN user_id DROP DEFAULT,
@@ -254,6 +296,27 @@ ALTER TABLE public.financial_metrics
   ADD COLUMN IF NOT EXISTS net_worth numeric DEFAULT 0 NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, mrr numeric, net_worth numeric, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.financial_metrics',
+           CASE WHEN w.attname IN ('id', 'user_id', 'mrr', 'net_worth', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.financial_metrics'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.financial_metrics
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -310,6 +373,27 @@ ALTER TABLE public.goals
   ADD COLUMN IF NOT EXISTS progress_pct numeric DEFAULT 0 NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, goal_id text, name text, yearly_target numeric, unit text, category text, is_numeric boolean, monthly jsonb, monthly_targets jsonb, current_total numeric, progress_pct numeric, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.goals',
+           CASE WHEN w.attname IN ('id', 'user_id', 'goal_id', 'name', 'yearly_target', 'unit', 'category', 'is_numeric', 'monthly', 'monthly_targets', 'current_total', 'progress_pct', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.goals'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.goals
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -393,6 +477,27 @@ ALTER TABLE public.kanban_boards
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, board_id text, name text, description text, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.kanban_boards',
+           CASE WHEN w.attname IN ('id', 'user_id', 'board_id', 'name', 'description', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.kanban_boards'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
+
 ALTER TABLE public.kanban_boards
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
   ALTER COLUMN user_id DROP DEFAULT,
@@ -440,6 +545,27 @@ ALTER TABLE public.kanban_columns
   ADD COLUMN IF NOT EXISTS "position" integer NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, board_id text, column_id text, title text, color text, "position" integer, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.kanban_columns',
+           CASE WHEN w.attname IN ('id', 'user_id', 'board_id', 'column_id', 'title', 'color', 'position', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.kanban_columns'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.kanban_columns
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -508,6 +634,27 @@ ALTER TABLE public.kanban_tasks
   ADD COLUMN IF NOT EXISTS deleted_at timestamp with time zone,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, board_id text, task_id text, column_id text, title text, description text, assignee text, priority text, due_date date, labels jsonb, time_spent numeric, "position" integer, is_deleted boolean, deleted_at timestamp with time zone, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.kanban_tasks',
+           CASE WHEN w.attname IN ('id', 'user_id', 'board_id', 'task_id', 'column_id', 'title', 'description', 'assignee', 'priority', 'due_date', 'labels', 'time_spent', 'position', 'is_deleted', 'deleted_at', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.kanban_tasks'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.kanban_tasks
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -595,6 +742,27 @@ ALTER TABLE public.metrics
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, date text, data jsonb, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.metrics',
+           CASE WHEN w.attname IN ('id', 'user_id', 'date', 'data', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.metrics'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
+
 ALTER TABLE public.metrics
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
   ALTER COLUMN user_id DROP DEFAULT,
@@ -639,6 +807,27 @@ ALTER TABLE public.platform_metrics
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id uuid, platform text, metric_name text, metric_value numeric, week_key text, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.platform_metrics',
+           CASE WHEN w.attname IN ('id', 'user_id', 'platform', 'metric_name', 'metric_value', 'week_key', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.platform_metrics'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
+
 ALTER TABLE public.platform_metrics
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
   ALTER COLUMN user_id DROP DEFAULT,
@@ -673,6 +862,27 @@ ALTER TABLE public.roadmaps
   ADD COLUMN IF NOT EXISTS data jsonb DEFAULT '{}'::jsonb NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, roadmap_id text, data jsonb, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.roadmaps',
+           CASE WHEN w.attname IN ('id', 'user_id', 'roadmap_id', 'data', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.roadmaps'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.roadmaps
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -722,6 +932,27 @@ ALTER TABLE public.skill_progression
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id text, skill_id text, skill_name text, category text, current_level numeric, target_level numeric, progress_data jsonb, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.skill_progression',
+           CASE WHEN w.attname IN ('id', 'user_id', 'skill_id', 'skill_name', 'category', 'current_level', 'target_level', 'progress_data', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.skill_progression'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
+
 ALTER TABLE public.skill_progression
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
   ALTER COLUMN user_id DROP DEFAULT,
@@ -769,6 +1000,27 @@ ALTER TABLE public.sprints
   ADD COLUMN IF NOT EXISTS status text NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (sprint_id uuid, user_id text, start_date text, status text, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.sprints',
+           CASE WHEN w.attname IN ('sprint_id', 'user_id', 'start_date', 'status', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.sprints'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.sprints
   ALTER COLUMN sprint_id SET DEFAULT gen_random_uuid(),
@@ -824,6 +1076,27 @@ ALTER TABLE public.user_configs
   ADD COLUMN IF NOT EXISTS config_value jsonb NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id uuid, config_key text, config_value jsonb, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.user_configs',
+           CASE WHEN w.attname IN ('id', 'user_id', 'config_key', 'config_value', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.user_configs'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.user_configs
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -882,6 +1155,27 @@ ALTER TABLE public.user_kpis
   ADD COLUMN IF NOT EXISTS is_reverse_scoring boolean DEFAULT false NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id uuid, kpi_id text, name text, target numeric, min_target numeric, unit text, category text, color text, is_active boolean, sort_order integer, is_average boolean, is_reverse_scoring boolean, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.user_kpis',
+           CASE WHEN w.attname IN ('id', 'user_id', 'kpi_id', 'name', 'target', 'min_target', 'unit', 'category', 'color', 'is_active', 'sort_order', 'is_average', 'is_reverse_scoring', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.user_kpis'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.user_kpis
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -961,6 +1255,27 @@ ALTER TABLE public.user_profiles
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, username text, display_name text, is_admin boolean, user_preferences jsonb, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.user_profiles',
+           CASE WHEN w.attname IN ('id', 'username', 'display_name', 'is_admin', 'user_preferences', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.user_profiles'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
+
 ALTER TABLE public.user_profiles
   ALTER COLUMN id DROP DEFAULT,
   ALTER COLUMN username DROP DEFAULT,
@@ -1015,6 +1330,27 @@ ALTER TABLE public.weekly_content_metrics
   ADD COLUMN IF NOT EXISTS metric_value numeric DEFAULT 0,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id uuid, week_key text, platform text, metric_type text, metric_value numeric, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.weekly_content_metrics',
+           CASE WHEN w.attname IN ('id', 'user_id', 'week_key', 'platform', 'metric_type', 'metric_value', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.weekly_content_metrics'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.weekly_content_metrics
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
@@ -1078,6 +1414,27 @@ ALTER TABLE public.weekly_kpi_entries
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
 
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id uuid, week_key text, kpi_id text, name text, current_value numeric, target_value numeric, min_target_value numeric, unit text, category text, color text, is_completed boolean, completion_rate numeric, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.weekly_kpi_entries',
+           CASE WHEN w.attname IN ('id', 'user_id', 'week_key', 'kpi_id', 'name', 'current_value', 'target_value', 'min_target_value', 'unit', 'category', 'color', 'is_completed', 'completion_rate', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.weekly_kpi_entries'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
+
 ALTER TABLE public.weekly_kpi_entries
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
   ALTER COLUMN user_id DROP DEFAULT,
@@ -1135,6 +1492,27 @@ ALTER TABLE public.weekly_kpis
   ADD COLUMN IF NOT EXISTS data jsonb NOT NULL,
   ADD COLUMN IF NOT EXISTS created_at timestamp with time zone DEFAULT now(),
   ADD COLUMN IF NOT EXISTS updated_at timestamp with time zone DEFAULT now();
+
+DO $schemac$
+DECLARE
+  schemac_alter text;
+BEGIN
+  CREATE TEMP TABLE schemac_wanted_types (id uuid, user_id uuid, week_key text, data jsonb, created_at timestamp with time zone, updated_at timestamp with time zone);
+  FOR schemac_alter IN
+    SELECT format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s', 'public.weekly_kpis',
+           CASE WHEN w.attname IN ('id', 'user_id', 'week_key', 'data', 'created_at', 'updated_at') THEN format('ALTER COLUMN %I DROP DEFAULT, ', w.attname) ELSE '' END,
+           w.attname, format_type(w.atttypid, w.atttypmod))
+      FROM pg_attribute w
+      JOIN pg_attribute a ON a.attrelid = 'public.weekly_kpis'::regclass AND a.attname = w.attname AND NOT a.attisdropped
+     WHERE w.attrelid = 'pg_temp.schemac_wanted_types'::regclass AND w.attnum > 0
+       AND (a.atttypid, a.atttypmod) IS DISTINCT FROM (w.atttypid, w.atttypmod)
+     ORDER BY w.attnum
+  LOOP
+    EXECUTE schemac_alter;
+  END LOOP;
+  DROP TABLE pg_temp.schemac_wanted_types;
+END
+$schemac$;
 
 ALTER TABLE public.weekly_kpis
   ALTER COLUMN id SET DEFAULT gen_random_uuid(),
