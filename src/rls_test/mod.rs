@@ -173,7 +173,7 @@ impl Report {
                         "the database grants more than the project declares: check the grants on this table"
                     }
                     FailureKind::OverRestricted => {
-                        "check the table's grants and the policy's condition; `schemac rls` shows what the project declares"
+                        "check the table's grants and the policy's condition: a subquery in it reads other tables with the caller's rights, so they need grants and policies too; `schemac rls` shows what the project declares"
                     }
                 };
                 d.hint(hint)
@@ -224,6 +224,8 @@ struct Subject<'a> {
     access: &'a TableAccess,
     policies: &'a IndexMap<String, Policy>,
     owner_style: bool,
+    /// Rows belong to a tenant rather than to a user (for messages).
+    tenant: bool,
     rows: Vec<(Row, Facts)>,
     /// (facts of the new row, column values)
     inserts: Vec<(Facts, Vec<(String, String)>)>,
@@ -453,6 +455,7 @@ impl<'m> Run<'m> {
             access,
             policies: &table.policies,
             owner_style,
+            tenant: owners.is_empty() && !tenants.is_empty(),
             rows,
             inserts,
             updates,
@@ -569,6 +572,7 @@ impl<'m> Run<'m> {
             access,
             policies: &ext.policies,
             owner_style: true,
+            tenant: false,
             rows,
             inserts,
             updates,
@@ -739,9 +743,9 @@ impl<'m> Run<'m> {
     fn check_subject(&mut self, client: &mut Client, s: &Subject, actor: Actor) {
         let table = s.access.name.sql();
         let object = s.rows.first().is_some_and(|(_, f)| f.bucket.is_some());
+        let describe_row = |f: &Facts, actor: Actor| describe_row(f, actor, object, s.tenant);
         for (row, f) in &s.rows {
-            let what =
-                |verb: &str| format!("{} {verb} {}", actor.name(), describe_row(f, actor, object));
+            let what = |verb: &str| format!("{} {verb} {}", actor.name(), describe_row(f, actor));
             let sel = format!(
                 "SELECT count(*) FROM {table} WHERE ctid = {}::tid",
                 quote_literal(&row.ctid)
@@ -773,11 +777,7 @@ impl<'m> Run<'m> {
             let Some((row, before)) = s.rows.get(*i) else {
                 continue;
             };
-            let mut what = format!(
-                "{} updates {}",
-                actor.name(),
-                describe_row(before, actor, object)
-            );
+            let mut what = format!("{} updates {}", actor.name(), describe_row(before, actor));
             if after != before {
                 what.push_str(&format!(" to belong to {}", owner_name(after, actor)));
             }
@@ -796,11 +796,7 @@ impl<'m> Run<'m> {
             );
         }
         for (f, values) in &s.inserts {
-            let what = format!(
-                "{} inserts {}",
-                actor.name(),
-                describe_row(f, actor, object)
-            );
+            let what = format!("{} inserts {}", actor.name(), describe_row(f, actor));
             let cols: Vec<String> = values.iter().map(|(c, _)| quote_ident(c)).collect();
             let vals: Vec<&str> = values.iter().map(|(_, v)| v.as_str()).collect();
             let sql = if values.is_empty() {
@@ -895,11 +891,14 @@ fn owner_name(f: &Facts, actor: Actor) -> String {
     }
 }
 
-/// `its own row`, `a row of user B`, `an object of user A in bucket avatars`.
-fn describe_row(f: &Facts, actor: Actor, object: bool) -> String {
+/// `its own row`, `a row of user B`, `an object of user A in bucket avatars`, `a row of
+/// user B's tenant`.
+fn describe_row(f: &Facts, actor: Actor, object: bool, tenant: bool) -> String {
     let noun = if object { "object" } else { "row" };
     let mut s = match f.owner {
         None => format!("a {noun}"),
+        Some(o) if tenant && actor.user() == Some(o) => format!("a {noun} of its own tenant"),
+        Some(o) if tenant => format!("a {noun} of user {}'s tenant", NAMES[o]),
         Some(o) if actor.user() == Some(o) => format!("its own {noun}"),
         Some(o) => format!(
             "a{} {noun} of user {}",
