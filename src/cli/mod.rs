@@ -21,7 +21,7 @@ functions, triggers, views, enums, grants, RLS policies and Supabase objects), c
 duplicates, naming collisions, unknown references and RLS mistakes, compiles it into one \
 re-runnable migration, and compares it with a live database.\n\n\
 Exit codes (like diff(1)): 0 clean; 1 findings (check errors, a stale file with gen --check, \
-drift with diff); 2 error (the project could not be loaded, a database could not be reached).",
+drift with diff; a leak or over-restriction with test-rls); 2 error (the project could not be loaded, a database could not be reached).",
     after_help = "Docs: README.md and docs/format.md in the schemac repository."
 )]
 struct Cli {
@@ -143,7 +143,8 @@ enum Command {
         /// Project directory (holding schemac.yaml)
         #[arg(default_value = "schema")]
         dir: PathBuf,
-        /// A server to create the throwaway database on (default: the --db server)
+        /// A database on the server where the throwaway database is created (nothing in
+        /// it is read or changed)
         #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
         db: Option<String>,
         /// Where to create the throwaway database; wins over --db

@@ -717,3 +717,128 @@ pub fn json(m: &Matrix, sources: &SourceMap) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> Model {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        crate::compile(dir.path(), "p").expect("the project loads")
+    }
+
+    fn reason(m: &Matrix, table: &str, role: &str, command: Command) -> &'static str {
+        let t = m
+            .tables
+            .iter()
+            .find(|t| t.name.to_string() == table)
+            .expect("table");
+        t.cell(role, command).expect("cell").access.reason()
+    }
+
+    #[test]
+    fn every_gate_decides_in_order() {
+        let m = matrix(&project(&[
+            (
+                "schemac.yaml",
+                "schemac: 1\ntarget: supabase\nschemas: [public, app]\n",
+            ),
+            (
+                "t.yaml",
+                r#"
+roles: [auditor]
+tables:
+  open:
+    columns: { id: { type: int, primary_key: true } }
+  notes:
+    columns:
+      id: { type: int, primary_key: true }
+      user_id: uuid
+    rls: true
+    policies:
+      everyone_reads: { command: select, using: "true" }
+      not_deleted: { command: select, roles: [authenticated], using: "user_id IS NOT NULL", permissive: false }
+      owner_writes: { template: owner, column: user_id }
+      auditor_only_restrictive: { command: delete, roles: [auditor], using: "false", permissive: false }
+  app.hidden:
+    columns: { id: { type: int, primary_key: true } }
+    rls: true
+grants:
+  - { on: open, privileges: [select], to: [anon] }
+  - { on: notes, privileges: [all], to: [authenticated, service_role, auditor] }
+  - { on: notes, privileges: [select], to: [anon] }
+  - { on: app.hidden, privileges: [select], to: [authenticated] }
+"#,
+            ),
+        ]));
+        assert_eq!(
+            m.roles,
+            ["anon", "authenticated", "service_role", "auditor"]
+        );
+        // RLS off: the privilege alone decides.
+        assert_eq!(
+            reason(&m, "public.open", "anon", Command::Select),
+            "rls_off"
+        );
+        assert_eq!(
+            reason(&m, "public.open", "anon", Command::Insert),
+            "no_privilege"
+        );
+        // A policy without roles applies to every role; restrictive ones are ANDed.
+        assert_eq!(
+            reason(&m, "public.notes", "anon", Command::Select),
+            "policies"
+        );
+        let t = &m.tables[1];
+        match &t
+            .cell("authenticated", Command::Select)
+            .expect("cell")
+            .access
+        {
+            Access::Policies {
+                permissive,
+                restrictive,
+            } => {
+                let names: Vec<&str> = permissive.iter().map(|p| p.name.as_str()).collect();
+                assert_eq!(names, ["everyone_reads", "owner_writes"]);
+                assert_eq!(restrictive.len(), 1);
+                assert_eq!(restrictive[0].name, "not_deleted");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(t.owner_bypasses_rls());
+        // service_role bypasses RLS, but only with a privilege.
+        assert_eq!(
+            reason(&m, "public.notes", "service_role", Command::Delete),
+            "bypasses_rls"
+        );
+        assert_eq!(
+            reason(&m, "public.open", "service_role", Command::Select),
+            "no_privilege"
+        );
+        // Restrictive policies alone allow nothing.
+        assert_eq!(
+            reason(&m, "public.notes", "auditor", Command::Delete),
+            "no_policy"
+        );
+        assert_eq!(
+            reason(&m, "public.notes", "auditor", Command::Select),
+            "policies"
+        );
+        // A schema without USAGE for the role.
+        match &m.tables[2]
+            .cell("authenticated", Command::Select)
+            .expect("cell")
+            .access
+        {
+            Access::NoPrivilege { missing_usage } => {
+                assert_eq!(missing_usage.as_deref(), Some("app"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(m.counts().0 + m.counts().1, 3 * 4 * 4);
+    }
+}
