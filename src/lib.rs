@@ -2,8 +2,10 @@
 //!
 //! The pipeline is the module tree, each stage taking data and returning data:
 //! [`load`] (YAML files → raw structs with positions) → [`model`] (typed, resolved) →
-//! [`check`] (diagnostics as data). The library never prints and never exits; the binary's
-//! `cli` module decides how findings are shown and which exit code they mean.
+//! [`check`] (diagnostics as data) → [`rls`] (who may do what, from the model alone).
+//! [`rls_test`] proves that matrix on a throwaway database. The library never prints and
+//! never exits; the binary's `cli` module decides how findings are shown and which exit
+//! code they mean.
 
 pub mod apply;
 pub mod catalog;
@@ -17,6 +19,8 @@ pub mod model;
 pub mod pg;
 pub mod plan;
 pub mod render;
+pub mod rls;
+pub mod rls_test;
 pub mod sql;
 
 use diagnostic::Diagnostic;

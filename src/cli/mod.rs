@@ -21,7 +21,7 @@ functions, triggers, views, enums, grants, RLS policies and Supabase objects), c
 duplicates, naming collisions, unknown references and RLS mistakes, compiles it into one \
 re-runnable migration, and compares it with a live database.\n\n\
 Exit codes (like diff(1)): 0 clean; 1 findings (check errors, a stale file with gen --check, \
-drift with diff); 2 error (the project could not be loaded, a database could not be reached).",
+drift with diff; a leak or over-restriction with test-rls); 2 error (the project could not be loaded, a database could not be reached).",
     after_help = "Docs: README.md and docs/format.md in the schemac repository."
 )]
 struct Cli {
@@ -136,6 +136,32 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with_all = ["dry_run", "allow_destructive", "templates"])]
         from_file: Option<PathBuf>,
     },
+    /// Print the RLS access matrix: for each table, role and command, allowed or denied,
+    /// and why (no privilege, RLS off, bypasses RLS, no policy, or the policies that allow it)
+    Rls {
+        /// Project directory (holding schemac.yaml)
+        #[arg(default_value = "schema")]
+        dir: PathBuf,
+        /// Output format: text for terminals, markdown for pull requests and docs, json for
+        /// tools (see README: "Output formats")
+        #[arg(long, value_enum, default_value_t = MatrixFormat::Text)]
+        format: MatrixFormat,
+    },
+    /// Prove the RLS access matrix on a throwaway database: write rows for two users (and
+    /// two tenants), run every role × command as anon, user A, user B and service_role, and
+    /// report each leak or over-restriction (exit 1 on any)
+    TestRls {
+        /// Project directory (holding schemac.yaml)
+        #[arg(default_value = "schema")]
+        dir: PathBuf,
+        /// A database on the server where the throwaway database is created (nothing in
+        /// it is read or changed)
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        db: Option<String>,
+        /// Where to create the throwaway database; wins over --db
+        #[arg(long)]
+        dev_url: Option<String>,
+    },
     /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
     Stubs,
     /// List every check with its code, name and severity
@@ -146,6 +172,17 @@ enum Command {
         #[arg(long)]
         config: bool,
     },
+}
+
+/// Output formats of `schemac rls`.
+#[derive(Clone, Copy, ValueEnum)]
+enum MatrixFormat {
+    /// A grid per table, for terminals
+    Text,
+    /// Markdown tables, for pull request descriptions and docs
+    Markdown,
+    /// Stable JSON (see README: "Output formats")
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -441,6 +478,43 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 return Ok(2);
             }
             Ok(i32::from(!changes.is_empty()))
+        }
+        Command::Rls { dir, format } => {
+            let shown = display_of(&dir);
+            let Some(model) = usable_model(&dir, &shown, "rls") else {
+                return Ok(2);
+            };
+            let matrix = schemac::rls::matrix(&model);
+            let out = match format {
+                MatrixFormat::Text => schemac::rls::text(&matrix, &model.sources),
+                MatrixFormat::Markdown => schemac::rls::markdown(&matrix, &model.sources),
+                MatrixFormat::Json => schemac::rls::json(&matrix, &model.sources),
+            };
+            write!(stdout, "{out}")?;
+            Ok(0)
+        }
+        Command::TestRls { dir, db, dev_url } => {
+            signals::install();
+            for (flag, url) in [
+                ("--db (or DATABASE_URL)", db.as_deref()),
+                ("--dev-url", dev_url.as_deref()),
+            ] {
+                if let Some(Err(e)) = url.map(schemac::pg::config) {
+                    eprintln!("error: {flag}: {e}");
+                    return Ok(2);
+                }
+            }
+            let Some(server) = dev_url.or(db) else {
+                eprintln!("error: pass --dev-url URL or --db URL (or set DATABASE_URL): test-rls creates a throwaway database there");
+                return Ok(2);
+            };
+            let shown = display_of(&dir);
+            let Some(model) = usable_model(&dir, &shown, "test-rls") else {
+                return Ok(2);
+            };
+            let report = schemac::rls_test::test_rls(&model, &server)?;
+            write!(stdout, "{}", report.text(&model.sources, &shown))?;
+            Ok(i32::from(!report.failures.is_empty()))
         }
         Command::Stubs => {
             write!(stdout, "{}", schemac::render::STUBS)?;

@@ -10,6 +10,7 @@ mod conformance;
 mod diff;
 mod gen;
 mod pg;
+mod rls;
 mod robust;
 mod secrets;
 mod security;
