@@ -15,6 +15,7 @@ mod secrets;
 mod security;
 mod shadow;
 mod supabase;
+mod upgrades;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

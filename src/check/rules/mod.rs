@@ -26,6 +26,7 @@ mod policy_unknown_column;
 mod policy_without_condition;
 mod published_without_replica_identity;
 mod published_without_rls;
+mod rename_conflict;
 mod rls_disabled;
 mod rls_without_policies;
 mod template_params;
@@ -81,6 +82,7 @@ pub static ALL: &[Rule] = &[
     duplicate_definition::VIEW,
     duplicate_definition::KEY,
     name_clash::RULE,
+    rename_conflict::RULE,
     case_collision::RULE,
     naming_convention::RULE,
     near_duplicate_table::RULE,
