@@ -12,6 +12,7 @@ mod duplicate_definition;
 mod duplicate_index;
 mod external_trigger_function;
 mod fk_type_mismatch;
+mod invalid_enum_default;
 mod invalid_sql;
 mod missing_primary_key;
 mod multiple_permissive;
@@ -97,6 +98,7 @@ pub static ALL: &[Rule] = &[
     fk_type_mismatch::RULE,
     unknown_external_table::RULE,
     unknown_publication_table::RULE,
+    invalid_enum_default::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,

@@ -90,14 +90,21 @@ fn fragment(
                 let first = tables
                     .first()
                     .cloned()
-                    .unwrap_or_else(|| QualName::new("public", "?"));
+                    .unwrap_or_else(|| QualName::new("public", ""));
                 (
                     first,
                     tables.iter().flat_map(|t| columns_of(m, t)).collect(),
-                    format!(
-                        "{what} references column `{c}`, which {} does not have",
-                        names.join(" or ")
-                    ),
+                    if names.len() == 1 {
+                        format!(
+                            "{what} references column `{c}`, which {} does not have",
+                            names[0]
+                        )
+                    } else {
+                        format!(
+                            "{what} references column `{c}`, which none of {} has",
+                            names.join(", ")
+                        )
+                    },
                 )
             }
         };
