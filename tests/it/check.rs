@@ -209,6 +209,7 @@ fn reference_findings_are_what_postgres_refuses() {
             &[
                 "column m.role_name does not exist",
                 r#"column "orgid" does not exist"#,
+                "column org_notes.tenant_id does not exist",
             ],
         ),
         (

@@ -41,6 +41,7 @@ fn hint(c: &str, table: &QualName, cols: &[String]) -> String {
 }
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    let builtins = crate::model::templates::builtins();
     for (host, p, sql, facts) in super::policy_exprs(m) {
         // External tables: only the managed side's columns are known for certain.
         let own = host.table.map(|t| t.column_types());
@@ -98,6 +99,27 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     names.join(", ")
                 ))
                 .hint(hint(&c, &first, &all))
+            };
+            // A column the template names by default: say which parameter to pass.
+            let default = p.template.as_ref().and_then(|tu| {
+                let tpl = m
+                    .policy_templates
+                    .get(&tu.name)
+                    .or_else(|| builtins.get(&tu.name))?;
+                let params: Vec<String> = tpl
+                    .params
+                    .iter()
+                    .filter(|(k, d)| d.as_deref() == Some(c.as_str()) && !tu.params.contains_key(k))
+                    .map(|(k, _)| format!("`{k}`"))
+                    .collect();
+                (!params.is_empty()).then(|| (tu.name.clone(), params))
+            });
+            let d = match default {
+                Some((tname, params)) => d.hint(format!(
+                    "template `{tname}` uses `{c}` when {} is not given: pass the right column on the policy",
+                    params.join(" or ")
+                )),
+                None => d,
             };
             out.push(d.label(loc, ""));
         }
