@@ -408,7 +408,7 @@ fn relation(
         return (Some(q), cols);
     }
     // Only a schema the project manages is known to lack the table.
-    if m.config.schemas.iter().any(|s| *s == q.schema) {
+    if m.config.schemas.contains(&q.schema) {
         out.push(Finding::UnknownTable {
             written: parts.join("."),
             name: q,
