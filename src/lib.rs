@@ -251,7 +251,13 @@ pub fn diff_project_with(
     let mut db = pg::connect(db_url)?;
     let scope = scope_of(model);
     let mut actual = introspect_as(&mut db, &scope, "the database")?;
-    let shadow_reason = if how.always_shadow {
+    let renames = diff::renames::pending(&model.renames(), &actual);
+    let shadow_reason = if !renames.is_empty() {
+        format!(
+            "a declared rename is pending ({})",
+            plan::label(&renames[0])
+        )
+    } else if how.always_shadow {
         "--always-shadow".to_string()
     } else if how.templates.is_some() {
         "--templates: the catalog prediction knows only the embedded templates".to_string()
@@ -267,10 +273,16 @@ pub fn diff_project_with(
             Some(reason) => reason,
         }
     };
-    read_deps(&mut db, &scope, "the database", &mut actual)?;
+    if renames.is_empty() {
+        read_deps(&mut db, &scope, "the database", &mut actual)?;
+    } else {
+        actual = renamed_catalog(model, &mut db, &scope, &renames)?;
+    }
     let desired = desired_catalog(model, dev_url.unwrap_or(db_url), how.templates)?;
+    let mut changes = renames;
+    changes.extend(diff::diff(&desired, &actual, opts));
     Ok(ProjectDiff {
-        changes: plan::order(diff::diff(&desired, &actual, opts), &desired, &actual),
+        changes: plan::order(changes, &desired, &actual),
         shadow_reason: Some(shadow_reason),
         sides: Some(Sides {
             actual,
@@ -279,6 +291,39 @@ pub fn diff_project_with(
             options: opts,
         }),
     })
+}
+
+/// The database as `renames` leave it, read exactly: the renames run inside a transaction
+/// (with the project's `lock_timeout`, so a busy table makes this fail rather than wait),
+/// the catalog and its dependencies are read there, and the transaction is rolled back.
+/// PostgreSQL itself then spells every index, constraint, policy, trigger and view that
+/// names a renamed table or column, so the other changes are those of the renamed database.
+fn renamed_catalog(
+    model: &model::Model,
+    db: &mut postgres::Client,
+    scope: &catalog::Scope,
+    renames: &[diff::Change],
+) -> Result<catalog::Catalog, DiffError> {
+    let what = "the database after its pending renames";
+    let fail = |e: postgres::Error| DiffError::Introspect {
+        what: what.to_string(),
+        message: pg::reason(&e),
+    };
+    let mut tx = db.transaction().map_err(fail)?;
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = {};",
+        sql::quote::quote_literal(&model.config.lock_timeout)
+    ))
+    .map_err(fail)?;
+    for c in renames {
+        for s in &c.sql {
+            tx.batch_execute(s).map_err(fail)?;
+        }
+    }
+    let mut cat = introspect::introspect_scope(&mut tx, scope).map_err(fail)?;
+    cat.deps = introspect::dependencies(&mut tx, &scope.schemas).map_err(fail)?;
+    tx.rollback().map_err(fail)?;
+    Ok(cat)
 }
 
 /// The most queries `schemac diff --db` sends to the database when it matches the project:

@@ -5,6 +5,7 @@
 //! so CI configurations and JSON consumers can rely on them. A check reads the [`Model`] and
 //! returns [`Diagnostic`]s; it never prints and never stops the others.
 
+pub mod refs;
 pub mod rules;
 pub mod sql;
 

@@ -367,6 +367,8 @@ pub struct Facts {
     pub per_row_calls: Vec<String>,
     /// See [`bucket_literals`].
     pub buckets: Vec<String>,
+    /// Every table and column reference, by scope ([`crate::check::refs`]).
+    pub refs: crate::check::refs::Scope,
 }
 
 impl Facts {
@@ -385,6 +387,7 @@ impl Facts {
             qualified: w.qualified,
             per_row_calls: w.found.per_row_calls,
             buckets: bucket_literals(e),
+            refs: crate::check::refs::of_expr(e),
         }
     }
 

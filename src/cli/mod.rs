@@ -44,6 +44,10 @@ enum Command {
         deny_warnings: bool,
     },
     /// Compile a project into the master migration (refuses when check finds errors)
+    ///
+    /// The migration is re-runnable: it creates what is missing (declared roles too), and
+    /// renames the tables and columns declared with `renamed_from` while the database still
+    /// has their old names.
     Gen {
         /// Project directory (holding schemac.yaml)
         #[arg(default_value = "schema")]
@@ -62,6 +66,11 @@ enum Command {
         templates: Option<PathBuf>,
     },
     /// Compare a project with a database (or two databases) and report drift (exit 1)
+    ///
+    /// Renames are never guessed: tables and columns declared with `renamed_from` are
+    /// renamed first (with their default-named constraints and indexes) when the database
+    /// has the old name and not the new one; the rest is compared on the renamed database,
+    /// which diff reads inside a transaction it rolls back.
     Diff {
         /// Project directory (holding schemac.yaml)
         #[arg(default_value = "schema")]

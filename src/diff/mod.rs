@@ -10,6 +10,7 @@ mod domains;
 pub mod equiv;
 pub mod fast;
 mod matviews;
+pub mod renames;
 
 use crate::catalog::{Catalog, Column, Policy, Table};
 use crate::model::names::{quote_ident, quote_literal, quote_role};
@@ -75,6 +76,12 @@ pub enum ChangeKind {
     RevokeSchema,
     GrantDefault,
     RevokeDefault,
+    /// A declared rename (`renamed_from:`): `from` is the old name, `to` the new one.
+    RenameTable,
+    RenameColumn,
+    /// A constraint or index whose default name follows a renamed table or column.
+    RenameConstraint,
+    RenameIndex,
     /// A change to an object of a kind that lives in its own module ([`crate::kinds`]).
     #[serde(untagged)]
     Kind(KindChange),

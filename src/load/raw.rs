@@ -270,6 +270,10 @@ pub struct RawTable {
     /// Shorthand for adding the table to the `supabase_realtime` publication.
     #[serde(default)]
     pub realtime: bool,
+    /// The table's previous name (same schema): diff, apply and gen rename it, keeping its
+    /// rows, while the database still has that name and not this one.
+    #[serde(default)]
+    pub renamed_from: Option<String>,
 }
 
 /// A column: either a full mapping or the shorthand `name: type`.
@@ -308,6 +312,10 @@ pub struct RawColumn {
     pub generated: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The column's previous name: diff, apply and gen rename it, keeping its values, while
+    /// the table still has that column and not this one.
+    #[serde(default)]
+    pub renamed_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

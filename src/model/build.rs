@@ -322,6 +322,40 @@ impl Builder {
         t
     }
 
+    /// A `renamed_from:` value: a plain name (for a table, optionally qualified with the
+    /// table's own `schema`, since a rename never moves a table to another schema).
+    fn previous_name(&mut self, old: &str, schema: &str, loc: Loc) -> Option<(String, Loc)> {
+        let parts = match names::split_dotted(old) {
+            Ok(p) => p,
+            Err(e) => {
+                self.errors.push(invalid(
+                    loc,
+                    e,
+                    "write the previous name alone: `renamed_from: goals`",
+                ));
+                return None;
+            }
+        };
+        match parts.as_slice() {
+            [n] if !n.is_empty() => Some((self.ident(n, loc), loc)),
+            [s, n] if !schema.is_empty() && s == schema && !n.is_empty() => {
+                Some((self.ident(n, loc), loc))
+            }
+            _ => {
+                self.errors.push(invalid(
+                    loc,
+                    format!("`renamed_from: {old}` is not a previous name of this {}", if schema.is_empty() { "column" } else { "table" }),
+                    if schema.is_empty() {
+                        "write the column's previous name alone: `renamed_from: user_id`"
+                    } else {
+                        "write the previous name alone (`renamed_from: goals`); a rename keeps the table in its schema"
+                    },
+                ));
+                None
+            }
+        }
+    }
+
     fn qual(&mut self, s: &str, loc: Loc) -> Option<QualName> {
         match QualName::parse(s, &self.default_schema()) {
             Ok(q) => Some(q),
@@ -818,7 +852,12 @@ impl Builder {
             },
             policies: IndexMap::new(),
             realtime: None,
+            renamed_from: None,
         };
+        if let Some(old) = &t.renamed_from {
+            let rloc = at.val(&path(&base, &["renamed_from"]));
+            table.renamed_from = self.previous_name(old, &q.schema, rloc);
+        }
         let mut pk_cols: Vec<(String, Loc)> = Vec::new();
         let mut pk_loc = None;
         for (cname, def) in t.columns {
@@ -838,6 +877,7 @@ impl Builder {
                     identity: None,
                     generated: None,
                     comment: None,
+                    renamed_from: None,
                 },
                 RawColumnDef::Full(c) => c,
             };
@@ -928,6 +968,10 @@ impl Builder {
                     .generated
                     .map(|g| Sql::new(g, at.val(&path(&cb, &["generated"])))),
                 comment: col.comment,
+                renamed_from: col.renamed_from.as_deref().and_then(|old| {
+                    let rloc = at.val(&path(&cb, &["renamed_from"]));
+                    self.previous_name(old, "", rloc)
+                }),
             };
             table.columns.insert(cname, column);
         }

@@ -9,6 +9,7 @@
 
 pub mod build;
 pub mod names;
+pub mod renames;
 pub mod templates;
 pub mod types;
 
@@ -440,6 +441,8 @@ pub struct Column {
     pub identity: Option<Identity>,
     pub generated: Option<Sql>,
     pub comment: Option<String>,
+    /// `renamed_from:` the column's previous name, and where it is written.
+    pub renamed_from: Option<(String, Loc)>,
 }
 
 /// A primary key or unique constraint.
@@ -648,6 +651,9 @@ pub struct Table {
     pub policies: IndexMap<String, Policy>,
     /// `realtime: true`: where it is written.
     pub realtime: Option<Loc>,
+    /// `renamed_from:` the table's previous name (in the same schema), and where it is
+    /// written.
+    pub renamed_from: Option<(String, Loc)>,
 }
 
 impl Table {

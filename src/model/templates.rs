@@ -247,6 +247,34 @@ mod tests {
             .collect()
     }
 
+    /// docs/format.md lists every built-in template with each parameter and its default
+    /// (`name = value`), or the parameter alone when it has none.
+    #[test]
+    fn builtin_params_and_defaults_are_documented() {
+        let docs = include_str!("../../docs/format.md");
+        for (name, t) in builtins() {
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{name}` |")))
+                .unwrap_or_else(|| panic!("docs/format.md has no row for template `{name}`"));
+            let params = row.split('|').nth(2).unwrap_or_default().trim();
+            let want: Vec<String> = t
+                .params
+                .iter()
+                .map(|(p, d)| match d {
+                    Some(d) => format!("`{p} = {d}`"),
+                    None => format!("`{p}`"),
+                })
+                .collect();
+            let want = if want.is_empty() {
+                "—".to_string()
+            } else {
+                want.join(", ")
+            };
+            assert_eq!(params, want, "template `{name}` in docs/format.md");
+        }
+    }
+
     #[test]
     fn all_builtins_parse() {
         assert_eq!(builtins().len(), BUILTIN.len());

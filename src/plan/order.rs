@@ -11,7 +11,8 @@
 //! - what the **actual** side records orders drops: an object goes before what it uses, and
 //!   a change to an object comes after the drop of anything that uses it.
 //!
-//! Every object also depends on the table it belongs to, comments and grants come after the
+//! Declared renames go before everything else (the other changes are those of the renamed
+//! database). Every object also depends on the table it belongs to, comments and grants come after the
 //! change to their object, and changes to one object keep diff's order. Within those constraints the changes keep diff's order: the
 //! sort is Kahn's algorithm that always takes the earliest ready change in diff's order, so a
 //! plan with no cross-kind dependency is exactly diff's. A cycle (an object replaced on one
@@ -159,6 +160,18 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
             }
         }
     }
+    // Declared renames run first: every other change was computed on the database as they
+    // leave it (`crate::diff_project_with`), so anything may use a new name.
+    // They keep their own order (a table's rename before those of its members).
+    let renames: Vec<usize> = (0..n).filter(|&i| is_rename(changes[i].kind)).collect();
+    for w in renames.windows(2) {
+        edges.insert((w[0], w[1]));
+    }
+    for &i in &renames {
+        for j in (0..n).filter(|&j| !is_rename(changes[j].kind)) {
+            edges.insert((i, j));
+        }
+    }
     // A member of a table with no change of its own (the column of a table created or
     // dropped whole) stands for its table.
     let at = |k: &ObjKey| -> &[usize] {
@@ -214,6 +227,17 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         }
     }
     topo(changes, &edges, n)
+}
+
+/// A declared rename ([`crate::diff::renames`]).
+fn is_rename(kind: ChangeKind) -> bool {
+    matches!(
+        kind,
+        ChangeKind::RenameTable
+            | ChangeKind::RenameColumn
+            | ChangeKind::RenameConstraint
+            | ChangeKind::RenameIndex
+    )
 }
 
 /// Changes whose SQL drops the old object before making the new one, and so must come before
@@ -356,6 +380,42 @@ mod tests {
         assert_eq!(
             names(&order(cs, &Catalog::default(), &a)),
             ["DropTable data", "AddView data"]
+        );
+    }
+
+    #[test]
+    fn declared_renames_go_first_in_their_own_order() {
+        let mut d = Catalog::default();
+        d.deps.insert((
+            key("view", None, "v"),
+            key("column", Some("tasks"), "owner_id"),
+        ));
+        let cs = vec![
+            change(ChangeKind::AddColumn, "column", Some("tasks"), "created_at"),
+            change(ChangeKind::RenameTable, "table", None, "tasks"),
+            change(
+                ChangeKind::RenameColumn,
+                "column",
+                Some("tasks"),
+                "owner_id",
+            ),
+            change(
+                ChangeKind::RenameIndex,
+                "index",
+                Some("notes"),
+                "notes_task_id_idx",
+            ),
+            change(ChangeKind::ReplaceView, "view", None, "v"),
+        ];
+        assert_eq!(
+            names(&order(cs, &d, &Catalog::default())),
+            [
+                "RenameTable tasks",
+                "RenameColumn owner_id",
+                "RenameIndex notes_task_id_idx",
+                "AddColumn created_at",
+                "ReplaceView v"
+            ]
         );
     }
 

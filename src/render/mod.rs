@@ -6,7 +6,8 @@
 //! there for templates that need more). Order: extensions → schemas → enums → functions →
 //! tables (columns, primary key) → unique/check constraints → foreign keys (as ALTER TABLE, so
 //! cycles work) → indexes → views → triggers → RLS → policies → grants → comments; within a
-//! kind by name, so the same input always gives the same bytes.
+//! kind by name, so the same input always gives the same bytes. Roles come after the schemas,
+//! and declared renames (`renamed_from:`) just before the tables.
 
 use crate::diagnostic::Loc;
 use crate::model::names::{quote_ident, quote_literal};
@@ -95,6 +96,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "default_privilege.sql.j2",
         include_str!("../../templates/sql/default_privilege.sql.j2"),
+    ),
+    (
+        "rename.sql.j2",
+        include_str!("../../templates/sql/rename.sql.j2"),
+    ),
+    (
+        "role.sql.j2",
+        include_str!("../../templates/sql/role.sql.j2"),
     ),
 ];
 
@@ -365,6 +374,19 @@ pub fn render_with(
         }
     }
 
+    // Roles the project declares, created when missing (roles belong to the server, so
+    // even a fresh database may find them there). Never dropped or altered.
+    let mut roles: Vec<_> = model.roles.iter().collect();
+    roles.sort_by(|a, b| a.name.cmp(&b.name));
+    if !roles.is_empty() {
+        out.section("Roles (created when missing, never dropped)");
+        for role in roles {
+            let tag = dollar_tag([role.name.as_str()]);
+            let s = r.render("role.sql.j2", context! { name => role.name, tag })?;
+            out.object(Some(role.loc), s);
+        }
+    }
+
     let mut enums: Vec<_> = model.enums.values().collect();
     enums.sort_by(|a, b| a.name.cmp(&b.name));
     if !enums.is_empty() {
@@ -452,6 +474,26 @@ pub fn render_with(
                 )?;
                 out.object(None, s);
             }
+        }
+    }
+
+    // Declared renames, before anything names the new names; a fresh database has nothing
+    // to rename.
+    let renames = if info.fresh {
+        Vec::new()
+    } else {
+        model.renames()
+    };
+    if !renames.is_empty() {
+        out.section(
+            "Renames (renamed_from: each runs while the old name exists and the new one does not)",
+        );
+        for rn in &renames {
+            let guard = crate::diff::renames::guard(rn);
+            let statement = crate::diff::renames::statement(rn);
+            let tag = dollar_tag([guard.as_str(), statement.as_str()]);
+            let s = r.render("rename.sql.j2", context! { guard, statement, tag })?;
+            out.object(Some(rn.loc), s);
         }
     }
 

@@ -403,3 +403,34 @@ fn gen_shows_warnings_and_still_writes() {
     );
     settings().bind(|| insta::assert_snapshot!("gen__warnings", r.stderr));
 }
+
+#[test]
+fn declared_roles_are_created_when_missing() {
+    let dir = "tests/fixtures/gen/roles";
+    let sql = gen_stdout(dir);
+    let section: String = sql
+        .split("-- Roles")
+        .nth(1)
+        .and_then(|s| s.split("\n-- ===").nth(1))
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    assert!(!section.is_empty(), "no roles section:\n{sql}");
+    settings().bind(|| insta::assert_snapshot!("gen__roles", section));
+    let Some(mut db) = test_db("gen_roles") else {
+        return;
+    };
+    apply(&mut db, &stubs(), "stubs");
+    apply(&mut db, &sql, "first apply");
+    apply(&mut db, &sql, "second apply");
+    for role in ["schemac_test_reader", "it's \"odd\" $schemac$ role"] {
+        let row = db
+            .client
+            .query_one(
+                "SELECT has_table_privilege($1, 'public.reports', 'SELECT'), (SELECT rolcanlogin FROM pg_roles WHERE rolname = $1)",
+                &[&role],
+            )
+            .unwrap_or_else(|e| panic!("role {role}: {e}"));
+        let (select, login): (bool, bool) = (row.get(0), row.get(1));
+        assert!(select && !login, "{role}: select {select}, login {login}");
+    }
+}

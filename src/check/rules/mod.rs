@@ -12,6 +12,7 @@ mod duplicate_definition;
 mod duplicate_index;
 mod external_trigger_function;
 mod fk_type_mismatch;
+mod invalid_enum_default;
 mod invalid_sql;
 mod missing_primary_key;
 mod multiple_permissive;
@@ -26,6 +27,7 @@ mod policy_unknown_column;
 mod policy_without_condition;
 mod published_without_replica_identity;
 mod published_without_rls;
+mod rename_conflict;
 mod rls_disabled;
 mod rls_without_policies;
 mod template_params;
@@ -81,6 +83,7 @@ pub static ALL: &[Rule] = &[
     duplicate_definition::VIEW,
     duplicate_definition::KEY,
     name_clash::RULE,
+    rename_conflict::RULE,
     case_collision::RULE,
     naming_convention::RULE,
     near_duplicate_table::RULE,
@@ -95,6 +98,7 @@ pub static ALL: &[Rule] = &[
     fk_type_mismatch::RULE,
     unknown_external_table::RULE,
     unknown_publication_table::RULE,
+    invalid_enum_default::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,

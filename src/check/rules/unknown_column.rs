@@ -1,16 +1,20 @@
 //! SC302 unknown-column: a key, index, or foreign key naming a column the table does not
-//! have (on either side of the foreign key).
+//! have (on either side of the foreign key), or a view query, check expression, generated
+//! column or partial-index predicate referencing one, resolved through aliases, joins and
+//! subqueries ([`crate::check::refs`]; policy conditions are SC507's). Only certain findings:
+//! a column next to a CTE, a function's rows or a table outside the project is not reported.
 
 use super::closest;
+use crate::check::refs::{self, Finding, Outer};
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
-use crate::model::{external_column_type, IndexElem, Model, Table};
+use crate::model::{external_column_type, IndexElem, Model, QualName, Sql, Table};
 
 pub const RULE: Rule = Rule {
     code: "SC302",
     name: "unknown-column",
     severity: Severity::Error,
-    summary: "a key, index or foreign key names a column that does not exist",
+    summary: "a key, index, foreign key, view, check, generated column or index predicate names a column that does not exist",
     run,
 };
 
@@ -45,7 +49,113 @@ fn missing(
     );
 }
 
+/// The columns of a relation, for hints.
+fn columns_of(m: &Model, t: &QualName) -> Vec<String> {
+    match m.tables.get(t) {
+        Some(t) => t.columns.keys().cloned().collect(),
+        None => crate::model::external_columns(t)
+            .iter()
+            .map(|(c, _)| c.to_string())
+            .collect(),
+    }
+}
+
+/// Reports the unknown columns of one fragment (`what` names it: "view `v`").
+fn fragment(
+    m: &Model,
+    rule: &Rule,
+    findings: Vec<Finding>,
+    sql: &Sql,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for f in findings {
+        let Finding::UnknownColumn {
+            column: c,
+            qualifier,
+            table,
+            tables,
+        } = f
+        else {
+            continue;
+        };
+        let (shown, cols, msg) = match (&qualifier, &table) {
+            (Some(q), Some(t)) => (
+                t.clone(),
+                columns_of(m, t),
+                format!("{what} references `{q}.{c}`, but `{t}` has no column `{c}`"),
+            ),
+            _ => {
+                let names: Vec<String> = tables.iter().map(|t| format!("`{t}`")).collect();
+                let first = tables
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| QualName::new("public", ""));
+                (
+                    first,
+                    tables.iter().flat_map(|t| columns_of(m, t)).collect(),
+                    if names.len() == 1 {
+                        format!(
+                            "{what} references column `{c}`, which {} does not have",
+                            names[0]
+                        )
+                    } else {
+                        format!(
+                            "{what} references column `{c}`, which none of {} has",
+                            names.join(", ")
+                        )
+                    },
+                )
+            }
+        };
+        let hint = match closest(&c, cols.iter().map(String::as_str)) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!("`{shown}` has the columns: {}", cols.join(", ")),
+        };
+        out.push(rule.diag(msg).label(sql.loc, "unknown column").hint(hint));
+    }
+}
+
+/// Column references in views, checks, generated columns and index predicates.
+fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for v in m.views.values() {
+        let Ok(q) = crate::check::sql::parse_query(&v.query.text) else {
+            continue;
+        };
+        let found = refs::resolve(m, &refs::of_query(&q), None);
+        fragment(m, rule, found, &v.query, &format!("view `{}`", v.name), out);
+    }
+    for t in m.tables.values() {
+        let cols = t.column_types();
+        let outer = Some(Outer {
+            table: &t.name,
+            columns: Some(&cols),
+        });
+        let mut exprs: Vec<(&Sql, String)> = t
+            .checks
+            .iter()
+            .map(|ck| (&ck.expr, format!("check `{}` on `{}`", ck.name, t.name)))
+            .collect();
+        exprs.extend(t.columns.values().filter_map(|c| {
+            c.generated
+                .as_ref()
+                .map(|g| (g, format!("generated column `{}` of `{}`", c.name, t.name)))
+        }));
+        exprs.extend(t.indexes.iter().filter_map(|ix| {
+            ix.predicate
+                .as_ref()
+                .map(|w| (w, format!("the predicate of index `{}`", ix.name)))
+        }));
+        for (sql, what) in exprs {
+            let Ok(f) = sql.facts() else { continue };
+            let found = refs::resolve(m, &f.refs, outer);
+            fragment(m, rule, found, sql, &what, out);
+        }
+    }
+}
+
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    fragments(m, rule, out);
     for t in m.tables.values() {
         if let Some(pk) = &t.primary_key {
             for (c, l) in &pk.columns {
