@@ -5,7 +5,11 @@
 //! projects. When the database already matches the project — the usual case in CI — most
 //! expressions differ from the YAML only by what PostgreSQL adds when it prints them back:
 //! parentheses, `::type` on literals it typed, `AS uid` on a scalar subquery's column,
-//! `= ANY (ARRAY[…])` for `IN (…)`, case of unquoted names, `public.` in front of names.
+//! `= ANY (ARRAY[…])` for `IN (…)` (OR-ed comparisons for items naming columns),
+//! `NOT (EXISTS …)`, `FROM (a JOIN b …)`, case of unquoted names, `public.` in front of
+//! names. Spellings sqlparser cannot read (`TRIM(BOTH FROM x)`) are turned, on the tokens,
+//! into the function call they print. Over one table's columns, the model's side also gets
+//! the casts PostgreSQL adds around columns ([`super::casts`]).
 //!
 //! [`equivalent`] parses both sides with sqlparser, removes exactly those differences and
 //! compares the trees. It errs one way only: it answers `true` only when the two
@@ -13,25 +17,104 @@
 //! builds the shadow database as before. It never decides that something *differs* — the
 //! shadow comparison does that.
 
-use crate::check::sql::parse_expr;
+use super::casts::add_casts;
+pub use super::casts::Typing;
 use crate::model::types::SqlType;
 use serde_json::Value;
 use sqlparser::ast::{
-    CastKind, DataType, Expr, Ident, ObjectName, Query, SelectItem, SetExpr, UnaryOperator,
-    Value as SqlValue, VisitMut, VisitorMut,
+    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, Query, SelectItem, SetExpr,
+    Statement, TableFactor, TableWithJoins, TrimWhereField, UnaryOperator, Value as SqlValue,
+    VisitMut, VisitorMut,
 };
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, TokenWithLocation, Tokenizer};
 use std::ops::ControlFlow;
 
 /// Whether the model's `model` expression is what PostgreSQL printed as `live`.
 pub fn equivalent(model: &str, live: &str) -> bool {
+    equivalent_in(model, live, None)
+}
+
+/// Like [`equivalent`], for an expression over one table's columns: the model's side gets
+/// the implicit casts PostgreSQL adds around those columns ([`super::casts`]).
+pub fn equivalent_in(model: &str, live: &str, typing: Option<&Typing>) -> bool {
     let model = model.trim();
     if model == live {
         return true;
     }
-    let (Some(m), Some(l)) = (normalised(model), normalised(live)) else {
+    let (Some(m), Some(l)) = (normalised(model, typing), normalised(live, None)) else {
         return false;
     };
     matches(&m, &l)
+}
+
+/// Parses an expression as PostgreSQL prints it. sqlparser cannot read some of the SQL
+/// standard's spellings PostgreSQL prints for plain function calls; they are rewritten to
+/// the call they stand for first, on the tokens (so text inside literals and quoted names
+/// is never touched): `TRIM(BOTH FROM x)` is `btrim(x)`, `TRIM(LEADING FROM x)` `ltrim(x)`
+/// and `TRIM(TRAILING FROM x)` `rtrim(x)`.
+fn parse_pg_expr(text: &str) -> Option<Expr> {
+    let dialect = PostgreSqlDialect {};
+    let tokens = pg_tokens(text)?;
+    let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let e = p.parse_expr().ok()?;
+    (p.peek_token().token == Token::EOF).then_some(e)
+}
+
+fn parse_pg_query(text: &str) -> Option<Box<Query>> {
+    let dialect = PostgreSqlDialect {};
+    let tokens = pg_tokens(text)?;
+    let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let mut stmts = p.parse_statements().ok()?;
+    match (stmts.pop(), stmts.is_empty()) {
+        (Some(Statement::Query(q)), true) => Some(q),
+        _ => None,
+    }
+}
+
+fn pg_tokens(text: &str) -> Option<Vec<TokenWithLocation>> {
+    let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .ok()?;
+    let mut out: Vec<TokenWithLocation> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    // Significant tokens from `from` on, with their indexes.
+    let next = |from: usize| {
+        (from..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)))
+    };
+    while i < tokens.len() {
+        let word = |j: usize| match &tokens[j].token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        };
+        if word(i).as_deref() == Some("TRIM") {
+            let paren = next(i + 1).filter(|&j| tokens[j].token == Token::LParen);
+            let side = paren.and_then(|j| next(j + 1));
+            let from = side.and_then(|j| next(j + 1));
+            if let (Some(paren), Some(side), Some(from)) = (paren, side, from) {
+                let name = match word(side).as_deref() {
+                    Some("BOTH") => Some("btrim"),
+                    Some("LEADING") => Some("ltrim"),
+                    Some("TRAILING") => Some("rtrim"),
+                    _ => None,
+                };
+                if let (Some(name), Some("FROM")) = (name, word(from).as_deref()) {
+                    let mut t = tokens[i].clone();
+                    t.token = Token::make_word(name, None);
+                    out.push(t);
+                    out.push(tokens[paren].clone());
+                    i = from + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    Some(out)
 }
 
 /// Whether the model's view query is the one PostgreSQL printed (`pg_get_viewdef`). The
@@ -51,7 +134,7 @@ pub fn query_equivalent(model: &str, live: &str) -> bool {
 
 /// The top-level output names and the normalised query.
 fn normalised_query(text: &str) -> Option<(Vec<Option<String>>, Value)> {
-    let mut q = crate::check::sql::parse_query(text).ok()?;
+    let mut q = parse_pg_query(text)?;
     let SetExpr::Select(s) = q.body.as_ref() else {
         return None;
     };
@@ -72,10 +155,14 @@ fn normalised_query(text: &str) -> Option<(Vec<Option<String>>, Value)> {
     Some((names, v))
 }
 
-/// The expression's tree after normalisation, as JSON so it can be compared generically.
-fn normalised(text: &str) -> Option<Value> {
-    let mut e = parse_expr(text).ok()?;
+/// The expression's tree after normalisation, as JSON so it can be compared generically;
+/// with `typing`, the implicit casts PostgreSQL would add are inserted.
+fn normalised(text: &str, typing: Option<&Typing>) -> Option<Value> {
+    let mut e = parse_pg_expr(text)?;
     let _ = e.visit(&mut Normalise);
+    if let Some(t) = typing {
+        add_casts(&mut e, t);
+    }
     let mut v = serde_json::to_value(&e).ok()?;
     normalise_names(&mut v);
     Some(v)
@@ -99,6 +186,7 @@ impl VisitorMut for Normalise {
         // queries too, but their column names can be referenced, so only a single-column
         // projection loses its alias — that is the scalar-subquery shape.
         if let SetExpr::Select(s) = q.body.as_mut() {
+            s.from.iter_mut().for_each(flatten_join);
             if s.projection.len() == 1 {
                 if let SelectItem::ExprWithAlias { expr, .. } = &s.projection[0] {
                     s.projection[0] = SelectItem::UnnamedExpr(expr.clone());
@@ -109,33 +197,165 @@ impl VisitorMut for Normalise {
     }
 }
 
+/// `FROM (a JOIN b ON …)`, as PostgreSQL prints a join, is `FROM a JOIN b ON …`; so is
+/// `((a JOIN b) JOIN c)`, joins being read left to right.
+fn flatten_join(t: &mut TableWithJoins) {
+    while let TableFactor::NestedJoin {
+        table_with_joins,
+        alias: None,
+    } = &mut t.relation
+    {
+        let inner = table_with_joins.as_ref().clone();
+        let outer = std::mem::take(&mut t.joins);
+        t.relation = inner.relation;
+        t.joins = inner.joins;
+        t.joins.extend(outer);
+    }
+}
+
+/// A call of a built-in function, as sqlparser reads `f(a, b)`.
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName(vec![Ident::new(name)]),
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// Whether an IN-list item holds a column reference (PostgreSQL: `contain_vars_of_level`);
+/// None when it holds a subquery, which may or may not refer to the outer row.
+fn has_vars(e: &Expr) -> Option<bool> {
+    struct Find {
+        vars: bool,
+        subquery: bool,
+    }
+    impl sqlparser::ast::Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => self.vars = true,
+                Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => {
+                    self.subquery = true
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut f = Find {
+        vars: false,
+        subquery: false,
+    };
+    let _ = sqlparser::ast::Visit::visit(e, &mut f);
+    (!f.subquery).then_some(f.vars)
+}
+
+/// `x IN (…)` as PostgreSQL stores it: the items without column references, when there
+/// are two or more, become `x = ANY (ARRAY[…])`; each other item is a comparison of its
+/// own, OR-ed in order after the array (`NOT IN`: `<> ALL`, `<>`, AND).
+fn in_list(expr: Box<Expr>, list: Vec<Expr>, negated: bool) -> Expr {
+    let (cmp, join) = if negated {
+        (BinaryOperator::NotEq, BinaryOperator::And)
+    } else {
+        (BinaryOperator::Eq, BinaryOperator::Or)
+    };
+    let array = |elem: Vec<Expr>| {
+        let right = Box::new(Expr::Array(sqlparser::ast::Array { elem, named: true }));
+        if negated {
+            Expr::AllOp {
+                left: expr.clone(),
+                compare_op: cmp.clone(),
+                right,
+            }
+        } else {
+            Expr::AnyOp {
+                left: expr.clone(),
+                compare_op: cmp.clone(),
+                right,
+                is_some: false,
+            }
+        }
+    };
+    let kinds: Option<Vec<bool>> = list.iter().map(has_vars).collect();
+    let Some(kinds) = kinds else {
+        return array(list);
+    };
+    let nonvars = kinds.iter().filter(|v| !**v).count();
+    let mut parts = Vec::new();
+    let mut singles = Vec::new();
+    if nonvars > 1 {
+        let (consts, vars): (Vec<_>, Vec<_>) = list.into_iter().zip(kinds).partition(|(_, v)| !v);
+        parts.push(array(consts.into_iter().map(|(e, _)| e).collect()));
+        singles.extend(vars.into_iter().map(|(e, _)| e));
+    } else {
+        singles = list;
+    }
+    parts.extend(singles.into_iter().map(|item| Expr::BinaryOp {
+        left: expr.clone(),
+        op: cmp.clone(),
+        right: Box::new(item),
+    }));
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return Expr::InList {
+            expr,
+            list: vec![],
+            negated,
+        };
+    };
+    parts.fold(first, |acc, p| Expr::BinaryOp {
+        left: Box::new(acc),
+        op: join.clone(),
+        right: Box::new(p),
+    })
+}
+
 fn rewrite(e: Expr) -> Expr {
     match e {
         Expr::Nested(inner) => *inner,
-        // `x IN (a, b)` is stored as `x = ANY (ARRAY[a, b])`, `NOT IN` as `<> ALL`.
         Expr::InList {
             expr,
             list,
             negated,
+        } => in_list(expr, list, negated),
+        // `NOT EXISTS (…)` is printed `NOT (EXISTS (…))`.
+        Expr::Exists {
+            subquery,
+            negated: true,
+        } => Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr: Box::new(Expr::Exists {
+                subquery,
+                negated: false,
+            }),
+        },
+        // `trim(x)` calls btrim (printed `TRIM(BOTH FROM x)`, read by [`pg_tokens`]);
+        // `trim(both 'ab' from x)` is `btrim(x, 'ab')`.
+        Expr::Trim {
+            expr,
+            trim_where,
+            trim_what,
+            trim_characters: None,
         } => {
-            let right = Box::new(Expr::Array(sqlparser::ast::Array {
-                elem: list,
-                named: true,
-            }));
-            if negated {
-                Expr::AllOp {
-                    left: expr,
-                    compare_op: sqlparser::ast::BinaryOperator::NotEq,
-                    right,
-                }
-            } else {
-                Expr::AnyOp {
-                    left: expr,
-                    compare_op: sqlparser::ast::BinaryOperator::Eq,
-                    right,
-                    is_some: false,
-                }
-            }
+            let name = match trim_where {
+                None | Some(TrimWhereField::Both) => "btrim",
+                Some(TrimWhereField::Leading) => "ltrim",
+                Some(TrimWhereField::Trailing) => "rtrim",
+            };
+            let mut args = vec![*expr];
+            args.extend(trim_what.map(|w| *w));
+            call(name, args)
         }
         Expr::Array(mut a) => {
             a.named = true;
@@ -276,7 +496,7 @@ fn sorted_keys(v: Value) -> Value {
 }
 
 /// `int`, `int4` and `integer` are one type; `public.t` is printed `t`.
-fn canonical_type(t: DataType) -> DataType {
+pub(super) fn canonical_type(t: DataType) -> DataType {
     match SqlType::parse(&t.to_string()) {
         Ok(ty) => {
             let s = ty.to_string();
@@ -400,7 +620,158 @@ fn matches(model: &Value, live: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::equivalent;
+    use super::{equivalent, equivalent_in, Typing};
+    use crate::catalog::Column;
+
+    fn columns(cols: &[(&str, &str)]) -> Vec<Column> {
+        cols.iter()
+            .map(|(name, ty)| Column {
+                name: name.to_string(),
+                ty: ty.to_string(),
+                not_null: false,
+                default: None,
+                generated: None,
+                identity: String::new(),
+                comment: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn forms_sqlparser_cannot_read_and_rewritten_lists() {
+        for (model, live) in [
+            ("length(trim(name)) > 0", "(length(TRIM(BOTH FROM name)) > 0)"),
+            ("btrim(name)", "TRIM(BOTH FROM name)"),
+            ("trim(leading from name)", "TRIM(LEADING FROM name)"),
+            ("rtrim(name)", "TRIM(TRAILING FROM name)"),
+            ("trim(both 'x' from name)", "TRIM(BOTH 'x'::text FROM name)"),
+            (
+                "(select auth.uid()) in (a, b)",
+                "((( SELECT auth.uid() AS uid) = a) OR (( SELECT auth.uid() AS uid) = b))",
+            ),
+            (
+                "x not in (a, 'p', 'q')",
+                "((x <> ALL (ARRAY['p'::text, 'q'::text])) AND (x <> a))",
+            ),
+            ("x in ('p')", "(x = 'p'::text)"),
+            (
+                "not exists (select 1 from t where t.a = b)",
+                "(NOT (EXISTS ( SELECT 1\n   FROM t\n  WHERE (t.a = b))))",
+            ),
+            (
+                "exists (select 1 from public.w join public.m on m.o = w.o where w.id = x)",
+                "(EXISTS ( SELECT 1\n   FROM (w\n     JOIN m ON ((m.o = w.o)))\n  WHERE (w.id = x)))",
+            ),
+        ] {
+            assert!(equivalent(model, live), "{model}  vs  {live}");
+        }
+        for (model, live) in [
+            (
+                "length(trim(name)) > 0",
+                "(length(TRIM(LEADING FROM name)) > 0)",
+            ),
+            ("trim(name)", "TRIM(BOTH 'x'::text FROM name)"),
+            ("'TRIM(BOTH FROM x)'", "'btrim(x)'::text"),
+            (
+                "(select auth.uid()) in (a, b)",
+                "((( SELECT auth.uid() AS uid) = a) AND (( SELECT auth.uid() AS uid) = b))",
+            ),
+            ("x not in (a, b)", "((x <> a) OR (x <> b))"),
+            (
+                "not exists (select 1 from t)",
+                "(EXISTS ( SELECT 1\n   FROM t))",
+            ),
+            (
+                "exists (select 1 from w join m on m.o = w.o)",
+                "(EXISTS ( SELECT 1\n   FROM (w\n     LEFT JOIN m ON ((m.o = w.o)))))",
+            ),
+        ] {
+            assert!(!equivalent(model, live), "{model}  vs  {live}");
+        }
+    }
+
+    #[test]
+    fn implicit_casts_follow_the_column_types() {
+        let cols = columns(&[
+            ("quantity", "integer"),
+            ("unit_price", "numeric(12,2)"),
+            ("big", "bigint"),
+            ("ratio", "double precision"),
+            ("month", "date"),
+            ("starts", "timestamp with time zone"),
+            ("ends", "timestamp with time zone"),
+            ("mins", "integer"),
+        ]);
+        let functions = Default::default();
+        let typing = Typing {
+            table: "orders",
+            columns: &cols,
+            row_refs: false,
+            functions: &functions,
+        };
+        let t = Some(&typing);
+        for (model, live) in [
+            ("quantity * unit_price", "((quantity)::numeric * unit_price)"),
+            ("orders.quantity * unit_price", "((orders.quantity)::numeric * unit_price)"),
+            ("unit_price > quantity", "(unit_price > (quantity)::numeric)"),
+            ("quantity * big", "(quantity * big)"),
+            ("quantity < ratio", "((quantity)::double precision < ratio)"),
+            ("unit_price = ratio", "((unit_price)::double precision = ratio)"),
+            (
+                "round(quantity * unit_price, 2)",
+                "round(((quantity)::numeric * unit_price), 2)",
+            ),
+            (
+                "month = date_trunc('month', month)::date",
+                "(month = (date_trunc('month'::text, (month)::timestamp with time zone))::date)",
+            ),
+            (
+                "round(EXTRACT(EPOCH FROM (ends - starts)) / 3600.0 - mins / 60.0, 2)",
+                "round(((EXTRACT(epoch FROM (ends - starts)) / 3600.0) - ((mins)::numeric / 60.0)), 2)",
+            ),
+            ("unit_price >= 0", "(unit_price >= (0)::numeric)"),
+            ("quantity BETWEEN 1 AND unit_price", "((quantity >= 1) AND ((quantity)::numeric <= unit_price))"),
+        ] {
+            assert!(equivalent_in(model, live, t), "{model}  vs  {live}");
+        }
+        for (model, live) in [
+            // A cast PostgreSQL would not add changes the meaning.
+            ("quantity / 2", "((quantity)::numeric / (2)::numeric)"),
+            (
+                "quantity * unit_price",
+                "((quantity)::integer * unit_price)",
+            ),
+            ("quantity * unit_price", "(quantity * unit_price)"),
+            ("quantity * big", "((quantity)::bigint * big)"),
+            (
+                "date_trunc('month', month)",
+                "date_trunc('month'::text, (month)::timestamp without time zone)",
+            ),
+            // Inside a subquery, names are not the table's.
+            (
+                "exists (select 1 from t where t.x = quantity * unit_price)",
+                "(EXISTS ( SELECT 1 FROM t WHERE (t.x = ((quantity)::numeric * unit_price))))",
+            ),
+        ] {
+            assert!(!equivalent_in(model, live, t), "{model}  vs  {live}");
+        }
+        // Without the column types, nothing is cast.
+        assert!(!equivalent(
+            "quantity * unit_price",
+            "((quantity)::numeric * unit_price)"
+        ));
+        // A project function of the same name is not PostgreSQL's.
+        let functions = ["date_trunc".to_string()].into_iter().collect();
+        let shadowed = Typing {
+            functions: &functions,
+            ..typing
+        };
+        assert!(!equivalent_in(
+            "date_trunc('month', month)",
+            "date_trunc('month'::text, (month)::timestamp with time zone)",
+            Some(&shadowed)
+        ));
+    }
 
     #[test]
     fn what_postgres_adds_is_ignored() {
