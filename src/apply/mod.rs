@@ -22,7 +22,7 @@
 
 mod prove;
 
-pub use prove::{prove, Proof, Target};
+pub use prove::{prove, prove_migration, MigrationFailure, Proof, Target};
 
 use crate::diff::{Change, Object};
 use crate::plan::{self, Plan};
@@ -316,12 +316,6 @@ pub fn apply_file(
     text: &str,
     file: &str,
 ) -> Result<AppliedFile, ApplyError> {
-    let ranges = crate::sql::lexer::statements(text).map_err(|e| ApplyError::FileStatement {
-        file: file.to_string(),
-        line: line_of(text, e.offset),
-        statement: String::new(),
-        message: e.message.to_string(),
-    })?;
     let mut db = pg::connect(db_url)?;
     db.execute(
         "SELECT pg_advisory_lock(hashtext($1))",
@@ -337,6 +331,22 @@ pub fn apply_file(
         db.execute("SELECT set_config($1, $2, false)", &[&setting, value])
             .map_err(|e| query_error("setting the project's timeouts", &e))?;
     }
+    let statements = run_script(&mut db, text, file)?;
+    let how = DiffOptions::default();
+    let left = crate::diff_project_with(model, db_url, dev_url, how)?.changes;
+    Ok(AppliedFile { statements, left })
+}
+
+/// Runs the script `text` (shown as `file`) statement by statement, as psql would; on a
+/// failure, rolls back the open transaction and names the statement by its line. Returns
+/// how many statements ran.
+pub(crate) fn run_script(db: &mut Client, text: &str, file: &str) -> Result<usize, ApplyError> {
+    let ranges = crate::sql::lexer::statements(text).map_err(|e| ApplyError::FileStatement {
+        file: file.to_string(),
+        line: line_of(text, e.offset),
+        statement: String::new(),
+        message: e.message.to_string(),
+    })?;
     for r in &ranges {
         let statement = &text[r.clone()];
         if let Err(e) = db.batch_execute(statement) {
@@ -349,12 +359,7 @@ pub fn apply_file(
             });
         }
     }
-    let how = DiffOptions::default();
-    let left = crate::diff_project_with(model, db_url, dev_url, how)?.changes;
-    Ok(AppliedFile {
-        statements: ranges.len(),
-        left,
-    })
+    Ok(ranges.len())
 }
 
 /// The 1-based line of byte `offset` in `text`.

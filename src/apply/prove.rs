@@ -20,7 +20,7 @@
 //! column without a default on a table with rows). Those changes carry the hazard "may fail
 //! on existing rows", and apply's transaction leaves the database unchanged if they do.
 
-use super::{query_error, run, ApplyError};
+use super::{query_error, run, run_script, ApplyError};
 use crate::plan::{self, Plan};
 use crate::{catalog, diff, pg, Sides};
 use postgres::Client;
@@ -189,4 +189,88 @@ fn build_copy(
     Ok(diff::diff(original, &built, options)
         .first()
         .map(|c| format!("the copy still differs in {}", plan::label(c))))
+}
+
+/// Where gen's master file failed on a throwaway database ([`prove_migration`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationFailure {
+    /// 1 for the first run on the empty database, 2 for the run over the first.
+    pub run: u8,
+    /// The failing statement's line in the migration.
+    pub line: usize,
+    /// The `file:line` of the YAML that declares the object (from the migration's
+    /// `-- file:line` marker above the statement), when there is one.
+    pub declared_at: Option<String>,
+    pub statement: String,
+    pub message: String,
+}
+
+/// `gen --prove`: applies gen's master file `text` twice to a throwaway database created on
+/// `server_url` (with Supabase's stubs when `supabase`): once as on a new database, once as
+/// over its own earlier output. None when both runs succeed.
+pub fn prove_migration(
+    server_url: &str,
+    text: &str,
+    supabase: bool,
+) -> Result<Option<MigrationFailure>, ApplyError> {
+    let mut db = pg::Shadow::create(server_url)?;
+    if supabase {
+        db.client.batch_execute(crate::render::STUBS).map_err(|e| {
+            query_error("creating the Supabase stubs in the throwaway database", &e)
+        })?;
+    }
+    for run in 1..=2u8 {
+        match run_script(&mut db.client, text, "the migration") {
+            Ok(_) => {}
+            Err(ApplyError::FileStatement {
+                line,
+                statement,
+                message,
+                ..
+            }) => {
+                return Ok(Some(MigrationFailure {
+                    run,
+                    line,
+                    declared_at: marker_above(text, line),
+                    statement,
+                    message,
+                }))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+/// The `file:line` of the nearest `-- file:line` marker gen wrote above line `line` (1-based)
+/// of `text`, stopping at a section rule.
+fn marker_above(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().take(line).collect();
+    for l in lines.iter().rev() {
+        let Some(rest) = l.strip_prefix("-- ") else {
+            continue;
+        };
+        if rest.starts_with("====") {
+            return None;
+        }
+        if let Some((file, n)) = rest.rsplit_once(':') {
+            if !file.is_empty() && !file.contains(' ') && n.parse::<u32>().is_ok() {
+                return Some(rest.to_string());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::marker_above;
+
+    #[test]
+    fn a_statement_is_traced_to_the_marker_above_it() {
+        let text = "-- ====\n-- Tables\n-- ====\n\n-- tables/a.yaml:3\nCREATE TABLE a (\n  x int\n);\n\n-- ====\nCOMMIT;\n";
+        assert_eq!(marker_above(text, 7).as_deref(), Some("tables/a.yaml:3"));
+        assert_eq!(marker_above(text, 11), None);
+        assert_eq!(marker_above(text, 2), None);
+    }
 }

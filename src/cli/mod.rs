@@ -64,6 +64,13 @@ enum Command {
         /// Directory whose *.sql.j2 files replace the embedded templates of the same name
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// First apply the migration twice to a throwaway database (on --dev-url) and write
+        /// nothing if it fails: the first failure is shown with its YAML position (exit 1)
+        #[arg(long, conflicts_with = "check")]
+        prove: bool,
+        /// The server for --prove's throwaway database
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true, requires = "prove")]
+        dev_url: Option<String>,
     },
     /// Compare a project with a database (or two databases) and report drift (exit 1)
     ///
@@ -322,7 +329,19 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             stdout: to_stdout,
             check,
             templates,
-        } => gen(&dir, out, to_stdout, check, templates.as_deref()),
+            prove,
+            dev_url,
+        } => {
+            let prove = match (prove, dev_url) {
+                (false, _) => None,
+                (true, Some(url)) => Some(url),
+                (true, None) => {
+                    eprintln!("error: --prove needs --dev-url URL (or DATABASE_URL)");
+                    return Ok(2);
+                }
+            };
+            gen(&dir, out, to_stdout, check, templates.as_deref(), prove)
+        }
         Command::Apply {
             dir,
             db,
@@ -739,6 +758,7 @@ fn gen(
     to_stdout: bool,
     check: bool,
     templates: Option<&std::path::Path>,
+    prove: Option<String>,
 ) -> anyhow::Result<i32> {
     let shown = display_of(dir);
     let model = match checked_model(dir, &shown, true) {
@@ -750,6 +770,36 @@ fn gen(
         }
     };
     let sql = schemac::generate(&model, templates)?;
+    if let Some(url) = prove {
+        signals::install();
+        if let Err(e) = schemac::pg::config(&url) {
+            eprintln!("error: --dev-url (or DATABASE_URL): {e}");
+            return Ok(2);
+        }
+        let supabase = model.config.target == schemac::model::Target::Supabase;
+        match schemac::apply::prove_migration(&url, &sql, supabase)? {
+            None => eprintln!(
+                "gen: proven: the migration applies to a new database and again over itself (on {})",
+                schemac::pg::redact(&url)
+            ),
+            Some(f) => {
+                let at = f
+                    .declared_at
+                    .map(|m| format!("\n  declared at: {shown}/{m}"))
+                    .unwrap_or_default();
+                let when = if f.run == 1 {
+                    "on a new database"
+                } else {
+                    "over its own earlier output"
+                };
+                eprintln!(
+                    "gen: NOT proven: the migration fails {when} at line {}: {}\n  statement: {}{at}\nnothing written",
+                    f.line, f.message, f.statement
+                );
+                return Ok(1);
+            }
+        }
+    }
     if to_stdout {
         std::io::stdout().lock().write_all(sql.as_bytes())?;
         return Ok(0);

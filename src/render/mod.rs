@@ -472,7 +472,7 @@ pub fn render_with(
                     "comment.sql.j2",
                     context! { kind => "FUNCTION", target => function_ident(f), text => c },
                 )?;
-                out.object(None, s);
+                out.object(Some(f.loc), s);
             }
         }
     }
@@ -833,34 +833,35 @@ pub fn render_with(
         }
     }
 
-    let mut comments: Vec<(String, String, String)> = Vec::new();
+    // Each comment with the position of what it describes, so a failing one can be traced.
+    let mut comments: Vec<(&str, String, &str, Loc)> = Vec::new();
     for t in &tables {
         if let Some(c) = &t.comment {
-            comments.push(("TABLE".into(), t.name.sql(), c.clone()));
+            comments.push(("TABLE", t.name.sql(), c, t.loc));
         }
         for col in t.columns.values() {
             if let Some(c) = &col.comment {
                 comments.push((
-                    "COLUMN".into(),
+                    "COLUMN",
                     format!("{}.{}", t.name.sql(), quote_ident(&col.name)),
-                    c.clone(),
+                    c,
+                    col.loc,
                 ));
             }
         }
     }
     for v in model.views.values() {
         if let Some(c) = &v.comment {
-            comments.push(("VIEW".into(), v.name.sql(), c.clone()));
+            comments.push(("VIEW", v.name.sql(), c, v.loc));
         }
     }
     if !comments.is_empty() {
         out.section("Comments");
-        let mut block = String::new();
         comments.sort();
-        for (kind, target, text) in comments {
-            block.push_str(&r.render("comment.sql.j2", context! { kind, target, text })?);
+        for (kind, target, text, loc) in comments {
+            let s = r.render("comment.sql.j2", context! { kind, target, text })?;
+            out.object(Some(loc), s);
         }
-        out.object(None, block);
     }
 
     out.sql.push('\n');

@@ -82,6 +82,7 @@ EXCEPTION WHEN invalid_function_definition THEN
 END
 $schemac$;
 
+-- functions.yaml:22
 COMMENT ON FUNCTION public.recalculate_goal_progress() IS 'Recomputes goals.current_total and goals.progress_pct from goals.monthly.';
 
 -- functions.yaml:5
@@ -120,6 +121,7 @@ EXCEPTION WHEN invalid_function_definition THEN
 END
 $schemac$;
 
+-- functions.yaml:5
 COMMENT ON FUNCTION public.update_updated_at_column() IS 'Sets updated_at to now() on every UPDATE.';
 
 -- ======================================================================
@@ -2069,25 +2071,64 @@ $schemac$;
 -- Comments
 -- ======================================================================
 
+-- tables/core.yaml:44
 COMMENT ON COLUMN public.metrics.date IS 'Text date (YYYY-MM-DD), as in the seed';
+
+-- tables/core.yaml:67
 COMMENT ON COLUMN public.sprints.start_date IS 'Text date (YYYY-MM-DD), as in the seed';
+
+-- tables/content.yaml:15
 COMMENT ON TABLE public.content_items IS 'Content pieces published across platforms.';
+
+-- tables/content.yaml:41
 COMMENT ON TABLE public.content_metrics IS 'Performance metrics of a content item on a given date (child of content_items).';
+
+-- tables/core.yaml:84
 COMMENT ON TABLE public.financial_metrics IS 'Financial KPIs (MRR, net worth); a single row per user.';
+
+-- tables/core.yaml:6
 COMMENT ON TABLE public.goals IS 'Yearly and monthly goals per category; progress maintained by recalculate_goal_progress_trigger.';
+
+-- tables/kanban.yaml:7
 COMMENT ON TABLE public.kanban_boards IS 'Kanban boards for project tracking.';
+
+-- tables/kanban.yaml:25
 COMMENT ON TABLE public.kanban_columns IS 'Column layout of a kanban board.';
+
+-- tables/kanban.yaml:48
 COMMENT ON TABLE public.kanban_tasks IS 'Kanban tasks; soft-deleted via is_deleted/deleted_at.';
+
+-- tables/core.yaml:39
 COMMENT ON TABLE public.metrics IS 'Daily metric data, one row per user per day, flexible JSONB payload.';
+
+-- tables/content.yaml:92
 COMMENT ON TABLE public.platform_metrics IS 'General platform performance metrics.';
+
+-- tables/core.yaml:100
 COMMENT ON TABLE public.roadmaps IS 'Roadmap and milestone data (JSONB document per roadmap).';
+
+-- tables/skills.yaml:3
 COMMENT ON TABLE public.skill_progression IS 'Skill development and competency progression per user.';
+
+-- tables/core.yaml:62
 COMMENT ON TABLE public.sprints IS 'Sprint cycles (21-day ON / 7-day OFF).';
+
+-- tables/users.yaml:36
 COMMENT ON TABLE public.user_configs IS 'Per-user integration settings (e.g. GitHub tokens), keyed by config_key.';
+
+-- tables/kpis.yaml:19
 COMMENT ON TABLE public.user_kpis IS 'User-defined KPI configurations (merged from the seed''s two user_kpis definitions).';
+
+-- tables/users.yaml:3
 COMMENT ON TABLE public.user_profiles IS 'Profile and preferences for each auth user (1:1 with auth.users).';
+
+-- tables/content.yaml:70
 COMMENT ON TABLE public.weekly_content_metrics IS 'Weekly per-platform content metrics (the seed''s first content_metrics definition, renamed).';
+
+-- tables/kpis.yaml:71
 COMMENT ON TABLE public.weekly_kpi_entries IS 'Per-KPI weekly entries with completion tracking.';
+
+-- tables/kpis.yaml:49
 COMMENT ON TABLE public.weekly_kpis IS 'Aggregated weekly KPI data (one JSONB document per user and week).';
 
 COMMIT;

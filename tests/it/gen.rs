@@ -434,3 +434,39 @@ fn declared_roles_are_created_when_missing() {
         assert!(select && !login, "{role}: select {select}, login {login}");
     }
 }
+
+/// `gen --prove`: the migration is applied twice to a throwaway database first; a project
+/// PostgreSQL refuses is reported with the failing line and its YAML position, and nothing
+/// is written.
+#[test]
+fn gen_prove_applies_the_migration_twice_before_writing_it() {
+    let Some(db) = test_db("gen_prove") else {
+        return;
+    };
+    let ok = schemac(&["gen", "schema", "--stdout", "--prove", "--dev-url", &db.url]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stderr.contains("gen: proven:"), "{}", ok.stderr);
+    assert_eq!(ok.stdout, gen_stdout("schema"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("master.sql");
+    let out_s = out.to_string_lossy().into_owned();
+    let bad = schemac(&[
+        "gen",
+        "tests/fixtures/prove/fails",
+        "--out",
+        &out_s,
+        "--prove",
+        "--dev-url",
+        &db.url,
+    ]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(
+        !out.exists(),
+        "a migration that failed its proof was written"
+    );
+    let shown = schemac::pg::redact(&db.url);
+    settings().bind(|| {
+        insta::assert_snapshot!("gen__prove_fails", bad.stderr.replace(&shown, "DATABASE"))
+    });
+}
