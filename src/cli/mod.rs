@@ -125,8 +125,12 @@ enum Command {
         #[arg(long)]
         templates: Option<PathBuf>,
     },
-    /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
-    Stubs,
+    /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL. Like Supabase today, the API roles get no privilege on what is created in `public`
+    Stubs {
+        /// Also give anon, authenticated and service_role every privilege on new tables, sequences and functions in `public`, as Supabase projects had before 2026
+        #[arg(long)]
+        legacy_grants: bool,
+    },
     /// List every check with its code, name and severity
     Rules,
     /// Print the JSON Schema of the YAML format (for editor completion)
@@ -405,8 +409,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             write!(stdout, "{out}")?;
             Ok(i32::from(!changes.is_empty()))
         }
-        Command::Stubs => {
+        Command::Stubs { legacy_grants } => {
             write!(stdout, "{}", schemac::render::STUBS)?;
+            if legacy_grants {
+                write!(stdout, "{}", schemac::render::STUBS_LEGACY_GRANTS)?;
+            }
             Ok(0)
         }
         Command::Rules => {

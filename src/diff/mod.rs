@@ -283,6 +283,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     matviews::materialized_views(&mut cx);
     kinds(&mut cx);
     grants(&mut cx, opts);
+    object_grants(&mut cx);
     external(&mut cx);
     publications(&mut cx);
     buckets(&mut cx);
@@ -1401,8 +1402,10 @@ fn grants(cx: &mut Ctx, opts: Options) {
         .iter()
         .map(|(s, n, g, _)| (s.as_str(), n.as_str(), g.as_str()))
         .collect();
-    let in_scope =
-        |s: &str, n: &str, g: &str| !opts.declared_grantees_only || declared.contains(&(s, n, g));
+    let managed = &d.managed_grantees;
+    let in_scope = |s: &str, n: &str, g: &str| {
+        !opts.declared_grantees_only || declared.contains(&(s, n, g)) || managed.contains(g)
+    };
     for (s, n, g, p) in d.grants.difference(&a.grants) {
         cx.push(
             ChangeKind::Grant,
@@ -1436,6 +1439,73 @@ fn grants(cx: &mut Ctx, opts: Options) {
                 q(s, n),
                 quote_role(g)
             )],
+            14,
+        );
+    }
+}
+
+/// Privileges on sequences and functions, for the roles whose privileges the desired side
+/// decides ([`Catalog::managed_grantees`]); none are compared when it decides none. A
+/// sequence or function the actual side lacks is compared as it will be once created: a
+/// sequence with no privileges, a function executable by `public`.
+fn object_grants(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    let managed = &d.managed_grantees;
+    if managed.is_empty() {
+        return;
+    }
+    let none = BTreeSet::new();
+    for ((s, n), want) in &d.sequence_grants {
+        let have = a.sequence_grants.get(&(s.clone(), n.clone())).unwrap_or(&none);
+        object_grant_changes(cx, "sequence grant", s, n, &q(s, n), "SEQUENCE", want, have);
+    }
+    let default: BTreeSet<(String, String)> =
+        BTreeSet::from([("public".to_string(), "EXECUTE".to_string())]);
+    for (key @ (s, n, args), want) in &d.function_grants {
+        let have = a.function_grants.get(key).unwrap_or(&default);
+        let name = format!("{n}({args})");
+        let sql_name = format!("{}({args})", q(s, n));
+        object_grant_changes(cx, "function grant", s, &name, &sql_name, "FUNCTION", want, have);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn object_grant_changes(
+    cx: &mut Ctx,
+    kind: &'static str,
+    schema: &str,
+    name: &str,
+    sql_name: &str,
+    sql_kind: &str,
+    want: &BTreeSet<(String, String)>,
+    have: &BTreeSet<(String, String)>,
+) {
+    let managed = cx.desired.managed_grantees.clone();
+    for (g, p) in want.difference(have) {
+        if !managed.contains(g) {
+            continue;
+        }
+        cx.push(
+            ChangeKind::Grant,
+            obj(kind, schema, Some(name), &format!("{p} to {g}")),
+            None,
+            Some(format!("{p} ON {schema}.{name} TO {g}")),
+            vec![Hazard::Security],
+            vec![format!("GRANT {p} ON {sql_kind} {sql_name} TO {};", quote_role(g))],
+            14,
+        );
+    }
+    for (g, p) in have.difference(want) {
+        if !managed.contains(g) {
+            continue;
+        }
+        cx.push(
+            ChangeKind::Revoke,
+            obj(kind, schema, Some(name), &format!("{p} to {g}")),
+            Some(format!("{p} ON {schema}.{name} TO {g}")),
+            None,
+            vec![Hazard::Security],
+            vec![format!("REVOKE {p} ON {sql_kind} {sql_name} FROM {};", quote_role(g))],
             14,
         );
     }
