@@ -1456,7 +1456,10 @@ fn object_grants(cx: &mut Ctx) {
     }
     let none = BTreeSet::new();
     for ((s, n), want) in &d.sequence_grants {
-        let have = a.sequence_grants.get(&(s.clone(), n.clone())).unwrap_or(&none);
+        let have = a
+            .sequence_grants
+            .get(&(s.clone(), n.clone()))
+            .unwrap_or(&none);
         object_grant_changes(cx, "sequence grant", s, n, &q(s, n), "SEQUENCE", want, have);
     }
     let default: BTreeSet<(String, String)> =
@@ -1465,7 +1468,16 @@ fn object_grants(cx: &mut Ctx) {
         let have = a.function_grants.get(key).unwrap_or(&default);
         let name = format!("{n}({args})");
         let sql_name = format!("{}({args})", q(s, n));
-        object_grant_changes(cx, "function grant", s, &name, &sql_name, "FUNCTION", want, have);
+        object_grant_changes(
+            cx,
+            "function grant",
+            s,
+            &name,
+            &sql_name,
+            "FUNCTION",
+            want,
+            have,
+        );
     }
 }
 
@@ -1491,7 +1503,10 @@ fn object_grant_changes(
             None,
             Some(format!("{p} ON {schema}.{name} TO {g}")),
             vec![Hazard::Security],
-            vec![format!("GRANT {p} ON {sql_kind} {sql_name} TO {};", quote_role(g))],
+            vec![format!(
+                "GRANT {p} ON {sql_kind} {sql_name} TO {};",
+                quote_role(g)
+            )],
             14,
         );
     }
@@ -1505,7 +1520,10 @@ fn object_grant_changes(
             Some(format!("{p} ON {schema}.{name} TO {g}")),
             None,
             vec![Hazard::Security],
-            vec![format!("REVOKE {p} ON {sql_kind} {sql_name} FROM {};", quote_role(g))],
+            vec![format!(
+                "REVOKE {p} ON {sql_kind} {sql_name} FROM {};",
+                quote_role(g)
+            )],
             14,
         );
     }

@@ -209,10 +209,7 @@ pub fn introspect_scope(
         let grantee: Option<String> = r.get(2);
         let privilege: Option<String> = r.get(3);
         if r.get::<_, bool>(4) {
-            let privs = cat
-                .sequence_grants
-                .entry((r.get(0), r.get(1)))
-                .or_default();
+            let privs = cat.sequence_grants.entry((r.get(0), r.get(1))).or_default();
             if let (Some(g), Some(p)) = (grantee, privilege) {
                 privs.insert((g, p));
             }

@@ -164,7 +164,11 @@ pub fn derive(m: &mut Model) {
                 .find(|(r, _)| r == role)
                 .map_or(t.loc, |(_, l)| *l);
             let (privileges, policies, loc) = if role == SERVICE_ROLE {
-                (m.config.service_role_privileges.clone(), Vec::new(), role_loc)
+                (
+                    m.config.service_role_privileges.clone(),
+                    Vec::new(),
+                    role_loc,
+                )
             } else {
                 let mut cmds: BTreeSet<Command> = BTreeSet::new();
                 let mut policies = Vec::new();
@@ -333,7 +337,12 @@ fn function_grants(
         }
         let mut texts: Vec<&str> = Vec::new();
         for c in t.columns.values() {
-            texts.extend(c.default.iter().chain(&c.generated).map(|s| s.text.as_str()));
+            texts.extend(
+                c.default
+                    .iter()
+                    .chain(&c.generated)
+                    .map(|s| s.text.as_str()),
+            );
         }
         texts.extend(t.checks.iter().map(|c| c.expr.text.as_str()));
         for ix in &t.indexes {

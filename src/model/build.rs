@@ -801,7 +801,9 @@ impl Builder {
                         roles
                             .iter()
                             .enumerate()
-                            .map(|(i, r)| (r.clone(), at.val(&idx(&path(&base, &["api_roles"]), i))))
+                            .map(|(i, r)| {
+                                (r.clone(), at.val(&idx(&path(&base, &["api_roles"]), i)))
+                            })
                             .collect(),
                     ),
                 }),

@@ -654,18 +654,23 @@ pub fn render_with(
     }
 
     if let Some(api) = &model.api {
-        out.section("API privileges (api_roles): what the API roles held is revoked, then granted below");
+        out.section(
+            "API privileges (api_roles): what the API roles held is revoked, then granted below",
+        );
         let revoke_t = r.template("revoke.sql.j2")?;
         let mut tabs: Vec<_> = api.tables.iter().collect();
         tabs.sort_by(|a, b| a.0.cmp(&b.0));
         for (t, roles) in tabs {
-            let s = revoke_t.render(context! { kind => "TABLE", on => t.sql(), roles => roles_sql(roles) })?;
+            let s = revoke_t
+                .render(context! { kind => "TABLE", on => t.sql(), roles => roles_sql(roles) })?;
             out.object(model.tables.get(t).map(|t| t.loc), s);
         }
         let mut seqs: Vec<_> = api.sequences.iter().collect();
         seqs.sort_by(|a, b| a.name.cmp(&b.name));
         for q in &seqs {
-            let s = revoke_t.render(context! { kind => "SEQUENCE", on => q.name.sql(), roles => roles_sql(&q.revoke) })?;
+            let s = revoke_t.render(
+                context! { kind => "SEQUENCE", on => q.name.sql(), roles => roles_sql(&q.revoke) },
+            )?;
             out.object(Some(q.loc), s);
         }
         let mut fns: Vec<_> = api
@@ -703,7 +708,11 @@ pub fn render_with(
 
     if let Some(api) = &model.api {
         let grant_t = r.template("object_grant.sql.j2")?;
-        let mut seqs: Vec<_> = api.sequences.iter().filter(|q| !q.usage.is_empty()).collect();
+        let mut seqs: Vec<_> = api
+            .sequences
+            .iter()
+            .filter(|q| !q.usage.is_empty())
+            .collect();
         seqs.sort_by(|a, b| a.name.cmp(&b.name));
         let mut fns: Vec<_> = api
             .functions

@@ -25,17 +25,17 @@ pub(crate) fn grants_on<'a>(m: &'a Model, table: &'a QualName) -> impl Iterator<
 pub(crate) fn granted(m: &Model, table: &QualName, role: &str) -> BTreeSet<Command> {
     grants_on(m, table)
         .filter(|g| g.to.iter().any(|(r, _)| r == role || r == "public"))
-        .flat_map(|g| g.privileges.iter().flat_map(|p| commands(*p).iter().copied()))
+        .flat_map(|g| {
+            g.privileges
+                .iter()
+                .flat_map(|p| commands(*p).iter().copied())
+        })
         .collect()
 }
 
 /// Whether any role may run `command` on `table`.
 pub(crate) fn granted_to_anyone(m: &Model, table: &QualName, command: Command) -> bool {
-    grants_on(m, table).any(|g| {
-        g.privileges
-            .iter()
-            .any(|p| commands(*p).contains(&command))
-    })
+    grants_on(m, table).any(|g| g.privileges.iter().any(|p| commands(*p).contains(&command)))
 }
 
 /// The roles that reach `table` through the Data API and are subject to row-level

@@ -13,7 +13,8 @@ pub const RULE: Rule = Rule {
     code: "SC516",
     name: "api-table-without-rls",
     severity: Severity::Error,
-    summary: "an API role holds a privilege on a table with row-level security off: every row is exposed",
+    summary:
+        "an API role holds a privilege on a table with row-level security off: every row is exposed",
     run,
 };
 
@@ -37,7 +38,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     privs.join(", "),
                     t.name
                 ))
-                .label(*loc, "granted here");
+                .label(*loc, if g.derived.is_some() { "granted by `api_roles` for this policy" } else { "granted here" });
             d = match t.rls.loc {
                 Some(l) => d.label(l, "RLS disabled here"),
                 None => d.label(t.loc, "table defined here"),

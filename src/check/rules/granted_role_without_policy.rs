@@ -26,7 +26,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for (role, loc) in &g.to {
-            if role == "public" || role == SERVICE_ROLE {
+            if role == "public" || role == SERVICE_ROLE || !m.role_known(role) {
                 continue;
             }
             if t.policies.values().any(|p| policy_applies(p, role)) {
@@ -39,7 +39,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     privs.join(", "),
                     t.name
                 ))
-                .label(*loc, "granted here")
+                .label(*loc, if g.derived.is_some() { "granted by `api_roles` for this policy" } else { "granted here" })
                 .label(t.loc, "table defined here")
                 .hint(format!("add a policy for `{role}`, or remove the grant")),
             );

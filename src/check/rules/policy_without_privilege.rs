@@ -24,8 +24,13 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for t in m.tables.values() {
         for p in t.policies.values() {
             let public = vec![("public".to_string(), p.loc)];
-            let roles = if p.roles.is_empty() { &public } else { &p.roles };
-            for (role, role_loc) in roles {
+            let roles = if p.roles.is_empty() {
+                &public
+            } else {
+                &p.roles
+            };
+            // A role nobody declared is SC307's.
+            for (role, role_loc) in roles.iter().filter(|(r, _)| m.role_known(r)) {
                 let missing: Vec<Command> = p
                     .command
                     .expand()
@@ -58,10 +63,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                         t.name,
                         if role == "public" { "every role".to_string() } else { format!("`{role}`") },
                         cmds.join(", "),
-                        if missing.len() < p.command.expand().len() { " to that" } else { "" },
+                        if missing.len() < p.command.expand().len() { " to those commands" } else { "" },
                     ))
                     .label(p.loc, "policy defined here");
-                if *role_loc != p.loc {
+                let role_written = p.template.as_ref().is_none_or(|t| t.explicit.roles);
+                if role_written && *role_loc != p.loc {
                     d = d.label(*role_loc, "role named here");
                 }
                 d = d.hint(if m.config.api_roles.is_none() {
