@@ -1402,9 +1402,12 @@ fn grants(cx: &mut Ctx, opts: Options) {
         .iter()
         .map(|(s, n, g, _)| (s.as_str(), n.as_str(), g.as_str()))
         .collect();
-    let managed = &d.managed_grantees;
+    // The API roles' privileges are decided on tables only; views keep explicit grants.
+    let managed = |s: &str, n: &str, g: &str| {
+        d.managed_grantees.contains(g) && d.tables.contains_key(&(s.to_string(), n.to_string()))
+    };
     let in_scope = |s: &str, n: &str, g: &str| {
-        !opts.declared_grantees_only || declared.contains(&(s, n, g)) || managed.contains(g)
+        !opts.declared_grantees_only || declared.contains(&(s, n, g)) || managed(s, n, g)
     };
     for (s, n, g, p) in d.grants.difference(&a.grants) {
         cx.push(
@@ -1806,5 +1809,58 @@ mod tests {
     fn identical_catalogs_have_no_changes() {
         let c = Catalog::default();
         assert!(diff(&c, &c, Options::default()).is_empty());
+    }
+
+    /// With `api_roles`, every privilege of the API roles on the project's tables, sequences
+    /// and functions is compared; on views only what the project grants; other roles never.
+    #[test]
+    fn the_api_roles_privileges_are_compared_where_the_project_decides_them() {
+        let name = |n: &str| ("public".to_string(), n.to_string());
+        let mut d = Catalog::default();
+        d.tables.insert(name("t"), Table::default());
+        d.views.insert(
+            name("v"),
+            crate::catalog::View {
+                definition: String::new(),
+                options: String::new(),
+                comment: None,
+                columns: Vec::new(),
+            },
+        );
+        d.managed_grantees = ["public", "anon"].map(String::from).into();
+        d.sequence_grants.insert(name("t_id_seq"), BTreeSet::new());
+        let f = ("public".to_string(), "f".to_string(), String::new());
+        d.function_grants.insert(f.clone(), BTreeSet::new());
+        let mut a = d.clone();
+        for rel in ["t", "v"] {
+            for role in ["anon", "other"] {
+                a.grants
+                    .insert(("public".into(), rel.into(), role.into(), "SELECT".into()));
+            }
+        }
+        a.sequence_grants.insert(
+            name("t_id_seq"),
+            [("anon".to_string(), "USAGE".to_string())].into(),
+        );
+        // A function PostgreSQL created with its default privileges.
+        a.function_grants.remove(&f);
+        let opts = Options {
+            declared_grantees_only: true,
+            whole_database: false,
+        };
+        let got: Vec<String> = diff(&d, &a, opts)
+            .iter()
+            .map(|c| format!("{} {}", c.kind.sign(), c.object))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "- function grant EXECUTE to public on public.f()",
+                "- grant SELECT to anon on public.t",
+                "- sequence grant USAGE to anon on public.t_id_seq",
+            ]
+        );
+        d.managed_grantees.clear();
+        assert!(diff(&d, &a, opts).is_empty());
     }
 }

@@ -5,8 +5,10 @@
 //! identifier and literal before a template sees it (the `ident` and `literal` filters are
 //! there for templates that need more). Order: extensions → schemas → enums → functions →
 //! tables (columns, primary key) → unique/check constraints → foreign keys (as ALTER TABLE, so
-//! cycles work) → indexes → views → triggers → RLS → policies → grants → comments; within a
-//! kind by name, so the same input always gives the same bytes.
+//! cycles work) → indexes → views → triggers → RLS → policies → (with `api_roles`: the API
+//! roles' privileges revoked, see [`crate::model::api`]) → grants → sequence and function
+//! privileges → comments; within a kind by name, so the same input always gives the same
+//! bytes.
 
 use crate::diagnostic::Loc;
 use crate::model::names::{quote_ident, quote_literal};
