@@ -189,8 +189,37 @@ pub fn desired_catalog(
     pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
     let scope = scope_of(model);
     let mut cat = introspect_as(&mut shadow.client, &scope, "the shadow database")?;
+    keep_decided_privileges(model, &mut cat);
     read_deps(&mut shadow.client, &scope, "the shadow database", &mut cat)?;
     Ok(cat)
+}
+
+/// Keeps, of a project's catalog, the sequence and function privileges its `api_roles`
+/// decide, and names the roles they are decided for ([`catalog::Catalog::managed_grantees`]);
+/// without `api_roles` none are compared.
+pub fn keep_decided_privileges(model: &model::Model, cat: &mut catalog::Catalog) {
+    let Some(api) = &model.api else {
+        cat.sequence_grants.clear();
+        cat.function_grants.clear();
+        cat.managed_grantees.clear();
+        return;
+    };
+    cat.managed_grantees = api.managed.iter().cloned().collect();
+    let seqs: std::collections::BTreeSet<(&str, &str)> = api
+        .sequences
+        .iter()
+        .map(|q| (q.name.schema.as_str(), q.name.name.as_str()))
+        .collect();
+    cat.sequence_grants
+        .retain(|(s, n), _| seqs.contains(&(s.as_str(), n.as_str())));
+    let funcs: std::collections::BTreeSet<(&str, &str)> = api
+        .functions
+        .iter()
+        .filter_map(|g| model.functions.get(g.function))
+        .map(|f| (f.name.schema.as_str(), f.name.name.as_str()))
+        .collect();
+    cat.function_grants
+        .retain(|(s, n, _), _| funcs.contains(&(s.as_str(), n.as_str())));
 }
 
 /// Changes that bring the database at `db_url` to the project's state. The shadow database

@@ -25,6 +25,18 @@ pub struct Catalog {
     pub functions: BTreeMap<(String, String, String), Function>,
     /// (schema, relation, grantee, privilege).
     pub grants: BTreeSet<(String, String, String, String)>,
+    /// Every sequence of the schemas, with the (grantee, privilege) pairs held on it by
+    /// roles other than its owner.
+    pub sequence_grants: BTreeMap<Name, BTreeSet<(String, String)>>,
+    /// Every function (keyed as [`Catalog::functions`]), with the (grantee, privilege) pairs
+    /// held on it by roles other than its owner (`public` holds EXECUTE by default).
+    pub function_grants: BTreeMap<(String, String, String), BTreeSet<(String, String)>>,
+    /// Roles whose privileges on every table, sequence and function the desired side
+    /// decides (a project's `api_roles` and `public`): diff compares all of theirs. Empty
+    /// when nothing is decided that way; sequence and function privileges are then not
+    /// compared.
+    #[serde(skip)]
+    pub managed_grantees: BTreeSet<String>,
     /// Triggers and policies on external tables (only those two fields are filled).
     pub external: BTreeMap<Name, Table>,
     pub publications: BTreeMap<String, Publication>,

@@ -178,8 +178,12 @@ enum Command {
         #[arg(long)]
         dev_url: Option<String>,
     },
-    /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL
-    Stubs,
+    /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL. Like Supabase today, the API roles get no privilege on what is created in `public`
+    Stubs {
+        /// Also give anon, authenticated and service_role every privilege on new tables, sequences and functions in `public`, as Supabase projects had before 2026
+        #[arg(long)]
+        legacy_grants: bool,
+    },
     /// List every check with its code, name and severity
     Rules,
     /// Print the JSON Schema of the YAML format (for editor completion)
@@ -544,8 +548,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             write!(stdout, "{}", report.text(&model.sources, &shown))?;
             Ok(i32::from(!report.failures.is_empty()))
         }
-        Command::Stubs => {
+        Command::Stubs { legacy_grants } => {
             write!(stdout, "{}", schemac::render::STUBS)?;
+            if legacy_grants {
+                write!(stdout, "{}", schemac::render::STUBS_LEGACY_GRANTS)?;
+            }
             Ok(0)
         }
         Command::Rules => {

@@ -140,8 +140,22 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
             e.values.iter().map(|v| v.name.clone()).collect(),
         );
     }
-    for f in &model.functions {
+    let decided: std::collections::BTreeMap<usize, &crate::model::api::FunctionGrant> = model
+        .api
+        .iter()
+        .flat_map(|a| a.functions.iter().map(|g| (g.function, g)))
+        .collect();
+    for (i, f) in model.functions.iter().enumerate() {
         let (key, def) = function(f, path)?;
+        if let Some(g) = decided.get(&i) {
+            cat.function_grants.insert(
+                key.clone(),
+                g.execute
+                    .keys()
+                    .map(|r| (r.clone(), "EXECUTE".to_string()))
+                    .collect(),
+            );
+        }
         cat.functions.insert(
             key,
             catalog::Function {
@@ -155,6 +169,18 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
             (t.name.schema.clone(), t.name.name.clone()),
             table(model, t, path)?,
         );
+    }
+    if let Some(api) = &model.api {
+        cat.managed_grantees = api.managed.iter().cloned().collect();
+        for q in &api.sequences {
+            cat.sequence_grants.insert(
+                (q.name.schema.clone(), q.name.name.clone()),
+                q.usage
+                    .iter()
+                    .map(|r| (r.clone(), "USAGE".to_string()))
+                    .collect(),
+            );
+        }
     }
     for g in &model.grants {
         for p in expand(&g.privileges) {

@@ -291,6 +291,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     matviews::materialized_views(&mut cx);
     kinds(&mut cx);
     grants(&mut cx, opts);
+    object_grants(&mut cx);
     external(&mut cx);
     publications(&mut cx);
     buckets(&mut cx);
@@ -1424,8 +1425,13 @@ fn grants(cx: &mut Ctx, opts: Options) {
         .iter()
         .map(|(s, n, g, _)| (s.as_str(), n.as_str(), g.as_str()))
         .collect();
-    let in_scope =
-        |s: &str, n: &str, g: &str| !opts.declared_grantees_only || declared.contains(&(s, n, g));
+    // The API roles' privileges are decided on tables only; views keep explicit grants.
+    let managed = |s: &str, n: &str, g: &str| {
+        d.managed_grantees.contains(g) && d.tables.contains_key(&(s.to_string(), n.to_string()))
+    };
+    let in_scope = |s: &str, n: &str, g: &str| {
+        !opts.declared_grantees_only || declared.contains(&(s, n, g)) || managed(s, n, g)
+    };
     for (s, n, g, p) in d.grants.difference(&a.grants) {
         cx.push(
             ChangeKind::Grant,
@@ -1457,6 +1463,91 @@ fn grants(cx: &mut Ctx, opts: Options) {
             vec![format!(
                 "REVOKE {p} ON TABLE {} FROM {};",
                 q(s, n),
+                quote_role(g)
+            )],
+            14,
+        );
+    }
+}
+
+/// Privileges on sequences and functions, for the roles whose privileges the desired side
+/// decides ([`Catalog::managed_grantees`]); none are compared when it decides none. A
+/// sequence or function the actual side lacks is compared as it will be once created: a
+/// sequence with no privileges, a function executable by `public`.
+fn object_grants(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    let managed = &d.managed_grantees;
+    if managed.is_empty() {
+        return;
+    }
+    let none = BTreeSet::new();
+    for ((s, n), want) in &d.sequence_grants {
+        let have = a
+            .sequence_grants
+            .get(&(s.clone(), n.clone()))
+            .unwrap_or(&none);
+        object_grant_changes(cx, "sequence grant", s, n, &q(s, n), "SEQUENCE", want, have);
+    }
+    let default: BTreeSet<(String, String)> =
+        BTreeSet::from([("public".to_string(), "EXECUTE".to_string())]);
+    for (key @ (s, n, args), want) in &d.function_grants {
+        let have = a.function_grants.get(key).unwrap_or(&default);
+        let name = format!("{n}({args})");
+        let sql_name = format!("{}({args})", q(s, n));
+        object_grant_changes(
+            cx,
+            "function grant",
+            s,
+            &name,
+            &sql_name,
+            "FUNCTION",
+            want,
+            have,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn object_grant_changes(
+    cx: &mut Ctx,
+    kind: &'static str,
+    schema: &str,
+    name: &str,
+    sql_name: &str,
+    sql_kind: &str,
+    want: &BTreeSet<(String, String)>,
+    have: &BTreeSet<(String, String)>,
+) {
+    let managed = cx.desired.managed_grantees.clone();
+    for (g, p) in want.difference(have) {
+        if !managed.contains(g) {
+            continue;
+        }
+        cx.push(
+            ChangeKind::Grant,
+            obj(kind, schema, Some(name), &format!("{p} to {g}")),
+            None,
+            Some(format!("{p} ON {schema}.{name} TO {g}")),
+            vec![Hazard::Security],
+            vec![format!(
+                "GRANT {p} ON {sql_kind} {sql_name} TO {};",
+                quote_role(g)
+            )],
+            14,
+        );
+    }
+    for (g, p) in have.difference(want) {
+        if !managed.contains(g) {
+            continue;
+        }
+        cx.push(
+            ChangeKind::Revoke,
+            obj(kind, schema, Some(name), &format!("{p} to {g}")),
+            Some(format!("{p} ON {schema}.{name} TO {g}")),
+            None,
+            vec![Hazard::Security],
+            vec![format!(
+                "REVOKE {p} ON {sql_kind} {sql_name} FROM {};",
                 quote_role(g)
             )],
             14,
@@ -1748,5 +1839,58 @@ mod tests {
     fn identical_catalogs_have_no_changes() {
         let c = Catalog::default();
         assert!(diff(&c, &c, Options::default()).is_empty());
+    }
+
+    /// With `api_roles`, every privilege of the API roles on the project's tables, sequences
+    /// and functions is compared; on views only what the project grants; other roles never.
+    #[test]
+    fn the_api_roles_privileges_are_compared_where_the_project_decides_them() {
+        let name = |n: &str| ("public".to_string(), n.to_string());
+        let mut d = Catalog::default();
+        d.tables.insert(name("t"), Table::default());
+        d.views.insert(
+            name("v"),
+            crate::catalog::View {
+                definition: String::new(),
+                options: String::new(),
+                comment: None,
+                columns: Vec::new(),
+            },
+        );
+        d.managed_grantees = ["public", "anon"].map(String::from).into();
+        d.sequence_grants.insert(name("t_id_seq"), BTreeSet::new());
+        let f = ("public".to_string(), "f".to_string(), String::new());
+        d.function_grants.insert(f.clone(), BTreeSet::new());
+        let mut a = d.clone();
+        for rel in ["t", "v"] {
+            for role in ["anon", "other"] {
+                a.grants
+                    .insert(("public".into(), rel.into(), role.into(), "SELECT".into()));
+            }
+        }
+        a.sequence_grants.insert(
+            name("t_id_seq"),
+            [("anon".to_string(), "USAGE".to_string())].into(),
+        );
+        // A function PostgreSQL created with its default privileges.
+        a.function_grants.remove(&f);
+        let opts = Options {
+            declared_grantees_only: true,
+            whole_database: false,
+        };
+        let got: Vec<String> = diff(&d, &a, opts)
+            .iter()
+            .map(|c| format!("{} {}", c.kind.sign(), c.object))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "- function grant EXECUTE to public on public.f()",
+                "- grant SELECT to anon on public.t",
+                "- sequence grant USAGE to anon on public.t_id_seq",
+            ]
+        );
+        d.managed_grantees.clear();
+        assert!(diff(&d, &a, opts).is_empty());
     }
 }

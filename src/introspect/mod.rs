@@ -149,6 +149,12 @@ pub fn introspect_scope(
     }
     policies_and_triggers(client, s, &mut cat.tables)?;
     for r in client.query(FUNCTIONS, &[s])? {
+        let grantees: Vec<String> = r.get(5);
+        let privileges: Vec<String> = r.get(6);
+        cat.function_grants.insert(
+            (r.get(0), r.get(1), r.get(2)),
+            grantees.into_iter().zip(privileges).collect(),
+        );
         cat.functions.insert(
             (r.get(0), r.get(1), r.get(2)),
             Function {
@@ -200,7 +206,16 @@ pub fn introspect_scope(
         cat.extensions.insert(r.get(0), r.get(1));
     }
     for r in client.query(GRANTS, &[s])? {
-        cat.grants.insert((r.get(0), r.get(1), r.get(2), r.get(3)));
+        let grantee: Option<String> = r.get(2);
+        let privilege: Option<String> = r.get(3);
+        if r.get::<_, bool>(4) {
+            let privs = cat.sequence_grants.entry((r.get(0), r.get(1))).or_default();
+            if let (Some(g), Some(p)) = (grantee, privilege) {
+                privs.insert((g, p));
+            }
+        } else if let (Some(g), Some(p)) = (grantee, privilege) {
+            cat.grants.insert((r.get(0), r.get(1), g, p));
+        }
     }
     if !scope.external_tables.is_empty() {
         let mut ext_schemas: Vec<String> = scope

@@ -38,6 +38,16 @@ pub struct RawConfig {
     /// `SET statement_timeout` at the top of the generated migration. Default: `5min`.
     #[serde(default)]
     pub statement_timeout: Option<String>,
+    /// Roles that reach the database through the Data API (PostgREST), such as
+    /// `[anon, authenticated, service_role]`. When set, gen grants each of them exactly the
+    /// commands the policies of a table allow it, and nothing else. Absent: nothing is derived.
+    #[serde(default)]
+    pub api_roles: Option<Vec<String>>,
+    /// What `service_role` (which bypasses row-level security, so no policy speaks for it)
+    /// is granted on every API table when it is one of the `api_roles`. Default: select,
+    /// insert, update, delete.
+    #[serde(default)]
+    pub service_role_privileges: Option<Vec<RawPrivilege>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -216,6 +226,13 @@ pub struct RawFunction {
     #[serde(default)]
     pub comment: Option<String>,
     pub body: String,
+    /// Callable through the Data API (`/rpc`): EXECUTE is granted to the project's
+    /// `api_roles`. Default: false.
+    #[serde(default)]
+    pub api: Option<bool>,
+    /// The roles that may call it through the Data API (implies `api: true`).
+    #[serde(default)]
+    pub api_roles: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -274,6 +291,13 @@ pub struct RawTable {
     /// rows, while the database still has that name and not this one.
     #[serde(default)]
     pub renamed_from: Option<String>,
+    /// `false` keeps the table off the Data API: the project's `api_roles` get no privilege
+    /// on it. Default: true.
+    #[serde(default)]
+    pub api: Option<bool>,
+    /// The roles that reach this table through the Data API, instead of the project's.
+    #[serde(default)]
+    pub api_roles: Option<Vec<String>>,
 }
 
 /// A column: either a full mapping or the shorthand `name: type`.

@@ -123,6 +123,7 @@ impl Builder {
                 buckets: IndexMap::new(),
                 schema_configs: IndexMap::new(),
                 default_privileges: Vec::new(),
+                api: None,
             },
             errors,
             pending_templates: Vec::new(),
@@ -146,6 +147,7 @@ impl Builder {
         self.model.sources = sources;
         self.expand_templates();
         self.add_realtime_tables();
+        super::api::derive(&mut self.model);
         if self.errors.is_empty() {
             Ok(self.model)
         } else {
@@ -205,6 +207,22 @@ fn build_config(
         .enumerate()
         .map(|(i, r)| (r.clone(), at.val(&idx(&top(&["external", "roles"]), i))))
         .collect();
+    let api_roles = raw.api_roles.as_ref().map(|roles| {
+        roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), at.val(&idx(&top(&["api_roles"]), i))))
+            .collect()
+    });
+    let service_role_privileges = match &raw.service_role_privileges {
+        Some(p) => p.iter().map(|p| privilege(*p)).collect(),
+        None => vec![
+            Privilege::Select,
+            Privilege::Insert,
+            Privilege::Update,
+            Privilege::Delete,
+        ],
+    };
     let output = root.join(
         raw.output
             .as_deref()
@@ -235,6 +253,8 @@ fn build_config(
             .statement_timeout
             .clone()
             .unwrap_or_else(|| "5min".into()),
+        api_roles,
+        service_role_privileges,
     }
 }
 
@@ -526,6 +546,7 @@ impl Builder {
                     .map(|(j, r)| (r, at.val(&idx(&path(&base, &["to"]), j))))
                     .collect(),
                 loc: at.val(&base),
+                derived: None,
             });
         }
         for (tname, triggers) in raw.external_triggers {
@@ -807,6 +828,25 @@ impl Builder {
             },
             comment: f.comment,
             body: f.body,
+            api: match (&f.api_roles, f.api) {
+                (Some(roles), _) => Some(FunctionApi {
+                    loc: at.key(&path(&base, &["api_roles"])),
+                    roles: Some(
+                        roles
+                            .iter()
+                            .enumerate()
+                            .map(|(i, r)| {
+                                (r.clone(), at.val(&idx(&path(&base, &["api_roles"]), i)))
+                            })
+                            .collect(),
+                    ),
+                }),
+                (None, Some(true)) => Some(FunctionApi {
+                    loc: at.key(&path(&base, &["api"])),
+                    roles: None,
+                }),
+                (None, _) => None,
+            },
         };
         let sig = func.signature();
         if let Some(prev) = self.model.functions.iter().find(|g| g.signature() == sig) {
@@ -853,6 +893,14 @@ impl Builder {
             policies: IndexMap::new(),
             realtime: None,
             renamed_from: None,
+            api_off: (t.api == Some(false)).then(|| at.key(&path(&base, &["api"]))),
+            api_roles: t.api_roles.as_ref().map(|roles| {
+                roles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.clone(), at.val(&idx(&path(&base, &["api_roles"]), i))))
+                    .collect()
+            }),
         };
         if let Some(old) = &t.renamed_from {
             let rloc = at.val(&path(&base, &["renamed_from"]));

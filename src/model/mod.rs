@@ -7,6 +7,7 @@
 //! meaning (a duplicate, an unknown reference) are kept for `check` to report; only input
 //! that cannot be typed at all is refused here.
 
+pub mod api;
 pub mod build;
 pub mod names;
 pub mod renames;
@@ -48,6 +49,11 @@ pub struct Config {
     pub external_types: Vec<(QualName, Loc)>,
     pub lock_timeout: String,
     pub statement_timeout: String,
+    /// `api_roles:` the roles of the Data API, with where each is written; None when the
+    /// project does not set it (nothing is derived).
+    pub api_roles: Option<Vec<(String, Loc)>>,
+    /// What `service_role` gets on every API table when it is an API role.
+    pub service_role_privileges: Vec<Privilege>,
 }
 
 /// A whole project.
@@ -75,6 +81,9 @@ pub struct Model {
     pub buckets: IndexMap<String, Bucket>,
     pub schema_configs: IndexMap<String, SchemaConfig>,
     pub default_privileges: Vec<DefaultPrivilege>,
+    /// What `api_roles` decides beyond the table grants it adds to [`Model::grants`]:
+    /// the privileges it resets, sequence and function privileges. None without `api_roles`.
+    pub api: Option<api::ApiPrivileges>,
 }
 
 /// Triggers and policies the project declares on a table it does not manage.
@@ -281,6 +290,17 @@ pub struct Function {
     pub volatility: Volatility,
     pub comment: Option<String>,
     pub body: String,
+    /// `api: true` or `api_roles:`: callable through the Data API. None otherwise.
+    pub api: Option<FunctionApi>,
+}
+
+/// A function callable through the Data API (`/rpc`).
+#[derive(Debug, Clone)]
+pub struct FunctionApi {
+    /// Where `api`/`api_roles` is written.
+    pub loc: Loc,
+    /// `api_roles:` on the function; None: the project's `api_roles`.
+    pub roles: Option<Vec<(String, Loc)>>,
 }
 
 /// Whether `s` can name a procedural language: one plain identifier (`sql`, `plpgsql`,
@@ -654,6 +674,10 @@ pub struct Table {
     /// `renamed_from:` the table's previous name (in the same schema), and where it is
     /// written.
     pub renamed_from: Option<(String, Loc)>,
+    /// `api: false`: where it is written (the table is kept off the Data API).
+    pub api_off: Option<Loc>,
+    /// `api_roles:` on the table, replacing the project's.
+    pub api_roles: Option<Vec<(String, Loc)>>,
 }
 
 impl Table {
@@ -709,6 +733,15 @@ pub struct Grant {
     pub privileges: Vec<Privilege>,
     pub to: Vec<(String, Loc)>,
     pub loc: Loc,
+    /// Set when the grant was not written but derived from the policies (`api_roles`).
+    pub derived: Option<Derived>,
+}
+
+/// Why a grant was derived: the policies that allow its commands, or (empty) the
+/// project's `service_role_privileges`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    pub policies: Vec<(String, Loc)>,
 }
 
 /// Columns of `auth.users` as Supabase defines them (the ones apps reference).

@@ -187,6 +187,23 @@ pub fn text(changes: &[Change], actual: &str, desired: &str) -> String {
     for c in changes {
         let _ = writeln!(out, "{} {}{}", c.kind.sign(), c.object, hazards(c));
     }
+    let count = |k: ChangeKind| changes.iter().filter(|c| c.kind == k).count();
+    let (missing, extra) = (count(ChangeKind::Grant), count(ChangeKind::Revoke));
+    if missing > 0 {
+        let _ = writeln!(
+            out,
+            "\n{missing} privilege{} missing in the database (`+ …grant`): until granted, the role cannot use the object, whatever its policies allow (the Data API answers 42501).",
+            if missing == 1 { " is" } else { "s are" }
+        );
+    }
+    if extra > 0 {
+        let _ = writeln!(
+            out,
+            "{}{extra} privilege{} held in the database that the project does not give (`- …grant`).",
+            if missing > 0 { "" } else { "\n" },
+            if extra == 1 { " is" } else { "s are" }
+        );
+    }
     for c in changes
         .iter()
         .filter(|c| c.from.is_some() && c.to.is_some() && c.from != c.to)

@@ -91,6 +91,11 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
                 }
             }
         }
+        "function grant" => {
+            if let Some(f) = &o.table {
+                after.push(key("function", None, f));
+            }
+        }
         _ => {}
     }
     after.extend(own.table_key());

@@ -5,9 +5,11 @@
 //! identifier and literal before a template sees it (the `ident` and `literal` filters are
 //! there for templates that need more). Order: extensions → schemas → enums → functions →
 //! tables (columns, primary key) → unique/check constraints → foreign keys (as ALTER TABLE, so
-//! cycles work) → indexes → views → triggers → RLS → policies → grants → comments; within a
-//! kind by name, so the same input always gives the same bytes. Roles come after the schemas,
-//! and declared renames (`renamed_from:`) just before the tables.
+//! cycles work) → indexes → views → triggers → RLS → policies → (with `api_roles`: the API
+//! roles' privileges revoked, see [`crate::model::api`]) → grants → sequence and function
+//! privileges → comments; within a kind by name, so the same input always gives the same
+//! bytes. Roles come after the schemas, and declared renames (`renamed_from:`) just before
+//! the tables.
 
 use crate::diagnostic::Loc;
 use crate::model::names::{quote_ident, quote_literal};
@@ -82,6 +84,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/sql/comment.sql.j2"),
     ),
     (
+        "revoke.sql.j2",
+        include_str!("../../templates/sql/revoke.sql.j2"),
+    ),
+    (
+        "object_grant.sql.j2",
+        include_str!("../../templates/sql/object_grant.sql.j2"),
+    ),
+    (
         "publication.sql.j2",
         include_str!("../../templates/sql/publication.sql.j2"),
     ),
@@ -107,8 +117,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// SQL creating Supabase's auth schema, functions and roles on plain PostgreSQL.
+/// SQL creating Supabase's auth schema, functions and roles on plain PostgreSQL, as
+/// Supabase is today: the API roles get no privilege on what is created in `public`.
 pub const STUBS: &str = include_str!("../../templates/sql/stubs.sql");
+
+/// What Supabase projects created before 2026 also have (run after [`STUBS`]): default
+/// privileges giving `anon`, `authenticated` and `service_role` everything on new tables,
+/// sequences and functions in `public` (`schemac stubs --legacy-grants`).
+pub const STUBS_LEGACY_GRANTS: &str = include_str!("../../templates/sql/stubs_legacy_grants.sql");
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]
@@ -715,6 +731,38 @@ pub fn render_with(
         }
     }
 
+    if let Some(api) = &model.api {
+        out.section(
+            "API privileges (api_roles): what the API roles held is revoked, then granted below",
+        );
+        let revoke_t = r.template("revoke.sql.j2")?;
+        let mut tabs: Vec<_> = api.tables.iter().collect();
+        tabs.sort_by(|a, b| a.0.cmp(&b.0));
+        for (t, roles) in tabs {
+            let s = revoke_t
+                .render(context! { kind => "TABLE", on => t.sql(), roles => roles_sql(roles) })?;
+            out.object(model.tables.get(t).map(|t| t.loc), s);
+        }
+        let mut seqs: Vec<_> = api.sequences.iter().collect();
+        seqs.sort_by(|a, b| a.name.cmp(&b.name));
+        for q in &seqs {
+            let s = revoke_t.render(
+                context! { kind => "SEQUENCE", on => q.name.sql(), roles => roles_sql(&q.revoke) },
+            )?;
+            out.object(Some(q.loc), s);
+        }
+        let mut fns: Vec<_> = api
+            .functions
+            .iter()
+            .filter_map(|g| model.functions.get(g.function).map(|f| (f, g)))
+            .collect();
+        fns.sort_by_key(|(f, _)| function_ident(f));
+        for (f, g) in &fns {
+            let s = revoke_t.render(context! { kind => "FUNCTION", on => function_ident(f), roles => roles_sql(&g.revoke) })?;
+            out.object(Some(f.loc), s);
+        }
+    }
+
     if !model.grants.is_empty() {
         out.section("Grants");
         let mut grants: Vec<_> = model.grants.iter().collect();
@@ -729,9 +777,57 @@ pub fn render_with(
                     privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                     on => g.on.sql(),
                     roles => g.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
+                    derived => g.derived.as_ref().map(derived_note),
                 },
             )?;
             out.object(Some(g.loc), s);
+        }
+    }
+
+    if let Some(api) = &model.api {
+        let grant_t = r.template("object_grant.sql.j2")?;
+        let mut seqs: Vec<_> = api
+            .sequences
+            .iter()
+            .filter(|q| !q.usage.is_empty())
+            .collect();
+        seqs.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut fns: Vec<_> = api
+            .functions
+            .iter()
+            .filter(|g| !g.execute.is_empty())
+            .filter_map(|g| model.functions.get(g.function).map(|f| (f, g)))
+            .collect();
+        fns.sort_by_key(|(f, _)| function_ident(f));
+        if !seqs.is_empty() || !fns.is_empty() {
+            out.section("Sequence and function privileges (api_roles)");
+        }
+        for q in seqs {
+            let s = grant_t.render(context! {
+                privileges => "USAGE",
+                kind => "SEQUENCE",
+                on => q.name.sql(),
+                roles => roles_sql(&q.usage),
+                note => crate::sql::quote::comment_text(&format!("{} may insert into {}", q.usage.join(", "), q.table)).into_owned(),
+            })?;
+            out.object(Some(q.loc), s);
+        }
+        for (f, g) in fns {
+            let roles: Vec<String> = g.execute.keys().cloned().collect();
+            let note = g
+                .execute
+                .iter()
+                .map(|(r, why)| format!("{r}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let s = grant_t.render(context! {
+                privileges => "EXECUTE",
+                kind => "FUNCTION",
+                on => function_ident(f),
+                roles => roles_sql(&roles),
+                note => crate::sql::quote::comment_text(&note).into_owned(),
+            })?;
+            out.object(Some(f.loc), s);
         }
     }
 
@@ -870,6 +966,25 @@ pub fn render_with(
         text: out.sql,
         objects: out.objects.unwrap_or_default(),
     })
+}
+
+/// Roles as a GRANT or REVOKE names them (`PUBLIC`, quoted identifiers).
+fn roles_sql(roles: &[String]) -> Vec<String> {
+    roles
+        .iter()
+        .map(|r| crate::model::names::quote_role(r))
+        .collect()
+}
+
+/// The `--` line saying where a derived grant comes from.
+fn derived_note(d: &crate::model::Derived) -> String {
+    let text = if d.policies.is_empty() {
+        "derived: service_role_privileges (service_role bypasses row-level security)".to_string()
+    } else {
+        let names: Vec<&str> = d.policies.iter().map(|(n, _)| n.as_str()).collect();
+        format!("derived from the policies: {}", names.join(", "))
+    };
+    crate::sql::quote::comment_text(&text).into_owned()
 }
 
 /// `table` is the table's quoted name.

@@ -4,6 +4,7 @@
 //! file names in snapshots are the ones a user sees. Snapshots live in the top-level
 //! `snapshots/` directory.
 
+mod api_grants;
 mod apply;
 mod check;
 mod conformance;

@@ -4,14 +4,18 @@
 
 use super::Rule;
 
+mod api_privileges;
+mod api_table_without_rls;
 mod auth_uid_per_row;
 mod case_collision;
+mod definer_executable_by_anon;
 mod definer_search_path;
 mod duplicate_constraint;
 mod duplicate_definition;
 mod duplicate_index;
 mod external_trigger_function;
 mod fk_type_mismatch;
+mod granted_role_without_policy;
 mod invalid_enum_default;
 mod invalid_sql;
 mod missing_primary_key;
@@ -25,6 +29,7 @@ mod policy_clause;
 mod policy_true_write;
 mod policy_unknown_column;
 mod policy_without_condition;
+mod policy_without_privilege;
 mod published_without_replica_identity;
 mod published_without_rls;
 mod rename_conflict;
@@ -114,6 +119,10 @@ pub static ALL: &[Rule] = &[
     published_without_replica_identity::RULE,
     unknown_bucket::RULE,
     external_trigger_function::RULE,
+    policy_without_privilege::RULE,
+    api_table_without_rls::RULE,
+    granted_role_without_policy::RULE,
+    definer_executable_by_anon::RULE,
     missing_primary_key::RULE,
     unindexed_foreign_key::RULE,
 ];

@@ -1,4 +1,4 @@
-//! SC307 unknown-role: a policy or grant naming a role that the project neither creates
+//! SC307 unknown-role: a policy, grant or `api_roles` naming a role that the project neither creates
 //! (`roles:`) nor lists as external. A typo here (`authenticted`) makes CREATE POLICY fail at
 //! deploy time, or worse, targets a role nobody uses.
 
@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     code: "SC307",
     name: "unknown-role",
     severity: Severity::Error,
-    summary: "a policy or grant names a role that is not declared or external",
+    summary: "a policy, grant or api_roles names a role that is not declared or external",
     run,
 };
 
@@ -60,9 +60,36 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for g in &m.grants {
+    for g in m.grants.iter().filter(|g| g.derived.is_none()) {
         for (r, loc) in &g.to {
             check(m, rule, r, *loc, || format!("a grant on `{}`", g.on), out);
+        }
+    }
+    for (r, loc) in m.config.api_roles.iter().flatten() {
+        check(m, rule, r, *loc, || "`api_roles`".to_string(), out);
+    }
+    for t in m.tables.values() {
+        for (r, loc) in t.api_roles.iter().flatten() {
+            check(
+                m,
+                rule,
+                r,
+                *loc,
+                || format!("`api_roles` of `{}`", t.name),
+                out,
+            );
+        }
+    }
+    for f in &m.functions {
+        for (r, loc) in f.api.iter().flat_map(|a| a.roles.iter().flatten()) {
+            check(
+                m,
+                rule,
+                r,
+                *loc,
+                || format!("`api_roles` of `{}`", f.signature()),
+                out,
+            );
         }
     }
 }

@@ -1,9 +1,18 @@
--- Functions and procedures of the managed schemas, with their full definition. $1: schemas.
+-- Functions and procedures of the managed schemas, with their full definition and who may
+-- execute them besides the owner (a NULL ACL is PostgreSQL's default: EXECUTE for PUBLIC).
+-- $1: schemas.
 SELECT n.nspname AS schema,
        p.proname AS name,
        pg_get_function_identity_arguments(p.oid) AS identity_args,
        pg_get_functiondef(p.oid) AS definition,
-       obj_description(p.oid, 'pg_proc') AS comment
+       obj_description(p.oid, 'pg_proc') AS comment,
+       ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END
+             FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+             WHERE a.grantee <> p.proowner ORDER BY 1) AS grantees,
+       ARRAY(SELECT a.privilege_type::text
+             FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+             WHERE a.grantee <> p.proowner
+             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) AS privileges
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY($1)
