@@ -8,7 +8,8 @@
 //!   project to the same database never interleave (the second waits);
 //! - with the project's `lock_timeout` and `statement_timeout`;
 //! - only once the plan is proven ([`prove`]): replayed on a throwaway copy of the database,
-//!   it applies and leaves nothing but the withheld changes;
+//!   it applies and leaves nothing but the withheld changes (when schemac cannot build a
+//!   faithful copy, the plan runs unproven, and the outcome says so);
 //! - statement by statement inside the plan's transactions, so that a failure names its
 //!   statement and its change; the transaction is then rolled back and the database is as
 //!   it was (values added to an enum, which go first in a transaction of their own, stay;
@@ -138,7 +139,13 @@ pub fn apply(
         }
         _ => None,
     };
-    if let Some(proof) = proof.as_ref().filter(|p| !p.proven()) {
+    // A plan that fails or does not converge on the copy is never applied. When no faithful
+    // copy could be built (a limit of schemac, not of the plan), the plan runs unproven, still
+    // in its transaction; the outcome says so.
+    if let Some(proof) = proof
+        .as_ref()
+        .filter(|p| !p.proven() && !matches!(p, Proof::NoCopy { .. }))
+    {
         return Err(ApplyError::NotProven {
             proof: proof.clone(),
         });

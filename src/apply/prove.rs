@@ -113,6 +113,9 @@ pub fn prove(target: Target, sides: &Sides, p: &Plan) -> Result<Proof, ApplyErro
     };
     let mut original = crate::introspect_as(&mut db, &full, "the database")?;
     crate::read_deps(&mut db, &full, "the database", &mut original)?;
+    // The copy holds the privileges the plan is compared on (a project's `api_roles`) as
+    // the database does.
+    original.managed_grantees = sides.desired.managed_grantees.clone();
     let supabase: bool = db
         .query_one("SELECT to_regclass('auth.users') IS NOT NULL", &[])
         .map_err(|e| query_error("looking for auth.users", &e))?

@@ -621,6 +621,12 @@ fn apply_cmd(
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(p @ schemac::apply::Proof::NoCopy { .. }) = &r.proof {
+        eprint!(
+            "apply: warning: the plan could not be proven, and ran in its transaction alone\n{}",
+            p.comment(&shown_db)
+        );
+    }
     let mut out = std::io::stdout().lock();
     if opts.dry_run {
         let note = r.proof.as_ref().map(|p| p.comment(&shown_db));

@@ -1490,9 +1490,23 @@ fn object_grants(cx: &mut Ctx) {
     }
     let default: BTreeSet<(String, String)> =
         BTreeSet::from([("public".to_string(), "EXECUTE".to_string())]);
+    // A function the plan drops and makes again comes back with the default privileges.
+    let remade: BTreeSet<(String, String)> = cx
+        .out
+        .iter()
+        .filter(|c| {
+            c.kind == ChangeKind::ReplaceFunction
+                && c.sql.iter().any(|s| s.starts_with("DROP FUNCTION"))
+        })
+        .map(|c| (c.object.schema.clone(), c.object.name.clone()))
+        .collect();
     for (key @ (s, n, args), want) in &d.function_grants {
-        let have = a.function_grants.get(key).unwrap_or(&default);
         let name = format!("{n}({args})");
+        let have = if remade.contains(&(s.clone(), name.clone())) {
+            &default
+        } else {
+            a.function_grants.get(key).unwrap_or(&default)
+        };
         let sql_name = format!("{}({args})", q(s, n));
         object_grant_changes(
             cx,
