@@ -392,6 +392,27 @@ fn function_grants(
             Security::Definer => Vec::new(),
         })
         .collect();
+    // An invoker trigger function runs as whoever writes the table: what it calls needs
+    // their EXECUTE (the trigger function itself needs none).
+    for t in m.tables.values() {
+        let table_users = users.get(&t.name).unwrap_or(&empty);
+        for tr in t.triggers.values() {
+            for (fi, _) in m
+                .functions
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.name == tr.function)
+            {
+                for &j in &calls[fi] {
+                    if j != fi {
+                        give(&mut exec, j, table_users, &|| {
+                            format!("trigger {} on {}", tr.name, t.name)
+                        });
+                    }
+                }
+            }
+        }
+    }
     loop {
         let mut changed = false;
         for (i, callees) in calls.iter().enumerate() {

@@ -120,10 +120,13 @@ pub fn classify(text: &str) -> Sem {
     Sem::Unknown("condition not understood".into())
 }
 
-/// Lower case and without whitespace, except inside quotes.
+/// Lower case, without whitespace except one space between two words (so `a OR b` never
+/// reads as one name), quotes kept as written.
 fn normalize(s: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let mut out = String::with_capacity(s.len());
     let mut quote: Option<char> = None;
+    let mut space = false;
     for c in s.chars() {
         match quote {
             Some(q) => {
@@ -132,12 +135,19 @@ fn normalize(s: &str) -> String {
                     quote = None;
                 }
             }
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                out.push(c);
+            None if c.is_whitespace() => space = true,
+            None => {
+                if space && out.chars().last().is_some_and(word) && word(c) {
+                    out.push(' ');
+                }
+                space = false;
+                if c == '"' || c == '\'' {
+                    quote = Some(c);
+                    out.push(c);
+                } else {
+                    out.extend(c.to_lowercase());
+                }
             }
-            None if c.is_whitespace() => {}
-            None => out.extend(c.to_lowercase()),
         }
     }
     out
@@ -208,7 +218,7 @@ fn strip_cast(s: &str) -> &str {
     for cast in [
         "::text",
         "::uuid",
-        "::charactervarying",
+        "::character varying",
         "::varchar",
         "::character",
     ] {
@@ -222,8 +232,8 @@ fn strip_cast(s: &str) -> &str {
 /// `auth.uid()`, `(SELECT auth.uid())`, `(select auth.uid() as uid)`, with casts.
 fn is_uid(s: &str) -> bool {
     let s = strip_parens(strip_cast(&strip_parens(s)));
-    let s = s.strip_prefix("select").unwrap_or(&s);
-    let s = s.strip_suffix("asuid").unwrap_or(s);
+    let s = s.strip_prefix("select ").unwrap_or(&s);
+    let s = s.strip_suffix("as uid").unwrap_or(s);
     let s = strip_parens(strip_cast(s));
     s == "auth.uid()"
 }
@@ -280,6 +290,9 @@ mod tests {
         assert_eq!(classify("false"), Sem::Nothing);
         for text in [
             "user_id = (SELECT auth.uid()) OR is_public",
+            "is_public OR user_id = (SELECT auth.uid())",
+            "is_public AND user_id = auth.uid()",
+            "NOT user_id = auth.uid()",
             "user_id <> (SELECT auth.uid())",
             "user_id >= auth.uid()",
             "is_public = true",
