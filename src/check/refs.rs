@@ -17,6 +17,7 @@
 //! [`crate::check::sql::Facts`], so the parse is shared with the other checks), and
 //! resolved by [`resolve`].
 
+use crate::check::sql::{ident_name, SPECIAL_IDENTS};
 use crate::model::{Model, QualName};
 use sqlparser::ast::{
     Expr, JoinConstraint, JoinOperator, Query, Select, SelectItem, SetExpr, TableFactor,
@@ -54,29 +55,6 @@ pub struct Scope {
     pub children: Vec<Scope>,
 }
 
-fn fold(i: &sqlparser::ast::Ident) -> String {
-    if i.quote_style.is_some() {
-        i.value.clone()
-    } else {
-        i.value.to_lowercase()
-    }
-}
-
-/// Words sqlparser reads as identifiers that PostgreSQL reads as functions.
-const SPECIAL: &[&str] = &[
-    "current_user",
-    "session_user",
-    "current_role",
-    "current_date",
-    "current_time",
-    "current_timestamp",
-    "localtime",
-    "localtimestamp",
-    "user",
-    "current_catalog",
-    "current_schema",
-];
-
 /// Columns every table has.
 const SYSTEM_COLUMNS: &[&str] = &["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"];
 
@@ -109,8 +87,8 @@ impl Visitor for Collect {
         }
         match e {
             Expr::Identifier(i) => {
-                let n = fold(i);
-                if i.quote_style.is_some() || !SPECIAL.contains(&n.as_str()) {
+                let n = ident_name(i);
+                if i.quote_style.is_some() || !SPECIAL_IDENTS.contains(&n.as_str()) {
                     self.cols.push(ColRef {
                         qualifier: Vec::new(),
                         column: n,
@@ -118,7 +96,7 @@ impl Visitor for Collect {
                 }
             }
             Expr::CompoundIdentifier(parts) if (2..=3).contains(&parts.len()) => {
-                let mut names: Vec<String> = parts.iter().map(fold).collect();
+                let mut names: Vec<String> = parts.iter().map(ident_name).collect();
                 let column = names.pop().unwrap_or_default();
                 self.cols.push(ColRef {
                     qualifier: names,
@@ -156,7 +134,7 @@ pub fn of_query(q: &Query) -> Scope {
     let mut s = Scope::default();
     if let Some(with) = &q.with {
         s.ctes
-            .extend(with.cte_tables.iter().map(|c| fold(&c.alias.name)));
+            .extend(with.cte_tables.iter().map(|c| ident_name(&c.alias.name)));
         s.children
             .extend(with.cte_tables.iter().map(|c| of_query(&c.query)));
     }
@@ -223,7 +201,7 @@ fn from_into(t: &TableWithJoins, s: &mut Scope) {
 }
 
 fn factor_into(f: &TableFactor, s: &mut Scope) {
-    let alias_of = |a: &Option<sqlparser::ast::TableAlias>| a.as_ref().map(|a| fold(&a.name));
+    let alias_of = |a: &Option<sqlparser::ast::TableAlias>| a.as_ref().map(|a| ident_name(&a.name));
     match f {
         TableFactor::Table {
             name, alias, args, ..
@@ -231,11 +209,11 @@ fn factor_into(f: &TableFactor, s: &mut Scope) {
             let renamed_columns = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
             if args.is_some() || renamed_columns {
                 s.rels.push(Rel::Opaque {
-                    alias: alias_of(alias).or_else(|| name.0.last().map(fold)),
+                    alias: alias_of(alias).or_else(|| name.0.last().map(ident_name)),
                 });
             } else {
                 s.rels.push(Rel::Named {
-                    parts: name.0.iter().map(fold).collect(),
+                    parts: name.0.iter().map(ident_name).collect(),
                     alias: alias_of(alias),
                 });
             }

@@ -260,7 +260,7 @@ pub fn is_true(e: &Expr) -> bool {
 }
 
 /// Words sqlparser may read as identifiers that are really SQL-standard functions.
-const SPECIAL_IDENTS: &[&str] = &[
+pub(crate) const SPECIAL_IDENTS: &[&str] = &[
     "current_user",
     "session_user",
     "current_role",
@@ -293,7 +293,7 @@ struct Walker<'a> {
     qualified: Vec<(String, String)>,
 }
 
-fn ident_name(i: &sqlparser::ast::Ident) -> String {
+pub(crate) fn ident_name(i: &sqlparser::ast::Ident) -> String {
     if i.quote_style.is_some() {
         i.value.clone()
     } else {
