@@ -100,13 +100,6 @@ impl SearchPath {
     }
 }
 
-fn is_serial(t: &SqlType) -> bool {
-    matches!(
-        t.base,
-        BaseType::Builtin("serial" | "bigserial" | "smallserial")
-    ) && t.array_dims == 0
-}
-
 /// The catalog PostgreSQL would report after gen's output is applied to an empty database,
 /// with user expressions as written (see [`reconcile`]).
 pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictable> {
@@ -326,7 +319,7 @@ fn table(
         ..catalog::Table::default()
     };
     for c in t.columns.values() {
-        let default = if is_serial(&c.ty) {
+        let default = if c.ty.is_serial() {
             let seq = make_object_name(&t.name.name, Some(&c.name), "seq");
             let reg = path.name(&QualName::new(&t.name.schema, &seq));
             Some(format!("nextval({}::regclass)", quote_literal(&reg)))
@@ -339,7 +332,7 @@ fn table(
             not_null: !c.nullable
                 || pk.contains(&c.name.as_str())
                 || c.identity.is_some()
-                || is_serial(&c.ty),
+                || c.ty.is_serial(),
             default,
             generated: c.generated.as_ref().map(|g| g.text.trim().to_string()),
             identity: match c.identity {

@@ -28,7 +28,6 @@
 //! [`ApiPrivileges::managed`]; diff compares exactly their privileges.
 
 use super::names::make_object_name;
-use super::types::BaseType;
 use super::*;
 use crate::sql::lexer::{self, Kind as Tok};
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,14 +100,6 @@ impl Model {
             None => true,
         }
     }
-}
-
-fn is_serial(t: &SqlType) -> bool {
-    t.array_dims == 0
-        && matches!(
-            t.base,
-            BaseType::Builtin("serial" | "bigserial" | "smallserial")
-        )
 }
 
 /// Adds the derived grants to `m.grants` and sets `m.api`. Does nothing when neither the
@@ -228,7 +219,7 @@ pub fn derive(m: &mut Model) {
             continue;
         };
         for c in t.columns.values() {
-            let serial = is_serial(&c.ty);
+            let serial = c.ty.is_serial();
             if !serial && c.identity.is_none() {
                 continue;
             }

@@ -286,6 +286,16 @@ fn continue_word(chars: &[char], i: &mut usize, w: &mut String) -> Result<(), Ty
 }
 
 impl SqlType {
+    /// `serial`, `bigserial` or `smallserial` (not an array of them): a column whose default
+    /// PostgreSQL manages, drawn from a sequence it creates.
+    pub fn is_serial(&self) -> bool {
+        self.array_dims == 0
+            && matches!(
+                self.base,
+                BaseType::Builtin("serial" | "bigserial" | "smallserial")
+            )
+    }
+
     /// Parses a type as written in YAML (`varchar(255)`, `timestamptz`, `text[]`,
     /// `public.goal_status`, `"My Type"`).
     pub fn parse(s: &str) -> Result<SqlType, TypeError> {

@@ -1167,7 +1167,7 @@ fn realign_columns(model: &Model, t: &crate::model::Table) -> Result<Vec<String>
     let mut out = Vec::new();
     for c in t.columns.values() {
         let col = quote_ident(&c.name);
-        if c.identity.is_none() && c.generated.is_none() && !is_serial(c) {
+        if c.identity.is_none() && c.generated.is_none() && !c.ty.is_serial() {
             out.push(match &c.default {
                 Some(d) => format!(
                     "ALTER COLUMN {col} SET DEFAULT {}",
@@ -1291,7 +1291,7 @@ fn retype_columns(t: &crate::model::Table, qualified: &str) -> String {
     let defaults: Vec<String> = t
         .columns
         .values()
-        .filter(|c| c.identity.is_none() && c.generated.is_none() && !is_serial(c))
+        .filter(|c| c.identity.is_none() && c.generated.is_none() && !c.ty.is_serial())
         .map(|c| quote_literal(&c.name))
         .collect();
     let defaults = if defaults.is_empty() {
@@ -1316,14 +1316,6 @@ fn retype_columns(t: &crate::model::Table, qualified: &str) -> String {
          LOOP\n    EXECUTE schemac_alter;\n  END LOOP;\n  \
          DROP TABLE pg_temp.schemac_wanted_types;\nEND\n{tag};\n"
     )
-}
-
-/// Whether `c` is a `serial`-style column, whose default PostgreSQL manages.
-fn is_serial(c: &crate::model::Column) -> bool {
-    matches!(
-        c.ty.base,
-        crate::model::types::BaseType::Builtin("smallserial" | "serial" | "bigserial")
-    ) && c.ty.array_dims == 0
 }
 
 /// A stable content hash of the inputs (FNV-1a 64 over sorted files), for the header.
