@@ -162,7 +162,13 @@ pub fn scope_of(model: &model::Model) -> catalog::Scope {
             .collect(),
         privilege_schemas,
         buckets: !model.buckets.is_empty(),
-        all_kinds: false,
+        declared_sequences: Some(
+            model
+                .sequences
+                .keys()
+                .map(|q| (q.schema.clone(), q.name.clone()))
+                .collect(),
+        ),
     }
 }
 
@@ -356,9 +362,8 @@ fn renamed_catalog(
 }
 
 /// The most queries `schemac diff --db` sends to the database when it matches the project:
-/// the introspection (without the kinds projects cannot declare) and the server's
-/// search_path. Constant whatever the project's size.
-pub const DIFF_ROUND_TRIPS: usize = introspect::ROUND_TRIPS - introspect::ALL_KINDS_QUERIES + 1;
+/// the introspection and the server's search_path. Constant whatever the project's size.
+pub const DIFF_ROUND_TRIPS: usize = introspect::ROUND_TRIPS + 1;
 
 /// None when the predicted catalog matches `actual`; else why the shadow is needed.
 fn fast_path(
@@ -404,7 +409,6 @@ pub fn diff_databases_with(
     let scope = catalog::Scope {
         schemas: schemas.to_vec(),
         privilege_schemas: schemas.to_vec(),
-        all_kinds: true,
         ..catalog::Scope::default()
     };
     let mut actual = introspect_as(&mut from, &scope, "--from")?;

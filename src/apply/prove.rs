@@ -107,8 +107,9 @@ pub fn prove(target: Target, sides: &Sides, p: &Plan) -> Result<Proof, ApplyErro
         return Ok(Proof::Proven);
     }
     let mut db = pg::connect(target.db_url)?;
+    // Every sequence, a serial column's too: the copy is built from this catalog.
     let full = catalog::Scope {
-        all_kinds: true,
+        declared_sequences: None,
         ..sides.scope.clone()
     };
     let mut original = crate::introspect_as(&mut db, &full, "the database")?;

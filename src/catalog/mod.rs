@@ -45,12 +45,10 @@ pub struct Catalog {
     pub schema_grants: BTreeSet<(String, String, String)>,
     /// (schema, object type `r`/`S`/`f`, grantee, privilege).
     pub default_privileges: BTreeSet<(String, String, String, String)>,
-    /// Read only when [`Scope::all_kinds`] is set (database ↔ database diffs).
     pub domains: BTreeMap<Name, Domain>,
-    /// Read only when [`Scope::all_kinds`] is set (database ↔ database diffs).
     pub materialized_views: BTreeMap<Name, MaterializedView>,
-    /// The kinds that live in one module each ([`crate::kinds`]). Read only when
-    /// [`Scope::all_kinds`] is set, until projects can declare them.
+    /// The kinds that live in one module each ([`crate::kinds`]); in a project's diff,
+    /// without the sequences of its serial columns ([`Scope::declared_sequences`]).
     pub kinds: crate::kinds::Objects,
     /// What depends on what, as PostgreSQL records it (`pg_depend`): the order of a plan.
     /// Read only for catalogs a plan is made from; empty for a predicted catalog.
@@ -130,9 +128,11 @@ pub struct Scope {
     pub privilege_schemas: Vec<String>,
     /// Whether to read storage.buckets.
     pub buckets: bool,
-    /// Whether to read the kinds projects cannot declare (domains, materialized views), as
-    /// database ↔ database diffs do.
-    pub all_kinds: bool,
+    /// In a project's diff, the sequences it declares: a sequence owned by a column is read
+    /// only when it is one of them, the others being its serial columns' own (which the
+    /// project spells as a column type, not as a sequence). None: every sequence, as
+    /// database ↔ database diffs read them.
+    pub declared_sequences: Option<BTreeSet<Name>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -1,8 +1,8 @@
 //! Domains: created before the tables that use them, altered in place where PostgreSQL
 //! allows it (default, NOT NULL, CHECK constraints), dropped after the tables.
 //!
-//! Projects cannot declare domains yet, so only database ↔ database diffs read them
-//! ([`crate::catalog::Scope::all_kinds`]); both sides of a project diff have none.
+//! Projects declare them under `domains:` (gen writes them through its templates,
+//! `domain.sql.j2` and `domain_checks.sql.j2`); this is the plan's side.
 
 use super::{comment_on, obj, q, ChangeKind, Ctx, Hazard};
 use crate::catalog::Domain;

@@ -133,6 +133,7 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
             e.values.iter().map(|v| v.name.clone()).collect(),
         );
     }
+    kinds(model, path, &mut cat);
     let decided: std::collections::BTreeMap<usize, &crate::model::api::FunctionGrant> = model
         .api
         .iter()
@@ -397,35 +398,94 @@ fn table(
         constraint(&fk.name, "f", def);
     }
     for ix in &t.indexes {
-        let elems: Vec<String> = ix
-            .elems
-            .iter()
-            .map(|e| match e {
-                IndexElem::Column(c, _) => quote_ident(c),
-                IndexElem::Expr(s) => s.text.trim().to_string(),
-            })
-            .collect();
-        let mut def = format!(
-            "CREATE {}INDEX {} ON {} USING {} ({})",
-            if ix.unique { "UNIQUE " } else { "" },
-            quote_ident(&ix.name),
-            t.name.sql(),
-            ix.method.as_str(),
-            elems.join(", ")
-        );
-        if !ix.include.is_empty() {
-            def.push_str(&format!(
-                " INCLUDE ({})",
-                cols(ix.include.iter().map(|(c, _)| c.as_str()))
-            ));
-        }
-        if let Some(p) = &ix.predicate {
-            def.push_str(&format!(" WHERE ({})", p.text.trim()));
-        }
-        out.indexes.insert(ix.name.clone(), def);
+        out.indexes.insert(ix.name.clone(), index_def(ix, &t.name));
     }
     policies_and_triggers(&t.policies, &t.triggers, &t.name, path, &mut out)?;
     Ok(out)
+}
+
+/// `pg_get_indexdef` of an index of the table or materialized view `on`, with user
+/// expressions as written.
+fn index_def(ix: &crate::model::Index, on: &QualName) -> String {
+    let elems: Vec<String> = ix
+        .elems
+        .iter()
+        .map(|e| match e {
+            IndexElem::Column(c, _) => quote_ident(c),
+            IndexElem::Expr(s) => s.text.trim().to_string(),
+        })
+        .collect();
+    let mut def = format!(
+        "CREATE {}INDEX {} ON {} USING {} ({})",
+        if ix.unique { "UNIQUE " } else { "" },
+        quote_ident(&ix.name),
+        on.sql(),
+        ix.method.as_str(),
+        elems.join(", ")
+    );
+    if !ix.include.is_empty() {
+        def.push_str(&format!(
+            " INCLUDE ({})",
+            cols(ix.include.iter().map(|(c, _)| c.as_str()))
+        ));
+    }
+    if let Some(p) = &ix.predicate {
+        def.push_str(&format!(" WHERE ({})", p.text.trim()));
+    }
+    def
+}
+
+/// The sequences, composite types, domains and materialized views the project declares,
+/// user expressions and queries as written ([`reconcile`] adopts the live spelling of those
+/// that mean the same).
+fn kinds(model: &Model, path: &SearchPath, cat: &mut Catalog) {
+    let key = |q: &QualName| (q.schema.clone(), q.name.clone());
+    for s in model.sequences.values() {
+        cat.kinds.sequences.insert(key(&s.name), s.def());
+    }
+    for t in model.composite_types.values() {
+        cat.kinds.composite_types.insert(
+            key(&t.name),
+            crate::kinds::composite::CompositeType {
+                attributes: t
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), path.ty(&f.ty)))
+                    .collect(),
+                comment: t.comment.clone(),
+            },
+        );
+    }
+    for d in model.domains.values() {
+        cat.domains.insert(
+            key(&d.name),
+            catalog::Domain {
+                base: path.ty(&d.base),
+                not_null: d.not_null,
+                default: d.default.as_ref().map(|x| x.text.trim().to_string()),
+                checks: d
+                    .checks
+                    .iter()
+                    .map(|c| (c.name.clone(), format!("CHECK ({})", c.expr.text.trim())))
+                    .collect(),
+                comment: d.comment.clone(),
+            },
+        );
+    }
+    for m in model.materialized_views.values() {
+        cat.materialized_views.insert(
+            key(&m.name),
+            catalog::MaterializedView {
+                definition: m.query.text.trim().trim_end_matches(';').to_string(),
+                indexes: m
+                    .indexes
+                    .iter()
+                    .map(|ix| (ix.name.clone(), index_def(ix, &m.name)))
+                    .collect(),
+                comment: m.comment.clone(),
+            },
+        );
+    }
 }
 
 fn policies_and_triggers(
@@ -651,6 +711,27 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
         .keys()
         .map(|(_, name, _)| name.to_lowercase())
         .collect();
+    for (key, m) in predicted.materialized_views.iter_mut() {
+        if let Some(l) = live.materialized_views.get(key) {
+            if m.definition != l.definition
+                && super::equiv::query_equivalent(&m.definition, &l.definition)
+            {
+                m.definition = l.definition.clone();
+            }
+            for (name, def) in m.indexes.iter_mut() {
+                if let Some(ld) = l.indexes.get(name) {
+                    if def != ld && index_equivalent(def, ld, None) {
+                        *def = ld.clone();
+                    }
+                }
+            }
+        }
+    }
+    for (key, d) in predicted.domains.iter_mut() {
+        if let Some(l) = live.domains.get(key) {
+            reconcile_domain(d, l, &functions);
+        }
+    }
     for (name, t) in predicted.tables.iter_mut() {
         if let Some(l) = live.tables.get(name) {
             reconcile_table(&name.1, t, l, &functions);
@@ -659,6 +740,44 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
     for (name, t) in predicted.external.iter_mut() {
         if let Some(l) = live.external.get(name) {
             reconcile_table(&name.1, t, l, &functions);
+        }
+    }
+}
+
+/// A domain's default and checks, typed by its predicted base type: in a check, `VALUE` is
+/// a value of that type (the diff still compares the base types themselves).
+fn reconcile_domain(d: &mut catalog::Domain, l: &catalog::Domain, functions: &BTreeSet<String>) {
+    let columns = [catalog::Column {
+        name: "value".into(),
+        ty: d.base.clone(),
+        not_null: d.not_null,
+        default: None,
+        generated: None,
+        identity: String::new(),
+        comment: None,
+    }];
+    let typing = Typing {
+        table: "",
+        columns: &columns,
+        row_refs: false,
+        functions,
+    };
+    adopt(&mut d.default, &l.default, &typing);
+    let inner = |s: &str| {
+        s.strip_prefix("CHECK (")
+            .and_then(|s| s.strip_suffix(')'))
+            .map(str::to_string)
+    };
+    for (name, c) in d.checks.iter_mut() {
+        let Some(lc) = l.checks.get(name) else {
+            continue;
+        };
+        if c != lc {
+            if let (Some(m), Some(live)) = (inner(c), inner(lc)) {
+                if equivalent_in(&m, &live, Some(&typing)) {
+                    *c = lc.clone();
+                }
+            }
         }
     }
 }

@@ -2,8 +2,8 @@
 //! it reads changes) and created again (after everything it reads exists), with its indexes,
 //! grants and comment. Only changed indexes or comments are altered in place.
 //!
-//! Projects cannot declare materialized views yet, so only database ↔ database diffs read
-//! them ([`crate::catalog::Scope::all_kinds`]).
+//! Projects declare them under `materialized_views:` (gen writes them through its template,
+//! `materialized_view.sql.j2`); this is the plan's side.
 
 use super::{comment_on, obj, q, Change, ChangeKind, Ctx};
 use crate::catalog::{Catalog, MaterializedView, Name};

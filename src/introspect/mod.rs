@@ -33,9 +33,6 @@ const DEPENDENCIES: &str = include_str!("queries/dependencies.sql");
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
 pub const ROUND_TRIPS: usize = 21 + crate::kinds::QUERIES;
 
-/// Of those, the queries only database ↔ database diffs send ([`Scope::all_kinds`]).
-pub const ALL_KINDS_QUERIES: usize = 2 + crate::kinds::QUERIES;
-
 /// What depends on what among the objects of `schemas` (one query): the order a plan's
 /// statements must run in. Read apart from [`introspect_scope`] because a clean diff needs
 /// none of it.
@@ -174,30 +171,33 @@ pub fn introspect_scope(
             },
         );
     }
-    if scope.all_kinds {
-        cat.kinds = crate::kinds::read_all(client, &scope.schemas)?;
-        for r in client.query(MATVIEWS, &[s])? {
-            cat.materialized_views.insert(
-                (r.get(0), r.get(1)),
-                crate::catalog::MaterializedView {
-                    definition: r.get(2),
-                    indexes: named(&r, 3, 4),
-                    comment: r.get(5),
-                },
-            );
-        }
-        for r in client.query(DOMAINS, &[s])? {
-            cat.domains.insert(
-                (r.get(0), r.get(1)),
-                crate::catalog::Domain {
-                    base: r.get(2),
-                    not_null: r.get(3),
-                    default: r.get(4),
-                    checks: named(&r, 5, 6),
-                    comment: r.get(7),
-                },
-            );
-        }
+    cat.kinds = crate::kinds::read_all(client, &scope.schemas)?;
+    if let Some(declared) = &scope.declared_sequences {
+        cat.kinds
+            .sequences
+            .retain(|name, s| s.owned_by.is_none() || declared.contains(name));
+    }
+    for r in client.query(MATVIEWS, &[s])? {
+        cat.materialized_views.insert(
+            (r.get(0), r.get(1)),
+            crate::catalog::MaterializedView {
+                definition: r.get(2),
+                indexes: named(&r, 3, 4),
+                comment: r.get(5),
+            },
+        );
+    }
+    for r in client.query(DOMAINS, &[s])? {
+        cat.domains.insert(
+            (r.get(0), r.get(1)),
+            crate::catalog::Domain {
+                base: r.get(2),
+                not_null: r.get(3),
+                default: r.get(4),
+                checks: named(&r, 5, 6),
+                comment: r.get(7),
+            },
+        );
     }
     for r in client.query(ENUMS, &[s])? {
         cat.enums.insert((r.get(0), r.get(1)), r.get(2));

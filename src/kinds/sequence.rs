@@ -28,8 +28,91 @@ pub struct SequenceDef {
 
 pub struct Sequence;
 
-/// The options clause, all of it: the catalog's values leave nothing to defaults.
-fn options(d: &SequenceDef) -> String {
+/// A sequence's options as a project declares them: what is left out takes PostgreSQL's
+/// default, which [`Options::resolve`] works out as `CREATE SEQUENCE` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    pub data_type: Option<String>,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}
+
+/// `smallint`, `integer` or `bigint` as `format_type` prints it, with its range.
+fn integer_type(name: &str) -> Option<(&'static str, i64, i64)> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "smallint" | "int2" => Some(("smallint", i16::MIN.into(), i16::MAX.into())),
+        "integer" | "int" | "int4" => Some(("integer", i32::MIN.into(), i32::MAX.into())),
+        "bigint" | "int8" => Some(("bigint", i64::MIN, i64::MAX)),
+        _ => None,
+    }
+}
+
+impl Options {
+    /// The catalog's values for these options (no owner, no comment), or why PostgreSQL
+    /// would refuse them.
+    pub fn resolve(&self) -> Result<SequenceDef, String> {
+        let (data_type, lo, hi) = match &self.data_type {
+            None => ("bigint", i64::MIN, i64::MAX),
+            Some(t) => integer_type(t).ok_or_else(|| {
+                format!("`{t}` is not a sequence type (smallint, integer or bigint)")
+            })?,
+        };
+        let increment = self.increment.unwrap_or(1);
+        if increment == 0 {
+            return Err("`increment` must not be zero".into());
+        }
+        let up = increment > 0;
+        let min = self.min.unwrap_or(if up { 1 } else { lo });
+        let max = self.max.unwrap_or(if up { hi } else { -1 });
+        for (what, v) in [("min", min), ("max", max)] {
+            if v < lo || v > hi {
+                return Err(format!("`{what}: {v}` is out of range for {data_type}"));
+            }
+        }
+        if min >= max {
+            return Err(format!("`min` ({min}) must be less than `max` ({max})"));
+        }
+        let start = self.start.unwrap_or(if up { min } else { max });
+        if start < min || start > max {
+            return Err(format!(
+                "`start: {start}` must lie between `min` ({min}) and `max` ({max})"
+            ));
+        }
+        let cache = self.cache.unwrap_or(1);
+        if cache < 1 {
+            return Err(format!("`cache: {cache}` must be at least 1"));
+        }
+        Ok(SequenceDef {
+            data_type: data_type.to_string(),
+            start,
+            increment,
+            min,
+            max,
+            cache,
+            cycle: self.cycle,
+            owned_by: None,
+            comment: None,
+        })
+    }
+}
+
+/// `ALTER SEQUENCE … OWNED BY …` (`owner` quoted, or None for `NONE`).
+pub fn owner_sql(name: &Name, owner: Option<&str>) -> String {
+    format!(
+        "ALTER SEQUENCE {} OWNED BY {};",
+        qualified(name),
+        owner.unwrap_or("NONE")
+    )
+}
+
+/// The options clause of `CREATE SEQUENCE` and `ALTER SEQUENCE`, all of it: the catalog's
+/// values leave nothing to defaults (gen's template writes it after both verbs, so that an
+/// older sequence converges).
+pub fn options_sql(d: &SequenceDef) -> String {
     format!(
         "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
         d.data_type,
@@ -86,7 +169,7 @@ impl Kind for Sequence {
         let mut sql = vec![format!(
             "CREATE SEQUENCE {} {};",
             qualified(name),
-            options(d)
+            options_sql(d)
         )];
         if d.comment.is_some() {
             sql.push(comment_sql("SEQUENCE", name, &d.comment));
@@ -108,15 +191,11 @@ impl Kind for Sequence {
             sql.push(format!(
                 "ALTER SEQUENCE {} {};",
                 qualified(name),
-                options(want)
+                options_sql(want)
             ));
         }
         if have.owned_by != want.owned_by {
-            let owner = want.owned_by.as_deref().unwrap_or("NONE");
-            sql.push(format!(
-                "ALTER SEQUENCE {} OWNED BY {owner};",
-                qualified(name)
-            ));
+            sql.push(owner_sql(name, want.owned_by.as_deref()));
         }
         if have.comment != want.comment {
             sql.push(comment_sql("SEQUENCE", name, &want.comment));
@@ -182,6 +261,52 @@ mod tests {
                 "ALTER SEQUENCE public.order_no OWNED BY NONE;".to_string()
             ])
         );
+    }
+
+    #[test]
+    fn declared_options_resolve_to_postgres_defaults() {
+        assert_eq!(Options::default().resolve(), Ok(def()));
+        let down = Options {
+            data_type: Some("int".into()),
+            increment: Some(-2),
+            ..Options::default()
+        }
+        .resolve()
+        .expect("valid");
+        assert_eq!(
+            (down.data_type.as_str(), down.min, down.max, down.start),
+            ("integer", i64::from(i32::MIN), -1, -1)
+        );
+        for bad in [
+            Options {
+                increment: Some(0),
+                ..Options::default()
+            },
+            Options {
+                min: Some(10),
+                max: Some(5),
+                ..Options::default()
+            },
+            Options {
+                start: Some(0),
+                ..Options::default()
+            },
+            Options {
+                data_type: Some("smallint".into()),
+                max: Some(1 << 20),
+                ..Options::default()
+            },
+            Options {
+                data_type: Some("numeric".into()),
+                ..Options::default()
+            },
+            Options {
+                cache: Some(0),
+                ..Options::default()
+            },
+        ] {
+            assert!(bad.resolve().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

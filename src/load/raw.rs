@@ -101,6 +101,18 @@ pub struct RawFile {
     pub tables: IndexMap<String, RawTable>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub views: IndexMap<String, RawView>,
+    /// Standalone sequences (`CREATE SEQUENCE`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub sequences: IndexMap<String, RawSequence>,
+    /// Composite types (`CREATE TYPE … AS (…)`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub types: IndexMap<String, RawCompositeType>,
+    /// Domains (`CREATE DOMAIN`): a base type with a default, NOT NULL and named checks.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub domains: IndexMap<String, RawDomain>,
+    /// Materialized views with their indexes.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub materialized_views: IndexMap<String, RawMaterializedView>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub grants: Vec<RawGrant>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -549,6 +561,79 @@ pub struct RawView {
     pub query: String,
     #[serde(default)]
     pub security_invoker: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A standalone sequence; every option left out takes PostgreSQL's default.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSequence {
+    /// `smallint`, `integer` or `bigint`. Default: bigint.
+    #[serde(default, rename = "as")]
+    pub data_type: Option<String>,
+    #[serde(default)]
+    pub start: Option<i64>,
+    /// Default: 1.
+    #[serde(default)]
+    pub increment: Option<i64>,
+    /// Default: 1 (ascending) or the type's lowest value (descending).
+    #[serde(default)]
+    pub min: Option<i64>,
+    /// Default: the type's highest value (ascending) or -1 (descending).
+    #[serde(default)]
+    pub max: Option<i64>,
+    /// Default: 1.
+    #[serde(default)]
+    pub cache: Option<i64>,
+    /// Default: false.
+    #[serde(default)]
+    pub cycle: bool,
+    /// The column that owns it, `table.column` or `schema.table.column`: dropping the
+    /// column drops the sequence.
+    #[serde(default)]
+    pub owned_by: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A composite type: its fields in order, `name: type`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompositeType {
+    pub fields: IndexMap<String, String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDomain {
+    /// The base type.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// `NOT NULL`. Default: false.
+    #[serde(default)]
+    pub not_null: bool,
+    #[serde(default, deserialize_with = "sql_scalar")]
+    #[schemars(with = "Option<SqlScalarSchema>")]
+    pub default: Option<String>,
+    /// Named CHECK constraints; `VALUE` is the value checked.
+    #[serde(default)]
+    pub checks: IndexMap<String, String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaterializedView {
+    pub query: String,
+    /// Whether it is filled when created (`WITH DATA`). Default: true.
+    #[serde(default)]
+    pub with_data: Option<bool>,
+    #[serde(default)]
+    pub indexes: Vec<RawIndex>,
     #[serde(default)]
     pub comment: Option<String>,
 }

@@ -114,6 +114,10 @@ impl Builder {
                 functions: Vec::new(),
                 tables: IndexMap::new(),
                 views: IndexMap::new(),
+                sequences: IndexMap::new(),
+                composite_types: IndexMap::new(),
+                domains: IndexMap::new(),
+                materialized_views: IndexMap::new(),
                 grants: Vec::new(),
                 policy_templates: IndexMap::new(),
                 duplicates: Vec::new(),
@@ -436,6 +440,10 @@ impl Builder {
                 ["functions", f] => (Kind::Function, f.to_string()),
                 ["enums", e] => (Kind::Enum, e.to_string()),
                 ["views", v] => (Kind::View, v.to_string()),
+                ["sequences", v] => (Kind::Sequence, v.to_string()),
+                ["types", v] => (Kind::CompositeType, v.to_string()),
+                ["domains", v] => (Kind::Domain, v.to_string()),
+                ["materialized_views", v] => (Kind::MaterializedView, v.to_string()),
                 ["policy_templates", t] => (Kind::PolicyTemplate, t.to_string()),
                 _ => (Kind::Key, keys.join(".")),
             };
@@ -528,6 +536,18 @@ impl Builder {
             } else {
                 self.model.views.insert(q, view);
             }
+        }
+        for (name, seq) in raw.sequences {
+            self.sequence(at, &name, seq);
+        }
+        for (name, ty) in raw.types {
+            self.composite_type(at, &name, ty);
+        }
+        for (name, d) in raw.domains {
+            self.domain(at, &name, d);
+        }
+        for (name, mv) in raw.materialized_views {
+            self.materialized_view(at, &name, mv);
         }
         for (i, g) in raw.grants.into_iter().enumerate() {
             let base = idx(&top(&["grants"]), i);
@@ -1093,59 +1113,9 @@ impl Builder {
         }
         for (i, ix) in t.indexes.into_iter().enumerate() {
             let p = idx(&path(&base, &["indexes"]), i);
-            let iloc = if ix.name.is_some() {
-                at.val(&path(&p, &["name"]))
-            } else {
-                at.val(&p)
-            };
-            if ix.columns.is_empty() && ix.expressions.is_empty() {
-                self.errors.push(invalid(
-                    iloc,
-                    format!("an index on `{q}` has neither `columns` nor `expressions`"),
-                    "list the indexed columns: `{ columns: [user_id] }`",
-                ));
-                continue;
+            if let Some(ix) = self.index(at, &p, &q, ix) {
+                table.indexes.push(ix);
             }
-            let mut elems: Vec<IndexElem> = cols_at(at, &ix.columns, &path(&p, &["columns"]))
-                .into_iter()
-                .map(|(c, l)| IndexElem::Column(c, l))
-                .collect();
-            elems.extend(ix.expressions.iter().enumerate().map(|(j, e)| {
-                IndexElem::Expr(Sql::new(
-                    e.clone(),
-                    at.val(&idx(&path(&p, &["expressions"]), j)),
-                ))
-            }));
-            let name = match ix.name {
-                Some(n) => self.ident(&n, at.val(&path(&p, &["name"]))),
-                None => {
-                    let mut parts: Vec<String> = ix.columns.clone();
-                    if !ix.expressions.is_empty() {
-                        parts.push("expr".into());
-                    }
-                    make_object_name(&tname, Some(&parts.join("_")), "idx")
-                }
-            };
-            table.indexes.push(Index {
-                name,
-                loc: iloc,
-                method: match ix.using {
-                    None | Some(RawIndexMethod::Btree) => IndexMethod::Btree,
-                    Some(RawIndexMethod::Hash) => IndexMethod::Hash,
-                    Some(RawIndexMethod::Gin) => IndexMethod::Gin,
-                    Some(RawIndexMethod::Gist) => IndexMethod::Gist,
-                    Some(RawIndexMethod::Spgist) => IndexMethod::Spgist,
-                    Some(RawIndexMethod::Brin) => IndexMethod::Brin,
-                    Some(RawIndexMethod::Hnsw) => IndexMethod::Hnsw,
-                    Some(RawIndexMethod::Ivfflat) => IndexMethod::Ivfflat,
-                },
-                elems,
-                predicate: ix
-                    .predicate
-                    .map(|w| Sql::new(w, at.val(&path(&p, &["where"])))),
-                unique: ix.unique,
-                include: cols_at(at, &ix.include, &path(&p, &["include"])),
-            });
         }
         for (trname, tr) in t.triggers {
             let p = path(&base, &["triggers", &trname]);
@@ -1187,6 +1157,242 @@ impl Builder {
         } else {
             self.model.tables.insert(q, table);
         }
+    }
+
+    /// `sequences.<name>`.
+    fn sequence(&mut self, at: &At, name: &str, raw: RawSequence) {
+        let base = top(&["sequences", name]);
+        let loc = at.key(&base);
+        let Some(q) = self.qual(name, loc) else {
+            return;
+        };
+        let declared = crate::kinds::sequence::Options {
+            data_type: raw.data_type,
+            start: raw.start,
+            increment: raw.increment,
+            min: raw.min,
+            max: raw.max,
+            cache: raw.cache,
+            cycle: raw.cycle,
+        };
+        let options = match declared.resolve() {
+            Ok(o) => o,
+            Err(e) => {
+                self.errors.push(invalid(
+                    loc,
+                    format!("sequence `{q}`: {e}"),
+                    "PostgreSQL would refuse these options; see CREATE SEQUENCE",
+                ));
+                return;
+            }
+        };
+        let owned_by = match &raw.owned_by {
+            None => None,
+            Some(o) => {
+                let oloc = at.val(&path(&base, &["owned_by"]));
+                match names::split_dotted(o).as_deref() {
+                    Ok([t, c]) => Some((QualName::new(&q.schema, t), c.clone(), oloc)),
+                    Ok([s, t, c]) => Some((QualName::new(s, t), c.clone(), oloc)),
+                    _ => {
+                        self.errors.push(invalid(
+                            oloc,
+                            format!("`owned_by: {o}` does not name a column"),
+                            "write `table.column` or `schema.table.column`",
+                        ));
+                        return;
+                    }
+                }
+            }
+        };
+        let seq = Sequence {
+            name: q.clone(),
+            loc,
+            options,
+            owned_by,
+            comment: raw.comment,
+        };
+        if let Some(prev) = self.model.sequences.get(&q) {
+            self.dup(Kind::Sequence, q.to_string(), prev.loc, loc, Vec::new());
+        } else {
+            self.model.sequences.insert(q, seq);
+        }
+    }
+
+    /// `types.<name>`.
+    fn composite_type(&mut self, at: &At, name: &str, raw: RawCompositeType) {
+        let base = top(&["types", name]);
+        let loc = at.key(&base);
+        let Some(q) = self.qual(name, loc) else {
+            return;
+        };
+        let mut fields = Vec::new();
+        for (fname, ty) in raw.fields {
+            let fp = path(&base, &["fields", &fname]);
+            let floc = at.key(&fp);
+            if let Some(ty) = self.sql_type(&ty, at.val(&fp)) {
+                fields.push(Field {
+                    name: self.ident(&fname, floc),
+                    ty,
+                    loc: floc,
+                });
+            }
+        }
+        let ty = CompositeType {
+            name: q.clone(),
+            loc,
+            fields,
+            comment: raw.comment,
+        };
+        if let Some(prev) = self.model.composite_types.get(&q) {
+            self.dup(
+                Kind::CompositeType,
+                q.to_string(),
+                prev.loc,
+                loc,
+                Vec::new(),
+            );
+        } else {
+            self.model.composite_types.insert(q, ty);
+        }
+    }
+
+    /// `domains.<name>`.
+    fn domain(&mut self, at: &At, name: &str, raw: RawDomain) {
+        let base = top(&["domains", name]);
+        let loc = at.key(&base);
+        let Some(q) = self.qual(name, loc) else {
+            return;
+        };
+        let base_loc = at.val(&path(&base, &["type"]));
+        let Some(ty) = self.sql_type(&raw.ty, base_loc) else {
+            return;
+        };
+        let mut checks = Vec::new();
+        for (cname, expr) in raw.checks {
+            let p = path(&base, &["checks", &cname]);
+            checks.push(CheckConstraint {
+                name: self.ident(&cname, at.key(&p)),
+                expr: Sql::new(expr, at.val(&p)),
+                loc: at.key(&p),
+            });
+        }
+        let d = Domain {
+            name: q.clone(),
+            loc,
+            base: ty,
+            base_loc,
+            not_null: raw.not_null,
+            default: raw
+                .default
+                .map(|d| Sql::new(d, at.val(&path(&base, &["default"])))),
+            checks,
+            comment: raw.comment,
+        };
+        if let Some(prev) = self.model.domains.get(&q) {
+            self.dup(Kind::Domain, q.to_string(), prev.loc, loc, Vec::new());
+        } else {
+            self.model.domains.insert(q, d);
+        }
+    }
+
+    /// `materialized_views.<name>`.
+    fn materialized_view(&mut self, at: &At, name: &str, raw: RawMaterializedView) {
+        let base = top(&["materialized_views", name]);
+        let loc = at.key(&base);
+        let Some(q) = self.qual(name, loc) else {
+            return;
+        };
+        let mut indexes = Vec::new();
+        for (i, ix) in raw.indexes.into_iter().enumerate() {
+            let p = idx(&path(&base, &["indexes"]), i);
+            if let Some(ix) = self.index(at, &p, &q, ix) {
+                indexes.push(ix);
+            }
+        }
+        let mv = MaterializedView {
+            name: q.clone(),
+            loc,
+            query: Sql::query(raw.query, at.val(&path(&base, &["query"]))),
+            with_data: raw.with_data.unwrap_or(true),
+            indexes,
+            comment: raw.comment,
+        };
+        if let Some(prev) = self.model.materialized_views.get(&q) {
+            self.dup(
+                Kind::MaterializedView,
+                q.to_string(),
+                prev.loc,
+                loc,
+                Vec::new(),
+            );
+        } else {
+            self.model.materialized_views.insert(q, mv);
+        }
+    }
+
+    /// One index of the table or materialized view `q`, written at `p`.
+    fn index(&mut self, at: &At, p: &P, q: &QualName, ix: RawIndex) -> Option<Index> {
+        let p = *p;
+        let tname = &q.name;
+        let cols_at = |at: &At, list: &[String], p: &P| -> Vec<(String, Loc)> {
+            list.iter()
+                .enumerate()
+                .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
+                .collect()
+        };
+        let iloc = if ix.name.is_some() {
+            at.val(&path(&p, &["name"]))
+        } else {
+            at.val(&p)
+        };
+        if ix.columns.is_empty() && ix.expressions.is_empty() {
+            self.errors.push(invalid(
+                iloc,
+                format!("an index on `{q}` has neither `columns` nor `expressions`"),
+                "list the indexed columns: `{ columns: [user_id] }`",
+            ));
+            return None;
+        }
+        let mut elems: Vec<IndexElem> = cols_at(at, &ix.columns, &path(&p, &["columns"]))
+            .into_iter()
+            .map(|(c, l)| IndexElem::Column(c, l))
+            .collect();
+        elems.extend(ix.expressions.iter().enumerate().map(|(j, e)| {
+            IndexElem::Expr(Sql::new(
+                e.clone(),
+                at.val(&idx(&path(&p, &["expressions"]), j)),
+            ))
+        }));
+        let name = match ix.name {
+            Some(n) => self.ident(&n, at.val(&path(&p, &["name"]))),
+            None => {
+                let mut parts: Vec<String> = ix.columns.clone();
+                if !ix.expressions.is_empty() {
+                    parts.push("expr".into());
+                }
+                make_object_name(tname, Some(&parts.join("_")), "idx")
+            }
+        };
+        Some(Index {
+            name,
+            loc: iloc,
+            method: match ix.using {
+                None | Some(RawIndexMethod::Btree) => IndexMethod::Btree,
+                Some(RawIndexMethod::Hash) => IndexMethod::Hash,
+                Some(RawIndexMethod::Gin) => IndexMethod::Gin,
+                Some(RawIndexMethod::Gist) => IndexMethod::Gist,
+                Some(RawIndexMethod::Spgist) => IndexMethod::Spgist,
+                Some(RawIndexMethod::Brin) => IndexMethod::Brin,
+                Some(RawIndexMethod::Hnsw) => IndexMethod::Hnsw,
+                Some(RawIndexMethod::Ivfflat) => IndexMethod::Ivfflat,
+            },
+            elems,
+            predicate: ix
+                .predicate
+                .map(|w| Sql::new(w, at.val(&path(&p, &["where"])))),
+            unique: ix.unique,
+            include: cols_at(at, &ix.include, &path(&p, &["include"])),
+        })
     }
 
     /// Registers (or finds) the external table `name` named at `p`.

@@ -68,6 +68,10 @@ pub struct Model {
     pub functions: Vec<Function>,
     pub tables: IndexMap<QualName, Table>,
     pub views: IndexMap<QualName, View>,
+    pub sequences: IndexMap<QualName, Sequence>,
+    pub composite_types: IndexMap<QualName, CompositeType>,
+    pub domains: IndexMap<QualName, Domain>,
+    pub materialized_views: IndexMap<QualName, MaterializedView>,
     pub grants: Vec<Grant>,
     pub policy_templates: IndexMap<String, templates::PolicyTemplate>,
     /// Objects defined more than once; the model keeps the first definition.
@@ -210,6 +214,10 @@ pub enum Kind {
     Function,
     Enum,
     View,
+    Sequence,
+    CompositeType,
+    Domain,
+    MaterializedView,
     Extension,
     Role,
     PolicyTemplate,
@@ -229,6 +237,10 @@ impl Kind {
             Kind::Function => "function",
             Kind::Enum => "enum",
             Kind::View => "view",
+            Kind::Sequence => "sequence",
+            Kind::CompositeType => "composite type",
+            Kind::Domain => "domain",
+            Kind::MaterializedView => "materialized view",
             Kind::Extension => "extension",
             Kind::Role => "role",
             Kind::PolicyTemplate => "policy template",
@@ -696,6 +708,76 @@ pub struct View {
     pub loc: Loc,
     pub query: Sql,
     pub security_invoker: bool,
+    pub comment: Option<String>,
+}
+
+/// A standalone sequence (`sequences:`).
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    pub name: QualName,
+    pub loc: Loc,
+    /// The options as PostgreSQL stores them (defaults worked out), without owner or
+    /// comment.
+    pub options: crate::kinds::sequence::SequenceDef,
+    /// `owned_by:` the owning table and column, and where it is written.
+    pub owned_by: Option<(QualName, String, Loc)>,
+    pub comment: Option<String>,
+}
+
+impl Sequence {
+    /// The sequence as the catalog describes it once gen's file has run.
+    pub fn def(&self) -> crate::kinds::sequence::SequenceDef {
+        crate::kinds::sequence::SequenceDef {
+            owned_by: self
+                .owned_by
+                .as_ref()
+                .map(|(t, c, _)| format!("{}.{}", t.sql(), names::quote_ident(c))),
+            comment: self.comment.clone(),
+            ..self.options.clone()
+        }
+    }
+}
+
+/// A field of a composite type.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub ty: SqlType,
+    pub loc: Loc,
+}
+
+/// A composite type (`types:`).
+#[derive(Debug, Clone)]
+pub struct CompositeType {
+    pub name: QualName,
+    pub loc: Loc,
+    pub fields: Vec<Field>,
+    pub comment: Option<String>,
+}
+
+/// A domain (`domains:`).
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub name: QualName,
+    pub loc: Loc,
+    pub base: SqlType,
+    pub base_loc: Loc,
+    pub not_null: bool,
+    pub default: Option<Sql>,
+    /// In the order written; `VALUE` is the value checked.
+    pub checks: Vec<CheckConstraint>,
+    pub comment: Option<String>,
+}
+
+/// A materialized view (`materialized_views:`).
+#[derive(Debug, Clone)]
+pub struct MaterializedView {
+    pub name: QualName,
+    pub loc: Loc,
+    pub query: Sql,
+    /// `WITH DATA` when created (a later refresh fills it either way; never compared).
+    pub with_data: bool,
+    pub indexes: Vec<Index>,
     pub comment: Option<String>,
 }
 

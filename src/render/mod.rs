@@ -3,13 +3,16 @@
 //! One minijinja template per object kind (`templates/sql/*.sql.j2`, embedded in the binary,
 //! overridable per file with `--templates DIR`); Rust decides the order and quotes every
 //! identifier and literal before a template sees it (the `ident` and `literal` filters are
-//! there for templates that need more). Order: extensions → schemas → enums → functions →
-//! tables (columns, primary key) → unique/check constraints → foreign keys (as ALTER TABLE, so
-//! cycles work) → indexes → views → triggers → RLS → policies → (with `api_roles`: the API
+//! there for templates that need more). Order: extensions → schemas → enums → domains →
+//! composite types → sequences → functions → domain checks → tables (columns, primary key) →
+//! unique/check constraints → sequence owners → foreign keys (as ALTER TABLE, so cycles work)
+//! → indexes → views → materialized views (with their indexes, see [`kinds`]) → triggers → RLS → policies → (with `api_roles`: the API
 //! roles' privileges revoked, see [`crate::model::api`]) → grants → sequence and function
 //! privileges → comments; within a kind by name, so the same input always gives the same
 //! bytes. Roles come after the schemas, and declared renames (`renamed_from:`) just before
 //! the tables.
+
+mod kinds;
 
 use crate::diagnostic::Loc;
 use crate::model::names::{quote_ident, quote_literal};
@@ -114,6 +117,30 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "role.sql.j2",
         include_str!("../../templates/sql/role.sql.j2"),
+    ),
+    (
+        "sequence.sql.j2",
+        include_str!("../../templates/sql/sequence.sql.j2"),
+    ),
+    (
+        "sequence_owner.sql.j2",
+        include_str!("../../templates/sql/sequence_owner.sql.j2"),
+    ),
+    (
+        "composite_type.sql.j2",
+        include_str!("../../templates/sql/composite_type.sql.j2"),
+    ),
+    (
+        "domain.sql.j2",
+        include_str!("../../templates/sql/domain.sql.j2"),
+    ),
+    (
+        "domain_checks.sql.j2",
+        include_str!("../../templates/sql/domain_checks.sql.j2"),
+    ),
+    (
+        "materialized_view.sql.j2",
+        include_str!("../../templates/sql/materialized_view.sql.j2"),
     ),
 ];
 
@@ -439,6 +466,8 @@ pub fn render_with(
         }
     }
 
+    kinds::types_and_sequences(model, r, &mut out, info.fresh)?;
+
     let mut funcs: Vec<&Function> = model.functions.iter().collect();
     funcs.sort_by_key(|f| function_ident(f));
     if !funcs.is_empty() {
@@ -492,6 +521,8 @@ pub fn render_with(
             }
         }
     }
+
+    kinds::domain_checks(model, r, &mut out, info.fresh)?;
 
     // Declared renames, before anything names the new names; a fresh database has nothing
     // to rename.
@@ -583,6 +614,8 @@ pub fn render_with(
         }
     }
 
+    kinds::sequence_owners(model, r, &mut out, info.fresh)?;
+
     let fks: Vec<_> = tables
         .iter()
         .zip(&qnames)
@@ -627,25 +660,7 @@ pub fn render_with(
         indexes.sort_by(|a, b| (&a.0.name.schema, &a.2.name).cmp(&(&b.0.name.schema, &b.2.name)));
         let index_t = r.template("index.sql.j2")?;
         for (_, q, ix) in indexes {
-            let elems = ix
-                .elems
-                .iter()
-                .map(|e| {
-                    Ok(match e {
-                        IndexElem::Column(c, _) => quote_ident(c),
-                        IndexElem::Expr(s) => index_expr_sql(&frag(model, s)?),
-                    })
-                })
-                .collect::<Result<Vec<String>, RenderError>>()?;
-            let s = index_t.render(context! {
-                name => ix.name,
-                table => q,
-                unique => ix.unique,
-                method => ix.method.as_str(),
-                elems,
-                include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
-                predicate => ix.predicate.as_ref().map(|p| frag(model, p)).transpose()?,
-            })?;
+            let s = index_sql(model, &index_t, q, ix)?;
             out.object(Some(ix.loc), s);
         }
     }
@@ -666,6 +681,8 @@ pub fn render_with(
             out.object(Some(v.loc), s);
         }
     }
+
+    kinds::materialized_views(model, r, &mut out, info.fresh)?;
 
     let triggers: Vec<_> = tables
         .iter()
@@ -930,17 +947,17 @@ pub fn render_with(
     }
 
     // Each comment with the position of what it describes, so a failing one can be traced.
-    let mut comments: Vec<(&str, String, &str, Loc)> = Vec::new();
+    let mut comments: Vec<(&str, String, Option<&str>, Loc)> = Vec::new();
     for t in &tables {
         if let Some(c) = &t.comment {
-            comments.push(("TABLE", t.name.sql(), c, t.loc));
+            comments.push(("TABLE", t.name.sql(), Some(c), t.loc));
         }
         for col in t.columns.values() {
             if let Some(c) = &col.comment {
                 comments.push((
                     "COLUMN",
                     format!("{}.{}", t.name.sql(), quote_ident(&col.name)),
-                    c,
+                    Some(c),
                     col.loc,
                 ));
             }
@@ -948,9 +965,10 @@ pub fn render_with(
     }
     for v in model.views.values() {
         if let Some(c) = &v.comment {
-            comments.push(("VIEW", v.name.sql(), c, v.loc));
+            comments.push(("VIEW", v.name.sql(), Some(c), v.loc));
         }
     }
+    comments.extend(kinds::comments(model, info.fresh));
     if !comments.is_empty() {
         out.section("Comments");
         comments.sort();
@@ -985,6 +1003,34 @@ fn derived_note(d: &crate::model::Derived) -> String {
         format!("derived from the policies: {}", names.join(", "))
     };
     crate::sql::quote::comment_text(&text).into_owned()
+}
+
+/// One index of the table or materialized view whose quoted name is `table`.
+fn index_sql(
+    model: &Model,
+    t: &Tpl,
+    table: &str,
+    ix: &crate::model::Index,
+) -> Result<String, RenderError> {
+    let elems = ix
+        .elems
+        .iter()
+        .map(|e| {
+            Ok(match e {
+                IndexElem::Column(c, _) => quote_ident(c),
+                IndexElem::Expr(s) => index_expr_sql(&frag(model, s)?),
+            })
+        })
+        .collect::<Result<Vec<String>, RenderError>>()?;
+    t.render(context! {
+        name => ix.name,
+        table,
+        unique => ix.unique,
+        method => ix.method.as_str(),
+        elems,
+        include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
+        predicate => ix.predicate.as_ref().map(|p| frag(model, p)).transpose()?,
+    })
 }
 
 /// `table` is the table's quoted name.

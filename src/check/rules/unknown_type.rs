@@ -1,5 +1,6 @@
-//! SC304 unknown-type: a column or argument type that is neither built in, nor an enum of
-//! the project, nor provided by a declared extension, nor listed in `external.types`.
+//! SC304 unknown-type: a column, argument, composite type field or domain base type that is
+//! neither built in, nor an enum, composite type or domain of the project, nor provided by
+//! a declared extension, nor listed in `external.types`.
 
 use super::closest;
 use crate::check::Rule;
@@ -29,6 +30,8 @@ fn check(
 ) {
     let BaseType::Named(q) = &ty.base else { return };
     if m.enums.contains_key(q)
+        || m.composite_types.contains_key(q)
+        || m.domains.contains_key(q)
         || m.config
             .external_types
             .iter()
@@ -60,14 +63,20 @@ fn check(
         );
         return;
     }
-    let mut candidates: Vec<&str> = m.enums.keys().map(|e| e.name.as_str()).collect();
+    let mut candidates: Vec<&str> = m
+        .enums
+        .keys()
+        .chain(m.composite_types.keys())
+        .chain(m.domains.keys())
+        .map(|e| e.name.as_str())
+        .collect();
     for s in crate::model::types::builtin_spellings() {
         candidates.push(s);
     }
     let hint = match closest(&q.name, candidates) {
         Some(c) => format!("did you mean `{c}`?"),
         None => {
-            "declare it under `enums:`, or list it in `external.types` if something else creates it"
+            "declare it under `enums:`, `types:` or `domains:`, or list it in `external.types` if something else creates it"
                 .into()
         }
     };
@@ -95,6 +104,30 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 out,
             );
         }
+    }
+    for t in m.composite_types.values() {
+        for f in &t.fields {
+            check(
+                m,
+                rule,
+                &f.ty,
+                f.loc,
+                || format!("field `{}` of type `{}`", f.name, t.name),
+                false,
+                out,
+            );
+        }
+    }
+    for d in m.domains.values() {
+        check(
+            m,
+            rule,
+            &d.base,
+            d.base_loc,
+            || format!("domain `{}`", d.name),
+            false,
+            out,
+        );
     }
     for f in &m.functions {
         for a in &f.args {
