@@ -72,6 +72,9 @@ fn every_project_shows_no_drift_after_gen() {
     }
 }
 
+/// The project that declares every kind beside tables and views.
+const KINDS: &str = "tests/fixtures/projects/kinds";
+
 /// (name, project, SQL that causes the drift, expected change kind, expected object substring)
 const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
     ("column_added", "schema", "ALTER TABLE goals ADD COLUMN extra text", "drop_column", "extra"),
@@ -102,6 +105,51 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
     ("enum_value_added", "tests/fixtures/converge/v2", "ALTER TYPE goal_status ADD VALUE 'archived'", "remove_enum_value", "goal_status"),
     ("grant_revoked", "tests/fixtures/projects/numoraq", "REVOKE SELECT ON cms_settings FROM authenticated", "grant", "cms_settings"),
     ("extra_table", "schema", "CREATE TABLE public.extra (id int PRIMARY KEY)", "drop_table", "extra"),
+    // The kinds declared beside tables: each property changed in the database (several
+    // at once; the repair must bring back all of them).
+    (
+        "sequence_options",
+        KINDS,
+        "ALTER SEQUENCE invoice_no INCREMENT BY 5 CACHE 1; ALTER SEQUENCE ticket_no NO CYCLE MAXVALUE 5000 START WITH 2 OWNED BY NONE; COMMENT ON SEQUENCE invoice_no IS NULL",
+        "alter_sequence",
+        "invoice_no",
+    ),
+    ("sequence_extra", KINDS, "CREATE SEQUENCE stray_no", "drop_sequence", "stray_no"),
+    (
+        "type_fields",
+        KINDS,
+        "ALTER TYPE address ADD ATTRIBUTE country text; ALTER TYPE money_range ALTER ATTRIBUTE currency TYPE text; COMMENT ON TYPE money_range IS NULL",
+        "alter_composite_type",
+        "address",
+    ),
+    (
+        "domain_options",
+        KINDS,
+        "ALTER DOMAIN positive_amount SET DEFAULT 1; ALTER DOMAIN email_address DROP NOT NULL; COMMENT ON DOMAIN email_address IS 'other'",
+        "alter_domain",
+        "positive_amount",
+    ),
+    (
+        "domain_check",
+        KINDS,
+        "ALTER DOMAIN positive_amount DROP CONSTRAINT positive_amount_max; ALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_max CHECK (VALUE < 100)",
+        "alter_domain",
+        "positive_amount",
+    ),
+    (
+        "matview_query",
+        KINDS,
+        "DROP MATERIALIZED VIEW invoice_totals; CREATE MATERIALIZED VIEW invoice_totals AS SELECT invoices.customer_email, count(*) AS invoices, min(invoices.created_at) AS last_invoice FROM invoices GROUP BY invoices.customer_email",
+        "add_materialized_view",
+        "invoice_totals",
+    ),
+    (
+        "matview_index",
+        KINDS,
+        "DROP INDEX invoice_totals_customer_email_idx; COMMENT ON MATERIALIZED VIEW invoice_totals IS NULL",
+        "add_index",
+        "invoice_totals_customer_email_idx",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (
@@ -131,9 +179,18 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
 
 #[test]
 fn drift_scenarios_are_found_and_repaired() {
+    // The kinds' scenarios share one database: each ends repaired (diff finds nothing),
+    // which is where the next one starts.
+    let mut shared: Option<TestDb> = None;
     for (name, dir, drift, kind, object) in SCENARIOS {
-        let Some(mut db) = fresh(dir, &format!("drift_{name}")) else {
-            return;
+        let mut db = match shared.take() {
+            Some(db) if *dir == KINDS => db,
+            _ => {
+                let Some(db) = fresh(dir, &format!("drift_{name}")) else {
+                    return;
+                };
+                db
+            }
         };
         apply(&mut db, drift, name);
         let (code, v) = diff_json(dir, &db);
@@ -159,6 +216,9 @@ fn drift_scenarios_are_found_and_repaired() {
             "{name}: still drifting after --sql:\n{}\n--- sql was:\n{}",
             r.stdout, sql.stdout
         );
+        if *dir == KINDS {
+            shared = Some(db);
+        }
     }
 }
 
@@ -599,6 +659,7 @@ fn catalog_prediction_never_accepts_a_changed_definition() {
 /// `every_project_shows_no_drift_after_gen`, with the reason.
 const FAST_PATH_DIRS: &[&str] = &[
     "schema",
+    "tests/fixtures/projects/kinds",
     "tests/fixtures/projects/numoraq",
     "tests/fixtures/projects/platform",
     "tests/fixtures/projects/privacy",

@@ -1,4 +1,4 @@
-//! SC101/102/105–110: objects defined twice, in one file (a repeated YAML key, which YAML
+//! SC101/102/105–110, SC113: objects defined twice, in one file (a repeated YAML key, which YAML
 //! would silently resolve by keeping the last value) or across files. All share one
 //! mechanism — the model records every second definition — so they share this file; each
 //! kind keeps its own code so CI can tell a duplicate table from a duplicate policy.
@@ -76,6 +76,14 @@ dup_rule!(
     "any other key repeated in one YAML mapping"
 );
 
+dup_rule!(
+    OBJECT,
+    "SC113",
+    "duplicate-object",
+    Kind::Sequence,
+    "a sequence, composite type, domain or materialized view is defined twice"
+);
+
 fn run(m: &Model, rule: &Rule, kind: Kind, out: &mut Vec<Diagnostic>) {
     for d in &m.duplicates {
         // Constraints (table `checks`) are reported by SC103; templates, roles and any other
@@ -83,6 +91,8 @@ fn run(m: &Model, rule: &Rule, kind: Kind, out: &mut Vec<Diagnostic>) {
         let k = match d.kind {
             Kind::Constraint => continue,
             Kind::PolicyTemplate | Kind::Extension | Kind::Role | Kind::Index => Kind::Key,
+            // One code (SC113) for the kinds declared beside tables and views.
+            Kind::CompositeType | Kind::Domain | Kind::MaterializedView => Kind::Sequence,
             other => other,
         };
         if k != kind {

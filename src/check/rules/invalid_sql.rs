@@ -1,5 +1,6 @@
 //! SC401 invalid-sql: a SQL fragment that is not exactly one expression (or one query, for
-//! views). Fragments are pasted into DDL, so `true; DROP TABLE x` must never get through.
+//! views and materialized views). Fragments are pasted into DDL, so `true; DROP TABLE x`
+//! must never get through. Domain defaults and checks are expressions like a column's.
 
 use super::FastMap;
 use crate::check::sql::{error_position, parse_expr, parse_index_elem, parse_query};
@@ -11,7 +12,7 @@ pub const RULE: Rule = Rule {
     code: "SC401",
     name: "invalid-sql",
     severity: Severity::Error,
-    summary: "a default, check, policy, index expression or view query does not parse as exactly one expression/query",
+    summary: "a default, check, policy, index expression or (materialized) view query does not parse as exactly one expression/query",
     run,
 };
 
@@ -194,27 +195,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             );
         }
         for ix in &t.indexes {
-            for e in &ix.elems {
-                if let IndexElem::Expr(s) = e {
-                    let what = || format!("an expression of index `{}`", ix.name);
-                    if unsafe_fragment(m, rule, s, &what(), out) {
-                        continue;
-                    }
-                    if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
-                        parse_index_elem(t).map(drop)
-                    }) {
-                        report(m, rule, s, &what(), err, out);
-                    }
-                }
-            }
-            expr(
-                m,
-                rule,
-                &mut parsed,
-                ix.predicate.as_ref(),
-                || format!("the WHERE of index `{}`", ix.name),
-                out,
-            );
+            index(m, rule, &mut parsed, ix, out);
         }
         for tr in t.triggers.values() {
             expr(
@@ -311,24 +292,85 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
     }
     for v in m.views.values() {
-        if unsafe_fragment(
+        query(m, rule, &v.query, &format!("view `{}`", v.name), out);
+    }
+    for v in m.materialized_views.values() {
+        query(
             m,
             rule,
             &v.query,
-            &format!("the query of view `{}`", v.name),
+            &format!("materialized view `{}`", v.name),
             out,
-        ) {
-            continue;
+        );
+        for ix in &v.indexes {
+            index(m, rule, &mut parsed, ix, out);
         }
-        if let Err(e) = parse_query(&v.query.text) {
-            out.push(
-                rule.diag(format!(
-                    "the query of view `{}` is not a single valid query: {e}",
-                    v.name
-                ))
-                .label(v.query.loc, "")
-                .hint(QUERY_HINT),
+    }
+    for d in m.domains.values() {
+        expr(
+            m,
+            rule,
+            &mut parsed,
+            d.default.as_ref(),
+            || format!("the default of domain `{}`", d.name),
+            out,
+        );
+        for c in &d.checks {
+            expr(
+                m,
+                rule,
+                &mut parsed,
+                Some(&c.expr),
+                || format!("check `{}` of domain `{}`", c.name, d.name),
+                out,
             );
         }
+    }
+}
+
+/// The expressions and predicate of an index.
+fn index<'a>(
+    m: &Model,
+    rule: &Rule,
+    parsed: &mut Parsed<'a>,
+    ix: &'a crate::model::Index,
+    out: &mut Vec<Diagnostic>,
+) {
+    for e in &ix.elems {
+        if let IndexElem::Expr(s) = e {
+            let what = || format!("an expression of index `{}`", ix.name);
+            if unsafe_fragment(m, rule, s, &what(), out) {
+                continue;
+            }
+            if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
+                parse_index_elem(t).map(drop)
+            }) {
+                report(m, rule, s, &what(), err, out);
+            }
+        }
+    }
+    expr(
+        m,
+        rule,
+        parsed,
+        ix.predicate.as_ref(),
+        || format!("the WHERE of index `{}`", ix.name),
+        out,
+    );
+}
+
+/// The query of a view or materialized view (`what`).
+fn query(m: &Model, rule: &Rule, q: &Sql, what: &str, out: &mut Vec<Diagnostic>) {
+    if unsafe_fragment(m, rule, q, &format!("the query of {what}"), out) {
+        return;
+    }
+    if let Err(e) = parse_query(&q.text) {
+        out.push(
+            rule.diag(format!(
+                "the query of {what} is not a single valid query: {e}"
+            ))
+            .label(q.loc, "")
+            .hint(QUERY_HINT),
+        );
     }
 }

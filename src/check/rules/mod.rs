@@ -43,6 +43,7 @@ mod unknown_external_table;
 mod unknown_function;
 mod unknown_publication_table;
 mod unknown_role;
+mod unknown_sequence_owner;
 mod unknown_table;
 mod unknown_template;
 mod unknown_type;
@@ -87,6 +88,7 @@ pub static ALL: &[Rule] = &[
     duplicate_definition::ENUM,
     duplicate_definition::VIEW,
     duplicate_definition::KEY,
+    duplicate_definition::OBJECT,
     name_clash::RULE,
     rename_conflict::RULE,
     case_collision::RULE,
@@ -103,6 +105,7 @@ pub static ALL: &[Rule] = &[
     fk_type_mismatch::RULE,
     unknown_external_table::RULE,
     unknown_publication_table::RULE,
+    unknown_sequence_owner::RULE,
     invalid_enum_default::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
