@@ -421,6 +421,8 @@ enum Part {
     Table((String, String)),
     View((String, String)),
     Function((String, String, String)),
+    Domain((String, String)),
+    MaterializedView((String, String)),
 }
 
 /// The catalog holding only `part` of `c`.
@@ -436,6 +438,12 @@ fn restrict(c: &schemac::catalog::Catalog, part: &Part) -> schemac::catalog::Cat
         Part::Function(k) => out
             .functions
             .extend(c.functions.get(k).map(|f| (k.clone(), f.clone()))),
+        Part::Domain(k) => out
+            .domains
+            .extend(c.domains.get(k).map(|d| (k.clone(), d.clone()))),
+        Part::MaterializedView(k) => out
+            .materialized_views
+            .extend(c.materialized_views.get(k).map(|m| (k.clone(), m.clone()))),
     }
     out
 }
@@ -563,6 +571,54 @@ fn mutations(live: &schemac::catalog::Catalog) -> Vec<(String, Part, schemac::ca
             });
         }
     }
+    for (key, d) in &live.domains {
+        let part = Part::Domain(key.clone());
+        for m in d.default.iter().flat_map(|x| mutate_sql(x)) {
+            push(
+                format!("default of domain {key:?} → {m}"),
+                part.clone(),
+                &|c| c.domains.get_mut(key).unwrap().default = Some(m.clone()),
+            );
+        }
+        for (name, def) in &d.checks {
+            for m in mutate_sql(def) {
+                push(format!("domain check {name} → {m}"), part.clone(), &|c| {
+                    *c.domains
+                        .get_mut(key)
+                        .unwrap()
+                        .checks
+                        .get_mut(name)
+                        .unwrap() = m.clone()
+                });
+            }
+        }
+        push(format!("NOT NULL of domain {key:?}"), part.clone(), &|c| {
+            let d = c.domains.get_mut(key).unwrap();
+            d.not_null = !d.not_null;
+        });
+    }
+    for (key, mv) in &live.materialized_views {
+        let part = Part::MaterializedView(key.clone());
+        for m in mutate_sql(&mv.definition) {
+            push(
+                format!("materialized view {key:?} → {m}"),
+                part.clone(),
+                &|c| c.materialized_views.get_mut(key).unwrap().definition = m.clone(),
+            );
+        }
+        for (name, def) in &mv.indexes {
+            for m in mutate_sql(def) {
+                push(format!("index {name} → {m}"), part.clone(), &|c| {
+                    *c.materialized_views
+                        .get_mut(key)
+                        .unwrap()
+                        .indexes
+                        .get_mut(name)
+                        .unwrap() = m.clone()
+                });
+            }
+        }
+    }
     for (key, v) in &live.views {
         for m in mutate_sql(&v.definition) {
             push(
@@ -620,7 +676,10 @@ fn catalog_prediction_never_accepts_a_changed_definition() {
         for (what, part, mutated) in mutations(&live) {
             let ok = *matched
                 .entry(match &part {
-                    Part::Table(k) | Part::View(k) => format!("{k:?}"),
+                    Part::Table(k)
+                    | Part::View(k)
+                    | Part::Domain(k)
+                    | Part::MaterializedView(k) => format!("{k:?}"),
                     Part::Function(k) => format!("{k:?}"),
                 })
                 .or_insert_with(|| accepted(&part, &restrict(&live, &part)));

@@ -188,10 +188,13 @@ fn every_project_applies_twice_with_an_identical_dump() {
 }
 
 /// The catalog holds exactly the model's columns (type, nullability), constraints, indexes and
-/// policies (command, roles, permissive) for every table.
+/// policies (command, roles, permissive) for every table, and the declared sequences'
+/// options, composite types' fields, domains' NOT NULL and checks, and materialized views'
+/// indexes.
 fn catalog_matches_model(db: &mut TestDb, dir: &str) {
     let model =
         schemac::compile(&root().join(dir), dir).unwrap_or_else(|_| panic!("compile {dir}"));
+    kinds_match_model(db, dir, &model);
     for t in model.tables.values() {
         let rel = t.name.sql();
         let cols = db
@@ -293,6 +296,93 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
             .collect();
         got_pol.sort();
         assert_eq!(got_pol, want_pol, "{dir}: policies of {rel}");
+    }
+}
+
+/// The kinds declared beside tables, as the catalog holds them.
+fn kinds_match_model(db: &mut TestDb, dir: &str, model: &schemac::model::Model) {
+    let names = |db: &mut TestDb, sql: &str, rel: &str| -> Vec<String> {
+        db.client
+            .query(sql, &[&rel])
+            .unwrap_or_else(|e| panic!("{dir}: {rel}: {e}"))
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    for s in model.sequences.values() {
+        let rel = s.name.sql();
+        let r = db
+            .client
+            .query_one(
+                "SELECT format_type(seqtypid, NULL), seqstart, seqincrement, seqmin, seqmax, seqcache, seqcycle
+                 FROM pg_sequence WHERE seqrelid = $1::text::regclass",
+                &[&rel],
+            )
+            .unwrap_or_else(|e| panic!("{dir}: sequence {rel}: {e}"));
+        let o = &s.options;
+        let got: (String, i64, i64, i64, i64, i64, bool) = (
+            r.get(0),
+            r.get(1),
+            r.get(2),
+            r.get(3),
+            r.get(4),
+            r.get(5),
+            r.get(6),
+        );
+        let want = (
+            o.data_type.clone(),
+            o.start,
+            o.increment,
+            o.min,
+            o.max,
+            o.cache,
+            o.cycle,
+        );
+        assert_eq!(got, want, "{dir}: options of sequence {rel}");
+    }
+    for t in model.composite_types.values() {
+        let rel = t.name.sql();
+        let got = names(
+            db,
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = $1::text::regtype)
+             AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            &rel,
+        );
+        let want: Vec<String> = t.fields.iter().map(|f| f.name.clone()).collect();
+        assert_eq!(got, want, "{dir}: fields of type {rel}");
+    }
+    for d in model.domains.values() {
+        let rel = d.name.sql();
+        let mut got = names(
+            db,
+            "SELECT conname::text FROM pg_constraint WHERE contypid = $1::text::regtype",
+            &rel,
+        );
+        got.sort();
+        let mut want: Vec<String> = d.checks.iter().map(|c| c.name.clone()).collect();
+        want.sort();
+        assert_eq!(got, want, "{dir}: checks of domain {rel}");
+        let not_null: bool = db
+            .client
+            .query_one(
+                "SELECT typnotnull FROM pg_type WHERE oid = $1::text::regtype",
+                &[&rel],
+            )
+            .expect("domain")
+            .get(0);
+        assert_eq!(not_null, d.not_null, "{dir}: NOT NULL of domain {rel}");
+    }
+    for m in model.materialized_views.values() {
+        let rel = m.name.sql();
+        let mut got = names(
+            db,
+            "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::text::regclass",
+            &rel,
+        );
+        got.sort();
+        let mut want: Vec<String> = m.indexes.iter().map(|i| i.name.clone()).collect();
+        want.sort();
+        assert_eq!(got, want, "{dir}: indexes of materialized view {rel}");
     }
 }
 
