@@ -14,7 +14,9 @@
 //!   become ordinary [`Grant`]s marked [`Derived`], so render, diff and the checks need
 //!   nothing more; an explicit grant for the same table and role replaces the derived one;
 //! - a role that may insert into a table gets USAGE on the sequences of its `serial`
-//!   columns (PostgreSQL 10+ checks no privilege on an identity column's sequence);
+//!   columns (PostgreSQL 10+ checks no privilege on an identity column's sequence), and on
+//!   the declared sequences (`sequences:`) its columns' defaults draw from
+//!   (`nextval('invoice_no')`);
 //! - functions of the managed schemas are executable by nobody but those that need them:
 //!   the API roles of a function marked `api: true` (or its own `api_roles`), and the roles
 //!   whose queries call it: from a policy (the policy's roles), a default, check, generated
@@ -44,16 +46,18 @@ pub struct ApiPrivileges {
     /// Tables whose privileges for the managed roles are reset before the grants, with the
     /// roles to revoke from (`public` first).
     pub tables: Vec<(QualName, Vec<String>)>,
-    /// The sequences of `serial` and identity columns of those tables.
+    /// The sequences of `serial` and identity columns of those tables, and the declared
+    /// sequences their defaults draw from (one entry each).
     pub sequences: Vec<SequenceGrant>,
     /// Every function of the managed schemas (only when the project sets `api_roles`).
     pub functions: Vec<FunctionGrant>,
 }
 
-/// The sequence behind a `serial` or identity column, and who gets USAGE on it.
+/// The sequence behind a `serial` or identity column, or a declared sequence a column's
+/// default draws from, and who gets USAGE on it.
 #[derive(Debug, Clone)]
 pub struct SequenceGrant {
-    /// The name PostgreSQL gives it (`<table>_<column>_seq`).
+    /// The name PostgreSQL gives it (`<table>_<column>_seq`), or the declared one.
     pub name: QualName,
     pub table: QualName,
     pub column: String,
@@ -73,6 +77,74 @@ pub struct FunctionGrant {
     pub revoke: Vec<String>,
     /// Roles that get EXECUTE, each with why (`api: true`, `policy x on t`…), sorted.
     pub execute: BTreeMap<String, String>,
+}
+
+/// The declared sequence a default draws from: `nextval('name')`, optionally with
+/// `::regclass`, the name resolved in `schema`.
+fn nextval_sequence(default: &str, schema: &str) -> Option<QualName> {
+    let inner = default
+        .trim()
+        .strip_prefix("nextval(")?
+        .strip_suffix(')')?
+        .trim();
+    let inner = inner.strip_suffix("::regclass").unwrap_or(inner).trim();
+    let name = inner.strip_prefix('\'')?.strip_suffix('\'')?;
+    if name.contains('\'') {
+        return None;
+    }
+    QualName::parse(name, schema).ok()
+}
+
+/// USAGE on the declared sequences the API tables' defaults draw from, for the roles that
+/// may insert into those tables (one entry per sequence, whichever tables use it).
+fn declared_sequence_grants(
+    m: &Model,
+    tables: &[(QualName, Vec<String>)],
+    inserters: &BTreeMap<&QualName, BTreeSet<String>>,
+    managed: &BTreeSet<String>,
+    out: &mut Vec<SequenceGrant>,
+) {
+    for (tname, revoke) in tables {
+        let Some(t) = m.tables.get(tname) else {
+            continue;
+        };
+        for c in t.columns.values() {
+            let Some(seq) = c
+                .default
+                .as_ref()
+                .and_then(|d| nextval_sequence(&d.text, &tname.schema))
+                .filter(|q| m.sequences.contains_key(q))
+            else {
+                continue;
+            };
+            let usage = inserters
+                .get(tname)
+                .into_iter()
+                .flatten()
+                .filter(|r| managed.contains(*r))
+                .cloned();
+            match out.iter_mut().find(|g| g.name == seq) {
+                Some(g) => {
+                    g.usage.extend(usage);
+                    g.usage.sort();
+                    g.usage.dedup();
+                    for r in revoke {
+                        if !g.revoke.contains(r) {
+                            g.revoke.push(r.clone());
+                        }
+                    }
+                }
+                None => out.push(SequenceGrant {
+                    name: seq,
+                    table: tname.clone(),
+                    column: c.name.clone(),
+                    loc: c.loc,
+                    revoke: revoke.clone(),
+                    usage: usage.collect(),
+                }),
+            }
+        }
+    }
 }
 
 impl Model {
@@ -247,6 +319,8 @@ pub fn derive(m: &mut Model) {
             });
         }
     }
+
+    declared_sequence_grants(m, &tables, &inserters, &managed, &mut sequences);
 
     let functions = if m.config.api_roles.is_some() {
         function_grants(m, &project_roles, &users)
@@ -514,5 +588,21 @@ mod tests {
     #[test]
     fn unreadable_text_calls_nothing() {
         assert!(called_names("f('unterminated").is_empty());
+    }
+
+    #[test]
+    fn a_default_names_the_sequence_it_draws_from() {
+        let q = |s: &str, n: &str| Some(crate::model::QualName::new(s, n));
+        assert_eq!(
+            super::nextval_sequence("nextval('invoice_no')", "public"),
+            q("public", "invoice_no")
+        );
+        assert_eq!(
+            super::nextval_sequence(" nextval('billing.no'::regclass) ", "public"),
+            q("billing", "no")
+        );
+        for other in ["nextval(x)", "now()", "nextval('a''b')", "1 + nextval('s')"] {
+            assert_eq!(super::nextval_sequence(other, "public"), None, "{other}");
+        }
     }
 }
