@@ -373,7 +373,7 @@ fn relation(
     if let Some(t) = m.tables.get(&q) {
         return (Some(q), Some(t.columns.keys().cloned().collect()));
     }
-    if m.views.contains_key(&q) {
+    if m.views.contains_key(&q) || m.materialized_views.contains_key(&q) {
         return (Some(q), None);
     }
     if m.is_external_table(&q) {

@@ -10,7 +10,8 @@
 //!   and before the functions, whose signatures and the tables' columns may use them;
 //! - domain checks come after the functions, which a check may call;
 //! - sequence owners come after the tables (`OWNED BY` names a column);
-//! - materialized views come after the views they may read, each followed by its indexes.
+//! - materialized views come after the views they may read, each followed by its indexes;
+//!   views that read a materialized view come after them ([`split_views`]).
 
 use super::{frag, Out, RenderError, Renderer};
 use crate::model::{Model, QualName};
@@ -186,6 +187,37 @@ pub(super) fn sequence_owners(
         out.object(Some(loc), sql);
     }
     Ok(())
+}
+
+/// `views` (in dependency order) split into those that come before the materialized views
+/// and those that read one, directly or through another view, which come after them.
+pub(super) fn split_views<'m>(
+    model: &'m Model,
+    views: Vec<&'m crate::model::View>,
+) -> (Vec<&'m crate::model::View>, Vec<&'m crate::model::View>) {
+    if model.materialized_views.is_empty() {
+        return (views, Vec::new());
+    }
+    let default_schema = model
+        .config
+        .schemas
+        .first()
+        .map_or("public", String::as_str);
+    let mut late: BTreeSet<&QualName> = BTreeSet::new();
+    let (mut early_views, mut late_views) = (Vec::new(), Vec::new());
+    for v in views {
+        let reads_late = crate::check::sql::relations(&v.query.text)
+            .into_iter()
+            .filter_map(|r| QualName::parse(&r, default_schema).ok())
+            .any(|r| model.materialized_views.contains_key(&r) || late.contains(&r));
+        if reads_late {
+            late.insert(&v.name);
+            late_views.push(v);
+        } else {
+            early_views.push(v);
+        }
+    }
+    (early_views, late_views)
 }
 
 /// Materialized views by name, each with its indexes.

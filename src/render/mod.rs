@@ -665,24 +665,19 @@ pub fn render_with(
         }
     }
 
-    let views = views_in_dependency_order(model);
+    // Views that read a materialized view (or such a view) come after the materialized
+    // views; the others before, as materialized views may read them.
+    let (views, late_views) = kinds::split_views(model, views_in_dependency_order(model));
     if !views.is_empty() {
         out.section("Views");
-        for v in views {
-            let s = r.render(
-                "view.sql.j2",
-                context! { qualified => v.name.sql(), security_invoker => v.security_invoker, query => frag(model, &v.query)? },
-            )?;
-            let s = if info.fresh {
-                s
-            } else {
-                replace_view(&v.name.sql(), &s)
-            };
-            out.object(Some(v.loc), s);
-        }
+        view_objects(model, r, &mut out, info.fresh, &views)?;
     }
 
     kinds::materialized_views(model, r, &mut out, info.fresh)?;
+    if !late_views.is_empty() {
+        out.section("Views that read materialized views");
+        view_objects(model, r, &mut out, info.fresh, &late_views)?;
+    }
 
     let triggers: Vec<_> = tables
         .iter()
@@ -1003,6 +998,29 @@ fn derived_note(d: &crate::model::Derived) -> String {
         format!("derived from the policies: {}", names.join(", "))
     };
     crate::sql::quote::comment_text(&text).into_owned()
+}
+
+/// Each view of `views`, in that order.
+fn view_objects(
+    model: &Model,
+    r: &Renderer,
+    out: &mut Out,
+    fresh: bool,
+    views: &[&crate::model::View],
+) -> Result<(), RenderError> {
+    for v in views {
+        let s = r.render(
+            "view.sql.j2",
+            context! { qualified => v.name.sql(), security_invoker => v.security_invoker, query => frag(model, &v.query)? },
+        )?;
+        let s = if fresh {
+            s
+        } else {
+            replace_view(&v.name.sql(), &s)
+        };
+        out.object(Some(v.loc), s);
+    }
+    Ok(())
 }
 
 /// One index of the table or materialized view whose quoted name is `table`.

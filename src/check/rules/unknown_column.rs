@@ -118,12 +118,21 @@ fn fragment(
 
 /// Column references in views, checks, generated columns and index predicates.
 fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for v in m.views.values() {
-        let Ok(q) = crate::check::sql::parse_query(&v.query.text) else {
+    let queries = m
+        .views
+        .values()
+        .map(|v| (&v.query, format!("view `{}`", v.name)))
+        .chain(
+            m.materialized_views
+                .values()
+                .map(|v| (&v.query, format!("materialized view `{}`", v.name))),
+        );
+    for (query, what) in queries {
+        let Ok(q) = crate::check::sql::parse_query(&query.text) else {
             continue;
         };
         let found = refs::resolve(m, &refs::of_query(&q), None);
-        fragment(m, rule, found, &v.query, &format!("view `{}`", v.name), out);
+        fragment(m, rule, found, query, &what, out);
     }
     for t in m.tables.values() {
         let cols = t.column_types();

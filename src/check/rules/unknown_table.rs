@@ -1,6 +1,6 @@
 //! SC301 unknown-table: a foreign key or grant naming a table that is neither defined in the
 //! project nor listed under `external.tables`, or a `FROM`/`JOIN` of a policy condition,
-//! view query or check expression naming one ([`crate::check::refs`]: only names that
+//! (materialized) view query or check expression naming one ([`crate::check::refs`]: only names that
 //! certainly do not exist — CTEs, functions and schemas outside the project are not
 //! reported). A policy template's default parameter (`tenant_member`'s `membership_table:
 //! tenant_members`) names tables too: the hint says which default to override.
@@ -55,7 +55,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
     }
     for g in &m.grants {
-        if m.table(&g.on).is_none() && !m.views.contains_key(&g.on) && !m.is_external_table(&g.on) {
+        if m.table(&g.on).is_none()
+            && !m.views.contains_key(&g.on)
+            && !m.materialized_views.contains_key(&g.on)
+            && !m.is_external_table(&g.on)
+        {
             report(m, rule, &g.on, g.on_loc, "a grant is on", out);
         }
     }
@@ -101,19 +105,22 @@ fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for v in m.views.values() {
-        let Ok(q) = crate::check::sql::parse_query(&v.query.text) else {
+    let queries = m
+        .views
+        .values()
+        .map(|v| (&v.query, format!("view `{}` reads from", v.name)))
+        .chain(m.materialized_views.values().map(|v| {
+            (
+                &v.query,
+                format!("materialized view `{}` reads from", v.name),
+            )
+        }));
+    for (query, what) in queries {
+        let Ok(q) = crate::check::sql::parse_query(&query.text) else {
             continue;
         };
         for name in unknown(refs::resolve(m, &refs::of_query(&q), None)) {
-            report(
-                m,
-                rule,
-                &name,
-                v.query.loc,
-                &format!("view `{}` reads from", v.name),
-                out,
-            );
+            report(m, rule, &name, query.loc, &what, out);
         }
     }
     for t in m.tables.values() {
