@@ -1,7 +1,7 @@
 //! SC301 unknown-table: a foreign key or grant naming a table that is neither defined in the
 //! project nor listed under `external.tables`, or a `FROM`/`JOIN` of a policy condition,
-//! (materialized) view query or check expression naming one ([`crate::check::refs`]: only names that
-//! certainly do not exist — CTEs, functions and schemas outside the project are not
+//! (materialized) view query or check expression naming one ([`crate::check::refs`]: only
+//! names that certainly do not exist — CTEs, functions and schemas outside the project are not
 //! reported). A policy template's default parameter (`tenant_member`'s `membership_table:
 //! tenant_members`) names tables too: the hint says which default to override.
 
