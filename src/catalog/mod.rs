@@ -181,9 +181,20 @@ pub struct Policy {
     pub roles: Vec<String>,
     pub using: Option<String>,
     pub with_check: Option<String>,
+    pub comment: Option<String>,
 }
 
 impl Policy {
+    /// Whether the two are the same policy, whatever their comments: a comment changes in
+    /// place, anything else makes the policy again.
+    pub fn same_rule(&self, other: &Policy) -> bool {
+        let strip = |p: &Policy| Policy {
+            comment: None,
+            ..p.clone()
+        };
+        strip(self) == strip(other)
+    }
+
     pub fn command_sql(&self) -> &'static str {
         match self.command.as_str() {
             "r" => "SELECT",

@@ -214,8 +214,12 @@ fn recreate(d: &Catalog, a: &Catalog, u: &ObjKey) -> Option<Change> {
         }
         ("policy", Some(t)) => {
             let want = d.tables.get(&(s.clone(), t.clone()))?.policies.get(n)?;
-            let sql = super::policy_sql(s, t, n, want);
-            (ChangeKind::ReplacePolicy, None, sql.clone(), vec![sql])
+            (
+                ChangeKind::ReplacePolicy,
+                None,
+                super::policy_sql(s, t, n, want),
+                super::create_policy(s, t, n, want),
+            )
         }
         ("trigger", Some(t)) => {
             let want = d.tables.get(&(s.clone(), t.clone()))?.triggers.get(n)?;

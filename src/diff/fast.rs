@@ -520,6 +520,7 @@ fn policies_and_triggers(
                 roles,
                 using: p.using.as_ref().map(|s| s.text.trim().to_string()),
                 with_check: p.with_check.as_ref().map(|s| s.text.trim().to_string()),
+                comment: p.comment.clone(),
             },
         );
     }

@@ -512,7 +512,7 @@ fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[Stri
             if mentions(&text) {
                 sql.push(format!("DROP POLICY {} ON {tq};", quote_ident(pn)));
                 if let Some(d) = want.and_then(|w| w.policies.get(pn)) {
-                    after.push(policy_sql(ts, tn, pn, d));
+                    after.extend(create_policy(ts, tn, pn, d));
                 }
             }
         }
@@ -1003,6 +1003,25 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
     }
 }
 
+/// The statements that make the policy `name` on `s.n`: `CREATE POLICY`, and its comment.
+pub(super) fn create_policy(s: &str, n: &str, name: &str, p: &Policy) -> Vec<String> {
+    let mut sql = vec![policy_sql(s, n, name, p)];
+    if let Some(c) = &p.comment {
+        sql.push(policy_comment_sql(s, n, name, &Some(c.clone())));
+    }
+    sql
+}
+
+/// `COMMENT ON POLICY name ON s.n IS …;` (`NULL` removes it).
+fn policy_comment_sql(s: &str, n: &str, name: &str, text: &Option<String>) -> String {
+    let text = text.as_deref().map_or("NULL".to_string(), quote_literal);
+    format!(
+        "COMMENT ON POLICY {} ON {} IS {text};",
+        quote_ident(name),
+        q(s, n)
+    )
+}
+
 pub(super) fn policy_sql(s: &str, n: &str, name: &str, p: &Policy) -> String {
     let roles: Vec<String> = p.roles.iter().map(|r| quote_role(r)).collect();
     let mut sql = format!(
@@ -1258,20 +1277,28 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 None,
                 Some(policy_text(p)),
                 vec![Hazard::Security],
-                vec![policy_sql(s, n, pname, p)],
+                create_policy(s, n, pname, p),
                 13,
             ),
-            Some(h) if h != p => cx.push(
-                ChangeKind::ReplacePolicy,
-                o,
-                Some(policy_text(h)),
-                Some(policy_text(p)),
-                vec![Hazard::Security],
-                vec![
-                    format!("DROP POLICY {} ON {qn};", quote_ident(pname)),
-                    policy_sql(s, n, pname, p),
-                ],
-                13,
+            Some(h) if !h.same_rule(p) => {
+                let mut sql = vec![format!("DROP POLICY {} ON {qn};", quote_ident(pname))];
+                sql.extend(create_policy(s, n, pname, p));
+                cx.push(
+                    ChangeKind::ReplacePolicy,
+                    o,
+                    Some(policy_text(h)),
+                    Some(policy_text(p)),
+                    vec![Hazard::Security],
+                    sql,
+                    13,
+                );
+            }
+            Some(h) if h.comment != p.comment => comment(
+                cx,
+                obj("comment", s, Some(n), &format!("policy {pname}")),
+                &format!("POLICY {} ON {qn}", quote_ident(pname)),
+                &h.comment,
+                &p.comment,
             ),
             Some(_) => {}
         }

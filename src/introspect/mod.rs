@@ -80,6 +80,7 @@ fn policies_and_triggers(
                     roles: r.get(5),
                     using: r.get(6),
                     with_check: r.get(7),
+                    comment: r.get(8),
                 },
             );
         }

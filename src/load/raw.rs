@@ -497,6 +497,9 @@ pub struct RawPolicy {
     pub with_check: Option<String>,
     #[serde(default)]
     pub permissive: Option<bool>,
+    /// `COMMENT ON POLICY`.
+    #[serde(default)]
+    pub comment: Option<String>,
     /// Template parameters (only with `template`): any other key.
     #[serde(flatten)]
     #[schemars(with = "IndexMap<String, SqlScalarSchema>")]
@@ -523,6 +526,7 @@ impl<'de> Deserialize<'de> for RawPolicy {
                         "using" => p.using = map.next_value::<SqlScalar>()?.0,
                         "with_check" => p.with_check = map.next_value::<SqlScalar>()?.0,
                         "permissive" => p.permissive = map.next_value()?,
+                        "comment" => p.comment = map.next_value()?,
                         _ => {
                             let v = map.next_value::<SqlScalar>()?.0.unwrap_or_default();
                             p.params.insert(key, v);

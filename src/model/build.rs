@@ -1506,7 +1506,7 @@ impl Builder {
                         "SC004",
                         "invalid-structure",
                         Severity::Error,
-                        format!("invalid definition: {owner_path}.policies.{pname}: unknown field `{extra}`, expected one of `template`, `command`, `roles`, `using`, `with_check`, `permissive`"),
+                        format!("invalid definition: {owner_path}.policies.{pname}: unknown field `{extra}`, expected one of `template`, `command`, `roles`, `using`, `with_check`, `permissive`, `comment`"),
                     )
                     .label(at.key(&path(p, &[extra])), "")
                     .hint("keys other than these are only allowed as parameters of a `template`"),
@@ -1551,6 +1551,7 @@ impl Builder {
                 .map(|u| Sql::new(u, at.val(&path(p, &["with_check"])))),
             permissive: pol.permissive.unwrap_or(true),
             template,
+            comment: pol.comment,
         })
     }
 

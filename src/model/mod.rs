@@ -657,6 +657,7 @@ pub struct Policy {
     pub with_check: Option<Sql>,
     pub permissive: bool,
     pub template: Option<TemplateUse>,
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

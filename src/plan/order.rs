@@ -49,11 +49,12 @@ fn verb(c: &Change) -> Verb {
 }
 
 /// Object kinds a comment names (`o_comment` in diff), longest first.
-const COMMENTED: [&str; 8] = [
+const COMMENTED: [&str; 9] = [
     "materialized view",
     "function",
     "column",
     "domain",
+    "policy",
     "table",
     "view",
     "enum",

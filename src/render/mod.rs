@@ -964,6 +964,15 @@ pub fn render_with(
         }
     }
     comments.extend(kinds::comments(model, info.fresh));
+    // Policies are made again on every run, so only those with a comment need one.
+    for h in model.hosts() {
+        for p in h.policies.values() {
+            if let Some(c) = &p.comment {
+                let target = format!("{} ON {}", quote_ident(&p.name), h.name.sql());
+                comments.push(("POLICY", target, Some(c), p.loc));
+            }
+        }
+    }
     if !comments.is_empty() {
         out.section("Comments");
         comments.sort();

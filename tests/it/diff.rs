@@ -144,6 +144,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "invoice_totals",
     ),
     (
+        "policy_comment",
+        KINDS,
+        "COMMENT ON POLICY invoices_read ON invoices IS 'other'",
+        "set_comment",
+        "invoices_read",
+    ),
+    (
         "matview_index",
         KINDS,
         "DROP INDEX invoice_totals_customer_email_idx; COMMENT ON MATERIALIZED VIEW invoice_totals IS NULL",

@@ -1,4 +1,5 @@
--- Row-level-security policies, expressions in PostgreSQL's canonical form. $1: schemas.
+-- Row-level-security policies, expressions in PostgreSQL's canonical form, and comments.
+-- $1: schemas.
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        p.polname AS name,
@@ -7,7 +8,8 @@ SELECT n.nspname AS schema,
        CASE WHEN p.polroles = '{0}' THEN ARRAY['public']::text[]
             ELSE ARRAY(SELECT r.rolname::text FROM pg_roles r WHERE r.oid = ANY(p.polroles) ORDER BY 1) END AS roles,
        pg_get_expr(p.polqual, p.polrelid) AS using_expr,
-       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
+       obj_description(p.oid, 'pg_policy') AS comment
 FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
