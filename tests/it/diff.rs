@@ -139,7 +139,10 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
     (
         "matview_query",
         KINDS,
-        "DROP MATERIALIZED VIEW invoice_totals; CREATE MATERIALIZED VIEW invoice_totals AS SELECT invoices.customer_email, count(*) AS invoices, min(invoices.created_at) AS last_invoice FROM invoices GROUP BY invoices.customer_email",
+        // The view that reads it must be made again by the plan too.
+        "DROP VIEW frequent_customers; DROP MATERIALIZED VIEW invoice_totals; \
+         CREATE MATERIALIZED VIEW invoice_totals AS SELECT invoices.customer_email, count(*) AS invoices, min(invoices.created_at) AS last_invoice FROM invoices GROUP BY invoices.customer_email; \
+         CREATE VIEW frequent_customers WITH (security_invoker = true) AS SELECT invoice_totals.customer_email FROM invoice_totals WHERE invoice_totals.invoices > 10",
         "add_materialized_view",
         "invoice_totals",
     ),
