@@ -13,13 +13,21 @@ set -euo pipefail
 export PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 if [ -n "${TEST_DATABASE_URL:-}" ]; then exec "$@"; fi
 
+# The cluster lives in memory when it can: the tests create and drop hundreds of databases,
+# and on a virtual disk each CREATE DATABASE took 0.9 s against 0.14 s on tmpfs (fsync is
+# off either way; the cluster is thrown away). /dev/shm is used when it has 2 GB free.
+base=/tmp
+if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+   [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')" -gt 2097152 ] 2>/dev/null; then
+  base=/dev/shm
+fi
 # initdb refuses to run as root, so root runs the server as the `postgres` user.
 if [ "$(id -u)" -eq 0 ]; then
-  tmp=$(mktemp -d /tmp/with-pg.XXXXXX)   # /tmp, so postgres can reach it
+  tmp=$(mktemp -d "$base/with-pg.XXXXXX")   # world-reachable, so postgres can reach it
   chown postgres: "$tmp"
   as_pg() { (cd "$tmp" && runuser -u postgres -- "$@"); }
 else
-  tmp=$(mktemp -d)
+  tmp=$(mktemp -d "$base/with-pg.XXXXXX")
   as_pg() { "$@"; }
 fi
 

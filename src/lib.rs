@@ -406,15 +406,26 @@ pub fn diff_databases_with(
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
     let mut from = pg::connect(from_url)?;
     let mut to = pg::connect(to_url)?;
+    diff_clients(&mut from, &mut to, schemas)
+}
+
+/// Like [`diff_databases_with`], over connections the caller holds. A caller that diffs the
+/// same databases again and again (the conformance runner: a plan, then the re-diff that
+/// proves it) keeps the server's catalog caches warm and pays for no new sessions.
+pub fn diff_clients(
+    from: &mut postgres::Client,
+    to: &mut postgres::Client,
+    schemas: &[String],
+) -> Result<(Vec<diff::Change>, Sides), DiffError> {
     let scope = catalog::Scope {
         schemas: schemas.to_vec(),
         privilege_schemas: schemas.to_vec(),
         ..catalog::Scope::default()
     };
-    let mut actual = introspect_as(&mut from, &scope, "--from")?;
-    read_deps(&mut from, &scope, "--from", &mut actual)?;
-    let mut desired = introspect_as(&mut to, &scope, "--to")?;
-    read_deps(&mut to, &scope, "--to", &mut desired)?;
+    let mut actual = introspect_as(from, &scope, "--from")?;
+    read_deps(from, &scope, "--from", &mut actual)?;
+    let mut desired = introspect_as(to, &scope, "--to")?;
+    read_deps(to, &scope, "--to", &mut desired)?;
     let opts = diff::Options {
         whole_database: true,
         ..diff::Options::default()

@@ -693,6 +693,10 @@ struct Slot {
     url: String,
     exists: bool,
     dirty: bool,
+    /// The session that loaded the last case, kept for the next one: `DISCARD ALL` leaves
+    /// it as good as new, and its catalog caches stay warm (a new session per case and
+    /// side cost a third of the run).
+    session: Option<Client>,
 }
 
 /// Per worker: an admin connection and two databases.
@@ -731,6 +735,7 @@ impl Worker {
                 name,
                 exists: false,
                 dirty: false,
+                session: None,
             }
         };
         Worker {
@@ -745,6 +750,7 @@ impl Worker {
     }
 
     fn drop_db(&mut self, i: usize) {
+        self.slots[i].session = None;
         let name = &self.slots[i].name;
         let _ = self
             .admin
@@ -752,10 +758,22 @@ impl Worker {
         self.slots[i].exists = false;
     }
 
-    /// Empties a used database; true when it is as good as new.
+    /// Empties a used database through its kept session (else a new one); true when the
+    /// database and the session are as good as new.
     fn reset(&mut self, i: usize) -> bool {
-        let Ok(mut c) = Client::connect(&self.slots[i].url, NoTls) else {
-            return false;
+        // A case may leave its session inside a transaction or with settings, temporary
+        // tables, prepared statements or locks: DISCARD ALL fails in the first case and
+        // clears the rest.
+        let kept = self.slots[i]
+            .session
+            .take()
+            .and_then(|mut c| c.batch_execute("DISCARD ALL").is_ok().then_some(c));
+        let mut c = match kept {
+            Some(c) => c,
+            None => match Client::connect(&self.slots[i].url, NoTls) {
+                Ok(c) => c,
+                Err(_) => return false,
+            },
         };
         if c.batch_execute(RESET).is_err() {
             return false;
@@ -765,14 +783,19 @@ impl Worker {
                 let mut left: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
                 left.sort();
                 // The recreated `public` and our statement_timeout setting.
-                left == ["pg_db_role_setting=1", "pg_namespace=1"]
+                let clean = left == ["pg_db_role_setting=1", "pg_namespace=1"];
+                if clean {
+                    self.slots[i].session = Some(c);
+                }
+                clean
             }
             Err(_) => false,
         }
     }
 
-    /// A connection to an empty database in slot `i`.
-    fn prepare(&mut self, i: usize) -> Result<(Client, String), String> {
+    /// A session on an empty database in slot `i`: it loads the case, diff reads through
+    /// it, and [`Worker::give_back`] keeps it for the next case.
+    fn prepare(&mut self, i: usize) -> Result<Client, String> {
         if self.slots[i].exists && self.slots[i].dirty {
             if !self.fresh_only && self.reset(i) {
                 self.reused += 1;
@@ -794,9 +817,16 @@ impl Worker {
             self.slots[i].exists = true;
         }
         self.slots[i].dirty = true;
-        let url = self.slots[i].url.clone();
-        let client = Client::connect(&url, NoTls).map_err(|e| format!("connect: {e}"))?;
-        Ok((client, url))
+        match self.slots[i].session.take() {
+            Some(c) => Ok(c),
+            None => Client::connect(&self.slots[i].url, NoTls).map_err(|e| format!("connect: {e}")),
+        }
+    }
+
+    /// Keeps a case's sessions for the next case.
+    fn give_back(&mut self, from: Client, to: Client) {
+        self.slots[0].session = Some(from);
+        self.slots[1].session = Some(to);
     }
 
     fn finish(&mut self) {
@@ -821,9 +851,11 @@ impl Worker {
         let dbs = (self.prepare(0), self.prepare(1));
         self.lap(0, &mut t);
         match dbs {
-            (Ok(from), Ok(to)) => {
-                let run = std::panic::AssertUnwindSafe(|| self.run_in(case, from, to));
-                std::panic::catch_unwind(run).unwrap_or_else(|p| {
+            (Ok(mut from), Ok(mut to)) => {
+                let run = std::panic::AssertUnwindSafe(|| self.run_in(case, &mut from, &mut to));
+                let out = std::panic::catch_unwind(run);
+                self.give_back(from, to);
+                out.unwrap_or_else(|p| {
                     let msg = p
                         .downcast_ref::<String>()
                         .cloned()
@@ -842,26 +874,25 @@ impl Worker {
         }
     }
 
-    fn run_in(&mut self, case: &Case, from: (Client, String), to: (Client, String)) -> Outcome {
-        let ((mut from, from_url), (mut to, to_url)) = (from, to);
+    fn run_in(&mut self, case: &Case, from: &mut Client, to: &mut Client) -> Outcome {
         let mut t = Instant::now();
         let none = BTreeSet::new();
-        if let Err(e) = load(&mut from, &mut self.admin, &case.from_sql, &none) {
+        if let Err(e) = load(from, &mut self.admin, &case.from_sql, &none) {
             return Outcome::Skipped {
                 reason: format!("FROM side does not load: {e}"),
             };
         }
-        let Ok(from_schemas) = schemas(&mut from) else {
+        let Ok(from_schemas) = schemas(from) else {
             return Outcome::Skipped {
                 reason: "cannot list schemas".into(),
             };
         };
-        if let Err(e) = load(&mut to, &mut self.admin, &case.to_sql, &from_schemas) {
+        if let Err(e) = load(to, &mut self.admin, &case.to_sql, &from_schemas) {
             return Outcome::Skipped {
                 reason: format!("TO side does not load: {e}"),
             };
         }
-        let Ok(to_schemas) = schemas(&mut to) else {
+        let Ok(to_schemas) = schemas(to) else {
             return Outcome::Skipped {
                 reason: "cannot list schemas".into(),
             };
@@ -870,7 +901,15 @@ impl Worker {
         // fingerprint reports those that exist only in FROM).
         let all: Vec<String> = from_schemas.union(&to_schemas).cloned().collect();
         self.lap(1, &mut t);
-        let changes = match schemac::diff_databases(&from_url, &to_url, &all) {
+        // diff reads through the sessions that loaded the case: what the case SET in them
+        // (a search_path changes how PostgreSQL spells names) must not reach the diff.
+        let reset = |c: &mut Client| c.batch_execute("RESET ALL").map_err(|e| reason(&e));
+        if let Err(e) = reset(from).and_then(|()| reset(to)) {
+            return Outcome::Skipped {
+                reason: format!("RESET ALL: {e}"),
+            };
+        }
+        let changes = match schemac::diff_clients(from, to, &all).map(|(c, _)| c) {
             Ok(c) => c,
             Err(e) => {
                 return Outcome::Failed {
@@ -896,7 +935,12 @@ impl Worker {
                 detail: sql,
             };
         }
-        let left = match schemac::diff_databases(&from_url, &to_url, &all) {
+        if let Err(e) = reset(from) {
+            return Outcome::Skipped {
+                reason: format!("RESET ALL: {e}"),
+            };
+        }
+        let left = match schemac::diff_clients(from, to, &all).map(|(c, _)| c) {
             Ok(c) => c,
             Err(e) => {
                 return Outcome::Failed {
@@ -941,7 +985,7 @@ impl Worker {
                     .join("\n"),
             };
         }
-        let blind = match (fingerprint(&mut from, &all), fingerprint(&mut to, &all)) {
+        let blind = match (fingerprint(from, &all), fingerprint(to, &all)) {
             (Ok(f), Ok(t)) => f
                 .difference(&t)
                 .map(|l| format!("- {l}"))
