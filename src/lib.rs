@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod check;
 pub mod diagnostic;
 pub mod diff;
+pub mod import;
 pub mod introspect;
 pub mod kinds;
 pub mod load;
@@ -77,6 +78,12 @@ pub fn generate_migration(
     templates: Option<&Path>,
 ) -> Result<render::Migration, render::RenderError> {
     render_migration(model, templates, false, true)
+}
+
+/// The master migration as for an empty database (plain statements), each object's SQL
+/// kept apart: what a throwaway database is filled with.
+pub(crate) fn render_fresh(model: &model::Model) -> Result<render::Migration, render::RenderError> {
+    render_migration(model, None, true, true)
 }
 
 /// `objects`: also keep each object's SQL on its own (diff applies them in batches).
