@@ -41,10 +41,57 @@ type Obj = (&'static str, String);
 struct Story {
     /// Every version of each object, in order; a `None` text where it was dropped.
     versions: BTreeMap<Obj, Vec<(String, Option<String>)>>,
-    /// Tables' columns per version, to say what differed.
-    tables: BTreeMap<String, Vec<(String, Option<Table>)>>,
     renames: Vec<String>,
     skipped_extensions: Vec<String>,
+    /// `CREATE TABLE` statements that made a table, per table: the file, and the table as
+    /// that file left it.
+    created: BTreeMap<String, Vec<(String, Option<Table>)>>,
+}
+
+/// The table a `CREATE TABLE` statement makes (`schema.name`, names folded as PostgreSQL
+/// folds them), and whether it says `IF NOT EXISTS`.
+fn created_table(stmt: &str) -> Option<(Name, bool)> {
+    let tokens = tokenize(stmt).ok()?;
+    let words: Vec<(Kind, &str)> = tokens
+        .iter()
+        .filter(|t| !matches!(t.kind, Kind::Space | Kind::LineComment | Kind::BlockComment))
+        .map(|t| (t.kind, &stmt[t.start..t.end]))
+        .collect();
+    let is = |i: usize, w: &str| words.get(i).is_some_and(|(_, x)| x.eq_ignore_ascii_case(w));
+    if !is(0, "create") {
+        return None;
+    }
+    let mut i = 1;
+    while is(i, "unlogged")
+        || is(i, "temporary")
+        || is(i, "temp")
+        || is(i, "global")
+        || is(i, "local")
+    {
+        i += 1;
+    }
+    if !is(i, "table") {
+        return None;
+    }
+    i += 1;
+    let if_not_exists = is(i, "if") && is(i + 1, "not") && is(i + 2, "exists");
+    if if_not_exists {
+        i += 3;
+    }
+    let part = |(k, w): (Kind, &str)| match k {
+        Kind::QuotedIdent => Some(w[1..w.len() - 1].replace("\"\"", "\"")),
+        Kind::Word => Some(w.to_lowercase()),
+        _ => None,
+    };
+    let first = part(*words.get(i)?)?;
+    if words
+        .get(i + 1)
+        .is_some_and(|(k, _)| *k == Kind::Punct(b'.'))
+    {
+        Some(((first, part(*words.get(i + 2)?)?), if_not_exists))
+    } else {
+        Some((("public".into(), first), if_not_exists))
+    }
 }
 
 /// The objects of a catalog that the history follows, with their definitions.
@@ -267,7 +314,6 @@ pub fn import_migrations(
     };
     let mut story = Story::default();
     let mut before = objects(&read(client)?);
-    let mut before_tables = read(client)?.tables;
     for (name, text) in &files {
         let ranges = statements(text).map_err(|e| {
             ImportError::Migration(format!(
@@ -277,8 +323,24 @@ pub fn import_migrations(
                 e.message
             ))
         })?;
+        let mut made: Vec<Name> = Vec::new();
         for r in ranges {
             let stmt = &text[r.clone()];
+            if let Some((table, if_not_exists)) = created_table(stmt) {
+                let q = format!(
+                    "{}.{}",
+                    crate::sql::quote::quote_ident(&table.0),
+                    crate::sql::quote::quote_ident(&table.1)
+                );
+                let existed = if_not_exists
+                    && client
+                        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&q])
+                        .map(|r| r.get::<_, bool>(0))
+                        .unwrap_or(false);
+                if !existed {
+                    made.push(table);
+                }
+            }
             if let Err(e) = client.batch_execute(stmt) {
                 let db = e.as_db_error();
                 if is_create_extension(stmt)
@@ -316,6 +378,13 @@ pub fn import_migrations(
             }
         }
         let cat = read(client)?;
+        for t in made {
+            story
+                .created
+                .entry(format!("{}.{}", t.0, t.1))
+                .or_default()
+                .push((name.clone(), cat.tables.get(&t).cloned()));
+        }
         let after = objects(&cat);
         for (obj, text) in &after {
             if before.get(obj) != Some(text) {
@@ -335,27 +404,7 @@ pub fn import_migrations(
                     .push((name.clone(), None));
             }
         }
-        for ((s, n), t) in &cat.tables {
-            let key = format!("{s}.{n}");
-            if before_tables.get(&(s.clone(), n.clone())) != Some(t) {
-                story
-                    .tables
-                    .entry(key)
-                    .or_default()
-                    .push((name.clone(), Some(t.clone())));
-            }
-        }
-        for (s, n) in before_tables.keys() {
-            if !cat.tables.contains_key(&(s.clone(), n.clone())) {
-                story
-                    .tables
-                    .entry(format!("{s}.{n}"))
-                    .or_default()
-                    .push((name.clone(), None));
-            }
-        }
         before = after;
-        before_tables = cat.tables;
     }
     let source = super::read(client, schemas)?;
     drop(shadow);
@@ -428,27 +477,22 @@ fn history(
             }
             continue;
         }
-        if creations.len() > 1 && *kind == "table" {
-            let files: Vec<String> = creations.iter().map(|(f, _)| format!("`{f}`")).collect();
-            let mut line = format!(
-                "- table `{name}`: created in {}",
-                files.join(", then again in ")
-            );
-            if let Some(ts) = story.tables.get(name) {
-                let made: Vec<&Table> = ts
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, (_, t))| t.is_some() && (*i == 0 || ts[i - 1].1.is_none()))
-                    .filter_map(|(_, (_, t))| t.as_ref())
-                    .collect();
-                for w in made.windows(2) {
+        if *kind == "table" {
+            if let Some(made) = story.created.get(name).filter(|m| m.len() > 1) {
+                let files: Vec<String> = made.iter().map(|(f, _)| format!("`{f}`")).collect();
+                let mut line = format!(
+                    "- table `{name}`: created in {}",
+                    files.join(", then again in ")
+                );
+                let tables: Vec<&Table> = made.iter().filter_map(|(_, t)| t.as_ref()).collect();
+                for w in tables.windows(2) {
                     let ch = column_changes(w[0], w[1]);
                     if !ch.is_empty() {
                         line.push_str(&format!("; columns: {}", ch.join(", ")));
                     }
                 }
+                twice.push(format!("{line}\n"));
             }
-            twice.push(format!("{line}\n"));
         } else if creations.len() > 1 {
             let files: Vec<String> = creations.iter().map(|(f, _)| format!("`{f}`")).collect();
             twice.push(format!(

@@ -737,10 +737,19 @@ impl<'a> Builder<'a> {
             names.push(n);
             names.extend(t.columns.iter().map(|c| c.name.as_str()));
         }
-        let naming = if names.iter().all(|n| crate::model::names::is_snake_case(n)) {
-            "snake_case"
-        } else if names.iter().all(|n| crate::model::names::is_camel_case(n)) {
+        // The convention most names follow; check then names the others (SC202).
+        let snake = names
+            .iter()
+            .filter(|n| crate::model::names::is_snake_case(n))
+            .count();
+        let camel = names
+            .iter()
+            .filter(|n| crate::model::names::is_camel_case(n))
+            .count();
+        let naming = if camel > snake {
             "camelCase"
+        } else if snake == names.len() || snake >= camel && snake * 2 >= names.len() {
+            "snake_case"
         } else {
             "any"
         };
@@ -1671,12 +1680,27 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
+            // Functions have one privilege and sequences three: all of them is `all`; the
+            // format names no other privilege of theirs.
+            let full: &[&str] = match kind {
+                "f" => &["EXECUTE"],
+                "S" => &["SELECT", "UPDATE", "USAGE"],
+                _ => &[],
+            };
             let names: Vec<String> = if kind == "r" {
                 privilege_names(&privs)
-            } else if privs.len() == 1 || kind == "f" {
+            } else if full.iter().all(|p| privs.contains(*p)) {
+                vec!["all".into()]
+            } else if privs.iter().all(|p| p == "SELECT" || p == "UPDATE") {
                 privs.iter().map(|p| p.to_lowercase()).collect()
             } else {
-                privs.iter().map(|p| p.to_lowercase()).collect()
+                self.unrepresentable(
+                    "default privilege",
+                    format!("{s}: {on} to {g}"),
+                    privs.iter().cloned().collect::<Vec<_>>().join(", "),
+                    "left out: the format names only select, update and all for sequences",
+                );
+                continue;
             };
             defaults
                 .entry((s, on, names))

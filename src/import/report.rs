@@ -139,6 +139,16 @@ pub fn markdown(i: &Import, title: &str, history: Option<&str>) -> String {
         if i.project.shortened == 1 { "" } else { "s" },
         if i.project.shortened == 1 { "" } else { "s" },
     ));
+    let twice = spelled_two_ways(i);
+    out.push_str(&format!("## Names spelled two ways ({})\n\n", twice.len()));
+    if twice.is_empty() {
+        out.push_str("None.\n\n");
+    } else {
+        for l in &twice {
+            out.push_str(&format!("- {l}\n"));
+        }
+        out.push('\n');
+    }
     out.push_str(&format!("## schemac check ({})\n\n", i.findings.len()));
     if i.findings.is_empty() {
         out.push_str("No findings.\n");
@@ -148,6 +158,54 @@ pub fn markdown(i: &Import, title: &str, history: Option<&str>) -> String {
         }
     }
     out
+}
+
+/// Column and table names that fold to the same snake_case name but are spelled
+/// differently (`userId` in one table, `user_id` in another): each with where it is used.
+/// `schemac check` reports such pairs within one table (SC201); across tables they are
+/// what a migration history written by several hands leaves.
+fn spelled_two_ways(i: &Import) -> Vec<String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_fold: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for ((s, n), t) in &i.source.cat.tables {
+        by_fold
+            .entry(crate::model::names::fold_snake(n))
+            .or_default()
+            .entry(format!("table `{n}`"))
+            .or_default()
+            .insert(s.clone());
+        for c in &t.columns {
+            by_fold
+                .entry(crate::model::names::fold_snake(&c.name))
+                .or_default()
+                .entry(format!("column `{}`", c.name))
+                .or_default()
+                .insert(format!("{s}.{n}"));
+        }
+    }
+    by_fold
+        .into_values()
+        .filter(|spellings| {
+            spellings
+                .keys()
+                .map(|k| k.split('`').nth(1).unwrap_or(""))
+                .collect::<BTreeSet<_>>()
+                .len()
+                > 1
+        })
+        .map(|spellings| {
+            spellings
+                .into_iter()
+                .map(|(name, places)| {
+                    format!(
+                        "{name} ({})",
+                        places.into_iter().collect::<Vec<_>>().join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" next to ")
+        })
+        .collect()
 }
 
 /// A few lines for stderr.
