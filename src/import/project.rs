@@ -1069,12 +1069,7 @@ impl<'a> Builder<'a> {
                 }
             }
             "f" => {
-                let Some(fk) = parse_fk(def).filter(|fk| {
-                    fk.ref_columns
-                        .iter()
-                        .all(|c| !c.contains([',', '"', '(', ')']) && c.trim() == c)
-                        && !fk.table.1.contains('(')
-                }) else {
+                let Some(fk) = parse_fk(def) else {
                     return self.unrepresentable(
                         "foreign key",
                         full,
@@ -1082,6 +1077,19 @@ impl<'a> Builder<'a> {
                         "left out: MATCH FULL, DEFERRABLE, NOT VALID or a column list on its action cannot be declared",
                     );
                 };
+                let nameable = fk
+                    .ref_columns
+                    .iter()
+                    .all(|c| !c.contains([',', '"', '(', ')']) && c.trim() == c)
+                    && !fk.table.1.contains('(');
+                if !nameable {
+                    return self.unrepresentable(
+                        "foreign key",
+                        full,
+                        def.clone(),
+                        "left out: `references:` cannot name a column holding a comma, a quote or a parenthesis, or with spaces around it",
+                    );
+                }
                 let default = make_object_name(tname, Some(&fk.columns.join("_")), "fkey");
                 if fk.columns.len() == 1 && cname == default && !col_fk.contains_key(&fk.columns[0])
                 {
