@@ -3,7 +3,8 @@
 //! The pipeline is the module tree, each stage taking data and returning data:
 //! [`load`] (YAML files → raw structs with positions) → [`model`] (typed, resolved) →
 //! [`check`] (diagnostics as data) → [`rls`] (who may do what, from the model alone).
-//! [`rls_test`] proves that matrix on a throwaway database. The library never prints and
+//! [`rls_test`] proves that matrix on a throwaway database; [`import`] goes the other way,
+//! from a database (or a migrations folder) to a project. The library never prints and
 //! never exits; the binary's `cli` module decides how findings are shown and which exit
 //! code they mean.
 
