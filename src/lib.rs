@@ -3,7 +3,8 @@
 //! The pipeline is the module tree, each stage taking data and returning data:
 //! [`load`] (YAML files → raw structs with positions) → [`model`] (typed, resolved) →
 //! [`check`] (diagnostics as data) → [`rls`] (who may do what, from the model alone).
-//! [`rls_test`] proves that matrix on a throwaway database. The library never prints and
+//! [`rls_test`] proves that matrix on a throwaway database; [`import`] goes the other way,
+//! from a database (or a migrations folder) to a project. The library never prints and
 //! never exits; the binary's `cli` module decides how findings are shown and which exit
 //! code they mean.
 
@@ -12,6 +13,7 @@ pub mod catalog;
 pub mod check;
 pub mod diagnostic;
 pub mod diff;
+pub mod import;
 pub mod introspect;
 pub mod kinds;
 pub mod load;
@@ -77,6 +79,12 @@ pub fn generate_migration(
     templates: Option<&Path>,
 ) -> Result<render::Migration, render::RenderError> {
     render_migration(model, templates, false, true)
+}
+
+/// The master migration as for an empty database (plain statements), each object's SQL
+/// kept apart: what a throwaway database is filled with.
+pub(crate) fn render_fresh(model: &model::Model) -> Result<render::Migration, render::RenderError> {
+    render_migration(model, None, true, true)
 }
 
 /// `objects`: also keep each object's SQL on its own (diff applies them in batches).

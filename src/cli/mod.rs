@@ -178,6 +178,42 @@ enum Command {
         #[arg(long)]
         dev_url: Option<String>,
     },
+    /// Bring an existing database (or a folder of migrations) into a new project: write
+    /// schemac.yaml and definition files, and a Markdown report (exit 1 when something
+    /// could not be said exactly)
+    ///
+    /// The project is written into a temporary folder beside --out and renamed at the end,
+    /// so a failed import writes nothing. With a server at hand, the project is proven by a
+    /// round trip: gen, applied to a throwaway database, compared with the source database
+    /// to database ("round trip: exact", or each difference).
+    Import {
+        /// The database to import (or, with --migrations, a server for the throwaway
+        /// databases)
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+        db: Option<String>,
+        /// Import a folder of *.sql migrations instead: applied in file-name order to a
+        /// throwaway database (after `schemac stubs` when they use Supabase's schemas)
+        #[arg(long, value_name = "DIR")]
+        migrations: Option<PathBuf>,
+        /// Where throwaway databases are created (default: the --db server)
+        #[arg(long)]
+        dev_url: Option<String>,
+        /// Schemas to import (default: public)
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        /// The project folder to write; must be empty or missing unless --force
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace what --out holds
+        #[arg(long)]
+        force: bool,
+        /// Write the Markdown report here (default: stdout)
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Skip the round trip
+        #[arg(long)]
+        no_verify: bool,
+    },
     /// Print SQL that creates Supabase's auth and storage schemas, auth.uid()/role()/jwt(), roles and the realtime publication on plain PostgreSQL. Like Supabase today, the API roles get no privilege on what is created in `public`
     Stubs {
         /// Also give anon, authenticated and service_role every privilege on new tables, sequences and functions in `public`, as Supabase projects had before 2026
@@ -548,6 +584,28 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             write!(stdout, "{}", report.text(&model.sources, &shown))?;
             Ok(i32::from(!report.failures.is_empty()))
         }
+        Command::Import {
+            db,
+            migrations,
+            dev_url,
+            schemas,
+            out,
+            force,
+            report,
+            no_verify,
+        } => {
+            signals::install();
+            import_cmd(ImportArgs {
+                db,
+                migrations,
+                dev_url,
+                schemas,
+                out,
+                force,
+                report,
+                no_verify,
+            })
+        }
         Command::Stubs { legacy_grants } => {
             write!(stdout, "{}", schemac::render::STUBS)?;
             if legacy_grants {
@@ -586,6 +644,97 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `schemac import`'s arguments.
+struct ImportArgs {
+    db: Option<String>,
+    migrations: Option<PathBuf>,
+    dev_url: Option<String>,
+    schemas: Vec<String>,
+    out: PathBuf,
+    force: bool,
+    report: Option<PathBuf>,
+    no_verify: bool,
+}
+
+/// `schemac import`: the project into --out, the report to --report (or stdout), a summary
+/// on stderr. Exit 0 when the project says exactly what the database holds, 1 when
+/// something is not representable or the round trip differs, 2 on error (nothing written).
+fn import_cmd(a: ImportArgs) -> anyhow::Result<i32> {
+    use schemac::import;
+    for (flag, url) in [
+        ("--db (or DATABASE_URL)", a.db.as_deref()),
+        ("--dev-url", a.dev_url.as_deref()),
+    ] {
+        if let Some(Err(e)) = url.map(schemac::pg::config) {
+            eprintln!("error: {flag}: {e}");
+            return Ok(2);
+        }
+    }
+    let schemas = if a.schemas.is_empty() {
+        vec!["public".to_string()]
+    } else {
+        a.schemas.clone()
+    };
+    if let Err(e) = import::check_out(&a.out, a.force) {
+        eprintln!("error: --out {e}");
+        return Ok(2);
+    }
+    let server = a.dev_url.clone().or(a.db.clone());
+    let shown_out = display_of(&a.out);
+    let opts = import::Options {
+        verify_server: server.clone().filter(|_| !a.no_verify),
+        display: shown_out.clone(),
+    };
+    let staging = import::staging(&a.out)?;
+    let (result, title, history) = match &a.migrations {
+        Some(dir) => {
+            let Some(server) = server else {
+                eprintln!("error: --migrations needs a server for its throwaway database: pass --dev-url URL or --db URL (or set DATABASE_URL)");
+                return Ok(2);
+            };
+            let r = import::migrations::import_migrations(dir, &server, &schemas, &staging, &opts);
+            let title = format!("migrations {}", display_of(dir));
+            match r {
+                Ok((i, h)) => (Ok(i), title, Some(h)),
+                Err(e) => (Err(e), title, None),
+            }
+        }
+        None => {
+            let Some(db) = a.db.clone() else {
+                eprintln!("error: pass --db URL (or set DATABASE_URL), or --migrations DIR");
+                return Ok(2);
+            };
+            let title = schemac::pg::redact(&db);
+            (
+                import::import_database(&db, &schemas, &staging, &opts),
+                title,
+                None,
+            )
+        }
+    };
+    let i = match result {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("import: nothing written");
+            return Ok(2);
+        }
+    };
+    let md = import::report::markdown(&i, &title, history.as_ref().map(|h| h.markdown.as_str()));
+    if let Some(path) = &a.report {
+        write_atomically(path, md.as_bytes())?;
+    }
+    import::commit(staging, &a.out)?;
+    if a.report.is_none() {
+        write!(std::io::stdout().lock(), "{md}")?;
+    }
+    eprint!("{}", import::report::summary(&i, &shown_out));
+    if let Some(h) = &history {
+        eprint!("{}", h.summary);
+    }
+    Ok(i32::from(!i.exact()))
 }
 
 /// Why a project cannot be compiled (the diagnostics are already on stderr).

@@ -10,6 +10,7 @@ mod check;
 mod conformance;
 mod diff;
 mod gen;
+mod import;
 mod pg;
 mod rls;
 mod robust;

@@ -1,0 +1,95 @@
+//! Benchmark of `schemac import` of a database beside `pg_dump --schema-only` of it.
+//!
+//! `bash scripts/with-pg.sh cargo run --release --example bench_import -- 100 1000`
+//!
+//! Each argument is a size: the synthetic project of bench_gen, applied by gen to a fresh
+//! database (after the Supabase stubs). The median of 3 imports (reading the catalog,
+//! choosing how privileges are written, writing the files) without the round trip, and of
+//! 3 with it (the project applied to a throwaway database and compared), is set beside the
+//! median of 3 `pg_dump --schema-only` of the same database in the same run.
+#[path = "common/mod.rs"]
+mod common;
+use common::write_project;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .map_err(|_| "set TEST_DATABASE_URL (run through scripts/with-pg.sh)")?;
+    let pg_bin = std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        args = vec!["100".into(), "1000".into()];
+    }
+    println!("| tables | import | import + round trip | pg_dump --schema-only | import / pg_dump | round trip |");
+    println!("|---:|---:|---:|---:|---:|---|");
+    for (i, arg) in args.iter().enumerate() {
+        let n: usize = arg.parse()?;
+        let synthetic = tempfile::tempdir()?;
+        write_project(synthetic.path(), n)?;
+        let model = schemac::compile(synthetic.path(), arg)
+            .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
+        let db = format!("bench_import_{i}");
+        let mut admin = schemac::pg::connect(&url)?;
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+        admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
+        let db_url = format!(
+            "{}/{db}",
+            url.rsplit_once('/').map_or(url.as_str(), |(h, _)| h)
+        );
+        let mut c = schemac::pg::connect(&db_url)?;
+        c.batch_execute(schemac::render::STUBS)?;
+        let migration = schemac::generate_migration(&model, None)?;
+        schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
+        let out_root = tempfile::tempdir()?;
+        let (mut imp_t, mut ver_t, mut dump_t) = (vec![], vec![], vec![]);
+        let mut verdict = String::new();
+        for run in 0..3 {
+            for verify in [false, true] {
+                let out = out_root.path().join(format!("p{run}{verify}"));
+                let opts = schemac::import::Options {
+                    verify_server: verify.then(|| db_url.clone()),
+                    display: "p".into(),
+                };
+                let t = Instant::now();
+                let staging = schemac::import::staging(&out)?;
+                let r =
+                    schemac::import::import_database(&db_url, &["public".into()], &staging, &opts)?;
+                schemac::import::commit(staging, &out)?;
+                let e = t.elapsed();
+                if verify {
+                    ver_t.push(e);
+                    verdict = schemac::import::report::verdict(&r);
+                } else {
+                    imp_t.push(e);
+                }
+            }
+            let t = Instant::now();
+            let out = std::process::Command::new(Path::new(&pg_bin).join("pg_dump"))
+                .args(["--schema-only", "--dbname", &db_url])
+                .output()?;
+            dump_t.push(t.elapsed());
+            assert!(out.status.success());
+        }
+        let (im, ve, du) = (median(imp_t), median(ver_t), median(dump_t));
+        println!(
+            "| {n} | {:.0} ms | {:.0} ms | {:.0} ms | {:.2} | {verdict} |",
+            im.as_secs_f64() * 1e3,
+            ve.as_secs_f64() * 1e3,
+            du.as_secs_f64() * 1e3,
+            im.as_secs_f64() / du.as_secs_f64()
+        );
+        drop(c);
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+    }
+    Ok(())
+}
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

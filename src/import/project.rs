@@ -1,0 +1,2001 @@
+//! A [`Catalog`] turned into a project: `schemac.yaml` and definition files.
+//!
+//! The catalog says what PostgreSQL says; this module says it the way a person writes a
+//! project: `timestamptz` rather than `timestamp with time zone`, a single-column primary
+//! key, unique constraint or foreign key on its column, names PostgreSQL would give left out,
+//! literals without the casts PostgreSQL printed ([`super::expr`]), and policies that are a
+//! built-in template's written as `template:`. Files are laid out as a person would: a file
+//! per table (tables that reference each other in a cycle share one), and separate files for
+//! enums, functions, views, grants and the Supabase objects.
+//!
+//! What the format cannot say is never dropped silently: each such object becomes an
+//! [`Unrepresentable`] with its definition, for the report.
+
+use super::expr::{
+    find_word, ident_list, leading_ident, leading_qualified, shorten, split_top, strip_outer_parens,
+};
+use super::yaml::{document, Node};
+use crate::catalog::{Catalog, Column, Constraint, Name, Policy, Table};
+use crate::model::names::make_object_name;
+use crate::sql::quote::quote_ident;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// (schema, name, identity arguments): a function's key, as the catalog's.
+pub type FnKey = (String, String, String);
+
+/// A function's parts, as `functions.sql` reads them.
+#[derive(Debug, Clone)]
+pub struct FnParts {
+    pub arg_names: Vec<String>,
+    pub arg_modes: Vec<String>,
+    pub arg_types: Vec<String>,
+    pub arguments: String,
+    pub result: String,
+    pub language: String,
+    pub definer: bool,
+    pub volatility: String,
+    pub body: String,
+    pub config: Vec<String>,
+    pub kind: String,
+    pub strict: bool,
+    pub leakproof: bool,
+    pub parallel: String,
+    pub cost: f64,
+    pub rows: f64,
+    pub retset: bool,
+}
+
+/// Something the database holds that the format cannot say.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unrepresentable {
+    /// What it is (`sequence`, `unique constraint name`…).
+    pub kind: String,
+    /// `schema.name` (with the table for what belongs to one).
+    pub name: String,
+    /// Its definition, as PostgreSQL prints it.
+    pub definition: String,
+    /// What the project says instead (or that it leaves it out).
+    pub note: String,
+}
+
+/// What was read from the database.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub schemas: Vec<String>,
+    pub cat: Catalog,
+    pub functions: BTreeMap<FnKey, FnParts>,
+    /// Objects `extras.sql` found.
+    pub extras: Vec<Unrepresentable>,
+    /// auth.users and the API roles exist: a Supabase project (or `schemac stubs`).
+    pub supabase: bool,
+    /// Tables outside the imported schemas that foreign keys reference, or that carry
+    /// triggers and policies read as the project's.
+    pub external_tables: Vec<Name>,
+}
+
+/// Who may execute a function, in a project with `api_roles`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FnApi {
+    /// `api: true`: the project's API roles.
+    All,
+    /// `api_roles: [...]`.
+    Roles(Vec<String>),
+}
+
+/// How privileges are written: every grant explicitly, or `api_roles` with the grants that
+/// differ from what the policies derive.
+#[derive(Debug, Clone, Default)]
+pub struct Privileges {
+    pub api_roles: Option<Vec<String>>,
+    /// (table or view, privileges, roles), in order.
+    pub grants: Vec<(Name, Vec<String>, Vec<String>)>,
+    /// Tables whose own `api_roles` differ from the project's.
+    pub table_api_roles: BTreeMap<Name, Vec<String>>,
+    pub functions: BTreeMap<FnKey, FnApi>,
+}
+
+/// Choices the import makes between writing runs.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    /// Tables, views and functions written exactly as PostgreSQL prints them (no short
+    /// forms, no templates): their short form did not come back exactly.
+    pub longhand: BTreeSet<Name>,
+    pub privileges: Privileges,
+}
+
+/// The project's files and what the report says about them.
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    /// Relative path → contents.
+    pub files: BTreeMap<String, String>,
+    pub unrepresentable: Vec<Unrepresentable>,
+    /// `table: policy → template` lines.
+    pub templated: Vec<String>,
+    /// Default and condition texts written shorter than PostgreSQL prints them.
+    pub shortened: usize,
+}
+
+/// The roles a Supabase project has.
+pub const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+
+/// Supabase's own tables a project may put triggers and policies on.
+pub const PLATFORM_TABLES: [(&str, &str); 3] = [
+    ("auth", "users"),
+    ("storage", "buckets"),
+    ("storage", "objects"),
+];
+
+/// A name as a YAML key or reference: `name` in public, else `schema.name`; parts holding
+/// a dot or a double quote, or with spaces around them, are written in double quotes.
+pub fn yaml_name(schema: &str, name: &str) -> String {
+    if schema == "public" {
+        name_part(name)
+    } else {
+        format!("{}.{}", name_part(schema), name_part(name))
+    }
+}
+
+fn name_part(n: &str) -> String {
+    if n.contains(['.', '"']) || n.trim() != n || n.is_empty() {
+        format!("\"{}\"", n.replace('"', "\"\""))
+    } else {
+        n.to_string()
+    }
+}
+
+/// A type as people write it: `timestamptz`, `int`, `varchar(255)`, `text[]`.
+pub fn short_type(ty: &str) -> String {
+    let (base, arrays) = match ty.find("[]") {
+        Some(i) => (&ty[..i], &ty[i..]),
+        None => (ty, ""),
+    };
+    let (name, mods) = match base.find('(') {
+        // `timestamp(3) with time zone`: the modifier sits inside the name.
+        Some(i) if !base.ends_with(')') => {
+            let close = base[i..].find(')').map_or(base.len(), |j| i + j + 1);
+            let name = format!("{}{}", &base[..i], &base[close..]);
+            return match name.as_str() {
+                "timestamp with time zone" => format!("timestamptz{}{arrays}", &base[i..close]),
+                "time with time zone" => format!("timetz{}{arrays}", &base[i..close]),
+                "timestamp without time zone" => format!("timestamp{}{arrays}", &base[i..close]),
+                "time without time zone" => format!("time{}{arrays}", &base[i..close]),
+                _ => ty.to_string(),
+            };
+        }
+        Some(i) => (&base[..i], &base[i..]),
+        None => (base, ""),
+    };
+    let short = match name {
+        "timestamp with time zone" => "timestamptz",
+        "timestamp without time zone" => "timestamp",
+        "time with time zone" => "timetz",
+        "time without time zone" => "time",
+        "integer" => "int",
+        "character varying" => "varchar",
+        "character" => "char",
+        "bit varying" => "varbit",
+        "double precision" => "float8",
+        other => other,
+    };
+    format!("{short}{mods}{arrays}")
+}
+
+/// A parsed `pg_get_constraintdef` of a foreign key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ForeignKey {
+    columns: Vec<String>,
+    table: (Option<String>, String),
+    ref_columns: Vec<String>,
+    on_delete: Option<&'static str>,
+    on_update: Option<&'static str>,
+}
+
+fn action(word: &str) -> Option<&'static str> {
+    match word {
+        "CASCADE" => Some("cascade"),
+        "SET NULL" => Some("set null"),
+        "SET DEFAULT" => Some("set default"),
+        "RESTRICT" => Some("restrict"),
+        _ => None,
+    }
+}
+
+/// `FOREIGN KEY (a) REFERENCES t(b) ON UPDATE … ON DELETE …`; None for anything the format
+/// cannot say (MATCH FULL, DEFERRABLE, NOT VALID, column lists on SET NULL).
+fn parse_fk(def: &str) -> Option<ForeignKey> {
+    let rest = def.strip_prefix("FOREIGN KEY (")?;
+    let close = rest.find(") REFERENCES ")?;
+    let columns = ident_list(&rest[..close])?;
+    let rest = &rest[close + ") REFERENCES ".len()..];
+    let (table, rest) = leading_qualified(rest)?;
+    let rest = rest.strip_prefix('(')?;
+    let close = rest.find(')')?;
+    let ref_columns = ident_list(&rest[..close])?;
+    let mut rest = rest[close + 1..].trim();
+    let mut on_update = None;
+    let mut on_delete = None;
+    for (prefix, slot) in [
+        (" ON UPDATE ", &mut on_update),
+        (" ON DELETE ", &mut on_delete),
+    ] {
+        let p = prefix.trim_start();
+        if let Some(r) = rest.strip_prefix(p) {
+            let word = ["SET NULL", "SET DEFAULT", "CASCADE", "RESTRICT"]
+                .into_iter()
+                .find(|w| r.starts_with(w))?;
+            *slot = action(word);
+            rest = r[word.len()..].trim_start();
+        }
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(ForeignKey {
+        columns,
+        table,
+        ref_columns,
+        on_delete,
+        on_update,
+    })
+}
+
+/// A parsed `pg_get_indexdef`.
+#[derive(Debug, Clone)]
+struct IndexDef {
+    unique: bool,
+    method: String,
+    elems: Vec<String>,
+    include: Vec<String>,
+    predicate: Option<String>,
+}
+
+/// `CREATE [UNIQUE] INDEX name ON [ONLY] s.t USING m (elems) [INCLUDE (…)] [WHERE (…)]`;
+/// None for anything else (storage parameters, tablespaces, NULLS NOT DISTINCT).
+fn parse_index(def: &str) -> Option<IndexDef> {
+    let (unique, rest) = match def.strip_prefix("CREATE UNIQUE INDEX ") {
+        Some(r) => (true, r),
+        None => (false, def.strip_prefix("CREATE INDEX ")?),
+    };
+    let (_, rest) = leading_ident(rest)?;
+    let rest = rest.strip_prefix(" ON ")?;
+    let rest = rest.strip_prefix("ONLY ").unwrap_or(rest);
+    let (_, rest) = leading_qualified(rest)?;
+    let rest = rest.strip_prefix(" USING ")?;
+    let (method, rest) = leading_ident(rest)?;
+    let rest = rest.strip_prefix(" (")?;
+    // The element list ends at the `)` that closes it.
+    let close = matching_paren(rest)?;
+    let elems = split_top(&rest[..close], b',');
+    let mut rest = rest[close + 1..].trim_start();
+    let mut include = Vec::new();
+    if let Some(r) = rest.strip_prefix("INCLUDE (") {
+        let close = matching_paren(r)?;
+        include = ident_list(&r[..close])?;
+        rest = r[close + 1..].trim_start();
+    }
+    let mut predicate = None;
+    if let Some(r) = rest.strip_prefix("WHERE ") {
+        predicate = Some(strip_outer_parens(r).to_string());
+        rest = "";
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(IndexDef {
+        unique,
+        method,
+        elems,
+        include,
+        predicate,
+    })
+}
+
+/// The offset of the `)` that closes a list whose `(` was just before `text`.
+fn matching_paren(text: &str) -> Option<usize> {
+    let tokens = crate::sql::lexer::tokenize(text).ok()?;
+    let mut depth = 0i32;
+    for t in tokens {
+        match t.kind {
+            crate::sql::lexer::Kind::Punct(b'(') => depth += 1,
+            crate::sql::lexer::Kind::Punct(b')') => {
+                if depth == 0 {
+                    return Some(t.start);
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A parsed `pg_get_triggerdef`.
+#[derive(Debug, Clone)]
+struct TriggerDef {
+    when: &'static str,
+    events: Vec<String>,
+    row: bool,
+    condition: Option<String>,
+    function: (Option<String>, String),
+    args: Vec<String>,
+}
+
+fn parse_trigger(def: &str) -> Option<TriggerDef> {
+    let rest = def.strip_prefix("CREATE TRIGGER ")?;
+    let (_, rest) = leading_ident(rest)?;
+    let rest = rest.trim_start();
+    let (when, rest) = [
+        ("BEFORE ", "before"),
+        ("AFTER ", "after"),
+        ("INSTEAD OF ", "instead_of"),
+    ]
+    .into_iter()
+    .find_map(|(p, w)| rest.strip_prefix(p).map(|r| (w, r)))?;
+    let on = rest.find(" ON ")?;
+    let mut events = Vec::new();
+    for e in rest[..on].split(" OR ") {
+        let e = match e {
+            "INSERT" => "insert",
+            "UPDATE" => "update",
+            "DELETE" => "delete",
+            "TRUNCATE" => "truncate",
+            _ => return None, // UPDATE OF columns
+        };
+        events.push(e.to_string());
+    }
+    let (_, rest) = leading_qualified(&rest[on + 4..])?;
+    let rest = rest.trim_start();
+    let (row, rest) = if let Some(r) = rest.strip_prefix("FOR EACH ROW ") {
+        (true, r)
+    } else {
+        (false, rest.strip_prefix("FOR EACH STATEMENT ")?)
+    };
+    let (condition, rest) = match rest.strip_prefix("WHEN (") {
+        Some(r) => {
+            let close = matching_paren(r)?;
+            (
+                Some(strip_outer_parens(&r[..close]).to_string()),
+                r[close + 1..].trim_start(),
+            )
+        }
+        None => (None, rest),
+    };
+    let rest = rest.strip_prefix("EXECUTE FUNCTION ")?;
+    let (function, rest) = leading_qualified(rest)?;
+    let rest = rest.strip_prefix('(')?;
+    let close = matching_paren(rest)?;
+    if !rest[close + 1..].trim().is_empty() {
+        return None;
+    }
+    let mut args = Vec::new();
+    for a in split_top(&rest[..close], b',') {
+        if a.is_empty() {
+            continue;
+        }
+        args.push(unquote_literal(&a)?);
+    }
+    Some(TriggerDef {
+        when,
+        events,
+        row,
+        condition,
+        function,
+        args,
+    })
+}
+
+/// The text of a plain `'…'` literal.
+fn unquote_literal(s: &str) -> Option<String> {
+    let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
+    let text = inner.replace("''", "'");
+    (!text.contains('\\') || !s.starts_with('E')).then_some(text)
+}
+
+/// The privileges of a GRANT as the format names them, `all` for all seven.
+fn privilege_names(privs: &BTreeSet<String>) -> Vec<String> {
+    const ALL: [&str; 7] = [
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "TRUNCATE",
+        "REFERENCES",
+        "TRIGGER",
+    ];
+    if ALL.iter().all(|p| privs.contains(*p)) {
+        return vec!["all".into()];
+    }
+    ALL.iter()
+        .filter(|p| privs.contains(**p))
+        .map(|p| p.to_lowercase())
+        .collect()
+}
+
+/// Every table grant of the catalog, one entry per relation and set of privileges.
+pub fn explicit_grants(cat: &Catalog) -> Vec<(Name, Vec<String>, Vec<String>)> {
+    let mut per: BTreeMap<(Name, String), BTreeSet<String>> = BTreeMap::new();
+    for (s, n, g, p) in &cat.grants {
+        per.entry(((s.clone(), n.clone()), g.clone()))
+            .or_default()
+            .insert(p.clone());
+    }
+    group_grants(per)
+}
+
+/// (relation, role) → privileges, as entries grouping the roles that hold the same ones.
+pub fn group_grants(
+    per: BTreeMap<(Name, String), BTreeSet<String>>,
+) -> Vec<(Name, Vec<String>, Vec<String>)> {
+    let mut grouped: BTreeMap<(Name, Vec<String>), Vec<String>> = BTreeMap::new();
+    for ((rel, role), privs) in per {
+        if privs.is_empty() {
+            continue;
+        }
+        grouped
+            .entry((rel, privilege_names(&privs)))
+            .or_default()
+            .push(role);
+    }
+    grouped
+        .into_iter()
+        .map(|((rel, privs), roles)| (rel, privs, roles))
+        .collect()
+}
+
+/// A built-in policy template and its parameters.
+type TemplateUse = (&'static str, Vec<(&'static str, String)>);
+
+/// The built-in template `p` is an instance of, if any: its command, roles and conditions
+/// are what the template renders, as far as [`crate::diff::equiv`] can tell.
+fn match_template(
+    src: &Source,
+    table: &Name,
+    t: &Table,
+    p: &Policy,
+    is_storage_objects: bool,
+) -> Option<TemplateUse> {
+    use crate::diff::equiv::equivalent;
+    let roles: Vec<&str> = p.roles.iter().map(String::as_str).collect();
+    if !p.permissive {
+        return None;
+    }
+    let eq = |a: &Option<String>, b: Option<&str>| match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => equivalent(y, x),
+        _ => false,
+    };
+    if is_storage_objects {
+        for bucket in src.cat.buckets.keys() {
+            let lit = crate::sql::quote::quote_literal(bucket);
+            let read = format!("bucket_id = {lit}");
+            if p.command == "r"
+                && roles == ["anon", "authenticated"]
+                && eq(&p.using, Some(&read))
+                && p.with_check.is_none()
+            {
+                return Some(("bucket_public_read", vec![("bucket", bucket.clone())]));
+            }
+            let own = format!(
+                "bucket_id = {lit} AND (storage.foldername(name))[1] = (SELECT auth.uid())::text"
+            );
+            if p.command == "*"
+                && roles == ["authenticated"]
+                && eq(&p.using, Some(&own))
+                && eq(&p.with_check, Some(&own))
+            {
+                return Some(("bucket_owner_folder", vec![("bucket", bucket.clone())]));
+            }
+        }
+        return None;
+    }
+    match (p.command.as_str(), roles.as_slice()) {
+        ("r", ["anon", "authenticated"])
+            if eq(&p.using, Some("true")) && p.with_check.is_none() =>
+        {
+            return Some(("public_read", vec![]))
+        }
+        ("r", ["authenticated"]) if eq(&p.using, Some("true")) && p.with_check.is_none() => {
+            return Some(("authenticated_read", vec![]))
+        }
+        ("*", ["service_role"])
+            if eq(&p.using, Some("true")) && eq(&p.with_check, Some("true")) =>
+        {
+            return Some(("service_role", vec![]))
+        }
+        ("*", ["authenticated"]) if p.with_check.is_none() => {}
+        _ => return None,
+    }
+    // owner: a uuid column equal to the caller's id.
+    for c in &t.columns {
+        if c.ty == "uuid"
+            && eq(
+                &p.using,
+                Some(&format!("{} = (SELECT auth.uid())", quote_ident(&c.name))),
+            )
+        {
+            let params = if c.name == "user_id" {
+                vec![]
+            } else {
+                vec![("column", c.name.clone())]
+            };
+            return Some(("owner", params));
+        }
+    }
+    // admin: a boolean function of the project.
+    for ((s, n, args), f) in &src.functions {
+        if f.result != "boolean" {
+            continue;
+        }
+        let fname = format!("{}.{}", quote_ident(s), quote_ident(n));
+        for (pass_uid, text) in [
+            (true, format!("(SELECT {fname}((SELECT auth.uid())))")),
+            (false, format!("(SELECT {fname}())")),
+        ] {
+            if pass_uid == args.is_empty() {
+                continue;
+            }
+            if eq(&p.using, Some(&text)) {
+                let mut params = Vec::new();
+                if !(s == "public" && n == "is_admin") {
+                    params.push(("function", yaml_name(s, n)));
+                }
+                if !pass_uid {
+                    params.push(("pass_uid", "false".to_string()));
+                }
+                return Some(("admin", params));
+            }
+        }
+    }
+    // tenant_member with its default membership table.
+    for c in &t.columns {
+        let text = format!(
+            "EXISTS (SELECT 1 FROM public.tenant_members m WHERE m.tenant_id = {}.{} AND m.user_id = (SELECT auth.uid()))",
+            quote_ident(&table.1),
+            quote_ident(&c.name)
+        );
+        if eq(&p.using, Some(&text)) {
+            let params = if c.name == "tenant_id" {
+                vec![]
+            } else {
+                vec![("column", c.name.clone())]
+            };
+            return Some(("tenant_member", params));
+        }
+    }
+    None
+}
+
+/// Builds the project.
+pub struct Builder<'a> {
+    src: &'a Source,
+    choices: &'a Choices,
+    out: Project,
+    /// Sequences a `serial` column stands for (not reported).
+    serial_sequences: BTreeSet<Name>,
+    /// The object (column, constraint, index, trigger, policy) whose expressions are being
+    /// written: the round trip names what did not come back by it.
+    object: String,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(src: &'a Source, choices: &'a Choices) -> Self {
+        Builder {
+            src,
+            choices,
+            out: Project::default(),
+            serial_sequences: BTreeSet::new(),
+            object: String::new(),
+        }
+    }
+
+    fn unrepresentable(&mut self, kind: &str, name: String, definition: String, note: &str) {
+        self.out.unrepresentable.push(Unrepresentable {
+            kind: kind.to_string(),
+            name,
+            definition,
+            note: note.to_string(),
+        });
+    }
+
+    /// A default, condition or expression: short when allowed and equivalent.
+    fn expr(&mut self, owner: &Name, text: &str) -> String {
+        let object = (owner.0.clone(), format!("{}\u{0}{}", owner.1, self.object));
+        if self.choices.longhand.contains(owner) || self.choices.longhand.contains(&object) {
+            return super::expr::readable(text);
+        }
+        let short = shorten(text);
+        if short != strip_outer_parens(text) {
+            self.out.shortened += 1;
+        }
+        short
+    }
+
+    /// A default as a YAML node: integers and booleans bare, anything else a string.
+    fn default_node(&mut self, owner: &Name, text: &str) -> Node {
+        let short = self.expr(owner, text);
+        let is_int = short == "0"
+            || (short.len() < 16
+                && short
+                    .trim_start_matches('-')
+                    .starts_with(|c: char| c.is_ascii_digit() && c != '0')
+                && short
+                    .trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                && short.starts_with(|c: char| c.is_ascii_digit()));
+        if is_int || short == "true" || short == "false" {
+            Node::Raw(short)
+        } else {
+            Node::Str(short)
+        }
+    }
+
+    pub fn build(mut self) -> Project {
+        let src = self.src;
+        let cat = &src.cat;
+        let mut files: BTreeMap<String, Vec<(String, Node)>> = BTreeMap::new();
+
+        // Extensions.
+        if !cat.extensions.is_empty() {
+            files.insert(
+                "extensions.yaml".into(),
+                vec![(
+                    "extensions".into(),
+                    Node::Seq(cat.extensions.keys().map(Node::str).collect()),
+                )],
+            );
+        }
+        // Enums.
+        if !cat.enums.is_empty() {
+            let entries = cat
+                .enums
+                .iter()
+                .map(|((s, n), labels)| (yaml_name(s, n), Node::list(labels.iter().cloned())))
+                .collect();
+            files.insert(
+                "enums.yaml".into(),
+                vec![("enums".into(), Node::Map(entries))],
+            );
+        }
+        // Functions.
+        let functions = self.functions();
+        if !functions.is_empty() {
+            files.insert(
+                "functions.yaml".into(),
+                vec![("functions".into(), Node::Map(functions))],
+            );
+        }
+        // Tables, in files.
+        for (path, names) in table_files(cat) {
+            let mut entries = Vec::new();
+            for name in names {
+                if let Some(t) = cat.tables.get(&name) {
+                    let node = self.table(&name, t);
+                    entries.push((yaml_name(&name.0, &name.1), node));
+                }
+            }
+            files.insert(path, vec![("tables".into(), Node::Map(entries))]);
+        }
+        // Views.
+        let views = self.views();
+        if !views.is_empty() {
+            files.insert(
+                "views.yaml".into(),
+                vec![("views".into(), Node::Map(views))],
+            );
+        }
+        // Grants.
+        let grants: Vec<Node> = src.cat.grants.is_empty().then(Vec::new).unwrap_or_else(|| {
+            self.choices
+                .privileges
+                .grants
+                .iter()
+                .map(|((s, n), privs, roles)| {
+                    Node::FlowMap(vec![
+                        ("on".into(), Node::str(yaml_name(s, n))),
+                        ("privileges".into(), Node::list(privs.iter().cloned())),
+                        ("to".into(), Node::list(roles.iter().cloned())),
+                    ])
+                })
+                .collect()
+        });
+        if !grants.is_empty() {
+            files.insert(
+                "grants.yaml".into(),
+                vec![("grants".into(), Node::Seq(grants))],
+            );
+        }
+        // Supabase objects and privileges on schemas.
+        let platform = self.platform();
+        if !platform.is_empty() {
+            files.insert("supabase.yaml".into(), platform);
+        }
+        self.other_kinds();
+
+        let config = self.config();
+        let mut out = self.out;
+        out.files.insert(
+            "schemac.yaml".into(),
+            document(
+                &["Imported by `schemac import`: see the import report for what it found."],
+                &config,
+            ),
+        );
+        for (path, entries) in files {
+            out.files.insert(path, document(&[], &entries));
+        }
+        out.unrepresentable.sort();
+        out.unrepresentable.dedup();
+        out
+    }
+
+    /// `schemac.yaml`.
+    fn config(&self) -> Vec<(String, Node)> {
+        let src = self.src;
+        let mut names: Vec<&str> = Vec::new();
+        for ((_, n), t) in &src.cat.tables {
+            names.push(n);
+            names.extend(t.columns.iter().map(|c| c.name.as_str()));
+        }
+        // The convention most names follow; check then names the others (SC202).
+        let snake = names
+            .iter()
+            .filter(|n| crate::model::names::is_snake_case(n))
+            .count();
+        let camel = names
+            .iter()
+            .filter(|n| crate::model::names::is_camel_case(n))
+            .count();
+        let naming = if camel > snake {
+            "camelCase"
+        } else if snake == names.len() || snake >= camel && snake * 2 >= names.len() {
+            "snake_case"
+        } else {
+            "any"
+        };
+        let mut entries = vec![
+            ("schemac".to_string(), Node::Raw("1".into())),
+            ("naming".into(), Node::str(naming)),
+            ("schemas".into(), Node::list(src.schemas.iter().cloned())),
+            (
+                "target".into(),
+                Node::str(if src.supabase { "supabase" } else { "postgres" }),
+            ),
+            (
+                "output".into(),
+                Node::str("supabase/migrations/99999999999999_master_consolidated_schema.sql"),
+            ),
+        ];
+        let mut external = Vec::new();
+        let ext_tables: Vec<String> = src
+            .external_tables
+            .iter()
+            .filter(|(s, n)| {
+                !(src.supabase && PLATFORM_TABLES.contains(&(s.as_str(), n.as_str())))
+                    || (s == "auth" && n == "users")
+            })
+            .map(|(s, n)| yaml_name(s, n))
+            .collect();
+        if !ext_tables.is_empty() {
+            external.push(("tables".to_string(), Node::list(ext_tables)));
+        }
+        if src.supabase {
+            external.push((
+                "functions".into(),
+                Node::list(["auth.uid()", "auth.jwt()", "auth.role()"]),
+            ));
+        }
+        let roles = self.roles();
+        if !roles.is_empty() {
+            external.push(("roles".into(), Node::list(roles)));
+        }
+        if !external.is_empty() {
+            entries.push(("external".into(), Node::Map(external)));
+        }
+        if let Some(api) = &self.choices.privileges.api_roles {
+            entries.push(("api_roles".into(), Node::list(api.iter().cloned())));
+        }
+        entries
+    }
+
+    /// Every role the project names: the API roles on Supabase, and the roles of policies
+    /// and grants. They belong to the server, so the project lists them as external.
+    fn roles(&self) -> Vec<String> {
+        let cat = &self.src.cat;
+        let mut roles: BTreeSet<String> = BTreeSet::new();
+        if self.src.supabase {
+            roles.extend(API_ROLES.iter().map(|r| r.to_string()));
+        }
+        for t in cat.tables.values().chain(cat.external.values()) {
+            for p in t.policies.values() {
+                roles.extend(p.roles.iter().cloned());
+            }
+        }
+        for (_, _, g, _) in &cat.grants {
+            roles.insert(g.clone());
+        }
+        for (_, g, _) in &cat.schema_grants {
+            roles.insert(g.clone());
+        }
+        for (_, _, g, _) in &cat.default_privileges {
+            roles.insert(g.clone());
+        }
+        for privs in cat.function_grants.values() {
+            roles.extend(privs.iter().map(|(g, _)| g.clone()));
+        }
+        roles.remove("public");
+        roles.into_iter().collect()
+    }
+
+    fn table(&mut self, name: &Name, t: &Table) -> Node {
+        let src = self.src;
+        let tname = &name.1;
+        let qname = format!("{}.{}", name.0, name.1);
+        let mut col_pk: Option<String> = None;
+        let mut table_pk: Option<Vec<String>> = None;
+        let mut col_unique: BTreeSet<String> = BTreeSet::new();
+        let mut uniques: Vec<Vec<String>> = Vec::new();
+        let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
+        let mut checks: Vec<(String, String)> = Vec::new();
+        let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
+        let mut fks: Vec<(Option<String>, ForeignKey)> = Vec::new();
+        for (cname, c) in &t.constraints {
+            self.object = cname.clone();
+            self.constraint(
+                name,
+                t,
+                cname,
+                c,
+                &mut col_pk,
+                &mut table_pk,
+                &mut col_unique,
+                &mut uniques,
+                &mut col_checks,
+                &mut checks,
+                &mut col_fk,
+                &mut fks,
+            );
+        }
+        let mut entries: Vec<(String, Node)> = Vec::new();
+        if let Some(c) = &t.comment {
+            entries.push(("comment".into(), Node::str(c.clone())));
+        }
+        let mut columns = Vec::new();
+        for c in &t.columns {
+            self.object = c.name.clone();
+            let node = self.column(
+                name,
+                c,
+                col_pk.as_deref() == Some(c.name.as_str()),
+                col_unique.contains(&c.name),
+                col_checks.get(&c.name),
+                col_fk.get(&c.name),
+            );
+            columns.push((c.name.clone(), node));
+        }
+        entries.push(("columns".into(), Node::Map(columns)));
+        if let Some(pk) = table_pk {
+            entries.push(("primary_key".into(), Node::list(pk)));
+        }
+        if !uniques.is_empty() {
+            entries.push((
+                "unique".into(),
+                Node::FlowSeq(uniques.into_iter().map(Node::list).collect()),
+            ));
+        }
+        if !checks.is_empty() {
+            entries.push((
+                "checks".into(),
+                Node::Map(checks.into_iter().map(|(n, e)| (n, Node::Str(e))).collect()),
+            ));
+        }
+        if !fks.is_empty() {
+            let items = fks
+                .into_iter()
+                .map(|(n, fk)| {
+                    let mut m = vec![
+                        (
+                            "columns".to_string(),
+                            Node::list(fk.columns.iter().cloned()),
+                        ),
+                        (
+                            "references".into(),
+                            Node::str(reference(&fk.table, &fk.ref_columns)),
+                        ),
+                    ];
+                    if let Some(a) = fk.on_delete {
+                        m.push(("on_delete".into(), Node::str(a)));
+                    }
+                    if let Some(a) = fk.on_update {
+                        m.push(("on_update".into(), Node::str(a)));
+                    }
+                    if let Some(n) = n {
+                        m.push(("name".into(), Node::str(n)));
+                    }
+                    Node::FlowMap(m)
+                })
+                .collect();
+            entries.push(("foreign_keys".into(), Node::Seq(items)));
+        }
+        let mut indexes = Vec::new();
+        for (iname, def) in &t.indexes {
+            self.object = iname.clone();
+            match parse_index(def) {
+                Some(ix) if ix.method.chars().all(|c| c.is_ascii_lowercase()) => {
+                    indexes.push(self.index(name, iname, ix));
+                }
+                _ => self.unrepresentable(
+                    "index",
+                    format!("{qname}.{iname}"),
+                    def.clone(),
+                    "left out: the format has no key for this index's options",
+                ),
+            }
+        }
+        if !indexes.is_empty() {
+            entries.push(("indexes".into(), Node::Seq(indexes)));
+        }
+        let triggers = self.triggers(name, t);
+        if !triggers.is_empty() {
+            entries.push(("triggers".into(), Node::Map(triggers)));
+        }
+        match (t.rls_enabled, t.rls_forced) {
+            (false, false) => {}
+            (true, false) => entries.push(("rls".into(), Node::bool(true))),
+            (enable, true) => entries.push((
+                "rls".into(),
+                Node::FlowMap(vec![
+                    ("enable".into(), Node::bool(enable)),
+                    ("force".into(), Node::bool(true)),
+                ]),
+            )),
+        }
+        let policies = self.policies(name, t, false);
+        if !policies.is_empty() {
+            entries.push(("policies".into(), Node::Map(policies)));
+        }
+        if src
+            .cat
+            .publications
+            .get("supabase_realtime")
+            .is_some_and(|p| p.tables.contains(name))
+            && src.supabase
+        {
+            entries.push(("realtime".into(), Node::bool(true)));
+        }
+        if let Some(roles) = self.choices.privileges.table_api_roles.get(name) {
+            if roles.is_empty() {
+                entries.push(("api".into(), Node::bool(false)));
+            } else {
+                entries.push(("api_roles".into(), Node::list(roles.iter().cloned())));
+            }
+        }
+        let _ = tname;
+        Node::Map(entries)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn constraint(
+        &mut self,
+        name: &Name,
+        t: &Table,
+        cname: &str,
+        c: &Constraint,
+        col_pk: &mut Option<String>,
+        table_pk: &mut Option<Vec<String>>,
+        col_unique: &mut BTreeSet<String>,
+        uniques: &mut Vec<Vec<String>>,
+        col_checks: &mut BTreeMap<String, String>,
+        checks: &mut Vec<(String, String)>,
+        col_fk: &mut BTreeMap<String, ForeignKey>,
+        fks: &mut Vec<(Option<String>, ForeignKey)>,
+    ) {
+        let tname = &name.1;
+        let full = format!("{}.{}.{cname}", name.0, name.1);
+        let def = &c.definition;
+        match c.kind.as_str() {
+            "p" => {
+                let Some(cols) = def
+                    .strip_prefix("PRIMARY KEY (")
+                    .and_then(|r| r.strip_suffix(')'))
+                    .and_then(ident_list)
+                else {
+                    return self.unrepresentable("primary key", full, def.clone(), "left out");
+                };
+                if cname != make_object_name(tname, None, "pkey") {
+                    self.unrepresentable(
+                        "primary key name",
+                        full.clone(),
+                        def.clone(),
+                        "written with the name schemac gives (<table>_pkey)",
+                    );
+                }
+                if cols.len() == 1 {
+                    *col_pk = cols.into_iter().next();
+                } else {
+                    *table_pk = Some(cols);
+                }
+            }
+            "u" => {
+                let Some(cols) = def
+                    .strip_prefix("UNIQUE (")
+                    .and_then(|r| r.strip_suffix(')'))
+                    .and_then(ident_list)
+                else {
+                    return self.unrepresentable(
+                        "unique constraint",
+                        full,
+                        def.clone(),
+                        "left out: the format has no key for its options",
+                    );
+                };
+                if cname != make_object_name(tname, Some(&cols.join("_")), "key") {
+                    self.unrepresentable(
+                        "unique constraint name",
+                        full.clone(),
+                        def.clone(),
+                        "written with the name schemac gives (<table>_<columns>_key)",
+                    );
+                }
+                if cols.len() == 1 && !col_unique.contains(&cols[0]) {
+                    col_unique.insert(cols[0].clone());
+                } else {
+                    uniques.push(cols);
+                }
+            }
+            "c" => {
+                let Some(inner) = def
+                    .strip_prefix("CHECK (")
+                    .and_then(|r| r.strip_suffix(')'))
+                else {
+                    return self.unrepresentable(
+                        "check constraint",
+                        full,
+                        def.clone(),
+                        "left out: NOT VALID and NO INHERIT cannot be declared",
+                    );
+                };
+                let expr = self.expr(name, inner);
+                let column = t
+                    .columns
+                    .iter()
+                    .find(|col| make_object_name(tname, Some(&col.name), "check") == cname)
+                    .map(|col| col.name.clone());
+                match column {
+                    Some(col) if !col_checks.contains_key(&col) => {
+                        col_checks.insert(col, expr);
+                    }
+                    _ => checks.push((cname.to_string(), expr)),
+                }
+            }
+            "f" => {
+                let Some(fk) = parse_fk(def) else {
+                    return self.unrepresentable(
+                        "foreign key",
+                        full,
+                        def.clone(),
+                        "left out: MATCH FULL, DEFERRABLE, NOT VALID or a column list on its action cannot be declared",
+                    );
+                };
+                let nameable = fk
+                    .ref_columns
+                    .iter()
+                    .all(|c| !c.contains([',', '"', '(', ')']) && c.trim() == c)
+                    && !fk.table.1.contains('(');
+                if !nameable {
+                    return self.unrepresentable(
+                        "foreign key",
+                        full,
+                        def.clone(),
+                        "left out: `references:` cannot name a column holding a comma, a quote or a parenthesis, or with spaces around it",
+                    );
+                }
+                let default = make_object_name(tname, Some(&fk.columns.join("_")), "fkey");
+                if fk.columns.len() == 1 && cname == default && !col_fk.contains_key(&fk.columns[0])
+                {
+                    col_fk.insert(fk.columns[0].clone(), fk);
+                } else {
+                    fks.push(((cname != default).then(|| cname.to_string()), fk));
+                }
+            }
+            _ => self.unrepresentable(
+                "exclusion constraint",
+                full,
+                def.clone(),
+                "left out: the format has no exclusion constraints",
+            ),
+        }
+    }
+
+    fn column(
+        &mut self,
+        table: &Name,
+        c: &Column,
+        pk: bool,
+        unique: bool,
+        check: Option<&String>,
+        fk: Option<&ForeignKey>,
+    ) -> Node {
+        let mut ty = short_type(&c.ty);
+        let mut default = c.default.clone();
+        if let Some(serial) = self.serial(table, c) {
+            ty = serial.to_string();
+            default = None;
+        }
+        let mut m: Vec<(String, Node)> = vec![("type".into(), Node::str(ty.clone()))];
+        let implied_not_null = pk || !c.identity.is_empty();
+        if c.not_null && !implied_not_null && !ty.ends_with("serial") {
+            m.push(("nullable".into(), Node::bool(false)));
+        }
+        if pk {
+            m.push(("primary_key".into(), Node::bool(true)));
+        }
+        if unique {
+            m.push(("unique".into(), Node::bool(true)));
+        }
+        if let Some(d) = &default {
+            let node = self.default_node(table, d);
+            m.push(("default".into(), node));
+        }
+        match c.identity.as_str() {
+            "a" => m.push(("identity".into(), Node::str("always"))),
+            "d" => m.push(("identity".into(), Node::str("by_default"))),
+            _ => {}
+        }
+        if let Some(g) = &c.generated {
+            let e = self.expr(table, g);
+            m.push(("generated".into(), Node::Str(e)));
+        }
+        if let Some(fk) = fk {
+            m.push((
+                "references".into(),
+                Node::str(reference(&fk.table, &fk.ref_columns)),
+            ));
+            if let Some(a) = fk.on_delete {
+                m.push(("on_delete".into(), Node::str(a)));
+            }
+            if let Some(a) = fk.on_update {
+                m.push(("on_update".into(), Node::str(a)));
+            }
+        }
+        if let Some(e) = check {
+            m.push(("check".into(), Node::Str(e.clone())));
+        }
+        if let Some(cm) = &c.comment {
+            m.push(("comment".into(), Node::str(cm.clone())));
+        }
+        if m.len() == 1 && (!c.not_null || ty.ends_with("serial")) {
+            Node::str(ty)
+        } else {
+            Node::FlowMap(m)
+        }
+    }
+
+    /// `serial`, `bigserial` or `smallserial` when the column is exactly what one makes: a
+    /// NOT NULL integer whose default draws from the sequence named after it, owned by it,
+    /// with the options CREATE SEQUENCE gives.
+    fn serial(&mut self, table: &Name, c: &Column) -> Option<&'static str> {
+        let (kind, max) = match c.ty.as_str() {
+            "integer" => ("serial", i64::from(i32::MAX)),
+            "bigint" => ("bigserial", i64::MAX),
+            "smallint" => ("smallserial", i64::from(i16::MAX)),
+            _ => return None,
+        };
+        let seq = make_object_name(&table.1, Some(&c.name), "seq");
+        let regclass = if table.0 == "public" {
+            quote_ident(&seq)
+        } else {
+            format!("{}.{}", quote_ident(&table.0), quote_ident(&seq))
+        };
+        let want = format!(
+            "nextval({}::regclass)",
+            crate::sql::quote::quote_literal(&regclass)
+        );
+        if !c.not_null || c.default.as_deref() != Some(want.as_str()) {
+            return None;
+        }
+        let key = (table.0.clone(), seq);
+        let s = self.src.cat.kinds.sequences.get(&key)?;
+        let owner = format!(
+            "{}.{}.{}",
+            quote_ident(&table.0),
+            quote_ident(&table.1),
+            quote_ident(&c.name)
+        );
+        let plain = s.data_type == c.ty
+            && s.start == 1
+            && s.increment == 1
+            && s.min == 1
+            && s.max == max
+            && s.cache == 1
+            && !s.cycle
+            && s.owned_by.as_deref() == Some(owner.as_str())
+            && s.comment.is_none();
+        if !plain {
+            return None;
+        }
+        self.serial_sequences.insert(key);
+        Some(kind)
+    }
+
+    fn index(&mut self, table: &Name, iname: &str, ix: IndexDef) -> Node {
+        // Plain column names while they last, then expressions (the model puts columns
+        // first, so a column after an expression is written as an expression too).
+        let mut columns = Vec::new();
+        let mut exprs = Vec::new();
+        for e in &ix.elems {
+            let plain = leading_ident(e).filter(|(_, rest)| rest.is_empty());
+            match plain {
+                Some((name, _)) if exprs.is_empty() => columns.push(name),
+                _ => exprs.push(e.clone()),
+            }
+        }
+        let mut parts = columns.clone();
+        if !exprs.is_empty() {
+            parts.push("expr".into());
+        }
+        let mut m = Vec::new();
+        if iname != make_object_name(&table.1, Some(&parts.join("_")), "idx") {
+            m.push(("name".to_string(), Node::str(iname)));
+        }
+        if !columns.is_empty() {
+            m.push(("columns".into(), Node::list(columns)));
+        }
+        if !exprs.is_empty() {
+            m.push(("expressions".into(), Node::list(exprs)));
+        }
+        if ix.method != "btree" {
+            m.push(("using".into(), Node::str(ix.method)));
+        }
+        if ix.unique {
+            m.push(("unique".into(), Node::bool(true)));
+        }
+        if !ix.include.is_empty() {
+            m.push(("include".into(), Node::list(ix.include)));
+        }
+        if let Some(p) = ix.predicate {
+            let e = self.expr(table, &p);
+            m.push(("where".into(), Node::Str(e)));
+        }
+        Node::FlowMap(m)
+    }
+
+    fn triggers(&mut self, table: &Name, t: &Table) -> Vec<(String, Node)> {
+        let mut out = Vec::new();
+        for (tname, def) in &t.triggers {
+            self.object = tname.clone();
+            let Some(tr) = parse_trigger(def) else {
+                self.unrepresentable(
+                    "trigger",
+                    format!("{}.{}.{tname}", table.0, table.1),
+                    def.clone(),
+                    "left out: UPDATE OF columns, REFERENCING and constraint triggers cannot be declared",
+                );
+                continue;
+            };
+            let function = match &tr.function {
+                (Some(s), n) => yaml_name(s, n),
+                (None, n) => yaml_name("public", n),
+            };
+            let mut m = vec![
+                ("when".to_string(), Node::str(tr.when)),
+                ("events".into(), Node::list(tr.events)),
+                (
+                    "for_each".into(),
+                    Node::str(if tr.row { "row" } else { "statement" }),
+                ),
+                ("function".into(), Node::str(function)),
+            ];
+            if !tr.args.is_empty() {
+                m.push(("args".into(), Node::list(tr.args)));
+            }
+            if let Some(c) = tr.condition {
+                let e = self.expr(table, &c);
+                m.push(("condition".into(), Node::Str(e)));
+            }
+            out.push((tname.clone(), Node::FlowMap(m)));
+        }
+        out
+    }
+
+    fn policies(&mut self, table: &Name, t: &Table, external: bool) -> Vec<(String, Node)> {
+        let mut out = Vec::new();
+        let storage = external && table.0 == "storage" && table.1 == "objects";
+        for (pname, p) in &t.policies {
+            self.object = pname.clone();
+            let object = (table.0.clone(), format!("{}\u{0}{pname}", table.1));
+            if !self.choices.longhand.contains(table) && !self.choices.longhand.contains(&object) {
+                if let Some((template, params)) = match_template(self.src, table, t, p, storage) {
+                    let mut m = vec![("template".to_string(), Node::str(template))];
+                    for (k, v) in params {
+                        m.push((k.to_string(), Node::Str(v)));
+                    }
+                    self.out
+                        .templated
+                        .push(format!("{}.{}: {pname} → {template}", table.0, table.1));
+                    out.push((pname.clone(), Node::FlowMap(m)));
+                    continue;
+                }
+            }
+            let mut m: Vec<(String, Node)> = Vec::new();
+            let command = match p.command.as_str() {
+                "r" => "select",
+                "a" => "insert",
+                "w" => "update",
+                "d" => "delete",
+                _ => "all",
+            };
+            if command != "all" {
+                m.push(("command".into(), Node::str(command)));
+            }
+            if p.roles != ["public"] {
+                m.push(("roles".into(), Node::list(p.roles.iter().cloned())));
+            }
+            if let Some(u) = &p.using {
+                let e = self.expr(table, u);
+                m.push(("using".into(), Node::Str(e)));
+            }
+            if let Some(w) = &p.with_check {
+                let e = self.expr(table, w);
+                m.push(("with_check".into(), Node::Str(e)));
+            }
+            if !p.permissive {
+                m.push(("permissive".into(), Node::bool(false)));
+            }
+            let long = m.iter().map(|(_, v)| match v {
+                Node::Str(s) => s.len(),
+                _ => 8,
+            });
+            if long.sum::<usize>() > 80 {
+                out.push((pname.clone(), Node::Map(m)));
+            } else {
+                out.push((pname.clone(), Node::FlowMap(m)));
+            }
+        }
+        out
+    }
+
+    fn functions(&mut self) -> Vec<(String, Node)> {
+        let src = self.src;
+        let mut out = Vec::new();
+        let mut seen: BTreeMap<Name, usize> = BTreeMap::new();
+        for key in src.functions.keys() {
+            *seen.entry((key.0.clone(), key.1.clone())).or_default() += 1;
+        }
+        for (key, f) in &src.functions {
+            let (s, n, args) = key;
+            let full = format!("{s}.{n}({args})");
+            let definition = src
+                .cat
+                .functions
+                .get(key)
+                .map(|f| f.definition.clone())
+                .unwrap_or_default();
+            let mut problems = Vec::new();
+            if f.kind != "f" {
+                problems.push("a procedure, aggregate or window function");
+            }
+            if seen.get(&(s.clone(), n.clone())).copied().unwrap_or(0) > 1 {
+                problems.push("an overloaded name (a project names functions by name)");
+            }
+            if f.strict {
+                problems.push("STRICT");
+            }
+            if f.leakproof {
+                problems.push("LEAKPROOF");
+            }
+            if f.parallel != "u" {
+                problems.push("PARALLEL");
+            }
+            let default_cost = if matches!(f.language.as_str(), "c" | "internal") {
+                1.0
+            } else {
+                100.0
+            };
+            if (f.cost - default_cost).abs() > f64::EPSILON {
+                problems.push("COST");
+            }
+            if f.retset && (f.rows - 1000.0).abs() > f64::EPSILON {
+                problems.push("ROWS");
+            }
+            if f.body.is_empty() || matches!(f.language.as_str(), "c" | "internal") {
+                problems.push("a body that is not source text (BEGIN ATOMIC, C)");
+            }
+            let modes_ok = f.arg_modes.iter().all(|m| m == "i" || m == "t");
+            if !modes_ok {
+                problems.push("OUT, INOUT or VARIADIC arguments");
+            }
+            let mut search_path = None;
+            for c in &f.config {
+                match c.strip_prefix("search_path=") {
+                    Some(v) => {
+                        search_path = Some(if v == "\"\"" {
+                            String::new()
+                        } else {
+                            v.to_string()
+                        })
+                    }
+                    None => problems.push("SET options other than search_path"),
+                }
+            }
+            // Input argument names (RETURNS TABLE columns follow them).
+            let names: Vec<String> = if f.arg_modes.is_empty() {
+                f.arg_names.clone()
+            } else {
+                f.arg_names
+                    .iter()
+                    .zip(&f.arg_modes)
+                    .filter(|(_, m)| *m == "i")
+                    .map(|(n, _)| n.clone())
+                    .collect()
+            };
+            let pieces: Vec<String> = split_top(&f.arguments, b',')
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect();
+            if names.len() != f.arg_types.len()
+                || pieces.len() != f.arg_types.len()
+                || names.iter().any(String::is_empty)
+            {
+                problems.push("unnamed arguments");
+            }
+            if !problems.is_empty() {
+                problems.dedup();
+                self.unrepresentable(
+                    "function",
+                    full,
+                    definition,
+                    &format!("left out: {}", problems.join(", ")),
+                );
+                continue;
+            }
+            let mut arg_nodes = Vec::new();
+            for ((name, ty), piece) in names.iter().zip(&f.arg_types).zip(&pieces) {
+                let mut a = vec![
+                    ("name".to_string(), Node::str(name.clone())),
+                    ("type".into(), Node::str(short_type(ty))),
+                ];
+                if let Some((_, end)) = find_word(piece, "DEFAULT") {
+                    a.push(("default".into(), Node::str(piece[end..].trim())));
+                }
+                arg_nodes.push(Node::FlowMap(a));
+            }
+            let mut m = vec![(
+                "args".to_string(),
+                if arg_nodes.is_empty() {
+                    Node::FlowSeq(vec![])
+                } else {
+                    Node::FlowSeq(arg_nodes)
+                },
+            )];
+            m.push(("returns".into(), Node::str(returns(&f.result))));
+            m.push(("language".into(), Node::str(f.language.clone())));
+            if f.definer {
+                m.push(("security".into(), Node::str("definer")));
+            }
+            if let Some(sp) = search_path {
+                m.push(("search_path".into(), Node::str(sp)));
+            }
+            match f.volatility.as_str() {
+                "s" => m.push(("volatility".into(), Node::str("stable"))),
+                "i" => m.push(("volatility".into(), Node::str("immutable"))),
+                _ => {}
+            }
+            match self.choices.privileges.functions.get(key) {
+                Some(FnApi::All) => m.push(("api".into(), Node::bool(true))),
+                Some(FnApi::Roles(r)) => {
+                    m.push(("api_roles".into(), Node::list(r.iter().cloned())))
+                }
+                None => {}
+            }
+            if let Some(c) = src.cat.functions.get(key).and_then(|f| f.comment.clone()) {
+                m.push(("comment".into(), Node::str(c)));
+            }
+            m.push(("body".into(), Node::str(f.body.clone())));
+            out.push((yaml_name(s, n), Node::Map(m)));
+        }
+        out
+    }
+
+    fn views(&mut self) -> Vec<(String, Node)> {
+        let src = self.src;
+        let mut out = Vec::new();
+        for ((s, n), v) in &src.cat.views {
+            let full = format!("{s}.{n}");
+            let mut invoker = false;
+            let mut other = Vec::new();
+            for o in v.options.split(',').filter(|o| !o.is_empty()) {
+                if o == "security_invoker=true" || o == "security_invoker=on" {
+                    invoker = true;
+                } else if o != "security_invoker=false" {
+                    other.push(o);
+                }
+            }
+            if !other.is_empty() {
+                self.unrepresentable(
+                    "view option",
+                    full.clone(),
+                    other.join(", "),
+                    "left out: the format has no key for it",
+                );
+            }
+            let query = v
+                .definition
+                .trim()
+                .trim_end_matches(';')
+                .trim_end()
+                .to_string();
+            let mut m = vec![("query".to_string(), Node::str(format!("{query}\n")))];
+            if invoker {
+                m.push(("security_invoker".into(), Node::bool(true)));
+            }
+            if let Some(c) = &v.comment {
+                m.push(("comment".into(), Node::str(c.clone())));
+            }
+            out.push((yaml_name(s, n), Node::Map(m)));
+        }
+        out
+    }
+
+    /// Triggers and policies on platform tables, publications, buckets, schema privileges
+    /// and default privileges.
+    fn platform(&mut self) -> Vec<(String, Node)> {
+        let src = self.src;
+        let cat = &src.cat;
+        let mut out = Vec::new();
+        let mut ext_triggers = Vec::new();
+        let mut ext_policies = Vec::new();
+        for (name, t) in &cat.external {
+            let key = yaml_name(&name.0, &name.1);
+            let triggers = self.triggers(name, t);
+            if !triggers.is_empty() {
+                ext_triggers.push((key.clone(), Node::Map(triggers)));
+            }
+            let policies = self.policies(name, t, true);
+            if !policies.is_empty() {
+                ext_policies.push((key, Node::Map(policies)));
+            }
+        }
+        if !ext_triggers.is_empty() {
+            out.push(("external_triggers".into(), Node::Map(ext_triggers)));
+        }
+        if !ext_policies.is_empty() {
+            out.push(("external_policies".into(), Node::Map(ext_policies)));
+        }
+        let mut pubs = Vec::new();
+        for (pname, p) in &cat.publications {
+            let managed: Vec<&Name> = p
+                .tables
+                .iter()
+                .filter(|t| src.schemas.contains(&t.0))
+                .collect();
+            let all_ops = p.operations.len() == 4;
+            if pname == "supabase_realtime" && src.supabase {
+                if !all_ops {
+                    pubs.push((
+                        pname.clone(),
+                        Node::FlowMap(vec![(
+                            "operations".into(),
+                            Node::list(p.operations.iter().cloned()),
+                        )]),
+                    ));
+                }
+                continue;
+            }
+            if managed.is_empty() {
+                self.unrepresentable(
+                    "publication",
+                    pname.clone(),
+                    format!("CREATE PUBLICATION {}", quote_ident(pname)),
+                    "left out: it publishes no table of the imported schemas",
+                );
+                continue;
+            }
+            let mut m = vec![(
+                "tables".to_string(),
+                Node::list(managed.iter().map(|(s, n)| yaml_name(s, n))),
+            )];
+            if !all_ops {
+                m.push((
+                    "operations".into(),
+                    Node::list(p.operations.iter().cloned()),
+                ));
+            }
+            pubs.push((pname.clone(), Node::FlowMap(m)));
+        }
+        if !pubs.is_empty() {
+            out.push(("publications".into(), Node::Map(pubs)));
+        }
+        if !cat.buckets.is_empty() {
+            let buckets = cat
+                .buckets
+                .iter()
+                .map(|(id, b)| {
+                    let mut m = vec![("public".to_string(), Node::bool(b.public))];
+                    if let Some(l) = b.file_size_limit {
+                        m.push(("file_size_limit".into(), size(l)));
+                    }
+                    if let Some(types) = &b.allowed_mime_types {
+                        m.push((
+                            "allowed_mime_types".into(),
+                            Node::list(types.iter().cloned()),
+                        ));
+                    }
+                    (id.clone(), Node::FlowMap(m))
+                })
+                .collect();
+            out.push((
+                "storage".into(),
+                Node::Map(vec![("buckets".into(), Node::Map(buckets))]),
+            ));
+        }
+        // Schema privileges, leaving out PostgreSQL's own USAGE for PUBLIC on `public`.
+        let mut per_schema: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
+        for (s, g, p) in &cat.schema_grants {
+            if s == "public" && g == "public" && p == "USAGE" {
+                continue;
+            }
+            per_schema
+                .entry(s)
+                .or_default()
+                .entry(g)
+                .or_default()
+                .push(p.to_lowercase());
+        }
+        if !per_schema.is_empty() {
+            let entries = per_schema
+                .into_iter()
+                .map(|(s, roles)| {
+                    let mut by_privs: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+                    for (g, mut privs) in roles {
+                        privs.sort();
+                        by_privs.entry(privs).or_default().push(g.to_string());
+                    }
+                    let grants = by_privs
+                        .into_iter()
+                        .map(|(privs, to)| {
+                            Node::FlowMap(vec![
+                                ("privileges".into(), Node::list(privs)),
+                                ("to".into(), Node::list(to)),
+                            ])
+                        })
+                        .collect();
+                    (
+                        name_part(s),
+                        Node::Map(vec![("grants".into(), Node::Seq(grants))]),
+                    )
+                })
+                .collect();
+            out.push(("schemas_config".into(), Node::Map(entries)));
+        }
+        let mut defaults: BTreeMap<(&str, &str, Vec<String>), Vec<String>> = BTreeMap::new();
+        let mut per: BTreeMap<(&str, &str, &str), BTreeSet<String>> = BTreeMap::new();
+        for (s, kind, g, p) in &cat.default_privileges {
+            per.entry((s, kind, g)).or_default().insert(p.clone());
+        }
+        for ((s, kind, g), privs) in per {
+            let on = match kind {
+                "r" => "tables",
+                "S" => "sequences",
+                "f" => "functions",
+                _ => {
+                    self.unrepresentable(
+                        "default privilege",
+                        format!("{s}: {kind} to {g}"),
+                        privs.iter().cloned().collect::<Vec<_>>().join(", "),
+                        "left out: only tables, sequences and functions can be declared",
+                    );
+                    continue;
+                }
+            };
+            // Functions have one privilege and sequences three: all of them is `all`; the
+            // format names no other privilege of theirs.
+            let full: &[&str] = match kind {
+                "f" => &["EXECUTE"],
+                "S" => &["SELECT", "UPDATE", "USAGE"],
+                _ => &[],
+            };
+            let names: Vec<String> = if kind == "r" {
+                privilege_names(&privs)
+            } else if full.iter().all(|p| privs.contains(*p)) {
+                vec!["all".into()]
+            } else if privs.iter().all(|p| p == "SELECT" || p == "UPDATE") {
+                privs.iter().map(|p| p.to_lowercase()).collect()
+            } else {
+                self.unrepresentable(
+                    "default privilege",
+                    format!("{s}: {on} to {g}"),
+                    privs.iter().cloned().collect::<Vec<_>>().join(", "),
+                    "left out: the format names only select, update and all for sequences",
+                );
+                continue;
+            };
+            defaults
+                .entry((s, on, names))
+                .or_default()
+                .push(g.to_string());
+        }
+        if !defaults.is_empty() {
+            let items = defaults
+                .into_iter()
+                .map(|((s, on, privs), to)| {
+                    Node::FlowMap(vec![
+                        ("in_schema".into(), Node::str(s)),
+                        ("on".into(), Node::str(on)),
+                        ("privileges".into(), Node::list(privs)),
+                        ("to".into(), Node::list(to)),
+                    ])
+                })
+                .collect();
+            out.push(("default_privileges".into(), Node::Seq(items)));
+        }
+        out
+    }
+
+    /// Domains, materialized views, composite types and sequences: read, but not yet
+    /// declarable.
+    fn other_kinds(&mut self) {
+        use crate::kinds::Kind;
+        let cat = &self.src.cat;
+        let mut items = Vec::new();
+        for ((s, n), d) in &cat.domains {
+            let mut def = format!(
+                "CREATE DOMAIN {}.{} AS {}",
+                quote_ident(s),
+                quote_ident(n),
+                d.base
+            );
+            if let Some(x) = &d.default {
+                def.push_str(&format!(" DEFAULT {x}"));
+            }
+            if d.not_null {
+                def.push_str(" NOT NULL");
+            }
+            for (cn, c) in &d.checks {
+                def.push_str(&format!(" CONSTRAINT {} {c}", quote_ident(cn)));
+            }
+            items.push(("domain", format!("{s}.{n}"), def));
+        }
+        for ((s, n), m) in &cat.materialized_views {
+            let mut def = format!(
+                "CREATE MATERIALIZED VIEW {}.{} AS\n{}",
+                quote_ident(s),
+                quote_ident(n),
+                m.definition.trim_end()
+            );
+            for i in m.indexes.values() {
+                def.push_str(&format!("\n{i};"));
+            }
+            items.push(("materialized view", format!("{s}.{n}"), def));
+        }
+        for (name, d) in &cat.kinds.composite_types {
+            items.push((
+                "composite type",
+                format!("{}.{}", name.0, name.1),
+                crate::kinds::composite::Composite::create(name, d).join("\n"),
+            ));
+        }
+        for (name, d) in &cat.kinds.sequences {
+            if self.serial_sequences.contains(name) {
+                continue;
+            }
+            items.push((
+                "sequence",
+                format!("{}.{}", name.0, name.1),
+                crate::kinds::sequence::Sequence::create(name, d).join("\n"),
+            ));
+        }
+        for (kind, name, def) in items {
+            self.unrepresentable(
+                kind,
+                name,
+                def,
+                "left out: the format cannot declare it yet",
+            );
+        }
+        let extras = self.src.extras.clone();
+        self.out.unrepresentable.extend(extras);
+    }
+}
+
+/// `table(col, …)` for `references:`.
+fn reference(table: &(Option<String>, String), cols: &[String]) -> String {
+    let t = match table {
+        (Some(s), n) => yaml_name(s, n),
+        (None, n) => yaml_name("public", n),
+    };
+    format!("{t}({})", cols.join(", "))
+}
+
+/// A function's result as written in `returns:`.
+fn returns(result: &str) -> String {
+    if let Some(rest) = result.strip_prefix("SETOF ") {
+        return format!("setof {}", short_type(rest));
+    }
+    if let Some(rest) = result.strip_prefix("TABLE(") {
+        return format!("table({rest}");
+    }
+    short_type(result)
+}
+
+/// A bucket's size limit: `5MB` when it is a whole number of them.
+fn size(bytes: i64) -> Node {
+    for (unit, n) in [("GB", 1i64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] {
+        if bytes > 0 && bytes % n == 0 {
+            return Node::str(format!("{}{unit}", bytes / n));
+        }
+    }
+    Node::Raw(bytes.to_string())
+}
+
+/// Which tables go in which file: one file per table, except that tables whose foreign
+/// keys form a cycle share one (named after the first). Tables of other schemas than
+/// `public` go under `tables/<schema>/`.
+fn table_files(cat: &Catalog) -> BTreeMap<String, Vec<Name>> {
+    let names: Vec<&Name> = cat.tables.keys().collect();
+    let index: BTreeMap<&Name, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for (i, name) in names.iter().enumerate() {
+        let t = &cat.tables[*name];
+        for c in t.constraints.values().filter(|c| c.kind == "f") {
+            if let Some(fk) = parse_fk(&c.definition) {
+                let target = (
+                    fk.table.0.clone().unwrap_or_else(|| "public".into()),
+                    fk.table.1.clone(),
+                );
+                if let Some(&j) = index.get(&target) {
+                    if j != i {
+                        edges[i].push(j);
+                    }
+                }
+            }
+        }
+    }
+    let comp = strongly_connected(&edges);
+    let mut groups: BTreeMap<usize, Vec<Name>> = BTreeMap::new();
+    for (i, c) in comp.iter().enumerate() {
+        groups.entry(*c).or_default().push(names[i].clone());
+    }
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut out = BTreeMap::new();
+    let mut ordered: Vec<Vec<Name>> = groups.into_values().collect();
+    ordered.iter_mut().for_each(|g| g.sort());
+    ordered.sort();
+    for group in ordered {
+        let first = &group[0];
+        let dir = if first.0 == "public" {
+            "tables".to_string()
+        } else {
+            format!("tables/{}", file_stem(&first.0))
+        };
+        let stem = file_stem(&first.1);
+        let mut path = format!("{dir}/{stem}.yaml");
+        let mut n = 2;
+        while used.contains(&path.to_lowercase()) {
+            path = format!("{dir}/{stem}_{n}.yaml");
+            n += 1;
+        }
+        used.insert(path.to_lowercase());
+        out.insert(path, group);
+    }
+    out
+}
+
+/// A name made safe as a file name on every system: letters, digits, `_` and `-`; anything
+/// else becomes `_`. Never empty, never starts with a dot.
+pub fn file_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .take(60)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "_".into()
+    } else {
+        s
+    }
+}
+
+/// Tarjan's strongly connected components: the component number of each node.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    let n = edges.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut comp = vec![usize::MAX; n];
+    let mut next = 0;
+    let mut ncomp = 0;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        // Iterative DFS: (node, next edge).
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (v, ref mut ei)) = work.last_mut() {
+            if *ei == 0 && index[v] == usize::MAX {
+                index[v] = next;
+                low[v] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if let Some(&w) = edges[v].get(*ei) {
+                *ei += 1;
+                if index[w] == usize::MAX {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = ncomp;
+                    if w == v {
+                        break;
+                    }
+                }
+                ncomp += 1;
+            }
+        }
+    }
+    comp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_types() {
+        assert_eq!(short_type("timestamp with time zone"), "timestamptz");
+        assert_eq!(short_type("timestamp(3) with time zone"), "timestamptz(3)");
+        assert_eq!(short_type("integer[]"), "int[]");
+        assert_eq!(short_type("character varying(255)"), "varchar(255)");
+        assert_eq!(short_type("numeric(5,2)"), "numeric(5,2)");
+        assert_eq!(short_type("app.\"My Type\""), "app.\"My Type\"");
+    }
+
+    #[test]
+    fn definitions_are_parsed() {
+        let fk = parse_fk("FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE")
+            .expect("fk");
+        assert_eq!(fk.columns, ["user_id"]);
+        assert_eq!(fk.table, (Some("auth".into()), "users".into()));
+        assert_eq!(fk.on_delete, Some("cascade"));
+        assert!(parse_fk("FOREIGN KEY (a) REFERENCES t(b) MATCH FULL").is_none());
+        let ix = parse_index(
+            "CREATE UNIQUE INDEX x ON public.t USING btree (a, lower(b)) WHERE (c IS NULL)",
+        )
+        .expect("index");
+        assert!(ix.unique);
+        assert_eq!(ix.elems, ["a", "lower(b)"]);
+        assert_eq!(ix.predicate.as_deref(), Some("c IS NULL"));
+        let tr = parse_trigger(
+            "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON public.x FOR EACH ROW WHEN ((new.a > 0)) EXECUTE FUNCTION f('a', 'b''c')",
+        )
+        .expect("trigger");
+        assert_eq!(tr.events, ["insert", "update"]);
+        assert_eq!(tr.condition.as_deref(), Some("new.a > 0"));
+        assert_eq!(tr.args, ["a", "b'c"]);
+    }
+
+    #[test]
+    fn cycles_share_a_file() {
+        let comp = strongly_connected(&[vec![1], vec![0], vec![0]]);
+        assert_eq!(comp[0], comp[1]);
+        assert_ne!(comp[0], comp[2]);
+    }
+}
