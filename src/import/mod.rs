@@ -65,7 +65,7 @@ pub fn scope(src_schemas: &[String], external: &[Name], buckets: bool) -> Scope 
         external_tables: external.to_vec(),
         privilege_schemas: src_schemas.to_vec(),
         buckets,
-        all_kinds: true,
+        declared_sequences: None,
     }
 }
 

@@ -6,7 +6,8 @@
 //! literals without the casts PostgreSQL printed ([`super::expr`]), and policies that are a
 //! built-in template's written as `template:`. Files are laid out as a person would: a file
 //! per table (tables that reference each other in a cycle share one), and separate files for
-//! enums, functions, views, grants and the Supabase objects.
+//! enums, functions, views, grants, the Supabase objects and `kinds.yaml` (standalone
+//! sequences, composite types, domains, materialized views).
 //!
 //! What the format cannot say is never dropped silently: each such object becomes an
 //! [`Unrepresentable`] with its definition, for the report.
@@ -710,7 +711,10 @@ impl<'a> Builder<'a> {
         if !platform.is_empty() {
             files.insert("supabase.yaml".into(), platform);
         }
-        self.other_kinds();
+        let kinds = self.other_kinds();
+        if !kinds.is_empty() {
+            files.insert("kinds.yaml".into(), kinds);
+        }
 
         let config = self.config();
         let mut out = self.out;
@@ -1310,6 +1314,9 @@ impl<'a> Builder<'a> {
                     for (k, v) in params {
                         m.push((k.to_string(), Node::Str(v)));
                     }
+                    if let Some(c) = &p.comment {
+                        m.push(("comment".into(), Node::str(c.clone())));
+                    }
                     self.out
                         .templated
                         .push(format!("{}.{}: {pname} → {template}", table.0, table.1));
@@ -1341,6 +1348,9 @@ impl<'a> Builder<'a> {
             }
             if !p.permissive {
                 m.push(("permissive".into(), Node::bool(false)));
+            }
+            if let Some(c) = &p.comment {
+                m.push(("comment".into(), Node::str(c.clone())));
             }
             let long = m.iter().map(|(_, v)| match v {
                 Node::Str(s) => s.len(),
@@ -1732,69 +1742,155 @@ impl<'a> Builder<'a> {
         out
     }
 
-    /// Domains, materialized views, composite types and sequences: read, but not yet
-    /// declarable.
-    fn other_kinds(&mut self) {
-        use crate::kinds::Kind;
-        let cat = &self.src.cat;
-        let mut items = Vec::new();
-        for ((s, n), d) in &cat.domains {
-            let mut def = format!(
-                "CREATE DOMAIN {}.{} AS {}",
-                quote_ident(s),
-                quote_ident(n),
-                d.base
-            );
-            if let Some(x) = &d.default {
-                def.push_str(&format!(" DEFAULT {x}"));
-            }
-            if d.not_null {
-                def.push_str(" NOT NULL");
-            }
-            for (cn, c) in &d.checks {
-                def.push_str(&format!(" CONSTRAINT {} {c}", quote_ident(cn)));
-            }
-            items.push(("domain", format!("{s}.{n}"), def));
-        }
-        for ((s, n), m) in &cat.materialized_views {
-            let mut def = format!(
-                "CREATE MATERIALIZED VIEW {}.{} AS\n{}",
-                quote_ident(s),
-                quote_ident(n),
-                m.definition.trim_end()
-            );
-            for i in m.indexes.values() {
-                def.push_str(&format!("\n{i};"));
-            }
-            items.push(("materialized view", format!("{s}.{n}"), def));
-        }
-        for (name, d) in &cat.kinds.composite_types {
-            items.push((
-                "composite type",
-                format!("{}.{}", name.0, name.1),
-                crate::kinds::composite::Composite::create(name, d).join("\n"),
-            ));
-        }
+    /// Sequences (other than serial columns' own), composite types, domains and
+    /// materialized views, as `kinds.yaml` declares them. Options equal to what PostgreSQL
+    /// would choose are left out.
+    fn other_kinds(&mut self) -> Vec<(String, Node)> {
+        let src = self.src;
+        let cat = &src.cat;
+        let mut sections = Vec::new();
+        let mut sequences = Vec::new();
         for (name, d) in &cat.kinds.sequences {
             if self.serial_sequences.contains(name) {
                 continue;
             }
-            items.push((
-                "sequence",
-                format!("{}.{}", name.0, name.1),
-                crate::kinds::sequence::Sequence::create(name, d).join("\n"),
-            ));
+            let defaults = crate::kinds::sequence::Options {
+                data_type: Some(d.data_type.clone()),
+                increment: Some(d.increment),
+                ..Default::default()
+            }
+            .resolve()
+            .ok();
+            let mut m = Vec::new();
+            if d.data_type != "bigint" {
+                m.push(("as".to_string(), Node::str(d.data_type.clone())));
+            }
+            let def = defaults.as_ref();
+            let mut num = |key: &str, v: i64, default: Option<i64>| {
+                if default != Some(v) {
+                    m.push((key.to_string(), Node::Raw(v.to_string())));
+                }
+            };
+            num("increment", d.increment, Some(1));
+            num("min", d.min, def.map(|x| x.min));
+            num("max", d.max, def.map(|x| x.max));
+            let start_default = if d.increment > 0 { d.min } else { d.max };
+            num("start", d.start, Some(start_default));
+            num("cache", d.cache, Some(1));
+            if d.cycle {
+                m.push(("cycle".into(), Node::bool(true)));
+            }
+            if let Some(owner) = &d.owned_by {
+                if owner.contains('"') {
+                    self.unrepresentable(
+                        "sequence owner",
+                        format!("{}.{}", name.0, name.1),
+                        format!("OWNED BY {owner}"),
+                        "left out: `owned_by` takes plain names",
+                    );
+                } else {
+                    let short = owner.strip_prefix("public.").unwrap_or(owner);
+                    m.push(("owned_by".into(), Node::str(short)));
+                }
+            }
+            if let Some(c) = &d.comment {
+                m.push(("comment".into(), Node::str(c.clone())));
+            }
+            sequences.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
-        for (kind, name, def) in items {
-            self.unrepresentable(
-                kind,
-                name,
-                def,
-                "left out: the format cannot declare it yet",
-            );
+        if !sequences.is_empty() {
+            sections.push(("sequences".to_string(), Node::Map(sequences)));
+        }
+        let mut types = Vec::new();
+        for (name, d) in &cat.kinds.composite_types {
+            let fields = d
+                .attributes
+                .iter()
+                .map(|(f, ty)| (f.clone(), Node::str(short_type(ty))))
+                .collect();
+            let mut m = vec![("fields".to_string(), Node::Map(fields))];
+            if let Some(c) = &d.comment {
+                m.push(("comment".into(), Node::str(c.clone())));
+            }
+            types.push((yaml_name(&name.0, &name.1), Node::Map(m)));
+        }
+        if !types.is_empty() {
+            sections.push(("types".to_string(), Node::Map(types)));
+        }
+        let mut domains = Vec::new();
+        for (name, d) in &cat.domains {
+            let mut m = vec![("type".to_string(), Node::str(short_type(&d.base)))];
+            if d.not_null {
+                m.push(("not_null".into(), Node::bool(true)));
+            }
+            if let Some(x) = &d.default {
+                let node = self.default_node(name, x);
+                m.push(("default".into(), node));
+            }
+            let mut checks = Vec::new();
+            for (cn, def) in &d.checks {
+                match def
+                    .strip_prefix("CHECK ")
+                    .filter(|_| !def.ends_with("NOT VALID"))
+                {
+                    Some(cond) => {
+                        let e = self.expr(name, cond);
+                        checks.push((cn.clone(), Node::Str(e)));
+                    }
+                    None => self.unrepresentable(
+                        "domain check",
+                        format!("{}.{}.{cn}", name.0, name.1),
+                        def.clone(),
+                        "left out: only validated CHECK constraints are declarable",
+                    ),
+                }
+            }
+            if !checks.is_empty() {
+                m.push(("checks".into(), Node::Map(checks)));
+            }
+            if let Some(c) = &d.comment {
+                m.push(("comment".into(), Node::str(c.clone())));
+            }
+            domains.push((yaml_name(&name.0, &name.1), Node::Map(m)));
+        }
+        if !domains.is_empty() {
+            sections.push(("domains".to_string(), Node::Map(domains)));
+        }
+        let mut matviews = Vec::new();
+        for (name, v) in &cat.materialized_views {
+            let query = v
+                .definition
+                .trim()
+                .trim_end_matches(';')
+                .trim_end()
+                .to_string();
+            let mut m = vec![("query".to_string(), Node::str(format!("{query}\n")))];
+            let mut indexes = Vec::new();
+            for (iname, def) in &v.indexes {
+                match parse_index(def) {
+                    Some(ix) => indexes.push(self.index(name, iname, ix)),
+                    None => self.unrepresentable(
+                        "index",
+                        iname.clone(),
+                        def.clone(),
+                        "left out: the format cannot say this index",
+                    ),
+                }
+            }
+            if !indexes.is_empty() {
+                m.push(("indexes".into(), Node::Seq(indexes)));
+            }
+            if let Some(c) = &v.comment {
+                m.push(("comment".into(), Node::str(c.clone())));
+            }
+            matviews.push((yaml_name(&name.0, &name.1), Node::Map(m)));
+        }
+        if !matviews.is_empty() {
+            sections.push(("materialized_views".to_string(), Node::Map(matviews)));
         }
         let extras = self.src.extras.clone();
         self.out.unrepresentable.extend(extras);
+        sections
     }
 }
 
