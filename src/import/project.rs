@@ -861,9 +861,7 @@ impl<'a> Builder<'a> {
             );
         }
         let mut entries: Vec<(String, Node)> = Vec::new();
-        if let Some(c) = &t.comment {
-            entries.push(("comment".into(), Node::str(c.clone())));
-        }
+        push_comment(&mut entries, &t.comment);
         let mut columns = Vec::new();
         for c in &t.columns {
             self.object = c.name.clone();
@@ -1314,9 +1312,7 @@ impl<'a> Builder<'a> {
                     for (k, v) in params {
                         m.push((k.to_string(), Node::Str(v)));
                     }
-                    if let Some(c) = &p.comment {
-                        m.push(("comment".into(), Node::str(c.clone())));
-                    }
+                    push_comment(&mut m, &p.comment);
                     self.out
                         .templated
                         .push(format!("{}.{}: {pname} → {template}", table.0, table.1));
@@ -1349,9 +1345,7 @@ impl<'a> Builder<'a> {
             if !p.permissive {
                 m.push(("permissive".into(), Node::bool(false)));
             }
-            if let Some(c) = &p.comment {
-                m.push(("comment".into(), Node::str(c.clone())));
-            }
+            push_comment(&mut m, &p.comment);
             let long = m.iter().map(|(_, v)| match v {
                 Node::Str(s) => s.len(),
                 _ => 8,
@@ -1539,9 +1533,7 @@ impl<'a> Builder<'a> {
             if invoker {
                 m.push(("security_invoker".into(), Node::bool(true)));
             }
-            if let Some(c) = &v.comment {
-                m.push(("comment".into(), Node::str(c.clone())));
-            }
+            push_comment(&mut m, &v.comment);
             out.push((yaml_name(s, n), Node::Map(m)));
         }
         out
@@ -1793,14 +1785,10 @@ impl<'a> Builder<'a> {
                     m.push(("owned_by".into(), Node::str(short)));
                 }
             }
-            if let Some(c) = &d.comment {
-                m.push(("comment".into(), Node::str(c.clone())));
-            }
+            push_comment(&mut m, &d.comment);
             sequences.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
-        if !sequences.is_empty() {
-            sections.push(("sequences".to_string(), Node::Map(sequences)));
-        }
+        push_section(&mut sections, "sequences", sequences);
         let mut types = Vec::new();
         for (name, d) in &cat.kinds.composite_types {
             let fields = d
@@ -1809,14 +1797,10 @@ impl<'a> Builder<'a> {
                 .map(|(f, ty)| (f.clone(), Node::str(short_type(ty))))
                 .collect();
             let mut m = vec![("fields".to_string(), Node::Map(fields))];
-            if let Some(c) = &d.comment {
-                m.push(("comment".into(), Node::str(c.clone())));
-            }
+            push_comment(&mut m, &d.comment);
             types.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
-        if !types.is_empty() {
-            sections.push(("types".to_string(), Node::Map(types)));
-        }
+        push_section(&mut sections, "types", types);
         let mut domains = Vec::new();
         for (name, d) in &cat.domains {
             let mut m = vec![("type".to_string(), Node::str(short_type(&d.base)))];
@@ -1848,14 +1832,10 @@ impl<'a> Builder<'a> {
             if !checks.is_empty() {
                 m.push(("checks".into(), Node::Map(checks)));
             }
-            if let Some(c) = &d.comment {
-                m.push(("comment".into(), Node::str(c.clone())));
-            }
+            push_comment(&mut m, &d.comment);
             domains.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
-        if !domains.is_empty() {
-            sections.push(("domains".to_string(), Node::Map(domains)));
-        }
+        push_section(&mut sections, "domains", domains);
         let mut matviews = Vec::new();
         for (name, v) in &cat.materialized_views {
             let query = v
@@ -1880,17 +1860,27 @@ impl<'a> Builder<'a> {
             if !indexes.is_empty() {
                 m.push(("indexes".into(), Node::Seq(indexes)));
             }
-            if let Some(c) = &v.comment {
-                m.push(("comment".into(), Node::str(c.clone())));
-            }
+            push_comment(&mut m, &v.comment);
             matviews.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
-        if !matviews.is_empty() {
-            sections.push(("materialized_views".to_string(), Node::Map(matviews)));
-        }
+        push_section(&mut sections, "materialized_views", matviews);
         let extras = self.src.extras.clone();
         self.out.unrepresentable.extend(extras);
         sections
+    }
+}
+
+/// `comment: …` when there is one.
+fn push_comment(m: &mut Vec<(String, Node)>, comment: &Option<String>) {
+    if let Some(c) = comment {
+        m.push(("comment".into(), Node::str(c.clone())));
+    }
+}
+
+/// A top-level `key:` mapping of `entries`, when there are any.
+fn push_section(sections: &mut Vec<(String, Node)>, key: &str, entries: Vec<(String, Node)>) {
+    if !entries.is_empty() {
+        sections.push((key.to_string(), Node::Map(entries)));
     }
 }
 
