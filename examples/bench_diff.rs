@@ -13,21 +13,15 @@
 //! match), and why.
 #[path = "common/mod.rs"]
 mod common;
-use common::write_project;
+use common::{median, time_pg_dump, write_project};
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::var("TEST_DATABASE_URL")
         .map_err(|_| "set TEST_DATABASE_URL (run through scripts/with-pg.sh)")?;
-    let pg_bin = std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         args = vec!["100".into(), "1000".into()];
@@ -101,12 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t = Instant::now();
             schemac::introspect::introspect_scope(&mut c, &schemac::scope_of(&model))?;
             intro_t.push(t.elapsed());
-            let t = Instant::now();
-            let out = std::process::Command::new(Path::new(&pg_bin).join("pg_dump"))
-                .args(["--schema-only", "--dbname", &db_url])
-                .output()?;
-            dump_t.push(t.elapsed());
-            assert!(out.status.success());
+            dump_t.push(time_pg_dump(&db_url)?);
         }
         let (d, sh, i, p) = (
             median(diff_t),

@@ -8,15 +8,10 @@
 
 #[path = "common/mod.rs"]
 mod common;
-use common::write_project;
+use common::{median, write_project};
 
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `--write DIR N` only writes the synthetic project, for profiling.

@@ -1,14 +1,41 @@
 //! The synthetic project both benchmarks use: N tables, each with 10 columns, 2 foreign keys,
 //! 2 indexes, 1 trigger and 2 template-based policies, in files of 50 tables. Names and the
 //! check constraint differ per table; defaults and the templates' conditions repeat, as they
-//! do in real projects.
+//! do in real projects. Also what the benchmarks time their peer with: medians and
+//! `pg_dump --schema-only`.
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The median of some timings (the middle one of an odd count).
+#[allow(dead_code)] // the loader's tests read only the project
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// How long `pg_dump --schema-only` of `db_url` takes, with `PG_BIN`'s pg_dump.
+#[allow(dead_code)] // bench_gen and the loader's tests read no database
+pub fn time_pg_dump(db_url: &str) -> Result<Duration, Box<dyn std::error::Error>> {
+    let pg_bin = std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let t = Instant::now();
+    let out = std::process::Command::new(Path::new(&pg_bin).join("pg_dump"))
+        .args(["--schema-only", "--dbname", db_url])
+        .output()?;
+    let elapsed = t.elapsed();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+    }
+    Ok(elapsed)
+}
 
 /// Writes the synthetic project with `n` tables into `dir`.
 pub fn write_project(dir: &Path, n: usize) -> std::io::Result<()> {
-    std::fs::write(dir.join("schemac.yaml"), "schemac: 1\n")?;
+    std::fs::write(
+        dir.join("schemac.yaml"),
+        "schemac: 1\napi_roles: [anon, authenticated, service_role]\n",
+    )?;
     std::fs::write(
         dir.join("functions.yaml"),
         "functions:\n  touch_updated_at:\n    returns: trigger\n    language: plpgsql\n    search_path: public\n    body: \"BEGIN NEW.updated_at = now(); RETURN NEW; END;\"\n",
