@@ -139,6 +139,36 @@ pub(crate) fn introspect_as(
     })
 }
 
+/// A failed parallel read as a [`DiffError`]: connecting stays a connection error, a
+/// failed query says which side (`names[side]`) it was reading.
+fn side_error(e: pg::snapshot::SideError, names: &[&str]) -> DiffError {
+    let what = names.get(e.side).copied().unwrap_or("the database");
+    match e.error {
+        pg::PgError::Query { message, .. } => DiffError::Introspect {
+            what: what.to_string(),
+            message,
+        },
+        other => DiffError::Pg(other),
+    }
+}
+
+/// Ends the read-only snapshot transaction [`introspect::read_parallel`] left open.
+fn end_read(client: &mut postgres::Client, what: &str) -> Result<(), DiffError> {
+    client
+        .batch_execute("COMMIT")
+        .map_err(|e| DiffError::Introspect {
+            what: what.to_string(),
+            message: pg::reason(&e),
+        })
+}
+
+fn missing_side(what: &str) -> DiffError {
+    DiffError::Introspect {
+        what: what.to_string(),
+        message: "no catalog was read".into(),
+    }
+}
+
 /// Reads the dependencies a plan is ordered by into `cat`.
 pub(crate) fn read_deps(
     client: &mut postgres::Client,
@@ -280,7 +310,10 @@ pub struct Sides {
 /// Like [`diff_project`]. Unless `always_shadow`, the live catalog is first compared with
 /// the catalog predicted from the model ([`diff::fast`]); when that proves there is no drift,
 /// no shadow database is built. Any difference, or anything the prediction cannot spell,
-/// falls back to the shadow database, which alone decides what the changes are.
+/// needs the shadow database, which alone decides what the changes are. When the
+/// differences are of objects a partial shadow can place ([`diff::partial`]), the shadow
+/// holds only those objects and what they need, and every other object keeps the state the
+/// prediction proved; else it holds the whole project.
 pub fn diff_project_with(
     model: &model::Model,
     db_url: &str,
@@ -291,10 +324,10 @@ pub fn diff_project_with(
         declared_grantees_only: true,
         whole_database: false,
     };
-    let mut db = pg::connect(db_url)?;
     let scope = scope_of(model);
-    let mut actual = introspect_as(&mut db, &scope, "the database")?;
+    let (mut db, mut actual) = read_database(db_url, &scope, false, "the database")?;
     let renames = diff::renames::pending(&model.renames(), &actual);
+    let mut drift = None;
     let shadow_reason = if !renames.is_empty() {
         format!(
             "a declared rename is pending ({})",
@@ -306,22 +339,101 @@ pub fn diff_project_with(
         "--templates: the catalog prediction knows only the embedded templates".to_string()
     } else {
         match fast_path(model, &mut db, &actual, opts)? {
-            None => {
+            Fast::Clean => {
+                end_read(&mut db, "the database")?;
                 return Ok(ProjectDiff {
                     changes: Vec::new(),
                     shadow_reason: None,
                     sides: None,
-                })
+                });
             }
-            Some(reason) => reason,
+            Fast::Unpredictable(why) => why,
+            Fast::Drift { predicted, changes } => {
+                let why = changes
+                    .first()
+                    .map(|c| format!("{} {}", c.kind.sign(), c.object))
+                    .unwrap_or_default();
+                drift = Some((predicted, changes));
+                why
+            }
         }
     };
-    if renames.is_empty() {
-        read_deps(&mut db, &scope, "the database", &mut actual)?;
-    } else {
+    let server_url = dev_url.unwrap_or(db_url);
+    if !renames.is_empty() {
+        end_read(&mut db, "the database")?;
         actual = renamed_catalog(model, &mut db, &scope, &renames)?;
+    } else if let Some((predicted, changes)) = drift {
+        // The shadow database is created while the database's dependencies are read.
+        let (shadow, deps) = std::thread::scope(|s| {
+            let shadow = s.spawn(|| empty_shadow(model, server_url));
+            let deps = read_deps(&mut db, &scope, "the database", &mut actual);
+            (shadow.join(), deps)
+        });
+        deps?;
+        end_read(&mut db, "the database")?;
+        let shadow = shadow.map_err(|_| DiffError::Introspect {
+            what: "the shadow database".into(),
+            message: "creating it panicked".into(),
+        })??;
+        match partial_catalog(model, shadow, *predicted, &actual, &changes)? {
+            Ok((desired, built)) => {
+                let changes = diff::diff(&desired, &actual, opts);
+                return Ok(ProjectDiff {
+                    changes: plan::order(changes, &desired, &actual),
+                    shadow_reason: Some(format!(
+                        "{shadow_reason}; {built} of {} tables built",
+                        model.tables.len()
+                    )),
+                    sides: Some(Sides {
+                        actual,
+                        desired,
+                        scope,
+                        options: opts,
+                    }),
+                });
+            }
+            Err(diff::partial::NotPartial(why)) => {
+                return whole_shadow(
+                    model,
+                    server_url,
+                    how,
+                    actual,
+                    scope,
+                    opts,
+                    renames,
+                    format!("{shadow_reason}; {why}"),
+                );
+            }
+        }
+    } else {
+        read_deps(&mut db, &scope, "the database", &mut actual)?;
+        end_read(&mut db, "the database")?;
     }
-    let desired = desired_catalog(model, dev_url.unwrap_or(db_url), how.templates)?;
+    whole_shadow(
+        model,
+        server_url,
+        how,
+        actual,
+        scope,
+        opts,
+        renames,
+        shadow_reason,
+    )
+}
+
+/// The end of [`diff_project_with`] with a shadow database of the whole project.
+#[allow(clippy::too_many_arguments)]
+fn whole_shadow(
+    model: &model::Model,
+    server_url: &str,
+    how: DiffOptions,
+    actual: catalog::Catalog,
+    scope: catalog::Scope,
+    opts: diff::Options,
+    renames: Vec<diff::Change>,
+    shadow_reason: String,
+) -> Result<ProjectDiff, DiffError> {
+    let desired = desired_catalog(model, server_url, how.templates)?;
     let mut changes = renames;
     changes.extend(diff::diff(&desired, &actual, opts));
     Ok(ProjectDiff {
@@ -334,6 +446,75 @@ pub fn diff_project_with(
             options: opts,
         }),
     })
+}
+
+/// Reads the catalog of the database at `url` on several connections inside one snapshot
+/// ([`introspect::read_parallel`]); returns the first connection, still inside the
+/// snapshot's transaction ([`end_read`] ends it), and the catalog.
+fn read_database(
+    url: &str,
+    scope: &catalog::Scope,
+    deps: bool,
+    what: &str,
+) -> Result<(postgres::Client, catalog::Catalog), DiffError> {
+    let source = introspect::Source {
+        cfg: pg::config(url)?,
+        url,
+        scope,
+        deps,
+        connections: pg::snapshot::CONNECTIONS,
+    };
+    introspect::read_parallel(std::slice::from_ref(&source))
+        .map_err(|e| side_error(e, &[what]))?
+        .pop()
+        .ok_or_else(|| missing_side(what))
+}
+
+/// A new shadow database on the server of `server_url`, with the Supabase stubs when the
+/// project targets Supabase.
+fn empty_shadow(model: &model::Model, server_url: &str) -> Result<pg::Shadow, DiffError> {
+    let mut shadow = pg::Shadow::create(server_url)?;
+    if model.config.target == model::Target::Supabase {
+        shadow
+            .client
+            .batch_execute(render::STUBS)
+            .map_err(|e| pg::PgError::Query {
+                what: "creating the Supabase stubs in the shadow database".into(),
+                message: pg::reason(&e),
+            })?;
+    }
+    Ok(shadow)
+}
+
+/// The desired catalog from a partial shadow ([`diff::partial`]) built in `shadow` (empty,
+/// dropped afterwards), and how many tables it holds; an inner error when the differences
+/// cannot be placed, or the partial shadow lacks something the project's SQL needs (the
+/// caller then builds the whole one).
+fn partial_catalog(
+    model: &model::Model,
+    mut shadow: pg::Shadow,
+    predicted: catalog::Catalog,
+    actual: &catalog::Catalog,
+    changes: &[diff::Change],
+) -> Result<Result<(catalog::Catalog, usize), diff::partial::NotPartial>, DiffError> {
+    let sel = match diff::partial::select(model, &predicted, actual, changes) {
+        Ok(sel) => sel,
+        Err(e) => return Ok(Err(e)),
+    };
+    let sub = diff::partial::submodel(model, &sel);
+    let migration = render_migration(&sub, None, true, true)?;
+    if let Err(e) = pg::apply_in_batches(&mut shadow.client, &migration.objects, 200) {
+        return Ok(Err(diff::partial::NotPartial(format!(
+            "the partial shadow could not be built: {e}"
+        ))));
+    }
+    let scope = scope_of(model);
+    let mut cat = introspect_as(&mut shadow.client, &scope, "the shadow database")?;
+    keep_decided_privileges(model, &mut cat);
+    read_deps(&mut shadow.client, &scope, "the shadow database", &mut cat)?;
+    drop(shadow);
+    let built = sel.full.len() + sel.skeleton.len();
+    Ok(diff::partial::merge(predicted, cat, &sel, model).map(|c| (c, built)))
 }
 
 /// The database as `renames` leave it, read exactly: the renames run inside a transaction
@@ -373,13 +554,26 @@ fn renamed_catalog(
 /// the introspection and the server's search_path. Constant whatever the project's size.
 pub const DIFF_ROUND_TRIPS: usize = introspect::ROUND_TRIPS + 1;
 
-/// None when the predicted catalog matches `actual`; else why the shadow is needed.
+/// What the catalog prediction says of a database.
+enum Fast {
+    /// It matches the project.
+    Clean,
+    /// The project's catalog cannot be predicted: why.
+    Unpredictable(String),
+    /// The prediction (reconciled with the database) and how the database differs from it.
+    Drift {
+        predicted: Box<catalog::Catalog>,
+        changes: Vec<diff::Change>,
+    },
+}
+
+/// Compares `actual` with the catalog predicted from the model ([`diff::fast`]).
 fn fast_path(
     model: &model::Model,
     db: &mut postgres::Client,
     actual: &catalog::Catalog,
     opts: diff::Options,
-) -> Result<Option<String>, DiffError> {
+) -> Result<Fast, DiffError> {
     let path: Vec<String> = db
         .query_one("SELECT current_schemas(false)::text[]", &[])
         .map_err(|e| DiffError::Introspect {
@@ -389,12 +583,18 @@ fn fast_path(
         .get(0);
     let mut predicted = match diff::fast::predict(model, &diff::fast::SearchPath(path)) {
         Ok(c) => c,
-        Err(diff::fast::Unpredictable(why)) => return Ok(Some(why)),
+        Err(diff::fast::Unpredictable(why)) => return Ok(Fast::Unpredictable(why)),
     };
     diff::fast::reconcile(&mut predicted, actual);
-    Ok(diff::diff(&predicted, actual, opts)
-        .first()
-        .map(|c| format!("{} {}", c.kind.sign(), c.object)))
+    let changes = diff::diff(&predicted, actual, opts);
+    Ok(if changes.is_empty() {
+        Fast::Clean
+    } else {
+        Fast::Drift {
+            predicted: Box::new(predicted),
+            changes,
+        }
+    })
 }
 
 /// Changes that turn the database at `from_url` into the one at `to_url`.
@@ -412,14 +612,67 @@ pub fn diff_databases_with(
     to_url: &str,
     schemas: &[String],
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
-    let mut from = pg::connect(from_url)?;
-    let mut to = pg::connect(to_url)?;
-    diff_clients(&mut from, &mut to, schemas)
+    let scope = catalog::Scope {
+        schemas: schemas.to_vec(),
+        privilege_schemas: schemas.to_vec(),
+        ..catalog::Scope::default()
+    };
+    // Both databases at once, each on several connections inside one snapshot.
+    let source = |url| -> Result<introspect::Source, DiffError> {
+        Ok(introspect::Source {
+            cfg: pg::config(url)?,
+            url,
+            scope: &scope,
+            deps: false,
+            connections: pg::snapshot::CONNECTIONS,
+        })
+    };
+    let names = ["--from", "--to"];
+    let sources = [source(from_url)?, source(to_url)?];
+    let mut read = introspect::read_parallel(&sources).map_err(|e| side_error(e, &names))?;
+    let (mut to, mut desired) = read.pop().ok_or_else(|| missing_side("--to"))?;
+    let (mut from, mut actual) = read.pop().ok_or_else(|| missing_side("--from"))?;
+    let opts = diff::Options {
+        whole_database: true,
+        ..diff::Options::default()
+    };
+    let mut changes = diff::diff(&desired, &actual, opts);
+    if !changes.is_empty() {
+        // The dependencies order the plan and decide what a change drags along; identical
+        // databases need none. Read in the same snapshots, both at once, then diff again.
+        let (a, d) = std::thread::scope(|s| {
+            let a = s.spawn(|| introspect::dependencies(&mut from, schemas));
+            let d = introspect::dependencies(&mut to, schemas);
+            (a.join(), d)
+        });
+        let fail = |what: &str, e: postgres::Error| DiffError::Introspect {
+            what: format!("{what} (dependencies)"),
+            message: pg::reason(&e),
+        };
+        actual.deps = a
+            .map_err(|_| missing_side("--from"))?
+            .map_err(|e| fail("--from", e))?;
+        desired.deps = d.map_err(|e| fail("--to", e))?;
+        changes = plan::order(diff::diff(&desired, &actual, opts), &desired, &actual);
+    }
+    for (client, what) in [(&mut from, "--from"), (&mut to, "--to")] {
+        end_read(client, what)?;
+    }
+    Ok((
+        changes,
+        Sides {
+            actual,
+            desired,
+            scope,
+            options: opts,
+        },
+    ))
 }
 
-/// Like [`diff_databases_with`], over connections the caller holds. A caller that diffs the
-/// same databases again and again (the conformance runner: a plan, then the re-diff that
-/// proves it) keeps the server's catalog caches warm and pays for no new sessions.
+/// Like [`diff_databases_with`], over connections the caller holds, one per database, read
+/// one query after the other. A caller that diffs the same databases again and again (the
+/// conformance runner: a plan, then the re-diff that proves it) keeps the server's catalog
+/// caches warm and pays for no new sessions.
 pub fn diff_clients(
     from: &mut postgres::Client,
     to: &mut postgres::Client,
@@ -431,14 +684,17 @@ pub fn diff_clients(
         ..catalog::Scope::default()
     };
     let mut actual = introspect_as(from, &scope, "--from")?;
-    read_deps(from, &scope, "--from", &mut actual)?;
     let mut desired = introspect_as(to, &scope, "--to")?;
-    read_deps(to, &scope, "--to", &mut desired)?;
     let opts = diff::Options {
         whole_database: true,
         ..diff::Options::default()
     };
-    let changes = plan::order(diff::diff(&desired, &actual, opts), &desired, &actual);
+    let mut changes = diff::diff(&desired, &actual, opts);
+    if !changes.is_empty() {
+        read_deps(from, &scope, "--from", &mut actual)?;
+        read_deps(to, &scope, "--to", &mut desired)?;
+        changes = plan::order(diff::diff(&desired, &actual, opts), &desired, &actual);
+    }
     Ok((
         changes,
         Sides {

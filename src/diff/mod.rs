@@ -11,6 +11,7 @@ mod domains;
 pub mod equiv;
 pub mod fast;
 mod matviews;
+pub mod partial;
 pub mod renames;
 
 use crate::catalog::{Catalog, Column, Policy, Table};

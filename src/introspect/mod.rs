@@ -2,12 +2,16 @@
 //!
 //! One query per object kind (`queries/*.sql`, embedded), each covering every managed schema
 //! at once, so the number of round trips is constant ([`ROUND_TRIPS`] at most) whatever the
-//! size of the schema.
+//! size of the schema. The queries are listed first ([`Query`], [`queries`]) and their rows
+//! turned into a catalog afterwards ([`build`]), so that they can run one after the other on
+//! one connection ([`introspect_scope`], inside a caller's transaction) or on several
+//! connections at once inside one snapshot ([`read_parallel`], several databases together):
+//! the catalog is the same either way, built in the same order.
 
 use crate::catalog::{
     Bucket, Catalog, Column, Constraint, Function, Policy, Publication, Scope, Table, View,
 };
-use postgres::GenericClient;
+use postgres::{GenericClient, Row};
 
 const TABLES: &str = include_str!("queries/tables.sql");
 const COLUMNS: &str = include_str!("queries/columns.sql");
@@ -28,7 +32,8 @@ const SCHEMA_GRANTS: &str = include_str!("queries/schema_grants.sql");
 const DEFAULT_PRIVILEGES: &str = include_str!("queries/default_privileges.sql");
 const DOMAINS: &str = include_str!("queries/domains.sql");
 const MATVIEWS: &str = include_str!("queries/matviews.sql");
-const DEPENDENCIES: &str = include_str!("queries/dependencies.sql");
+const DEPENDENCY_NAMES: &str = include_str!("queries/dependency_names.sql");
+const DEPENDENCY_EDGES: &str = include_str!("queries/dependency_edges.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
 pub const ROUND_TRIPS: usize = 21 + crate::kinds::QUERIES;
@@ -40,37 +45,32 @@ pub fn dependencies(
     client: &mut impl GenericClient,
     schemas: &[String],
 ) -> Result<crate::catalog::Deps, postgres::Error> {
-    let key = |r: &postgres::Row, i: usize| crate::catalog::ObjKey {
-        kind: r.get(i),
-        schema: r.get(i + 1),
-        table: r.get(i + 2),
-        name: r.get(i + 3),
+    let scope = Scope {
+        schemas: schemas.to_vec(),
+        ..Scope::default()
     };
-    Ok(client
-        .query(DEPENDENCIES, &[&schemas])?
+    let list = [Query::DependencyNames, Query::DependencyEdges];
+    let rows = list
         .iter()
-        .map(|r| (key(r, 0), key(r, 4)))
-        .collect())
+        .map(|q| q.run(client, &scope, Share::ALL))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(build(&scope, &list, rows).deps)
 }
 
 /// Two parallel array columns (names, definitions) as a name → definition map.
-fn named(
-    r: &postgres::Row,
-    names: usize,
-    defs: usize,
-) -> std::collections::BTreeMap<String, String> {
+fn named(r: &Row, names: usize, defs: usize) -> std::collections::BTreeMap<String, String> {
     let n: Vec<String> = r.get(names);
     let d: Vec<String> = r.get(defs);
     n.into_iter().zip(d).collect()
 }
 
-/// Fills the policies and triggers of the tables already in `tables` (one query each).
+/// Fills the policies and triggers of the tables already in `tables` from their rows.
 fn policies_and_triggers(
-    client: &mut impl GenericClient,
-    schemas: &[String],
+    policies: &[Row],
+    triggers: &[Row],
     tables: &mut std::collections::BTreeMap<crate::catalog::Name, Table>,
-) -> Result<(), postgres::Error> {
-    for r in client.query(POLICIES, &[&schemas])? {
+) {
+    for r in policies {
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
             t.policies.insert(
                 r.get(2),
@@ -85,27 +85,297 @@ fn policies_and_triggers(
             );
         }
     }
-    for r in client.query(TRIGGERS, &[&schemas])? {
+    for r in triggers {
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
             t.triggers.insert(r.get(2), r.get(3));
         }
     }
-    Ok(())
+}
+
+/// One catalog query of a scope. [`queries`] lists those a scope needs; each runs alone
+/// ([`Query::run`]), on any connection, and [`build`] reads their rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Query {
+    Schemas,
+    Tables,
+    Columns,
+    Constraints,
+    Indexes,
+    Policies,
+    Triggers,
+    Functions,
+    Views,
+    /// The catalog query of the registered kind at this index ([`crate::kinds::KIND_QUERIES`]).
+    Kind(usize),
+    MaterializedViews,
+    Domains,
+    Enums,
+    Extensions,
+    Grants,
+    /// The policies and triggers of the scope's external tables.
+    ExternalPolicies,
+    ExternalTriggers,
+    Publications,
+    /// storage.buckets when the table exists (two statements, one after the other).
+    Buckets,
+    SchemaGrants,
+    DefaultPrivileges,
+    /// The objects dependencies are reported between, with their pg_depend addresses.
+    DependencyNames,
+    /// pg_depend's edges, joined to the names by [`build`].
+    DependencyEdges,
+}
+
+/// The schemas of the scope's external tables, sorted.
+fn external_schemas(scope: &Scope) -> Vec<String> {
+    let mut s: Vec<String> = scope
+        .external_tables
+        .iter()
+        .map(|(s, _)| s.clone())
+        .collect();
+    s.sort();
+    s.dedup();
+    s
+}
+
+/// A share of the tables: those whose oid is `index` modulo `of`. The queries that deparse
+/// what belongs to tables ([`Query::by_table`]) can be split this way over several
+/// connections, each of which then builds the server's caches for its own tables only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Share {
+    pub of: i64,
+    pub index: i64,
+}
+
+impl Share {
+    /// Every table.
+    pub const ALL: Share = Share { of: 1, index: 0 };
+}
+
+impl Query {
+    /// Whether the query reads what belongs to tables, and can be split by [`Share`].
+    pub fn by_table(self) -> bool {
+        matches!(
+            self,
+            Query::Tables
+                | Query::Columns
+                | Query::Constraints
+                | Query::Indexes
+                | Query::Policies
+                | Query::Triggers
+                | Query::ExternalPolicies
+                | Query::ExternalTriggers
+        )
+    }
+
+    /// Runs the query for `scope`; its rows, for [`build`]. `share` applies to the
+    /// [`Query::by_table`] queries only.
+    pub fn run(
+        self,
+        client: &mut impl GenericClient,
+        scope: &Scope,
+        share: Share,
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let s = &scope.schemas;
+        let ps = &scope.privilege_schemas;
+        let (of, index) = (&share.of, &share.index);
+        match self {
+            Query::Schemas => client.query(SCHEMAS, &[s]),
+            Query::Tables => client.query(TABLES, &[s, of, index]),
+            Query::Columns => client.query(COLUMNS, &[s, of, index]),
+            Query::Constraints => client.query(CONSTRAINTS, &[s, of, index]),
+            Query::Indexes => client.query(INDEXES, &[s, of, index]),
+            Query::Policies => client.query(POLICIES, &[s, of, index]),
+            Query::Triggers => client.query(TRIGGERS, &[s, of, index]),
+            Query::Functions => client.query(FUNCTIONS, &[s]),
+            Query::Views => client.query(VIEWS, &[s]),
+            Query::Kind(i) => match crate::kinds::KIND_QUERIES.get(i) {
+                Some(q) => client.query(*q, &[s]),
+                None => Ok(Vec::new()),
+            },
+            Query::MaterializedViews => client.query(MATVIEWS, &[s]),
+            Query::Domains => client.query(DOMAINS, &[s]),
+            Query::Enums => client.query(ENUMS, &[s]),
+            Query::Extensions => client.query(EXTENSIONS, &[]),
+            Query::Grants => client.query(GRANTS, &[s]),
+            Query::ExternalPolicies => {
+                client.query(POLICIES, &[&external_schemas(scope), of, index])
+            }
+            Query::ExternalTriggers => {
+                client.query(TRIGGERS, &[&external_schemas(scope), of, index])
+            }
+            Query::Publications => client.query(PUBLICATIONS, &[]),
+            Query::Buckets => {
+                let exists: bool = client
+                    .query_one("SELECT to_regclass('storage.buckets') IS NOT NULL", &[])?
+                    .get(0);
+                if exists {
+                    client.query(BUCKETS, &[])
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+            Query::SchemaGrants => client.query(SCHEMA_GRANTS, &[ps]),
+            Query::DefaultPrivileges => client.query(DEFAULT_PRIVILEGES, &[ps]),
+            Query::DependencyNames => client.query(DEPENDENCY_NAMES, &[s]),
+            Query::DependencyEdges => client.query(DEPENDENCY_EDGES, &[]),
+        }
+    }
+}
+
+/// The queries that read `scope` (and its dependencies when `deps`), the longest first:
+/// connections reading in parallel take them in this order, so the last to finish is short.
+pub fn queries(scope: &Scope, deps: bool) -> Vec<Query> {
+    let mut out = Vec::new();
+    if deps {
+        out.extend([Query::DependencyNames, Query::DependencyEdges]);
+    }
+    out.extend([
+        Query::Functions,
+        Query::Columns,
+        Query::Constraints,
+        Query::Indexes,
+        Query::Policies,
+        Query::Triggers,
+        Query::Views,
+        Query::Grants,
+        Query::Tables,
+    ]);
+    out.extend((0..crate::kinds::QUERIES).map(Query::Kind));
+    out.extend([Query::MaterializedViews, Query::Domains]);
+    out.extend([
+        Query::Enums,
+        Query::Schemas,
+        Query::Extensions,
+        Query::Publications,
+    ]);
+    if !scope.external_tables.is_empty() {
+        out.extend([Query::ExternalPolicies, Query::ExternalTriggers]);
+    }
+    if scope.buckets {
+        out.push(Query::Buckets);
+    }
+    if !scope.privilege_schemas.is_empty() {
+        out.extend([Query::SchemaGrants, Query::DefaultPrivileges]);
+    }
+    out
 }
 
 /// Reads every object of the scope's schemas, plus the triggers and policies of its external
-/// tables, publications, buckets, schema and default privileges.
+/// tables, publications, buckets, schema and default privileges, one query after the other
+/// on `client` (inside its transaction, if it is one).
 pub fn introspect_scope(
     client: &mut impl GenericClient,
     scope: &Scope,
 ) -> Result<Catalog, postgres::Error> {
-    let schemas = &scope.schemas;
+    let list = queries(scope, false);
+    let rows = list
+        .iter()
+        .map(|q| q.run(client, scope, Share::ALL))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(build(scope, &list, rows))
+}
+
+/// One database for [`read_parallel`].
+pub struct Source<'a> {
+    /// Its connection settings.
+    pub cfg: postgres::Config,
+    /// Its URL, for messages only.
+    pub url: &'a str,
+    pub scope: &'a Scope,
+    /// Also read what depends on what ([`dependencies`]).
+    pub deps: bool,
+    /// How many connections to read it with.
+    pub connections: usize,
+}
+
+/// Reads the catalogs of several databases at once, each on `connections` connections
+/// inside one exported snapshot ([`crate::pg::snapshot`]); returns, for each, its first
+/// connection (for the caller's next queries) and its catalog, in the order of `sources`.
+/// The number of queries is that of [`introspect_scope`] (plus one for the dependencies),
+/// whatever the schema's size.
+pub fn read_parallel(
+    sources: &[Source],
+) -> Result<Vec<(postgres::Client, Catalog)>, crate::pg::snapshot::SideError> {
+    use crate::pg::snapshot::{read, Job, Side};
+    // Each connection reads its share of the tables (all that belongs to them); the other
+    // queries go to whichever connection is free.
+    let lists: Vec<Vec<(Query, Share, Option<usize>)>> = sources
+        .iter()
+        .map(|src| {
+            let n = src.connections.max(1);
+            let mut list = Vec::new();
+            for q in queries(src.scope, src.deps) {
+                if q.by_table() && n > 1 {
+                    for k in 0..n {
+                        let share = Share {
+                            of: n as i64,
+                            index: k as i64,
+                        };
+                        list.push((q, share, Some(k)));
+                    }
+                } else {
+                    list.push((q, Share::ALL, None));
+                }
+            }
+            list
+        })
+        .collect();
+    let sides = sources
+        .iter()
+        .zip(&lists)
+        .map(|(src, list)| Side {
+            cfg: src.cfg.clone(),
+            url: src.url,
+            connections: src.connections,
+            jobs: list
+                .iter()
+                .map(|&(q, share, on)| {
+                    let scope = src.scope;
+                    Job {
+                        run: Box::new(move |c: &mut postgres::Client| q.run(c, scope, share)),
+                        on,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let reads = read(sides)?;
+    // Each side's catalog is built on a thread of its own.
+    Ok(std::thread::scope(|s| {
+        let handles: Vec<_> = reads
+            .into_iter()
+            .zip(sources.iter().zip(&lists))
+            .map(|(r, (src, list))| {
+                let queries: Vec<Query> = list.iter().map(|&(q, _, _)| q).collect();
+                let scope = src.scope;
+                (r.client, s.spawn(move || build(scope, &queries, r.rows)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(client, h)| {
+                // A panic while building is a bug; let it surface as one.
+                let cat = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (client, cat)
+            })
+            .collect()
+    }))
+}
+
+/// The catalog of `scope` from the rows of `list`'s queries (`rows[i]` answers `list[i]`;
+/// a query listed more than once, for shares of the tables, has its rows joined in order).
+pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
+    let mut by: std::collections::HashMap<Query, Vec<Row>> = std::collections::HashMap::new();
+    for (q, r) in list.iter().zip(rows) {
+        by.entry(*q).or_default().extend(r);
+    }
+    let mut take = |q: Query| by.remove(&q).unwrap_or_default();
     let mut cat = Catalog::default();
-    for r in client.query(SCHEMAS, &[schemas])? {
+    for r in take(Query::Schemas) {
         cat.schemas.insert(r.get(0));
     }
-    let s = &schemas;
-    for r in client.query(TABLES, &[s])? {
+    for r in take(Query::Tables) {
         cat.tables.insert(
             (r.get(0), r.get(1)),
             Table {
@@ -116,7 +386,7 @@ pub fn introspect_scope(
             },
         );
     }
-    for r in client.query(COLUMNS, &[s])? {
+    for r in take(Query::Columns) {
         if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.columns.push(Column {
                 name: r.get(2),
@@ -129,7 +399,7 @@ pub fn introspect_scope(
             });
         }
     }
-    for r in client.query(CONSTRAINTS, &[s])? {
+    for r in take(Query::Constraints) {
         if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.constraints.insert(
                 r.get(2),
@@ -140,13 +410,17 @@ pub fn introspect_scope(
             );
         }
     }
-    for r in client.query(INDEXES, &[s])? {
+    for r in take(Query::Indexes) {
         if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.indexes.insert(r.get(2), r.get(3));
         }
     }
-    policies_and_triggers(client, s, &mut cat.tables)?;
-    for r in client.query(FUNCTIONS, &[s])? {
+    policies_and_triggers(
+        &take(Query::Policies),
+        &take(Query::Triggers),
+        &mut cat.tables,
+    );
+    for r in take(Query::Functions) {
         let grantees: Vec<String> = r.get(5);
         let privileges: Vec<String> = r.get(6);
         cat.function_grants.insert(
@@ -161,7 +435,7 @@ pub fn introspect_scope(
             },
         );
     }
-    for r in client.query(VIEWS, &[s])? {
+    for r in take(Query::Views) {
         cat.views.insert(
             (r.get(0), r.get(1)),
             View {
@@ -172,13 +446,16 @@ pub fn introspect_scope(
             },
         );
     }
-    cat.kinds = crate::kinds::read_all(client, &scope.schemas)?;
+    let kind_rows: Vec<Vec<Row>> = (0..crate::kinds::QUERIES)
+        .map(|i| take(Query::Kind(i)))
+        .collect();
+    cat.kinds = crate::kinds::from_rows(&kind_rows);
     if let Some(declared) = &scope.declared_sequences {
         cat.kinds
             .sequences
             .retain(|name, s| s.owned_by.is_none() || declared.contains(name));
     }
-    for r in client.query(MATVIEWS, &[s])? {
+    for r in take(Query::MaterializedViews) {
         cat.materialized_views.insert(
             (r.get(0), r.get(1)),
             crate::catalog::MaterializedView {
@@ -188,7 +465,7 @@ pub fn introspect_scope(
             },
         );
     }
-    for r in client.query(DOMAINS, &[s])? {
+    for r in take(Query::Domains) {
         cat.domains.insert(
             (r.get(0), r.get(1)),
             crate::catalog::Domain {
@@ -200,13 +477,13 @@ pub fn introspect_scope(
             },
         );
     }
-    for r in client.query(ENUMS, &[s])? {
+    for r in take(Query::Enums) {
         cat.enums.insert((r.get(0), r.get(1)), r.get(2));
     }
-    for r in client.query(EXTENSIONS, &[])? {
+    for r in take(Query::Extensions) {
         cat.extensions.insert(r.get(0), r.get(1));
     }
-    for r in client.query(GRANTS, &[s])? {
+    for r in take(Query::Grants) {
         let grantee: Option<String> = r.get(2);
         let privilege: Option<String> = r.get(3);
         if r.get::<_, bool>(4) {
@@ -219,19 +496,16 @@ pub fn introspect_scope(
         }
     }
     if !scope.external_tables.is_empty() {
-        let mut ext_schemas: Vec<String> = scope
-            .external_tables
-            .iter()
-            .map(|(s, _)| s.clone())
-            .collect();
-        ext_schemas.sort();
-        ext_schemas.dedup();
         for key in &scope.external_tables {
             cat.external.insert(key.clone(), Table::default());
         }
-        policies_and_triggers(client, &ext_schemas, &mut cat.external)?;
+        policies_and_triggers(
+            &take(Query::ExternalPolicies),
+            &take(Query::ExternalTriggers),
+            &mut cat.external,
+        );
     }
-    for r in client.query(PUBLICATIONS, &[])? {
+    for r in take(Query::Publications) {
         let ops = [(1, "insert"), (2, "update"), (3, "delete"), (4, "truncate")]
             .iter()
             .filter(|(i, _)| r.get::<_, bool>(*i))
@@ -247,32 +521,64 @@ pub fn introspect_scope(
             },
         );
     }
-    if scope.buckets {
-        let exists: bool = client
-            .query_one("SELECT to_regclass('storage.buckets') IS NOT NULL", &[])?
-            .get(0);
-        if exists {
-            for r in client.query(BUCKETS, &[])? {
-                cat.buckets.insert(
-                    r.get(0),
-                    Bucket {
-                        public: r.get::<_, Option<bool>>(1).unwrap_or(false),
-                        file_size_limit: r.get(2),
-                        allowed_mime_types: r.get(3),
-                    },
-                );
-            }
-        }
+    for r in take(Query::Buckets) {
+        cat.buckets.insert(
+            r.get(0),
+            Bucket {
+                public: r.get::<_, Option<bool>>(1).unwrap_or(false),
+                file_size_limit: r.get(2),
+                allowed_mime_types: r.get(3),
+            },
+        );
     }
-    if !scope.privilege_schemas.is_empty() {
-        let ps = &scope.privilege_schemas;
-        for r in client.query(SCHEMA_GRANTS, &[ps])? {
-            cat.schema_grants.insert((r.get(0), r.get(1), r.get(2)));
-        }
-        for r in client.query(DEFAULT_PRIVILEGES, &[ps])? {
-            cat.default_privileges
-                .insert((r.get(0), r.get(1), r.get(2), r.get(3)));
-        }
+    for r in take(Query::SchemaGrants) {
+        cat.schema_grants.insert((r.get(0), r.get(1), r.get(2)));
     }
-    Ok(cat)
+    for r in take(Query::DefaultPrivileges) {
+        cat.default_privileges
+            .insert((r.get(0), r.get(1), r.get(2), r.get(3)));
+    }
+    cat.deps = dependency_edges(&take(Query::DependencyNames), &take(Query::DependencyEdges));
+    cat
+}
+
+/// The edges of `edges` (pg_depend rows) whose two ends `names` names, as (dependent, what
+/// it depends on), each end named as schemac names objects. A sub-object that is not named
+/// itself (a view's column) stands for its object; an edge within one named object is left
+/// out.
+fn dependency_edges(names: &[Row], edges: &[Row]) -> crate::catalog::Deps {
+    use crate::catalog::ObjKey;
+    use postgres::types::Oid;
+    type Address = (Oid, Oid, i32);
+    let mut keys: Vec<ObjKey> = Vec::with_capacity(names.len());
+    let mut at: std::collections::HashMap<Address, usize> =
+        std::collections::HashMap::with_capacity(names.len());
+    for r in names {
+        at.insert((r.get(0), r.get(1), r.get(2)), keys.len());
+        keys.push(ObjKey {
+            kind: r.get(3),
+            schema: r.get(4),
+            table: r.get(5),
+            name: r.get(6),
+        });
+    }
+    let find = |class: Oid, obj: Oid, sub: i32| {
+        at.get(&(class, obj, sub))
+            .or_else(|| at.get(&(class, obj, 0)))
+            .copied()
+    };
+    let mut pairs: Vec<(usize, usize)> = edges
+        .iter()
+        .filter_map(|r| {
+            let a = find(r.get(0), r.get(1), r.get(2))?;
+            let b = find(r.get(3), r.get(4), r.get(5))?;
+            (keys[a] != keys[b]).then_some((a, b))
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(|(a, b)| (keys[a].clone(), keys[b].clone()))
+        .collect()
 }

@@ -170,18 +170,34 @@ macro_rules! kinds {
         /// How many queries [`read_all`] sends (its round trips).
         pub const QUERIES: usize = [$(stringify!($field)),*].len();
 
+        /// The catalog query of each registered kind, in registry order: [`read_all`]
+        /// sends them, [`from_rows`] reads their rows.
+        pub const KIND_QUERIES: [&str; QUERIES] = [$(<$kind as Kind>::QUERY),*];
+
+        /// The objects of every registered kind from the rows of [`KIND_QUERIES`]
+        /// (`rows[i]` answers `KIND_QUERIES[i]`; introspection may run them on several
+        /// connections at once).
+        pub fn from_rows(rows: &[Vec<postgres::Row>]) -> Objects {
+            let mut out = Objects::default();
+            let mut rows = rows.iter();
+            $(
+                for r in rows.next().into_iter().flatten() {
+                    out.$field.insert((r.get(0), r.get(1)), <$kind as Kind>::read(r));
+                }
+            )*
+            out
+        }
+
         /// Reads every registered kind of `schemas` (one query each).
         pub fn read_all(
             client: &mut impl postgres::GenericClient,
             schemas: &[String],
         ) -> Result<Objects, postgres::Error> {
-            let mut out = Objects::default();
-            $(
-                for r in client.query(<$kind as Kind>::QUERY, &[&schemas])? {
-                    out.$field.insert((r.get(0), r.get(1)), <$kind as Kind>::read(&r));
-                }
-            )*
-            Ok(out)
+            let rows = KIND_QUERIES
+                .iter()
+                .map(|q| client.query(*q, &[&schemas]))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(from_rows(&rows))
         }
 
         /// The steps of every registered kind, each with its kind's noun.

@@ -5,6 +5,7 @@
 //! that `schemac diff` creates is dropped however the run ends ([`shadow`]).
 
 pub mod shadow;
+pub mod snapshot;
 mod tls;
 pub mod url;
 

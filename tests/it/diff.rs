@@ -217,6 +217,23 @@ fn drift_scenarios_are_found_and_repaired() {
             "{name}: expected {kind} on {object}, got:\n{}",
             serde_json::to_string_pretty(&v).unwrap_or_default()
         );
+        // A shadow of only what differs (and what it needs) finds exactly what the whole
+        // project's shadow finds.
+        let whole = schemac(&[
+            "diff",
+            dir,
+            "--db",
+            &db.url,
+            "--format",
+            "json",
+            "--always-shadow",
+        ]);
+        let whole: serde_json::Value = serde_json::from_str(&whole.stdout)
+            .unwrap_or_else(|e| panic!("{name}: json: {e}\n{}", whole.stdout));
+        assert_eq!(
+            v["changes"], whole["changes"],
+            "{name}: the partial shadow and the whole one differ"
+        );
         let sql = schemac(&["diff", dir, "--db", &db.url, "--sql", "--allow-destructive"]);
         assert_eq!(sql.code, 1, "{name}: {}", sql.stderr);
         apply(&mut db, &sql.stdout, &format!("{name}: repair"));

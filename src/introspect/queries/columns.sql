@@ -1,20 +1,27 @@
--- Columns of the managed schemas' tables, in attribute order. $1: schemas (text[]).
+-- Columns of the managed schemas' tables, in attribute order. $1: schemas (text[]); $2, $3:
+-- only the tables whose oid is $3 modulo $2 (a share of the tables, for one of several
+-- connections; 1, 0 for all).
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS default_expr,
+       -- A default cannot name a column: deparsed without the table (relid 0), the same text
+       -- without opening the table, which costs a relation cache entry per table.
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) END AS default_expr,
        CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated_expr,
        a.attidentity::text AS identity,
-       col_description(c.oid, a.attnum) AS comment
+       ds.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+-- A join, not col_description(), which runs a query per column.
+LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p')
   AND n.nspname = ANY($1)
   AND a.attnum > 0
   AND NOT a.attisdropped
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  AND c.oid::int8 % $2 = $3
 ORDER BY 1, 2, a.attnum

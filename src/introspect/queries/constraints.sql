@@ -1,4 +1,6 @@
--- Primary key, unique, check and foreign-key constraints. $1: schemas (text[]).
+-- Primary key, unique, check and foreign-key constraints. $1: schemas (text[]); $2, $3: only
+-- the tables whose oid is $3 modulo $2 (a share of the tables, for one of several connections;
+-- 1, 0 for all).
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        con.conname AS name,
@@ -10,4 +12,5 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  AND c.oid::int8 % $2 = $3
 ORDER BY 1, 2, 3

@@ -1,4 +1,6 @@
--- Indexes that do not belong to a constraint. $1: schemas (text[]).
+-- Indexes that do not belong to a constraint. $1: schemas (text[]); $2, $3: only the tables
+-- whose oid is $3 modulo $2 (a share of the tables, for one of several connections; 1, 0 for
+-- all).
 SELECT n.nspname AS schema,
        t.relname AS table_name,
        i.relname AS name,
@@ -9,6 +11,7 @@ JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = i.relnamespace
 WHERE n.nspname = ANY($1)
   AND t.relkind IN ('r', 'p')
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid AND con.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = t.oid AND con.conindid = i.oid AND con.contype IN ('p', 'u', 'x'))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+  AND t.oid::int8 % $2 = $3
 ORDER BY 1, 2, 3

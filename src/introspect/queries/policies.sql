@@ -1,5 +1,6 @@
 -- Row-level-security policies, expressions in PostgreSQL's canonical form, and comments.
--- $1: schemas.
+-- $1: schemas; $2, $3: only the tables whose oid is $3 modulo $2 (a share of the tables, for
+-- one of several connections; 1, 0 for all).
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        p.polname AS name,
@@ -14,4 +15,5 @@ FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1)
+  AND c.oid::int8 % $2 = $3
 ORDER BY 1, 2, 3

@@ -1,4 +1,6 @@
--- User triggers on the managed schemas' tables. $1: schemas (text[]).
+-- User triggers on the managed schemas' tables. $1: schemas (text[]); $2, $3: only the tables
+-- whose oid is $3 modulo $2 (a share of the tables, for one of several connections; 1, 0 for
+-- all).
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        t.tgname AS name,
@@ -9,4 +11,5 @@ JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal
   AND n.nspname = ANY($1)
+  AND c.oid::int8 % $2 = $3
 ORDER BY 1, 2, 3

@@ -1,13 +1,11 @@
--- What depends on what among the objects of the managed schemas, as PostgreSQL records it in
--- pg_depend: a view on what its rewrite rule reads, a function on its argument and result
--- types, a column on its type and on the functions of its default or generation expression,
--- a constraint, trigger or policy on the functions, tables and columns it uses, a domain on
--- the functions of its checks. Triggers and policies are read on every table, since those on
--- tables outside the schemas (auth.users, storage.objects) may use the schemas' functions.
--- Each side is named the way schemac names objects:
+-- The objects of the managed schemas that dependencies are reported between, each with its
+-- pg_depend address (classid, objid, objsubid) and named the way schemac names objects:
 -- (kind, schema, table or NULL, name). A column of a view or materialized view, a view's
 -- rewrite rule, a relation's row type and an array type stand for their relation or element
--- type. $1: schemas.
+-- type. Triggers and policies are read on every table, since those on tables outside the
+-- schemas (auth.users, storage.objects) may use the schemas' functions. The edges between
+-- them are dependency_edges.sql; the reader joins the two (a join here cost most of the
+-- time of reading the catalog). $1: schemas.
 WITH rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relkind
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -95,16 +93,4 @@ WITH rels AS (
   JOIN pg_namespace tn ON tn.oid = t.relnamespace
   WHERE tn.nspname NOT IN ('pg_catalog', 'information_schema')
 )
-SELECT DISTINCT a.kind, a.schema, a.tbl, a.name, b.kind, b.schema, b.tbl, b.name
-FROM pg_depend d
-JOIN named a ON a.classid = d.classid AND a.objid = d.objid
-            AND a.objsubid = CASE WHEN d.classid = 'pg_class'::regclass
-                                   AND EXISTS (SELECT 1 FROM rels r WHERE r.oid = d.objid AND r.relkind IN ('r', 'p', 'f'))
-                                  THEN d.objsubid ELSE 0 END
-JOIN named b ON b.classid = d.refclassid AND b.objid = d.refobjid
-            AND b.objsubid = CASE WHEN d.refclassid = 'pg_class'::regclass
-                                   AND EXISTS (SELECT 1 FROM rels r WHERE r.oid = d.refobjid AND r.relkind IN ('r', 'p', 'f'))
-                                  THEN d.refobjsubid ELSE 0 END
-WHERE d.deptype IN ('n', 'a', 'i')
-  AND (a.kind, a.schema, a.tbl, a.name) IS DISTINCT FROM (b.kind, b.schema, b.tbl, b.name)
-ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+SELECT classid::oid, objid, objsubid, kind, schema, tbl, name FROM named

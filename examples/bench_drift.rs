@@ -1,0 +1,156 @@
+//! Benchmark of the drift path: `schemac diff DIR --db URL --sql` when the database differs
+//! from the project, beside `pg_dump --schema-only` of the same database in the same run.
+//!
+//! `bash scripts/with-pg.sh cargo run --release --example bench_drift -- 1000 10000`
+//!
+//! Each argument is a size: the synthetic project of bench_gen is applied by gen to a fresh
+//! database, which is then changed in three ways, one after the other:
+//!
+//! - `one`: one table's column retyped (`title` becomes `varchar(200)`) and another table's
+//!   policy changed (`USING (true)`): the case of a hand edit on a production database;
+//! - `10%`: the same two changes on every tenth table;
+//! - `all`: on every table, the column, the policy, and the trigger dropped (four changes a
+//!   table, with the shadow's view of each).
+//!
+//! Each round times, in this order, the whole `diff --sql` as the CLI runs it (load, check,
+//! read the database, predict, build the shadow, compare, order, write the SQL) and
+//! `pg_dump --schema-only`; the table gives the medians of 3 rounds (1 at 10 000 tables)
+//! and the ratio of the medians. `--check` also runs `diff --always-shadow` once per case
+//! and asserts that it finds the same changes, in the same order, with the same SQL.
+#[path = "common/mod.rs"]
+mod common;
+use common::{median, write_project};
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The drift of each case, on top of the previous cases' (the SQL for table `i`).
+fn drift(case: &str, n: usize) -> Vec<String> {
+    let tables: Vec<usize> = match case {
+        "one" => vec![n / 2],
+        "10%" => (0..n).step_by(10).collect(),
+        _ => (0..n).collect(),
+    };
+    let mut out = Vec::new();
+    for i in &tables {
+        // In `one`, the policy is on another table than the column.
+        let p = if case == "one" { (i + 1) % n } else { *i };
+        out.push(format!(
+            "ALTER TABLE t{i} ALTER COLUMN title TYPE varchar(200); ALTER POLICY t{p}_owner ON t{p} USING (true);"
+        ));
+        if case == "all" {
+            out.push(format!("DROP TRIGGER IF EXISTS t{i}_touch ON t{i};"));
+        }
+    }
+    out
+}
+
+/// The SQL `diff --sql` writes, the changes, and why a shadow was built.
+type Diffed = (String, Vec<schemac::diff::Change>, Option<String>);
+
+fn diff_sql(
+    dir: &Path,
+    url: &str,
+    always_shadow: bool,
+) -> Result<Diffed, Box<dyn std::error::Error>> {
+    let (model, diags) =
+        schemac::check_project(dir, "bench").map_err(|f| format!("{:?}", f.diagnostics.first()))?;
+    std::hint::black_box(&diags);
+    let d = schemac::diff_project_with(
+        &model,
+        url,
+        None,
+        schemac::DiffOptions {
+            always_shadow,
+            templates: None,
+        },
+    )?;
+    let sql = schemac::plan::sql_with(
+        &d.changes,
+        &schemac::plan::SqlOptions {
+            allow_destructive: false,
+            target: "project",
+            timeouts: Some((&model.config.lock_timeout, &model.config.statement_timeout)),
+            note: None,
+        },
+    );
+    Ok((sql, d.changes, d.shadow_reason))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .map_err(|_| "set TEST_DATABASE_URL (run through scripts/with-pg.sh)")?;
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let check = args.iter().any(|a| a == "--check");
+    args.retain(|a| a != "--check");
+    if args.is_empty() {
+        args = vec!["1000".into()];
+    }
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(h, _)| h);
+    println!("| tables | drift | changes | shadow | diff --sql | pg_dump --schema-only | diff / pg_dump |");
+    println!("|---:|---|---:|---|---:|---:|---:|");
+    for arg in &args {
+        let n: usize = arg.parse()?;
+        let rounds = if n >= 5000 { 1 } else { 3 };
+        let dir = tempfile::tempdir()?;
+        write_project(dir.path(), n)?;
+        let model = schemac::compile(dir.path(), arg)
+            .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
+        let migration = schemac::generate_migration(&model, None)?;
+        let db = "bench_drift";
+        let mut admin = schemac::pg::connect(&url)?;
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+        admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
+        let db_url = format!("{base}/{db}");
+        let mut c = schemac::pg::connect(&db_url)?;
+        c.batch_execute(schemac::render::STUBS)?;
+        schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
+        for case in ["one", "10%", "all"] {
+            schemac::pg::apply_in_batches(&mut c, &drift(case, n), 500)?;
+            c.batch_execute("ANALYZE")?;
+            let (mut diff_t, mut dump_t) = (vec![], vec![]);
+            let mut last = None;
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let r = diff_sql(dir.path(), &db_url, false)?;
+                diff_t.push(t.elapsed());
+                last = Some(r);
+                dump_t.push(common::time_pg_dump(&db_url)?);
+            }
+            let Some((sql, changes, reason)) = last else {
+                continue;
+            };
+            if check {
+                let (whole_sql, whole, _) = diff_sql(dir.path(), &db_url, true)?;
+                let label = |cs: &[schemac::diff::Change]| -> Vec<String> {
+                    cs.iter().map(schemac::plan::label).collect()
+                };
+                assert_eq!(label(&changes), label(&whole), "{n} {case}: changes differ");
+                assert_eq!(sql, whole_sql, "{n} {case}: SQL differs");
+                eprintln!(
+                    "{n} tables, {case}: same {} changes as the whole shadow",
+                    changes.len()
+                );
+            }
+            let (d, p) = (median(diff_t), median(dump_t));
+            println!(
+                "| {n} | {case} | {} | {} | {:.0} ms | {:.0} ms | {:.2} |",
+                changes.len(),
+                reason.unwrap_or_else(|| "none".into()),
+                ms(d),
+                ms(p),
+                d.as_secs_f64() / p.as_secs_f64()
+            );
+        }
+        drop(c);
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+    }
+    Ok(())
+}
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,0 +1,485 @@
+//! The drift path without the whole project: a shadow database of only the objects that
+//! differ, and of what they need.
+//!
+//! When the catalog prediction ([`super::fast`]) finds differences, the changes must still
+//! come from PostgreSQL's own canonical forms, which only a shadow database gives. Building
+//! the whole project there costs one DDL statement per object (seconds for a thousand
+//! tables) even when one column differs. But the prediction already proves every other
+//! object equal: it may fail to recognise a match, never invent one, so an object it
+//! matched is, in the desired state, exactly what the database holds. Only the objects it
+//! did not match need PostgreSQL's word.
+//!
+//! [`select`] takes the prediction's differences and decides what the shadow holds:
+//!
+//! - **in full** (as gen makes them, and read back as the desired state): every table with a
+//!   difference in it or on it (a column, constraint, index, trigger, policy, grant, comment,
+//!   its RLS), every view and external table with a difference, and — following what
+//!   `pg_depend` records in the database — everything that depends on a differing object
+//!   (a policy on another table reading a retyped column, a view over a table, a foreign
+//!   key to a replaced key), since a plan drops and makes those again from the desired
+//!   state;
+//! - **as a skeleton** (columns, primary and unique keys, nothing else): every other table
+//!   the full objects name — a foreign key's target, a table a policy or view reads, a row
+//!   type a function takes. Names are found by reading identifiers in the predicted text, so
+//!   a table is taken if any identifier spells its name (more than needed, never less:
+//!   a name missed would make the shadow fail, and the caller then builds the whole one);
+//! - **always**: every schema, extension, role, enum, function, domain, composite type and
+//!   sequence (a sequence without its owner when the owning table is not made), and what
+//!   other modules add to the model (they are few, and resolving a call or a type against
+//!   all of them keeps PostgreSQL's choice of overload and cast the same as in the whole
+//!   project). Materialized views are never made: a difference in one is not placed.
+//!
+//! [`merge`] then writes the desired catalog: the prediction, with the full objects, the
+//! functions and the enums as the shadow reports them. Differences of kinds this module does
+//! not place (publications, buckets, schema and default privileges, kinds of
+//! [`crate::kinds`], renames) return an error, and the caller builds the whole shadow as
+//! before.
+
+use crate::catalog::{Catalog, Name, ObjKey};
+use crate::model::Model;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// What a partial shadow holds.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Tables made whole, and read back as the desired state.
+    pub full: BTreeSet<Name>,
+    /// Tables made with their columns and keys only, for the full objects to refer to.
+    pub skeleton: BTreeSet<Name>,
+    /// Views made, and read back as the desired state.
+    pub views: BTreeSet<Name>,
+    /// Views made only because a full object reads them.
+    pub needed_views: BTreeSet<Name>,
+    /// External tables whose triggers and policies are made and read back.
+    pub external: BTreeSet<Name>,
+}
+
+/// Why a partial shadow cannot stand in for the whole one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotPartial(pub String);
+
+fn name_of(q: &crate::model::QualName) -> Name {
+    (q.schema.clone(), q.name.clone())
+}
+
+/// The table or view a comment is about (`table t`, `column t.c`, `view v`), if any.
+fn commented(o: &super::Object) -> Option<(&'static str, Name)> {
+    for (kind, is_view) in [("table ", false), ("column ", false), ("view ", true)] {
+        if let Some(rest) = o.name.strip_prefix(kind) {
+            let table = if kind == "column " {
+                rest.split_once('.').map_or(rest, |(t, _)| t)
+            } else {
+                rest
+            };
+            let k = if is_view { "view" } else { "table" };
+            return Some((k, (o.schema.clone(), table.to_string())));
+        }
+    }
+    None
+}
+
+/// Whether a change may make the plan drop and make again what depends on its object (a
+/// retyped column, a replaced key, view, function or enum…): then those dependents are
+/// placed in full too. Changes that leave their object in place, or that nothing can depend
+/// on, do not.
+fn drags_dependents(c: &super::Change) -> bool {
+    use super::ChangeKind::*;
+    match c.kind {
+        ReplaceFunction => c.sql.iter().any(|s| s.starts_with("DROP FUNCTION")),
+        AddColumn
+        | AlterColumnNullability
+        | AlterColumnDefault
+        | AddIndex
+        | AddTrigger
+        | ReplaceTrigger
+        | DropTrigger
+        | EnableRls
+        | DisableRls
+        | ForceRls
+        | NoForceRls
+        | AddPolicy
+        | ReplacePolicy
+        | DropPolicy
+        | Grant
+        | Revoke
+        | SetComment
+        | AddTable
+        | AddView
+        | AddEnum
+        | AddEnumValue
+        | AddSchema
+        | AddExtension => false,
+        _ => true,
+    }
+}
+
+/// The identifiers of `text`, as PostgreSQL would fold them (unquoted ones in lower case),
+/// added to `out`. Words inside string literals count too: more names than needed, never
+/// fewer.
+fn identifiers(text: &str, out: &mut HashSet<String>) {
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '"' {
+            let mut ident = String::new();
+            while let Some((_, d)) = chars.next() {
+                if d == '"' {
+                    if chars.peek().is_some_and(|&(_, e)| e == '"') {
+                        chars.next();
+                        ident.push('"');
+                        continue;
+                    }
+                    break;
+                }
+                ident.push(d);
+            }
+            out.insert(ident);
+        } else if c.is_alphanumeric() || c == '_' {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek() {
+                if d.is_alphanumeric() || d == '_' || d == '$' {
+                    end = j + d.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let word = &text[i..end];
+            out.insert(word.to_lowercase());
+            out.insert(word.to_string());
+        }
+    }
+}
+
+/// Every text of a predicted table: column types and expressions, constraints, indexes,
+/// triggers and policies.
+fn table_texts(t: &crate::catalog::Table, out: &mut HashSet<String>) {
+    for c in &t.columns {
+        identifiers(&c.ty, out);
+        for e in [&c.default, &c.generated].into_iter().flatten() {
+            identifiers(e, out);
+        }
+    }
+    for c in t.constraints.values() {
+        identifiers(&c.definition, out);
+    }
+    for d in t.indexes.values().chain(t.triggers.values()) {
+        identifiers(d, out);
+    }
+    for p in t.policies.values() {
+        for e in [&p.using, &p.with_check].into_iter().flatten() {
+            identifiers(e, out);
+        }
+    }
+}
+
+/// Decides what a partial shadow holds, from the differences between the prediction and
+/// the database (`changes`, from [`super::diff`] of `predicted` against `actual`, with
+/// `actual`'s dependencies read).
+pub fn select(
+    model: &Model,
+    predicted: &Catalog,
+    actual: &Catalog,
+    changes: &[super::Change],
+) -> Result<Selection, NotPartial> {
+    let mut sel = Selection::default();
+    let tables: BTreeSet<Name> = model.tables.keys().map(name_of).collect();
+    let views: BTreeSet<Name> = model.views.keys().map(name_of).collect();
+    let external: BTreeSet<Name> = model.external.keys().map(name_of).collect();
+    // A relation of the project (or an external table) named by `key`, placed in full.
+    let place = |sel: &mut Selection, kind: &str, name: Name| {
+        if kind == "view" {
+            if views.contains(&name) {
+                sel.views.insert(name);
+            }
+        } else if tables.contains(&name) {
+            sel.full.insert(name);
+        } else if external.contains(&name) {
+            sel.external.insert(name);
+        }
+    };
+    let mut roots: Vec<ObjKey> = Vec::new();
+    for c in changes {
+        let o = &c.object;
+        match o.kind {
+            "column" | "constraint" | "index" | "trigger" | "policy" | "grant" => {
+                if let Some(t) = &o.table {
+                    // A grant's relation may be a view.
+                    let name = (o.schema.clone(), t.clone());
+                    let kind = if o.kind == "grant" && views.contains(&name) {
+                        "view"
+                    } else {
+                        "table"
+                    };
+                    place(&mut sel, kind, name);
+                }
+            }
+            "table" | "view" => place(&mut sel, o.kind, (o.schema.clone(), o.name.clone())),
+            "comment" => {
+                if let Some((kind, name)) = commented(o) {
+                    place(&mut sel, kind, name);
+                }
+            }
+            "sequence grant" => {
+                let seq = (o.schema.as_str(), o.name.as_str());
+                let owner = model
+                    .api
+                    .iter()
+                    .flat_map(|a| &a.sequences)
+                    .find(|s| (s.name.schema.as_str(), s.name.name.as_str()) == seq);
+                match owner {
+                    Some(s) => place(&mut sel, "table", name_of(&s.table)),
+                    None => {
+                        return Err(NotPartial(format!(
+                            "the privileges of sequence {}.{} differ",
+                            o.schema, o.name
+                        )))
+                    }
+                }
+            }
+            // Made whole in every partial shadow.
+            "function" | "function grant" | "enum" | "schema" | "extension" => {}
+            other => {
+                return Err(NotPartial(format!(
+                    "{} differs; a partial shadow does not place {other} changes",
+                    o
+                )))
+            }
+        }
+        if drags_dependents(c) {
+            roots.push(o.key());
+        }
+    }
+    // Everything that depends, as the database records it, on what differs: a plan drops
+    // and makes it again from the desired state.
+    let mut users: BTreeMap<&ObjKey, Vec<&ObjKey>> = BTreeMap::new();
+    for (dep, on) in &actual.deps {
+        users.entry(on).or_default().push(dep);
+    }
+    let mut seen: BTreeSet<&ObjKey> = BTreeSet::new();
+    let mut stack: Vec<&ObjKey> = roots.iter().collect();
+    while let Some(k) = stack.pop() {
+        if !seen.insert(k) {
+            continue;
+        }
+        for u in users.get(k).into_iter().flatten() {
+            match (&u.table, u.kind.as_str()) {
+                (Some(t), _) => place(&mut sel, "table", (u.schema.clone(), t.clone())),
+                (None, "table" | "view") => {
+                    place(&mut sel, &u.kind, (u.schema.clone(), u.name.clone()))
+                }
+                _ => {}
+            }
+            stack.push(u);
+        }
+    }
+    // What the full objects name: other tables as skeletons, views whole.
+    let by_name = |names: &BTreeSet<Name>| -> BTreeMap<String, Vec<Name>> {
+        let mut m: BTreeMap<String, Vec<Name>> = BTreeMap::new();
+        for n in names {
+            m.entry(n.1.clone()).or_default().push(n.clone());
+            m.entry(n.1.to_lowercase()).or_default().push(n.clone());
+        }
+        m
+    };
+    let tables_by_name = by_name(&tables);
+    let views_by_name = by_name(&views);
+    let mut words: HashSet<String> = HashSet::new();
+    for f in predicted.functions.values() {
+        identifiers(&f.definition, &mut words);
+    }
+    for n in &sel.full {
+        if let Some(t) = predicted.tables.get(n) {
+            table_texts(t, &mut words);
+        }
+    }
+    for n in &sel.external {
+        if let Some(t) = predicted.external.get(n) {
+            table_texts(t, &mut words);
+        }
+    }
+    let mut pending_views: Vec<Name> = sel.views.iter().cloned().collect();
+    let mut scanned: HashSet<String> = HashSet::new();
+    loop {
+        for v in pending_views.drain(..) {
+            if let Some(pv) = predicted.views.get(&v) {
+                identifiers(&pv.definition, &mut words);
+            }
+        }
+        let fresh: Vec<String> = words.difference(&scanned).cloned().collect();
+        if fresh.is_empty() {
+            break;
+        }
+        for w in fresh {
+            for n in tables_by_name.get(&w).into_iter().flatten() {
+                if !sel.full.contains(n) && sel.skeleton.insert(n.clone()) {
+                    // A skeleton's column types and defaults may name more.
+                    if let Some(t) = predicted.tables.get(n) {
+                        for c in &t.columns {
+                            identifiers(&c.ty, &mut words);
+                            for e in [&c.default, &c.generated].into_iter().flatten() {
+                                identifiers(e, &mut words);
+                            }
+                        }
+                    }
+                }
+            }
+            for n in views_by_name.get(&w).into_iter().flatten() {
+                if !sel.views.contains(n) && sel.needed_views.insert(n.clone()) {
+                    pending_views.push(n.clone());
+                }
+            }
+            scanned.insert(w);
+        }
+    }
+    Ok(sel)
+}
+
+/// The project cut down to `sel`: the model gen renders into the partial shadow.
+pub fn submodel(model: &Model, sel: &Selection) -> Model {
+    let mut sub = model.clone();
+    sub.tables.retain(|q, _| {
+        let n = name_of(q);
+        sel.full.contains(&n) || sel.skeleton.contains(&n)
+    });
+    for (q, t) in sub.tables.iter_mut() {
+        // Publications are not made in the shadow.
+        t.realtime = None;
+        if sel.full.contains(&name_of(q)) {
+            continue;
+        }
+        t.comment = None;
+        t.checks.clear();
+        t.foreign_keys.clear();
+        t.indexes.clear();
+        t.triggers.clear();
+        t.policies.clear();
+        t.rls.enable = false;
+        t.rls.force = false;
+        for c in t.columns.values_mut() {
+            c.comment = None;
+        }
+    }
+    sub.views.retain(|q, _| {
+        let n = name_of(q);
+        sel.views.contains(&n) || sel.needed_views.contains(&n)
+    });
+    sub.external
+        .retain(|q, _| sel.external.contains(&name_of(q)));
+    let relations: BTreeSet<Name> = sel.full.iter().chain(&sel.views).cloned().collect();
+    sub.grants.retain(|g| relations.contains(&name_of(&g.on)));
+    sub.publications.clear();
+    sub.buckets.clear();
+    // Materialized views read tables the shadow may not hold; a difference in one is not
+    // placed (the whole shadow is built), so the prediction stands for all of them.
+    sub.materialized_views.clear();
+    // A sequence owned by a column the shadow does not make stands alone there: its options
+    // are what the prediction compared, not its owner.
+    for s in sub.sequences.values_mut() {
+        if s.owned_by.as_ref().is_some_and(|(t, _, _)| {
+            !sel.full.contains(&name_of(t)) && !sel.skeleton.contains(&name_of(t))
+        }) {
+            s.owned_by = None;
+        }
+    }
+    if let Some(api) = &mut sub.api {
+        api.tables.retain(|(q, _)| sel.full.contains(&name_of(q)));
+        api.sequences
+            .retain(|s| sel.full.contains(&name_of(&s.table)));
+    }
+    sub
+}
+
+/// The desired catalog: `predicted` (reconciled with the database), with what `sel` made
+/// whole, the functions and the enums as the partial `shadow` reports them. An error when
+/// the shadow lacks something it was to make.
+pub fn merge(
+    mut predicted: Catalog,
+    mut shadow: Catalog,
+    sel: &Selection,
+    model: &Model,
+) -> Result<Catalog, NotPartial> {
+    let missing = |what: &str, n: &Name| {
+        NotPartial(format!("the partial shadow lacks {what} {}.{}", n.0, n.1))
+    };
+    for n in &sel.full {
+        let t = shadow.tables.remove(n).ok_or_else(|| missing("table", n))?;
+        predicted.tables.insert(n.clone(), t);
+    }
+    for n in &sel.views {
+        let v = shadow.views.remove(n).ok_or_else(|| missing("view", n))?;
+        predicted.views.insert(n.clone(), v);
+    }
+    for n in &sel.external {
+        if let Some(t) = shadow.external.remove(n) {
+            predicted.external.insert(n.clone(), t);
+        }
+    }
+    let relations: BTreeSet<&Name> = sel.full.iter().chain(&sel.views).collect();
+    let on = |g: &(String, String, String, String)| relations.contains(&(g.0.clone(), g.1.clone()));
+    predicted.grants.retain(|g| !on(g));
+    predicted
+        .grants
+        .extend(shadow.grants.iter().filter(|g| on(g)).cloned());
+    let sequences: BTreeSet<Name> = model
+        .api
+        .iter()
+        .flat_map(|a| &a.sequences)
+        .filter(|s| sel.full.contains(&name_of(&s.table)))
+        .map(|s| name_of(&s.name))
+        .collect();
+    predicted
+        .sequence_grants
+        .retain(|k, _| !sequences.contains(k));
+    for (k, v) in shadow.sequence_grants {
+        if sequences.contains(&k) {
+            predicted.sequence_grants.insert(k, v);
+        }
+    }
+    predicted.functions = shadow.functions;
+    predicted.function_grants = shadow.function_grants;
+    predicted.enums = shadow.enums;
+    predicted.deps = shadow.deps;
+    Ok(predicted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_fold_unquoted_words_and_keep_quoted_ones() {
+        let mut w = HashSet::new();
+        identifiers(
+            r#"EXISTS (SELECT 1 FROM Members m WHERE m."Team Id" = team_id AND x = 'lit_eral')"#,
+            &mut w,
+        );
+        for word in [
+            "members", "Members", "Team Id", "team_id", "lit_eral", "exists",
+        ] {
+            assert!(w.contains(word), "{word} missing from {w:?}");
+        }
+        assert!(!w.contains("team id"));
+        let mut w = HashSet::new();
+        identifiers(r#""a""b""#, &mut w);
+        assert!(w.contains("a\"b"), "{w:?}");
+    }
+
+    #[test]
+    fn comments_name_their_relation() {
+        let o = |name: &str| super::super::Object {
+            kind: "comment",
+            schema: "public".into(),
+            table: None,
+            name: name.into(),
+        };
+        assert_eq!(
+            commented(&o("column notes.body")),
+            Some(("table", ("public".into(), "notes".into())))
+        );
+        assert_eq!(
+            commented(&o("view v")),
+            Some(("view", ("public".into(), "v".into())))
+        );
+        assert_eq!(commented(&o("function f(integer)")), None);
+    }
+}

@@ -1,0 +1,15 @@
+-- What depends on what, as PostgreSQL records it in pg_depend: a view on what its rewrite
+-- rule reads, a function on its argument and result types, a column on its type and on the
+-- functions of its default or generation expression, a constraint, trigger or policy on the
+-- functions, tables and columns it uses, a domain on the functions of its checks. Only the
+-- catalogs dependency_names.sql names objects of; the reader keeps the edges whose two ends
+-- it names. No parameter.
+SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid
+FROM pg_depend d
+WHERE d.deptype IN ('n', 'a', 'i')
+  AND d.classid IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass,
+                    'pg_proc'::regclass, 'pg_type'::regclass, 'pg_rewrite'::regclass,
+                    'pg_trigger'::regclass, 'pg_policy'::regclass)
+  AND d.refclassid IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass,
+                       'pg_proc'::regclass, 'pg_type'::regclass, 'pg_rewrite'::regclass,
+                       'pg_trigger'::regclass, 'pg_policy'::regclass)
