@@ -173,6 +173,18 @@ fn build_config(
         index: &p.index,
     };
     let raw = &p.raw;
+    for (key, value) in [
+        ("lock_timeout", &raw.lock_timeout),
+        ("statement_timeout", &raw.statement_timeout),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !is_duration(v)) {
+            errors.push(invalid(
+                at.val(&top(&[key])),
+                format!("`{v}` is not a duration PostgreSQL accepts for {key}"),
+                "write a number with one of the units us, ms, s, min, h, d (`5s`, `2min`); a bare number is milliseconds",
+            ));
+        }
+    }
     if raw.schemac != 1 {
         errors.push(invalid(
             at.val(&top(&["schemac"])),
@@ -260,6 +272,20 @@ fn build_config(
         api_roles,
         service_role_privileges,
     }
+}
+
+/// Whether `v` is a value of an integer time setting as PostgreSQL reads it: a number
+/// (fraction allowed), optionally followed by a unit, spaces around.
+fn is_duration(v: &str) -> bool {
+    let v = v.trim_matches(' ');
+    let number_end = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (number, unit) = v.split_at(number_end);
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    digits > 0
+        && number.matches('.').count() <= 1
+        && ["", "us", "ms", "s", "min", "h", "d"].contains(&unit.trim_start_matches(' '))
 }
 
 fn privilege(p: RawPrivilege) -> Privilege {
@@ -1675,4 +1701,17 @@ fn table_differences(a: &Table, b: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_are_what_postgresql_reads() {
+        for ok in ["5s", "100", "1.5min", " 2 h ", "0", "250ms", "10us", "1d"] {
+            assert!(super::is_duration(ok), "{ok}");
+        }
+        for bad in ["", "s", "5 sec", "-1s", "1..2s", "5s; DROP TABLE t", "5s'", "1e3"] {
+            assert!(!super::is_duration(bad), "{bad}");
+        }
+    }
 }

@@ -49,6 +49,24 @@ const FIELDS: &[(&str, &str)] = &[
     ("VIEW", "thing_view"),
     ("VQUERY", "SELECT 1 AS one"),
     ("VCOMMENT", "a view"),
+    ("PCOMMENT", "readers read"),
+    ("SEQ", "counter"),
+    ("SEQCOMMENT", "a sequence"),
+    ("SEQOWNER", "ledger.n"),
+    ("DOMAIN", "positive_int"),
+    ("DTYPE", "int"),
+    ("DDEFAULT", "1"),
+    ("DCNAME", "positive_int_check"),
+    ("DCHECK", "VALUE > 0"),
+    ("DCOMMENT", "a domain"),
+    ("CTYPE", "pair"),
+    ("CFIELD", "first"),
+    ("CFTYPE", "int"),
+    ("CTCOMMENT", "a type"),
+    ("MVIEW", "thing_totals"),
+    ("MVQUERY", "SELECT 1 AS one"),
+    ("MVINAME", "thing_totals_one_idx"),
+    ("MVCOMMENT", "a matview"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -90,11 +108,34 @@ tables:
       TRNAME: { when: before, events: [update], for_each: row, function: touch, args: [TRARG], condition: TRCOND }
     rls: true
     policies:
-      PNAME: { command: select, roles: [ROLE], using: USING }
+      PNAME: { command: select, roles: [ROLE], using: USING, comment: PCOMMENT }
       writers: { command: insert, with_check: WITHCHECK }
       updaters: { template: positive, column: TPARAM }
+  ledger:
+    columns:
+      id: { type: int, primary_key: true }
+      n: { type: int }
 views:
   VIEW: { query: VQUERY, comment: VCOMMENT }
+sequences:
+  SEQ: { start: 5, comment: SEQCOMMENT }
+  ledger_counter: { owned_by: SEQOWNER }
+domains:
+  DOMAIN:
+    type: DTYPE
+    default: DDEFAULT
+    checks: { DCNAME: DCHECK }
+    comment: DCOMMENT
+types:
+  CTYPE:
+    fields: { CFIELD: CFTYPE }
+    comment: CTCOMMENT
+materialized_views:
+  MVIEW:
+    query: MVQUERY
+    comment: MVCOMMENT
+    indexes:
+      - { name: MVINAME, columns: [one] }
 grants:
   - { on: TABLE, privileges: [select], to: [ROLE] }
 "#;
@@ -158,15 +199,27 @@ fn yaml_string(s: &str) -> String {
 }
 
 fn write_project(dir: &Path, field: &str, payload: &str) {
+    // One pass over the template's words: a placeholder is a whole upper-case word, and
+    // what replaced one is never read again (a payload's `DROP TABLE` stays as written).
     let fill = |template: &str| {
-        let mut text = template.to_string();
-        // Longest placeholders first, so `TABLE` is not replaced inside `TCOMMENT`.
-        let mut fields: Vec<&(&str, &str)> = FIELDS.iter().collect();
-        fields.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        for (k, v) in fields {
-            let value = if *k == field { payload } else { v };
-            text = text.replace(k, &yaml_string(value));
+        let mut text = String::new();
+        let mut word = String::new();
+        let flush = |word: &mut String, text: &mut String| {
+            match FIELDS.iter().find(|(k, _)| *k == word.as_str()) {
+                Some((k, v)) => text.push_str(&yaml_string(if *k == field { payload } else { v })),
+                None => text.push_str(word),
+            }
+            word.clear();
+        };
+        for c in template.chars() {
+            if c.is_ascii_uppercase() || c == '_' {
+                word.push(c);
+            } else {
+                flush(&mut word, &mut text);
+                text.push(c);
+            }
         }
+        flush(&mut word, &mut text);
         text
     };
     std::fs::create_dir_all(dir).expect("create project dir");
@@ -237,14 +290,19 @@ fn pwned_objects(c: &mut Client) -> i64 {
     .map_or(-1, |r| r.get(0))
 }
 
-/// Whether the declared table, view and function exist, by their (payload) names, read as
-/// schemac reads a name (`schema.name` when it holds a dot).
+/// Whether the declared table, view, function, sequence, materialized view, domain and
+/// composite type exist, by their (payload) names, read as schemac reads a name
+/// (`schema.name` when it holds a dot).
 fn declared_exist(c: &mut Client, names: &[(&str, &str)]) -> Result<(), String> {
     let get = |k: &str| names.iter().find(|(n, _)| *n == k).map_or("", |(_, v)| *v);
     for (kind, key, query) in [
         ("table", "TABLE", "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = left($1, 63) AND c.relname = left($2, 63))"),
         ("view", "VIEW", "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = left($1, 63) AND c.relname = left($2, 63))"),
         ("function", "FUNC", "SELECT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = left($1, 63) AND p.proname = left($2, 63))"),
+        ("sequence", "SEQ", "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = left($1, 63) AND c.relname = left($2, 63))"),
+        ("materialized view", "MVIEW", "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND n.nspname = left($1, 63) AND c.relname = left($2, 63))"),
+        ("domain", "DOMAIN", "SELECT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'd' AND n.nspname = left($1, 63) AND t.typname = left($2, 63))"),
+        ("composite type", "CTYPE", "SELECT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'c' AND n.nspname = left($1, 63) AND t.typname = left($2, 63))"),
     ] {
         let q = QualName::parse(get(key), "public").map_err(|e| format!("{kind}: {e}"))?;
         let found: bool = c

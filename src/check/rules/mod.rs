@@ -43,6 +43,7 @@ mod unknown_external_table;
 mod unknown_function;
 mod unknown_publication_table;
 mod unknown_role;
+mod unknown_schema;
 mod unknown_sequence_owner;
 mod unknown_table;
 mod unknown_template;
@@ -107,6 +108,7 @@ pub static ALL: &[Rule] = &[
     unknown_publication_table::RULE,
     invalid_enum_default::RULE,
     unknown_sequence_owner::RULE,
+    unknown_schema::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
