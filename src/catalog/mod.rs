@@ -19,6 +19,8 @@ pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub extensions: BTreeMap<String, String>,
     pub enums: BTreeMap<Name, Vec<String>>,
+    /// The comments of the enums that have one.
+    pub enum_comments: BTreeMap<Name, String>,
     pub tables: BTreeMap<Name, Table>,
     pub views: BTreeMap<Name, View>,
     /// Keyed by (schema, name, identity arguments).
@@ -146,6 +148,12 @@ pub struct Table {
     pub indexes: BTreeMap<String, String>,
     pub policies: BTreeMap<String, Policy>,
     pub triggers: BTreeMap<String, String>,
+    /// Comments on the table's constraints, indexes and triggers, by their names (an
+    /// object without a comment is absent). A comment changes in place; an object made
+    /// again gets its comment back.
+    pub constraint_comments: BTreeMap<String, String>,
+    pub index_comments: BTreeMap<String, String>,
+    pub trigger_comments: BTreeMap<String, String>,
 }
 
 impl Table {

@@ -222,12 +222,19 @@ fn recreate(d: &Catalog, a: &Catalog, u: &ObjKey) -> Option<Change> {
             )
         }
         ("trigger", Some(t)) => {
-            let want = d.tables.get(&(s.clone(), t.clone()))?.triggers.get(n)?;
+            let table = d.tables.get(&(s.clone(), t.clone()))?;
+            let want = table.triggers.get(n)?;
             (
                 ChangeKind::ReplaceTrigger,
                 None,
                 want.clone(),
-                vec![format!("{want};")],
+                super::with_comment(
+                    format!("{want};"),
+                    "trigger",
+                    (s, t),
+                    n,
+                    &table.trigger_comments,
+                ),
             )
         }
         ("view", _) => {
@@ -342,17 +349,15 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
                 quote_ident(fname)
             ));
             // Added back after the key, unless the diff already adds or replaces it.
-            let wanted = d
-                .tables
-                .get(&(fs.clone(), ft.clone()))
-                .and_then(|w| w.constraints.get(fname));
+            let want_table = d.tables.get(&(fs.clone(), ft.clone()));
+            let wanted = want_table.and_then(|w| Some((w, w.constraints.get(fname)?)));
             let handled = |c: &Change| {
                 c.object.kind == "constraint"
                     && c.object.schema == *fs
                     && c.object.table.as_deref() == Some(ft.as_str())
                     && c.object.name == *fname
             };
-            if let Some(w) = wanted {
+            if let Some((want_table, w)) = wanted {
                 if let Some(existing) = cx.out.iter_mut().find(|c| handled(c)) {
                     for sql in &mut existing.sql {
                         *sql = sql.replace(" DROP CONSTRAINT ", " DROP CONSTRAINT IF EXISTS ");
@@ -365,12 +370,12 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
                         to: Some(w.definition.clone()),
                         destructive: false,
                         hazards: vec![Hazard::Lock],
-                        sql: vec![format!(
-                            "ALTER TABLE {} ADD CONSTRAINT {} {};",
-                            q(fs, ft),
-                            quote_ident(fname),
-                            w.definition
-                        )],
+                        sql: super::add_constraint_sql(
+                            (fs, ft),
+                            fname,
+                            w,
+                            &want_table.constraint_comments,
+                        ),
                         phase: 8,
                         order: 0,
                     });

@@ -399,6 +399,9 @@ fn table(
     }
     for ix in &t.indexes {
         out.indexes.insert(ix.name.clone(), index_def(ix, &t.name));
+        if let Some(c) = &ix.comment {
+            out.index_comments.insert(ix.name.clone(), c.clone());
+        }
     }
     policies_and_triggers(&t.policies, &t.triggers, &t.name, path, &mut out)?;
     Ok(out)
@@ -527,6 +530,9 @@ fn policies_and_triggers(
     for tr in triggers.values() {
         out.triggers
             .insert(tr.name.clone(), trigger_def(tr, table, path));
+        if let Some(c) = &tr.comment {
+            out.trigger_comments.insert(tr.name.clone(), c.clone());
+        }
     }
     Ok(())
 }

@@ -387,7 +387,10 @@ fn enums(cx: &mut Ctx) {
     let (d, a) = (cx.desired, cx.actual);
     for ((s, n), labels) in &d.enums {
         let o = obj("enum", s, None, n);
-        match a.enums.get(&(s.clone(), n.clone())) {
+        let key = (s.clone(), n.clone());
+        // A new or remade type has no comment yet.
+        let mut remade = true;
+        match a.enums.get(&key) {
             None => {
                 let vals: Vec<String> = labels.iter().map(|l| quote_literal(l)).collect();
                 cx.push(
@@ -406,8 +409,7 @@ fn enums(cx: &mut Ctx) {
             }
             Some(have) if have != labels => {
                 // Values only added (existing ones keep their order): ALTER TYPE … ADD VALUE.
-                let kept: Vec<&String> = labels.iter().filter(|l| have.contains(l)).collect();
-                if kept.len() == have.len() && kept.iter().zip(have).all(|(a, b)| *a == b) {
+                if kept_order(labels, have) {
                     for (i, l) in labels.iter().enumerate() {
                         if !have.contains(l) {
                             let pos = match i.checked_sub(1).map(|j| &labels[j]) {
@@ -435,8 +437,24 @@ fn enums(cx: &mut Ctx) {
                 } else {
                     recreate_enum(cx, s, n, have, labels);
                 }
+                remade = !kept_order(labels, have);
             }
-            Some(_) => {}
+            Some(_) => remade = false,
+        }
+        let from = if remade {
+            None
+        } else {
+            a.enum_comments.get(&key)
+        };
+        let to = d.enum_comments.get(&key);
+        if from != to {
+            comment(
+                cx,
+                o_comment("enum", s, n),
+                &format!("TYPE {}", q(s, n)),
+                &from.cloned(),
+                &to.cloned(),
+            );
         }
     }
     for (s, n) in a.enums.keys() {
@@ -456,6 +474,13 @@ fn enums(cx: &mut Ctx) {
 
 /// Removing or reordering enum values: PostgreSQL cannot, so the type is recreated and every
 /// column using it is converted through text (rows holding a removed value make it fail).
+/// Whether `labels` holds every value of `have`, in the same order (values were only
+/// added: the type changes in place).
+fn kept_order(labels: &[String], have: &[String]) -> bool {
+    let kept: Vec<&String> = labels.iter().filter(|l| have.contains(l)).collect();
+    kept.len() == have.len() && kept.iter().zip(have).all(|(a, b)| *a == b)
+}
+
 fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[String]) {
     let old = format!("{n}__schemac_old");
     let vals: Vec<String> = labels.iter().map(|l| quote_literal(l)).collect();
@@ -482,8 +507,14 @@ fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[Stri
             .map(|(i, _)| i)
         {
             sql.push(format!("DROP INDEX {};", q(ts, iname)));
-            if let Some(d) = want.and_then(|w| w.indexes.get(iname)) {
-                after.push(format!("{d};"));
+            if let Some((w, d)) = want.and_then(|w| Some((w, w.indexes.get(iname)?))) {
+                after.extend(with_comment(
+                    format!("{d};"),
+                    "index",
+                    (ts, tn),
+                    iname,
+                    &w.index_comments,
+                ));
             }
         }
         for cn in t
@@ -496,12 +527,8 @@ fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[Stri
                 "ALTER TABLE {tq} DROP CONSTRAINT {};",
                 quote_ident(cn)
             ));
-            if let Some(d) = want.and_then(|w| w.constraints.get(cn)) {
-                after.push(format!(
-                    "ALTER TABLE {tq} ADD CONSTRAINT {} {};",
-                    quote_ident(cn),
-                    d.definition
-                ));
+            if let Some((w, d)) = want.and_then(|w| Some((w, w.constraints.get(cn)?))) {
+                after.extend(add_constraint_sql((ts, tn), cn, d, &w.constraint_comments));
             }
         }
         for (pn, p) in t.policies.iter() {
@@ -1067,9 +1094,90 @@ fn policy_text(p: &Policy) -> String {
     s
 }
 
+/// `COMMENT ON` a part of table `s.n` (`noun`: `constraint`, `index` or `trigger`); `None`
+/// removes it.
+pub(super) fn part_comment_sql(
+    noun: &str,
+    (s, n): (&str, &str),
+    name: &str,
+    text: Option<&str>,
+) -> String {
+    let text = text.map_or("NULL".to_string(), quote_literal);
+    match noun {
+        "index" => format!("COMMENT ON INDEX {} IS {text};", q(s, name)),
+        _ => format!(
+            "COMMENT ON {} {} ON {} IS {text};",
+            noun.to_uppercase(),
+            quote_ident(name),
+            q(s, n)
+        ),
+    }
+}
+
+/// The statements that make a part of table `s.n` (again): `create`, then the comment
+/// `comments` holds for it, since a new object has none.
+pub(super) fn with_comment(
+    create: String,
+    noun: &str,
+    table: (&str, &str),
+    name: &str,
+    comments: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut sql = vec![create];
+    if let Some(c) = comments.get(name) {
+        sql.push(part_comment_sql(noun, table, name, Some(c)));
+    }
+    sql
+}
+
+/// The comments of the parts of one noun that both sides have alike (`same`): set in
+/// place where they differ. Parts added or made again carry theirs ([`with_comment`]).
+fn part_comments<'a>(
+    cx: &mut Ctx,
+    noun: &str,
+    table: (&str, &str),
+    names: impl Iterator<Item = &'a String>,
+    same: &dyn Fn(&str) -> bool,
+    (want, have): (&BTreeMap<String, String>, &BTreeMap<String, String>),
+) {
+    for name in names.filter(|n| same(n)) {
+        let (from, to) = (have.get(name), want.get(name));
+        if from != to {
+            cx.push(
+                ChangeKind::SetComment,
+                obj("comment", table.0, Some(table.1), &format!("{noun} {name}")),
+                from.cloned(),
+                to.cloned(),
+                vec![],
+                vec![part_comment_sql(noun, table, name, to.map(String::as_str))],
+                14,
+            );
+        }
+    }
+}
+
+/// The statements that add constraint `name` (`c`) to table `s.n`: `ADD CONSTRAINT`, and
+/// the comment `comments` holds for it.
+pub(super) fn add_constraint_sql(
+    (s, n): (&str, &str),
+    name: &str,
+    c: &crate::catalog::Constraint,
+    comments: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let add = format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {};",
+        q(s, n),
+        quote_ident(name),
+        c.definition
+    );
+    with_comment(add, "constraint", (s, n), name, comments)
+}
+
 /// How to compare objects PostgreSQL prints as a single CREATE statement (indexes, triggers).
-struct ByDefinition {
+struct ByDefinition<'a> {
     noun: &'static str,
+    /// The comments of each side's objects, by name.
+    comments: (&'a BTreeMap<String, String>, &'a BTreeMap<String, String>),
     /// Add, replace, drop.
     kinds: [ChangeKind; 3],
     /// Hazards of creating (or re-creating) one.
@@ -1088,6 +1196,9 @@ fn by_definition(
     drop_sql: &dyn Fn(&str) -> String,
 ) {
     let [add, replace, drop] = how.kinds;
+    let create = |name: &str, def: &str| {
+        with_comment(format!("{def};"), how.noun, (s, n), name, how.comments.0)
+    };
     for (name, def) in want {
         let o = obj(how.noun, s, Some(n), name);
         match have.get(name) {
@@ -1097,21 +1208,33 @@ fn by_definition(
                 None,
                 Some(def.clone()),
                 how.create_hazards.to_vec(),
-                vec![format!("{def};")],
+                create(name, def),
                 how.phases[0],
             ),
-            Some(h) if h != def => cx.push(
-                replace,
-                o,
-                Some(h.clone()),
-                Some(def.clone()),
-                how.create_hazards.to_vec(),
-                vec![drop_sql(name), format!("{def};")],
-                how.phases[0],
-            ),
+            Some(h) if h != def => {
+                let mut sql = vec![drop_sql(name)];
+                sql.extend(create(name, def));
+                cx.push(
+                    replace,
+                    o,
+                    Some(h.clone()),
+                    Some(def.clone()),
+                    how.create_hazards.to_vec(),
+                    sql,
+                    how.phases[0],
+                );
+            }
             Some(_) => {}
         }
     }
+    part_comments(
+        cx,
+        how.noun,
+        (s, n),
+        want.keys(),
+        &|name| have.get(name) == want.get(name),
+        how.comments,
+    );
     for (name, h) in have.iter().filter(|(k, _)| !want.contains_key(*k)) {
         cx.push(
             drop,
@@ -1131,11 +1254,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
     // Constraints: non-FK before FK (an FK needs the referenced key).
     for (cn, c) in &want.constraints {
         let o = obj("constraint", s, Some(n), cn);
-        let add = format!(
-            "ALTER TABLE {qn} ADD CONSTRAINT {} {};",
-            quote_ident(cn),
-            c.definition
-        );
+        let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
         let phase = if c.kind == "f" { 8 } else { 7 };
         let hz = vec![Hazard::Lock, Hazard::MayFailOnData];
         match have.constraints.get(cn) {
@@ -1145,7 +1264,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 None,
                 Some(c.definition.clone()),
                 hz,
-                vec![add],
+                add,
                 phase,
             ),
             Some(h) if h.definition != c.definition => cx.push(
@@ -1154,15 +1273,28 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 Some(h.definition.clone()),
                 Some(c.definition.clone()),
                 hz,
-                vec![
-                    format!("ALTER TABLE {qn} DROP CONSTRAINT {};", quote_ident(cn)),
-                    add,
-                ],
+                std::iter::once(format!(
+                    "ALTER TABLE {qn} DROP CONSTRAINT {};",
+                    quote_ident(cn)
+                ))
+                .chain(add)
+                .collect(),
                 phase,
             ),
             Some(_) => {}
         }
     }
+    part_comments(
+        cx,
+        "constraint",
+        (s, n),
+        want.constraints.keys(),
+        &|cn| {
+            have.constraints.get(cn).map(|h| &h.definition)
+                == want.constraints.get(cn).map(|c| &c.definition)
+        },
+        (&want.constraint_comments, &have.constraint_comments),
+    );
     for (cn, h) in &have.constraints {
         if !want.constraints.contains_key(cn) {
             cx.push(
@@ -1188,6 +1320,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         (&want.indexes, &have.indexes),
         &ByDefinition {
             noun: "index",
+            comments: (&want.index_comments, &have.index_comments),
             kinds: [
                 ChangeKind::AddIndex,
                 ChangeKind::ReplaceIndex,
@@ -1205,6 +1338,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         (&want.triggers, &have.triggers),
         &ByDefinition {
             noun: "trigger",
+            comments: (&want.trigger_comments, &have.trigger_comments),
             kinds: [
                 ChangeKind::AddTrigger,
                 ChangeKind::ReplaceTrigger,
@@ -1615,6 +1749,12 @@ fn external(cx: &mut Ctx) {
                 .policies
                 .iter()
                 .filter(|(k, _)| want.policies.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            trigger_comments: have_all
+                .trigger_comments
+                .iter()
+                .filter(|(k, _)| want.triggers.contains_key(*k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             ..Table::default()

@@ -438,6 +438,7 @@ pub fn merge(
     predicted.functions = shadow.functions;
     predicted.function_grants = shadow.function_grants;
     predicted.enums = shadow.enums;
+    predicted.enum_comments = shadow.enum_comments;
     predicted.deps = shadow.deps;
     Ok(predicted)
 }

@@ -647,6 +647,14 @@ impl<'a> Builder<'a> {
             );
         }
         // Enums.
+        for ((s, n), comment) in &cat.enum_comments {
+            self.unrepresentable(
+                "enum comment",
+                format!("{s}.{n}"),
+                comment.clone(),
+                "left out: the format has no comment on an enum",
+            );
+        }
         if !cat.enums.is_empty() {
             let entries = cat
                 .enums
@@ -919,12 +927,21 @@ impl<'a> Builder<'a> {
                 .collect();
             entries.push(("foreign_keys".into(), Node::Seq(items)));
         }
+        for (cname, comment) in &t.constraint_comments {
+            self.unrepresentable(
+                "constraint comment",
+                format!("{qname}.{cname}"),
+                comment.clone(),
+                "left out: the format has no comment on a constraint",
+            );
+        }
         let mut indexes = Vec::new();
         for (iname, def) in &t.indexes {
             self.object = iname.clone();
             match parse_index(def) {
                 Some(ix) if ix.method.chars().all(|c| c.is_ascii_lowercase()) => {
-                    indexes.push(self.index(name, iname, ix));
+                    let comment = t.index_comments.get(iname).cloned();
+                    indexes.push(self.index(name, iname, ix, &comment));
                 }
                 _ => self.unrepresentable(
                     "index",
@@ -1220,7 +1237,7 @@ impl<'a> Builder<'a> {
         Some(kind)
     }
 
-    fn index(&mut self, table: &Name, iname: &str, ix: IndexDef) -> Node {
+    fn index(&mut self, table: &Name, iname: &str, ix: IndexDef, comment: &Option<String>) -> Node {
         // Plain column names while they last, then expressions (the model puts columns
         // first, so a column after an expression is written as an expression too).
         let mut columns = Vec::new();
@@ -1259,6 +1276,7 @@ impl<'a> Builder<'a> {
             let e = self.expr(table, &p);
             m.push(("where".into(), Node::Str(e)));
         }
+        push_comment(&mut m, comment);
         Node::FlowMap(m)
     }
 
@@ -1295,6 +1313,7 @@ impl<'a> Builder<'a> {
                 let e = self.expr(table, &c);
                 m.push(("condition".into(), Node::Str(e)));
             }
+            push_comment(&mut m, &t.trigger_comments.get(tname).cloned());
             out.push((tname.clone(), Node::FlowMap(m)));
         }
         out
@@ -1848,7 +1867,7 @@ impl<'a> Builder<'a> {
             let mut indexes = Vec::new();
             for (iname, def) in &v.indexes {
                 match parse_index(def) {
-                    Some(ix) => indexes.push(self.index(name, iname, ix)),
+                    Some(ix) => indexes.push(self.index(name, iname, ix, &None)),
                     None => self.unrepresentable(
                         "index",
                         iname.clone(),

@@ -88,6 +88,9 @@ fn policies_and_triggers(
     for r in triggers {
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
             t.triggers.insert(r.get(2), r.get(3));
+            if let Some(c) = r.get::<_, Option<String>>(5) {
+                t.trigger_comments.insert(r.get(2), c);
+            }
         }
     }
 }
@@ -408,11 +411,17 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                     definition: r.get(4),
                 },
             );
+            if let Some(c) = r.get::<_, Option<String>>(5) {
+                t.constraint_comments.insert(r.get(2), c);
+            }
         }
     }
     for r in take(Query::Indexes) {
         if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.indexes.insert(r.get(2), r.get(3));
+            if let Some(c) = r.get::<_, Option<String>>(4) {
+                t.index_comments.insert(r.get(2), c);
+            }
         }
     }
     policies_and_triggers(
@@ -479,6 +488,9 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     }
     for r in take(Query::Enums) {
         cat.enums.insert((r.get(0), r.get(1)), r.get(2));
+        if let Some(c) = r.get::<_, Option<String>>(3) {
+            cat.enum_comments.insert((r.get(0), r.get(1)), c);
+        }
     }
     for r in take(Query::Extensions) {
         cat.extensions.insert(r.get(0), r.get(1));

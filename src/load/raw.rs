@@ -406,6 +406,9 @@ pub struct RawIndex {
     pub unique: bool,
     #[serde(default)]
     pub include: Vec<String>,
+    /// `COMMENT ON INDEX`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -433,6 +436,9 @@ pub struct RawTrigger {
     pub args: Vec<String>,
     #[serde(default)]
     pub condition: Option<String>,
+    /// `COMMENT ON TRIGGER`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -1418,6 +1418,7 @@ impl Builder {
                 .map(|w| Sql::new(w, at.val(&path(&p, &["where"])))),
             unique: ix.unique,
             include: cols_at(at, &ix.include, &path(&p, &["include"])),
+            comment: ix.comment,
         })
     }
 
@@ -1511,6 +1512,7 @@ impl Builder {
             condition: tr
                 .condition
                 .map(|c| Sql::new(c, at.val(&path(p, &["condition"])))),
+            comment: tr.comment,
         })
     }
 
@@ -1710,7 +1712,16 @@ mod tests {
         for ok in ["5s", "100", "1.5min", " 2 h ", "0", "250ms", "10us", "1d"] {
             assert!(super::is_duration(ok), "{ok}");
         }
-        for bad in ["", "s", "5 sec", "-1s", "1..2s", "5s; DROP TABLE t", "5s'", "1e3"] {
+        for bad in [
+            "",
+            "s",
+            "5 sec",
+            "-1s",
+            "1..2s",
+            "5s; DROP TABLE t",
+            "5s'",
+            "1e3",
+        ] {
             assert!(!super::is_duration(bad), "{bad}");
         }
     }

@@ -549,6 +549,7 @@ pub struct Index {
     pub predicate: Option<Sql>,
     pub unique: bool,
     pub include: Vec<(String, Loc)>,
+    pub comment: Option<String>,
 }
 
 impl Index {
@@ -587,6 +588,7 @@ pub struct Trigger {
     pub function_loc: Loc,
     pub args: Vec<String>,
     pub condition: Option<Sql>,
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -49,12 +49,15 @@ fn verb(c: &Change) -> Verb {
 }
 
 /// Object kinds a comment names (`o_comment` in diff), longest first.
-const COMMENTED: [&str; 9] = [
+const COMMENTED: [&str; 12] = [
     "materialized view",
+    "constraint",
     "function",
+    "trigger",
     "column",
     "domain",
     "policy",
+    "index",
     "table",
     "view",
     "enum",

@@ -963,6 +963,22 @@ pub fn render_with(
             comments.push(("VIEW", v.name.sql(), Some(c), v.loc));
         }
     }
+    for t in &tables {
+        for ix in t.indexes.iter() {
+            if let Some(c) = &ix.comment {
+                let name = crate::model::QualName::new(&t.name.schema, &ix.name).sql();
+                comments.push(("INDEX", name, Some(c), ix.loc));
+            }
+        }
+    }
+    for h in model.hosts() {
+        for tr in h.triggers.values() {
+            if let Some(c) = &tr.comment {
+                let target = format!("{} ON {}", quote_ident(&tr.name), h.name.sql());
+                comments.push(("TRIGGER", target, Some(c), tr.loc));
+            }
+        }
+    }
     comments.extend(kinds::comments(model, info.fresh));
     // Policies are made again on every run, so only those with a comment need one.
     for h in model.hosts() {

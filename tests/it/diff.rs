@@ -154,6 +154,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "invoices_read",
     ),
     (
+        "part_comments",
+        KINDS,
+        "COMMENT ON INDEX invoices_created_at_idx IS 'other'; COMMENT ON TRIGGER invoices_stamp ON invoices IS NULL; COMMENT ON CONSTRAINT invoices_pkey ON invoices IS 'stray'",
+        "set_comment",
+        "index invoices_created_at_idx",
+    ),
+    (
         "matview_index",
         KINDS,
         "DROP INDEX invoice_totals_customer_email_idx; COMMENT ON MATERIALIZED VIEW invoice_totals IS NULL",

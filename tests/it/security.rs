@@ -67,6 +67,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("MVQUERY", "SELECT 1 AS one"),
     ("MVINAME", "thing_totals_one_idx"),
     ("MVCOMMENT", "a matview"),
+    ("IXCOMMENT", "an index"),
+    ("TRCOMMENT", "a trigger"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -102,10 +104,10 @@ tables:
       flag: { type: boolean, default: DEFAULT }
     checks: { CNAME: TCHECK }
     indexes:
-      - { name: INAME, columns: [n], where: IWHERE }
+      - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
       - { name: things_expr_idx, expressions: [IEXPR] }
     triggers:
-      TRNAME: { when: before, events: [update], for_each: row, function: touch, args: [TRARG], condition: TRCOND }
+      TRNAME: { when: before, events: [update], for_each: row, function: touch, args: [TRARG], condition: TRCOND, comment: TRCOMMENT }
     rls: true
     policies:
       PNAME: { command: select, roles: [ROLE], using: USING, comment: PCOMMENT }

@@ -1,14 +1,17 @@
--- Primary key, unique, check and foreign-key constraints. $1: schemas (text[]); $2, $3: only
+-- Primary key, unique, check and foreign-key constraints, with their comments. $1: schemas (text[]); $2, $3: only
 -- the tables whose oid is $3 modulo $2 (a share of the tables, for one of several connections;
 -- 1, 0 for all).
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        con.conname AS name,
        con.contype::text AS kind,
-       pg_get_constraintdef(con.oid) AS definition
+       pg_get_constraintdef(con.oid) AS definition,
+       d.description AS comment
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description d
+  ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
 WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')

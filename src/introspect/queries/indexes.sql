@@ -1,14 +1,17 @@
--- Indexes that do not belong to a constraint. $1: schemas (text[]); $2, $3: only the tables
+-- Indexes that do not belong to a constraint, with their comments. $1: schemas (text[]); $2, $3: only the tables
 -- whose oid is $3 modulo $2 (a share of the tables, for one of several connections; 1, 0 for
 -- all).
 SELECT n.nspname AS schema,
        t.relname AS table_name,
        i.relname AS name,
-       pg_get_indexdef(i.oid) AS definition
+       pg_get_indexdef(i.oid) AS definition,
+       d.description AS comment
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = i.relnamespace
+LEFT JOIN pg_description d
+  ON d.objoid = i.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
 WHERE n.nspname = ANY($1)
   AND t.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = t.oid AND con.conindid = i.oid AND con.contype IN ('p', 'u', 'x'))
