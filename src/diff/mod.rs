@@ -272,7 +272,8 @@ pub struct Options {
     /// Whether the desired side is a whole database (database ↔ database), so that a
     /// trigger or policy outside the compared schemas that it lacks is really gone, and may
     /// be dropped when it blocks a change. A project does not describe other people's
-    /// triggers on auth.users, so its diffs never drop them.
+    /// triggers on auth.users, so its diffs never drop them. Its privileges on sequences
+    /// and functions are compared for every role.
     pub whole_database: bool,
 }
 
@@ -292,7 +293,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     matviews::materialized_views(&mut cx);
     kinds(&mut cx);
     grants(&mut cx, opts);
-    object_grants(&mut cx);
+    object_grants(&mut cx, opts.whole_database);
     external(&mut cx);
     publications(&mut cx);
     buckets(&mut cx);
@@ -1632,23 +1633,30 @@ fn grants(cx: &mut Ctx, opts: Options) {
     }
 }
 
-/// Privileges on sequences and functions, for the roles whose privileges the desired side
-/// decides ([`Catalog::managed_grantees`]); none are compared when it decides none. A
-/// sequence or function the actual side lacks is compared as it will be once created: a
-/// sequence with no privileges, a function executable by `public`.
-fn object_grants(cx: &mut Ctx) {
+/// Privileges on sequences and functions, for every role when the desired side is a whole
+/// database (`all`), else for the roles whose privileges it decides
+/// ([`Catalog::managed_grantees`]); none are compared when it decides none. A sequence or
+/// function the actual side lacks is compared as it will be once created: a sequence with
+/// no privileges, a function executable by `public`.
+fn object_grants(cx: &mut Ctx, all: bool) {
     let (d, a) = (cx.desired, cx.actual);
-    let managed = &d.managed_grantees;
-    if managed.is_empty() {
+    if d.managed_grantees.is_empty() && !all {
         return;
     }
+    let managed = |g: &str| all || d.managed_grantees.contains(g);
     let none = BTreeSet::new();
     for ((s, n), want) in &d.sequence_grants {
         let have = a
             .sequence_grants
             .get(&(s.clone(), n.clone()))
             .unwrap_or(&none);
-        object_grant_changes(cx, "sequence grant", s, n, &q(s, n), "SEQUENCE", want, have);
+        object_grant_changes(
+            cx,
+            "sequence grant",
+            (s, n, &q(s, n), "SEQUENCE"),
+            (want, have),
+            &managed,
+        );
     }
     let default: BTreeSet<(String, String)> =
         BTreeSet::from([("public".to_string(), "EXECUTE".to_string())]);
@@ -1673,30 +1681,27 @@ fn object_grants(cx: &mut Ctx) {
         object_grant_changes(
             cx,
             "function grant",
-            s,
-            &name,
-            &sql_name,
-            "FUNCTION",
-            want,
-            have,
+            (s, &name, &sql_name, "FUNCTION"),
+            (want, have),
+            &managed,
         );
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// (grantee, privilege) pairs held on a sequence or function.
+type Privileges = BTreeSet<(String, String)>;
+
+/// Grants and revokes on one sequence or function (`schema`, `name` as diff names it, the
+/// name as SQL writes it, `SEQUENCE`/`FUNCTION`) for the `managed` roles.
 fn object_grant_changes(
     cx: &mut Ctx,
     kind: &'static str,
-    schema: &str,
-    name: &str,
-    sql_name: &str,
-    sql_kind: &str,
-    want: &BTreeSet<(String, String)>,
-    have: &BTreeSet<(String, String)>,
+    (schema, name, sql_name, sql_kind): (&str, &str, &str, &str),
+    (want, have): (&Privileges, &Privileges),
+    managed: &dyn Fn(&str) -> bool,
 ) {
-    let managed = cx.desired.managed_grantees.clone();
     for (g, p) in want.difference(have) {
-        if !managed.contains(g) {
+        if !managed(g) {
             continue;
         }
         cx.push(
@@ -1713,7 +1718,7 @@ fn object_grant_changes(
         );
     }
     for (g, p) in have.difference(want) {
-        if !managed.contains(g) {
+        if !managed(g) {
             continue;
         }
         cx.push(
