@@ -417,16 +417,31 @@ pub fn import_source_with(
         changes = diffs;
     }
     let (findings, check_errors) = match crate::check_project(&staging.dir, &opts.display) {
-        Ok((model, diags)) => (
-            diags
+        Ok((model, diags)) => {
+            // Names PostgreSQL tells apart by case: the project says them as they are, and
+            // the format refuses them until one is renamed.
+            for d in diags
                 .iter()
-                .map(|d| report::finding(d, &model.sources))
-                .collect(),
-            diags
-                .iter()
-                .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-                .count(),
-        ),
+                .filter(|d| d.code == "SC201" && d.severity == crate::diagnostic::Severity::Error)
+            {
+                project.unrepresentable.push(Unrepresentable {
+                    kind: "names that differ only by case".into(),
+                    name: d.message.replace('`', ""),
+                    definition: String::new(),
+                    note: "written as they are: `schemac check` refuses the project (SC201) until one is renamed".into(),
+                });
+            }
+            (
+                diags
+                    .iter()
+                    .map(|d| report::finding(d, &model.sources))
+                    .collect(),
+                diags
+                    .iter()
+                    .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+                    .count(),
+            )
+        }
         Err(fail) => {
             return Err(ImportError::Invalid(
                 crate::diagnostic::render_text(&fail.diagnostics, &fail.sources)

@@ -760,7 +760,18 @@ impl<'a> Builder<'a> {
         let mut entries = vec![
             ("schemac".to_string(), Node::Raw("1".into())),
             ("naming".into(), Node::str(naming)),
-            ("schemas".into(), Node::list(src.schemas.iter().cloned())),
+            // The first schema is where unqualified names resolve, and names are written
+            // unqualified in `public` (see [`yaml_name`]): `public` comes first.
+            (
+                "schemas".into(),
+                Node::list(
+                    src.schemas
+                        .iter()
+                        .filter(|s| *s == "public")
+                        .chain(src.schemas.iter().filter(|s| *s != "public"))
+                        .cloned(),
+                ),
+            ),
             (
                 "target".into(),
                 Node::str(if src.supabase { "supabase" } else { "postgres" }),
@@ -952,9 +963,21 @@ impl<'a> Builder<'a> {
                 ]),
             )),
         }
-        let policies = self.policies(name, t, false);
-        if !policies.is_empty() {
-            entries.push(("policies".into(), Node::Map(policies)));
+        if t.rls_enabled {
+            let policies = self.policies(name, t, false);
+            if !policies.is_empty() {
+                entries.push(("policies".into(), Node::Map(policies)));
+            }
+        } else {
+            // The format refuses policies PostgreSQL ignores (SC503).
+            for (pname, p) in &t.policies {
+                self.unrepresentable(
+                    "policy on a table without row-level security",
+                    format!("{qname}.{pname}"),
+                    policy_sql(name, pname, p),
+                    "left out: PostgreSQL ignores it while row-level security is off, and the format refuses it (SC503)",
+                );
+            }
         }
         if src
             .cat
@@ -1866,8 +1889,70 @@ impl<'a> Builder<'a> {
         push_section(&mut sections, "materialized_views", matviews);
         let extras = self.src.extras.clone();
         self.out.unrepresentable.extend(extras);
+        // Without `api_roles` the format grants nothing on sequences.
+        if self.choices.privileges.api_roles.is_none() {
+            for (seq, privs) in &self.src.cat.sequence_grants {
+                for (role, privilege) in privs {
+                    let grantee = if role == "public" {
+                        "PUBLIC".to_string()
+                    } else {
+                        quote_ident(role)
+                    };
+                    self.unrepresentable(
+                        "sequence grant",
+                        format!("{}.{}", seq.0, seq.1),
+                        format!(
+                            "GRANT {privilege} ON SEQUENCE {}.{} TO {grantee}",
+                            quote_ident(&seq.0),
+                            quote_ident(&seq.1)
+                        ),
+                        "left out: the format grants on sequences only through api_roles",
+                    );
+                }
+            }
+        }
         sections
     }
+}
+
+/// A policy as `CREATE POLICY` says it.
+fn policy_sql(table: &Name, name: &str, p: &Policy) -> String {
+    let command = match p.command.as_str() {
+        "r" => "SELECT",
+        "a" => "INSERT",
+        "w" => "UPDATE",
+        "d" => "DELETE",
+        _ => "ALL",
+    };
+    let roles: Vec<String> = if p.roles.is_empty() {
+        vec!["PUBLIC".into()]
+    } else {
+        p.roles
+            .iter()
+            .map(|r| {
+                if r == "public" {
+                    "PUBLIC".into()
+                } else {
+                    quote_ident(r)
+                }
+            })
+            .collect()
+    };
+    let mut sql = format!(
+        "CREATE POLICY {} ON {}.{}{} FOR {command} TO {}",
+        quote_ident(name),
+        quote_ident(&table.0),
+        quote_ident(&table.1),
+        if p.permissive { "" } else { " AS RESTRICTIVE" },
+        roles.join(", ")
+    );
+    if let Some(u) = &p.using {
+        sql.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(c) = &p.with_check {
+        sql.push_str(&format!(" WITH CHECK ({c})"));
+    }
+    sql
 }
 
 /// `comment: …` when there is one.
