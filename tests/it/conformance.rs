@@ -953,9 +953,9 @@ impl Worker {
         let unrepresentable = import::project::Builder::new(&source, &Default::default())
             .build()
             .unrepresentable;
-        let unsupported = |detail: String| {
-            let kinds: BTreeSet<String> = unrepresentable.iter().map(|u| u.kind.clone()).collect();
-            let listed: Vec<String> = unrepresentable
+        let unsupported = |un: &[import::project::Unrepresentable], detail: String| {
+            let kinds: BTreeSet<String> = un.iter().map(|u| u.kind.clone()).collect();
+            let listed: Vec<String> = un
                 .iter()
                 .map(|u| format!("{} {}: {}", u.kind, u.name, one_line(&u.definition, 200)))
                 .collect();
@@ -1019,11 +1019,11 @@ impl Worker {
                     detail: String::new(),
                 };
             }
-            Err(e) => return unsupported(format!("(the round trip fails: {e})")),
+            Err(e) => return unsupported(&unrepresentable, format!("(the round trip fails: {e})")),
             Ok(i) => i,
         };
         if !i.project.unrepresentable.is_empty() {
-            return unsupported(files(&i.project));
+            return unsupported(&i.project.unrepresentable, files(&i.project));
         }
         if i.check_errors > 0 {
             let errors: Vec<&String> = i.findings.iter().filter(|f| f.contains("error")).collect();
