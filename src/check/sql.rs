@@ -9,7 +9,7 @@ use sqlparser::ast::{Expr, Query, Statement, Value, Visit, Visitor};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, TokenWithLocation, Tokenizer};
 use std::ops::ControlFlow;
 
 fn clean(e: impl std::fmt::Display) -> String {
@@ -62,10 +62,38 @@ pub fn is_plain_expression(text: &str) -> bool {
     matches!(t.to_ascii_lowercase().as_str(), "true" | "false" | "null") || number(t) || string(t)
 }
 
+/// A parser over `text`, with the PostgreSQL syntax sqlparser does not know mapped to what
+/// it does: `VARIADIC` before a function's array argument is dropped, and `OVERLAPS`
+/// between two row constructors reads as `=` (which takes the same operands). Both words
+/// are reserved in PostgreSQL, so neither can be an unquoted name. PostgreSQL prints them
+/// (`jsonb_extract_path_text(x, VARIADIC ARRAY[…])` for `#>>`), so imported projects hold
+/// them. Only this parse sees the mapping: PostgreSQL gets the text as written.
+fn pg_parser<'a>(dialect: &'a PostgreSqlDialect, text: &str) -> Result<Parser<'a>, String> {
+    let tokens = Tokenizer::new(dialect, text)
+        .tokenize_with_location()
+        .map_err(clean)?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let tokens: Vec<TokenWithLocation> = tokens
+        .into_iter()
+        .filter(|t| !word(&t.token, "variadic"))
+        .map(|t| {
+            if word(&t.token, "overlaps") {
+                TokenWithLocation {
+                    token: Token::Eq,
+                    location: t.location,
+                }
+            } else {
+                t
+            }
+        })
+        .collect();
+    Ok(Parser::new(dialect).with_tokens_with_locations(tokens))
+}
+
 /// Parses exactly one expression.
 pub fn parse_expr(text: &str) -> Result<Expr, String> {
     let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(text).map_err(clean)?;
+    let mut p = pg_parser(&dialect, text)?;
     let expr = p.parse_expr().map_err(clean)?;
     expect_end(&p)?;
     Ok(expr)
@@ -108,7 +136,7 @@ pub fn error_position(msg: &str) -> (String, Option<(u32, u32)>) {
 /// `NULLS FIRST`/`NULLS LAST`.
 pub fn parse_index_elem(text: &str) -> Result<Expr, String> {
     let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(text).map_err(clean)?;
+    let mut p = pg_parser(&dialect, text)?;
     let expr = p.parse_expr().map_err(clean)?;
     if p.parse_keyword(Keyword::COLLATE) {
         p.parse_object_name(false).map_err(clean)?;
@@ -136,7 +164,7 @@ pub fn parse_index_elem(text: &str) -> Result<Expr, String> {
 /// does not parse.
 pub fn split_index_elem(text: &str) -> Option<(String, String)> {
     let dialect = PostgreSqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(text).ok()?;
+    let mut p = pg_parser(&dialect, text).ok()?;
     p.parse_expr().ok()?;
     let next = p.peek_token();
     if next.token == Token::EOF {
@@ -164,7 +192,9 @@ pub fn split_index_elem(text: &str) -> Option<(String, String)> {
 /// Parses exactly one query (a view body).
 pub fn parse_query(text: &str) -> Result<Box<Query>, String> {
     let dialect = PostgreSqlDialect {};
-    let stmts = Parser::parse_sql(&dialect, text).map_err(clean)?;
+    let stmts = pg_parser(&dialect, text)?
+        .parse_statements()
+        .map_err(clean)?;
     match stmts.len() {
         0 => Err("the query is empty".into()),
         1 => match stmts.into_iter().next() {
@@ -427,6 +457,24 @@ pub fn top_level(e: &Expr, table: &str) -> TopLevel {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn postgresql_spellings_sqlparser_lacks_parse() {
+        use super::{parse_expr, parse_index_elem, parse_query};
+        assert!(parse_expr("((start_date, end_date) OVERLAPS (start_date, end_date))").is_ok());
+        assert!(parse_index_elem(
+            "jsonb_extract_path_text(col, VARIADIC ARRAY['foo'::text, 'bar'::text])"
+        )
+        .is_ok());
+        assert!(parse_query(
+            "SELECT jsonb_extract_path_text(h.payload, VARIADIC ARRAY['amount'::text]) AS a FROM h"
+        )
+        .is_ok());
+        // Still one expression only, and quoted names stay names.
+        assert!(parse_expr("f(VARIADIC ARRAY[1]); DROP TABLE x").is_err());
+        assert!(parse_expr("\"variadic\" + 1").is_ok());
+        assert!(parse_expr("a OVERLAPS").is_err());
+    }
+
     #[test]
     fn plain_expressions_are_ones_the_parser_accepts() {
         for t in [

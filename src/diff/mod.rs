@@ -1051,7 +1051,8 @@ fn policy_comment_sql(s: &str, n: &str, name: &str, text: &Option<String>) -> St
     )
 }
 
-pub(super) fn policy_sql(s: &str, n: &str, name: &str, p: &Policy) -> String {
+/// `CREATE POLICY` for policy `name` of `s.n` (also import's report of one it leaves out).
+pub(crate) fn policy_sql(s: &str, n: &str, name: &str, p: &Policy) -> String {
     let roles: Vec<String> = p.roles.iter().map(|r| quote_role(r)).collect();
     let mut sql = format!(
         "CREATE POLICY {} ON {} AS {} FOR {} TO {}",

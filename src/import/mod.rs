@@ -72,6 +72,18 @@ pub fn scope(src_schemas: &[String], external: &[Name], buckets: bool) -> Scope 
 /// Reads everything a project of `schemas` says from the database `client` is connected
 /// to.
 pub fn read(client: &mut postgres::Client, schemas: &[String]) -> Result<Source, ImportError> {
+    read_with(client, schemas, None)
+}
+
+/// [`read`], taking the catalog from `read` when the caller already read it with
+/// [`scope`]`(schemas, &[], false)` (the conformance runner, whose diff read the same
+/// database with that scope); it is read again when the database is a Supabase one (whose
+/// scope also holds the platform tables).
+pub fn read_with(
+    client: &mut postgres::Client,
+    schemas: &[String],
+    read: Option<Catalog>,
+) -> Result<Source, ImportError> {
     let row = client
         .query_one(
             "SELECT to_regclass('auth.users') IS NOT NULL
@@ -95,8 +107,15 @@ pub fn read(client: &mut postgres::Client, schemas: &[String]) -> Result<Source,
     external.retain(|(s, _)| !schemas.contains(s));
     let buckets = supabase && row.get::<_, bool>(2);
     let sc = scope(schemas, &external, buckets);
-    let mut cat = crate::introspect::introspect_scope(client, &sc)
-        .map_err(read_err("the database's catalog"))?;
+    let mut cat = match read {
+        Some(mut cat) if external.is_empty() && !buckets => {
+            // What depends on what: import does not use it.
+            cat.deps = Default::default();
+            cat
+        }
+        _ => crate::introspect::introspect_scope(client, &sc)
+            .map_err(read_err("the database's catalog"))?,
+    };
     // Tables of other schemas that foreign keys name are external to the project.
     let mut ext: BTreeSet<Name> = external.iter().cloned().collect();
     for t in cat.tables.values() {
@@ -193,6 +212,8 @@ pub struct Import {
     pub project: Project,
     /// The round trip: None when it was not run (with why in `verify_skipped`).
     pub differences: Option<Vec<String>>,
+    /// The changes behind `differences` (empty when the round trip did not run).
+    pub changes: Vec<Change>,
     pub verify_skipped: Option<String>,
     /// `schemac check` on the imported project, as report lines.
     pub findings: Vec<String>,
@@ -334,6 +355,30 @@ pub fn import_source(
     staging: &Staging,
     opts: &Options,
 ) -> Result<Import, ImportError> {
+    match opts.verify_server.clone() {
+        Some(server) => import_source_with(
+            source,
+            staging,
+            opts,
+            Some(&mut |s: &Source, d: &Path| verify(s, d, &server)),
+        ),
+        None => import_source_with(source, staging, opts, None),
+    }
+}
+
+/// A round trip: compiles the project in the directory, applies it to an empty database and
+/// returns what differs from the source ([`verify`] on a throwaway database, [`verify_on`]
+/// on one the caller empties).
+pub type RoundTrip<'a> = dyn FnMut(&Source, &Path) -> Result<Vec<Change>, ImportError> + 'a;
+
+/// [`import_source`] with the round trip given (None: no round trip, whatever `opts` says):
+/// the conformance runner proves imports on databases it reuses.
+pub fn import_source_with(
+    source: Source,
+    staging: &Staging,
+    opts: &Options,
+    mut round_trip: Option<&mut RoundTrip<'_>>,
+) -> Result<Import, ImportError> {
     let mut choices = Choices {
         privileges: fit_privileges(&source, &staging.dir)?,
         ..Choices::default()
@@ -342,8 +387,9 @@ pub fn import_source(
     let mut project = project::Builder::new(&source, &choices).build();
     write_files(&staging.dir, &project.files)?;
     let mut differences = None;
-    if let Some(server) = &opts.verify_server {
-        let mut diffs = verify(&source, &staging.dir, server)?;
+    let mut changes = Vec::new();
+    if let Some(verify) = round_trip.as_mut() {
+        let mut diffs = verify(&source, &staging.dir)?;
         // Short forms and templates that did not come back exactly: PostgreSQL's own
         // spelling for those objects, and again.
         let mut longhand = BTreeSet::new();
@@ -359,7 +405,7 @@ pub fn import_source(
             choices.longhand.extend(longhand);
             let again = project::Builder::new(&source, &choices).build();
             write_files(&staging.dir, &again.files)?;
-            let diffs_again = verify(&source, &staging.dir, server)?;
+            let diffs_again = verify(&source, &staging.dir)?;
             if diffs_again.len() <= diffs.len() {
                 project = again;
                 diffs = diffs_again;
@@ -368,18 +414,34 @@ pub fn import_source(
             }
         }
         differences = Some(diffs.iter().map(crate::plan::label).collect());
+        changes = diffs;
     }
     let (findings, check_errors) = match crate::check_project(&staging.dir, &opts.display) {
-        Ok((model, diags)) => (
-            diags
+        Ok((model, diags)) => {
+            // Names PostgreSQL tells apart by case: the project says them as they are, and
+            // the format refuses them until one is renamed.
+            for d in diags
                 .iter()
-                .map(|d| report::finding(d, &model.sources))
-                .collect(),
-            diags
-                .iter()
-                .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-                .count(),
-        ),
+                .filter(|d| d.code == "SC201" && d.severity == crate::diagnostic::Severity::Error)
+            {
+                project.unrepresentable.push(Unrepresentable {
+                    kind: "names that differ only by case".into(),
+                    name: d.message.replace('`', ""),
+                    definition: String::new(),
+                    note: "written as they are: `schemac check` refuses the project (SC201) until one is renamed".into(),
+                });
+            }
+            (
+                diags
+                    .iter()
+                    .map(|d| report::finding(d, &model.sources))
+                    .collect(),
+                diags
+                    .iter()
+                    .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+                    .count(),
+            )
+        }
         Err(fail) => {
             return Err(ImportError::Invalid(
                 crate::diagnostic::render_text(&fail.diagnostics, &fail.sources)
@@ -393,10 +455,8 @@ pub fn import_source(
     Ok(Import {
         project,
         differences,
-        verify_skipped: opts
-            .verify_server
-            .is_none()
-            .then(|| "--no-verify".to_string()),
+        verify_skipped: round_trip.is_none().then(|| "--no-verify".to_string()),
+        changes,
         findings,
         check_errors,
         source,
@@ -419,6 +479,17 @@ fn grantees(cats: &[&Catalog]) -> BTreeSet<String> {
 /// Compiles the project in `dir`, applies it to a throwaway database on `server` and
 /// returns what differs from `source`, database to database over the imported schemas.
 pub fn verify(source: &Source, dir: &Path, server: &str) -> Result<Vec<Change>, ImportError> {
+    let mut shadow = crate::pg::Shadow::create(server)?;
+    verify_on(source, dir, &mut shadow.client)
+}
+
+/// [`verify`] on the empty database `client` is connected to (the caller empties it
+/// afterwards).
+pub fn verify_on(
+    source: &Source,
+    dir: &Path,
+    client: &mut postgres::Client,
+) -> Result<Vec<Change>, ImportError> {
     let model = crate::compile(dir, "import").map_err(|f| {
         ImportError::Invalid(
             crate::diagnostic::render_text(&f.diagnostics, &f.sources)
@@ -429,17 +500,15 @@ pub fn verify(source: &Source, dir: &Path, server: &str) -> Result<Vec<Change>, 
         )
     })?;
     let migration = crate::render_fresh(&model)?;
-    let mut shadow = crate::pg::Shadow::create(server)?;
     if source.supabase {
-        shadow
-            .client
+        client
             .batch_execute(crate::render::STUBS)
             .map_err(|e| crate::pg::PgError::Query {
                 what: "creating the Supabase stubs in the round-trip database".into(),
                 message: crate::pg::reason(&e),
             })?;
     }
-    crate::pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
+    crate::pg::apply_in_batches(client, &migration.objects, 200)?;
     let buckets = !source.cat.buckets.is_empty();
     let sc = scope(
         &source.schemas,
@@ -451,7 +520,7 @@ pub fn verify(source: &Source, dir: &Path, server: &str) -> Result<Vec<Change>, 
             .collect::<Vec<_>>(),
         buckets || source.supabase && source.external_tables.iter().any(|t| t.1 == "buckets"),
     );
-    let mut back = crate::introspect::introspect_scope(&mut shadow.client, &sc)
+    let mut back = crate::introspect::introspect_scope(client, &sc)
         .map_err(read_err("the round-trip database"))?;
     back.external
         .retain(|_, t| !t.policies.is_empty() || !t.triggers.is_empty());

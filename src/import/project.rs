@@ -768,7 +768,18 @@ impl<'a> Builder<'a> {
         let mut entries = vec![
             ("schemac".to_string(), Node::Raw("1".into())),
             ("naming".into(), Node::str(naming)),
-            ("schemas".into(), Node::list(src.schemas.iter().cloned())),
+            // The first schema is where unqualified names resolve, and names are written
+            // unqualified in `public` (see [`yaml_name`]): `public` comes first.
+            (
+                "schemas".into(),
+                Node::list(
+                    src.schemas
+                        .iter()
+                        .filter(|s| *s == "public")
+                        .chain(src.schemas.iter().filter(|s| *s != "public"))
+                        .cloned(),
+                ),
+            ),
             (
                 "target".into(),
                 Node::str(if src.supabase { "supabase" } else { "postgres" }),
@@ -969,9 +980,21 @@ impl<'a> Builder<'a> {
                 ]),
             )),
         }
-        let policies = self.policies(name, t, false);
-        if !policies.is_empty() {
-            entries.push(("policies".into(), Node::Map(policies)));
+        if t.rls_enabled {
+            let policies = self.policies(name, t, false);
+            if !policies.is_empty() {
+                entries.push(("policies".into(), Node::Map(policies)));
+            }
+        } else {
+            // The format refuses policies PostgreSQL ignores (SC503).
+            for (pname, p) in &t.policies {
+                self.unrepresentable(
+                    "policy on a table without row-level security",
+                    format!("{qname}.{pname}"),
+                    crate::diff::policy_sql(&name.0, &name.1, pname, p),
+                    "left out: PostgreSQL ignores it while row-level security is off, and the format refuses it (SC503)",
+                );
+            }
         }
         if src
             .cat
@@ -1885,6 +1908,28 @@ impl<'a> Builder<'a> {
         push_section(&mut sections, "materialized_views", matviews);
         let extras = self.src.extras.clone();
         self.out.unrepresentable.extend(extras);
+        // Without `api_roles` the format grants nothing on sequences.
+        if self.choices.privileges.api_roles.is_none() {
+            for (seq, privs) in &self.src.cat.sequence_grants {
+                for (role, privilege) in privs {
+                    let grantee = if role == "public" {
+                        "PUBLIC".to_string()
+                    } else {
+                        quote_ident(role)
+                    };
+                    self.unrepresentable(
+                        "sequence grant",
+                        format!("{}.{}", seq.0, seq.1),
+                        format!(
+                            "GRANT {privilege} ON SEQUENCE {}.{} TO {grantee}",
+                            quote_ident(&seq.0),
+                            quote_ident(&seq.1)
+                        ),
+                        "left out: the format grants on sequences only through api_roles",
+                    );
+                }
+            }
+        }
         sections
     }
 }

@@ -314,7 +314,9 @@ fn literal_block(s: &str, level: usize) -> Option<String> {
         1 => "",
         _ => "+",
     };
-    let first = body.lines().next().unwrap_or("");
+    // YAML takes the block's indentation from its first non-empty line: when that line
+    // starts with a space, the indentation is given explicitly.
+    let first = body.lines().find(|l| !l.is_empty()).unwrap_or("");
     let indicator = if first.starts_with(' ') { "2" } else { "" };
     let mut out = format!("|{indicator}{chomp}\n");
     let lines: Vec<&str> = s[..s.len() - usize::from(trailing > 0)]
@@ -444,6 +446,8 @@ mod tests {
             "BEGIN\n  RETURN 1;\nEND;",
             "BEGIN\nEND;\n\n\n",
             "  indented first\nline\n",
+            "\n  SELECT val * val;\n",
+            "\n\n    BEGIN\n    END;\n",
             "a\n\nb\n",
             "with trailing  \nspaces\n",
             "tabs\n\tinside\n",
