@@ -220,16 +220,7 @@ pub fn desired_catalog(
 ) -> Result<catalog::Catalog, DiffError> {
     // The shadow database is empty: the plain (unguarded) statements apply much faster.
     let migration = render_migration(model, templates, true, true)?;
-    let mut shadow = pg::Shadow::create(server_url)?;
-    if model.config.target == model::Target::Supabase {
-        shadow
-            .client
-            .batch_execute(render::STUBS)
-            .map_err(|e| pg::PgError::Query {
-                what: "creating the Supabase stubs in the shadow database".into(),
-                message: pg::reason(&e),
-            })?;
-    }
+    let mut shadow = empty_shadow(model, server_url)?;
     pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
     let scope = scope_of(model);
     let mut cat = introspect_as(&mut shadow.client, &scope, "the shadow database")?;

@@ -132,6 +132,10 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
             (e.name.schema.clone(), e.name.name.clone()),
             e.values.iter().map(|v| v.name.clone()).collect(),
         );
+        if let Some(c) = &e.comment {
+            cat.enum_comments
+                .insert((e.name.schema.clone(), e.name.name.clone()), c.clone());
+        }
     }
     kinds(model, path, &mut cat);
     let decided: std::collections::BTreeMap<usize, &crate::model::api::FunctionGrant> = model

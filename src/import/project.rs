@@ -646,20 +646,22 @@ impl<'a> Builder<'a> {
                 )],
             );
         }
-        // Enums.
-        for ((s, n), comment) in &cat.enum_comments {
-            self.unrepresentable(
-                "enum comment",
-                format!("{s}.{n}"),
-                comment.clone(),
-                "left out: the format has no comment on an enum",
-            );
-        }
+        // Enums: the labels, or the labels and a comment.
         if !cat.enums.is_empty() {
             let entries = cat
                 .enums
                 .iter()
-                .map(|((s, n), labels)| (yaml_name(s, n), Node::list(labels.iter().cloned())))
+                .map(|(key @ (s, n), labels)| {
+                    let labels = Node::list(labels.iter().cloned());
+                    let node = match cat.enum_comments.get(key) {
+                        Some(c) => Node::Map(vec![
+                            ("values".into(), labels),
+                            ("comment".into(), Node::str(c.clone())),
+                        ]),
+                        None => labels,
+                    };
+                    (yaml_name(s, n), node)
+                })
                 .collect();
             files.insert(
                 "enums.yaml".into(),

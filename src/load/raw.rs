@@ -94,7 +94,7 @@ pub struct RawFile {
     #[serde(default, deserialize_with = "null_as_default")]
     pub roles: Vec<String>,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub enums: IndexMap<String, Vec<String>>,
+    pub enums: IndexMap<String, RawEnumDef>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub functions: IndexMap<String, RawFunction>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -310,6 +310,23 @@ pub struct RawTable {
     /// The roles that reach this table through the Data API, instead of the project's.
     #[serde(default)]
     pub api_roles: Option<Vec<String>>,
+}
+
+/// An enum: its labels, or a mapping with its labels and a comment.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RawEnumDef {
+    Short(Vec<String>),
+    Full(RawEnum),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnum {
+    pub values: Vec<String>,
+    /// `COMMENT ON TYPE`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// A column: either a full mapping or the shorthand `name: type`.
@@ -752,6 +769,27 @@ impl<'de> Deserialize<'de> for RawColumnDef {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 RawColumn::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RawColumnDef::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawEnumDef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawEnumDef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of labels or a mapping {values, comment}")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawEnumDef::Short)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawEnum::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawEnumDef::Full)
             }
         }
         d.deserialize_any(V)

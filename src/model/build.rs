@@ -502,18 +502,22 @@ impl Builder {
                 self.model.roles.push(Named { name: r, loc });
             }
         }
-        for (name, values) in raw.enums {
+        for (name, def) in raw.enums {
             let base = top(&["enums", &name]);
             let loc = at.key(&base);
             let Some(q) = self.qual(&name, loc) else {
                 continue;
+            };
+            let (values, labels, comment) = match def {
+                RawEnumDef::Short(v) => (v, base, None),
+                RawEnumDef::Full(e) => (e.values, path(&base, &["values"]), e.comment),
             };
             let values: Vec<Named> = values
                 .into_iter()
                 .enumerate()
                 .map(|(i, v)| Named {
                     name: v,
-                    loc: at.val(&idx(&base, i)),
+                    loc: at.val(&idx(&labels, i)),
                 })
                 .collect();
             for v in values.iter().filter(|v| v.name.len() > names::MAX_IDENT) {
@@ -531,6 +535,7 @@ impl Builder {
                 name: q.clone(),
                 loc,
                 values,
+                comment,
             };
             if let Some(prev) = self.model.enums.get(&q) {
                 self.dup(Kind::Enum, q.to_string(), prev.loc, loc, Vec::new());

@@ -265,6 +265,7 @@ pub struct Enum {
     pub name: QualName,
     pub loc: Loc,
     pub values: Vec<Named>,
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -963,6 +963,11 @@ pub fn render_with(
             comments.push(("VIEW", v.name.sql(), Some(c), v.loc));
         }
     }
+    for e in model.enums.values() {
+        if let Some(c) = &e.comment {
+            comments.push(("TYPE", e.name.sql(), Some(c), e.loc));
+        }
+    }
     for t in &tables {
         for ix in t.indexes.iter() {
             if let Some(c) = &ix.comment {

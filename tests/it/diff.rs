@@ -156,7 +156,7 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
     (
         "part_comments",
         KINDS,
-        "COMMENT ON INDEX invoices_created_at_idx IS 'other'; COMMENT ON TRIGGER invoices_stamp ON invoices IS NULL; COMMENT ON CONSTRAINT invoices_pkey ON invoices IS 'stray'",
+        "COMMENT ON INDEX invoices_created_at_idx IS 'other'; COMMENT ON TRIGGER invoices_stamp ON invoices IS NULL; COMMENT ON CONSTRAINT invoices_pkey ON invoices IS 'stray'; COMMENT ON TYPE invoice_status IS NULL",
         "set_comment",
         "index invoices_created_at_idx",
     ),

@@ -69,6 +69,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("MVCOMMENT", "a matview"),
     ("IXCOMMENT", "an index"),
     ("TRCOMMENT", "a trigger"),
+    ("ENCOMMENT", "an enum"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -77,6 +78,7 @@ const PROJECT: &str = r#"
 roles: [ROLE]
 enums:
   ENUM: [a, LABEL]
+  mood_too: { values: [x], comment: ENCOMMENT }
 functions:
   FUNC:
     args: [{ name: ARGNAME, type: int, default: ARGDEF }]
