@@ -17,7 +17,11 @@
 //!   `pg_depend` records in the database — everything that depends on a differing object
 //!   (a policy on another table reading a retyped column, a view over a table, a foreign
 //!   key to a replaced key), since a plan drops and makes those again from the desired
-//!   state;
+//!   state; save their foreign keys that the prediction matched, to a table whose keys and
+//!   indexes it matched too: those are the database's own, taken from it with what
+//!   `pg_depend` records of them (making them would add triggers to the referenced table,
+//!   which PostgreSQL reads again at each new one: quadratic when every table references
+//!   auth.users);
 //! - **as a skeleton** (columns, primary and unique keys, nothing else): every other table
 //!   the full objects name — a foreign key's target, a table a policy or view reads, a row
 //!   type a function takes. Names are found by reading identifiers in the predicted text, so
