@@ -17,6 +17,12 @@
 //! `pg_dump --schema-only`; the table gives the medians of 3 rounds (1 at 10 000 tables)
 //! and the ratio of the medians. `--check` also runs `diff --always-shadow` once per case
 //! and asserts that it finds the same changes, in the same order, with the same SQL.
+//!
+//! A database of 10 000 tables takes minutes to build. `--reuse` keeps each case's database
+//! (`bench_drift_N_one`, `bench_drift_N_10`, `bench_drift_N_all`, copies made with
+//! `CREATE DATABASE … TEMPLATE`) and, in a later run on the same server (`TEST_DATABASE_URL`
+//! set by hand), uses them instead of building them again. `--cases=10%,all` times only those
+//! cases (the databases of the others are still built, the drift being cumulative).
 #[path = "common/mod.rs"]
 mod common;
 use common::{median, write_project};
@@ -86,7 +92,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "set TEST_DATABASE_URL (run through scripts/with-pg.sh)")?;
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let check = args.iter().any(|a| a == "--check");
-    args.retain(|a| a != "--check");
+    let reuse = args.iter().any(|a| a == "--reuse");
+    let cases: Vec<String> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--cases="))
+        .map_or_else(
+            || vec!["one".into(), "10%".into(), "all".into()],
+            |c| c.split(',').map(String::from).collect(),
+        );
+    args.retain(|a| !a.starts_with("--"));
     if args.is_empty() {
         args = vec!["1000".into()];
     }
@@ -101,17 +115,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let model = schemac::compile(dir.path(), arg)
             .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
         let migration = schemac::generate_migration(&model, None)?;
-        let db = "bench_drift";
         let mut admin = schemac::pg::connect(&url)?;
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
-        admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
-        let db_url = format!("{base}/{db}");
-        let mut c = schemac::pg::connect(&db_url)?;
-        c.batch_execute(schemac::render::STUBS)?;
-        schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
+        let kept = |case: &str| format!("bench_drift_{n}_{}", case.trim_end_matches('%'));
+        let exists = |admin: &mut postgres::Client, db: &str| -> Result<bool, postgres::Error> {
+            Ok(admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db])?
+                .is_some())
+        };
+        let built = reuse && {
+            let mut all = true;
+            for case in ["one", "10%", "all"] {
+                all &= exists(&mut admin, &kept(case))?;
+            }
+            all
+        };
+        let db = "bench_drift";
+        let mut c = None;
+        if !built {
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+            admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
+            let mut b = schemac::pg::connect(&format!("{base}/{db}"))?;
+            b.batch_execute(schemac::render::STUBS)?;
+            schemac::pg::apply_in_batches(&mut b, &migration.objects, 200)?;
+            c = Some(b);
+        }
         for case in ["one", "10%", "all"] {
-            schemac::pg::apply_in_batches(&mut c, &drift(case, n), 500)?;
-            c.batch_execute("ANALYZE")?;
+            let mut db_url = format!("{base}/{db}");
+            if let Some(b) = c.as_mut() {
+                schemac::pg::apply_in_batches(b, &drift(case, n), 500)?;
+                b.batch_execute("ANALYZE")?;
+                if reuse {
+                    // A copy needs the template without connections.
+                    drop(c.take());
+                    let k = kept(case);
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {k} WITH (FORCE)"))?;
+                    admin.batch_execute(&format!("CREATE DATABASE {k} TEMPLATE {db}"))?;
+                    c = Some(schemac::pg::connect(&db_url)?);
+                }
+            } else {
+                db_url = format!("{base}/{}", kept(case));
+            }
+            if !cases.iter().any(|c| c == case) {
+                continue;
+            }
             let (mut diff_t, mut dump_t) = (vec![], vec![]);
             let mut last = None;
             for _ in 0..rounds {

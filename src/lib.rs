@@ -505,7 +505,7 @@ fn partial_catalog(
     read_deps(&mut shadow.client, &scope, "the shadow database", &mut cat)?;
     drop(shadow);
     let built = sel.full.len() + sel.skeleton.len();
-    Ok(diff::partial::merge(predicted, cat, &sel, model).map(|c| (c, built)))
+    Ok(diff::partial::merge(predicted, cat, &sel, model, actual).map(|c| (c, built)))
 }
 
 /// The database as `renames` leave it, read exactly: the renames run inside a transaction

@@ -15,7 +15,7 @@
 use super::{q, view_sql, Change, ChangeKind, Ctx, Hazard};
 use crate::catalog::{Catalog, Name, ObjKey};
 use crate::model::names::{quote_ident, quote_literal, quote_role};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub(super) fn rebuild_dependents(cx: &mut Ctx, opts: super::Options) {
     foreign_keys_of_replaced_keys(cx);
@@ -110,11 +110,12 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
         // Dependents, transitively, nearest first.
         let mut found: Vec<ObjKey> = Vec::new();
         let mut seen: BTreeSet<&ObjKey> = BTreeSet::from([&root]);
-        let mut frontier = vec![&root];
-        while let Some(k) = frontier.pop() {
+        // Taken from the back, added at the front (breadth first).
+        let mut frontier = VecDeque::from([&root]);
+        while let Some(k) = frontier.pop_back() {
             for u in users.get(k).into_iter().flatten() {
                 if seen.insert(u) {
-                    frontier.insert(0, u);
+                    frontier.push_front(u);
                     let rebuildable = match u.kind.as_str() {
                         "function" | "policy" | "trigger" => true,
                         "view" | "materialized view" => !views_seen,
@@ -303,13 +304,34 @@ fn tables_replaced_by_views(cx: &mut Ctx) {
 /// what `pg_depend` records (a foreign key depends on the key's index).
 fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
     let (d, a) = (cx.desired, cx.actual);
-    let mut extra = Vec::new();
-    for i in 0..cx.out.len() {
-        let c = &cx.out[i];
-        if !matches!(
+    let key_changes = |c: &Change| {
+        matches!(
             c.kind,
             ChangeKind::ReplaceConstraint | ChangeKind::DropConstraint
-        ) {
+        )
+    };
+    if !cx.out.iter().any(key_changes) {
+        return;
+    }
+    let mut extra = Vec::new();
+    // Looked up once per key, not by scanning every dependency, change or added change: what
+    // uses each object, the first change of each constraint, the constraints added here.
+    let mut users: BTreeMap<&ObjKey, Vec<&ObjKey>> = BTreeMap::new();
+    for (u, on) in &a.deps {
+        users.entry(on).or_default().push(u);
+    }
+    type Constraint = (String, String, String);
+    let mut changed: BTreeMap<Constraint, usize> = BTreeMap::new();
+    for (i, c) in cx.out.iter().enumerate() {
+        if let ("constraint", Some(t)) = (c.object.kind, &c.object.table) {
+            let k = (c.object.schema.clone(), t.clone(), c.object.name.clone());
+            changed.entry(k).or_insert(i);
+        }
+    }
+    let mut added: BTreeSet<Constraint> = BTreeSet::new();
+    for i in 0..cx.out.len() {
+        let c = &cx.out[i];
+        if !key_changes(c) {
             continue;
         }
         let (s, Some(t)) = (c.object.schema.clone(), c.object.table.clone()) else {
@@ -330,8 +352,7 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
             name: c.object.name.clone(),
         };
         let mut drops = Vec::new();
-        let users = a.deps.iter().filter(|(_, on)| *on == this).map(|(u, _)| u);
-        for u in users {
+        for u in users.get(&this).into_iter().flatten() {
             let (fs, Some(ft), fname) = (&u.schema, &u.table, &u.name) else {
                 continue;
             };
@@ -351,18 +372,13 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
             // Added back after the key, unless the diff already adds or replaces it.
             let want_table = d.tables.get(&(fs.clone(), ft.clone()));
             let wanted = want_table.and_then(|w| Some((w, w.constraints.get(fname)?)));
-            let handled = |c: &Change| {
-                c.object.kind == "constraint"
-                    && c.object.schema == *fs
-                    && c.object.table.as_deref() == Some(ft.as_str())
-                    && c.object.name == *fname
-            };
+            let handled = (fs.clone(), ft.clone(), fname.clone());
             if let Some((want_table, w)) = wanted {
-                if let Some(existing) = cx.out.iter_mut().find(|c| handled(c)) {
-                    for sql in &mut existing.sql {
+                if let Some(&j) = changed.get(&handled) {
+                    for sql in &mut cx.out[j].sql {
                         *sql = sql.replace(" DROP CONSTRAINT ", " DROP CONSTRAINT IF EXISTS ");
                     }
-                } else if !extra.iter().any(handled) {
+                } else if added.insert(handled) {
                     extra.push(Change {
                         kind: ChangeKind::ReplaceConstraint,
                         object: super::obj("constraint", fs, Some(ft), fname),
@@ -427,15 +443,30 @@ fn reads<'a>(defs: impl Iterator<Item = (&'a Name, &'a str)>) -> BTreeMap<Name, 
     .collect()
 }
 
-/// Views of `actual` that read `rel`, directly or through other views, deepest first.
-fn dependent_views(reads: &BTreeMap<Name, Vec<Name>>, rel: &Name) -> Vec<Name> {
+/// The views that read each relation (each once, in order), from what each view reads.
+fn readers(reads: &BTreeMap<Name, Vec<Name>>) -> BTreeMap<&Name, Vec<&Name>> {
+    let mut out: BTreeMap<&Name, Vec<&Name>> = BTreeMap::new();
+    for (v, refs) in reads {
+        for r in refs {
+            let of = out.entry(r).or_default();
+            if of.last() != Some(&v) {
+                of.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Views of `actual` that read `rel`, directly or through other views, deepest first
+/// (`readers` from [`readers`], `views`: how many views there are).
+fn dependent_views(readers: &BTreeMap<&Name, Vec<&Name>>, views: usize, rel: &Name) -> Vec<Name> {
     let mut depth: BTreeMap<Name, usize> = BTreeMap::new();
     let mut frontier = vec![(rel.clone(), 0)];
     while let Some((r, dep)) = frontier.pop() {
-        for (v, refs) in reads {
-            if refs.contains(&r) && v != rel && depth.get(v).is_none_or(|d| *d < dep + 1) {
+        for &v in readers.get(&r).into_iter().flatten() {
+            if v != rel && depth.get(v).is_none_or(|d| *d < dep + 1) {
                 // Bounded by the number of views: a deeper path replaces a shallower one.
-                if dep < reads.len() {
+                if dep < views {
                     depth.insert(v.clone(), dep + 1);
                     frontier.push((v.clone(), dep + 1));
                 }
@@ -453,6 +484,7 @@ fn views_of_changed_relations(cx: &mut Ctx) {
         return;
     }
     let reads = all_reads(a);
+    let readers = readers(&reads);
     let mut rebuild: BTreeSet<Name> = BTreeSet::new();
     let rank = super::view_order(d);
     let mut recreate: BTreeSet<Name> = BTreeSet::new();
@@ -472,7 +504,7 @@ fn views_of_changed_relations(cx: &mut Ctx) {
             _ => continue,
         };
         let mut drops = Vec::new();
-        for v in dependent_views(&reads, &rel) {
+        for v in dependent_views(&readers, reads.len(), &rel) {
             // A view created before this one no longer reads it: it is replaced on its own.
             if let (Some(mine), Some(theirs)) = (below, rank.get(&v)) {
                 if *theirs <= mine {
@@ -577,10 +609,11 @@ pub(super) fn grants_and_comment(
     comment: &Option<String>,
 ) -> Vec<String> {
     let (s, n) = v;
+    // The grants are sorted by relation: those of `v` are one range.
     let mut out: Vec<String> = d
         .grants
-        .iter()
-        .filter(|(gs, gn, _, _)| gs == s && gn == n)
+        .range((s.clone(), n.clone(), String::new(), String::new())..)
+        .take_while(|(gs, gn, _, _)| gs == s && gn == n)
         .map(|(_, _, g, p)| format!("GRANT {p} ON TABLE {} TO {};", q(s, n), quote_role(g)))
         .collect();
     if let Some(c) = comment {

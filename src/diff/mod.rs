@@ -1475,29 +1475,53 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
     }
 }
 
-/// The rank of each desired view in dependency order (a view after the views it reads).
+/// The rank of each desired view in dependency order (a view after the views it reads):
+/// 0 for a view that reads no other view, else one more than the highest rank it reads.
+/// Made level by level (Kahn's algorithm), each view visited once.
 fn view_order(d: &Catalog) -> std::collections::BTreeMap<(String, String), u32> {
-    let mut rank = std::collections::BTreeMap::new();
-    let mut left: Vec<&(String, String)> = d.views.keys().collect();
+    type Name = (String, String);
     let mut deps = deps::view_reads(d);
     for (k, refs) in deps.iter_mut() {
         refs.retain(|r| r != k && d.views.contains_key(r));
     }
-    let mut next = 0;
-    while !left.is_empty() {
-        let (ready, rest): (Vec<_>, Vec<_>) = left
-            .into_iter()
-            .partition(|k| deps[*k].iter().all(|dep| rank.contains_key(dep)));
-        // A cycle (impossible in PostgreSQL) would leave nothing ready: take the rest as is.
-        let ready = if ready.is_empty() {
-            rest.clone()
-        } else {
-            ready
-        };
-        left = rest.into_iter().filter(|k| !ready.contains(k)).collect();
-        for k in ready {
-            rank.insert(k.clone(), next);
+    // How many reads of other views each view still waits for, and who reads each view.
+    let mut waiting: BTreeMap<&Name, usize> = BTreeMap::new();
+    let mut readers: BTreeMap<&Name, Vec<&Name>> = BTreeMap::new();
+    let mut level: Vec<&Name> = Vec::new();
+    for (k, refs) in &deps {
+        waiting.insert(k, refs.len());
+        if refs.is_empty() {
+            level.push(k);
         }
+        for r in refs {
+            readers.entry(r).or_default().push(k);
+        }
+    }
+    let mut rank = std::collections::BTreeMap::new();
+    let mut next = 0;
+    while rank.len() < deps.len() {
+        // A cycle (impossible in PostgreSQL) would leave nothing ready: take the rest as is.
+        if level.is_empty() {
+            for k in deps.keys() {
+                rank.entry(k.clone()).or_insert(next);
+            }
+            break;
+        }
+        for k in &level {
+            rank.insert((*k).clone(), next);
+        }
+        let mut following = Vec::new();
+        for k in level {
+            for &r in readers.get(k).into_iter().flatten() {
+                if let Some(w) = waiting.get_mut(r) {
+                    *w -= 1;
+                    if *w == 0 {
+                        following.push(r);
+                    }
+                }
+            }
+        }
+        level = following;
         next += 1;
     }
     rank

@@ -17,7 +17,11 @@
 //!   `pg_depend` records in the database — everything that depends on a differing object
 //!   (a policy on another table reading a retyped column, a view over a table, a foreign
 //!   key to a replaced key), since a plan drops and makes those again from the desired
-//!   state;
+//!   state; save their foreign keys that the prediction matched, to a table whose keys and
+//!   indexes it matched too: those are the database's own, taken from it with what
+//!   `pg_depend` records of them (making them would add triggers to the referenced table,
+//!   which PostgreSQL reads again at each new one: quadratic when every table references
+//!   auth.users);
 //! - **as a skeleton** (columns, primary and unique keys, nothing else): every other table
 //!   the full objects name — a foreign key's target, a table a policy or view reads, a row
 //!   type a function takes. Names are found by reading identifiers in the predicted text, so
@@ -52,6 +56,9 @@ pub struct Selection {
     pub needed_views: BTreeSet<Name>,
     /// External tables whose triggers and policies are made and read back.
     pub external: BTreeSet<Name>,
+    /// Foreign keys of the full tables not made in the shadow (table, constraint): the
+    /// prediction matched them, and what they reference is the same on both sides.
+    pub matched_foreign_keys: BTreeSet<(Name, String)>,
 }
 
 /// Why a partial shadow cannot stand in for the whole one.
@@ -197,6 +204,13 @@ pub fn select(
             sel.external.insert(name);
         }
     };
+    // The table owning each API sequence (the first one, as the model lists them).
+    let mut owners: BTreeMap<(&str, &str), &crate::model::QualName> = BTreeMap::new();
+    for s in model.api.iter().flat_map(|a| &a.sequences) {
+        owners
+            .entry((s.name.schema.as_str(), s.name.name.as_str()))
+            .or_insert(&s.table);
+    }
     let mut roots: Vec<ObjKey> = Vec::new();
     for c in changes {
         let o = &c.object;
@@ -219,23 +233,15 @@ pub fn select(
                     place(&mut sel, kind, name);
                 }
             }
-            "sequence grant" => {
-                let seq = (o.schema.as_str(), o.name.as_str());
-                let owner = model
-                    .api
-                    .iter()
-                    .flat_map(|a| &a.sequences)
-                    .find(|s| (s.name.schema.as_str(), s.name.name.as_str()) == seq);
-                match owner {
-                    Some(s) => place(&mut sel, "table", name_of(&s.table)),
-                    None => {
-                        return Err(NotPartial(format!(
-                            "the privileges of sequence {}.{} differ",
-                            o.schema, o.name
-                        )))
-                    }
+            "sequence grant" => match owners.get(&(o.schema.as_str(), o.name.as_str())) {
+                Some(t) => place(&mut sel, "table", name_of(t)),
+                None => {
+                    return Err(NotPartial(format!(
+                        "the privileges of sequence {}.{} differ",
+                        o.schema, o.name
+                    )))
                 }
-            }
+            },
             // Made whole in every partial shadow.
             "function" | "function grant" | "enum" | "schema" | "extension" => {}
             other => {
@@ -272,6 +278,43 @@ pub fn select(
             stack.push(u);
         }
     }
+    // Foreign keys the prediction matched, to a table whose keys and indexes match too, are
+    // the database's own: they are not made (each foreign key adds triggers to the table it
+    // references, and PostgreSQL reads them all again at the next one: ten thousand tables
+    // referencing auth.users took minutes), and the database's are taken.
+    let same_keys = |n: &Name| match (predicted.tables.get(n), actual.tables.get(n)) {
+        (Some(p), Some(l)) => {
+            let keys = |t: &'_ crate::catalog::Table| -> Vec<(String, String)> {
+                t.constraints
+                    .iter()
+                    .filter(|(_, c)| c.kind == "p" || c.kind == "u")
+                    .map(|(k, c)| (k.clone(), c.definition.clone()))
+                    .collect()
+            };
+            keys(p) == keys(l) && p.indexes == l.indexes
+        }
+        _ => false,
+    };
+    for (q, t) in &model.tables {
+        let n = name_of(q);
+        if !sel.full.contains(&n) {
+            continue;
+        }
+        let (Some(p), Some(l)) = (predicted.tables.get(&n), actual.tables.get(&n)) else {
+            continue;
+        };
+        for fk in &t.foreign_keys {
+            let target = name_of(&fk.ref_table);
+            let matched = p
+                .constraints
+                .get(&fk.name)
+                .is_some_and(|c| c.kind == "f" && l.constraints.get(&fk.name) == Some(c));
+            if matched && (!sel.full.contains(&target) || same_keys(&target)) {
+                sel.matched_foreign_keys
+                    .insert((n.clone(), fk.name.clone()));
+            }
+        }
+    }
     // What the full objects name: other tables as skeletons, views whole.
     let by_name = |names: &BTreeSet<Name>| -> BTreeMap<String, Vec<Name>> {
         let mut m: BTreeMap<String, Vec<Name>> = BTreeMap::new();
@@ -283,6 +326,7 @@ pub fn select(
     };
     let tables_by_name = by_name(&tables);
     let views_by_name = by_name(&views);
+    // Words not yet looked up (each is looked up once, whatever the rounds).
     let mut words: HashSet<String> = HashSet::new();
     for f in predicted.functions.values() {
         identifiers(&f.definition, &mut words);
@@ -305,7 +349,7 @@ pub fn select(
                 identifiers(&pv.definition, &mut words);
             }
         }
-        let fresh: Vec<String> = words.difference(&scanned).cloned().collect();
+        let fresh: Vec<String> = words.drain().filter(|w| !scanned.contains(w)).collect();
         if fresh.is_empty() {
             break;
         }
@@ -345,6 +389,11 @@ pub fn submodel(model: &Model, sel: &Selection) -> Model {
         // Publications are not made in the shadow.
         t.realtime = None;
         if sel.full.contains(&name_of(q)) {
+            let n = name_of(q);
+            t.foreign_keys.retain(|fk| {
+                !sel.matched_foreign_keys
+                    .contains(&(n.clone(), fk.name.clone()))
+            });
             continue;
         }
         t.comment = None;
@@ -390,19 +439,30 @@ pub fn submodel(model: &Model, sel: &Selection) -> Model {
 }
 
 /// The desired catalog: `predicted` (reconciled with the database), with what `sel` made
-/// whole, the functions and the enums as the partial `shadow` reports them. An error when
-/// the shadow lacks something it was to make.
+/// whole, the functions and the enums as the partial `shadow` reports them, and the matched
+/// foreign keys as the database (`actual`) has them, with what it records they depend on.
+/// An error when the shadow lacks something it was to make.
 pub fn merge(
     mut predicted: Catalog,
     mut shadow: Catalog,
     sel: &Selection,
     model: &Model,
+    actual: &Catalog,
 ) -> Result<Catalog, NotPartial> {
     let missing = |what: &str, n: &Name| {
         NotPartial(format!("the partial shadow lacks {what} {}.{}", n.0, n.1))
     };
     for n in &sel.full {
-        let t = shadow.tables.remove(n).ok_or_else(|| missing("table", n))?;
+        let mut t = shadow.tables.remove(n).ok_or_else(|| missing("table", n))?;
+        let own = sel
+            .matched_foreign_keys
+            .range((n.clone(), String::new())..)
+            .take_while(|(t, _)| t == n);
+        for (_, fk) in own {
+            if let Some(c) = actual.tables.get(n).and_then(|l| l.constraints.get(fk)) {
+                t.constraints.insert(fk.clone(), c.clone());
+            }
+        }
         predicted.tables.insert(n.clone(), t);
     }
     for n in &sel.views {
@@ -440,6 +500,26 @@ pub fn merge(
     predicted.enums = shadow.enums;
     predicted.enum_comments = shadow.enum_comments;
     predicted.deps = shadow.deps;
+    if !sel.matched_foreign_keys.is_empty() {
+        let keys: BTreeSet<ObjKey> = sel
+            .matched_foreign_keys
+            .iter()
+            .map(|((s, t), name)| ObjKey {
+                kind: "constraint".into(),
+                schema: s.clone(),
+                table: Some(t.clone()),
+                name: name.clone(),
+            })
+            .collect();
+        let matched = |k: &ObjKey| keys.contains(k);
+        predicted.deps.extend(
+            actual
+                .deps
+                .iter()
+                .filter(|(u, on)| matched(u) || matched(on))
+                .cloned(),
+        );
+    }
     Ok(predicted)
 }
 

@@ -275,15 +275,22 @@ fn topo(changes: Vec<Change>, edges: &BTreeSet<(usize, usize)>, n: usize) -> Vec
         (0..n).filter(|&i| preds[i] == 0).map(Reverse).collect();
     let mut done = vec![false; n];
     let mut seq = Vec::with_capacity(n);
+    // Every change before `first` is placed (a cycle is broken from there, not from 0).
+    let mut first = 0;
     while seq.len() < n {
         let i = match ready.pop() {
             Some(Reverse(i)) if !done[i] => i,
             Some(_) => continue,
             // A cycle: take the earliest change not yet placed.
-            None => match (0..n).find(|&i| !done[i]) {
-                Some(i) => i,
-                None => break,
-            },
+            None => {
+                while first < n && done[first] {
+                    first += 1;
+                }
+                if first == n {
+                    break;
+                }
+                first
+            }
         };
         done[i] = true;
         seq.push(i);

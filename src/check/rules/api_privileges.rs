@@ -2,7 +2,7 @@
 //! explicit and derived grants alike, a grant to `public` counting for every role.
 
 use crate::model::{Command, Grant, Model, Privilege, QualName};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The commands of `p` (`ALL` covers the four DML commands).
 fn commands(p: Privilege) -> &'static [Command] {
@@ -16,14 +16,20 @@ fn commands(p: Privilege) -> &'static [Command] {
     }
 }
 
-/// The grants on `table`.
-pub(crate) fn grants_on<'a>(m: &'a Model, table: &'a QualName) -> impl Iterator<Item = &'a Grant> {
-    m.grants.iter().filter(move |g| &g.on == table)
+/// The project's grants by table, each table's in the project's order: looked up per
+/// table, not found by scanning every grant (ten thousand tables, thirty thousand grants).
+pub(crate) fn grants_by_table(m: &Model) -> BTreeMap<&QualName, Vec<&Grant>> {
+    let mut out: BTreeMap<&QualName, Vec<&Grant>> = BTreeMap::new();
+    for g in &m.grants {
+        out.entry(&g.on).or_default().push(g);
+    }
+    out
 }
 
-/// The commands `role` may run on `table` (grants to it or to `public`).
-pub(crate) fn granted(m: &Model, table: &QualName, role: &str) -> BTreeSet<Command> {
-    grants_on(m, table)
+/// The commands `role` may run on a table with `grants` (to it or to `public`).
+pub(crate) fn granted(grants: &[&Grant], role: &str) -> BTreeSet<Command> {
+    grants
+        .iter()
         .filter(|g| g.to.iter().any(|(r, _)| r == role || r == "public"))
         .flat_map(|g| {
             g.privileges
@@ -33,9 +39,11 @@ pub(crate) fn granted(m: &Model, table: &QualName, role: &str) -> BTreeSet<Comma
         .collect()
 }
 
-/// Whether any role may run `command` on `table`.
-pub(crate) fn granted_to_anyone(m: &Model, table: &QualName, command: Command) -> bool {
-    grants_on(m, table).any(|g| g.privileges.iter().any(|p| commands(*p).contains(&command)))
+/// Whether any role may run `command` on a table with `grants`.
+pub(crate) fn granted_to_anyone(grants: &[&Grant], command: Command) -> bool {
+    grants
+        .iter()
+        .any(|g| g.privileges.iter().any(|p| commands(*p).contains(&command)))
 }
 
 /// The roles that reach `table` through the Data API and are subject to row-level

@@ -7,7 +7,7 @@
 //! An error for `target: supabase`; a warning for `target: postgres`, where privileges may
 //! come from outside the project.
 
-use super::api_privileges::{granted, granted_to_anyone};
+use super::api_privileges::{granted, granted_to_anyone, grants_by_table};
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Command, Model, Target};
@@ -21,7 +21,9 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    let by_table = grants_by_table(m);
     for t in m.tables.values() {
+        let grants = by_table.get(&t.name).map_or(&[][..], Vec::as_slice);
         for p in t.policies.values() {
             let public = vec![("public".to_string(), p.loc)];
             let roles = if p.roles.is_empty() {
@@ -38,9 +40,9 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     .copied()
                     .filter(|c| {
                         if role == "public" {
-                            !granted_to_anyone(m, &t.name, *c)
+                            !granted_to_anyone(grants, *c)
                         } else {
-                            !granted(m, &t.name, role).contains(c)
+                            !granted(grants, role).contains(c)
                         }
                     })
                     .collect();
