@@ -1,6 +1,6 @@
 //! Hostile projects: every text a project holds, filled with payloads that try to end their
 //! statement or add one. PostgreSQL is the oracle, never schemac's own reading: for each
-//! case, either `schemac check` rejects the project with a `file:line:col`, or gen's output,
+//! case, either gen's check rejects the project with a `file:line:col`, or gen's output,
 //! applied with psql to a database holding a canary table (and a canary role on the
 //! server), leaves both untouched, creates no object the project did not declare, and does
 //! create the declared ones. The output is applied twice: once on a session with
@@ -245,12 +245,6 @@ fn run_split(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Runs schemac: exit code and everything it printed.
-fn run(args: &[&str]) -> (i32, String) {
-    let (code, out, err) = run_split(args);
-    (code, format!("{out}{err}"))
-}
-
 /// Applies `file` with psql (stopping at the first error) on a session with the given
 /// `standard_conforming_strings`.
 fn psql(url: &str, file: &Path, scs: &str) -> Result<(), String> {
@@ -471,8 +465,11 @@ fn one_case(
     let dir = tmp.join(format!("case{i}"));
     write_project(&dir, field, payload);
     let d = dir.to_string_lossy().into_owned();
-    let (code, out) = run(&["check", &d]);
+    // gen runs check first: a project it refuses is reported with positions, and nothing
+    // is written; otherwise stdout is the migration alone (warnings go to stderr).
+    let (code, sql, err) = run_split(&["gen", &d, "--stdout"]);
     if code != 0 {
+        let out = format!("{sql}{err}");
         let positioned = out.lines().any(|l| {
             l.trim_start().starts_with("--> ")
                 && l.rsplit(':')
@@ -482,13 +479,8 @@ fn one_case(
         return if positioned && code <= 2 && !out.contains("panicked") {
             Ok(Case::Rejected)
         } else {
-            Err(format!("check exited {code} without a position:\n{out}"))
+            Err(format!("gen exited {code} without a position:\n{out}"))
         };
-    }
-    // The migration alone: gen shows check's warnings on stderr.
-    let (code, sql, err) = run_split(&["gen", &d, "--stdout"]);
-    if code != 0 {
-        return Err(format!("check passed but gen exited {code}:\n{sql}{err}"));
     }
     let file = dir.join("out.sql");
     std::fs::write(&file, &sql).map_err(|e| e.to_string())?;
