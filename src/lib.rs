@@ -453,7 +453,7 @@ fn read_database(
         url,
         scope,
         deps,
-        connections: pg::snapshot::CONNECTIONS,
+        connections: pg::snapshot::connections(1),
     };
     introspect::read_parallel(std::slice::from_ref(&source))
         .map_err(|e| side_error(e, &[what]))?
@@ -608,14 +608,15 @@ pub fn diff_databases_with(
         privilege_schemas: schemas.to_vec(),
         ..catalog::Scope::default()
     };
-    // Both databases at once, each on several connections inside one snapshot.
+    // Both databases at once, each on its share of the cores' connections inside one
+    // snapshot.
     let source = |url| -> Result<introspect::Source, DiffError> {
         Ok(introspect::Source {
             cfg: pg::config(url)?,
             url,
             scope: &scope,
             deps: false,
-            connections: pg::snapshot::CONNECTIONS,
+            connections: pg::snapshot::connections(2),
         })
     };
     let names = ["--from", "--to"];
