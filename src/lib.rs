@@ -319,7 +319,7 @@ pub fn diff_project_with(
     let (mut db, mut actual) = read_database(db_url, &scope, false, "the database")?;
     let renames = diff::renames::pending(&model.renames(), &actual);
     let mut drift = None;
-    let shadow_reason = if !renames.is_empty() {
+    let mut shadow_reason = if !renames.is_empty() {
         format!(
             "a declared rename is pending ({})",
             plan::label(&renames[0])
@@ -384,16 +384,7 @@ pub fn diff_project_with(
                 });
             }
             Err(diff::partial::NotPartial(why)) => {
-                return whole_shadow(
-                    model,
-                    server_url,
-                    how,
-                    actual,
-                    scope,
-                    opts,
-                    renames,
-                    format!("{shadow_reason}; {why}"),
-                );
+                shadow_reason = format!("{shadow_reason}; {why}");
             }
         }
     } else {
