@@ -12,6 +12,8 @@
 //! one diff's time goes (connections, reading each side, comparing, ordering).
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/fresh.rs"]
+mod fresh;
 use common::{median, write_project};
 
 use std::time::{Duration, Instant};
@@ -45,7 +47,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(5);
     println!("| tables | diff --from --to | pg_dump --schema-only | diff / pg_dump | migra | migra / pg_dump |");
     println!("|---:|---:|---:|---:|---:|---:|");
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(h, _)| h);
     for arg in &args {
         let n: usize = arg.parse()?;
         let dir = tempfile::tempdir()?;
@@ -56,12 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut admin = schemac::pg::connect(&url)?;
         let mut urls = Vec::new();
         for side in ["a", "b"] {
-            let db = format!("bench_dbdiff_{side}");
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
-            admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
-            let db_url = format!("{base}/{db}");
-            let mut c = schemac::pg::connect(&db_url)?;
-            c.batch_execute(schemac::render::STUBS)?;
+            let (db_url, mut c) = fresh::database(&url, &format!("bench_dbdiff_{side}"))?;
             schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
             c.batch_execute("ANALYZE")?;
             urls.push(db_url);

@@ -13,6 +13,8 @@
 //! match), and why.
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/fresh.rs"]
+mod fresh;
 use common::{median, time_pg_dump, write_project};
 
 use std::fmt::Write as _;
@@ -46,15 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             schemac::compile(&dir, arg).map_err(|f| format!("{:?}", f.diagnostics.first()))?;
         let n = model.tables.len();
         let db = format!("bench_diff_{i}");
-        let mut admin = schemac::pg::connect(&url)?;
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
-        admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
-        let db_url = format!(
-            "{}/{db}",
-            url.rsplit_once('/').map_or(url.as_str(), |(h, _)| h)
-        );
-        let mut c = schemac::pg::connect(&db_url)?;
-        c.batch_execute(schemac::render::STUBS)?;
+        let (db_url, mut c) = fresh::database(&url, &db)?;
         for (role, _) in &model.config.external_roles {
             let q = schemac::model::names::quote_ident(role);
             c.batch_execute(&format!(
@@ -117,7 +111,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         println!("{row}");
         drop(c);
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+        schemac::pg::connect(&url)?
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
     }
     Ok(())
 }

@@ -25,6 +25,8 @@
 //! cases (the databases of the others are still built, the drift being cumulative).
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/fresh.rs"]
+mod fresh;
 use common::{median, write_project};
 
 use std::path::Path;
@@ -132,10 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let db = "bench_drift";
         let mut c = None;
         if !built {
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
-            admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
-            let mut b = schemac::pg::connect(&format!("{base}/{db}"))?;
-            b.batch_execute(schemac::render::STUBS)?;
+            let (_, mut b) = fresh::database(&url, db)?;
             schemac::pg::apply_in_batches(&mut b, &migration.objects, 200)?;
             c = Some(b);
         }

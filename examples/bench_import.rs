@@ -9,6 +9,8 @@
 //! median of 3 `pg_dump --schema-only` of the same database in the same run.
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/fresh.rs"]
+mod fresh;
 use common::{median, time_pg_dump, write_project};
 
 use std::time::Instant;
@@ -29,15 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let model = schemac::compile(synthetic.path(), arg)
             .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
         let db = format!("bench_import_{i}");
-        let mut admin = schemac::pg::connect(&url)?;
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
-        admin.batch_execute(&format!("CREATE DATABASE {db}"))?;
-        let db_url = format!(
-            "{}/{db}",
-            url.rsplit_once('/').map_or(url.as_str(), |(h, _)| h)
-        );
-        let mut c = schemac::pg::connect(&db_url)?;
-        c.batch_execute(schemac::render::STUBS)?;
+        let (db_url, mut c) = fresh::database(&url, &db)?;
         let migration = schemac::generate_migration(&model, None)?;
         schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
         let out_root = tempfile::tempdir()?;
@@ -74,7 +68,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             im.as_secs_f64() / du.as_secs_f64()
         );
         drop(c);
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+        schemac::pg::connect(&url)?
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
     }
     Ok(())
 }

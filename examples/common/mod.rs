@@ -2,7 +2,8 @@
 //! 2 indexes, 1 trigger and 2 template-based policies, in files of 50 tables. Names and the
 //! check constraint differ per table; defaults and the templates' conditions repeat, as they
 //! do in real projects. Also what the benchmarks time their peer with: medians and
-//! `pg_dump --schema-only`.
+//! `pg_dump --schema-only`. (The loader's tests include this file too, so it does not
+//! use the schemac crate; `fresh.rs` beside it does.)
 
 use std::fmt::Write as _;
 use std::path::Path;
