@@ -594,11 +594,7 @@ pub fn diff_databases_with(
     to_url: &str,
     schemas: &[String],
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
-    let scope = catalog::Scope {
-        schemas: schemas.to_vec(),
-        privilege_schemas: schemas.to_vec(),
-        ..catalog::Scope::default()
-    };
+    let (scope, opts) = between_databases(schemas);
     // Both databases at once, each on its share of the cores' connections inside one
     // snapshot.
     let source = |url| -> Result<introspect::Source, DiffError> {
@@ -615,10 +611,6 @@ pub fn diff_databases_with(
     let mut read = introspect::read_parallel(&sources).map_err(|e| side_error(e, &names))?;
     let (mut to, mut desired) = read.pop().ok_or_else(|| missing_side("--to"))?;
     let (mut from, mut actual) = read.pop().ok_or_else(|| missing_side("--from"))?;
-    let opts = diff::Options {
-        whole_database: true,
-        ..diff::Options::default()
-    };
     let mut changes = diff::diff(&desired, &actual, opts);
     if !changes.is_empty() {
         // The dependencies order the plan and decide what a change drags along; identical
@@ -652,6 +644,21 @@ pub fn diff_databases_with(
     ))
 }
 
+/// What a database ↔ database diff reads (every object of `schemas`, with their
+/// privileges) and how it compares (the desired side is a whole database).
+fn between_databases(schemas: &[String]) -> (catalog::Scope, diff::Options) {
+    let scope = catalog::Scope {
+        schemas: schemas.to_vec(),
+        privilege_schemas: schemas.to_vec(),
+        ..catalog::Scope::default()
+    };
+    let opts = diff::Options {
+        whole_database: true,
+        ..diff::Options::default()
+    };
+    (scope, opts)
+}
+
 /// Like [`diff_databases_with`], over connections the caller holds, one per database, read
 /// one query after the other. A caller that diffs the same databases again and again (the
 /// conformance runner: a plan, then the re-diff that proves it) keeps the server's catalog
@@ -661,17 +668,9 @@ pub fn diff_clients(
     to: &mut postgres::Client,
     schemas: &[String],
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
-    let scope = catalog::Scope {
-        schemas: schemas.to_vec(),
-        privilege_schemas: schemas.to_vec(),
-        ..catalog::Scope::default()
-    };
+    let (scope, opts) = between_databases(schemas);
     let mut actual = introspect_as(from, &scope, "--from")?;
     let mut desired = introspect_as(to, &scope, "--to")?;
-    let opts = diff::Options {
-        whole_database: true,
-        ..diff::Options::default()
-    };
     let mut changes = diff::diff(&desired, &actual, opts);
     if !changes.is_empty() {
         read_deps(from, &scope, "--from", &mut actual)?;
