@@ -51,9 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let n: usize = arg.parse()?;
         let dir = tempfile::tempdir()?;
         write_project(dir.path(), n)?;
-        let model = schemac::compile(dir.path(), arg)
-            .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
-        let migration = schemac::generate_migration(&model, None)?;
+        let (model, migration) = fresh::compiled(dir.path(), arg)?;
         let mut admin = schemac::pg::connect(&url)?;
         let mut urls = Vec::new();
         for side in ["a", "b"] {

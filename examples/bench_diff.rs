@@ -44,8 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map_or(arg.clone(), |n| n.to_string_lossy().into_owned()),
             ),
         };
-        let model =
-            schemac::compile(&dir, arg).map_err(|f| format!("{:?}", f.diagnostics.first()))?;
+        let (model, migration) = fresh::compiled(&dir, arg)?;
         let n = model.tables.len();
         let db = format!("bench_diff_{i}");
         let (db_url, mut c) = fresh::database(&url, &db)?;
@@ -55,7 +54,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "DO $r$ BEGIN CREATE ROLE {q}; EXCEPTION WHEN duplicate_object THEN NULL; END $r$"
             ))?;
         }
-        let migration = schemac::generate_migration(&model, None)?;
         schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
         let (mut diff_t, mut shadow_t, mut intro_t, mut dump_t) = (vec![], vec![], vec![], vec![]);
         let mut reason = None;

@@ -114,9 +114,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rounds = if n >= 5000 { 1 } else { 3 };
         let dir = tempfile::tempdir()?;
         write_project(dir.path(), n)?;
-        let model = schemac::compile(dir.path(), arg)
-            .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
-        let migration = schemac::generate_migration(&model, None)?;
+        let (_, migration) = fresh::compiled(dir.path(), arg)?;
         let mut admin = schemac::pg::connect(&url)?;
         let kept = |case: &str| format!("bench_drift_{n}_{}", case.trim_end_matches('%'));
         let exists = |admin: &mut postgres::Client, db: &str| -> Result<bool, postgres::Error> {

@@ -28,11 +28,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let n: usize = arg.parse()?;
         let synthetic = tempfile::tempdir()?;
         write_project(synthetic.path(), n)?;
-        let model = schemac::compile(synthetic.path(), arg)
-            .map_err(|f| format!("{:?}", f.diagnostics.first()))?;
+        let (_, migration) = fresh::compiled(synthetic.path(), arg)?;
         let db = format!("bench_import_{i}");
         let (db_url, mut c) = fresh::database(&url, &db)?;
-        let migration = schemac::generate_migration(&model, None)?;
         schemac::pg::apply_in_batches(&mut c, &migration.objects, 200)?;
         let out_root = tempfile::tempdir()?;
         let (mut imp_t, mut ver_t, mut dump_t) = (vec![], vec![], vec![]);
