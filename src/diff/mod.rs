@@ -1096,19 +1096,13 @@ fn policy_text(p: &Policy) -> String {
     s
 }
 
-/// `COMMENT ON` a part of table `s.n` (`noun`: `constraint`, `index` or `trigger`); `None`
-/// removes it.
-pub(super) fn part_comment_sql(
-    noun: &str,
-    (s, n): (&str, &str),
-    name: &str,
-    text: Option<&str>,
-) -> String {
-    let text = text.map_or("NULL".to_string(), quote_literal);
+/// What `COMMENT ON` names for a part of table `s.n` (`noun`: `constraint`, `index` or
+/// `trigger`).
+fn part_target(noun: &str, (s, n): (&str, &str), name: &str) -> String {
     match noun {
-        "index" => format!("COMMENT ON INDEX {} IS {text};", q(s, name)),
+        "index" => format!("INDEX {}", q(s, name)),
         _ => format!(
-            "COMMENT ON {} {} ON {} IS {text};",
+            "{} {} ON {}",
             noun.to_uppercase(),
             quote_ident(name),
             q(s, n)
@@ -1127,7 +1121,11 @@ pub(super) fn with_comment(
 ) -> Vec<String> {
     let mut sql = vec![create];
     if let Some(c) = comments.get(name) {
-        sql.push(part_comment_sql(noun, table, name, Some(c)));
+        sql.push(format!(
+            "COMMENT ON {} IS {};",
+            part_target(noun, table, name),
+            quote_literal(c)
+        ));
     }
     sql
 }
@@ -1143,16 +1141,14 @@ fn part_comments<'a>(
     (want, have): (&BTreeMap<String, String>, &BTreeMap<String, String>),
 ) {
     for name in names.filter(|n| same(n)) {
-        let (from, to) = (have.get(name), want.get(name));
+        let (from, to) = (have.get(name).cloned(), want.get(name).cloned());
         if from != to {
-            cx.push(
-                ChangeKind::SetComment,
+            comment(
+                cx,
                 obj("comment", table.0, Some(table.1), &format!("{noun} {name}")),
-                from.cloned(),
-                to.cloned(),
-                vec![],
-                vec![part_comment_sql(noun, table, name, to.map(String::as_str))],
-                14,
+                &part_target(noun, table, name),
+                &from,
+                &to,
             );
         }
     }
