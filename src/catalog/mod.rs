@@ -142,7 +142,13 @@ pub struct Table {
     pub rls_enabled: bool,
     pub rls_forced: bool,
     pub comment: Option<String>,
-    /// In attribute order.
+    /// A partitioned table's key, as `pg_get_partkeydef` prints it: `RANGE (created_at)`.
+    pub partition_by: Option<String>,
+    /// A partition's parent and bound. A partition has no columns, constraints, indexes or
+    /// triggers of its own here: those it inherits from its parent are the parent's, and
+    /// are not read on it.
+    pub partition_of: Option<Partition>,
+    /// In attribute order (none on a partition: its columns are its parent's).
     pub columns: Vec<Column>,
     pub constraints: BTreeMap<String, Constraint>,
     pub indexes: BTreeMap<String, String>,
@@ -154,6 +160,14 @@ pub struct Table {
     pub constraint_comments: BTreeMap<String, String>,
     pub index_comments: BTreeMap<String, String>,
     pub trigger_comments: BTreeMap<String, String>,
+}
+
+/// Where a partition belongs: its parent and its bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    pub parent: Name,
+    /// `FOR VALUES …` or `DEFAULT`, as `pg_get_expr(relpartbound, oid)` prints it.
+    pub bound: String,
 }
 
 impl Table {

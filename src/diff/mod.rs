@@ -37,7 +37,15 @@ pub enum ChangeKind {
     ReplaceFunction,
     DropFunction,
     AddTable,
+    /// A table dropped and made again: it becomes partitioned, stops being, or its
+    /// partition key changes (PostgreSQL changes none of these in place). Loses its rows.
+    ReplaceTable,
     DropTable,
+    /// A table becomes a partition (`ATTACH PARTITION`), stops being one (`DETACH
+    /// PARTITION`), or its bound or parent changes (both): no row is lost.
+    AttachPartition,
+    DetachPartition,
+    ReplacePartitionBound,
     AddColumn,
     DropColumn,
     AlterColumnType,
@@ -787,48 +795,183 @@ fn widening(from: &str, to: &str) -> bool {
     }
 }
 
+/// `CREATE TABLE` for `t` (with the sequences of its serial columns): with its columns and
+/// `PARTITION BY` key, or as a partition of its parent (which gives it its columns).
+fn create_table_sql(d: &Catalog, s: &str, n: &str, t: &Table) -> Vec<String> {
+    let qn = q(s, n);
+    let key = t
+        .partition_by
+        .as_ref()
+        .map(|k| format!(" PARTITION BY {k}"))
+        .unwrap_or_default();
+    if let Some(p) = &t.partition_of {
+        return vec![format!(
+            "CREATE TABLE {qn} PARTITION OF {} {}{key};",
+            q(&p.parent.0, &p.parent.1),
+            p.bound
+        )];
+    }
+    let cols = column_list(t);
+    let serials: Vec<(&Column, String)> = t
+        .columns
+        .iter()
+        .filter_map(|c| serial_sequence(d, s, n, c).map(|q| (c, q)))
+        .collect();
+    let mut sql: Vec<String> = serials
+        .iter()
+        .map(|(c, seq)| create_sequence(c, seq))
+        .collect();
+    sql.push(format!("CREATE TABLE {qn} (\n{cols}\n){key};"));
+    sql.extend(serials.iter().map(|(c, seq)| {
+        format!(
+            "ALTER SEQUENCE {seq} OWNED BY {qn}.{};",
+            quote_ident(&c.name)
+        )
+    }));
+    sql
+}
+
+/// A table's columns, one a line, as `CREATE TABLE` lists them.
+fn column_list(t: &Table) -> String {
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| format!("  {}", column_sql(c)))
+        .collect();
+    cols.join(",\n")
+}
+
+/// A table as a change shows it: its columns and key, or the partition it is.
+fn table_text(t: &Table) -> String {
+    let mut out = match &t.partition_of {
+        Some(p) => format!("PARTITION OF {} {}", q(&p.parent.0, &p.parent.1), p.bound),
+        None => column_list(t),
+    };
+    if let Some(k) = &t.partition_by {
+        out.push_str(&format!("\nPARTITION BY {k}"));
+    }
+    out
+}
+
+/// `PARTITION OF parent bound`, for the changes that attach and detach partitions.
+fn partition_text(p: &crate::catalog::Partition) -> String {
+    format!("PARTITION OF {} {}", q(&p.parent.0, &p.parent.1), p.bound)
+}
+
+/// How deep a table is in its tree of partitions (0: not a partition): partitions are made
+/// after their parents.
+fn partition_depth(cat: &Catalog, key: &crate::catalog::Name) -> u32 {
+    let mut depth = 0;
+    let mut at = key;
+    while let Some(p) = cat.tables.get(at).and_then(|t| t.partition_of.as_ref()) {
+        depth += 1;
+        at = &p.parent;
+        if depth > 64 {
+            break;
+        }
+    }
+    depth
+}
+
+/// The desired tables that must be dropped and made again: a table that becomes partitioned
+/// or stops being, or whose key changes; and then the partitions of a replaced table, which
+/// go with it.
+fn replaced_tables(d: &Catalog, a: &Catalog) -> BTreeSet<crate::catalog::Name> {
+    let mut out: BTreeSet<crate::catalog::Name> = d
+        .tables
+        .iter()
+        .filter(|(k, t)| {
+            a.tables
+                .get(*k)
+                .is_some_and(|h| h.partition_by != t.partition_by)
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    // A partition in the database of a replaced table is dropped with it.
+    loop {
+        let more: Vec<crate::catalog::Name> = d
+            .tables
+            .keys()
+            .filter(|k| !out.contains(*k))
+            .filter(|k| {
+                a.tables
+                    .get(*k)
+                    .and_then(|h| h.partition_of.as_ref())
+                    .is_some_and(|p| out.contains(&p.parent))
+            })
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        out.extend(more);
+    }
+    out
+}
+
 fn tables(cx: &mut Ctx) {
     let (d, a) = (cx.desired, cx.actual);
+    let replaced = replaced_tables(d, a);
+    let empty = Table::default();
     for ((s, n), t) in &d.tables {
+        let key = (s.clone(), n.clone());
         let qn = q(s, n);
-        match a.tables.get(&(s.clone(), n.clone())) {
+        let depth = partition_depth(d, &key);
+        match a.tables.get(&key) {
             None => {
-                let cols: Vec<String> = t
-                    .columns
-                    .iter()
-                    .map(|c| format!("  {}", column_sql(c)))
-                    .collect();
                 cx.push(
                     ChangeKind::AddTable,
                     obj("table", s, None, n),
                     None,
-                    Some(cols.join(",\n")),
+                    Some(table_text(t)),
                     vec![],
-                    {
-                        let serials: Vec<(&Column, String)> = t
-                            .columns
-                            .iter()
-                            .filter_map(|c| serial_sequence(d, s, n, c).map(|q| (c, q)))
-                            .collect();
-                        let mut sql: Vec<String> = serials
-                            .iter()
-                            .map(|(c, seq)| create_sequence(c, seq))
-                            .collect();
-                        sql.push(format!("CREATE TABLE {qn} (\n{}\n);", cols.join(",\n")));
-                        sql.extend(serials.iter().map(|(c, seq)| {
-                            format!(
-                                "ALTER SEQUENCE {seq} OWNED BY {qn}.{};",
-                                quote_ident(&c.name)
-                            )
-                        }));
-                        sql
-                    },
+                    create_table_sql(d, s, n, t),
                     5,
                 );
-                table_parts(cx, s, n, t, &Table::default(), true);
+                cx.out.last_mut().into_iter().for_each(|c| c.order = depth);
+                table_parts(cx, s, n, t, &empty, true);
+            }
+            Some(have) if replaced.contains(&key) => {
+                // A partition of a replaced table is already gone with it.
+                let parent_replaced = have
+                    .partition_of
+                    .as_ref()
+                    .is_some_and(|p| replaced.contains(&p.parent));
+                let mut sql = create_table_sql(d, s, n, t);
+                let (kind, hazards) = if parent_replaced {
+                    (ChangeKind::AddTable, vec![Hazard::Rebuilt])
+                } else {
+                    sql.insert(0, format!("DROP TABLE {qn};"));
+                    (ChangeKind::ReplaceTable, vec![Hazard::DataLoss])
+                };
+                cx.push(
+                    kind,
+                    obj("table", s, None, n),
+                    Some(table_text(have)),
+                    Some(table_text(t)),
+                    hazards,
+                    sql,
+                    5,
+                );
+                cx.out.last_mut().into_iter().for_each(|c| c.order = depth);
+                table_parts(cx, s, n, t, &empty, true);
             }
             Some(have) => {
-                columns(cx, s, n, t, have);
+                partition_membership(cx, s, n, t, have);
+                match (&t.partition_of, &have.partition_of) {
+                    (None, None) => columns(cx, s, n, t, have),
+                    // A detached partition has its parent's columns (the detach goes first).
+                    (None, Some(p)) => {
+                        let parent = a.tables.get(&p.parent).unwrap_or(&empty);
+                        let was = Table {
+                            columns: parent.columns.clone(),
+                            ..Table::default()
+                        };
+                        columns(cx, s, n, t, &was);
+                    }
+                    // A partition's columns are its parent's.
+                    (Some(_), _) => {}
+                }
                 table_parts(cx, s, n, t, have, false);
             }
         }
@@ -851,22 +994,81 @@ fn tables(cx: &mut Ctx) {
                     3,
                 );
             }
-            let cols: Vec<String> = t
-                .columns
-                .iter()
-                .map(|c| format!("  {}", column_sql(c)))
-                .collect();
+            // A partition of a table dropped or replaced here goes first, in its own
+            // statement (IF EXISTS: the parent's drop may come first in a plan with no
+            // recorded dependencies).
+            let depth = partition_depth(a, &(s.clone(), n.clone()));
             cx.push(
                 ChangeKind::DropTable,
                 obj("table", s, None, n),
-                Some(cols.join(",\n")),
+                Some(table_text(t)),
                 None,
                 vec![Hazard::DataLoss],
-                vec![format!("DROP TABLE {};", q(s, n))],
+                vec![if t.partition_of.is_some() {
+                    format!("DROP TABLE IF EXISTS {};", q(s, n))
+                } else {
+                    format!("DROP TABLE {};", q(s, n))
+                }],
                 16,
             );
+            // Deeper partitions first.
+            cx.out
+                .last_mut()
+                .into_iter()
+                .for_each(|c| c.order = 64u32.saturating_sub(depth));
         }
     }
+}
+
+/// A table that becomes a partition, stops being one, or moves to another bound or parent:
+/// `ATTACH PARTITION` and `DETACH PARTITION`, which keep its rows. They go before the
+/// columns change (phase 4): a column added to the parent is then added to its partitions
+/// and not to a table detached from it, and an attached table gets the parent's new ones.
+fn partition_membership(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
+    if want.partition_of == have.partition_of {
+        return;
+    }
+    let qn = q(s, n);
+    let detach = |p: &crate::catalog::Partition| {
+        format!(
+            "ALTER TABLE {} DETACH PARTITION {qn};",
+            q(&p.parent.0, &p.parent.1)
+        )
+    };
+    let attach = |p: &crate::catalog::Partition| {
+        format!(
+            "ALTER TABLE {} ATTACH PARTITION {qn} {};",
+            q(&p.parent.0, &p.parent.1),
+            p.bound
+        )
+    };
+    let (kind, hazards, sql) = match (&want.partition_of, &have.partition_of) {
+        (Some(w), None) => (
+            ChangeKind::AttachPartition,
+            vec![Hazard::Lock, Hazard::MayFailOnData],
+            vec![attach(w)],
+        ),
+        (None, Some(h)) => (
+            ChangeKind::DetachPartition,
+            vec![Hazard::Lock],
+            vec![detach(h)],
+        ),
+        (Some(w), Some(h)) => (
+            ChangeKind::ReplacePartitionBound,
+            vec![Hazard::Lock, Hazard::MayFailOnData],
+            vec![detach(h), attach(w)],
+        ),
+        (None, None) => return,
+    };
+    cx.push(
+        kind,
+        obj("table", s, None, n),
+        have.partition_of.as_ref().map(partition_text),
+        want.partition_of.as_ref().map(partition_text),
+        hazards,
+        sql,
+        4,
+    );
 }
 
 fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
@@ -1616,7 +1818,15 @@ fn grants(cx: &mut Ctx, opts: Options) {
     let in_scope = |s: &str, n: &str, g: &str| {
         !opts.declared_grantees_only || declared.contains(&(s, n, g)) || managed(s, n, g)
     };
-    for (s, n, g, p) in d.grants.difference(&a.grants) {
+    // A table dropped and made again has lost its grants.
+    let replaced = replaced_tables(d, a);
+    let have: BTreeSet<(String, String, String, String)> = a
+        .grants
+        .iter()
+        .filter(|(s, n, _, _)| !replaced.contains(&(s.clone(), n.clone())))
+        .cloned()
+        .collect();
+    for (s, n, g, p) in d.grants.difference(&have) {
         cx.push(
             ChangeKind::Grant,
             obj("grant", s, Some(n), &format!("{p} to {g}")),
@@ -1631,7 +1841,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
             14,
         );
     }
-    for (s, n, g, p) in a.grants.difference(&d.grants) {
+    for (s, n, g, p) in have.difference(&d.grants) {
         if !in_scope(s, n, g)
             || !d.tables.contains_key(&(s.clone(), n.clone()))
                 && !d.views.contains_key(&(s.clone(), n.clone()))

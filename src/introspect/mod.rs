@@ -9,7 +9,8 @@
 //! the catalog is the same either way, built in the same order.
 
 use crate::catalog::{
-    Bucket, Catalog, Column, Constraint, Function, Policy, Publication, Scope, Table, View,
+    Bucket, Catalog, Column, Constraint, Function, Partition, Policy, Publication, Scope, Table,
+    View,
 };
 use postgres::{GenericClient, Row};
 
@@ -385,6 +386,14 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                 rls_enabled: r.get(2),
                 rls_forced: r.get(3),
                 comment: r.get(4),
+                partition_by: r.get(5),
+                partition_of: match (r.get(6), r.get(7), r.get(8)) {
+                    (Some(schema), Some(name), Some(bound)) => Some(Partition {
+                        parent: (schema, name),
+                        bound,
+                    }),
+                    _ => None,
+                },
                 ..Table::default()
             },
         );

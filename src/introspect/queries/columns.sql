@@ -1,4 +1,5 @@
--- Columns of the managed schemas' tables, in attribute order. $1: schemas (text[]); $2, $3:
+-- Columns of the managed schemas' tables, in attribute order; none of a partition, whose
+-- columns are its parent's (it cannot have others). $1: schemas (text[]); $2, $3:
 -- only the tables whose oid is $3 modulo $2 (a share of the tables, for one of several
 -- connections; 1, 0 for all).
 SELECT n.nspname AS schema,
@@ -19,6 +20,7 @@ LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 -- A join, not col_description(), which runs a query per column.
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p')
+  AND NOT c.relispartition
   AND n.nspname = ANY($1)
   AND a.attnum > 0
   AND NOT a.attisdropped

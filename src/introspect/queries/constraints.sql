@@ -1,6 +1,7 @@
 -- Primary key, unique, check and foreign-key constraints, with their comments. $1: schemas (text[]); $2, $3: only
 -- the tables whose oid is $3 modulo $2 (a share of the tables, for one of several connections;
--- 1, 0 for all).
+-- 1, 0 for all). A partition's constraints cloned from or inherited from its parent's are
+-- the parent's, and are left out.
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        con.conname AS name,
@@ -14,6 +15,7 @@ LEFT JOIN pg_description d
   ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
 WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND n.nspname = ANY($1)
+  AND (NOT c.relispartition OR (con.conparentid = 0 AND con.coninhcount = 0))
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   AND c.oid::int8 % $2 = $3
 ORDER BY 1, 2, 3
