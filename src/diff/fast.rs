@@ -321,6 +321,17 @@ fn table(
         rls_enabled: t.rls.enable,
         rls_forced: t.rls.force,
         comment: t.comment.clone(),
+        // As written; `reconcile` adopts PostgreSQL's spelling when it is the same words.
+        partition_by: t.partition_by.as_ref().map(|k| k.text.trim().to_string()),
+        partition_of: t.partition_of.as_ref().map(|p| catalog::Partition {
+            parent: (p.parent.schema.clone(), p.parent.name.clone()),
+            bound: match &p.bounds {
+                Some(b) if !b.text.trim().eq_ignore_ascii_case("default") => {
+                    b.text.trim().to_string()
+                }
+                _ => "DEFAULT".to_string(),
+            },
+        }),
         ..catalog::Table::default()
     };
     for c in t.columns.values() {
@@ -700,6 +711,24 @@ fn returns_table(returns: &str, path: &SearchPath) -> Option<String> {
 
 /// Adopts the live spelling of every predicted expression that means the same.
 pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
+    // A partition key or bound written as PostgreSQL prints it, but for the case of its
+    // words (`range (day)`); any other spelling (a timestamp bound PostgreSQL prints with
+    // its time) is a difference, and the shadow decides.
+    for (key, t) in predicted.tables.iter_mut() {
+        let Some(l) = live.tables.get(key) else {
+            continue;
+        };
+        if let (Some(k), Some(lk)) = (&mut t.partition_by, &l.partition_by) {
+            if k != lk && crate::sql::fragment::same_words(k, lk) {
+                k.clone_from(lk);
+            }
+        }
+        if let (Some(p), Some(lp)) = (&mut t.partition_of, &l.partition_of) {
+            if p.bound != lp.bound && crate::sql::fragment::same_words(&p.bound, &lp.bound) {
+                p.bound.clone_from(&lp.bound);
+            }
+        }
+    }
     for (key, v) in predicted.views.iter_mut() {
         if let Some(l) = live.views.get(key) {
             if v.definition != l.definition

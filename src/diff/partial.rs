@@ -37,7 +37,8 @@
 //! functions and the enums as the shadow reports them. Differences of kinds this module does
 //! not place (publications, buckets, schema and default privileges, kinds of
 //! [`crate::kinds`], renames) return an error, and the caller builds the whole shadow as
-//! before.
+//! before; so does a project or database with partitioned tables, whose partitions are
+//! made with their parents.
 
 use crate::catalog::{Catalog, Name, ObjKey};
 use crate::model::Model;
@@ -188,6 +189,18 @@ pub fn select(
     actual: &Catalog,
     changes: &[super::Change],
 ) -> Result<Selection, NotPartial> {
+    // A partition is made with its parent, and a partitioned table with its partitions
+    // (its indexes and keys are theirs too): the whole shadow makes them.
+    let partitioned =
+        |t: &crate::catalog::Table| t.partition_by.is_some() || t.partition_of.is_some();
+    if model
+        .tables
+        .values()
+        .any(|t| t.partition_by.is_some() || t.partition_of.is_some())
+        || actual.tables.values().any(partitioned)
+    {
+        return Err(NotPartial("partitioned tables".into()));
+    }
     let mut sel = Selection::default();
     let tables: BTreeSet<Name> = model.tables.keys().map(name_of).collect();
     let views: BTreeSet<Name> = model.views.keys().map(name_of).collect();

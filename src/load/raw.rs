@@ -310,6 +310,17 @@ pub struct RawTable {
     /// The roles that reach this table through the Data API, instead of the project's.
     #[serde(default)]
     pub api_roles: Option<Vec<String>>,
+    /// `PARTITION BY`: the table is partitioned by this key, e.g. `RANGE (created_at)`.
+    #[serde(default)]
+    pub partition_by: Option<String>,
+    /// The partitioned table this table is a partition of (it declares no columns: it has
+    /// its parent's).
+    #[serde(default)]
+    pub partition_of: Option<String>,
+    /// A partition's bound: `FOR VALUES FROM (…) TO (…)`, `FOR VALUES IN (…)`, `FOR VALUES
+    /// WITH (MODULUS …, REMAINDER …)`, or `default`.
+    #[serde(default)]
+    pub bounds: Option<String>,
 }
 
 /// An enum: its labels, or a mapping with its labels and a comment.

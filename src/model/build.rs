@@ -952,7 +952,30 @@ impl Builder {
                     .map(|(i, r)| (r.clone(), at.val(&idx(&path(&base, &["api_roles"]), i))))
                     .collect()
             }),
+            partition_by: t
+                .partition_by
+                .map(|k| Sql::new(k, at.val(&path(&base, &["partition_by"])))),
+            partition_of: None,
         };
+        if let Some(parent) = &t.partition_of {
+            let ploc = at.val(&path(&base, &["partition_of"]));
+            if let Some(parent) = self.qual(parent, ploc) {
+                table.partition_of = Some(PartitionOf {
+                    parent,
+                    loc: ploc,
+                    bounds: t
+                        .bounds
+                        .clone()
+                        .map(|b| Sql::new(b, at.val(&path(&base, &["bounds"])))),
+                });
+            }
+        } else if t.bounds.is_some() {
+            self.errors.push(invalid(
+                at.key(&path(&base, &["bounds"])),
+                "`bounds:` is a partition's: this table has no `partition_of:`".to_string(),
+                "name the partitioned table with `partition_of: <table>`, or remove `bounds:`",
+            ));
+        }
         if let Some(old) = &t.renamed_from {
             let rloc = at.val(&path(&base, &["renamed_from"]));
             table.renamed_from = self.previous_name(old, &q.schema, rloc);

@@ -694,6 +694,21 @@ pub struct Table {
     pub api_off: Option<Loc>,
     /// `api_roles:` on the table, replacing the project's.
     pub api_roles: Option<Vec<(String, Loc)>>,
+    /// `partition_by:` the partition key (`RANGE (created_at)`), a fragment like the others.
+    pub partition_by: Option<Sql>,
+    /// `partition_of:` and `bounds:`: the table is a partition.
+    pub partition_of: Option<PartitionOf>,
+}
+
+/// Where a partition belongs (`partition_of:`, `bounds:`).
+#[derive(Debug, Clone)]
+pub struct PartitionOf {
+    /// The parent, qualified like any table reference.
+    pub parent: QualName,
+    /// Where `partition_of:` is written.
+    pub loc: Loc,
+    /// `FOR VALUES …`, or `default`; None when `bounds:` is missing (reported by check).
+    pub bounds: Option<Sql>,
 }
 
 impl Table {

@@ -545,7 +545,8 @@ pub fn render_with(
     }
 
     let mut tables: Vec<_> = model.tables.values().collect();
-    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    // A partition after its parent.
+    tables.sort_by_cached_key(|t| (partition_depth(model, t), t.name.clone()));
     if !tables.is_empty() {
         out.section("Tables, with their primary keys, unique and check constraints");
     }
@@ -588,8 +589,17 @@ pub fn render_with(
             realign_columns(model, t)?
         };
         let retype = (!info.fresh && !t.columns.is_empty()).then(|| retype_columns(t, q));
+        let partition_by = t
+            .partition_by
+            .as_ref()
+            .map(|k| frag(model, k))
+            .transpose()?;
+        let (partition_of, bound) = match &t.partition_of {
+            Some(p) => (Some(p.parent.sql()), Some(bound_sql(model, p)?)),
+            None => (None, None),
+        };
         let s = table_t.render(
-            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh },
+            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh, partition_by, partition_of, bound },
         )?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
@@ -1252,6 +1262,34 @@ fn search_path_sql(p: &str) -> String {
 /// there changes nothing (`SET NOT NULL` on a NOT NULL column does not scan the table).
 /// Identity, generated and serial columns keep their defaults, which PostgreSQL manages, and
 /// primary-key and identity columns their NOT NULL.
+/// How deep a table is in its tree of partitions (0: not a partition); a cycle, which
+/// check reports, stops the count.
+pub(crate) fn partition_depth(model: &Model, t: &crate::model::Table) -> usize {
+    let mut depth = 0;
+    let mut at = t;
+    while let Some(p) = &at.partition_of {
+        match model.tables.get(&p.parent) {
+            Some(parent) if depth < model.tables.len() => {
+                depth += 1;
+                at = parent;
+            }
+            _ => break,
+        }
+    }
+    depth
+}
+
+/// A partition's bound as SQL: `DEFAULT`, or its `FOR VALUES …` fragment. A missing bound
+/// (which check reports) is `DEFAULT`.
+fn bound_sql(model: &Model, p: &crate::model::PartitionOf) -> Result<String, RenderError> {
+    match &p.bounds {
+        Some(b) if !b.text.trim().eq_ignore_ascii_case("default") => {
+            Ok(frag(model, b)?.into_owned())
+        }
+        _ => Ok("DEFAULT".to_string()),
+    }
+}
+
 fn realign_columns(model: &Model, t: &crate::model::Table) -> Result<Vec<String>, RenderError> {
     let in_pk = |name: &str| {
         t.primary_key

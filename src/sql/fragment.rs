@@ -206,6 +206,30 @@ pub fn same_tokens(a: &str, b: &str) -> bool {
     matches!((words(a), words(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// Whether PostgreSQL reads `a` and `b` as the same tokens once unquoted words (keywords and
+/// identifiers, which it folds to lower case) are folded: `range (Day)` and `RANGE (day)`.
+/// Only ASCII letters are folded, as PostgreSQL folds identifiers in UTF-8.
+pub fn same_words(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> Option<Vec<String>> {
+        Some(
+            tokenize(t)
+                .ok()?
+                .into_iter()
+                .filter(|k| !matches!(k.kind, Kind::Space | Kind::LineComment | Kind::BlockComment))
+                .map(|k| {
+                    let w = &t[k.start..k.end];
+                    if k.kind == Kind::Word {
+                        w.to_ascii_lowercase()
+                    } else {
+                        w.to_string()
+                    }
+                })
+                .collect(),
+        )
+    };
+    matches!((words(a), words(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// The fragment as it is written into SQL: every `'…'` string holding a backslash becomes
 /// an `E'…'` string with the backslash doubled (a continued string becomes one), so that it
 /// means the same whether `standard_conforming_strings` is on or off. The text must have
@@ -284,6 +308,19 @@ pub fn escape_string(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn same_words_folds_unquoted_words_only() {
+        use super::same_words;
+        assert!(same_words("range (Day)", "RANGE (day)"));
+        assert!(same_words(
+            "for values with (MODULUS 2, REMAINDER 0)",
+            "FOR VALUES WITH (modulus 2, remainder 0)"
+        ));
+        assert!(!same_words("RANGE (\"Day\")", "RANGE (day)"));
+        assert!(!same_words("IN ('A')", "IN ('a')"));
+        assert!(!same_words("FROM (1) TO (2)", "FROM (1) TO (3)"));
+    }
+
     use super::*;
 
     fn rejected(t: &str) -> String {

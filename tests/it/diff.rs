@@ -167,6 +167,17 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "add_index",
         "invoice_totals_customer_email_idx",
     ),
+    (
+        // A partition missing and another with a wrong bound: made again, and detached
+        // and attached with its bound (its rows stay).
+        "partitions",
+        KINDS,
+        "DROP TABLE invoice_events_rest; \
+         ALTER TABLE invoice_events DETACH PARTITION invoice_events_2024; \
+         ALTER TABLE invoice_events ATTACH PARTITION invoice_events_2024 FOR VALUES FROM ('2023-01-01') TO ('2025-01-01')",
+        "add_table",
+        "invoice_events_rest",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (

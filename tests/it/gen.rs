@@ -209,7 +209,12 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
-        let want: Vec<(String, String, bool)> = t
+        // A partition has its parent's columns.
+        let mut owner = t;
+        while let Some(p) = &owner.partition_of {
+            owner = &model.tables[&p.parent];
+        }
+        let want: Vec<(String, String, bool)> = owner
             .columns
             .values()
             .map(|c| {
@@ -236,7 +241,8 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
         want_cons.sort();
         let mut got_cons: Vec<String> = db
             .client
-            .query("SELECT conname::text FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype <> 'n'", &[&rel])
+            // A partition's constraints cloned from its parent's are the parent's.
+            .query("SELECT conname::text FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype <> 'n' AND conparentid = 0 AND coninhcount = 0", &[&rel])
             .expect("constraints")
             .iter()
             .map(|r| r.get(0))
@@ -254,7 +260,8 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
         want_idx.sort();
         let mut got_idx: Vec<String> = db
             .client
-            .query("SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::text::regclass", &[&rel])
+            // A partition's indexes attached to its parent's are the parent's.
+            .query("SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::text::regclass AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)", &[&rel])
             .expect("indexes")
             .iter()
             .map(|r| r.get(0))

@@ -70,6 +70,13 @@ const FIELDS: &[(&str, &str)] = &[
     ("IXCOMMENT", "an index"),
     ("TRCOMMENT", "a trigger"),
     ("ENCOMMENT", "an enum"),
+    ("PARTTABLE", "parts"),
+    ("PARTKEY", "RANGE (at)"),
+    ("PARTITION", "parts_2024"),
+    (
+        "PARTBOUND",
+        "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+    ),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -119,6 +126,17 @@ tables:
     columns:
       id: { type: int, primary_key: true }
       n: { type: int }
+  PARTTABLE:
+    columns:
+      id: { type: int, nullable: false }
+      at: { type: date, nullable: false }
+    partition_by: PARTKEY
+  PARTITION:
+    partition_of: PARTTABLE
+    bounds: PARTBOUND
+  parts_rest:
+    partition_of: PARTTABLE
+    bounds: default
 views:
   VIEW: { query: VQUERY, comment: VCOMMENT }
 sequences:

@@ -1,6 +1,8 @@
 //! SC401 invalid-sql: a SQL fragment that is not exactly one expression (or one query, for
 //! views and materialized views). Fragments are pasted into DDL, so `true; DROP TABLE x`
-//! must never get through. Domain defaults and checks are expressions like a column's.
+//! must never get through. Domain defaults and checks are expressions like a column's; a
+//! table's partition key and a partition's bound are read for that alone (their shape is
+//! SC314's).
 
 use super::FastMap;
 use crate::check::sql::{error_position, parse_expr, parse_index_elem, parse_query};
@@ -196,6 +198,17 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
         for ix in &t.indexes {
             index(m, rule, &mut parsed, ix, out);
+        }
+        // A partition key and bound are not expressions: only whether PostgreSQL reads them
+        // as part of one statement is checked here; their shape is SC314's.
+        let bounds = t.partition_of.as_ref().and_then(|p| p.bounds.as_ref());
+        for (sql, what) in [
+            (t.partition_by.as_ref(), "partition key"),
+            (bounds, "partition bound"),
+        ] {
+            if let Some(s) = sql {
+                unsafe_fragment(m, rule, s, &format!("the {what} of `{tn}`"), out);
+            }
         }
         for tr in t.triggers.values() {
             expr(

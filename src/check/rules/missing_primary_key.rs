@@ -14,7 +14,8 @@ pub const RULE: Rule = Rule {
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for t in m.tables.values() {
+    // A partition has its parent's primary key (the parent is reported if it has none).
+    for t in m.tables.values().filter(|t| t.partition_of.is_none()) {
         // A column defined twice keeps only its last definition, which may have dropped
         // the key: SC102 reports the repetition, and this would be a false finding.
         let repeated_column = m.duplicates.iter().any(|d| {

@@ -17,6 +17,7 @@ mod external_trigger_function;
 mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_enum_default;
+mod invalid_partition;
 mod invalid_sql;
 mod missing_primary_key;
 mod multiple_permissive;
@@ -109,6 +110,7 @@ pub static ALL: &[Rule] = &[
     invalid_enum_default::RULE,
     unknown_sequence_owner::RULE,
     unknown_schema::RULE,
+    invalid_partition::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
