@@ -8,13 +8,6 @@ WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm')
   AND c.relowner <> (SELECT datdba FROM pg_database WHERE datname = current_database())
   AND pg_get_userbyid(c.relowner) <> current_user
 UNION ALL
-SELECT 'partitioned table or partition', n.nspname, c.relname,
-       CASE WHEN c.relkind = 'p' THEN 'PARTITION BY ' || pg_get_partkeydef(c.oid)
-            ELSE 'PARTITION OF ' || (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid LIMIT 1)
-                 || ' ' || coalesce(pg_get_expr(c.relpartbound, c.oid), '') END
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY($1) AND (c.relkind = 'p' OR c.relispartition)
-UNION ALL
 SELECT 'table inheritance', n.nspname, c.relname,
        'INHERITS (' || (SELECT string_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname), ', ') FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid) || ')'
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

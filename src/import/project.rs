@@ -883,6 +883,19 @@ impl<'a> Builder<'a> {
         }
         let mut entries: Vec<(String, Node)> = Vec::new();
         push_comment(&mut entries, &t.comment);
+        // A partition's columns are its parent's: it has none of its own to write.
+        if let Some(p) = &t.partition_of {
+            entries.push((
+                "partition_of".into(),
+                Node::str(yaml_name(&p.parent.0, &p.parent.1)),
+            ));
+            let bound = if p.bound == "DEFAULT" {
+                "default".to_string()
+            } else {
+                p.bound.clone()
+            };
+            entries.push(("bounds".into(), Node::str(bound)));
+        }
         let mut columns = Vec::new();
         for c in &t.columns {
             self.object = c.name.clone();
@@ -896,7 +909,12 @@ impl<'a> Builder<'a> {
             );
             columns.push((c.name.clone(), node));
         }
-        entries.push(("columns".into(), Node::Map(columns)));
+        if t.partition_of.is_none() || !columns.is_empty() {
+            entries.push(("columns".into(), Node::Map(columns)));
+        }
+        if let Some(k) = &t.partition_by {
+            entries.push(("partition_by".into(), Node::str(k.clone())));
+        }
         if let Some(pk) = table_pk {
             entries.push(("primary_key".into(), Node::list(pk)));
         }
