@@ -5,7 +5,8 @@
 //! object by object, so this pass, run over the finished list, adds what those changes
 //! drag along: the dependent foreign keys are dropped first and added back after the key,
 //! the dependent views are dropped first and created again (with their grants and comment)
-//! after what they read, and a table that becomes a view is dropped before views are made.
+//! after what they read (also when a table is made again for a new partition key), and a
+//! table that becomes a view is dropped before views are made.
 //! Functions, policies and triggers (and views the view pass does not reach) that depend on
 //! a replaced function, materialized view, enum, view, column or kind are found from what
 //! `pg_depend` records on the actual side ([`Catalog::deps`]), dropped at the start of that
@@ -499,6 +500,10 @@ fn views_of_changed_relations(cx: &mut Ctx) {
             (ChangeKind::AlterColumnType, Some(t)) => ((c.object.schema.clone(), t.clone()), None),
             // Only possible when a view takes the table's name (see below).
             (ChangeKind::DropTable, None) => {
+                ((c.object.schema.clone(), c.object.name.clone()), None)
+            }
+            // A table made again (its partition key changes): its readers go first.
+            (ChangeKind::ReplaceTable, None) => {
                 ((c.object.schema.clone(), c.object.name.clone()), None)
             }
             _ => continue,

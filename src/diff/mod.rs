@@ -2253,6 +2253,97 @@ mod tests {
         assert!(widening("real", "double precision"));
     }
 
+    fn partitioned(columns: &[&str]) -> Table {
+        Table {
+            partition_by: Some("RANGE (at)".into()),
+            columns: columns
+                .iter()
+                .map(|c| Column {
+                    name: c.to_string(),
+                    ty: "date".into(),
+                    not_null: true,
+                    default: None,
+                    generated: None,
+                    identity: String::new(),
+                    comment: None,
+                })
+                .collect(),
+            ..Table::default()
+        }
+    }
+
+    fn partition(bound: &str) -> Table {
+        Table {
+            partition_of: Some(crate::catalog::Partition {
+                parent: ("public".into(), "logs".into()),
+                bound: bound.into(),
+            }),
+            ..Table::default()
+        }
+    }
+
+    fn key(n: &str) -> (String, String) {
+        ("public".into(), n.into())
+    }
+
+    #[test]
+    fn partitions_are_made_after_their_parent_and_columns_go_to_the_parent_alone() {
+        let mut have = Catalog::default();
+        have.tables.insert(key("logs"), partitioned(&["at"]));
+        have.tables.insert(
+            key("logs_a"),
+            partition("FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"),
+        );
+        let mut want = have.clone();
+        want.tables
+            .insert(key("logs"), partitioned(&["at", "seen"]));
+        want.tables.insert(key("logs_b"), partition("DEFAULT"));
+        want.tables.insert(
+            key("logs_a"),
+            partition("FOR VALUES FROM ('2023-01-01') TO ('2025-01-01')"),
+        );
+        let changes = diff(&want, &have, Options::default());
+        let sql: Vec<&str> = changes
+            .iter()
+            .flat_map(|c| c.sql.iter().map(String::as_str))
+            .collect();
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE public.logs DETACH PARTITION public.logs_a;",
+                "ALTER TABLE public.logs ATTACH PARTITION public.logs_a FOR VALUES FROM ('2023-01-01') TO ('2025-01-01');",
+                "ALTER TABLE public.logs ADD COLUMN seen date NOT NULL;",
+                "CREATE TABLE public.logs_b PARTITION OF public.logs DEFAULT;",
+            ]
+        );
+        assert!(changes.iter().all(|c| !c.destructive));
+    }
+
+    #[test]
+    fn a_new_partition_key_makes_the_table_again_destructively() {
+        let mut have = Catalog::default();
+        have.tables.insert(
+            key("logs"),
+            Table {
+                partition_by: None,
+                ..partitioned(&["at"])
+            },
+        );
+        let mut want = Catalog::default();
+        want.tables.insert(key("logs"), partitioned(&["at"]));
+        let changes = diff(&want, &have, Options::default());
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].kind, ChangeKind::ReplaceTable);
+        assert!(changes[0].destructive);
+        assert_eq!(
+            changes[0].sql,
+            [
+                "DROP TABLE public.logs;",
+                "CREATE TABLE public.logs (\n  at date NOT NULL\n) PARTITION BY RANGE (at);"
+            ]
+        );
+    }
+
     #[test]
     fn identical_catalogs_have_no_changes() {
         let c = Catalog::default();
