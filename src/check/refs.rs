@@ -371,7 +371,10 @@ fn relation(
         _ => return (None, None),
     };
     if let Some(t) = m.tables.get(&q) {
-        return (Some(q), Some(t.columns.keys().cloned().collect()));
+        return (
+            Some(q),
+            Some(m.column_owner(t).columns.keys().cloned().collect()),
+        );
     }
     if m.views.contains_key(&q) || m.materialized_views.contains_key(&q) {
         return (Some(q), None);

@@ -932,6 +932,23 @@ impl Model {
         self.tables.get(name)
     }
 
+    /// The table whose columns `t` has: `t` itself, or for a partition (which declares none)
+    /// the table at the top of its parents.
+    pub fn column_owner<'a>(&'a self, t: &'a Table) -> &'a Table {
+        let mut at = t;
+        for _ in 0..self.tables.len() {
+            match at
+                .partition_of
+                .as_ref()
+                .and_then(|p| self.tables.get(&p.parent))
+            {
+                Some(parent) => at = parent,
+                None => break,
+            }
+        }
+        at
+    }
+
     /// Whether `name` is listed (or implied by the target) as an external table.
     pub fn is_external_table(&self, name: &QualName) -> bool {
         self.config.external_tables.iter().any(|(t, _)| t == name)

@@ -23,7 +23,7 @@ pub const RULE: Rule = Rule {
 /// The columns of a table of the project or a known platform table, for hints.
 fn columns_of(m: &Model, t: &QualName) -> Vec<String> {
     match m.tables.get(t) {
-        Some(t) => t.columns.keys().cloned().collect(),
+        Some(t) => m.column_owner(t).columns.keys().cloned().collect(),
         None => crate::model::external_columns(t)
             .iter()
             .map(|(c, _)| c.to_string())
@@ -44,7 +44,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let builtins = crate::model::templates::builtins();
     for (host, p, sql, facts) in super::policy_exprs(m) {
         // External tables: only the managed side's columns are known for certain.
-        let own = host.table.map(|t| t.column_types());
+        let own = host.table.map(|t| m.column_owner(t).column_types());
         let findings = refs::resolve(
             m,
             &facts.refs,

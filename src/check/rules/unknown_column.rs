@@ -52,7 +52,7 @@ fn missing(
 /// The columns of a relation, for hints.
 fn columns_of(m: &Model, t: &QualName) -> Vec<String> {
     match m.tables.get(t) {
-        Some(t) => t.columns.keys().cloned().collect(),
+        Some(t) => m.column_owner(t).columns.keys().cloned().collect(),
         None => crate::model::external_columns(t)
             .iter()
             .map(|(c, _)| c.to_string())
@@ -135,7 +135,7 @@ fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         fragment(m, rule, found, query, &what, out);
     }
     for t in m.tables.values() {
-        let cols = t.column_types();
+        let cols = m.column_owner(t).column_types();
         let outer = Some(Outer {
             table: &t.name,
             columns: Some(&cols),
@@ -165,13 +165,15 @@ fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     fragments(m, rule, out);
-    for t in m.tables.values() {
-        if let Some(pk) = &t.primary_key {
+    for declared in m.tables.values() {
+        // A partition's columns are its parent's.
+        let t = m.column_owner(declared);
+        if let Some(pk) = &declared.primary_key {
             for (c, l) in &pk.columns {
                 missing(rule, t, c, *l, || "the primary key".to_string(), out);
             }
         }
-        for u in &t.uniques {
+        for u in &declared.uniques {
             for (c, l) in &u.columns {
                 missing(
                     rule,
@@ -183,7 +185,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        for ix in &t.indexes {
+        for ix in &declared.indexes {
             for e in &ix.elems {
                 if let IndexElem::Column(c, l) = e {
                     missing(rule, t, c, *l, || format!("index `{}`", ix.name), out);
@@ -200,11 +202,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        for fk in &t.foreign_keys {
+        for fk in &declared.foreign_keys {
             for (c, l) in &fk.columns {
                 missing(rule, t, c, *l, || format!("foreign key `{}`", fk.name), out);
             }
-            let target = m.table(&fk.ref_table);
+            let target = m.table(&fk.ref_table).map(|r| m.column_owner(r));
             if let Some(target) = target {
                 if fk.ref_columns.is_empty() {
                     if target.primary_key.is_none() {
@@ -221,7 +223,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                             target,
                             c,
                             fk.ref_loc,
-                            || format!("foreign key `{}` on `{}`", fk.name, t.name),
+                            || format!("foreign key `{}` on `{}`", fk.name, declared.name),
                             out,
                         );
                     }
