@@ -1181,10 +1181,21 @@ impl<'a> Builder<'a> {
             let node = self.default_node(table, d);
             m.push(("default".into(), node));
         }
-        match c.identity.as_str() {
-            "a" => m.push(("identity".into(), Node::str("always"))),
-            "d" => m.push(("identity".into(), Node::str("by_default"))),
-            _ => {}
+        let mode = match c.identity.as_str() {
+            "a" => Some("always"),
+            "d" => Some("by_default"),
+            _ => None,
+        };
+        if let Some(mode) = mode {
+            let options = c.identity_options.as_ref().map(options_nodes);
+            match options.filter(|o| !o.is_empty()) {
+                None => m.push(("identity".into(), Node::str(mode))),
+                Some(o) => {
+                    let mut full = vec![("generated".to_string(), Node::str(mode))];
+                    full.extend(o);
+                    m.push(("identity".into(), Node::FlowMap(full)));
+                }
+            }
         }
         if let Some(g) = &c.generated {
             let e = self.expr(table, g);
@@ -1790,32 +1801,11 @@ impl<'a> Builder<'a> {
             if self.serial_sequences.contains(name) {
                 continue;
             }
-            let defaults = crate::kinds::sequence::Options {
-                data_type: Some(d.data_type.clone()),
-                increment: Some(d.increment),
-                ..Default::default()
-            }
-            .resolve()
-            .ok();
             let mut m = Vec::new();
             if d.data_type != "bigint" {
                 m.push(("as".to_string(), Node::str(d.data_type.clone())));
             }
-            let def = defaults.as_ref();
-            let mut num = |key: &str, v: i64, default: Option<i64>| {
-                if default != Some(v) {
-                    m.push((key.to_string(), Node::Raw(v.to_string())));
-                }
-            };
-            num("increment", d.increment, Some(1));
-            num("min", d.min, def.map(|x| x.min));
-            num("max", d.max, def.map(|x| x.max));
-            let start_default = if d.increment > 0 { d.min } else { d.max };
-            num("start", d.start, Some(start_default));
-            num("cache", d.cache, Some(1));
-            if d.cycle {
-                m.push(("cycle".into(), Node::bool(true)));
-            }
+            m.extend(options_nodes(d));
             if let Some(owner) = &d.owned_by {
                 if owner.contains('"') {
                     self.unrepresentable(
@@ -2104,6 +2094,18 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     comp
+}
+
+/// A sequence's options that are not PostgreSQL's defaults, as the format writes them.
+fn options_nodes(d: &crate::kinds::sequence::SequenceDef) -> Vec<(String, Node)> {
+    let mut m: Vec<(String, Node)> = crate::kinds::sequence::non_default_options(d)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Node::Raw(v.to_string())))
+        .collect();
+    if d.cycle {
+        m.push(("cycle".into(), Node::bool(true)));
+    }
+    m
 }
 
 #[cfg(test)]

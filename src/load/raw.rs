@@ -385,12 +385,41 @@ pub enum RawFkAction {
     NoAction,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+/// `identity: always`, or a map with the sequence's options.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
 pub enum RawIdentity {
+    Mode(RawIdentityMode),
+    Full(Box<RawIdentityFull>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RawIdentityMode {
     #[serde(rename = "always")]
     Always,
     #[serde(rename = "by_default")]
     ByDefault,
+}
+
+/// An identity column with its sequence's options; what is left out takes PostgreSQL's
+/// default for the column's type, as for `sequences:`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentityFull {
+    /// `always` or `by_default`.
+    pub generated: RawIdentityMode,
+    #[serde(default)]
+    pub start: Option<i64>,
+    #[serde(default)]
+    pub increment: Option<i64>,
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub cache: Option<i64>,
+    #[serde(default)]
+    pub cycle: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

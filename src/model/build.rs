@@ -1050,6 +1050,46 @@ impl Builder {
                     "remove `nullable: true`",
                 ));
             }
+            let (identity, identity_options) = match &col.identity {
+                None => (None, None),
+                Some(raw) => {
+                    let (mode, declared) = match raw {
+                        RawIdentity::Mode(m) => (*m, crate::kinds::sequence::Options::default()),
+                        RawIdentity::Full(f) => (
+                            f.generated,
+                            crate::kinds::sequence::Options {
+                                data_type: None,
+                                start: f.start,
+                                increment: f.increment,
+                                min: f.min,
+                                max: f.max,
+                                cache: f.cache,
+                                cycle: f.cycle,
+                            },
+                        ),
+                    };
+                    let mode = match mode {
+                        RawIdentityMode::Always => Identity::Always,
+                        RawIdentityMode::ByDefault => Identity::ByDefault,
+                    };
+                    let resolved = crate::kinds::sequence::Options {
+                        data_type: Some(ty.to_string()),
+                        ..declared
+                    }
+                    .resolve();
+                    match resolved {
+                        Ok(d) => (Some(mode), Some(d)),
+                        Err(e) => {
+                            self.errors.push(invalid(
+                                at.val(&path(&cb, &["identity"])),
+                                format!("identity column `{cname}`: {e}"),
+                                "PostgreSQL would refuse these options; see CREATE SEQUENCE",
+                            ));
+                            (Some(mode), None)
+                        }
+                    }
+                }
+            };
             let column = Column {
                 name: cname.clone(),
                 loc: cloc,
@@ -1059,10 +1099,8 @@ impl Builder {
                 default: col
                     .default
                     .map(|d| Sql::new(d, at.val(&path(&cb, &["default"])))),
-                identity: col.identity.map(|i| match i {
-                    RawIdentity::Always => Identity::Always,
-                    RawIdentity::ByDefault => Identity::ByDefault,
-                }),
+                identity,
+                identity_options,
                 generated: col
                     .generated
                     .map(|g| Sql::new(g, at.val(&path(&cb, &["generated"])))),

@@ -581,6 +581,18 @@ fn mutations(
                 (part.clone(), Focus::Column(col.name.clone())),
                 &|c| c.tables.get_mut(key).unwrap().columns[i].ty = other.to_string(),
             );
+            if col.identity_options.is_some() {
+                push(
+                    format!("identity options of {key:?}.{}", col.name),
+                    (part.clone(), Focus::Column(col.name.clone())),
+                    &|c| {
+                        let col = &mut c.tables.get_mut(key).unwrap().columns[i];
+                        if let Some(o) = col.identity_options.as_mut() {
+                            o.start += 1;
+                        }
+                    },
+                );
+            }
             push(
                 format!("nullability of {key:?}.{}", col.name),
                 (part.clone(), Focus::Column(col.name.clone())),
