@@ -113,9 +113,13 @@ pub fn owner_sql(name: &Name, owner: Option<&str>) -> String {
 /// values leave nothing to defaults (gen's template writes it after both verbs, so that an
 /// older sequence converges).
 pub fn options_sql(d: &SequenceDef) -> String {
+    format!("AS {} {}", d.data_type, numbers_sql(d))
+}
+
+/// Every option but the data type, which an identity column's sequence takes from its column.
+fn numbers_sql(d: &SequenceDef) -> String {
     format!(
-        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
-        d.data_type,
+        "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
         d.increment,
         d.min,
         d.max,
@@ -182,15 +186,7 @@ pub fn identity_clause(d: &SequenceDef) -> String {
 /// the sequence's direction, no value already used can come again, so the sequence restarts
 /// at that bound. Otherwise the statement fails, and with it the plan, which changes nothing.
 pub fn identity_options_sql(table: &str, column: &str, d: &SequenceDef) -> String {
-    let options = format!(
-        "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
-        d.increment,
-        d.min,
-        d.max,
-        d.start,
-        d.cache,
-        if d.cycle { "CYCLE" } else { "NO CYCLE" }
-    );
+    let options = numbers_sql(d);
     let (min, max, inc) = (d.min, d.max, d.increment);
     let (table, column) = (quote_literal(table), quote_literal(column));
     let body = format!(
@@ -329,7 +325,10 @@ mod tests {
         assert_eq!(identity_clause(&wide), "MAXVALUE 2147483647");
         // A name holding the block's usual quote gets another one.
         let sql = identity_options_sql("public.\"a$schemac$b\"", "c$schemac$", &odd);
-        assert!(sql.starts_with("DO $schemac1$\n") && sql.ends_with("$schemac1$;"), "{sql}");
+        assert!(
+            sql.starts_with("DO $schemac1$\n") && sql.ends_with("$schemac1$;"),
+            "{sql}"
+        );
     }
 
     fn def() -> SequenceDef {
