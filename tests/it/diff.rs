@@ -161,6 +161,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "index invoices_created_at_idx",
     ),
     (
+        "identity_options",
+        KINDS,
+        "ALTER TABLE invoices ALTER COLUMN line_no SET GENERATED ALWAYS SET INCREMENT BY 1 SET MINVALUE -5 SET START WITH 1",
+        "alter_column_identity",
+        "line_no",
+    ),
+    (
         "matview_index",
         KINDS,
         "DROP INDEX invoice_totals_customer_email_idx; COMMENT ON MATERIALIZED VIEW invoice_totals IS NULL",
