@@ -857,9 +857,9 @@ impl<'a> Builder<'a> {
         let tname = &name.1;
         let qname = format!("{}.{}", name.0, name.1);
         let mut col_pk: Option<String> = None;
-        let mut table_pk: Option<Vec<String>> = None;
+        let mut table_pk: Option<NamedKey> = None;
         let mut col_unique: BTreeSet<String> = BTreeSet::new();
-        let mut uniques: Vec<Vec<String>> = Vec::new();
+        let mut uniques: Vec<NamedKey> = Vec::new();
         let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
         let mut checks: Vec<(String, String)> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
@@ -898,12 +898,12 @@ impl<'a> Builder<'a> {
         }
         entries.push(("columns".into(), Node::Map(columns)));
         if let Some(pk) = table_pk {
-            entries.push(("primary_key".into(), Node::list(pk)));
+            entries.push(("primary_key".into(), key_node(pk)));
         }
         if !uniques.is_empty() {
             entries.push((
                 "unique".into(),
-                Node::FlowSeq(uniques.into_iter().map(Node::list).collect()),
+                Node::FlowSeq(uniques.into_iter().map(key_node).collect()),
             ));
         }
         if !checks.is_empty() {
@@ -1026,9 +1026,9 @@ impl<'a> Builder<'a> {
         cname: &str,
         c: &Constraint,
         col_pk: &mut Option<String>,
-        table_pk: &mut Option<Vec<String>>,
+        table_pk: &mut Option<NamedKey>,
         col_unique: &mut BTreeSet<String>,
-        uniques: &mut Vec<Vec<String>>,
+        uniques: &mut Vec<NamedKey>,
         col_checks: &mut BTreeMap<String, String>,
         checks: &mut Vec<(String, String)>,
         col_fk: &mut BTreeMap<String, ForeignKey>,
@@ -1046,18 +1046,13 @@ impl<'a> Builder<'a> {
                 else {
                     return self.unrepresentable("primary key", full, def.clone(), "left out");
                 };
-                if cname != make_object_name(tname, None, "pkey") {
-                    self.unrepresentable(
-                        "primary key name",
-                        full.clone(),
-                        def.clone(),
-                        "written with the name schemac gives (<table>_pkey)",
-                    );
-                }
-                if cols.len() == 1 {
+                // A name of its own is written beside the columns, in the table's list.
+                let own =
+                    (cname != make_object_name(tname, None, "pkey")).then(|| cname.to_string());
+                if cols.len() == 1 && own.is_none() {
                     *col_pk = cols.into_iter().next();
                 } else {
-                    *table_pk = Some(cols);
+                    *table_pk = Some((own, cols));
                 }
             }
             "u" => {
@@ -1073,18 +1068,12 @@ impl<'a> Builder<'a> {
                         "left out: the format has no key for its options",
                     );
                 };
-                if cname != make_object_name(tname, Some(&cols.join("_")), "key") {
-                    self.unrepresentable(
-                        "unique constraint name",
-                        full.clone(),
-                        def.clone(),
-                        "written with the name schemac gives (<table>_<columns>_key)",
-                    );
-                }
-                if cols.len() == 1 && !col_unique.contains(&cols[0]) {
+                let own = (cname != make_object_name(tname, Some(&cols.join("_")), "key"))
+                    .then(|| cname.to_string());
+                if cols.len() == 1 && own.is_none() && !col_unique.contains(&cols[0]) {
                     col_unique.insert(cols[0].clone());
                 } else {
-                    uniques.push(cols);
+                    uniques.push((own, cols));
                 }
             }
             "c" => {
@@ -2094,6 +2083,21 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     comp
+}
+
+/// A primary key's or unique constraint's own name (None: the one PostgreSQL would give)
+/// and its columns.
+type NamedKey = (Option<String>, Vec<String>);
+
+/// `[a, b]`, or `{ name: x, columns: [a, b] }` for a key with a name of its own.
+fn key_node((name, columns): NamedKey) -> Node {
+    match name {
+        None => Node::list(columns),
+        Some(n) => Node::FlowMap(vec![
+            ("name".into(), Node::str(n)),
+            ("columns".into(), Node::list(columns)),
+        ]),
+    }
 }
 
 /// A sequence's options that are not PostgreSQL's defaults, as the format writes them.

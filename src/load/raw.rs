@@ -281,9 +281,9 @@ pub struct RawTable {
     #[serde(default)]
     pub columns: IndexMap<String, RawColumnDef>,
     #[serde(default)]
-    pub primary_key: Option<Vec<String>>,
+    pub primary_key: Option<RawKey>,
     #[serde(default)]
-    pub unique: Vec<Vec<String>>,
+    pub unique: Vec<RawKey>,
     #[serde(default)]
     pub checks: IndexMap<String, String>,
     #[serde(default)]
@@ -383,6 +383,22 @@ pub enum RawFkAction {
     Restrict,
     #[serde(rename = "no action")]
     NoAction,
+}
+
+/// A primary key or unique constraint: its columns (`[a, b]`, named as PostgreSQL would
+/// name it), or `{ name, columns }` for a name of the project's own.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawKey {
+    Columns(Vec<String>),
+    Named(RawNamedKey),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamedKey {
+    pub name: String,
+    pub columns: Vec<String>,
 }
 
 /// `identity: always`, or a map with the sequence's options.

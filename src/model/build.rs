@@ -1118,8 +1118,20 @@ impl Builder {
                 .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
                 .collect()
         };
+        // A key's columns and where they are written, and its own name if it has one.
+        let key_parts = |key: &RawKey, p: &P| match key {
+            RawKey::Columns(c) => (None, c.clone(), *p),
+            RawKey::Named(k) => (
+                Some((k.name.clone(), path(p, &["name"]))),
+                k.columns.clone(),
+                path(p, &["columns"]),
+            ),
+        };
+        let mut pk_name = None;
         if let Some(pk) = &t.primary_key {
             let p = path(&base, &["primary_key"]);
+            let (name, pk, cp) = key_parts(pk, &p);
+            pk_name = name.map(|(n, np)| self.ident(&n, at.val(&np)));
             if !pk_cols.is_empty() {
                 self.errors.push(invalid(
                     at.key(&p),
@@ -1127,7 +1139,7 @@ impl Builder {
                     "keep either `primary_key: true` on the column or the table-level `primary_key` list",
                 ));
             }
-            pk_cols = cols_at(at, pk, &p);
+            pk_cols = cols_at(at, &pk, &cp);
             pk_loc = Some(at.key(&p));
             for (c, _) in &pk_cols {
                 if let Some(col) = table.columns.get_mut(c) {
@@ -1137,16 +1149,20 @@ impl Builder {
         }
         if !pk_cols.is_empty() {
             table.primary_key = Some(Key {
-                name: make_object_name(&tname, None, "pkey"),
+                name: pk_name.unwrap_or_else(|| make_object_name(&tname, None, "pkey")),
                 columns: pk_cols,
                 loc: pk_loc.unwrap_or(loc),
             });
         }
         for (i, u) in t.unique.iter().enumerate() {
             let p = idx(&path(&base, &["unique"]), i);
+            let (name, u, cp) = key_parts(u, &p);
             table.uniques.push(Key {
-                name: make_object_name(&tname, Some(&u.join("_")), "key"),
-                columns: cols_at(at, u, &p),
+                name: match name {
+                    Some((n, np)) => self.ident(&n, at.val(&np)),
+                    None => make_object_name(&tname, Some(&u.join("_")), "key"),
+                },
+                columns: cols_at(at, &u, &cp),
                 loc: at.val(&p),
             });
         }

@@ -70,6 +70,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("IXCOMMENT", "an index"),
     ("TRCOMMENT", "a trigger"),
     ("ENCOMMENT", "an enum"),
+    ("UNAME", "things_n_unique"),
+    ("PKNAME", "ledger_key"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -105,6 +107,7 @@ tables:
       n: { type: int }
       flag: { type: boolean, default: DEFAULT }
     checks: { CNAME: TCHECK }
+    unique: [{ name: UNAME, columns: [n, flag] }]
     indexes:
       - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
       - { name: things_expr_idx, expressions: [IEXPR] }
@@ -117,8 +120,9 @@ tables:
       updaters: { template: positive, column: TPARAM }
   ledger:
     columns:
-      id: { type: int, primary_key: true }
+      id: { type: int, nullable: false }
       n: { type: int }
+    primary_key: { name: PKNAME, columns: [id] }
 views:
   VIEW: { query: VQUERY, comment: VCOMMENT }
 sequences:
