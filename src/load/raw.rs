@@ -387,7 +387,7 @@ pub enum RawFkAction {
 
 /// A primary key or unique constraint: its columns (`[a, b]`, named as PostgreSQL would
 /// name it), or `{ name, columns }` for a name of the project's own.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum RawKey {
     Columns(Vec<String>),
@@ -402,7 +402,7 @@ pub struct RawNamedKey {
 }
 
 /// `identity: always`, or a map with the sequence's options.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum RawIdentity {
     Mode(RawIdentityMode),
@@ -855,6 +855,48 @@ impl<'de> Deserialize<'de> for RawRls {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 RawRlsFull::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RawRls::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of columns or a mapping {name, columns}")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawKey::Columns)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawNamedKey::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawKey::Named)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawIdentity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawIdentity;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("always, by_default or a mapping {generated, start, increment, …}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                RawIdentityMode::deserialize(de::value::StrDeserializer::<E>::new(v))
+                    .map(RawIdentity::Mode)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawIdentityFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|f| RawIdentity::Full(Box::new(f)))
             }
         }
         d.deserialize_any(V)

@@ -1083,7 +1083,7 @@ impl Builder {
                             self.errors.push(invalid(
                                 at.val(&path(&cb, &["identity"])),
                                 format!("identity column `{cname}`: {e}"),
-                                "PostgreSQL would refuse these options; see CREATE SEQUENCE",
+                                "an identity column is smallint, integer or bigint, and its options follow CREATE SEQUENCE",
                             ));
                             (Some(mode), None)
                         }
