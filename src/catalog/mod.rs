@@ -185,6 +185,9 @@ pub struct Column {
     pub generated: Option<String>,
     /// `a` (always), `d` (by default) or empty.
     pub identity: String,
+    /// An identity column's sequence: its options are compared as
+    /// [`crate::kinds::sequence::identity_clause`] spells them.
+    pub identity_options: Option<crate::kinds::sequence::SequenceDef>,
     pub comment: Option<String>,
 }
 

@@ -632,6 +632,7 @@ mod tests {
                 default: None,
                 generated: None,
                 identity: String::new(),
+                identity_options: None,
                 comment: None,
             })
             .collect()

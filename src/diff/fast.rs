@@ -357,6 +357,7 @@ fn table(
                 None => "",
             }
             .into(),
+            identity_options: c.identity_options.clone().filter(|_| c.identity.is_some()),
             comment: c.comment.clone(),
         });
     }
@@ -794,6 +795,7 @@ fn reconcile_domain(d: &mut catalog::Domain, l: &catalog::Domain, functions: &BT
         default: None,
         generated: None,
         identity: String::new(),
+        identity_options: None,
         comment: None,
     }];
     let typing = Typing {

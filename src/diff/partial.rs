@@ -97,6 +97,8 @@ fn drags_dependents(c: &super::Change) -> bool {
         AddColumn
         | AlterColumnNullability
         | AlterColumnDefault
+        | DropColumnIdentity
+        | AlterColumnIdentity
         | AddIndex
         | AddTrigger
         | ReplaceTrigger

@@ -211,6 +211,7 @@ mod tests {
             default: None,
             generated: None,
             identity: String::new(),
+            identity_options: None,
             comment: None,
         });
         t.constraints.insert(

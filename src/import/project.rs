@@ -857,9 +857,9 @@ impl<'a> Builder<'a> {
         let tname = &name.1;
         let qname = format!("{}.{}", name.0, name.1);
         let mut col_pk: Option<String> = None;
-        let mut table_pk: Option<Vec<String>> = None;
+        let mut table_pk: Option<NamedKey> = None;
         let mut col_unique: BTreeSet<String> = BTreeSet::new();
-        let mut uniques: Vec<Vec<String>> = Vec::new();
+        let mut uniques: Vec<NamedKey> = Vec::new();
         let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
         let mut checks: Vec<(String, String)> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
@@ -916,12 +916,12 @@ impl<'a> Builder<'a> {
             entries.push(("partition_by".into(), Node::str(k.clone())));
         }
         if let Some(pk) = table_pk {
-            entries.push(("primary_key".into(), Node::list(pk)));
+            entries.push(("primary_key".into(), key_node(pk)));
         }
         if !uniques.is_empty() {
             entries.push((
                 "unique".into(),
-                Node::FlowSeq(uniques.into_iter().map(Node::list).collect()),
+                Node::FlowSeq(uniques.into_iter().map(key_node).collect()),
             ));
         }
         if !checks.is_empty() {
@@ -1044,9 +1044,9 @@ impl<'a> Builder<'a> {
         cname: &str,
         c: &Constraint,
         col_pk: &mut Option<String>,
-        table_pk: &mut Option<Vec<String>>,
+        table_pk: &mut Option<NamedKey>,
         col_unique: &mut BTreeSet<String>,
-        uniques: &mut Vec<Vec<String>>,
+        uniques: &mut Vec<NamedKey>,
         col_checks: &mut BTreeMap<String, String>,
         checks: &mut Vec<(String, String)>,
         col_fk: &mut BTreeMap<String, ForeignKey>,
@@ -1064,18 +1064,13 @@ impl<'a> Builder<'a> {
                 else {
                     return self.unrepresentable("primary key", full, def.clone(), "left out");
                 };
-                if cname != make_object_name(tname, None, "pkey") {
-                    self.unrepresentable(
-                        "primary key name",
-                        full.clone(),
-                        def.clone(),
-                        "written with the name schemac gives (<table>_pkey)",
-                    );
-                }
-                if cols.len() == 1 {
+                // A name of its own is written beside the columns, in the table's list.
+                let own =
+                    (cname != make_object_name(tname, None, "pkey")).then(|| cname.to_string());
+                if cols.len() == 1 && own.is_none() {
                     *col_pk = cols.into_iter().next();
                 } else {
-                    *table_pk = Some(cols);
+                    *table_pk = Some((own, cols));
                 }
             }
             "u" => {
@@ -1091,18 +1086,12 @@ impl<'a> Builder<'a> {
                         "left out: the format has no key for its options",
                     );
                 };
-                if cname != make_object_name(tname, Some(&cols.join("_")), "key") {
-                    self.unrepresentable(
-                        "unique constraint name",
-                        full.clone(),
-                        def.clone(),
-                        "written with the name schemac gives (<table>_<columns>_key)",
-                    );
-                }
-                if cols.len() == 1 && !col_unique.contains(&cols[0]) {
+                let own = (cname != make_object_name(tname, Some(&cols.join("_")), "key"))
+                    .then(|| cname.to_string());
+                if cols.len() == 1 && own.is_none() && !col_unique.contains(&cols[0]) {
                     col_unique.insert(cols[0].clone());
                 } else {
-                    uniques.push(cols);
+                    uniques.push((own, cols));
                 }
             }
             "c" => {
@@ -1199,10 +1188,21 @@ impl<'a> Builder<'a> {
             let node = self.default_node(table, d);
             m.push(("default".into(), node));
         }
-        match c.identity.as_str() {
-            "a" => m.push(("identity".into(), Node::str("always"))),
-            "d" => m.push(("identity".into(), Node::str("by_default"))),
-            _ => {}
+        let mode = match c.identity.as_str() {
+            "a" => Some("always"),
+            "d" => Some("by_default"),
+            _ => None,
+        };
+        if let Some(mode) = mode {
+            let options = c.identity_options.as_ref().map(options_nodes);
+            match options.filter(|o| !o.is_empty()) {
+                None => m.push(("identity".into(), Node::str(mode))),
+                Some(o) => {
+                    let mut full = vec![("generated".to_string(), Node::str(mode))];
+                    full.extend(o);
+                    m.push(("identity".into(), Node::FlowMap(full)));
+                }
+            }
         }
         if let Some(g) = &c.generated {
             let e = self.expr(table, g);
@@ -1808,32 +1808,11 @@ impl<'a> Builder<'a> {
             if self.serial_sequences.contains(name) {
                 continue;
             }
-            let defaults = crate::kinds::sequence::Options {
-                data_type: Some(d.data_type.clone()),
-                increment: Some(d.increment),
-                ..Default::default()
-            }
-            .resolve()
-            .ok();
             let mut m = Vec::new();
             if d.data_type != "bigint" {
                 m.push(("as".to_string(), Node::str(d.data_type.clone())));
             }
-            let def = defaults.as_ref();
-            let mut num = |key: &str, v: i64, default: Option<i64>| {
-                if default != Some(v) {
-                    m.push((key.to_string(), Node::Raw(v.to_string())));
-                }
-            };
-            num("increment", d.increment, Some(1));
-            num("min", d.min, def.map(|x| x.min));
-            num("max", d.max, def.map(|x| x.max));
-            let start_default = if d.increment > 0 { d.min } else { d.max };
-            num("start", d.start, Some(start_default));
-            num("cache", d.cache, Some(1));
-            if d.cycle {
-                m.push(("cycle".into(), Node::bool(true)));
-            }
+            m.extend(options_nodes(d));
             if let Some(owner) = &d.owned_by {
                 if owner.contains('"') {
                     self.unrepresentable(
@@ -2122,6 +2101,33 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     comp
+}
+
+/// A primary key's or unique constraint's own name (None: the one PostgreSQL would give)
+/// and its columns.
+type NamedKey = (Option<String>, Vec<String>);
+
+/// `[a, b]`, or `{ name: x, columns: [a, b] }` for a key with a name of its own.
+fn key_node((name, columns): NamedKey) -> Node {
+    match name {
+        None => Node::list(columns),
+        Some(n) => Node::FlowMap(vec![
+            ("name".into(), Node::str(n)),
+            ("columns".into(), Node::list(columns)),
+        ]),
+    }
+}
+
+/// A sequence's options that are not PostgreSQL's defaults, as the format writes them.
+fn options_nodes(d: &crate::kinds::sequence::SequenceDef) -> Vec<(String, Node)> {
+    let mut m: Vec<(String, Node)> = crate::kinds::sequence::non_default_options(d)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Node::Raw(v.to_string())))
+        .collect();
+    if d.cycle {
+        m.push(("cycle".into(), Node::bool(true)));
+    }
+    m
 }
 
 #[cfg(test)]

@@ -408,6 +408,19 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                 generated: r.get(6),
                 identity: r.get(7),
                 comment: r.get(8),
+                identity_options: r.get::<_, Option<String>>(9).map(|data_type| {
+                    crate::kinds::sequence::SequenceDef {
+                        data_type,
+                        start: r.get(10),
+                        increment: r.get(11),
+                        min: r.get(12),
+                        max: r.get(13),
+                        cache: r.get(14),
+                        cycle: r.get(15),
+                        owned_by: None,
+                        comment: None,
+                    }
+                }),
             });
         }
     }

@@ -113,9 +113,13 @@ pub fn owner_sql(name: &Name, owner: Option<&str>) -> String {
 /// values leave nothing to defaults (gen's template writes it after both verbs, so that an
 /// older sequence converges).
 pub fn options_sql(d: &SequenceDef) -> String {
+    format!("AS {} {}", d.data_type, numbers_sql(d))
+}
+
+/// Every option but the data type, which an identity column's sequence takes from its column.
+fn numbers_sql(d: &SequenceDef) -> String {
     format!(
-        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
-        d.data_type,
+        "INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
         d.increment,
         d.min,
         d.max,
@@ -123,6 +127,79 @@ pub fn options_sql(d: &SequenceDef) -> String {
         d.cache,
         if d.cycle { "CYCLE" } else { "NO CYCLE" }
     )
+}
+
+/// The options of `d` that differ from what PostgreSQL picks for its data type and
+/// direction, by their names in the project format, in a fixed order (`cycle` aside: it is
+/// not a number, and its default is false).
+pub fn non_default_options(d: &SequenceDef) -> Vec<(&'static str, i64)> {
+    let defaults = Options {
+        data_type: Some(d.data_type.clone()),
+        increment: Some(d.increment),
+        ..Options::default()
+    }
+    .resolve()
+    .ok();
+    let def = defaults.as_ref();
+    let start = if d.increment > 0 { d.min } else { d.max };
+    [
+        ("increment", d.increment, Some(1)),
+        ("min", d.min, def.map(|x| x.min)),
+        ("max", d.max, def.map(|x| x.max)),
+        ("start", d.start, Some(start)),
+        ("cache", d.cache, Some(1)),
+    ]
+    .into_iter()
+    .filter(|(_, v, default)| *default != Some(*v))
+    .map(|(k, v, _)| (k, v))
+    .collect()
+}
+
+/// An identity column's sequence options as `GENERATED … AS IDENTITY ( … )` takes them:
+/// only those that differ from what PostgreSQL picks for a column of that type
+/// ([`non_default_options`]), and "" when every option is a default. Two identity columns'
+/// sequences are alike when this text is: the sequence's data type follows the column's, so
+/// options written for an `integer` column still match once it becomes `bigint`.
+pub fn identity_clause(d: &SequenceDef) -> String {
+    let mut out: Vec<String> = non_default_options(d)
+        .into_iter()
+        .map(|(k, v)| {
+            let word = match k {
+                "increment" => "INCREMENT BY",
+                "min" => "MINVALUE",
+                "max" => "MAXVALUE",
+                "start" => "START WITH",
+                _ => "CACHE",
+            };
+            format!("{word} {v}")
+        })
+        .collect();
+    if d.cycle {
+        out.push("CYCLE".into());
+    }
+    out.join(" ")
+}
+
+/// The statement that gives the identity column `column` of `table` (quoted, qualified)
+/// these sequence options. PostgreSQL refuses bounds that the sequence's current value lies
+/// outside; when the value has not been handed out yet, or the new bound is ahead of it in
+/// the sequence's direction, no value already used can come again, so the sequence restarts
+/// at that bound. Otherwise the statement fails, and with it the plan, which changes nothing.
+pub fn identity_options_sql(table: &str, column: &str, d: &SequenceDef) -> String {
+    let options = numbers_sql(d);
+    let (min, max, inc) = (d.min, d.max, d.increment);
+    let (table, column) = (quote_literal(table), quote_literal(column));
+    let body = format!(
+        "DECLARE\n  seq regclass := pg_get_serial_sequence({table}, {column})::regclass;\n  \
+         last bigint;\n  called boolean;\n  restart text := '';\nBEGIN\n  \
+         EXECUTE format('SELECT last_value, is_called FROM %s', seq) INTO last, called;\n  \
+         IF last < {min} AND (NOT called OR {inc} > 0) THEN restart := ' RESTART WITH {min}';\n  \
+         ELSIF last > {max} AND (NOT called OR {inc} < 0) THEN restart := ' RESTART WITH {max}';\n  \
+         END IF;\n  EXECUTE format('ALTER SEQUENCE %s {options}', seq) || restart;\nEND\n"
+    );
+    // The names are pasted into the block: its quote must not occur in them.
+    let tag = crate::sql::quote::dollar_tag("schemac", [body.as_str()]);
+    format!("DO {tag}\n{body}{tag};")
 }
 
 impl Kind for Sequence {
@@ -207,6 +284,52 @@ impl Kind for Sequence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_clause_names_only_what_is_not_a_default() {
+        let int = |o: Options| {
+            Options {
+                data_type: Some("integer".into()),
+                ..o
+            }
+            .resolve()
+            .expect("valid")
+        };
+        assert_eq!(identity_clause(&int(Options::default())), "");
+        // Descending: min is the type's lowest, max -1 and start max by default.
+        let down = int(Options {
+            increment: Some(-1),
+            ..Options::default()
+        });
+        assert_eq!((down.min, down.max, down.start), (i32::MIN.into(), -1, -1));
+        assert_eq!(identity_clause(&down), "INCREMENT BY -1");
+        let odd = int(Options {
+            start: Some(-100),
+            increment: Some(5),
+            min: Some(-100),
+            max: Some(200),
+            cache: Some(20),
+            cycle: true,
+            ..Options::default()
+        });
+        // START WITH -100 is the default: an ascending sequence starts at its minimum.
+        assert_eq!(
+            identity_clause(&odd),
+            "INCREMENT BY 5 MINVALUE -100 MAXVALUE 200 CACHE 20 CYCLE"
+        );
+        // The integer type's maximum is a default for integer, not for bigint.
+        let wide = SequenceDef {
+            data_type: "bigint".into(),
+            ..int(Options::default())
+        };
+        assert_eq!(identity_clause(&wide), "MAXVALUE 2147483647");
+        // A name holding the block's usual quote gets another one.
+        let sql = identity_options_sql("public.\"a$schemac$b\"", "c$schemac$", &odd);
+        assert!(
+            sql.starts_with("DO $schemac1$\n") && sql.ends_with("$schemac1$;"),
+            "{sql}"
+        );
+    }
 
     fn def() -> SequenceDef {
         SequenceDef {

@@ -281,9 +281,9 @@ pub struct RawTable {
     #[serde(default)]
     pub columns: IndexMap<String, RawColumnDef>,
     #[serde(default)]
-    pub primary_key: Option<Vec<String>>,
+    pub primary_key: Option<RawKey>,
     #[serde(default)]
-    pub unique: Vec<Vec<String>>,
+    pub unique: Vec<RawKey>,
     #[serde(default)]
     pub checks: IndexMap<String, String>,
     #[serde(default)]
@@ -396,12 +396,57 @@ pub enum RawFkAction {
     NoAction,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+/// A primary key or unique constraint: its columns (`[a, b]`, named as PostgreSQL would
+/// name it), or `{ name, columns }` for a name of the project's own.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RawKey {
+    Columns(Vec<String>),
+    Named(RawNamedKey),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNamedKey {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// `identity: always`, or a map with the sequence's options.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
 pub enum RawIdentity {
+    Mode(RawIdentityMode),
+    Full(Box<RawIdentityFull>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum RawIdentityMode {
     #[serde(rename = "always")]
     Always,
     #[serde(rename = "by_default")]
     ByDefault,
+}
+
+/// An identity column with its sequence's options; what is left out takes PostgreSQL's
+/// default for the column's type, as for `sequences:`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentityFull {
+    /// `always` or `by_default`.
+    pub generated: RawIdentityMode,
+    #[serde(default)]
+    pub start: Option<i64>,
+    #[serde(default)]
+    pub increment: Option<i64>,
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub cache: Option<i64>,
+    #[serde(default)]
+    pub cycle: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -821,6 +866,48 @@ impl<'de> Deserialize<'de> for RawRls {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 RawRlsFull::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RawRls::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of columns or a mapping {name, columns}")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawKey::Columns)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawNamedKey::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawKey::Named)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawIdentity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawIdentity;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("always, by_default or a mapping {generated, start, increment, …}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                RawIdentityMode::deserialize(de::value::StrDeserializer::<E>::new(v))
+                    .map(RawIdentity::Mode)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawIdentityFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|f| RawIdentity::Full(Box::new(f)))
             }
         }
         d.deserialize_any(V)

@@ -1073,6 +1073,46 @@ impl Builder {
                     "remove `nullable: true`",
                 ));
             }
+            let (identity, identity_options) = match &col.identity {
+                None => (None, None),
+                Some(raw) => {
+                    let (mode, declared) = match raw {
+                        RawIdentity::Mode(m) => (*m, crate::kinds::sequence::Options::default()),
+                        RawIdentity::Full(f) => (
+                            f.generated,
+                            crate::kinds::sequence::Options {
+                                data_type: None,
+                                start: f.start,
+                                increment: f.increment,
+                                min: f.min,
+                                max: f.max,
+                                cache: f.cache,
+                                cycle: f.cycle,
+                            },
+                        ),
+                    };
+                    let mode = match mode {
+                        RawIdentityMode::Always => Identity::Always,
+                        RawIdentityMode::ByDefault => Identity::ByDefault,
+                    };
+                    let resolved = crate::kinds::sequence::Options {
+                        data_type: Some(ty.to_string()),
+                        ..declared
+                    }
+                    .resolve();
+                    match resolved {
+                        Ok(d) => (Some(mode), Some(d)),
+                        Err(e) => {
+                            self.errors.push(invalid(
+                                at.val(&path(&cb, &["identity"])),
+                                format!("identity column `{cname}`: {e}"),
+                                "an identity column is smallint, integer or bigint, and its options follow CREATE SEQUENCE",
+                            ));
+                            (Some(mode), None)
+                        }
+                    }
+                }
+            };
             let column = Column {
                 name: cname.clone(),
                 loc: cloc,
@@ -1082,10 +1122,8 @@ impl Builder {
                 default: col
                     .default
                     .map(|d| Sql::new(d, at.val(&path(&cb, &["default"])))),
-                identity: col.identity.map(|i| match i {
-                    RawIdentity::Always => Identity::Always,
-                    RawIdentity::ByDefault => Identity::ByDefault,
-                }),
+                identity,
+                identity_options,
                 generated: col
                     .generated
                     .map(|g| Sql::new(g, at.val(&path(&cb, &["generated"])))),
@@ -1103,8 +1141,20 @@ impl Builder {
                 .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
                 .collect()
         };
+        // A key's columns and where they are written, and its own name if it has one.
+        let key_parts = |key: &RawKey, p: &P| match key {
+            RawKey::Columns(c) => (None, c.clone(), *p),
+            RawKey::Named(k) => (
+                Some((k.name.clone(), path(p, &["name"]))),
+                k.columns.clone(),
+                path(p, &["columns"]),
+            ),
+        };
+        let mut pk_name = None;
         if let Some(pk) = &t.primary_key {
             let p = path(&base, &["primary_key"]);
+            let (name, pk, cp) = key_parts(pk, &p);
+            pk_name = name.map(|(n, np)| self.ident(&n, at.val(&np)));
             if !pk_cols.is_empty() {
                 self.errors.push(invalid(
                     at.key(&p),
@@ -1112,7 +1162,7 @@ impl Builder {
                     "keep either `primary_key: true` on the column or the table-level `primary_key` list",
                 ));
             }
-            pk_cols = cols_at(at, pk, &p);
+            pk_cols = cols_at(at, &pk, &cp);
             pk_loc = Some(at.key(&p));
             for (c, _) in &pk_cols {
                 if let Some(col) = table.columns.get_mut(c) {
@@ -1122,16 +1172,20 @@ impl Builder {
         }
         if !pk_cols.is_empty() {
             table.primary_key = Some(Key {
-                name: make_object_name(&tname, None, "pkey"),
+                name: pk_name.unwrap_or_else(|| make_object_name(&tname, None, "pkey")),
                 columns: pk_cols,
                 loc: pk_loc.unwrap_or(loc),
             });
         }
         for (i, u) in t.unique.iter().enumerate() {
             let p = idx(&path(&base, &["unique"]), i);
+            let (name, u, cp) = key_parts(u, &p);
             table.uniques.push(Key {
-                name: make_object_name(&tname, Some(&u.join("_")), "key"),
-                columns: cols_at(at, u, &p),
+                name: match name {
+                    Some((n, np)) => self.ident(&n, at.val(&np)),
+                    None => make_object_name(&tname, Some(&u.join("_")), "key"),
+                },
+                columns: cols_at(at, &u, &cp),
                 loc: at.val(&p),
             });
         }

@@ -472,6 +472,8 @@ pub struct Column {
     pub nullable: bool,
     pub default: Option<Sql>,
     pub identity: Option<Identity>,
+    /// An identity column's sequence, every option resolved for the column's type.
+    pub identity_options: Option<crate::kinds::sequence::SequenceDef>,
     pub generated: Option<Sql>,
     pub comment: Option<String>,
     /// `renamed_from:` the column's previous name, and where it is written.

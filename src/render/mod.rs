@@ -567,6 +567,7 @@ pub fn render_with(
                         nullable => c.nullable,
                         default => c.default.as_ref().map(|d| frag(model, d).map(|t| default_sql(&t))).transpose()?,
                         identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),
+                        identity_options => c.identity_options.as_ref().filter(|_| c.identity.is_some()).map(crate::kinds::sequence::identity_clause).unwrap_or_default(),
                         generated => c.generated.as_ref().map(|g| frag(model, g)).transpose()?,
                     },
                 )?,

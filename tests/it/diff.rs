@@ -161,6 +161,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "index invoices_created_at_idx",
     ),
     (
+        "identity_options",
+        KINDS,
+        "ALTER TABLE invoices ALTER COLUMN line_no SET GENERATED ALWAYS SET INCREMENT BY 1 SET MINVALUE -5 SET START WITH 1",
+        "alter_column_identity",
+        "line_no",
+    ),
+    (
         "matview_index",
         KINDS,
         "DROP INDEX invoice_totals_customer_email_idx; COMMENT ON MATERIALIZED VIEW invoice_totals IS NULL",
@@ -592,6 +599,18 @@ fn mutations(
                 (part.clone(), Focus::Column(col.name.clone())),
                 &|c| c.tables.get_mut(key).unwrap().columns[i].ty = other.to_string(),
             );
+            if col.identity_options.is_some() {
+                push(
+                    format!("identity options of {key:?}.{}", col.name),
+                    (part.clone(), Focus::Column(col.name.clone())),
+                    &|c| {
+                        let col = &mut c.tables.get_mut(key).unwrap().columns[i];
+                        if let Some(o) = col.identity_options.as_mut() {
+                            o.start += 1;
+                        }
+                    },
+                );
+            }
             push(
                 format!("nullability of {key:?}.{}", col.name),
                 (part.clone(), Focus::Column(col.name.clone())),

@@ -77,6 +77,8 @@ const FIELDS: &[(&str, &str)] = &[
         "PARTBOUND",
         "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
     ),
+    ("UNAME", "things_n_unique"),
+    ("PKNAME", "ledger_key"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -112,6 +114,7 @@ tables:
       n: { type: int }
       flag: { type: boolean, default: DEFAULT }
     checks: { CNAME: TCHECK }
+    unique: [{ name: UNAME, columns: [n, flag] }]
     indexes:
       - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
       - { name: things_expr_idx, expressions: [IEXPR] }
@@ -124,8 +127,9 @@ tables:
       updaters: { template: positive, column: TPARAM }
   ledger:
     columns:
-      id: { type: int, primary_key: true }
+      id: { type: int, nullable: false }
       n: { type: int }
+    primary_key: { name: PKNAME, columns: [id] }
   PARTTABLE:
     columns:
       id: { type: int, nullable: false }

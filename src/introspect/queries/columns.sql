@@ -12,13 +12,20 @@ SELECT n.nspname AS schema,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) END AS default_expr,
        CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated_expr,
        a.attidentity::text AS identity,
-       ds.description AS comment
+       ds.description AS comment,
+       -- An identity column's sequence (NULLs for other columns).
+       format_type(sq.seqtypid, NULL) AS seq_type,
+       sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 -- A join, not col_description(), which runs a query per column.
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
+LEFT JOIN pg_depend sd ON a.attidentity <> '' AND sd.refclassid = 'pg_class'::regclass
+  AND sd.refobjid = a.attrelid AND sd.refobjsubid = a.attnum
+  AND sd.classid = 'pg_class'::regclass AND sd.deptype = 'i'
+LEFT JOIN pg_sequence sq ON sq.seqrelid = sd.objid
 WHERE c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND n.nspname = ANY($1)
