@@ -1258,11 +1258,6 @@ fn search_path_sql(p: &str) -> String {
         .join(", ")
 }
 
-/// `ALTER COLUMN` clauses that bring an existing table's columns to the project's defaults
-/// and nullability, whatever an older version of the project said: setting what is already
-/// there changes nothing (`SET NOT NULL` on a NOT NULL column does not scan the table).
-/// Identity, generated and serial columns keep their defaults, which PostgreSQL manages, and
-/// primary-key and identity columns their NOT NULL.
 /// How deep a table is in its tree of partitions (0: not a partition); a cycle, which
 /// check reports, stops the count.
 pub(crate) fn partition_depth(model: &Model, t: &crate::model::Table) -> usize {
@@ -1291,6 +1286,11 @@ fn bound_sql(model: &Model, p: &crate::model::PartitionOf) -> Result<String, Ren
     }
 }
 
+/// `ALTER COLUMN` clauses that bring an existing table's columns to the project's defaults
+/// and nullability, whatever an older version of the project said: setting what is already
+/// there changes nothing (`SET NOT NULL` on a NOT NULL column does not scan the table).
+/// Identity, generated and serial columns keep their defaults, which PostgreSQL manages, and
+/// primary-key and identity columns their NOT NULL.
 fn realign_columns(model: &Model, t: &crate::model::Table) -> Result<Vec<String>, RenderError> {
     let in_pk = |name: &str| {
         t.primary_key
