@@ -193,41 +193,34 @@ fn psql_variable(text: &str, tokens: &[Token], n: usize) -> bool {
 
 /// Whether PostgreSQL reads `a` and `b` as the same tokens (whitespace and comments aside).
 pub fn same_tokens(a: &str, b: &str) -> bool {
-    let words = |t: &str| -> Option<Vec<String>> {
-        Some(
-            tokenize(t)
-                .ok()?
-                .into_iter()
-                .filter(|k| !matches!(k.kind, Kind::Space | Kind::LineComment | Kind::BlockComment))
-                .map(|k| t[k.start..k.end].to_string())
-                .collect(),
-        )
-    };
-    matches!((words(a), words(b)), (Some(x), Some(y)) if x == y)
+    matches!((significant(a, false), significant(b, false)), (Some(x), Some(y)) if x == y)
 }
 
 /// Whether PostgreSQL reads `a` and `b` as the same tokens once unquoted words (keywords and
 /// identifiers, which it folds to lower case) are folded: `range (Day)` and `RANGE (day)`.
 /// Only ASCII letters are folded, as PostgreSQL folds identifiers in UTF-8.
 pub fn same_words(a: &str, b: &str) -> bool {
-    let words = |t: &str| -> Option<Vec<String>> {
-        Some(
-            tokenize(t)
-                .ok()?
-                .into_iter()
-                .filter(|k| !matches!(k.kind, Kind::Space | Kind::LineComment | Kind::BlockComment))
-                .map(|k| {
-                    let w = &t[k.start..k.end];
-                    if k.kind == Kind::Word {
-                        w.to_ascii_lowercase()
-                    } else {
-                        w.to_string()
-                    }
-                })
-                .collect(),
-        )
-    };
-    matches!((words(a), words(b)), (Some(x), Some(y)) if x == y)
+    matches!((significant(a, true), significant(b, true)), (Some(x), Some(y)) if x == y)
+}
+
+/// The tokens of `t` other than whitespace and comments, with unquoted words in lower case
+/// when `fold`; None when `t` does not lex.
+fn significant(t: &str, fold: bool) -> Option<Vec<String>> {
+    Some(
+        tokenize(t)
+            .ok()?
+            .into_iter()
+            .filter(|k| !matches!(k.kind, Kind::Space | Kind::LineComment | Kind::BlockComment))
+            .map(|k| {
+                let w = &t[k.start..k.end];
+                if fold && k.kind == Kind::Word {
+                    w.to_ascii_lowercase()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The fragment as it is written into SQL: every `'…'` string holding a backslash becomes
