@@ -2060,30 +2060,28 @@ fn object_grant_changes(
 
 /// Triggers and policies on external tables: only the ones the desired side declares are
 /// compared; whatever else the platform or someone else created there is never reported.
+/// The entries of `all` whose names `keep` accepts.
+fn declared<V: Clone>(
+    all: &BTreeMap<String, V>,
+    keep: &dyn Fn(&str) -> bool,
+) -> BTreeMap<String, V> {
+    all.iter()
+        .filter(|(k, _)| keep(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 fn external(cx: &mut Ctx) {
     let (d, a) = (cx.desired, cx.actual);
     for ((s, n), want) in &d.external {
         let empty = Table::default();
         let have_all = a.external.get(&(s.clone(), n.clone())).unwrap_or(&empty);
+        // Only what the project declares on the table is compared.
+        let trigger = |k: &str| want.triggers.contains_key(k);
         let have = Table {
-            triggers: have_all
-                .triggers
-                .iter()
-                .filter(|(k, _)| want.triggers.contains_key(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            policies: have_all
-                .policies
-                .iter()
-                .filter(|(k, _)| want.policies.contains_key(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            trigger_comments: have_all
-                .trigger_comments
-                .iter()
-                .filter(|(k, _)| want.triggers.contains_key(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            triggers: declared(&have_all.triggers, &trigger),
+            policies: declared(&have_all.policies, &|k| want.policies.contains_key(k)),
+            trigger_comments: declared(&have_all.trigger_comments, &trigger),
             ..Table::default()
         };
         table_parts(cx, s, n, want, &have, false);

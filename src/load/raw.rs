@@ -831,26 +831,43 @@ impl<'de> Deserialize<'de> for RawColumnDef {
     }
 }
 
-impl<'de> Deserialize<'de> for RawEnumDef {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawEnumDef;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of labels or a mapping {values, comment}")
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(RawEnumDef::Short)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                RawEnum::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawEnumDef::Full)
+/// `Deserialize` for an either-or shape "a list of strings, or a mapping": `$short` holds
+/// the list, `$full` the mapping read as `$map`.
+macro_rules! list_or_mapping {
+    ($ty:ident, $short:ident, $full:ident, $map:ty, $expecting:literal) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_seq<A: de::SeqAccess<'de>>(
+                        self,
+                        seq: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                            .map($ty::$short)
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                        <$map>::deserialize(de::value::MapAccessDeserializer::new(map))
+                            .map($ty::$full)
+                    }
+                }
+                d.deserialize_any(V)
             }
         }
-        d.deserialize_any(V)
-    }
+    };
 }
+
+list_or_mapping!(
+    RawEnumDef,
+    Short,
+    Full,
+    RawEnum,
+    "a list of labels or a mapping {values, comment}"
+);
 
 impl<'de> Deserialize<'de> for RawRls {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -872,26 +889,13 @@ impl<'de> Deserialize<'de> for RawRls {
     }
 }
 
-impl<'de> Deserialize<'de> for RawKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawKey;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of columns or a mapping {name, columns}")
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(RawKey::Columns)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                RawNamedKey::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawKey::Named)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+list_or_mapping!(
+    RawKey,
+    Columns,
+    Named,
+    RawNamedKey,
+    "a list of columns or a mapping {name, columns}"
+);
 
 impl<'de> Deserialize<'de> for RawIdentity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
