@@ -35,8 +35,8 @@ use crate::catalog::{self, Catalog, Constraint};
 use crate::model::names::{make_object_name, quote_ident, quote_literal};
 use crate::model::types::{BaseType, SqlType};
 use crate::model::{
-    Command, FkAction, Function, Identity, IndexElem, Model, Policy, Privilege, QualName, Security,
-    Target, Trigger, TriggerEvent, TriggerTiming, Volatility,
+    printf_g, ArgMode, Command, FkAction, Function, Identity, IndexElem, Model, Parallel, Policy,
+    Privilege, QualName, Security, Target, Trigger, TriggerEvent, TriggerTiming, Volatility,
 };
 use crate::render::cols_sql as cols;
 use indexmap::IndexMap;
@@ -604,10 +604,14 @@ fn function(
 ) -> Result<((String, String, String), String), Unpredictable> {
     let unpredictable = |what: &str| Unpredictable(format!("function {}: {what}", f.name));
     let arg = |a: &crate::model::Arg| {
+        let mode = match a.mode {
+            ArgMode::In => String::new(),
+            m => format!("{} ", m.keyword()),
+        };
         if a.name.is_empty() {
-            path.arg_ty(&a.ty)
+            format!("{mode}{}", path.arg_ty(&a.ty))
         } else {
-            format!("{} {}", quote_ident(&a.name), path.arg_ty(&a.ty))
+            format!("{mode}{} {}", quote_ident(&a.name), path.arg_ty(&a.ty))
         }
     };
     let identity: Vec<String> = f.args.iter().map(arg).collect();
@@ -641,15 +645,46 @@ fn function(
         args.join(", "),
         f.language.trim().to_ascii_lowercase()
     );
-    // Options share one line, in this order.
+    // Options share one line, in this order (ruleutils.c, pg_get_functiondef_worker); COST
+    // and ROWS only when they differ from PostgreSQL's defaults, as the `float4` the
+    // catalog stores, printed with `%g`.
     let mut options = String::new();
     match f.volatility {
         Volatility::Immutable => options.push_str(" IMMUTABLE"),
         Volatility::Stable => options.push_str(" STABLE"),
         Volatility::Volatile => {}
     }
+    match f.parallel {
+        Parallel::Safe => options.push_str(" PARALLEL SAFE"),
+        Parallel::Restricted => options.push_str(" PARALLEL RESTRICTED"),
+        Parallel::Unsafe => {}
+    }
+    if f.strict {
+        options.push_str(" STRICT");
+    }
     if f.security == Security::Definer {
         options.push_str(" SECURITY DEFINER");
+    }
+    if f.leakproof {
+        options.push_str(" LEAKPROOF");
+    }
+    let language = f.language.trim().to_ascii_lowercase();
+    let default_cost = if matches!(language.as_str(), "c" | "internal") {
+        1.0
+    } else {
+        100.0
+    };
+    if let Some(c) = f.cost {
+        let stored = c.stored().ok_or_else(|| unpredictable("its COST"))?;
+        if stored != default_cost {
+            options.push_str(&format!(" COST {}", printf_g(stored)));
+        }
+    }
+    if let Some(r) = f.rows {
+        let stored = r.stored().ok_or_else(|| unpredictable("its ROWS"))?;
+        if stored != 1000.0 {
+            options.push_str(&format!(" ROWS {}", printf_g(stored)));
+        }
     }
     if !options.is_empty() {
         def.push_str(&options);
@@ -669,6 +704,18 @@ fn function(
         };
         def.push_str(&format!(" SET search_path TO {value}\n"));
     }
+    // `set:` after search_path, as gen writes them. PostgreSQL stores a parameter it knows
+    // under its own name (lower case but for three) and any other as written; it prints
+    // each value as a plain string literal, which `quote_literal` writes only when the
+    // value holds no backslash (else as `E'…'`, which PostgreSQL never prints: a miss,
+    // never a false match whatever `standard_conforming_strings` is).
+    for s in &f.settings {
+        def.push_str(&format!(
+            " SET {} TO {}\n",
+            quote_ident(&setting_name(&s.name)),
+            quote_literal(&s.value)
+        ));
+    }
     // PostgreSQL prints the body as gen wrote it, under its own dollar tag.
     let body = crate::render::function_body(f);
     let mut tag = "$function".to_string();
@@ -685,6 +732,21 @@ fn function(
         ),
         def,
     ))
+}
+
+/// The name PostgreSQL stores for a configuration parameter written `name`: a built-in
+/// parameter's own spelling (all lower case but `DateStyle`, `IntervalStyle` and
+/// `TimeZone`), a custom one (`app.tenant`, with a dot) as written.
+fn setting_name(name: &str) -> String {
+    const MIXED: &[&str] = &["DateStyle", "IntervalStyle", "TimeZone"];
+    if let Some(m) = MIXED.iter().find(|m| m.eq_ignore_ascii_case(name)) {
+        return (*m).to_string();
+    }
+    if name.contains('.') {
+        name.to_string()
+    } else {
+        name.to_ascii_lowercase()
+    }
 }
 
 /// `table (id uuid, "Name" text)` as `pg_get_function_result` prints it.

@@ -146,6 +146,7 @@ pub fn read_with(
             FnParts {
                 arg_names: names.into_iter().map(Option::unwrap_or_default).collect(),
                 arg_modes: Vec::new(),
+                all_arg_types: Vec::new(),
                 arg_types: r.get(4),
                 arguments: r.get(5),
                 result: r.get(6),
@@ -164,16 +165,18 @@ pub fn read_with(
             },
         );
         if r.get::<_, bool>(19) {
-            let modes: Vec<String> = client
+            let row = client
                 .query_one(
-                    "SELECT p.proargmodes::text[] FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                    "SELECT p.proargmodes::text[],
+                            ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proallargtypes) WITH ORDINALITY AS a(t, i) ORDER BY i)
+                     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                      WHERE n.nspname = $1 AND p.proname = $2 AND pg_get_function_identity_arguments(p.oid) = $3",
                     &[&r.get::<_, String>(0), &r.get::<_, String>(1), &r.get::<_, String>(2)],
                 )
-                .map_err(read_err("a function's argument modes"))?
-                .get(0);
+                .map_err(read_err("a function's argument modes"))?;
             if let Some(f) = functions.get_mut(&(r.get(0), r.get(1), r.get(2))) {
-                f.arg_modes = modes;
+                f.arg_modes = row.get(0);
+                f.all_arg_types = row.get(1);
             }
         }
     }

@@ -28,8 +28,14 @@ pub type FnKey = (String, String, String);
 #[derive(Debug, Clone)]
 pub struct FnParts {
     pub arg_names: Vec<String>,
+    /// `proargmodes` (`i`, `o`, `b`, `v`, `t`), one per entry of `arg_names`; empty when
+    /// every argument is `IN`.
     pub arg_modes: Vec<String>,
+    /// The input arguments' types.
     pub arg_types: Vec<String>,
+    /// Every argument's type, `OUT` and `TABLE` ones included, when `arg_modes` is not
+    /// empty (`proallargtypes`).
+    pub all_arg_types: Vec<String>,
     pub arguments: String,
     pub result: String,
     pub language: String,
@@ -1444,64 +1450,80 @@ impl<'a> Builder<'a> {
             if seen.get(&(s.clone(), n.clone())).copied().unwrap_or(0) > 1 {
                 problems.push("an overloaded name (a project names functions by name)");
             }
-            if f.strict {
-                problems.push("STRICT");
-            }
-            if f.leakproof {
-                problems.push("LEAKPROOF");
-            }
-            if f.parallel != "u" {
-                problems.push("PARALLEL");
-            }
-            let default_cost = if matches!(f.language.as_str(), "c" | "internal") {
-                1.0
-            } else {
-                100.0
-            };
-            if (f.cost - default_cost).abs() > f64::EPSILON {
-                problems.push("COST");
-            }
-            if f.retset && (f.rows - 1000.0).abs() > f64::EPSILON {
-                problems.push("ROWS");
-            }
             if f.body.is_empty() || matches!(f.language.as_str(), "c" | "internal") {
                 problems.push("a body that is not source text (BEGIN ATOMIC, C)");
             }
-            let modes_ok = f.arg_modes.iter().all(|m| m == "i" || m == "t");
-            if !modes_ok {
-                problems.push("OUT, INOUT or VARIADIC arguments");
-            }
+            // `SET name=value` entries, as `proconfig` holds them; gen writes search_path
+            // before the others, so one written after them cannot come back in its place.
             let mut search_path = None;
+            let mut settings: Vec<(String, String)> = Vec::new();
             for c in &f.config {
-                match c.strip_prefix("search_path=") {
-                    Some(v) => {
-                        search_path = Some(if v == "\"\"" {
-                            String::new()
-                        } else {
-                            v.to_string()
-                        })
+                let Some((name, value)) = c.split_once('=') else {
+                    problems.push("a SET option without a value");
+                    continue;
+                };
+                if name == "search_path" {
+                    if !settings.is_empty() {
+                        problems.push("SET search_path after other SET options");
                     }
-                    None => problems.push("SET options other than search_path"),
+                    search_path = Some(if value == "\"\"" {
+                        String::new()
+                    } else {
+                        value.to_string()
+                    });
+                } else if crate::model::is_setting_name(name) && !value.contains('\0') {
+                    settings.push((name.to_string(), value.to_string()));
+                } else {
+                    problems.push("a SET option whose name the format refuses");
                 }
             }
-            // Input argument names (RETURNS TABLE columns follow them).
-            let names: Vec<String> = if f.arg_modes.is_empty() {
-                f.arg_names.clone()
+            let estimates = [(f.cost, true), (f.rows, f.retset)];
+            if estimates
+                .iter()
+                .any(|(v, used)| *used && !crate::model::survives_printing(*v))
+            {
+                problems.push("COST or ROWS with more than six significant digits");
+            }
+            // (name, mode, type) of each argument but RETURNS TABLE's columns; the mode is
+            // None for `IN`.
+            let args: Vec<(String, Option<&str>, String)> = if f.arg_modes.is_empty() {
+                f.arg_names
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::repeat(String::new()))
+                    .zip(&f.arg_types)
+                    .map(|(n, t)| (n, None, t.clone()))
+                    .collect()
             } else {
+                if f.arg_names.len() != f.arg_modes.len()
+                    || f.all_arg_types.len() != f.arg_modes.len()
+                {
+                    problems.push("unnamed arguments");
+                }
                 f.arg_names
                     .iter()
                     .zip(&f.arg_modes)
-                    .filter(|(_, m)| *m == "i")
-                    .map(|(n, _)| n.clone())
+                    .zip(&f.all_arg_types)
+                    .filter(|((_, m), _)| *m != "t")
+                    .map(|((n, m), t)| {
+                        let mode = match m.as_str() {
+                            "o" => Some("out"),
+                            "b" => Some("inout"),
+                            "v" => Some("variadic"),
+                            _ => None,
+                        };
+                        (n.clone(), mode, t.clone())
+                    })
                     .collect()
             };
             let pieces: Vec<String> = split_top(&f.arguments, b',')
                 .into_iter()
                 .filter(|p| !p.is_empty())
                 .collect();
-            if names.len() != f.arg_types.len()
-                || pieces.len() != f.arg_types.len()
-                || names.iter().any(String::is_empty)
+            let inputs = args.iter().filter(|(_, m, _)| *m != Some("out")).count();
+            if inputs != f.arg_types.len()
+                || pieces.len() != args.len()
+                || args.iter().any(|(n, _, _)| n.is_empty())
             {
                 problems.push("unnamed arguments");
             }
@@ -1516,11 +1538,14 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let mut arg_nodes = Vec::new();
-            for ((name, ty), piece) in names.iter().zip(&f.arg_types).zip(&pieces) {
+            for ((name, mode, ty), piece) in args.iter().zip(&pieces) {
                 let mut a = vec![
                     ("name".to_string(), Node::str(name.clone())),
                     ("type".into(), Node::str(short_type(ty))),
                 ];
+                if let Some(m) = mode {
+                    a.push(("mode".into(), Node::str(*m)));
+                }
                 if let Some((_, end)) = find_word(piece, "DEFAULT") {
                     a.push(("default".into(), Node::str(piece[end..].trim())));
                 }
@@ -1546,6 +1571,36 @@ impl<'a> Builder<'a> {
                 "s" => m.push(("volatility".into(), Node::str("stable"))),
                 "i" => m.push(("volatility".into(), Node::str("immutable"))),
                 _ => {}
+            }
+            if f.strict {
+                m.push(("strict".into(), Node::bool(true)));
+            }
+            if f.leakproof {
+                m.push(("leakproof".into(), Node::bool(true)));
+            }
+            match f.parallel.as_str() {
+                "s" => m.push(("parallel".into(), Node::str("safe"))),
+                "r" => m.push(("parallel".into(), Node::str("restricted"))),
+                _ => {}
+            }
+            // `procost` and `prorows` are float4s: written as the shortest text that reads
+            // back as the same float4.
+            if f.cost != 100.0 {
+                m.push(("cost".into(), Node::Raw((f.cost as f32).to_string())));
+            }
+            if f.retset && f.rows != 1000.0 {
+                m.push(("rows".into(), Node::Raw((f.rows as f32).to_string())));
+            }
+            if !settings.is_empty() {
+                m.push((
+                    "set".into(),
+                    Node::Map(
+                        settings
+                            .into_iter()
+                            .map(|(n, v)| (n, Node::str(v)))
+                            .collect(),
+                    ),
+                ));
             }
             match self.choices.privileges.functions.get(key) {
                 Some(FnApi::All) => m.push(("api".into(), Node::bool(true))),

@@ -235,6 +235,30 @@ pub struct RawFunction {
     pub search_path: Option<String>,
     #[serde(default)]
     pub volatility: Option<RawVolatility>,
+    /// `STRICT` (`RETURNS NULL ON NULL INPUT`): called with a null argument, the function
+    /// is not run and returns null. Default: false.
+    #[serde(default)]
+    pub strict: Option<bool>,
+    /// `LEAKPROOF`: the function reveals nothing about its arguments but its result (only a
+    /// superuser may say so). Default: false.
+    #[serde(default)]
+    pub leakproof: Option<bool>,
+    /// `PARALLEL`: whether the function may run in parallel mode. Default: unsafe.
+    #[serde(default)]
+    pub parallel: Option<RawParallel>,
+    /// `COST`: the planner's estimated cost of a call, in units of `cpu_operator_cost`; a
+    /// positive number. Default: PostgreSQL's (100).
+    #[serde(default)]
+    pub cost: Option<f64>,
+    /// `ROWS`: the planner's estimated number of rows; a positive number, only for a
+    /// function that returns a set (`setof x`, `table (…)`). Default: PostgreSQL's (1000).
+    #[serde(default)]
+    pub rows: Option<f64>,
+    /// `SET name = value` while the function runs, for configuration parameters other than
+    /// `search_path` (which has its own key): `{ work_mem: 64MB, statement_timeout: 30s }`.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, SqlScalarSchema>")]
+    pub set: IndexMap<String, RawSetting>,
     #[serde(default)]
     pub comment: Option<String>,
     pub body: String,
@@ -256,6 +280,59 @@ pub struct RawArg {
     #[serde(default, deserialize_with = "sql_scalar")]
     #[schemars(with = "Option<SqlScalarSchema>")]
     pub default: Option<String>,
+    /// `in` (default), `out`, `inout` or `variadic`.
+    #[serde(default)]
+    pub mode: Option<RawArgMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawArgMode {
+    In,
+    Out,
+    Inout,
+    Variadic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawParallel {
+    Unsafe,
+    Restricted,
+    Safe,
+}
+
+/// A configuration parameter's value in a function's `set:`: a string, number or boolean,
+/// kept as text (`64MB`, `0`, `true`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSetting(pub String);
+
+impl<'de> Deserialize<'de> for RawSetting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawSetting;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a configuration parameter's value (string, number or boolean)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawSetting(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawSetting(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawSetting(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(RawSetting(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(RawSetting(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

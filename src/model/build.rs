@@ -857,6 +857,17 @@ impl Builder {
                 default: a
                     .default
                     .map(|d| Sql::new(d, at.val(&path(&ab, &["default"])))),
+                mode: match a.mode {
+                    None | Some(RawArgMode::In) => ArgMode::In,
+                    Some(RawArgMode::Out) => ArgMode::Out,
+                    Some(RawArgMode::Inout) => ArgMode::InOut,
+                    Some(RawArgMode::Variadic) => ArgMode::Variadic,
+                },
+                mode_loc: if a.mode.is_some() {
+                    at.val(&path(&ab, &["mode"]))
+                } else {
+                    ty_loc
+                },
                 loc: ty_loc,
             });
         }
@@ -877,6 +888,34 @@ impl Builder {
                 Some(RawVolatility::Immutable) => Volatility::Immutable,
                 _ => Volatility::Volatile,
             },
+            strict: f.strict.unwrap_or(false),
+            leakproof: f.leakproof.unwrap_or(false),
+            parallel: match f.parallel {
+                Some(RawParallel::Safe) => Parallel::Safe,
+                Some(RawParallel::Restricted) => Parallel::Restricted,
+                _ => Parallel::Unsafe,
+            },
+            cost: f.cost.map(|value| Number {
+                value,
+                loc: at.val(&path(&base, &["cost"])),
+            }),
+            rows: f.rows.map(|value| Number {
+                value,
+                loc: at.val(&path(&base, &["rows"])),
+            }),
+            settings: f
+                .set
+                .into_iter()
+                .map(|(name, value)| {
+                    let p = path(&base, &["set", name.as_str()]);
+                    Setting {
+                        loc: at.key(&p),
+                        value_loc: at.val(&p),
+                        name,
+                        value: value.0,
+                    }
+                })
+                .collect(),
             comment: f.comment,
             body: f.body,
             api: match (&f.api_roles, f.api) {

@@ -281,12 +281,141 @@ pub enum Volatility {
     Immutable,
 }
 
+/// `PARALLEL`: whether a function may run in parallel mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parallel {
+    Unsafe,
+    Restricted,
+    Safe,
+}
+
+/// An argument's mode (`IN` unless written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgMode {
+    In,
+    Out,
+    InOut,
+    Variadic,
+}
+
+impl ArgMode {
+    /// The keyword PostgreSQL writes before the argument; empty for `IN`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ArgMode::In => "",
+            ArgMode::Out => "OUT",
+            ArgMode::InOut => "INOUT",
+            ArgMode::Variadic => "VARIADIC",
+        }
+    }
+
+    /// Whether the caller passes it (everything but `OUT`): it is part of the signature.
+    pub fn is_input(self) -> bool {
+        self != ArgMode::Out
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Arg {
     pub name: String,
     pub ty: SqlType,
     pub default: Option<Sql>,
+    pub mode: ArgMode,
+    /// Where `mode` is written (the type's position when it is not).
+    pub mode_loc: Loc,
     pub loc: Loc,
+}
+
+/// A number written in the project (`cost`, `rows`), with where.
+#[derive(Debug, Clone, Copy)]
+pub struct Number {
+    pub value: f64,
+    pub loc: Loc,
+}
+
+impl Number {
+    /// The value as a `float4` column of `pg_proc` stores it (`procost`, `prorows`); None
+    /// when it does not fit one (SC315 refuses such numbers).
+    pub fn stored(&self) -> Option<f64> {
+        float4(self.value)
+    }
+
+    /// Whether `pg_get_functiondef`, which prints the stored value with six significant
+    /// digits (`COST 1.23457e+06` for 1234567), prints it exactly: a function that a plan
+    /// makes again from that text keeps the same number only then.
+    pub fn survives_printing(&self) -> bool {
+        survives_printing(self.value)
+    }
+}
+
+/// [`Number::survives_printing`] for a bare number (import reads `procost` and `prorows`).
+pub fn survives_printing(v: f64) -> bool {
+    let Some(stored) = float4(v) else {
+        return false;
+    };
+    printf_g(stored).parse::<f64>().ok().and_then(float4) == Some(stored)
+}
+
+fn float4(v: f64) -> Option<f64> {
+    let f = v as f32;
+    f.is_finite().then_some(f64::from(f))
+}
+
+/// C's `printf("%g", v)`, as PostgreSQL prints `COST` and `ROWS`: six significant digits,
+/// trailing zeros dropped, an exponent (`1e+06`, `1.5e-05`) when the exponent is below -4
+/// or at least 6.
+pub fn printf_g(v: f64) -> String {
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let sci = format!("{v:.5e}");
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return sci;
+    };
+    let Ok(exp) = exp.parse::<i32>() else {
+        return sci;
+    };
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if (-4..6).contains(&exp) {
+        let decimals = usize::try_from(5 - exp).unwrap_or(0);
+        trim(&format!("{v:.decimals$}"))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
+}
+
+/// One `set:` entry of a function: `SET name = 'value'` while it runs.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
+    /// Where the name is written.
+    pub loc: Loc,
+    /// Where the value is written.
+    pub value_loc: Loc,
+}
+
+/// Whether `s` can name a configuration parameter: one or more parts separated by dots
+/// (`work_mem`, `app.tenant`), each an ASCII letter or `_` followed by letters, digits, `_`
+/// or `$`, at most 63 bytes in all (PostgreSQL's identifier length). PostgreSQL accepts a
+/// name without a dot only when it knows the parameter, which it checks itself.
+pub fn is_setting_name(s: &str) -> bool {
+    s.len() <= 63
+        && s.split('.').all(|part| {
+            part.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -301,6 +430,13 @@ pub struct Function {
     pub security: Security,
     pub search_path: Option<String>,
     pub volatility: Volatility,
+    pub strict: bool,
+    pub leakproof: bool,
+    pub parallel: Parallel,
+    pub cost: Option<Number>,
+    pub rows: Option<Number>,
+    /// `set:`, in the order written (gen writes them after `search_path`).
+    pub settings: Vec<Setting>,
     pub comment: Option<String>,
     pub body: String,
     /// `api: true` or `api_roles:`: callable through the Data API. None otherwise.
@@ -329,12 +465,26 @@ pub fn is_language_name(s: &str) -> bool {
 impl Function {
     /// `name(type, type)`: the identity PostgreSQL uses to tell overloads apart.
     pub fn signature(&self) -> String {
-        let args: Vec<String> = self.args.iter().map(|a| a.ty.to_string()).collect();
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .filter(|a| a.mode.is_input())
+            .map(|a| a.ty.to_string())
+            .collect();
         format!("{}({})", self.name, args.join(", "))
     }
 
     pub fn returns_trigger(&self) -> bool {
         self.returns.trim().eq_ignore_ascii_case("trigger")
+    }
+
+    /// Whether it returns a set (`setof x`, `table (…)`); false when `returns` does not
+    /// parse (SC401 reports that).
+    pub fn returns_set(&self) -> bool {
+        matches!(
+            types::Returns::parse(&self.returns),
+            Ok(types::Returns::Type { setof: true, .. } | types::Returns::Table(_))
+        )
     }
 }
 
@@ -1045,4 +1195,63 @@ pub fn external_column_type(table: &QualName, column: &str) -> Option<&'static S
     let i = external_index(table)?;
     let j = EXTERNAL_COLUMNS[i].iter().position(|(c, _)| *c == column)?;
     PARSED[i][j].as_ref()
+}
+
+#[cfg(test)]
+mod function_option_tests {
+    use super::*;
+
+    /// C's `%g`, as glibc prints these (and PostgreSQL's `pg_get_functiondef` printed the
+    /// float4 ones on PostgreSQL 15: `COST 1.23457e+06 ROWS 1e-05`, `COST 1e+30 ROWS 3e+38`).
+    #[test]
+    fn printf_g_is_cs() {
+        for (v, want) in [
+            (1234567.0, "1.23457e+06"),
+            (1e-05, "1e-05"),
+            (1e30, "1e+30"),
+            (3e38, "3e+38"),
+            (0.5, "0.5"),
+            (10.0, "10"),
+            (1_000_000.0, "1e+06"),
+            (999_999.0, "999999"),
+            (0.0001, "0.0001"),
+            (0.00001234, "1.234e-05"),
+            (123_456.5, "123456"),
+            (f64::from(0.1f32), "0.1"),
+            (f64::from(1e-05f32), "1e-05"),
+        ] {
+            assert_eq!(printf_g(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn six_significant_digits_survive_printing() {
+        for v in [0.1, 0.5, 10.0, 1.5e6, 123_456.0, 1e-5, 3e38] {
+            assert!(survives_printing(v), "{v}");
+        }
+        for v in [1_234_567.0, 1.000_000_1, f64::INFINITY, f64::NAN, 1e39] {
+            assert!(!survives_printing(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn setting_names() {
+        for ok in ["work_mem", "app.tenant", "DateStyle", "_x.y1$", "a.b.c"] {
+            assert!(is_setting_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a..b",
+            ".a",
+            "a.",
+            "1a",
+            "a b",
+            "a;b",
+            "a\"b",
+            "x.$y",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_setting_name(bad), "{bad}");
+        }
+    }
 }

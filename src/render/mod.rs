@@ -17,7 +17,8 @@ mod kinds;
 use crate::diagnostic::Loc;
 use crate::model::names::{quote_ident, quote_literal};
 use crate::model::{
-    Command, Function, IndexElem, Model, Security, Sql, TriggerEvent, TriggerTiming, Volatility,
+    ArgMode, Command, Function, IndexElem, Model, Parallel, Security, Sql, TriggerEvent,
+    TriggerTiming, Volatility,
 };
 use minijinja::{context, Environment, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -348,8 +349,41 @@ pub(crate) fn function_body(f: &Function) -> String {
     }
 }
 
+/// `PARALLEL SAFE`, `STRICT`, `LEAKPROOF`, `COST 10`, `ROWS 5`: the options written after
+/// the volatility, those left at PostgreSQL's default left out. Numbers are written as
+/// Rust prints an `f64` (digits, a `.`, never an exponent), which PostgreSQL reads as the
+/// same number.
+fn function_options(f: &Function) -> Vec<String> {
+    let mut out = Vec::new();
+    match f.parallel {
+        Parallel::Unsafe => {}
+        Parallel::Restricted => out.push("PARALLEL RESTRICTED".to_string()),
+        Parallel::Safe => out.push("PARALLEL SAFE".to_string()),
+    }
+    if f.strict {
+        out.push("STRICT".to_string());
+    }
+    if f.leakproof {
+        out.push("LEAKPROOF".to_string());
+    }
+    if let Some(c) = f.cost {
+        out.push(format!("COST {}", c.value));
+    }
+    if let Some(r) = f.rows {
+        out.push(format!("ROWS {}", r.value));
+    }
+    out
+}
+
+/// `schema.name(type, …)`: the function as DROP, COMMENT ON and GRANT name it (its input
+/// arguments' types; `OUT` arguments are not part of it).
 fn function_ident(f: &Function) -> String {
-    let args: Vec<String> = f.args.iter().map(|a| a.ty.to_string()).collect();
+    let args: Vec<String> = f
+        .args
+        .iter()
+        .filter(|a| a.mode.is_input())
+        .map(|a| a.ty.to_string())
+        .collect();
     format!("{}({})", f.name.sql(), args.join(", "))
 }
 
@@ -479,14 +513,18 @@ pub fn render_with(
                 .args
                 .iter()
                 .map(|a| {
+                    let mode = match a.mode {
+                        ArgMode::In => String::new(),
+                        m => format!("{} ", m.keyword()),
+                    };
                     Ok(match &a.default {
                         Some(d) => format!(
-                            "{} {} DEFAULT {}",
+                            "{mode}{} {} DEFAULT {}",
                             quote_ident(&a.name),
                             a.ty,
                             default_sql(&frag(model, d)?)
                         ),
-                        None => format!("{} {}", quote_ident(&a.name), a.ty),
+                        None => format!("{mode}{} {}", quote_ident(&a.name), a.ty),
                     })
                 })
                 .collect::<Result<Vec<String>, RenderError>>()?;
@@ -500,8 +538,10 @@ pub fn render_with(
                     returns => returns_sql(model, f)?,
                     language => language_sql(model, f)?,
                     volatility => match f.volatility { Volatility::Volatile => "VOLATILE", Volatility::Stable => "STABLE", Volatility::Immutable => "IMMUTABLE" },
+                    options => function_options(f),
                     definer => f.security == Security::Definer,
                     search_path => f.search_path.as_ref().map(|p| search_path_sql(p)),
+                    settings => f.settings.iter().map(|s| format!("{} = {}", quote_ident(&s.name), quote_literal(&s.value))).collect::<Vec<_>>(),
                     tag => crate::sql::quote::dollar_tag("function", [body]),
                     body,
                 },

@@ -17,6 +17,7 @@ mod external_trigger_function;
 mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_enum_default;
+mod invalid_function_option;
 mod invalid_partition;
 mod invalid_sql;
 mod missing_primary_key;
@@ -111,6 +112,7 @@ pub static ALL: &[Rule] = &[
     unknown_sequence_owner::RULE,
     unknown_schema::RULE,
     invalid_partition::RULE,
+    invalid_function_option::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
