@@ -213,6 +213,21 @@ fn reference_findings_are_what_postgres_refuses() {
             ],
         ),
         (
+            "tests/fixtures/rules/SC315-invalid-function-option",
+            &[
+                "COST must be positive",
+                "ROWS is not applicable when function does not return a set",
+                "ROWS must be positive",
+                "invalid configuration parameter name",
+                // A misplaced `variadic` and an `out` default are refused with
+                // invalid_function_definition, which gen's CREATE OR REPLACE takes for a
+                // changed signature: it drops the function (that does not exist) and the
+                // error says so.
+                r#"function "public.variadic_first(integer[], integer)" does not exist"#,
+                r#"function "public.out_default(integer)" does not exist"#,
+            ],
+        ),
+        (
             "tests/fixtures/rules/SC311-invalid-enum-default",
             &[
                 r#"invalid input value for enum goal_status: "actve""#,

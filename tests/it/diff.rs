@@ -467,6 +467,102 @@ fn mutate_sql(s: &str) -> Vec<String> {
     out
 }
 
+/// `pg_get_functiondef` with one option changed: each of STRICT, LEAKPROOF, SECURITY
+/// DEFINER, PARALLEL, the volatility, COST and ROWS dropped or another value, each absent
+/// one added, and each `SET` line dropped, given another value or moved; a `SET` added.
+fn mutate_function_options(def: &str) -> Vec<String> {
+    let lines: Vec<&str> = def.split('\n').collect();
+    // The header ends at `AS …`; the options line (if any) follows ` LANGUAGE …`, the
+    // `SET` lines follow it.
+    let Some(end) = lines.iter().position(|l| l.starts_with("AS ")) else {
+        return Vec::new();
+    };
+    let Some(lang) = lines[..end]
+        .iter()
+        .position(|l| l.starts_with(" LANGUAGE "))
+    else {
+        return Vec::new();
+    };
+    let join = |ls: Vec<String>| -> String {
+        ls.into_iter()
+            .chain(lines[end..].iter().map(|l| l.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let has_options = lines
+        .get(lang + 1)
+        .is_some_and(|l| lang + 1 < end && !l.starts_with(" SET "));
+    let options = if has_options { lines[lang + 1] } else { "" };
+    let sets: Vec<&str> = lines[lang + 1 + usize::from(has_options)..end].to_vec();
+    let with = |options: &str, sets: &[String]| -> String {
+        let mut out: Vec<String> = lines[..=lang].iter().map(|l| l.to_string()).collect();
+        if !options.is_empty() {
+            out.push(options.to_string());
+        }
+        out.extend(sets.iter().cloned());
+        join(out)
+    };
+    let sets_owned: Vec<String> = sets.iter().map(|l| l.to_string()).collect();
+    let mut out = Vec::new();
+    for word in [
+        " STRICT",
+        " LEAKPROOF",
+        " SECURITY DEFINER",
+        " PARALLEL SAFE",
+        " PARALLEL RESTRICTED",
+        " IMMUTABLE",
+        " STABLE",
+    ] {
+        if options.contains(word) {
+            out.push(with(&options.replacen(word, "", 1), &sets_owned));
+        }
+    }
+    for word in [" STRICT", " LEAKPROOF", " PARALLEL SAFE", " COST 7"] {
+        if !options.contains(word.trim_end_matches(" 7")) {
+            out.push(with(&format!("{options}{word}"), &sets_owned));
+        }
+    }
+    if options.contains(" PARALLEL SAFE") {
+        out.push(with(
+            &options.replacen(" PARALLEL SAFE", " PARALLEL RESTRICTED", 1),
+            &sets_owned,
+        ));
+    }
+    for key in [" COST ", " ROWS "] {
+        if let Some(i) = options.find(key) {
+            let rest = &options[i + key.len()..];
+            let n = rest.split(' ').next().unwrap_or_default();
+            let after = &rest[n.len()..];
+            let other = if n == "8" { "9" } else { "8" };
+            out.push(with(&format!("{}{after}", &options[..i]), &sets_owned));
+            out.push(with(
+                &format!("{}{key}{other}{after}", &options[..i]),
+                &sets_owned,
+            ));
+        }
+    }
+    for (i, set) in sets.iter().enumerate() {
+        let mut dropped = sets_owned.clone();
+        dropped.remove(i);
+        out.push(with(options, &dropped));
+        if let Some((name, value)) = set.split_once(" TO '") {
+            let mut changed = sets_owned.clone();
+            changed[i] = format!("{name} TO 'x{value}");
+            out.push(with(options, &changed));
+        }
+    }
+    if sets.len() > 1 {
+        let mut moved = sets_owned.clone();
+        moved.swap(0, 1);
+        out.push(with(options, &moved));
+    }
+    let mut added = sets_owned.clone();
+    added.push(" SET work_mem TO '1MB'".to_string());
+    out.push(with(options, &added));
+    out.retain(|m| m != def);
+    out
+}
+
 /// What a mutation touched: the part of a catalog it is judged on.
 #[derive(Clone)]
 enum Part {
@@ -765,7 +861,10 @@ fn mutations(
         }
     }
     for (key, f) in &live.functions {
-        for m in mutate_sql(&f.definition) {
+        for m in mutate_sql(&f.definition)
+            .into_iter()
+            .chain(mutate_function_options(&f.definition))
+        {
             push(
                 format!("function {key:?} → {m}"),
                 (Part::Function(key.clone()), Focus::Whole),

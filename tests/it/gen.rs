@@ -195,6 +195,7 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
     let model =
         schemac::compile(&root().join(dir), dir).unwrap_or_else(|_| panic!("compile {dir}"));
     kinds_match_model(db, dir, &model);
+    functions_match_model(db, dir, &model);
     for t in model.tables.values() {
         let rel = t.name.sql();
         let cols = db
@@ -303,6 +304,86 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
             .collect();
         got_pol.sort();
         assert_eq!(got_pol, want_pol, "{dir}: policies of {rel}");
+    }
+}
+
+/// Every function's options and argument modes, as `pg_proc` holds them: null handling,
+/// leakproofness, parallel safety, cost and rows (the `float4` PostgreSQL stores), the
+/// `set:` parameters (names compared case-insensitively: PostgreSQL stores a built-in
+/// parameter under its own spelling) and each argument's mode.
+fn functions_match_model(db: &mut TestDb, dir: &str, model: &schemac::model::Model) {
+    use schemac::model::{ArgMode, Parallel};
+    for f in &model.functions {
+        let ident: Vec<String> = f
+            .args
+            .iter()
+            .filter(|a| a.mode.is_input())
+            .map(|a| a.ty.to_string())
+            .collect();
+        let ident = format!("{}({})", f.name.sql(), ident.join(", "));
+        let r = db
+            .client
+            .query_one(
+                "SELECT proisstrict, proleakproof, proparallel::text, procost::float8, prorows::float8,
+                        coalesce(proconfig, '{}'), coalesce(proargmodes::text[], '{}'), prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+                 FROM pg_proc WHERE oid = $1::text::regprocedure",
+                &[&ident],
+            )
+            .unwrap_or_else(|e| panic!("{dir}: function {ident}: {e}"));
+        let stored = |v: f64| f64::from(v as f32);
+        let cost = f
+            .cost
+            .map_or(if r.get(7) { 1.0 } else { 100.0 }, |c| stored(c.value));
+        let rows = match f.rows {
+            Some(n) => stored(n.value),
+            None if f.returns_set() => 1000.0,
+            None => 0.0,
+        };
+        let parallel = match f.parallel {
+            Parallel::Unsafe => "u",
+            Parallel::Restricted => "r",
+            Parallel::Safe => "s",
+        };
+        let want = (f.strict, f.leakproof, parallel.to_string(), cost, rows);
+        let got: (bool, bool, String, f64, f64) =
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+        assert_eq!(got, want, "{dir}: options of {ident}");
+        let config: Vec<String> = r.get(5);
+        let got: Vec<String> = config
+            .iter()
+            .filter(|c| !c.starts_with("search_path="))
+            .map(|c| match c.split_once('=') {
+                Some((n, v)) => format!("{}={v}", n.to_lowercase()),
+                None => c.clone(),
+            })
+            .collect();
+        let want: Vec<String> = f
+            .settings
+            .iter()
+            .map(|s| format!("{}={}", s.name.to_lowercase(), s.value))
+            .collect();
+        assert_eq!(got, want, "{dir}: SET parameters of {ident}");
+        let modes: Vec<String> = r.get(6);
+        let want: Vec<String> = f
+            .args
+            .iter()
+            .map(|a| {
+                match a.mode {
+                    ArgMode::In => "i",
+                    ArgMode::Out => "o",
+                    ArgMode::InOut => "b",
+                    ArgMode::Variadic => "v",
+                }
+                .to_string()
+            })
+            .collect();
+        // No modes at all: every argument is IN.
+        let got: Vec<String> = if modes.is_empty() {
+            vec!["i".to_string(); f.args.len()]
+        } else {
+            modes.into_iter().filter(|m| m != "t").collect()
+        };
+        assert_eq!(got, want, "{dir}: argument modes of {ident}");
     }
 }
 

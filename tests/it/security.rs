@@ -26,6 +26,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("RETURNS", "int"),
     ("LANG", "sql"),
     ("SEARCH_PATH", "public"),
+    ("SETNAME", "app.mode"),
+    ("SETVALUE", "fast"),
     ("FCOMMENT", "adds one"),
     ("BODY", "SELECT p + 1"),
     ("TABLE", "things"),
@@ -94,6 +96,10 @@ functions:
     returns: RETURNS
     language: LANG
     search_path: SEARCH_PATH
+    strict: true
+    parallel: safe
+    cost: 5
+    set: { SETNAME: SETVALUE, work_mem: 64MB }
     comment: FCOMMENT
     body: BODY
   touch:

@@ -81,7 +81,10 @@ fn settings(rule: &Rule, f: &Function, out: &mut Vec<Diagnostic>) {
             out.push(
                 rule.diag(format!("function `{}` sets search_path in `set:`", f.name))
                     .label(s.loc, "")
-                    .hint("write it as the function's own key: `search_path: public` (or `\"\"`)"),
+                    .hint(format!(
+                        "write it as the function's own key: `search_path: {}`",
+                        serde_json::to_string(&s.value).unwrap_or_default()
+                    )),
             );
         } else if !is_setting_name(&s.name) {
             out.push(
