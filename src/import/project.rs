@@ -1471,6 +1471,17 @@ impl<'a> Builder<'a> {
                     } else {
                         value.to_string()
                     });
+                } else if matches!(
+                    name,
+                    "temp_tablespaces"
+                        | "local_preload_libraries"
+                        | "session_preload_libraries"
+                        | "shared_preload_libraries"
+                ) {
+                    // PostgreSQL stores these lists quoted (`"a", "b"`); a `set:` value is
+                    // one literal, which it would store as one quoted name.
+                    problems
+                        .push("SET of a list parameter (temp_tablespaces, *_preload_libraries)");
                 } else if crate::model::is_setting_name(name) && !value.contains('\0') {
                     settings.push((name.to_string(), value.to_string()));
                 } else {
