@@ -116,6 +116,17 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
     ),
     ("sequence_extra", KINDS, "CREATE SEQUENCE stray_no", "drop_sequence", "stray_no"),
     (
+        // Every function option changed in place (ALTER FUNCTION keeps the body).
+        "function_options",
+        KINDS,
+        "ALTER FUNCTION amount_cents(numeric) CALLED ON NULL INPUT NOT LEAKPROOF PARALLEL UNSAFE COST 100; \
+         ALTER FUNCTION recent_invoices(int) ROWS 26 PARALLEL SAFE; \
+         ALTER FUNCTION invoice_amount(uuid) SET work_mem = '65MB' RESET statement_timeout; \
+         ALTER FUNCTION split_amount(numeric, numeric[]) SET \"app.extra\" = 'x'",
+        "replace_function",
+        "amount_cents",
+    ),
+    (
         "type_fields",
         KINDS,
         "ALTER TYPE address ADD ATTRIBUTE country text; ALTER TYPE money_range ALTER ATTRIBUTE currency TYPE text; COMMENT ON TYPE money_range IS NULL",
