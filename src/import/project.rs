@@ -1482,7 +1482,7 @@ impl<'a> Builder<'a> {
                     // one literal, which it would store as one quoted name.
                     problems
                         .push("SET of a list parameter (temp_tablespaces, *_preload_libraries)");
-                } else if crate::model::is_setting_name(name) && !value.contains('\0') {
+                } else if crate::model::is_setting_name(name) {
                     settings.push((name.to_string(), value.to_string()));
                 } else {
                     problems.push("a SET option whose name the format refuses");

@@ -4,8 +4,8 @@
 //! digits, as `pg_get_functiondef` prints them (a plan that makes a function again from
 //! that text would otherwise change the number, and no diff could see it); a `set:` name is a
 //! configuration parameter's name (`work_mem`, `app.tenant`: parts of letters, digits, `_`
-//! and `$` separated by dots), not `search_path` (which has its own key), written once, and
-//! its value holds no NUL character; an `out` argument has no default, and a `variadic`
+//! and `$` separated by dots), not `search_path` (which has its own key), and written once
+//! (the loader refuses a NUL anywhere); an `out` argument has no default, and a `variadic`
 //! argument is the last one the caller passes. Names are quoted and values written as
 //! literals whatever this check says; it exists so that the mistake is reported with its
 //! position instead of by PostgreSQL halfway through a migration.
@@ -110,17 +110,6 @@ fn settings(rule: &Rule, f: &Function, out: &mut Vec<Diagnostic>) {
             );
         } else {
             seen.push(lower);
-        }
-        if s.value.contains('\0') {
-            out.push(
-                rule.diag(format!(
-                    "the value of `{}` in `set:` of function `{}` holds a NUL character",
-                    s.name.escape_debug(),
-                    f.name
-                ))
-                .label(s.value_loc, "")
-                .hint("PostgreSQL's strings cannot hold a NUL character; remove it"),
-            );
         }
     }
 }
