@@ -445,6 +445,7 @@ fn read_database(
         scope,
         deps,
         connections: pg::snapshot::connections(1),
+        parallel_from: pg::snapshot::PARALLEL_FROM,
     };
     introspect::read_parallel(std::slice::from_ref(&source))
         .map_err(|e| side_error(e, &[what]))?
@@ -604,6 +605,7 @@ pub fn diff_databases_with(
             scope: &scope,
             deps: false,
             connections: pg::snapshot::connections(2),
+            parallel_from: pg::snapshot::PARALLEL_FROM,
         })
     };
     let names = ["--from", "--to"];

@@ -289,8 +289,11 @@ pub struct Source<'a> {
     pub scope: &'a Scope,
     /// Also read what depends on what ([`dependencies`]).
     pub deps: bool,
-    /// How many connections to read it with.
+    /// How many connections to read it with, at most.
     pub connections: usize,
+    /// From how many relations of its own it is read on more than one connection
+    /// ([`crate::pg::snapshot::PARALLEL_FROM`]).
+    pub parallel_from: i64,
 }
 
 /// Reads the catalogs of several databases at once, each on `connections` connections
@@ -332,6 +335,7 @@ pub fn read_parallel(
             cfg: src.cfg.clone(),
             url: src.url,
             connections: src.connections,
+            parallel_from: src.parallel_from,
             jobs: list
                 .iter()
                 .map(|&(q, share, on)| {
