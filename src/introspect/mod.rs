@@ -195,7 +195,7 @@ impl Query {
             Query::Functions => client.rows(FUNCTIONS, &[s]),
             Query::Views => client.rows(VIEWS, &[s]),
             Query::Kind(i) => match crate::kinds::KIND_QUERIES.get(i) {
-                Some(q) => client.rows(*q, &[s]),
+                Some(q) => client.rows(q, &[s]),
                 None => Ok(Vec::new()),
             },
             Query::MaterializedViews => client.rows(MATVIEWS, &[s]),
