@@ -139,6 +139,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             scope: &scope,
                             deps: false,
                             connections: *conns,
+                            parallel_from: 0,
                         })
                     };
                     let both = [source(&urls[0])?, source(&urls[1])?];

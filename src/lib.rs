@@ -129,7 +129,7 @@ pub enum DiffError {
 }
 
 pub(crate) fn introspect_as(
-    client: &mut postgres::Client,
+    client: &mut impl pg::Reads,
     scope: &catalog::Scope,
     what: &str,
 ) -> Result<catalog::Catalog, DiffError> {
@@ -171,7 +171,7 @@ fn missing_side(what: &str) -> DiffError {
 
 /// Reads the dependencies a plan is ordered by into `cat`.
 pub(crate) fn read_deps(
-    client: &mut postgres::Client,
+    client: &mut impl pg::Reads,
     scope: &catalog::Scope,
     what: &str,
     cat: &mut catalog::Catalog,
@@ -445,6 +445,7 @@ fn read_database(
         scope,
         deps,
         connections: pg::snapshot::connections(1),
+        parallel_from: pg::snapshot::PARALLEL_FROM,
     };
     introspect::read_parallel(std::slice::from_ref(&source))
         .map_err(|e| side_error(e, &[what]))?
@@ -604,6 +605,7 @@ pub fn diff_databases_with(
             scope: &scope,
             deps: false,
             connections: pg::snapshot::connections(2),
+            parallel_from: pg::snapshot::PARALLEL_FROM,
         })
     };
     let names = ["--from", "--to"];
@@ -662,10 +664,11 @@ fn between_databases(schemas: &[String]) -> (catalog::Scope, diff::Options) {
 /// Like [`diff_databases_with`], over connections the caller holds, one per database, read
 /// one query after the other. A caller that diffs the same databases again and again (the
 /// conformance runner: a plan, then the re-diff that proves it) keeps the server's catalog
-/// caches warm and pays for no new sessions.
+/// caches warm and pays for no new sessions; on a [`pg::Session`] it also keeps the
+/// catalog queries prepared.
 pub fn diff_clients(
-    from: &mut postgres::Client,
-    to: &mut postgres::Client,
+    from: &mut impl pg::Reads,
+    to: &mut impl pg::Reads,
     schemas: &[String],
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
     let (scope, opts) = between_databases(schemas);

@@ -12,7 +12,8 @@ use crate::catalog::{
     Bucket, Catalog, Column, Constraint, Function, Partition, Policy, Publication, Scope, Table,
     View,
 };
-use postgres::{GenericClient, Row};
+use crate::pg::Reads;
+use postgres::Row;
 
 const TABLES: &str = include_str!("queries/tables.sql");
 const COLUMNS: &str = include_str!("queries/columns.sql");
@@ -43,7 +44,7 @@ pub const ROUND_TRIPS: usize = 21 + crate::kinds::QUERIES;
 /// statements must run in. Read apart from [`introspect_scope`] because a clean diff needs
 /// none of it.
 pub fn dependencies(
-    client: &mut impl GenericClient,
+    client: &mut impl Reads,
     schemas: &[String],
 ) -> Result<crate::catalog::Deps, postgres::Error> {
     let scope = Scope {
@@ -176,7 +177,7 @@ impl Query {
     /// [`Query::by_table`] queries only.
     pub fn run(
         self,
-        client: &mut impl GenericClient,
+        client: &mut impl Reads,
         scope: &Scope,
         share: Share,
     ) -> Result<Vec<Row>, postgres::Error> {
@@ -184,45 +185,46 @@ impl Query {
         let ps = &scope.privilege_schemas;
         let (of, index) = (&share.of, &share.index);
         match self {
-            Query::Schemas => client.query(SCHEMAS, &[s]),
-            Query::Tables => client.query(TABLES, &[s, of, index]),
-            Query::Columns => client.query(COLUMNS, &[s, of, index]),
-            Query::Constraints => client.query(CONSTRAINTS, &[s, of, index]),
-            Query::Indexes => client.query(INDEXES, &[s, of, index]),
-            Query::Policies => client.query(POLICIES, &[s, of, index]),
-            Query::Triggers => client.query(TRIGGERS, &[s, of, index]),
-            Query::Functions => client.query(FUNCTIONS, &[s]),
-            Query::Views => client.query(VIEWS, &[s]),
+            Query::Schemas => client.rows(SCHEMAS, &[s]),
+            Query::Tables => client.rows(TABLES, &[s, of, index]),
+            Query::Columns => client.rows(COLUMNS, &[s, of, index]),
+            Query::Constraints => client.rows(CONSTRAINTS, &[s, of, index]),
+            Query::Indexes => client.rows(INDEXES, &[s, of, index]),
+            Query::Policies => client.rows(POLICIES, &[s, of, index]),
+            Query::Triggers => client.rows(TRIGGERS, &[s, of, index]),
+            Query::Functions => client.rows(FUNCTIONS, &[s]),
+            Query::Views => client.rows(VIEWS, &[s]),
             Query::Kind(i) => match crate::kinds::KIND_QUERIES.get(i) {
-                Some(q) => client.query(*q, &[s]),
+                Some(q) => client.rows(q, &[s]),
                 None => Ok(Vec::new()),
             },
-            Query::MaterializedViews => client.query(MATVIEWS, &[s]),
-            Query::Domains => client.query(DOMAINS, &[s]),
-            Query::Enums => client.query(ENUMS, &[s]),
-            Query::Extensions => client.query(EXTENSIONS, &[]),
-            Query::Grants => client.query(GRANTS, &[s]),
+            Query::MaterializedViews => client.rows(MATVIEWS, &[s]),
+            Query::Domains => client.rows(DOMAINS, &[s]),
+            Query::Enums => client.rows(ENUMS, &[s]),
+            Query::Extensions => client.rows(EXTENSIONS, &[]),
+            Query::Grants => client.rows(GRANTS, &[s]),
             Query::ExternalPolicies => {
-                client.query(POLICIES, &[&external_schemas(scope), of, index])
+                client.rows(POLICIES, &[&external_schemas(scope), of, index])
             }
             Query::ExternalTriggers => {
-                client.query(TRIGGERS, &[&external_schemas(scope), of, index])
+                client.rows(TRIGGERS, &[&external_schemas(scope), of, index])
             }
-            Query::Publications => client.query(PUBLICATIONS, &[]),
+            Query::Publications => client.rows(PUBLICATIONS, &[]),
             Query::Buckets => {
-                let exists: bool = client
-                    .query_one("SELECT to_regclass('storage.buckets') IS NOT NULL", &[])?
-                    .get(0);
+                let exists = client
+                    .rows("SELECT to_regclass('storage.buckets') IS NOT NULL", &[])?
+                    .first()
+                    .is_some_and(|r| r.get::<_, bool>(0));
                 if exists {
-                    client.query(BUCKETS, &[])
+                    client.rows(BUCKETS, &[])
                 } else {
                     Ok(Vec::new())
                 }
             }
-            Query::SchemaGrants => client.query(SCHEMA_GRANTS, &[ps]),
-            Query::DefaultPrivileges => client.query(DEFAULT_PRIVILEGES, &[ps]),
-            Query::DependencyNames => client.query(DEPENDENCY_NAMES, &[s]),
-            Query::DependencyEdges => client.query(DEPENDENCY_EDGES, &[]),
+            Query::SchemaGrants => client.rows(SCHEMA_GRANTS, &[ps]),
+            Query::DefaultPrivileges => client.rows(DEFAULT_PRIVILEGES, &[ps]),
+            Query::DependencyNames => client.rows(DEPENDENCY_NAMES, &[s]),
+            Query::DependencyEdges => client.rows(DEPENDENCY_EDGES, &[]),
         }
     }
 }
@@ -269,7 +271,7 @@ pub fn queries(scope: &Scope, deps: bool) -> Vec<Query> {
 /// tables, publications, buckets, schema and default privileges, one query after the other
 /// on `client` (inside its transaction, if it is one).
 pub fn introspect_scope(
-    client: &mut impl GenericClient,
+    client: &mut impl Reads,
     scope: &Scope,
 ) -> Result<Catalog, postgres::Error> {
     let list = queries(scope, false);
@@ -289,8 +291,11 @@ pub struct Source<'a> {
     pub scope: &'a Scope,
     /// Also read what depends on what ([`dependencies`]).
     pub deps: bool,
-    /// How many connections to read it with.
+    /// How many connections to read it with, at most.
     pub connections: usize,
+    /// From how many relations of its own it is read on more than one connection
+    /// ([`crate::pg::snapshot::PARALLEL_FROM`]).
+    pub parallel_from: i64,
 }
 
 /// Reads the catalogs of several databases at once, each on `connections` connections
@@ -332,6 +337,7 @@ pub fn read_parallel(
             cfg: src.cfg.clone(),
             url: src.url,
             connections: src.connections,
+            parallel_from: src.parallel_from,
             jobs: list
                 .iter()
                 .map(|&(q, share, on)| {

@@ -190,12 +190,12 @@ macro_rules! kinds {
 
         /// Reads every registered kind of `schemas` (one query each).
         pub fn read_all(
-            client: &mut impl postgres::GenericClient,
+            client: &mut impl crate::pg::Reads,
             schemas: &[String],
         ) -> Result<Objects, postgres::Error> {
             let rows = KIND_QUERIES
                 .iter()
-                .map(|q| client.query(*q, &[&schemas]))
+                .map(|q| client.rows(q, &[&schemas]))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(from_rows(&rows))
         }

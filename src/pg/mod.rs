@@ -4,6 +4,7 @@
 //! place: no message or report ever contains a password ([`url`]), and a shadow database
 //! that `schemac diff` creates is dropped however the run ends ([`shadow`]).
 
+pub mod session;
 pub mod shadow;
 pub mod snapshot;
 mod tls;
@@ -12,6 +13,7 @@ pub mod url;
 use postgres::{Client, Config, NoTls};
 use std::str::FromStr;
 
+pub use session::{Reads, Session};
 pub use shadow::Shadow;
 pub use url::redact;
 

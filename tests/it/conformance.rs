@@ -32,6 +32,7 @@
 //! `CONFORMANCE_FRESH=1` creates fresh databases for every case instead of emptying them).
 
 use postgres::{Client, NoTls};
+use schemac::pg::{Reads, Session};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -526,9 +527,9 @@ SELECT 'default_acl ' || coalesce(n.nspname, '*') || ' ' || pg_get_userbyid(d.de
 FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
 "#;
 
-fn fingerprint(client: &mut Client, schemas: &[String]) -> Result<BTreeSet<String>, String> {
+fn fingerprint(client: &mut impl Reads, schemas: &[String]) -> Result<BTreeSet<String>, String> {
     Ok(client
-        .query(FINGERPRINT, &[&schemas])
+        .rows(FINGERPRINT, &[&schemas])
         .map_err(|e| format!("fingerprint: {}", reason(&e)))?
         .iter()
         .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
@@ -717,11 +718,19 @@ struct Slot {
     url: String,
     exists: bool,
     dirty: bool,
-    /// The session that loaded the last case, kept for the next one: `DISCARD ALL` leaves
-    /// it as good as new, and its catalog caches stay warm (a new session per case and
-    /// side cost a third of the run).
-    session: Option<Client>,
+    /// The session that loaded the last case, kept for the next one: [`SESSION_RESET`]
+    /// leaves it as good as new, its catalog caches stay warm (a new session per case and
+    /// side cost a third of the run), and the catalog queries stay prepared on it.
+    session: Option<Session>,
 }
+
+/// What a case may have left in its session, undone: an open or failed transaction, open
+/// cursors, a role, settings, listeners, advisory locks, temporary tables and sequence
+/// state. It is `DISCARD ALL` without `DEALLOCATE ALL` and `DISCARD PLANS`, so that the
+/// catalog queries the [`Session`] keeps prepared survive (no case prepares statements of
+/// its own). `ROLLBACK` outside a transaction is only a warning.
+const SESSION_RESET: &str = "ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; \
+    UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES";
 
 /// Per worker: an admin connection and two databases.
 struct Worker {
@@ -797,17 +806,14 @@ impl Worker {
     /// Empties a used database through its kept session (else a new one); true when the
     /// database and the session are as good as new.
     fn reset(&mut self, i: usize) -> bool {
-        // A case may leave its session inside a transaction or with settings, temporary
-        // tables, prepared statements or locks: DISCARD ALL fails in the first case and
-        // clears the rest.
         let kept = self.slots[i]
             .session
             .take()
-            .and_then(|mut c| c.batch_execute("DISCARD ALL").is_ok().then_some(c));
+            .and_then(|mut c| c.batch_execute(SESSION_RESET).is_ok().then_some(c));
         let mut c = match kept {
             Some(c) => c,
             None => match Client::connect(&self.slots[i].url, NoTls) {
-                Ok(c) => c,
+                Ok(c) => Session::new(c),
                 Err(_) => return false,
             },
         };
@@ -831,7 +837,7 @@ impl Worker {
 
     /// A session on an empty database in slot `i`: it loads the case, diff reads through
     /// it, and [`Worker::give_back`] keeps it for the next case.
-    fn prepare(&mut self, i: usize) -> Result<Client, String> {
+    fn prepare(&mut self, i: usize) -> Result<Session, String> {
         if self.slots[i].exists && self.slots[i].dirty {
             if !self.fresh_only && self.reset(i) {
                 self.reused += 1;
@@ -855,12 +861,14 @@ impl Worker {
         self.slots[i].dirty = true;
         match self.slots[i].session.take() {
             Some(c) => Ok(c),
-            None => Client::connect(&self.slots[i].url, NoTls).map_err(|e| format!("connect: {e}")),
+            None => Client::connect(&self.slots[i].url, NoTls)
+                .map(Session::new)
+                .map_err(|e| format!("connect: {e}")),
         }
     }
 
     /// Keeps a case's sessions for the next case.
-    fn give_back(&mut self, from: Client, to: Client) {
+    fn give_back(&mut self, from: Session, to: Session) {
         self.slots[0].session = Some(from);
         self.slots[1].session = Some(to);
     }
@@ -930,7 +938,7 @@ impl Worker {
     }
 
     /// The import round trip over TO (loaded, its session in `to`): see the module docs.
-    fn import_pass(&mut self, to: &mut Client, schemas: &[String]) -> Outcome {
+    fn import_pass(&mut self, to: &mut Session, schemas: &[String]) -> Outcome {
         use schemac::import;
         let mut t = Instant::now();
         let read = self
@@ -1091,8 +1099,8 @@ impl Worker {
     fn run_in(
         &mut self,
         case: &Case,
-        from: &mut Client,
-        to: &mut Client,
+        from: &mut Session,
+        to: &mut Session,
         passes: Passes,
     ) -> (Option<Outcome>, Result<Vec<String>, Outcome>) {
         let mut t = Instant::now();
@@ -1142,8 +1150,8 @@ impl Worker {
     /// The diff conformance of a loaded case: diff, migrate FROM, diff again, fingerprint.
     fn diff_pass(
         &mut self,
-        from: &mut Client,
-        to: &mut Client,
+        from: &mut Session,
+        to: &mut Session,
         from_schemas: &BTreeSet<String>,
         to_schemas: &BTreeSet<String>,
     ) -> Outcome {

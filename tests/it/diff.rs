@@ -57,6 +57,7 @@ fn every_project_shows_no_drift_after_gen() {
             "{dir}: fast path expected only for {FAST_PATH_DIRS:?}; stderr:\n{}",
             r.stderr
         );
+        same_catalog_on_one_and_three_connections(&db, &dir);
         let r = schemac(&["diff", &dir, "--db", &db.url, "--always-shadow", "-v"]);
         assert_eq!(
             r.code, 0,
@@ -70,6 +71,121 @@ fn every_project_shows_no_drift_after_gen() {
             r.stderr
         );
     }
+}
+
+/// Reading a catalog on several connections (each with its share of the tables, inside the
+/// first one's snapshot) gives what one connection reads. The projects are small enough to
+/// be read on one connection by default: `parallel_from: 0` makes the read parallel anyway.
+fn same_catalog_on_one_and_three_connections(db: &TestDb, dir: &str) {
+    use schemac::introspect::{read_parallel, Source};
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).expect("connect");
+    let schemas: Vec<String> = c
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1",
+            &[],
+        )
+        .expect("schemas")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let scope = schemac::catalog::Scope {
+        schemas: schemas.clone(),
+        privilege_schemas: schemas,
+        buckets: false,
+        ..Default::default()
+    };
+    let read = |connections, parallel_from| {
+        let source = Source {
+            cfg: schemac::pg::config(&db.url).expect("config"),
+            url: &db.url,
+            scope: &scope,
+            deps: true,
+            connections,
+            parallel_from,
+        };
+        read_parallel(std::slice::from_ref(&source))
+            .unwrap_or_else(|e| panic!("{dir}: reading failed: {:?}", e.error))
+            .pop()
+            .expect("one side")
+            .1
+    };
+    assert!(
+        read(1, 0) == read(3, 0),
+        "{dir}: the catalog read on three connections differs from the one read on one"
+    );
+}
+
+/// A database is read on several connections only from `parallel_from` relations of its
+/// own up, and then every connection works inside the first one's snapshot: a table created
+/// and committed after the snapshot was taken, before the other connections query, is seen
+/// by none of them. Below that size the first connection runs every query, and no other is
+/// opened.
+#[test]
+fn large_catalogs_are_read_on_several_connections_in_one_snapshot() {
+    use schemac::pg::snapshot::{read, Job, Side};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(db) = test_db("parallel_read") else {
+        return;
+    };
+    let url = db.url.clone();
+    let run = |parallel_from: i64, probe: &str| -> Vec<(i32, i64)> {
+        let created = AtomicBool::new(false);
+        let query =
+            format!("SELECT pg_backend_pid(), count(*) FROM pg_class WHERE relname = '{probe}'");
+        let side = Side {
+            cfg: schemac::pg::config(&url).expect("config"),
+            url: &url,
+            connections: 3,
+            parallel_from,
+            jobs: (0..3)
+                .map(|k| {
+                    let (created, query, url) = (&created, query.clone(), url.clone());
+                    let probe = probe.to_string();
+                    Job {
+                        run: Box::new(move |c: &mut postgres::Client| {
+                            if k == 0 {
+                                // The first connection's job: a table committed by another
+                                // session after the snapshot.
+                                let mut other = postgres::Client::connect(&url, postgres::NoTls)?;
+                                other.batch_execute(&format!("CREATE TABLE {probe} ()"))?;
+                                created.store(true, Ordering::SeqCst);
+                            } else {
+                                let waited = std::time::Instant::now();
+                                while !created.load(Ordering::SeqCst)
+                                    && waited.elapsed() < std::time::Duration::from_secs(30)
+                                {
+                                    std::thread::sleep(std::time::Duration::from_millis(5));
+                                }
+                            }
+                            c.query(&query, &[])
+                        }),
+                        on: Some(k),
+                    }
+                })
+                .collect(),
+        };
+        let mut out = read(vec![side]).unwrap_or_else(|e| panic!("read: {:?}", e.error));
+        let first = out.pop().expect("one side");
+        first
+            .rows
+            .iter()
+            .map(|rows| (rows[0].get(0), rows[0].get(1)))
+            .collect()
+    };
+    let pids = |v: &[(i32, i64)]| {
+        v.iter()
+            .map(|r| r.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let small = run(i64::MAX, "probe_small");
+    assert_eq!(pids(&small), 1, "{small:?}");
+    let large = run(0, "probe_large");
+    assert_eq!(pids(&large), 3, "{large:?}");
+    assert!(
+        large.iter().all(|r| r.1 == 0),
+        "a connection read past the snapshot: {large:?}"
+    );
 }
 
 /// The project that declares every kind beside tables and views.
