@@ -504,61 +504,15 @@ pub fn render_with(
 
     let mut funcs: Vec<&Function> = model.functions.iter().collect();
     funcs.sort_by_key(|f| function_ident(f));
+    // A function whose arguments or result are a table's row type is made after the tables.
+    let (late_funcs, funcs): (Vec<&Function>, Vec<&Function>) =
+        funcs.into_iter().partition(|f| names_table_row(model, f));
     if !funcs.is_empty() {
         out.section(
             "Functions (check_function_bodies is off, so they may name tables created below)",
         );
         for f in funcs {
-            let args = f
-                .args
-                .iter()
-                .map(|a| {
-                    let mode = match a.mode {
-                        ArgMode::In => String::new(),
-                        m => format!("{} ", m.keyword()),
-                    };
-                    Ok(match &a.default {
-                        Some(d) => format!(
-                            "{mode}{} {} DEFAULT {}",
-                            quote_ident(&a.name),
-                            a.ty,
-                            default_sql(&frag(model, d)?)
-                        ),
-                        None => format!("{mode}{} {}", quote_ident(&a.name), a.ty),
-                    })
-                })
-                .collect::<Result<Vec<String>, RenderError>>()?;
-            let body = function_body(f);
-            let body = body.as_str();
-            let s = r.render(
-                "function.sql.j2",
-                context! {
-                    qualified => f.name.sql(),
-                    args,
-                    returns => returns_sql(model, f)?,
-                    language => language_sql(model, f)?,
-                    volatility => match f.volatility { Volatility::Volatile => "VOLATILE", Volatility::Stable => "STABLE", Volatility::Immutable => "IMMUTABLE" },
-                    options => function_options(f),
-                    definer => f.security == Security::Definer,
-                    search_path => f.search_path.as_ref().map(|p| search_path_sql(p)),
-                    settings => f.settings.iter().map(|s| format!("{} = {}", quote_ident(&s.name), quote_literal(&s.value))).collect::<Vec<_>>(),
-                    tag => crate::sql::quote::dollar_tag("function", [body]),
-                    body,
-                },
-            )?;
-            let s = if info.fresh {
-                s
-            } else {
-                replace_function(model, f, &s)
-            };
-            out.object(Some(f.loc), s);
-            if let Some(c) = &f.comment {
-                let s = r.render(
-                    "comment.sql.j2",
-                    context! { kind => "FUNCTION", target => function_ident(f), text => c },
-                )?;
-                out.object(Some(f.loc), s);
-            }
+            function(model, r, info, f, &mut out)?;
         }
     }
 
@@ -662,6 +616,13 @@ pub fn render_with(
                 context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh, check => true },
             )?;
             out.object(Some(c.loc), s);
+        }
+    }
+
+    if !late_funcs.is_empty() {
+        out.section("Functions whose arguments or result are a table's row type");
+        for f in late_funcs {
+            function(model, r, info, f, &mut out)?;
         }
     }
 
@@ -1385,6 +1346,83 @@ fn replace_view(qualified: &str, create: &str) -> String {
         "",
         &format!("  DROP VIEW {qualified};\n"),
     )
+}
+
+/// Whether a function's arguments or result name the row type of one of the project's
+/// tables. PostgreSQL checks a signature's types when it makes the function (whatever
+/// `check_function_bodies` says), so such a function is made after the tables.
+fn names_table_row(m: &Model, f: &Function) -> bool {
+    use crate::model::types::{BaseType, Returns, SqlType};
+    let is_table =
+        |ty: &SqlType| matches!(&ty.base, BaseType::Named(q) if m.tables.contains_key(q));
+    let parsed_is_table = |ty: &str| SqlType::parse(ty).is_ok_and(|t| is_table(&t));
+    f.args.iter().any(|a| is_table(&a.ty))
+        || match Returns::parse(&f.returns) {
+            Ok(Returns::Type { ty, .. }) => parsed_is_table(&ty),
+            Ok(Returns::Table(columns)) => columns.iter().any(|(_, ty)| parsed_is_table(ty)),
+            Err(_) => false,
+        }
+}
+
+/// One function of the project, with its comment.
+fn function(
+    model: &Model,
+    r: &Renderer,
+    info: &HeaderInfo,
+    f: &Function,
+    out: &mut Out,
+) -> Result<(), RenderError> {
+    let args = f
+        .args
+        .iter()
+        .map(|a| {
+            let mode = match a.mode {
+                ArgMode::In => String::new(),
+                m => format!("{} ", m.keyword()),
+            };
+            Ok(match &a.default {
+                Some(d) => format!(
+                    "{mode}{} {} DEFAULT {}",
+                    quote_ident(&a.name),
+                    a.ty,
+                    default_sql(&frag(model, d)?)
+                ),
+                None => format!("{mode}{} {}", quote_ident(&a.name), a.ty),
+            })
+        })
+        .collect::<Result<Vec<String>, RenderError>>()?;
+    let body = function_body(f);
+    let body = body.as_str();
+    let s = r.render(
+        "function.sql.j2",
+        context! {
+            qualified => f.name.sql(),
+            args,
+            returns => returns_sql(model, f)?,
+            language => language_sql(model, f)?,
+            volatility => match f.volatility { Volatility::Volatile => "VOLATILE", Volatility::Stable => "STABLE", Volatility::Immutable => "IMMUTABLE" },
+            options => function_options(f),
+            definer => f.security == Security::Definer,
+            search_path => f.search_path.as_ref().map(|p| search_path_sql(p)),
+            settings => f.settings.iter().map(|s| format!("{} = {}", quote_ident(&s.name), quote_literal(&s.value))).collect::<Vec<_>>(),
+            tag => crate::sql::quote::dollar_tag("function", [body]),
+            body,
+        },
+    )?;
+    let s = if info.fresh {
+        s
+    } else {
+        replace_function(model, f, &s)
+    };
+    out.object(Some(f.loc), s);
+    if let Some(c) = &f.comment {
+        let s = r.render(
+            "comment.sql.j2",
+            context! { kind => "FUNCTION", target => function_ident(f), text => c },
+        )?;
+        out.object(Some(f.loc), s);
+    }
+    Ok(())
 }
 
 /// `CREATE OR REPLACE FUNCTION`, made to work over an older version whose function had other
