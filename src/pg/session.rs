@@ -14,7 +14,7 @@
 //! Everything that reads a catalog takes `&mut impl` [`Reads`], so both work everywhere.
 
 use postgres::types::ToSql;
-use postgres::{Client, Row, Statement, Transaction};
+use postgres::{Client, Row, Statement};
 use std::collections::HashMap;
 
 /// Runs one of schemac's own queries (a `'static` text) and returns its rows.
@@ -26,17 +26,8 @@ pub trait Reads {
     ) -> Result<Vec<Row>, postgres::Error>;
 }
 
-impl Reads for Client {
-    fn rows(
-        &mut self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, postgres::Error> {
-        self.query(sql, params)
-    }
-}
-
-impl Reads for Transaction<'_> {
+/// A plain connection or transaction runs the text as it is.
+impl<C: postgres::GenericClient> Reads for C {
     fn rows(
         &mut self,
         sql: &'static str,
