@@ -1427,7 +1427,8 @@ fn function(
 
 /// `CREATE OR REPLACE FUNCTION`, made to work over an older version whose function had other
 /// parameter names, defaults or result type: PostgreSQL refuses those in place
-/// (`invalid_function_definition`), so the function is then dropped and made again. The
+/// (`invalid_function_definition`), so the function is then dropped and made again (when it
+/// exists: otherwise the error was about the definition itself, and is raised). The
 /// policies that use it, on the project's tables and on the external tables it declares
 /// policies on, are dropped first: this file makes them again below. Anything else that
 /// uses it (a view, a default, a trigger) makes the drop fail, and the file with it.
@@ -1450,8 +1451,11 @@ fn replace_function(model: &Model, f: &Function, create: &str) -> String {
         )
     };
     let ident = function_ident(f);
+    // A function that does not exist yet was refused for what it says: PostgreSQL's own
+    // error is re-raised, not the one a drop of nothing would give.
     let recover = format!(
-        "  FOR schemac_drop IN\n    \
+        "  IF to_regprocedure({}) IS NULL THEN\n    RAISE;\n  END IF;\n  \
+         FOR schemac_drop IN\n    \
          SELECT DISTINCT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)\n      \
          FROM pg_depend d\n      \
          JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid\n      \
@@ -1461,6 +1465,7 @@ fn replace_function(model: &Model, f: &Function, create: &str) -> String {
          AND (n.nspname IN ({}){external})\n  \
          LOOP\n    EXECUTE schemac_drop;\n  END LOOP;\n  \
          DROP FUNCTION {ident};\n",
+        quote_literal(&ident),
         quote_literal(&ident),
         schemas.join(", ")
     );

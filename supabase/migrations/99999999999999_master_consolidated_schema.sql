@@ -66,6 +66,9 @@ $schemac_sql$;
 BEGIN
   EXECUTE schemac_create;
 EXCEPTION WHEN invalid_function_definition THEN
+  IF to_regprocedure('public.recalculate_goal_progress()') IS NULL THEN
+    RAISE;
+  END IF;
   FOR schemac_drop IN
     SELECT DISTINCT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
       FROM pg_depend d
@@ -105,6 +108,9 @@ $schemac_sql$;
 BEGIN
   EXECUTE schemac_create;
 EXCEPTION WHEN invalid_function_definition THEN
+  IF to_regprocedure('public.update_updated_at_column()') IS NULL THEN
+    RAISE;
+  END IF;
   FOR schemac_drop IN
     SELECT DISTINCT format('DROP POLICY %I ON %I.%I', p.polname, n.nspname, c.relname)
       FROM pg_depend d
