@@ -463,15 +463,21 @@ pub fn is_language_name(s: &str) -> bool {
 }
 
 impl Function {
-    /// `name(type, type)`: the identity PostgreSQL uses to tell overloads apart.
-    pub fn signature(&self) -> String {
+    /// `type, type`: the input arguments' types (`OUT` arguments are not part of a
+    /// function's identity), as DROP, COMMENT ON, GRANT and `regprocedure` name it.
+    pub fn identity_args(&self) -> String {
         let args: Vec<String> = self
             .args
             .iter()
             .filter(|a| a.mode.is_input())
             .map(|a| a.ty.to_string())
             .collect();
-        format!("{}({})", self.name, args.join(", "))
+        args.join(", ")
+    }
+
+    /// `name(type, type)`: the identity PostgreSQL uses to tell overloads apart.
+    pub fn signature(&self) -> String {
+        format!("{}({})", self.name, self.identity_args())
     }
 
     pub fn returns_trigger(&self) -> bool {

@@ -378,13 +378,7 @@ fn function_options(f: &Function) -> Vec<String> {
 /// `schema.name(type, …)`: the function as DROP, COMMENT ON and GRANT name it (its input
 /// arguments' types; `OUT` arguments are not part of it).
 fn function_ident(f: &Function) -> String {
-    let args: Vec<String> = f
-        .args
-        .iter()
-        .filter(|a| a.mode.is_input())
-        .map(|a| a.ty.to_string())
-        .collect();
-    format!("{}({})", f.name.sql(), args.join(", "))
+    format!("{}({})", f.name.sql(), f.identity_args())
 }
 
 /// Renders the whole master migration.

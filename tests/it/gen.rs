@@ -314,13 +314,7 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
 fn functions_match_model(db: &mut TestDb, dir: &str, model: &schemac::model::Model) {
     use schemac::model::{ArgMode, Parallel};
     for f in &model.functions {
-        let ident: Vec<String> = f
-            .args
-            .iter()
-            .filter(|a| a.mode.is_input())
-            .map(|a| a.ty.to_string())
-            .collect();
-        let ident = format!("{}({})", f.name.sql(), ident.join(", "));
+        let ident = format!("{}({})", f.name.sql(), f.identity_args());
         let r = db
             .client
             .query_one(
