@@ -53,11 +53,6 @@ impl Session {
             prepared: HashMap::new(),
         }
     }
-
-    /// The connection, without its prepared statements' bookkeeping.
-    pub fn into_client(self) -> Client {
-        self.client
-    }
 }
 
 impl std::ops::Deref for Session {
