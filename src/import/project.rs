@@ -253,11 +253,14 @@ struct IndexDef {
     method: String,
     elems: Vec<String>,
     include: Vec<String>,
+    nulls_not_distinct: bool,
+    /// Storage parameters, name and value as stored.
+    with: Vec<(String, String)>,
     predicate: Option<String>,
 }
 
-/// `CREATE [UNIQUE] INDEX name ON [ONLY] s.t USING m (elems) [INCLUDE (…)] [WHERE (…)]`;
-/// None for anything else (storage parameters, tablespaces, NULLS NOT DISTINCT).
+/// `CREATE [UNIQUE] INDEX name ON [ONLY] s.t USING m (elems) [INCLUDE (…)] [NULLS NOT
+/// DISTINCT] [WITH (…)] [WHERE (…)]`; None for anything else (a tablespace).
 fn parse_index(def: &str) -> Option<IndexDef> {
     let (unique, rest) = match def.strip_prefix("CREATE UNIQUE INDEX ") {
         Some(r) => (true, r),
@@ -280,6 +283,21 @@ fn parse_index(def: &str) -> Option<IndexDef> {
         include = ident_list(&r[..close])?;
         rest = r[close + 1..].trim_start();
     }
+    let nulls_not_distinct = match rest.strip_prefix("NULLS NOT DISTINCT") {
+        Some(r) => {
+            rest = r.trim_start();
+            true
+        }
+        None => false,
+    };
+    let mut with = Vec::new();
+    if let Some(r) = rest.strip_prefix("WITH (") {
+        let close = matching_paren(r)?;
+        for option in split_top(&r[..close], b',') {
+            with.push(reloption(&option)?);
+        }
+        rest = r[close + 1..].trim_start();
+    }
     let mut predicate = None;
     if let Some(r) = rest.strip_prefix("WHERE ") {
         predicate = Some(strip_outer_parens(r).to_string());
@@ -293,8 +311,22 @@ fn parse_index(def: &str) -> Option<IndexDef> {
         method,
         elems,
         include,
+        nulls_not_distinct,
+        with,
         predicate,
     })
+}
+
+/// One storage parameter as `pg_get_indexdef` prints it: `name=value`, the value bare or a
+/// string literal; the value as stored.
+fn reloption(option: &str) -> Option<(String, String)> {
+    let (name, value) = leading_ident(option.trim())?;
+    let value = value.strip_prefix('=')?;
+    let value = match value.strip_prefix('\'') {
+        Some(v) => v.strip_suffix('\'')?.replace("''", "'"),
+        None => value.to_string(),
+    };
+    Some((name, value))
 }
 
 /// The offset of the `)` that closes a list whose `(` was just before `text`.
@@ -1321,6 +1353,13 @@ impl<'a> Builder<'a> {
         if !ix.include.is_empty() {
             m.push(("include".into(), Node::list(ix.include)));
         }
+        if ix.nulls_not_distinct {
+            m.push(("nulls_not_distinct".into(), Node::bool(true)));
+        }
+        if !ix.with.is_empty() {
+            let with = ix.with.into_iter().map(|(n, v)| (n, Node::scalar_text(v)));
+            m.push(("with".into(), Node::FlowMap(with.collect())));
+        }
         if let Some(p) = ix.predicate {
             let e = self.expr(table, &p);
             m.push(("where".into(), Node::Str(e)));
@@ -1608,7 +1647,7 @@ impl<'a> Builder<'a> {
                     Node::Map(
                         settings
                             .into_iter()
-                            .map(|(n, v)| (n, Node::str(v)))
+                            .map(|(n, v)| (n, Node::scalar_text(v)))
                             .collect(),
                     ),
                 ));
@@ -2225,6 +2264,16 @@ mod tests {
         assert!(ix.unique);
         assert_eq!(ix.elems, ["a", "lower(b)"]);
         assert_eq!(ix.predicate.as_deref(), Some("c IS NULL"));
+        let ix = parse_index(
+            "CREATE UNIQUE INDEX x ON public.t USING btree (a) INCLUDE (b) NULLS NOT DISTINCT WITH (fillfactor='70', deduplicate_items=off) WHERE (a > 0)",
+        )
+        .expect("index with options");
+        assert!(ix.nulls_not_distinct);
+        assert_eq!(ix.include, ["b"]);
+        let with = [("fillfactor", "70"), ("deduplicate_items", "off")];
+        assert_eq!(ix.with, with.map(|(n, v)| (n.to_string(), v.to_string())));
+        assert_eq!(ix.predicate.as_deref(), Some("a > 0"));
+        assert!(parse_index("CREATE INDEX x ON public.t USING btree (a) TABLESPACE s").is_none());
         let tr = parse_trigger(
             "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON public.x FOR EACH ROW WHEN ((new.a > 0)) EXECUTE FUNCTION f('a', 'b''c')",
         )

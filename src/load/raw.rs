@@ -539,6 +539,13 @@ pub struct RawIndex {
     pub unique: bool,
     #[serde(default)]
     pub include: Vec<String>,
+    /// `NULLS NOT DISTINCT`: a unique index that takes NULLs as equal.
+    #[serde(default)]
+    pub nulls_not_distinct: bool,
+    /// Storage parameters: `WITH (fillfactor = 70, …)`.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, SqlScalarSchema>")]
+    pub with: IndexMap<String, RawSetting>,
     /// `COMMENT ON INDEX`.
     #[serde(default)]
     pub comment: Option<String>,

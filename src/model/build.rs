@@ -61,6 +61,21 @@ fn idx(base: &P, i: usize) -> P {
     P(yaml::extend_index(base.0, i))
 }
 
+/// The `name: value` entries of the map at `p` (a function's `set:`, an index's `with:`).
+fn settings(at: &At, raw: IndexMap<String, RawSetting>, p: &P) -> Vec<Setting> {
+    raw.into_iter()
+        .map(|(name, value)| {
+            let p = path(p, &[name.as_str()]);
+            Setting {
+                loc: at.key(&p),
+                value_loc: at.val(&p),
+                name,
+                value: value.0,
+            }
+        })
+        .collect()
+}
+
 fn invalid(loc: Loc, msg: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
     Diagnostic::new("SC006", "invalid-value", Severity::Error, msg)
         .label(loc, "")
@@ -903,19 +918,7 @@ impl Builder {
                 value,
                 loc: at.val(&path(&base, &["rows"])),
             }),
-            settings: f
-                .set
-                .into_iter()
-                .map(|(name, value)| {
-                    let p = path(&base, &["set", name.as_str()]);
-                    Setting {
-                        loc: at.key(&p),
-                        value_loc: at.val(&p),
-                        name,
-                        value: value.0,
-                    }
-                })
-                .collect(),
+            settings: settings(at, f.set, &path(&base, &["set"])),
             comment: f.comment,
             body: f.body,
             api: match (&f.api_roles, f.api) {
@@ -1539,6 +1542,10 @@ impl Builder {
                 .map(|w| Sql::new(w, at.val(&path(&p, &["where"])))),
             unique: ix.unique,
             include: cols_at(at, &ix.include, &path(&p, &["include"])),
+            nulls_not_distinct: ix
+                .nulls_not_distinct
+                .then(|| at.val(&path(&p, &["nulls_not_distinct"]))),
+            storage: settings(at, ix.with, &path(&p, &["with"])),
             comment: ix.comment,
         })
     }

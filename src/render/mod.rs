@@ -1083,6 +1083,12 @@ fn index_sql(
         method => ix.method.as_str(),
         elems,
         include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
+        nulls_not_distinct => ix.nulls_not_distinct.is_some(),
+        storage => ix
+            .storage
+            .iter()
+            .map(|s| format!("{} = {}", quote_ident(&s.name), quote_literal(&s.value)))
+            .collect::<Vec<_>>(),
         predicate => ix.predicate.as_ref().map(|p| frag(model, p)).transpose()?,
     })
 }

@@ -226,6 +226,17 @@ fn reference_findings_are_what_postgres_refuses() {
             ],
         ),
         (
+            "tests/fixtures/rules/SC318-invalid-index-option",
+            &[
+                r#"unrecognized parameter "deduplicate_items""#,
+                r#"unrecognized parameter "FillFactor""#,
+                r#"value 5 out of bounds for option "fillfactor""#,
+                r#"invalid value for integer option "fillfactor": seventy"#,
+                r#"invalid value for boolean option "fastupdate": maybe"#,
+                r#"invalid value for enum option "buffering": sometimes"#,
+            ],
+        ),
+        (
             "tests/fixtures/rules/SC311-invalid-enum-default",
             &[
                 r#"invalid input value for enum goal_status: "actve""#,
