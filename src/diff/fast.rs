@@ -586,14 +586,9 @@ fn trigger_def(tr: &Trigger, table: &QualName, path: &SearchPath) -> String {
         TriggerEvent::Truncate => 3,
     });
     events.dedup();
-    let events: Vec<&str> = events
+    let events: Vec<String> = events
         .iter()
-        .map(|e| match e {
-            TriggerEvent::Insert => "INSERT",
-            TriggerEvent::Delete => "DELETE",
-            TriggerEvent::Update => "UPDATE",
-            TriggerEvent::Truncate => "TRUNCATE",
-        })
+        .map(|e| crate::render::trigger_event(tr, *e))
         .collect();
     let mut def = format!(
         "CREATE TRIGGER {} {} {} ON {} FOR EACH {} ",

@@ -353,6 +353,7 @@ fn matching_paren(text: &str) -> Option<usize> {
 struct TriggerDef {
     when: &'static str,
     events: Vec<String>,
+    update_of: Vec<String>,
     row: bool,
     condition: Option<String>,
     function: (Option<String>, String),
@@ -370,19 +371,34 @@ fn parse_trigger(def: &str) -> Option<TriggerDef> {
     ]
     .into_iter()
     .find_map(|(p, w)| rest.strip_prefix(p).map(|r| (w, r)))?;
-    let on = rest.find(" ON ")?;
     let mut events = Vec::new();
-    for e in rest[..on].split(" OR ") {
-        let e = match e {
-            "INSERT" => "insert",
-            "UPDATE" => "update",
-            "DELETE" => "delete",
-            "TRUNCATE" => "truncate",
-            _ => return None, // UPDATE OF columns
-        };
-        events.push(e.to_string());
+    let mut update_of = Vec::new();
+    let mut rest = rest;
+    loop {
+        let (e, r) = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+            .into_iter()
+            .find_map(|e| rest.strip_prefix(e).map(|r| (e, r)))?;
+        rest = r;
+        // `UPDATE OF a, b`: quoted names may hold anything, so they are read one by one.
+        if let Some(mut r) = rest.strip_prefix(" OF ").filter(|_| e == "UPDATE") {
+            loop {
+                let (column, after) = leading_ident(r)?;
+                update_of.push(column);
+                r = after;
+                match r.strip_prefix(", ") {
+                    Some(next) => r = next,
+                    None => break,
+                }
+            }
+            rest = r;
+        }
+        events.push(e.to_ascii_lowercase());
+        match rest.strip_prefix(" OR ") {
+            Some(r) => rest = r,
+            None => break,
+        }
     }
-    let (_, rest) = leading_qualified(&rest[on + 4..])?;
+    let (_, rest) = leading_qualified(rest.strip_prefix(" ON ")?)?;
     let rest = rest.trim_start();
     let (row, rest) = if let Some(r) = rest.strip_prefix("FOR EACH ROW ") {
         (true, r)
@@ -416,6 +432,7 @@ fn parse_trigger(def: &str) -> Option<TriggerDef> {
     Some(TriggerDef {
         when,
         events,
+        update_of,
         row,
         condition,
         function,
@@ -1377,7 +1394,7 @@ impl<'a> Builder<'a> {
                     "trigger",
                     format!("{}.{}.{tname}", table.0, table.1),
                     def.clone(),
-                    "left out: UPDATE OF columns, REFERENCING and constraint triggers cannot be declared",
+                    "left out: REFERENCING and constraint triggers cannot be declared",
                 );
                 continue;
             };
@@ -1388,12 +1405,17 @@ impl<'a> Builder<'a> {
             let mut m = vec![
                 ("when".to_string(), Node::str(tr.when)),
                 ("events".into(), Node::list(tr.events)),
+            ];
+            if !tr.update_of.is_empty() {
+                m.push(("update_of".into(), Node::list(tr.update_of)));
+            }
+            m.extend([
                 (
                     "for_each".into(),
                     Node::str(if tr.row { "row" } else { "statement" }),
                 ),
                 ("function".into(), Node::str(function)),
-            ];
+            ]);
             if !tr.args.is_empty() {
                 m.push(("args".into(), Node::list(tr.args)));
             }
@@ -2281,6 +2303,12 @@ mod tests {
         assert_eq!(tr.events, ["insert", "update"]);
         assert_eq!(tr.condition.as_deref(), Some("new.a > 0"));
         assert_eq!(tr.args, ["a", "b'c"]);
+        let tr = parse_trigger(
+            r#"CREATE TRIGGER t AFTER INSERT OR DELETE OR UPDATE OF c, "x, OR y" OR TRUNCATE ON public.x FOR EACH STATEMENT EXECUTE FUNCTION f()"#,
+        )
+        .expect("trigger with UPDATE OF");
+        assert_eq!(tr.events, ["insert", "delete", "update", "truncate"]);
+        assert_eq!(tr.update_of, ["c", "x, OR y"]);
     }
 
     #[test]

@@ -569,6 +569,9 @@ pub enum RawIndexMethod {
 pub struct RawTrigger {
     pub when: RawTriggerTiming,
     pub events: Vec<RawTriggerEvent>,
+    /// `UPDATE OF` these columns: the `update` event fires only when one of them is set.
+    #[serde(default)]
+    pub update_of: Vec<String>,
     #[serde(default)]
     pub for_each: Option<RawForEach>,
     pub function: String,

@@ -747,6 +747,8 @@ pub struct Trigger {
     pub loc: Loc,
     pub timing: TriggerTiming,
     pub events: Vec<TriggerEvent>,
+    /// `UPDATE OF` these columns (only with the `update` event).
+    pub update_of: Vec<(String, Loc)>,
     pub for_each_row: bool,
     pub function: QualName,
     pub function_loc: Loc,

@@ -1093,6 +1093,21 @@ fn index_sql(
     })
 }
 
+/// One event of a trigger as CREATE TRIGGER takes it and `pg_get_triggerdef` prints it:
+/// `UPDATE OF a, b` names the columns in the order written.
+pub(crate) fn trigger_event(tr: &crate::model::Trigger, e: TriggerEvent) -> String {
+    match e {
+        TriggerEvent::Insert => "INSERT".to_string(),
+        TriggerEvent::Update if !tr.update_of.is_empty() => format!(
+            "UPDATE OF {}",
+            cols_sql(tr.update_of.iter().map(|(c, _)| c.as_str()))
+        ),
+        TriggerEvent::Update => "UPDATE".to_string(),
+        TriggerEvent::Delete => "DELETE".to_string(),
+        TriggerEvent::Truncate => "TRUNCATE".to_string(),
+    }
+}
+
 /// `table` is the table's quoted name.
 fn trigger_sql(
     m: &Model,
@@ -1100,16 +1115,7 @@ fn trigger_sql(
     table: &str,
     tr: &crate::model::Trigger,
 ) -> Result<String, RenderError> {
-    let events: Vec<&str> = tr
-        .events
-        .iter()
-        .map(|e| match e {
-            TriggerEvent::Insert => "INSERT",
-            TriggerEvent::Update => "UPDATE",
-            TriggerEvent::Delete => "DELETE",
-            TriggerEvent::Truncate => "TRUNCATE",
-        })
-        .collect();
+    let events: Vec<String> = tr.events.iter().map(|e| trigger_event(tr, *e)).collect();
     t.render(
         context! {
             name => tr.name,

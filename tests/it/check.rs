@@ -202,6 +202,7 @@ fn reference_findings_are_what_postgres_refuses() {
                 r#"column "title_len" does not exist"#,
                 r#"column "archived" does not exist"#,
                 r#"column "titl" does not exist"#,
+                r#"column "archived_at" of relation "notes" does not exist"#,
             ],
         ),
         (

@@ -288,6 +288,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "index invoices_created_at_idx",
     ),
     (
+        "trigger_update_of",
+        KINDS,
+        "CREATE OR REPLACE TRIGGER invoices_restamp BEFORE UPDATE OF customer_email, amount ON invoices FOR EACH ROW EXECUTE FUNCTION stamp_invoice()",
+        "replace_trigger",
+        "invoices_restamp",
+    ),
+    (
         // NULLS NOT DISTINCT and a storage parameter dropped, another reset.
         "index_options",
         KINDS,

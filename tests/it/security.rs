@@ -128,7 +128,7 @@ tables:
       - { name: things_expr_idx, expressions: [IEXPR] }
       - { name: things_n_stored, columns: [n], unique: true, nulls_not_distinct: true, with: { IXPARAM: IXVALUE } }
     triggers:
-      TRNAME: { when: before, events: [update], for_each: row, function: touch, args: [TRARG], condition: TRCOND, comment: TRCOMMENT }
+      TRNAME: { when: before, events: [update], update_of: [COLUMN, n], for_each: row, function: touch, args: [TRARG], condition: TRCOND, comment: TRCOMMENT }
     rls: true
     policies:
       PNAME: { command: select, roles: [ROLE], using: USING, comment: PCOMMENT }
