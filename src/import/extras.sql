@@ -7,10 +7,6 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1) AND c.relkind = 'r' AND NOT c.relispartition
   AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
 UNION ALL
-SELECT 'unlogged table', n.nspname, c.relname, 'CREATE UNLOGGED TABLE'
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u'
-UNION ALL
 SELECT 'storage parameters', n.nspname, c.relname, 'WITH (' || array_to_string(c.reloptions, ', ') || ')'
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL

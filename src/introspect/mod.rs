@@ -404,6 +404,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                     }),
                     _ => None,
                 },
+                unlogged: r.get("unlogged"),
                 ..Table::default()
             },
         );

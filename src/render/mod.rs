@@ -592,7 +592,7 @@ pub fn render_with(
             None => (None, None),
         };
         let s = table_t.render(
-            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh, partition_by, partition_of, bound },
+            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh, partition_by, partition_of, bound, unlogged => t.unlogged },
         )?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
