@@ -413,6 +413,9 @@ fn table(
         }
         constraint(&fk.name, "f", def);
     }
+    for x in &t.exclusions {
+        constraint(&x.name, "x", exclusion_def(x));
+    }
     for ix in &t.indexes {
         out.indexes.insert(ix.name.clone(), index_def(ix, &t.name));
         if let Some(c) = &ix.comment {
@@ -421,6 +424,37 @@ fn table(
     }
     policies_and_triggers(&t.policies, &t.triggers, &t.name, path, &mut out)?;
     Ok(out)
+}
+
+/// `pg_get_constraintdef` of an exclusion constraint, with user expressions as written
+/// (`reconcile` adopts PostgreSQL's spelling of the same expressions).
+fn exclusion_def(x: &crate::model::Exclusion) -> String {
+    let elems: Vec<String> = x
+        .elems
+        .iter()
+        .map(|e| {
+            let elem = match &e.elem {
+                IndexElem::Column(c, _) => quote_ident(c),
+                IndexElem::Expr(s) => s.text.trim().to_string(),
+            };
+            format!("{elem} WITH {}", e.operator.as_deref().unwrap_or_default())
+        })
+        .collect();
+    let mut def = format!("EXCLUDE USING {} ({})", x.method.as_str(), elems.join(", "));
+    if !x.include.is_empty() {
+        def.push_str(&format!(
+            " INCLUDE ({})",
+            cols(x.include.iter().map(|(c, _)| c.as_str()))
+        ));
+    }
+    if let Some(p) = &x.predicate {
+        def.push_str(&format!(" WHERE ({})", p.text.trim()));
+    }
+    def.push_str(crate::render::deferrable_sql(
+        x.deferrable,
+        x.initially_deferred,
+    ));
+    def
 }
 
 /// `pg_get_indexdef` of an index of the table or materialized view `on`, with user
@@ -937,6 +971,13 @@ fn reconcile_table(
                 }
             }
         }
+        if c.kind == "x"
+            && lc.kind == "x"
+            && c.definition != lc.definition
+            && exclusion_equivalent(&c.definition, &lc.definition, Some(typing))
+        {
+            c.definition = lc.definition.clone();
+        }
     }
     for (name, def) in t.indexes.iter_mut() {
         if let Some(ld) = l.indexes.get(name) {
@@ -1022,6 +1063,44 @@ fn index_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool {
             (Some(m), Some(l)) => equivalent_in(&m, &l, typing),
             _ => false,
         }
+}
+
+/// `EXCLUDE USING m (elem WITH op, …) [INCLUDE (…)] [WHERE (pred)] [DEFERRABLE …]`: the
+/// same operators and options, equivalent elements and predicate (read as an index's).
+fn exclusion_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool {
+    let options = |s: &str| -> (String, &'static str) {
+        for o in [" DEFERRABLE INITIALLY DEFERRED", " DEFERRABLE"] {
+            if let Some(head) = s.strip_suffix(o) {
+                return (head.to_string(), o);
+            }
+        }
+        (s.to_string(), "")
+    };
+    let ((m, mo), (l, lo)) = (options(model), options(live));
+    if mo != lo {
+        return false;
+    }
+    // Each element's operator becomes part of its text after the expression, where an index
+    // element has its operator class: `during WITH &&` is compared as `during` then `WITH &&`.
+    let (Some((mh, mr)), Some((lh, lr))) = (m.split_once(" ("), l.split_once(" (")) else {
+        return false;
+    };
+    let (Some((me, mrest)), Some((le, lrest))) = (split_list(mr), split_list(lr)) else {
+        return false;
+    };
+    mh == lh
+        && me.len() == le.len()
+        && me.iter().zip(&le).all(|(m, l)| {
+            match (m.rsplit_once(" WITH "), l.rsplit_once(" WITH ")) {
+                (Some((me, mop)), Some((le, lop))) => mop == lop && elem_equivalent(me, le, typing),
+                _ => false,
+            }
+        })
+        && index_equivalent(
+            &format!("EXCLUDE (x){mrest}"),
+            &format!("EXCLUDE (x){lrest}"),
+            typing,
+        )
 }
 
 /// One index element: an expression with an optional operator class and ordering.

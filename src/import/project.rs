@@ -297,6 +297,69 @@ fn parse_index(def: &str) -> Option<IndexDef> {
     })
 }
 
+/// A parsed `pg_get_constraintdef` of an exclusion constraint.
+#[derive(Debug, Clone)]
+struct ExclusionDef {
+    method: String,
+    /// `elem WITH op`, as PostgreSQL prints them.
+    elems: Vec<String>,
+    include: Vec<String>,
+    predicate: Option<String>,
+    deferrable: bool,
+    initially_deferred: bool,
+}
+
+/// `EXCLUDE USING m (elem WITH op, …) [INCLUDE (…)] [WHERE (…)] [DEFERRABLE [INITIALLY
+/// DEFERRED]]`; None for anything else (NOT VALID, storage parameters, an operator the
+/// format cannot name).
+fn parse_exclusion(def: &str) -> Option<ExclusionDef> {
+    let mut rest = def.strip_prefix("EXCLUDE USING ")?;
+    let (mut deferrable, mut initially_deferred) = (false, false);
+    if let Some(r) = rest.strip_suffix(" INITIALLY DEFERRED") {
+        (rest, initially_deferred) = (r, true);
+    }
+    if let Some(r) = rest.strip_suffix(" DEFERRABLE") {
+        (rest, deferrable) = (r, true);
+    }
+    let (method, rest) = leading_ident(rest)?;
+    let rest = rest.strip_prefix(" (")?;
+    let close = matching_paren(rest)?;
+    let elems = split_top(&rest[..close], b',');
+    let ok = elems
+        .iter()
+        .all(|e| crate::model::split_with(e).is_some_and(|(_, op)| crate::model::is_operator(op)));
+    if !ok || !method.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut rest = rest[close + 1..].trim_start();
+    let mut include = Vec::new();
+    if let Some(r) = rest.strip_prefix("INCLUDE (") {
+        let close = matching_paren(r)?;
+        include = ident_list(&r[..close])?;
+        rest = r[close + 1..].trim_start();
+    }
+    let mut predicate = None;
+    if let Some(r) = rest.strip_prefix("WHERE (") {
+        let close = matching_paren(r)?;
+        if !r[close + 1..].trim().is_empty() {
+            return None;
+        }
+        predicate = Some(r[..close].to_string());
+        rest = "";
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(ExclusionDef {
+        method,
+        elems,
+        include,
+        predicate,
+        deferrable: deferrable || initially_deferred,
+        initially_deferred,
+    })
+}
+
 /// The offset of the `)` that closes a list whose `(` was just before `text`.
 fn matching_paren(text: &str) -> Option<usize> {
     let tokens = crate::sql::lexer::tokenize(text).ok()?;
@@ -870,8 +933,21 @@ impl<'a> Builder<'a> {
         let mut checks: Vec<(String, String)> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
         let mut fks: Vec<(Option<String>, ForeignKey)> = Vec::new();
+        let mut excludes: Vec<Node> = Vec::new();
         for (cname, c) in &t.constraints {
             self.object = cname.clone();
+            if c.kind == "x" {
+                match parse_exclusion(&c.definition) {
+                    Some(x) => excludes.push(self.exclusion(name, cname, x)),
+                    None => self.unrepresentable(
+                        "exclusion constraint",
+                        format!("{qname}.{cname}"),
+                        c.definition.clone(),
+                        "left out: the format has no key for its options",
+                    ),
+                }
+                continue;
+            }
             self.constraint(
                 name,
                 t,
@@ -963,6 +1039,9 @@ impl<'a> Builder<'a> {
                 })
                 .collect();
             entries.push(("foreign_keys".into(), Node::Seq(items)));
+        }
+        if !excludes.is_empty() {
+            entries.push(("excludes".into(), Node::Seq(excludes)));
         }
         for (cname, comment) in &t.constraint_comments {
             self.unrepresentable(
@@ -1155,12 +1234,7 @@ impl<'a> Builder<'a> {
                     fks.push(((cname != default).then(|| cname.to_string()), fk));
                 }
             }
-            _ => self.unrepresentable(
-                "exclusion constraint",
-                full,
-                def.clone(),
-                "left out: the format has no exclusion constraints",
-            ),
+            _ => self.unrepresentable("constraint", full, def.clone(), "left out"),
         }
     }
 
@@ -1326,6 +1400,37 @@ impl<'a> Builder<'a> {
             m.push(("where".into(), Node::Str(e)));
         }
         push_comment(&mut m, comment);
+        Node::FlowMap(m)
+    }
+
+    /// An exclusion constraint as `excludes:` writes it; its name only when it is not the one
+    /// PostgreSQL (and the format) gives it.
+    fn exclusion(&mut self, table: &Name, cname: &str, x: ExclusionDef) -> Node {
+        let columns = x
+            .elems
+            .iter()
+            .map(|e| {
+                crate::model::split_with(e)
+                    .and_then(|(left, _)| crate::model::elem_column_name(left))
+            })
+            .chain(x.include.iter().map(|c| Some(c.clone())));
+        let default = crate::model::exclusion_name(&table.1, columns);
+        let mut m = Vec::new();
+        if cname != default {
+            m.push(("name".to_string(), Node::str(cname)));
+        }
+        if x.method != "btree" {
+            m.push(("using".into(), Node::str(x.method)));
+        }
+        m.push(("elements".into(), Node::list(x.elems)));
+        if !x.include.is_empty() {
+            m.push(("include".into(), Node::list(x.include)));
+        }
+        if let Some(p) = x.predicate {
+            let e = self.expr(table, &p);
+            m.push(("where".into(), Node::Str(e)));
+        }
+        m.extend(deferrable_nodes(x.deferrable, x.initially_deferred));
         Node::FlowMap(m)
     }
 
@@ -2172,6 +2277,18 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
 /// A primary key's or unique constraint's own name (None: the one PostgreSQL would give)
 /// and its columns.
 type NamedKey = (Option<String>, Vec<String>);
+
+/// `deferrable: true` or `initially_deferred: true` (which implies it), as the format
+/// writes them.
+fn deferrable_nodes(deferrable: bool, initially_deferred: bool) -> Vec<(String, Node)> {
+    if initially_deferred {
+        vec![("initially_deferred".into(), Node::bool(true))]
+    } else if deferrable {
+        vec![("deferrable".into(), Node::bool(true))]
+    } else {
+        Vec::new()
+    }
+}
 
 /// `[a, b]`, or `{ name: x, columns: [a, b] }` for a key with a name of its own.
 fn key_node((name, columns): NamedKey) -> Node {

@@ -350,6 +350,9 @@ pub struct RawTable {
     pub foreign_keys: Vec<RawForeignKey>,
     #[serde(default)]
     pub indexes: Vec<RawIndex>,
+    /// Exclusion constraints (`EXCLUDE USING gist (room WITH =, during WITH &&)`).
+    #[serde(default)]
+    pub excludes: Vec<RawExclude>,
     #[serde(default)]
     pub triggers: IndexMap<String, RawTrigger>,
     #[serde(default)]
@@ -542,6 +545,28 @@ pub struct RawIndex {
     /// `COMMENT ON INDEX`.
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// An exclusion constraint: no two rows for which every element's operator holds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExclude {
+    /// Default: PostgreSQL's, `<table>_<columns>_excl`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The index method; default btree, as in PostgreSQL (most exclusions need `gist`).
+    #[serde(default)]
+    pub using: Option<RawIndexMethod>,
+    /// `<column or expression> [opclass] WITH <operator>`, e.g. `during WITH &&`.
+    pub elements: Vec<String>,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default, rename = "where")]
+    pub predicate: Option<String>,
+    #[serde(default)]
+    pub deferrable: bool,
+    #[serde(default)]
+    pub initially_deferred: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -974,6 +974,7 @@ impl Builder {
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
+            exclusions: Vec::new(),
             triggers: IndexMap::new(),
             rls: Rls {
                 enable: false,
@@ -1264,6 +1265,11 @@ impl Builder {
                 table.indexes.push(ix);
             }
         }
+        for (i, ex) in t.excludes.into_iter().enumerate() {
+            let p = idx(&path(&base, &["excludes"]), i);
+            let ex = self.exclusion(at, &p, &tname, ex);
+            table.exclusions.push(ex);
+        }
         for (trname, tr) in t.triggers {
             let p = path(&base, &["triggers", &trname]);
             if let Some(tr) = self.trigger(at, &p, &trname, tr) {
@@ -1523,16 +1529,7 @@ impl Builder {
         Some(Index {
             name,
             loc: iloc,
-            method: match ix.using {
-                None | Some(RawIndexMethod::Btree) => IndexMethod::Btree,
-                Some(RawIndexMethod::Hash) => IndexMethod::Hash,
-                Some(RawIndexMethod::Gin) => IndexMethod::Gin,
-                Some(RawIndexMethod::Gist) => IndexMethod::Gist,
-                Some(RawIndexMethod::Spgist) => IndexMethod::Spgist,
-                Some(RawIndexMethod::Brin) => IndexMethod::Brin,
-                Some(RawIndexMethod::Hnsw) => IndexMethod::Hnsw,
-                Some(RawIndexMethod::Ivfflat) => IndexMethod::Ivfflat,
-            },
+            method: ix.using.map_or(IndexMethod::Btree, index_method),
             elems,
             predicate: ix
                 .predicate
@@ -1541,6 +1538,58 @@ impl Builder {
             include: cols_at(at, &ix.include, &path(&p, &["include"])),
             comment: ix.comment,
         })
+    }
+
+    /// One exclusion constraint of the table `tname`, written at `p`.
+    fn exclusion(&mut self, at: &At, p: &P, tname: &str, ex: RawExclude) -> Exclusion {
+        let ep = path(p, &["elements"]);
+        let elems: Vec<ExclusionElem> = ex
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ExclusionElem::parse(e, at.val(&idx(&ep, i))))
+            .collect();
+        let (name, loc) = match &ex.name {
+            Some(n) => {
+                let l = at.val(&path(p, &["name"]));
+                (self.ident(n, l), l)
+            }
+            None => {
+                let columns = elems
+                    .iter()
+                    .map(|e| match &e.elem {
+                        IndexElem::Column(c, _) => Some(c.clone()),
+                        IndexElem::Expr(s) => elem_column_name(&s.text),
+                    })
+                    .chain(ex.include.iter().map(|c| Some(c.clone())));
+                (exclusion_name(tname, columns), at.val(p))
+            }
+        };
+        if elems.is_empty() {
+            self.errors.push(invalid(
+                at.key(&ep),
+                format!("exclusion constraint `{name}` has no elements"),
+                "list what no two rows may share: `elements: [\"room WITH =\", \"during WITH &&\"]`",
+            ));
+        }
+        let include = ex
+            .include
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), at.val(&idx(&path(p, &["include"]), i))))
+            .collect();
+        Exclusion {
+            name,
+            loc,
+            method: ex.using.map_or(IndexMethod::Btree, index_method),
+            elems,
+            include,
+            predicate: ex
+                .predicate
+                .map(|w| Sql::new(w, at.val(&path(p, &["where"])))),
+            deferrable: ex.deferrable || ex.initially_deferred,
+            initially_deferred: ex.initially_deferred,
+        }
     }
 
     /// Registers (or finds) the external table `name` named at `p`.
@@ -1824,6 +1873,19 @@ fn table_differences(a: &Table, b: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+fn index_method(m: RawIndexMethod) -> IndexMethod {
+    match m {
+        RawIndexMethod::Btree => IndexMethod::Btree,
+        RawIndexMethod::Hash => IndexMethod::Hash,
+        RawIndexMethod::Gin => IndexMethod::Gin,
+        RawIndexMethod::Gist => IndexMethod::Gist,
+        RawIndexMethod::Spgist => IndexMethod::Spgist,
+        RawIndexMethod::Brin => IndexMethod::Brin,
+        RawIndexMethod::Hnsw => IndexMethod::Hnsw,
+        RawIndexMethod::Ivfflat => IndexMethod::Ivfflat,
+    }
 }
 
 #[cfg(test)]

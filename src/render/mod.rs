@@ -611,6 +611,13 @@ pub fn render_with(
             )?;
             out.object(Some(c.loc), s);
         }
+        for x in &t.exclusions {
+            let def = exclusion_sql(model, x)?;
+            let s = constraint_t.render(
+                context! { table => q, table_literal, name => x.name, tag => dollar_tag([q.as_str(), &x.name, &def]), definition => def, fresh => info.fresh, check => false },
+            )?;
+            out.object(Some(x.loc), s);
+        }
     }
 
     if !late_funcs.is_empty() {
@@ -1085,6 +1092,52 @@ fn index_sql(
         include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
         predicate => ix.predicate.as_ref().map(|p| frag(model, p)).transpose()?,
     })
+}
+
+/// `EXCLUDE USING m (elem WITH op, …) [INCLUDE (…)] [WHERE (…)] [DEFERRABLE …]`; an
+/// operator that is not one is refused like an unsafe fragment (SC316 reports it).
+fn exclusion_sql(model: &Model, x: &crate::model::Exclusion) -> Result<String, RenderError> {
+    let mut elems = Vec::with_capacity(x.elems.len());
+    for e in &x.elems {
+        frag(model, &e.text)?;
+        let Some(op) = e
+            .operator
+            .as_deref()
+            .filter(|o| crate::model::is_operator(o))
+        else {
+            return Err(RenderError::UnsafeFragment {
+                at: position(model, e.text.loc),
+                message: "an exclusion element is not `<column or expression> WITH <operator>`"
+                    .into(),
+            });
+        };
+        let elem = match &e.elem {
+            IndexElem::Column(c, _) => quote_ident(c),
+            IndexElem::Expr(s) => index_expr_sql(&frag(model, s)?),
+        };
+        elems.push(format!("{elem} WITH {op}"));
+    }
+    let mut def = format!("EXCLUDE USING {} ({})", x.method.as_str(), elems.join(", "));
+    if !x.include.is_empty() {
+        def.push_str(&format!(
+            " INCLUDE ({})",
+            cols_sql(x.include.iter().map(|(c, _)| c.as_str()))
+        ));
+    }
+    if let Some(p) = &x.predicate {
+        def.push_str(&format!(" WHERE ({})", frag(model, p)?));
+    }
+    def.push_str(deferrable_sql(x.deferrable, x.initially_deferred));
+    Ok(def)
+}
+
+/// ` DEFERRABLE [INITIALLY DEFERRED]`, as `pg_get_constraintdef` ends a constraint.
+pub fn deferrable_sql(deferrable: bool, initially_deferred: bool) -> &'static str {
+    match (deferrable, initially_deferred) {
+        (_, true) => " DEFERRABLE INITIALLY DEFERRED",
+        (true, false) => " DEFERRABLE",
+        (false, false) => "",
+    }
 }
 
 /// `table` is the table's quoted name.

@@ -312,6 +312,15 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "add_table",
         "invoice_events_rest",
     ),
+    (
+        // An exclusion constraint dropped, another made again without DEFERRABLE.
+        "exclusions",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_room_during_excl; \
+         ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap, ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room WITH =, tstzrange(starts_at, ends_at) WITH &&) INCLUDE (cancelled) WHERE (cancelled = false)",
+        "add_constraint",
+        "bookings_room_during_excl",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (

@@ -81,6 +81,10 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     ("UNAME", "things_n_unique"),
     ("PKNAME", "ledger_key"),
+    ("EXNAME", "things_n_excl"),
+    ("EXELEM", "n WITH ="),
+    ("EXEXPR", "abs(n) WITH ="),
+    ("EXWHERE", "n > 0"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -124,6 +128,8 @@ tables:
     indexes:
       - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
       - { name: things_expr_idx, expressions: [IEXPR] }
+    excludes:
+      - { name: EXNAME, elements: [EXELEM, EXEXPR], include: [flag], where: EXWHERE }
     triggers:
       TRNAME: { when: before, events: [update], for_each: row, function: touch, args: [TRARG], condition: TRCOND, comment: TRCOMMENT }
     rls: true
@@ -220,6 +226,9 @@ fn payloads() -> Vec<String> {
         format!("U&'\\0027'; {drop}; --"),
         format!("$$; {drop}; $$"),
         format!("true) WITH CHECK (true"),
+        // An exclusion element or operator that would close the list and add a clause.
+        "n WITH =) WHERE (true".to_string(),
+        "n WITH = OR true".to_string(),
     ];
     p.dedup();
     p
