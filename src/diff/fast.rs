@@ -371,12 +371,10 @@ fn table(
         );
     };
     if let Some(k) = &t.primary_key {
-        let c = cols(k.columns.iter().map(|(c, _)| c.as_str()));
-        constraint(&k.name, "p", format!("PRIMARY KEY ({c})"));
+        constraint(&k.name, "p", crate::render::key_sql("PRIMARY KEY", k));
     }
     for k in &t.uniques {
-        let c = cols(k.columns.iter().map(|(c, _)| c.as_str()));
-        constraint(&k.name, "u", format!("UNIQUE ({c})"));
+        constraint(&k.name, "u", crate::render::key_sql("UNIQUE", k));
     }
     for k in &t.checks {
         constraint(&k.name, "c", format!("CHECK ({})", k.expr.text.trim()));

@@ -1142,28 +1142,33 @@ impl<'a> Builder<'a> {
         let def = &c.definition;
         match c.kind.as_str() {
             "p" => {
+                let (def, options) = key_options(def);
                 let Some(cols) = def
                     .strip_prefix("PRIMARY KEY (")
                     .and_then(|r| r.strip_suffix(')'))
                     .and_then(ident_list)
                 else {
-                    return self.unrepresentable("primary key", full, def.clone(), "left out");
+                    return self.unrepresentable("primary key", full, def.to_string(), "left out");
                 };
                 // A name of its own is written beside the columns, in the table's list.
                 let own =
                     (cname != make_object_name(tname, None, "pkey")).then(|| cname.to_string());
-                if cols.len() == 1 && own.is_none() {
+                if cols.len() == 1 && own.is_none() && options == KeyOptions::default() {
                     *col_pk = cols.into_iter().next();
                 } else {
-                    *table_pk = Some((own, cols));
+                    *table_pk = Some((own, cols, options));
                 }
             }
             "u" => {
-                let Some(cols) = def
-                    .strip_prefix("UNIQUE (")
-                    .and_then(|r| r.strip_suffix(')'))
-                    .and_then(ident_list)
-                else {
+                let (rest, mut options) = key_options(def);
+                let rest = match rest.strip_prefix("UNIQUE NULLS NOT DISTINCT (") {
+                    Some(r) => {
+                        options.nulls_not_distinct = true;
+                        Some(r)
+                    }
+                    None => rest.strip_prefix("UNIQUE ("),
+                };
+                let Some(cols) = rest.and_then(|r| r.strip_suffix(')')).and_then(ident_list) else {
                     return self.unrepresentable(
                         "unique constraint",
                         full,
@@ -1173,10 +1178,14 @@ impl<'a> Builder<'a> {
                 };
                 let own = (cname != make_object_name(tname, Some(&cols.join("_")), "key"))
                     .then(|| cname.to_string());
-                if cols.len() == 1 && own.is_none() && !col_unique.contains(&cols[0]) {
+                if cols.len() == 1
+                    && own.is_none()
+                    && options == KeyOptions::default()
+                    && !col_unique.contains(&cols[0])
+                {
                     col_unique.insert(cols[0].clone());
                 } else {
-                    uniques.push((own, cols));
+                    uniques.push((own, cols, options));
                 }
             }
             "c" => {
@@ -2276,7 +2285,28 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
 
 /// A primary key's or unique constraint's own name (None: the one PostgreSQL would give)
 /// and its columns.
-type NamedKey = (Option<String>, Vec<String>);
+type NamedKey = (Option<String>, Vec<String>, KeyOptions);
+
+/// The options of a key as `pg_get_constraintdef` prints them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct KeyOptions {
+    deferrable: bool,
+    initially_deferred: bool,
+    nulls_not_distinct: bool,
+}
+
+/// A key's definition without its trailing ` DEFERRABLE [INITIALLY DEFERRED]`, and those.
+fn key_options(def: &str) -> (&str, KeyOptions) {
+    let mut o = KeyOptions::default();
+    let mut rest = def;
+    if let Some(r) = rest.strip_suffix(" INITIALLY DEFERRED") {
+        (rest, o.initially_deferred) = (r, true);
+    }
+    if let Some(r) = rest.strip_suffix(" DEFERRABLE") {
+        (rest, o.deferrable) = (r, true);
+    }
+    (rest, o)
+}
 
 /// `deferrable: true` or `initially_deferred: true` (which implies it), as the format
 /// writes them.
@@ -2291,14 +2321,23 @@ fn deferrable_nodes(deferrable: bool, initially_deferred: bool) -> Vec<(String, 
 }
 
 /// `[a, b]`, or `{ name: x, columns: [a, b] }` for a key with a name of its own.
-fn key_node((name, columns): NamedKey) -> Node {
-    match name {
-        None => Node::list(columns),
-        Some(n) => Node::FlowMap(vec![
-            ("name".into(), Node::str(n)),
-            ("columns".into(), Node::list(columns)),
-        ]),
+fn key_node((name, columns, options): NamedKey) -> Node {
+    if name.is_none() && options == KeyOptions::default() {
+        return Node::list(columns);
     }
+    let mut m = Vec::new();
+    if let Some(n) = name {
+        m.push(("name".to_string(), Node::str(n)));
+    }
+    m.push(("columns".into(), Node::list(columns)));
+    m.extend(deferrable_nodes(
+        options.deferrable,
+        options.initially_deferred,
+    ));
+    if options.nulls_not_distinct {
+        m.push(("nulls_not_distinct".into(), Node::bool(true)));
+    }
+    Node::FlowMap(m)
 }
 
 /// A sequence's options that are not PostgreSQL's defaults, as the format writes them.

@@ -460,7 +460,7 @@ pub enum RawFkAction {
 }
 
 /// A primary key or unique constraint: its columns (`[a, b]`, named as PostgreSQL would
-/// name it), or `{ name, columns }` for a name of the project's own.
+/// name it), or `{ name, columns }` for a name of the project's own or options.
 #[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum RawKey {
@@ -471,8 +471,19 @@ pub enum RawKey {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNamedKey {
-    pub name: String,
+    /// Default: PostgreSQL's (`<table>_pkey`, `<table>_<columns>_key`).
+    #[serde(default)]
+    pub name: Option<String>,
     pub columns: Vec<String>,
+    /// `DEFERRABLE`.
+    #[serde(default)]
+    pub deferrable: bool,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    #[serde(default)]
+    pub initially_deferred: bool,
+    /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15): a unique constraint only.
+    #[serde(default)]
+    pub nulls_not_distinct: bool,
 }
 
 /// `identity: always`, or a map with the sequence's options.

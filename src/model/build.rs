@@ -1061,6 +1061,9 @@ impl Builder {
                     name: make_object_name(&tname, Some(&cname), "key"),
                     columns: vec![(cname.clone(), cloc)],
                     loc: at.key(&path(&cb, &["unique"])),
+                    deferrable: false,
+                    initially_deferred: false,
+                    nulls_not_distinct: false,
                 });
             }
             if let Some(c) = col.check {
@@ -1181,20 +1184,35 @@ impl Builder {
                 .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
                 .collect()
         };
-        // A key's columns and where they are written, and its own name if it has one.
+        // A key's columns and where they are written, its own name if it has one, and its
+        // options (deferrable, initially deferred, nulls not distinct).
         let key_parts = |key: &RawKey, p: &P| match key {
-            RawKey::Columns(c) => (None, c.clone(), *p),
+            RawKey::Columns(c) => (None, c.clone(), *p, (false, false, false)),
             RawKey::Named(k) => (
-                Some((k.name.clone(), path(p, &["name"]))),
+                k.name.clone().map(|n| (n, path(p, &["name"]))),
                 k.columns.clone(),
                 path(p, &["columns"]),
+                (
+                    k.deferrable || k.initially_deferred,
+                    k.initially_deferred,
+                    k.nulls_not_distinct,
+                ),
             ),
         };
         let mut pk_name = None;
+        let mut pk_options = (false, false);
         if let Some(pk) = &t.primary_key {
             let p = path(&base, &["primary_key"]);
-            let (name, pk, cp) = key_parts(pk, &p);
+            let (name, pk, cp, (deferrable, deferred, nulls)) = key_parts(pk, &p);
             pk_name = name.map(|(n, np)| self.ident(&n, at.val(&np)));
+            pk_options = (deferrable, deferred);
+            if nulls {
+                self.errors.push(invalid(
+                    at.key(&path(&p, &["nulls_not_distinct"])),
+                    format!("the primary key of `{q}` cannot be NULLS NOT DISTINCT: its columns are never null"),
+                    "remove `nulls_not_distinct`, or make it a `unique` constraint",
+                ));
+            }
             if !pk_cols.is_empty() {
                 self.errors.push(invalid(
                     at.key(&p),
@@ -1215,11 +1233,15 @@ impl Builder {
                 name: pk_name.unwrap_or_else(|| make_object_name(&tname, None, "pkey")),
                 columns: pk_cols,
                 loc: pk_loc.unwrap_or(loc),
+                deferrable: pk_options.0,
+                initially_deferred: pk_options.1,
+                nulls_not_distinct: false,
             });
         }
         for (i, u) in t.unique.iter().enumerate() {
             let p = idx(&path(&base, &["unique"]), i);
-            let (name, u, cp) = key_parts(u, &p);
+            let (name, u, cp, (deferrable, initially_deferred, nulls_not_distinct)) =
+                key_parts(u, &p);
             table.uniques.push(Key {
                 name: match name {
                     Some((n, np)) => self.ident(&n, at.val(&np)),
@@ -1227,6 +1249,9 @@ impl Builder {
                 },
                 columns: cols_at(at, &u, &cp),
                 loc: at.val(&p),
+                deferrable,
+                initially_deferred,
+                nulls_not_distinct,
             });
         }
         for (cname, expr) in t.checks {

@@ -642,6 +642,11 @@ pub struct Key {
     pub name: String,
     pub columns: Vec<(String, Loc)>,
     pub loc: Loc,
+    /// `DEFERRABLE` (set too when `initially_deferred` is).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// `UNIQUE NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
 }
 
 #[derive(Debug, Clone)]

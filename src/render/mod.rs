@@ -566,9 +566,9 @@ pub fn render_with(
             .iter()
             .map(|pk| {
                 format!(
-                    "CONSTRAINT {} PRIMARY KEY ({})",
+                    "CONSTRAINT {} {}",
                     quote_ident(&pk.name),
-                    cols_sql(pk.columns.iter().map(|(c, _)| c.as_str()))
+                    key_sql("PRIMARY KEY", pk)
                 )
             })
             .collect();
@@ -593,10 +593,7 @@ pub fn render_with(
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
         for u in &t.uniques {
-            let def = format!(
-                "UNIQUE ({})",
-                cols_sql(u.columns.iter().map(|(c, _)| c.as_str()))
-            );
+            let def = key_sql("UNIQUE", u);
             let s = constraint_t.render(
                 context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, fresh => info.fresh, check => false },
             )?;
@@ -1129,6 +1126,21 @@ fn exclusion_sql(model: &Model, x: &crate::model::Exclusion) -> Result<String, R
     }
     def.push_str(deferrable_sql(x.deferrable, x.initially_deferred));
     Ok(def)
+}
+
+/// `PRIMARY KEY (…)` or `UNIQUE [NULLS NOT DISTINCT] (…)` with its options, as
+/// `pg_get_constraintdef` prints it.
+pub fn key_sql(what: &str, k: &crate::model::Key) -> String {
+    format!(
+        "{what}{} ({}){}",
+        if k.nulls_not_distinct {
+            " NULLS NOT DISTINCT"
+        } else {
+            ""
+        },
+        cols_sql(k.columns.iter().map(|(c, _)| c.as_str())),
+        deferrable_sql(k.deferrable, k.initially_deferred)
+    )
 }
 
 /// ` DEFERRABLE [INITIALLY DEFERRED]`, as `pg_get_constraintdef` ends a constraint.

@@ -321,6 +321,14 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "add_constraint",
         "bookings_room_during_excl",
     ),
+    (
+        // A key's options dropped: made again with them.
+        "key_options",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_room_starts_at_key, ADD CONSTRAINT bookings_room_starts_at_key UNIQUE (room, starts_at)",
+        "replace_constraint",
+        "bookings_room_starts_at_key",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (
