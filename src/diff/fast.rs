@@ -404,11 +404,18 @@ fn table(
             path.name(&fk.ref_table),
             cols(ref_cols.iter().map(String::as_str))
         );
+        if fk.match_full {
+            def.push_str(" MATCH FULL");
+        }
         for (verb, action) in [("UPDATE", fk.on_update), ("DELETE", fk.on_delete)] {
             if let Some(a) = action.filter(|a| *a != FkAction::NoAction) {
                 def.push_str(&format!(" ON {verb} {}", a.sql()));
             }
         }
+        def.push_str(crate::render::deferrable_sql(
+            fk.deferrable,
+            fk.initially_deferred,
+        ));
         constraint(&fk.name, "f", def);
     }
     for x in &t.exclusions {

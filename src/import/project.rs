@@ -195,6 +195,9 @@ struct ForeignKey {
     ref_columns: Vec<String>,
     on_delete: Option<&'static str>,
     on_update: Option<&'static str>,
+    match_full: bool,
+    /// `DEFERRABLE [INITIALLY DEFERRED]`.
+    options: KeyOptions,
 }
 
 fn action(word: &str) -> Option<&'static str> {
@@ -207,9 +210,11 @@ fn action(word: &str) -> Option<&'static str> {
     }
 }
 
-/// `FOREIGN KEY (a) REFERENCES t(b) ON UPDATE … ON DELETE …`; None for anything the format
-/// cannot say (MATCH FULL, DEFERRABLE, NOT VALID, column lists on SET NULL).
+/// `FOREIGN KEY (a) REFERENCES t(b) [MATCH FULL] ON UPDATE … ON DELETE … [DEFERRABLE
+/// [INITIALLY DEFERRED]]`; None for anything the format cannot say (NOT VALID, column lists
+/// on SET NULL).
 fn parse_fk(def: &str) -> Option<ForeignKey> {
+    let (def, options) = key_options(def);
     let rest = def.strip_prefix("FOREIGN KEY (")?;
     let close = rest.find(") REFERENCES ")?;
     let columns = ident_list(&rest[..close])?;
@@ -219,6 +224,13 @@ fn parse_fk(def: &str) -> Option<ForeignKey> {
     let close = rest.find(')')?;
     let ref_columns = ident_list(&rest[..close])?;
     let mut rest = rest[close + 1..].trim();
+    let match_full = match rest.strip_prefix("MATCH FULL") {
+        Some(r) => {
+            rest = r.trim_start();
+            true
+        }
+        None => false,
+    };
     let mut on_update = None;
     let mut on_delete = None;
     for (prefix, slot) in [
@@ -243,6 +255,8 @@ fn parse_fk(def: &str) -> Option<ForeignKey> {
         ref_columns,
         on_delete,
         on_update,
+        match_full,
+        options,
     })
 }
 
@@ -1032,6 +1046,13 @@ impl<'a> Builder<'a> {
                     if let Some(a) = fk.on_update {
                         m.push(("on_update".into(), Node::str(a)));
                     }
+                    if fk.match_full {
+                        m.push(("match".into(), Node::str("full")));
+                    }
+                    m.extend(deferrable_nodes(
+                        fk.options.deferrable,
+                        fk.options.initially_deferred,
+                    ));
                     if let Some(n) = n {
                         m.push(("name".into(), Node::str(n)));
                     }
@@ -1219,7 +1240,7 @@ impl<'a> Builder<'a> {
                         "foreign key",
                         full,
                         def.clone(),
-                        "left out: MATCH FULL, DEFERRABLE, NOT VALID or a column list on its action cannot be declared",
+                        "left out: NOT VALID or a column list on its action cannot be declared",
                     );
                 };
                 let nameable = fk
@@ -1236,7 +1257,11 @@ impl<'a> Builder<'a> {
                     );
                 }
                 let default = make_object_name(tname, Some(&fk.columns.join("_")), "fkey");
-                if fk.columns.len() == 1 && cname == default && !col_fk.contains_key(&fk.columns[0])
+                let plain = !fk.match_full && fk.options == KeyOptions::default();
+                if fk.columns.len() == 1
+                    && cname == default
+                    && plain
+                    && !col_fk.contains_key(&fk.columns[0])
                 {
                     col_fk.insert(fk.columns[0].clone(), fk);
                 } else {
@@ -2373,7 +2398,26 @@ mod tests {
         assert_eq!(fk.columns, ["user_id"]);
         assert_eq!(fk.table, (Some("auth".into()), "users".into()));
         assert_eq!(fk.on_delete, Some("cascade"));
-        assert!(parse_fk("FOREIGN KEY (a) REFERENCES t(b) MATCH FULL").is_none());
+        let fk = parse_fk(
+            "FOREIGN KEY (a) REFERENCES t(b) MATCH FULL ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED",
+        )
+        .expect("fk with options");
+        assert!(fk.match_full && fk.options.deferrable && fk.options.initially_deferred);
+        assert_eq!(fk.on_delete, Some("cascade"));
+        assert!(parse_fk("FOREIGN KEY (a) REFERENCES t(b) NOT VALID").is_none());
+        let x = parse_exclusion(
+            "EXCLUDE USING gist (room WITH =, tstzrange(a, b) WITH &&) INCLUDE (c) WHERE ((NOT c)) DEFERRABLE",
+        )
+        .expect("exclusion");
+        assert_eq!(x.method, "gist");
+        assert_eq!(x.elems, ["room WITH =", "tstzrange(a, b) WITH &&"]);
+        assert_eq!(x.include, ["c"]);
+        assert_eq!(x.predicate.as_deref(), Some("(NOT c)"));
+        assert!(x.deferrable && !x.initially_deferred);
+        assert!(parse_exclusion("EXCLUDE USING gist (room WITH =) NOT VALID").is_none());
+        let (rest, o) = key_options("UNIQUE NULLS NOT DISTINCT (a) DEFERRABLE INITIALLY DEFERRED");
+        assert_eq!(rest, "UNIQUE NULLS NOT DISTINCT (a)");
+        assert!(o.deferrable && o.initially_deferred);
         let ix = parse_index(
             "CREATE UNIQUE INDEX x ON public.t USING btree (a, lower(b)) WHERE (c IS NULL)",
         )

@@ -534,6 +534,24 @@ pub struct RawForeignKey {
     pub on_delete: Option<RawFkAction>,
     #[serde(default)]
     pub on_update: Option<RawFkAction>,
+    /// `MATCH FULL` (`full`) or the default `MATCH SIMPLE` (`simple`).
+    #[serde(default, rename = "match")]
+    pub match_type: Option<RawFkMatch>,
+    /// `DEFERRABLE`.
+    #[serde(default)]
+    pub deferrable: bool,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    #[serde(default)]
+    pub initially_deferred: bool,
+}
+
+/// How a foreign key treats a row with some of its columns null: `simple` (the default,
+/// the row is not checked) or `full` (all null or none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawFkMatch {
+    Simple,
+    Full,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -1085,6 +1085,9 @@ impl Builder {
                         ref_loc: rloc,
                         on_delete: col.on_delete.map(fk_action),
                         on_update: col.on_update.map(fk_action),
+                        match_full: false,
+                        deferrable: false,
+                        initially_deferred: false,
                     }),
                     Err(e) => self.errors.push(invalid(
                         rloc,
@@ -1278,6 +1281,9 @@ impl Builder {
                     ref_loc: rloc,
                     on_delete: fk.on_delete.map(fk_action),
                     on_update: fk.on_update.map(fk_action),
+                    match_full: fk.match_type == Some(RawFkMatch::Full),
+                    deferrable: fk.deferrable || fk.initially_deferred,
+                    initially_deferred: fk.initially_deferred,
                 }),
                 Err(e) => self
                     .errors

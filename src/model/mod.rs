@@ -667,6 +667,11 @@ pub struct ForeignKey {
     pub ref_loc: Loc,
     pub on_delete: Option<FkAction>,
     pub on_update: Option<FkAction>,
+    /// `MATCH FULL` (false: the default, `MATCH SIMPLE`).
+    pub match_full: bool,
+    /// `DEFERRABLE` (set too when `initially_deferred` is).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

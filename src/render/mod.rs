@@ -647,12 +647,16 @@ pub fn render_with(
                     cols_sql(fk.ref_columns.iter().map(String::as_str))
                 ));
             }
+            if fk.match_full {
+                def.push_str(" MATCH FULL");
+            }
             if let Some(a) = fk.on_update {
                 def.push_str(&format!(" ON UPDATE {}", a.sql()));
             }
             if let Some(a) = fk.on_delete {
                 def.push_str(&format!(" ON DELETE {}", a.sql()));
             }
+            def.push_str(deferrable_sql(fk.deferrable, fk.initially_deferred));
             let s = constraint_t.render(
                 context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, fresh => info.fresh, check => false },
             )?;

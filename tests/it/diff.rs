@@ -329,6 +329,14 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "replace_constraint",
         "bookings_room_starts_at_key",
     ),
+    (
+        // A foreign key's options dropped: made again with them.
+        "fk_options",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_invoice_id_fkey, ADD CONSTRAINT bookings_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES invoices(id)",
+        "replace_constraint",
+        "bookings_invoice_id_fkey",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (
