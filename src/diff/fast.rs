@@ -377,7 +377,12 @@ fn table(
         constraint(&k.name, "u", crate::render::key_sql("UNIQUE", k));
     }
     for k in &t.checks {
-        constraint(&k.name, "c", format!("CHECK ({})", k.expr.text.trim()));
+        let no_inherit = if k.no_inherit { " NO INHERIT" } else { "" };
+        constraint(
+            &k.name,
+            "c",
+            format!("CHECK ({}){no_inherit}", k.expr.text.trim()),
+        );
     }
     for fk in &t.foreign_keys {
         let ref_cols: Vec<String> = if fk.ref_columns.is_empty() {
@@ -965,13 +970,19 @@ fn reconcile_table(
             continue;
         };
         if c.kind == "c" && lc.kind == "c" && c.definition != lc.definition {
+            // The expression, and whether the check is NO INHERIT.
             let inner = |s: &str| {
+                let (s, no_inherit) = match s.strip_suffix(" NO INHERIT") {
+                    Some(s) => (s, true),
+                    None => (s, false),
+                };
                 s.strip_prefix("CHECK (")
                     .and_then(|s| s.strip_suffix(')'))
-                    .map(str::to_string)
+                    .map(|e| (e.to_string(), no_inherit))
             };
-            if let (Some(m), Some(live)) = (inner(&c.definition), inner(&lc.definition)) {
-                if equivalent_in(&m, &live, Some(typing)) {
+            if let (Some((m, mi)), Some((live, li))) = (inner(&c.definition), inner(&lc.definition))
+            {
+                if mi == li && equivalent_in(&m, &live, Some(typing)) {
                     c.definition = lc.definition.clone();
                 }
             }

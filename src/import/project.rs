@@ -944,7 +944,7 @@ impl<'a> Builder<'a> {
         let mut col_unique: BTreeSet<String> = BTreeSet::new();
         let mut uniques: Vec<NamedKey> = Vec::new();
         let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
-        let mut checks: Vec<(String, String)> = Vec::new();
+        let mut checks: Vec<(String, String, bool)> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
         let mut fks: Vec<(Option<String>, ForeignKey)> = Vec::new();
         let mut excludes: Vec<Node> = Vec::new();
@@ -1023,7 +1023,22 @@ impl<'a> Builder<'a> {
         if !checks.is_empty() {
             entries.push((
                 "checks".into(),
-                Node::Map(checks.into_iter().map(|(n, e)| (n, Node::Str(e))).collect()),
+                Node::Map(
+                    checks
+                        .into_iter()
+                        .map(|(n, e, no_inherit)| {
+                            let node = if no_inherit {
+                                Node::FlowMap(vec![
+                                    ("check".into(), Node::Str(e)),
+                                    ("no_inherit".into(), Node::bool(true)),
+                                ])
+                            } else {
+                                Node::Str(e)
+                            };
+                            (n, node)
+                        })
+                        .collect(),
+                ),
             ));
         }
         if !fks.is_empty() {
@@ -1154,7 +1169,7 @@ impl<'a> Builder<'a> {
         col_unique: &mut BTreeSet<String>,
         uniques: &mut Vec<NamedKey>,
         col_checks: &mut BTreeMap<String, String>,
-        checks: &mut Vec<(String, String)>,
+        checks: &mut Vec<(String, String, bool)>,
         col_fk: &mut BTreeMap<String, ForeignKey>,
         fks: &mut Vec<(Option<String>, ForeignKey)>,
     ) {
@@ -1210,7 +1225,11 @@ impl<'a> Builder<'a> {
                 }
             }
             "c" => {
-                let Some(inner) = def
+                let (rest, no_inherit) = match def.strip_suffix(" NO INHERIT") {
+                    Some(r) => (r, true),
+                    None => (def.as_str(), false),
+                };
+                let Some(inner) = rest
                     .strip_prefix("CHECK (")
                     .and_then(|r| r.strip_suffix(')'))
                 else {
@@ -1218,7 +1237,7 @@ impl<'a> Builder<'a> {
                         "check constraint",
                         full,
                         def.clone(),
-                        "left out: NOT VALID and NO INHERIT cannot be declared",
+                        "left out: NOT VALID cannot be declared",
                     );
                 };
                 let expr = self.expr(name, inner);
@@ -1228,10 +1247,10 @@ impl<'a> Builder<'a> {
                     .find(|col| make_object_name(tname, Some(&col.name), "check") == cname)
                     .map(|col| col.name.clone());
                 match column {
-                    Some(col) if !col_checks.contains_key(&col) => {
+                    Some(col) if !no_inherit && !col_checks.contains_key(&col) => {
                         col_checks.insert(col, expr);
                     }
-                    _ => checks.push((cname.to_string(), expr)),
+                    _ => checks.push((cname.to_string(), expr, no_inherit)),
                 }
             }
             "f" => {

@@ -345,7 +345,7 @@ pub struct RawTable {
     #[serde(default)]
     pub unique: Vec<RawKey>,
     #[serde(default)]
-    pub checks: IndexMap<String, String>,
+    pub checks: IndexMap<String, RawCheck>,
     #[serde(default)]
     pub foreign_keys: Vec<RawForeignKey>,
     #[serde(default)]
@@ -457,6 +457,25 @@ pub enum RawFkAction {
     Restrict,
     #[serde(rename = "no action")]
     NoAction,
+}
+
+/// A table's check constraint: its expression, or a mapping with the expression and its
+/// options.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RawCheck {
+    Short(String),
+    Full(RawCheckFull),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckFull {
+    /// The boolean expression.
+    pub check: String,
+    /// `NO INHERIT`: the check is not made on the table's children.
+    #[serde(default)]
+    pub no_inherit: bool,
 }
 
 /// A primary key or unique constraint: its columns (`[a, b]`, named as PostgreSQL would
@@ -953,6 +972,29 @@ impl<'de> Deserialize<'de> for RawColumnDef {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 RawColumn::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RawColumnDef::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCheck {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCheck;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a check expression (string) or a mapping {check, no_inherit}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawCheck::Short(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(RawCheck::Short(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawCheckFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawCheck::Full)
             }
         }
         d.deserialize_any(V)

@@ -1071,6 +1071,7 @@ impl Builder {
                     name: make_object_name(&tname, Some(&cname), "check"),
                     expr: Sql::new(c, at.val(&path(&cb, &["check"]))),
                     loc: at.key(&path(&cb, &["check"])),
+                    no_inherit: false,
                 });
             }
             if let Some(r) = col.references {
@@ -1257,12 +1258,17 @@ impl Builder {
                 nulls_not_distinct,
             });
         }
-        for (cname, expr) in t.checks {
+        for (cname, check) in t.checks {
             let p = path(&base, &["checks", &cname]);
+            let (expr, ep, no_inherit) = match check {
+                RawCheck::Short(e) => (e, p, false),
+                RawCheck::Full(c) => (c.check, path(&p, &["check"]), c.no_inherit),
+            };
             table.checks.push(CheckConstraint {
                 name: self.ident(&cname, at.key(&p)),
-                expr: Sql::new(expr, at.val(&p)),
+                expr: Sql::new(expr, at.val(&ep)),
                 loc: at.key(&p),
+                no_inherit,
             });
         }
         for (i, fk) in t.foreign_keys.into_iter().enumerate() {
@@ -1458,6 +1464,7 @@ impl Builder {
                 name: self.ident(&cname, at.key(&p)),
                 expr: Sql::new(expr, at.val(&p)),
                 loc: at.key(&p),
+                no_inherit: false,
             });
         }
         let d = Domain {

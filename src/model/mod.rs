@@ -654,6 +654,8 @@ pub struct CheckConstraint {
     pub name: String,
     pub expr: Sql,
     pub loc: Loc,
+    /// `NO INHERIT` (a table's `checks:` only).
+    pub no_inherit: bool,
 }
 
 #[derive(Debug, Clone)]

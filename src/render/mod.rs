@@ -602,7 +602,11 @@ pub fn render_with(
         let mut checks: Vec<_> = t.checks.iter().collect();
         checks.sort_by(|a, b| a.name.cmp(&b.name));
         for c in checks {
-            let def = format!("CHECK ({})", frag(model, &c.expr)?);
+            let def = format!(
+                "CHECK ({}){}",
+                frag(model, &c.expr)?,
+                if c.no_inherit { " NO INHERIT" } else { "" }
+            );
             let s = constraint_t.render(
                 context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh, check => true },
             )?;

@@ -337,6 +337,14 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "replace_constraint",
         "bookings_invoice_id_fkey",
     ),
+    (
+        // A check made again without NO INHERIT.
+        "check_no_inherit",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_room_positive, ADD CONSTRAINT bookings_room_positive CHECK (room > 0)",
+        "replace_constraint",
+        "bookings_room_positive",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (

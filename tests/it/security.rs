@@ -85,6 +85,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("EXELEM", "n WITH ="),
     ("EXEXPR", "abs(n) WITH ="),
     ("EXWHERE", "n > 0"),
+    ("TCHECKNI", "n < 1000"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -123,7 +124,7 @@ tables:
       COLUMN: { type: text, check: CCHECK, comment: CCOMMENT }
       n: { type: int }
       flag: { type: boolean, default: DEFAULT }
-    checks: { CNAME: TCHECK }
+    checks: { CNAME: TCHECK, things_small: { check: TCHECKNI, no_inherit: true } }
     unique: [{ name: UNAME, columns: [n, flag] }]
     indexes:
       - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
