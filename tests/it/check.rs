@@ -202,6 +202,7 @@ fn reference_findings_are_what_postgres_refuses() {
                 r#"column "title_len" does not exist"#,
                 r#"column "archived" does not exist"#,
                 r#"column "titl" does not exist"#,
+                r#"column "archived_at" of relation "notes" does not exist"#,
             ],
         ),
         (
@@ -223,6 +224,17 @@ fn reference_findings_are_what_postgres_refuses() {
                 // which gen's recovery re-raises for a function that does not exist yet).
                 "VARIADIC parameter must be the last input parameter",
                 "only input parameters can have default values",
+            ],
+        ),
+        (
+            "tests/fixtures/rules/SC318-invalid-index-option",
+            &[
+                r#"unrecognized parameter "deduplicate_items""#,
+                r#"unrecognized parameter "FillFactor""#,
+                r#"value 5 out of bounds for option "fillfactor""#,
+                r#"invalid value for integer option "fillfactor": seventy"#,
+                r#"invalid value for boolean option "fastupdate": maybe"#,
+                r#"invalid value for enum option "buffering": sometimes"#,
             ],
         ),
         (

@@ -19,6 +19,7 @@ mod granted_role_without_policy;
 mod invalid_enum_default;
 mod invalid_exclusion;
 mod invalid_function_option;
+mod invalid_index_option;
 mod invalid_partition;
 mod invalid_sql;
 mod missing_primary_key;
@@ -115,6 +116,7 @@ pub static ALL: &[Rule] = &[
     invalid_partition::RULE,
     invalid_function_option::RULE,
     invalid_exclusion::RULE,
+    invalid_index_option::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
