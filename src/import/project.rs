@@ -290,13 +290,7 @@ fn parse_index(def: &str) -> Option<IndexDef> {
     // The element list ends at the `)` that closes it.
     let close = matching_paren(rest)?;
     let elems = split_top(&rest[..close], b',');
-    let mut rest = rest[close + 1..].trim_start();
-    let mut include = Vec::new();
-    if let Some(r) = rest.strip_prefix("INCLUDE (") {
-        let close = matching_paren(r)?;
-        include = ident_list(&r[..close])?;
-        rest = r[close + 1..].trim_start();
-    }
+    let (include, mut rest) = include_clause(rest[close + 1..].trim_start())?;
     let nulls_not_distinct = match rest.strip_prefix("NULLS NOT DISTINCT") {
         Some(r) => {
             rest = r.trim_start();
@@ -365,13 +359,7 @@ fn parse_exclusion(def: &str) -> Option<ExclusionDef> {
     if !ok || !method.chars().all(|c| c.is_ascii_lowercase()) {
         return None;
     }
-    let mut rest = rest[close + 1..].trim_start();
-    let mut include = Vec::new();
-    if let Some(r) = rest.strip_prefix("INCLUDE (") {
-        let close = matching_paren(r)?;
-        include = ident_list(&r[..close])?;
-        rest = r[close + 1..].trim_start();
-    }
+    let (include, mut rest) = include_clause(rest[close + 1..].trim_start())?;
     let mut predicate = None;
     if let Some(r) = rest.strip_prefix("WHERE (") {
         let close = matching_paren(r)?;
@@ -404,6 +392,17 @@ fn reloption(option: &str) -> Option<(String, String)> {
         None => value.to_string(),
     };
     Some((name, value))
+}
+
+/// A leading `INCLUDE (a, b)` of `text`: its columns (none without one) and what follows.
+fn include_clause(text: &str) -> Option<(Vec<String>, &str)> {
+    match text.strip_prefix("INCLUDE (") {
+        Some(r) => {
+            let close = matching_paren(r)?;
+            Some((ident_list(&r[..close])?, r[close + 1..].trim_start()))
+        }
+        None => Some((Vec::new(), text)),
+    }
 }
 
 /// The offset of the `)` that closes a list whose `(` was just before `text`.

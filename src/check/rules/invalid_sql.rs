@@ -355,13 +355,8 @@ fn index<'a>(
     for e in &ix.elems {
         if let IndexElem::Expr(s) = e {
             let what = || format!("an expression of index `{}`", ix.name);
-            if unsafe_fragment(m, rule, s, &what(), out) {
-                continue;
-            }
-            if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
-                parse_index_elem(t).map(drop)
-            }) {
-                report(m, rule, s, &what(), err, out);
+            if !unsafe_fragment(m, rule, s, &what(), out) {
+                index_elem(m, rule, parsed, s, what, out);
             }
         }
     }
@@ -373,6 +368,23 @@ fn index<'a>(
         || format!("the WHERE of index `{}`", ix.name),
         out,
     );
+}
+
+/// Reports an index element (an expression with its operator class and ordering) that does
+/// not parse; `what` names it.
+fn index_elem<'a>(
+    m: &Model,
+    rule: &Rule,
+    parsed: &mut Parsed<'a>,
+    s: &'a Sql,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
+        parse_index_elem(t).map(drop)
+    }) {
+        report(m, rule, s, &what(), err, out);
+    }
 }
 
 /// The elements and predicate of an exclusion constraint (the operators are SC316's).
@@ -389,11 +401,7 @@ fn exclusion<'a>(
             continue;
         }
         if let (IndexElem::Expr(s), Some(_)) = (&e.elem, &e.operator) {
-            if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
-                parse_index_elem(t).map(drop)
-            }) {
-                report(m, rule, s, &what(), err, out);
-            }
+            index_elem(m, rule, parsed, s, what, out);
         }
     }
     expr(
