@@ -17,6 +17,7 @@ mod external_trigger_function;
 mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_enum_default;
+mod invalid_exclusion;
 mod invalid_function_option;
 mod invalid_index_option;
 mod invalid_partition;
@@ -114,6 +115,7 @@ pub static ALL: &[Rule] = &[
     unknown_schema::RULE,
     invalid_partition::RULE,
     invalid_function_option::RULE,
+    invalid_exclusion::RULE,
     invalid_index_option::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
