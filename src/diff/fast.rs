@@ -456,6 +456,10 @@ fn table(
     for x in &t.exclusions {
         constraint(&x.name, "x", exclusion_def(x));
     }
+    for (name, c, _) in t.constraint_comments() {
+        out.constraint_comments
+            .insert(name.to_string(), c.to_string());
+    }
     for ix in &t.indexes {
         out.indexes.insert(ix.name.clone(), index_def(ix, &t.name));
         if let Some(c) = &ix.comment {

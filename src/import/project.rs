@@ -707,6 +707,8 @@ pub struct Builder<'a> {
     /// The object (column, constraint, index, trigger, policy) whose expressions are being
     /// written: the round trip names what did not come back by it.
     object: String,
+    /// The comment of the constraint being written, taken by whichever form writes it.
+    constraint_comment: Option<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -717,6 +719,7 @@ impl<'a> Builder<'a> {
             out: Project::default(),
             serial_sequences: BTreeSet::new(),
             object: String::new(),
+            constraint_comment: None,
         }
     }
 
@@ -1012,12 +1015,14 @@ impl<'a> Builder<'a> {
         let mut col_unique: BTreeSet<String> = BTreeSet::new();
         let mut uniques: Vec<NamedKey> = Vec::new();
         let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
-        let mut checks: Vec<(String, String, bool)> = Vec::new();
+        let mut checks: Vec<(String, String, bool, Option<String>)> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
-        let mut fks: Vec<(Option<String>, ForeignKey)> = Vec::new();
+        let mut fks: Vec<(Option<String>, ForeignKey, Option<String>)> = Vec::new();
         let mut excludes: Vec<Node> = Vec::new();
         for (cname, c) in &t.constraints {
             self.object = cname.clone();
+            // Written with the constraint, which then takes its table-level form.
+            self.constraint_comment = t.constraint_comments.get(cname).cloned();
             if c.kind == "x" {
                 match parse_exclusion(&c.definition) {
                     Some(x) => excludes.push(self.exclusion(name, cname, x)),
@@ -1100,12 +1105,14 @@ impl<'a> Builder<'a> {
                 Node::Map(
                     checks
                         .into_iter()
-                        .map(|(n, e, no_inherit)| {
-                            let node = if no_inherit {
-                                Node::FlowMap(vec![
-                                    ("check".into(), Node::Str(e)),
-                                    ("no_inherit".into(), Node::bool(true)),
-                                ])
+                        .map(|(n, e, no_inherit, comment)| {
+                            let node = if no_inherit || comment.is_some() {
+                                let mut m = vec![("check".into(), Node::Str(e))];
+                                if no_inherit {
+                                    m.push(("no_inherit".into(), Node::bool(true)));
+                                }
+                                push_comment(&mut m, &comment);
+                                Node::FlowMap(m)
                             } else {
                                 Node::Str(e)
                             };
@@ -1118,7 +1125,7 @@ impl<'a> Builder<'a> {
         if !fks.is_empty() {
             let items = fks
                 .into_iter()
-                .map(|(n, fk)| {
+                .map(|(n, fk, comment)| {
                     let mut m = vec![
                         (
                             "columns".to_string(),
@@ -1145,6 +1152,7 @@ impl<'a> Builder<'a> {
                     if let Some(n) = n {
                         m.push(("name".into(), Node::str(n)));
                     }
+                    push_comment(&mut m, &comment);
                     Node::FlowMap(m)
                 })
                 .collect();
@@ -1153,14 +1161,7 @@ impl<'a> Builder<'a> {
         if !excludes.is_empty() {
             entries.push(("excludes".into(), Node::Seq(excludes)));
         }
-        for (cname, comment) in &t.constraint_comments {
-            self.unrepresentable(
-                "constraint comment",
-                format!("{qname}.{cname}"),
-                comment.clone(),
-                "left out: the format has no comment on a constraint",
-            );
-        }
+        self.constraint_comment = None;
         let mut indexes = Vec::new();
         for (iname, def) in &t.indexes {
             self.object = iname.clone();
@@ -1243,10 +1244,12 @@ impl<'a> Builder<'a> {
         col_unique: &mut BTreeSet<String>,
         uniques: &mut Vec<NamedKey>,
         col_checks: &mut BTreeMap<String, String>,
-        checks: &mut Vec<(String, String, bool)>,
+        checks: &mut Vec<(String, String, bool, Option<String>)>,
         col_fk: &mut BTreeMap<String, ForeignKey>,
-        fks: &mut Vec<(Option<String>, ForeignKey)>,
+        fks: &mut Vec<(Option<String>, ForeignKey, Option<String>)>,
     ) {
+        // A constraint with a comment takes its table-level form, which can carry it.
+        let comment = self.constraint_comment.take();
         let tname = &name.1;
         let full = format!("{}.{}.{cname}", name.0, name.1);
         let def = &c.definition;
@@ -1263,10 +1266,14 @@ impl<'a> Builder<'a> {
                 // A name of its own is written beside the columns, in the table's list.
                 let own =
                     (cname != make_object_name(tname, None, "pkey")).then(|| cname.to_string());
-                if cols.len() == 1 && own.is_none() && options == KeyOptions::default() {
+                if cols.len() == 1
+                    && own.is_none()
+                    && options == KeyOptions::default()
+                    && comment.is_none()
+                {
                     *col_pk = cols.into_iter().next();
                 } else {
-                    *table_pk = Some((own, cols, options));
+                    *table_pk = Some((own, cols, options, comment));
                 }
             }
             "u" => {
@@ -1291,11 +1298,12 @@ impl<'a> Builder<'a> {
                 if cols.len() == 1
                     && own.is_none()
                     && options == KeyOptions::default()
+                    && comment.is_none()
                     && !col_unique.contains(&cols[0])
                 {
                     col_unique.insert(cols[0].clone());
                 } else {
-                    uniques.push((own, cols, options));
+                    uniques.push((own, cols, options, comment));
                 }
             }
             "c" => {
@@ -1321,10 +1329,12 @@ impl<'a> Builder<'a> {
                     .find(|col| make_object_name(tname, Some(&col.name), "check") == cname)
                     .map(|col| col.name.clone());
                 match column {
-                    Some(col) if !no_inherit && !col_checks.contains_key(&col) => {
+                    Some(col)
+                        if !no_inherit && comment.is_none() && !col_checks.contains_key(&col) =>
+                    {
                         col_checks.insert(col, expr);
                     }
-                    _ => checks.push((cname.to_string(), expr, no_inherit)),
+                    _ => checks.push((cname.to_string(), expr, no_inherit, comment)),
                 }
             }
             "f" => {
@@ -1354,11 +1364,12 @@ impl<'a> Builder<'a> {
                 if fk.columns.len() == 1
                     && cname == default
                     && plain
+                    && comment.is_none()
                     && !col_fk.contains_key(&fk.columns[0])
                 {
                     col_fk.insert(fk.columns[0].clone(), fk);
                 } else {
-                    fks.push(((cname != default).then(|| cname.to_string()), fk));
+                    fks.push(((cname != default).then(|| cname.to_string()), fk, comment));
                 }
             }
             _ => self.unrepresentable("constraint", full, def.clone(), "left out"),
@@ -1565,6 +1576,7 @@ impl<'a> Builder<'a> {
             m.push(("where".into(), Node::Str(e)));
         }
         m.extend(deferrable_nodes(x.deferrable, x.initially_deferred));
+        push_comment(&mut m, &self.constraint_comment.take());
         Node::FlowMap(m)
     }
 
@@ -2433,7 +2445,8 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
 
 /// A primary key's or unique constraint's own name (None: the one PostgreSQL would give)
 /// and its columns.
-type NamedKey = (Option<String>, Vec<String>, KeyOptions);
+/// A key's own name, columns, options and comment.
+type NamedKey = (Option<String>, Vec<String>, KeyOptions, Option<String>);
 
 /// The options of a key as `pg_get_constraintdef` prints them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -2469,8 +2482,8 @@ fn deferrable_nodes(deferrable: bool, initially_deferred: bool) -> Vec<(String, 
 }
 
 /// `[a, b]`, or `{ name: x, columns: [a, b] }` for a key with a name of its own.
-fn key_node((name, columns, options): NamedKey) -> Node {
-    if name.is_none() && options == KeyOptions::default() {
+fn key_node((name, columns, options, comment): NamedKey) -> Node {
+    if name.is_none() && options == KeyOptions::default() && comment.is_none() {
         return Node::list(columns);
     }
     let mut m = Vec::new();
@@ -2485,6 +2498,7 @@ fn key_node((name, columns, options): NamedKey) -> Node {
     if options.nulls_not_distinct {
         m.push(("nulls_not_distinct".into(), Node::bool(true)));
     }
+    push_comment(&mut m, &comment);
     Node::FlowMap(m)
 }
 

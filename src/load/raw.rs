@@ -496,6 +496,9 @@ pub struct RawCheckFull {
     /// `NO INHERIT`: the check is not made on the table's children.
     #[serde(default)]
     pub no_inherit: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// A primary key or unique constraint: its columns (`[a, b]`, named as PostgreSQL would
@@ -523,6 +526,9 @@ pub struct RawNamedKey {
     /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15): a unique constraint only.
     #[serde(default)]
     pub nulls_not_distinct: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// `identity: always`, or a map with the sequence's options.
@@ -582,6 +588,9 @@ pub struct RawForeignKey {
     /// `DEFERRABLE INITIALLY DEFERRED`.
     #[serde(default)]
     pub initially_deferred: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// How a foreign key treats a row with some of its columns null: `simple` (the default,
@@ -642,6 +651,9 @@ pub struct RawExclude {
     pub deferrable: bool,
     #[serde(default)]
     pub initially_deferred: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -1086,6 +1086,7 @@ impl Builder {
                     deferrable: false,
                     initially_deferred: false,
                     nulls_not_distinct: false,
+                    comment: None,
                 });
             }
             if let Some(c) = col.check {
@@ -1094,6 +1095,7 @@ impl Builder {
                     expr: Sql::new(c, at.val(&path(&cb, &["check"]))),
                     loc: at.key(&path(&cb, &["check"])),
                     no_inherit: false,
+                    comment: None,
                 });
             }
             if let Some(r) = col.references {
@@ -1111,6 +1113,7 @@ impl Builder {
                         match_full: false,
                         deferrable: false,
                         initially_deferred: false,
+                        comment: None,
                     }),
                     Err(e) => self.errors.push(invalid(
                         rloc,
@@ -1207,7 +1210,7 @@ impl Builder {
         // A key's columns and where they are written, its own name if it has one, and its
         // options (deferrable, initially deferred, nulls not distinct).
         let key_parts = |key: &RawKey, p: &P| match key {
-            RawKey::Columns(c) => (None, c.clone(), *p, (false, false, false)),
+            RawKey::Columns(c) => (None, c.clone(), *p, (false, false, false), None),
             RawKey::Named(k) => (
                 k.name.clone().map(|n| (n, path(p, &["name"]))),
                 k.columns.clone(),
@@ -1217,15 +1220,18 @@ impl Builder {
                     k.initially_deferred,
                     k.nulls_not_distinct,
                 ),
+                k.comment.clone(),
             ),
         };
         let mut pk_name = None;
         let mut pk_options = (false, false);
+        let mut pk_comment = None;
         if let Some(pk) = &t.primary_key {
             let p = path(&base, &["primary_key"]);
-            let (name, pk, cp, (deferrable, deferred, nulls)) = key_parts(pk, &p);
+            let (name, pk, cp, (deferrable, deferred, nulls), comment) = key_parts(pk, &p);
             pk_name = name.map(|(n, np)| self.ident(&n, at.val(&np)));
             pk_options = (deferrable, deferred);
+            pk_comment = comment;
             if nulls {
                 self.errors.push(invalid(
                     at.key(&path(&p, &["nulls_not_distinct"])),
@@ -1256,11 +1262,12 @@ impl Builder {
                 deferrable: pk_options.0,
                 initially_deferred: pk_options.1,
                 nulls_not_distinct: false,
+                comment: pk_comment,
             });
         }
         for (i, u) in t.unique.iter().enumerate() {
             let p = idx(&path(&base, &["unique"]), i);
-            let (name, u, cp, (deferrable, initially_deferred, nulls_not_distinct)) =
+            let (name, u, cp, (deferrable, initially_deferred, nulls_not_distinct), comment) =
                 key_parts(u, &p);
             table.uniques.push(Key {
                 name: match name {
@@ -1272,19 +1279,21 @@ impl Builder {
                 deferrable,
                 initially_deferred,
                 nulls_not_distinct,
+                comment,
             });
         }
         for (cname, check) in t.checks {
             let p = path(&base, &["checks", &cname]);
-            let (expr, ep, no_inherit) = match check {
-                RawCheck::Short(e) => (e, p, false),
-                RawCheck::Full(c) => (c.check, path(&p, &["check"]), c.no_inherit),
+            let (expr, ep, no_inherit, comment) = match check {
+                RawCheck::Short(e) => (e, p, false, None),
+                RawCheck::Full(c) => (c.check, path(&p, &["check"]), c.no_inherit, c.comment),
             };
             table.checks.push(CheckConstraint {
                 name: self.ident(&cname, at.key(&p)),
                 expr: Sql::new(expr, at.val(&ep)),
                 loc: at.key(&p),
                 no_inherit,
+                comment,
             });
         }
         for (i, fk) in t.foreign_keys.into_iter().enumerate() {
@@ -1306,6 +1315,7 @@ impl Builder {
                     match_full: fk.match_type == Some(RawFkMatch::Full),
                     deferrable: fk.deferrable || fk.initially_deferred,
                     initially_deferred: fk.initially_deferred,
+                    comment: fk.comment.clone(),
                 }),
                 Err(e) => self
                     .errors
@@ -1490,6 +1500,7 @@ impl Builder {
                 expr: Sql::new(expr, at.val(&p)),
                 loc: at.key(&p),
                 no_inherit: false,
+                comment: None,
             });
         }
         let d = Domain {
@@ -1652,6 +1663,7 @@ impl Builder {
                 .map(|w| Sql::new(w, at.val(&path(p, &["where"])))),
             deferrable: ex.deferrable || ex.initially_deferred,
             initially_deferred: ex.initially_deferred,
+            comment: ex.comment,
         }
     }
 

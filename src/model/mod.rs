@@ -655,6 +655,8 @@ pub struct Key {
     pub initially_deferred: bool,
     /// `UNIQUE NULLS NOT DISTINCT`.
     pub nulls_not_distinct: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -664,6 +666,8 @@ pub struct CheckConstraint {
     pub loc: Loc,
     /// `NO INHERIT` (a table's `checks:` only).
     pub no_inherit: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -682,6 +686,8 @@ pub struct ForeignKey {
     /// `DEFERRABLE` (set too when `initially_deferred` is).
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -757,6 +763,8 @@ pub struct Exclusion {
     pub predicate: Option<Sql>,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `COMMENT ON CONSTRAINT`.
+    pub comment: Option<String>,
 }
 
 /// One element of an exclusion constraint, `during WITH &&`: what is compared (a column,
@@ -1102,6 +1110,30 @@ pub struct PartitionOf {
 }
 
 impl Table {
+    /// The comments of the table's constraints that have one: (constraint name, comment,
+    /// where the constraint is written).
+    pub fn constraint_comments(&self) -> Vec<(&str, &str, Loc)> {
+        let keys = self.primary_key.iter().chain(&self.uniques);
+        let keys = keys.map(|k| (k.name.as_str(), &k.comment, k.loc));
+        let checks = self
+            .checks
+            .iter()
+            .map(|c| (c.name.as_str(), &c.comment, c.loc));
+        let fks = self
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.as_str(), &f.comment, f.loc));
+        let excl = self
+            .exclusions
+            .iter()
+            .map(|e| (e.name.as_str(), &e.comment, e.loc));
+        keys.chain(checks)
+            .chain(fks)
+            .chain(excl)
+            .filter_map(|(n, c, l)| c.as_deref().map(|c| (n, c, l)))
+            .collect()
+    }
+
     /// Column name → type, for templates and checks.
     pub fn column_types(&self) -> IndexMap<String, SqlType> {
         self.columns

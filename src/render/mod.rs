@@ -1019,6 +1019,12 @@ pub fn render_with(
             }
         }
     }
+    for t in model.tables.values() {
+        for (name, c, loc) in t.constraint_comments() {
+            let target = format!("{} ON {}", quote_ident(name), t.name.sql());
+            comments.push(("CONSTRAINT", target, Some(c), loc));
+        }
+    }
     for h in model.hosts() {
         for tr in h.triggers.values() {
             if let Some(c) = &tr.comment {

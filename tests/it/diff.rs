@@ -288,6 +288,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "index invoices_created_at_idx",
     ),
     (
+        "constraint_comments",
+        KINDS,
+        "COMMENT ON CONSTRAINT bookings_no_overlap ON bookings IS 'other'; COMMENT ON CONSTRAINT bookings_pkey ON bookings IS NULL",
+        "set_comment",
+        "bookings_no_overlap",
+    ),
+    (
         "unlogged",
         KINDS,
         "ALTER TABLE invoice_events_rest SET LOGGED",

@@ -82,6 +82,7 @@ const FIELDS: &[(&str, &str)] = &[
         "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
     ),
     ("UNAME", "things_n_unique"),
+    ("KCOMMENT", "a key"),
     ("PKNAME", "ledger_key"),
     ("EXNAME", "things_n_excl"),
     ("EXELEM", "n WITH ="),
@@ -129,7 +130,7 @@ tables:
       n: { type: int }
       flag: { type: boolean, default: DEFAULT }
     checks: { CNAME: TCHECK, things_small: { check: TCHECKNI, no_inherit: true } }
-    unique: [{ name: UNAME, columns: [n, flag] }]
+    unique: [{ name: UNAME, columns: [n, flag], comment: KCOMMENT }]
     indexes:
       - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
       - { name: things_expr_idx, expressions: [IEXPR] }
