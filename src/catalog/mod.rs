@@ -148,7 +148,13 @@ pub struct Table {
     /// triggers of its own here: those it inherits from its parent are the parent's, and
     /// are not read on it.
     pub partition_of: Option<Partition>,
-    /// In attribute order (none on a partition: its columns are its parent's).
+    /// The parents of a table that is not a partition (`INHERITS`), in `inhseqno` order.
+    /// The columns and check constraints it inherits from them are theirs, and are not read
+    /// on it; one that is also its own (`attislocal`, `conislocal`: declared on it as well,
+    /// or kept when it stopped inheriting) is read, and stays when the parent's goes.
+    pub inherits: Vec<Name>,
+    /// In attribute order (none on a partition: its columns are its parent's; on a child,
+    /// its own only).
     pub columns: Vec<Column>,
     pub constraints: BTreeMap<String, Constraint>,
     pub indexes: BTreeMap<String, String>,
@@ -173,6 +179,45 @@ pub struct Partition {
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+impl Catalog {
+    /// Every column the table `key` has, its own and those it inherits from its parents
+    /// (`INHERITS`, recursively; a partition has its parent's), its own first, each name
+    /// once. Empty for a table not in the catalog.
+    pub fn all_columns(&self, key: &Name) -> Vec<Column> {
+        let mut out: Vec<Column> = Vec::new();
+        let mut todo = vec![key.clone()];
+        let mut seen = BTreeSet::new();
+        while let Some(k) = todo.pop() {
+            if !seen.insert(k.clone()) {
+                continue;
+            }
+            let Some(t) = self.tables.get(&k) else {
+                continue;
+            };
+            for c in &t.columns {
+                if !out.iter().any(|o| o.name == c.name) {
+                    out.push(c.clone());
+                }
+            }
+            todo.extend(t.partition_of.iter().map(|p| p.parent.clone()));
+            todo.extend(t.inherits.iter().rev().cloned());
+        }
+        out
+    }
+
+    /// The names of the columns the table `key` inherits from its parents (`INHERITS`),
+    /// whether or not it also has them of its own.
+    pub fn inherited_columns(&self, key: &Name) -> BTreeSet<String> {
+        self.tables
+            .get(key)
+            .into_iter()
+            .flat_map(|t| &t.inherits)
+            .flat_map(|p| self.all_columns(p))
+            .map(|c| c.name)
+            .collect()
     }
 }
 

@@ -400,6 +400,11 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                     }),
                     _ => None,
                 },
+                inherits: r
+                    .get::<_, Vec<String>>(9)
+                    .into_iter()
+                    .zip(r.get::<_, Vec<String>>(10))
+                    .collect(),
                 ..Table::default()
             },
         );

@@ -1,5 +1,6 @@
--- Tables of the managed schemas with RLS flags and comments, a partitioned table's key and a
--- partition's parent and bound. $1: schemas (text[]); $2, $3: only the tables whose oid is $3
+-- Tables of the managed schemas with RLS flags and comments, a partitioned table's key, a
+-- partition's parent and bound, and the parents of a table that is not a partition
+-- (INHERITS) in inhseqno order, as two arrays (schemas, names). $1: schemas (text[]); $2, $3: only the tables whose oid is $3
 -- modulo $2 (a share of the tables, for one of several connections; 1, 0 for all).
 SELECT n.nspname AS schema,
        c.relname AS name,
@@ -9,7 +10,12 @@ SELECT n.nspname AS schema,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
        pn.nspname AS parent_schema,
        pc.relname AS parent_name,
-       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
+       ARRAY(SELECT hn.nspname FROM pg_inherits hi
+             JOIN pg_class hc ON hc.oid = hi.inhparent JOIN pg_namespace hn ON hn.oid = hc.relnamespace
+             WHERE hi.inhrelid = c.oid AND NOT c.relispartition ORDER BY hi.inhseqno) AS inherits_schemas,
+       ARRAY(SELECT hc.relname FROM pg_inherits hi JOIN pg_class hc ON hc.oid = hi.inhparent
+             WHERE hi.inhrelid = c.oid AND NOT c.relispartition ORDER BY hi.inhseqno) AS inherits_names
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 -- A join, not obj_description(), which runs a query per table.
