@@ -188,24 +188,56 @@ impl Catalog {
     /// once. Empty for a table not in the catalog.
     pub fn all_columns(&self, key: &Name) -> Vec<Column> {
         let mut out: Vec<Column> = Vec::new();
-        let mut todo = vec![key.clone()];
-        let mut seen = BTreeSet::new();
-        while let Some(k) = todo.pop() {
-            if !seen.insert(k.clone()) {
-                continue;
-            }
-            let Some(t) = self.tables.get(&k) else {
-                continue;
-            };
+        for t in self.lineage(key) {
             for c in &t.columns {
                 if !out.iter().any(|o| o.name == c.name) {
                     out.push(c.clone());
                 }
             }
-            todo.extend(t.partition_of.iter().map(|p| p.parent.clone()));
-            todo.extend(t.inherits.iter().rev().cloned());
         }
         out
+    }
+
+    /// The table `key` and then its parents (partition parent and `INHERITS`, recursively,
+    /// depth first in order), each once.
+    fn lineage(&self, key: &Name) -> Vec<&Table> {
+        let mut out = Vec::new();
+        let mut todo = vec![key];
+        let mut seen = BTreeSet::new();
+        while let Some(k) = todo.pop() {
+            if !seen.insert(k) {
+                continue;
+            }
+            let Some(t) = self.tables.get(k) else {
+                continue;
+            };
+            out.push(t);
+            todo.extend(t.partition_of.iter().map(|p| &p.parent));
+            todo.extend(t.inherits.iter().rev());
+        }
+        out
+    }
+
+    /// The check constraints the table `key` has, its own and its parents' (`INHERITS`,
+    /// recursively), by name (its own first).
+    pub fn all_checks(&self, key: &Name) -> BTreeMap<String, Constraint> {
+        let mut out = BTreeMap::new();
+        for t in self.lineage(key) {
+            for (n, c) in t.constraints.iter().filter(|(_, c)| c.kind == "c") {
+                out.entry(n.clone()).or_insert_with(|| c.clone());
+            }
+        }
+        out
+    }
+
+    /// The names of the check constraints the table `key` inherits from its parents.
+    pub fn inherited_checks(&self, key: &Name) -> BTreeSet<String> {
+        self.tables
+            .get(key)
+            .into_iter()
+            .flat_map(|t| &t.inherits)
+            .flat_map(|p| self.all_checks(p).into_keys())
+            .collect()
     }
 
     /// The names of the columns the table `key` inherits from its parents (`INHERITS`),

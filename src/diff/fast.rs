@@ -332,8 +332,33 @@ fn table(
                 _ => "DEFAULT".to_string(),
             },
         }),
+        // A child's own columns are those it declares (read with `attislocal`), its parents'
+        // are theirs.
+        inherits: t
+            .inherits
+            .iter()
+            .map(|(p, _)| (p.schema.clone(), p.name.clone()))
+            .collect(),
         ..catalog::Table::default()
     };
+    // A column declared on a child and on one of its parents is merged: it takes the
+    // parent's NOT NULL, and its default when it has none. The shadow says what it becomes.
+    for (p, _) in &t.inherits {
+        let Some(parent) = model.table(p) else {
+            continue;
+        };
+        let inherited = model.column_owner(parent);
+        if let Some(c) = t
+            .columns
+            .keys()
+            .find(|c| inherited.columns.contains_key(*c))
+        {
+            return Err(Unpredictable(format!(
+                "table {}: column {c} is declared on it and on its parent {}",
+                t.name, parent.name
+            )));
+        }
+    }
     for c in t.columns.values() {
         let default = if c.ty.is_serial() {
             let seq = make_object_name(&t.name.name, Some(&c.name), "seq");

@@ -1010,22 +1010,9 @@ fn tables(cx: &mut Ctx) {
             Some(have) => {
                 partition_membership(cx, s, n, t, have);
                 inheritance(cx, s, n, t, have);
+                let was = after_no_inherit(a, have, t);
                 match (&t.partition_of, &have.partition_of) {
-                    (None, None) => {
-                        // A parent it stops inheriting from leaves its columns on it (the
-                        // NO INHERIT goes first).
-                        let mut was = have.clone();
-                        for p in have.inherits.iter().filter(|p| !t.inherits.contains(p)) {
-                            for c in a.all_columns(p) {
-                                if was.column(&c.name).is_none()
-                                    && !kept_inherited(a, have, t, &c.name)
-                                {
-                                    was.columns.push(c);
-                                }
-                            }
-                        }
-                        columns(cx, s, n, t, &was);
-                    }
+                    (None, None) => columns(cx, s, n, t, &was),
                     // A detached partition has its parent's columns (the detach goes first).
                     (None, Some(p)) => {
                         let parent = a.tables.get(&p.parent).unwrap_or(&empty);
@@ -1038,7 +1025,7 @@ fn tables(cx: &mut Ctx) {
                     // A partition's columns are its parent's.
                     (Some(_), _) => {}
                 }
-                table_parts(cx, s, n, t, have, false);
+                table_parts(cx, s, n, t, &was, false);
             }
         }
     }
@@ -1086,19 +1073,44 @@ fn tables(cx: &mut Ctx) {
     }
 }
 
-/// Whether the table `have` (in the database `a`) still inherits the column `name` after it
-/// stops inheriting from the parents `want` lacks: one of the parents both keep has it.
-fn kept_inherited(a: &Catalog, have: &Table, want: &Table, name: &str) -> bool {
-    have.inherits
+/// The table `have` (in the database `a`) once it stops inheriting from the parents `want`
+/// lacks (the NO INHERIT goes first): the columns and checks it had from them only are its
+/// own.
+fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
+    let mut was = have.clone();
+    let kept: Vec<&crate::catalog::Name> = have
+        .inherits
         .iter()
         .filter(|p| want.inherits.contains(p))
-        .any(|p| a.all_columns(p).iter().any(|c| c.name == name))
+        .collect();
+    let kept_columns: BTreeSet<String> = kept
+        .iter()
+        .flat_map(|p| a.all_columns(p))
+        .map(|c| c.name)
+        .collect();
+    let kept_checks: BTreeSet<String> = kept
+        .iter()
+        .flat_map(|p| a.all_checks(p).into_keys())
+        .collect();
+    for p in have.inherits.iter().filter(|p| !want.inherits.contains(p)) {
+        for c in a.all_columns(p) {
+            if was.column(&c.name).is_none() && !kept_columns.contains(&c.name) {
+                was.columns.push(c);
+            }
+        }
+        for (cn, c) in a.all_checks(p) {
+            if !kept_checks.contains(&cn) {
+                was.constraints.entry(cn).or_insert(c);
+            }
+        }
+    }
+    was
 }
 
 /// The parents a table gains and loses (`INHERITS`): `NO INHERIT`, which leaves their
-/// columns on it as its own, and `INHERIT`, which needs every column of the parent on the
-/// table (the columns it lacks are added first, as the parent has them: name, type, NOT
-/// NULL, default). Both in phase 4, before the columns change: a column added to a parent then
+/// columns and checks on it as its own, and `INHERIT`, which needs every column and check of
+/// the parent on the table (those it lacks are added first, as the parent has them: a
+/// column's name, type, NOT NULL and default, a check's definition). Both in phase 4, before the columns change: a column added to a parent then
 /// reaches the child, and a column dropped from it no longer does. The order of the parents
 /// is not changed in place.
 fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
@@ -1117,6 +1129,7 @@ fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
         );
     }
     let mut has: BTreeSet<String> = a.all_columns(&key).into_iter().map(|c| c.name).collect();
+    let mut checks: BTreeSet<String> = a.all_checks(&key).into_keys().collect();
     for p in want.inherits.iter().filter(|p| !have.inherits.contains(p)) {
         // The parent as it is when the INHERIT runs: as the database has it, or as it is
         // made here.
@@ -1143,6 +1156,21 @@ fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
             ));
         }
         has.extend(parent_columns.into_iter().map(|c| c.name));
+        // And every check of the parent, by name.
+        let parent_checks = if a.tables.contains_key(p) {
+            a.all_checks(p)
+        } else {
+            d.all_checks(p)
+        };
+        for (cn, c) in parent_checks {
+            if checks.insert(cn.clone()) {
+                sql.push(format!(
+                    "ALTER TABLE {qn} ADD CONSTRAINT {} {};",
+                    quote_ident(&cn),
+                    c.definition
+                ));
+            }
+        }
         sql.push(format!("ALTER TABLE {qn} INHERIT {};", q(&p.0, &p.1)));
         cx.push(
             ChangeKind::Inherit,
@@ -1679,8 +1707,14 @@ fn by_definition(
 /// Constraints, indexes, triggers, RLS, policies and comments of one table.
 fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: bool) {
     let qn = q(s, n);
+    // A check the desired parents have is theirs: whether the child also has it of its own
+    // is not changed (PostgreSQL drops no inherited check from a child alone).
+    let from_parents = cx.desired.inherited_checks(&(s.to_string(), n.to_string()));
     // Constraints: non-FK before FK (an FK needs the referenced key).
     for (cn, c) in &want.constraints {
+        if !new && !have.constraints.contains_key(cn) && from_parents.contains(cn) {
+            continue;
+        }
         let o = obj("constraint", s, Some(n), cn);
         let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
         let phase = if c.kind == "f" { 8 } else { 7 };
@@ -1724,7 +1758,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         (&want.constraint_comments, &have.constraint_comments),
     );
     for (cn, h) in &have.constraints {
-        if !want.constraints.contains_key(cn) {
+        if !want.constraints.contains_key(cn) && !from_parents.contains(cn) {
             cx.push(
                 ChangeKind::DropConstraint,
                 obj("constraint", s, Some(n), cn),

@@ -81,6 +81,8 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     ("UNAME", "things_n_unique"),
     ("PKNAME", "ledger_key"),
+    ("INHPARENT", "stamped"),
+    ("INHCHILD", "stamped_notes"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -136,6 +138,15 @@ tables:
       id: { type: int, nullable: false }
       n: { type: int }
     primary_key: { name: PKNAME, columns: [id] }
+  INHPARENT:
+    columns:
+      id: { type: int, primary_key: true }
+      at: { type: date }
+  INHCHILD:
+    inherits: [INHPARENT]
+    columns:
+      note: { type: text }
+    primary_key: [id]
   PARTTABLE:
     columns:
       id: { type: int, nullable: false }

@@ -18,6 +18,7 @@ mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_enum_default;
 mod invalid_function_option;
+mod invalid_inheritance;
 mod invalid_partition;
 mod invalid_sql;
 mod missing_primary_key;
@@ -113,6 +114,7 @@ pub static ALL: &[Rule] = &[
     unknown_schema::RULE,
     invalid_partition::RULE,
     invalid_function_option::RULE,
+    invalid_inheritance::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
