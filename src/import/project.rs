@@ -902,6 +902,18 @@ impl<'a> Builder<'a> {
             };
             entries.push(("bounds".into(), Node::str(bound)));
         }
+        // An inheritance child: its parents, and (below) its own columns only.
+        if !t.inherits.is_empty() {
+            entries.push((
+                "inherits".into(),
+                Node::FlowSeq(
+                    t.inherits
+                        .iter()
+                        .map(|(s, n)| Node::str(yaml_name(s, n)))
+                        .collect(),
+                ),
+            ));
+        }
         let mut columns = Vec::new();
         for c in &t.columns {
             self.object = c.name.clone();
@@ -1073,7 +1085,8 @@ impl<'a> Builder<'a> {
                 // A name of its own is written beside the columns, in the table's list.
                 let own =
                     (cname != make_object_name(tname, None, "pkey")).then(|| cname.to_string());
-                if cols.len() == 1 && own.is_none() {
+                // On a column of its own (an inheritance child's inherited column is not).
+                if cols.len() == 1 && own.is_none() && t.column(&cols[0]).is_some() {
                     *col_pk = cols.into_iter().next();
                 } else {
                     *table_pk = Some((own, cols));
@@ -1094,7 +1107,11 @@ impl<'a> Builder<'a> {
                 };
                 let own = (cname != make_object_name(tname, Some(&cols.join("_")), "key"))
                     .then(|| cname.to_string());
-                if cols.len() == 1 && own.is_none() && !col_unique.contains(&cols[0]) {
+                if cols.len() == 1
+                    && own.is_none()
+                    && !col_unique.contains(&cols[0])
+                    && t.column(&cols[0]).is_some()
+                {
                     col_unique.insert(cols[0].clone());
                 } else {
                     uniques.push((own, cols));
@@ -1148,7 +1165,10 @@ impl<'a> Builder<'a> {
                     );
                 }
                 let default = make_object_name(tname, Some(&fk.columns.join("_")), "fkey");
-                if fk.columns.len() == 1 && cname == default && !col_fk.contains_key(&fk.columns[0])
+                if fk.columns.len() == 1
+                    && cname == default
+                    && !col_fk.contains_key(&fk.columns[0])
+                    && t.column(&fk.columns[0]).is_some()
                 {
                     col_fk.insert(fk.columns[0].clone(), fk);
                 } else {
