@@ -2564,10 +2564,7 @@ mod tests {
             partition("FOR VALUES FROM ('2023-01-01') TO ('2025-01-01')"),
         );
         let changes = diff(&want, &have, Options::default());
-        let sql: Vec<&str> = changes
-            .iter()
-            .flat_map(|c| c.sql.iter().map(String::as_str))
-            .collect();
+        let sql = statements(&changes);
         assert_eq!(
             sql,
             [
@@ -2605,6 +2602,14 @@ mod tests {
         );
     }
 
+    /// Every statement of `changes`, in order.
+    fn statements(changes: &[Change]) -> Vec<&str> {
+        changes
+            .iter()
+            .flat_map(|c| c.sql.iter().map(String::as_str))
+            .collect()
+    }
+
     fn child(parents: &[&str], columns: &[&str]) -> Table {
         Table {
             inherits: parents.iter().map(|p| key(p)).collect(),
@@ -2624,10 +2629,8 @@ mod tests {
         let mut want = Catalog::default();
         want.tables.insert(key("base"), child(&[], &["created_at"]));
         want.tables.insert(key("a"), child(&["base"], &["a1", "e"]));
-        let sql: Vec<String> = diff(&want, &have, Options::default())
-            .into_iter()
-            .flat_map(|c| c.sql)
-            .collect();
+        let changes = diff(&want, &have, Options::default());
+        let sql = statements(&changes);
         assert_eq!(
             sql,
             [
@@ -2654,10 +2657,7 @@ mod tests {
         want.tables.insert(key("z_new"), child(&[], &["id"]));
         let changes = diff(&want, &have, Options::default());
         assert!(changes.iter().all(|c| !c.destructive));
-        let sql: Vec<&str> = changes
-            .iter()
-            .flat_map(|c| c.sql.iter().map(String::as_str))
-            .collect();
+        let sql = statements(&changes);
         assert_eq!(
             sql,
             [
