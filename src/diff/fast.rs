@@ -473,10 +473,32 @@ fn index_def(ix: &crate::model::Index, on: &QualName) -> String {
             cols(ix.include.iter().map(|(c, _)| c.as_str()))
         ));
     }
+    if ix.nulls_not_distinct.is_some() {
+        def.push_str(" NULLS NOT DISTINCT");
+    }
+    if !ix.storage.is_empty() {
+        let options: Vec<String> = ix
+            .storage
+            .iter()
+            .map(|s| format!("{}={}", quote_ident(&s.name), reloption_value(&s.value)))
+            .collect();
+        def.push_str(&format!(" WITH ({})", options.join(", ")));
+    }
     if let Some(p) = &ix.predicate {
         def.push_str(&format!(" WHERE ({})", p.text.trim()));
     }
     def
+}
+
+/// A storage parameter's value as `pg_get_indexdef` prints it: bare when it is an
+/// identifier that needs no quotes, else a string literal with its quotes doubled
+/// (`flatten_reloptions`, with `standard_conforming_strings` on).
+fn reloption_value(v: &str) -> String {
+    if quote_ident(v) == v {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "''"))
+    }
 }
 
 /// The sequences, composite types, domains and materialized views the project declares,
@@ -589,14 +611,9 @@ fn trigger_def(tr: &Trigger, table: &QualName, path: &SearchPath) -> String {
         TriggerEvent::Truncate => 3,
     });
     events.dedup();
-    let events: Vec<&str> = events
+    let events: Vec<String> = events
         .iter()
-        .map(|e| match e {
-            TriggerEvent::Insert => "INSERT",
-            TriggerEvent::Delete => "DELETE",
-            TriggerEvent::Update => "UPDATE",
-            TriggerEvent::Truncate => "TRUNCATE",
-        })
+        .map(|e| crate::render::trigger_event(tr, *e))
         .collect();
     let mut def = format!(
         "CREATE TRIGGER {} {} {} ON {} FOR EACH {} ",

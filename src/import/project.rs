@@ -253,11 +253,14 @@ struct IndexDef {
     method: String,
     elems: Vec<String>,
     include: Vec<String>,
+    nulls_not_distinct: bool,
+    /// Storage parameters, name and value as stored.
+    with: Vec<(String, String)>,
     predicate: Option<String>,
 }
 
-/// `CREATE [UNIQUE] INDEX name ON [ONLY] s.t USING m (elems) [INCLUDE (…)] [WHERE (…)]`;
-/// None for anything else (storage parameters, tablespaces, NULLS NOT DISTINCT).
+/// `CREATE [UNIQUE] INDEX name ON [ONLY] s.t USING m (elems) [INCLUDE (…)] [NULLS NOT
+/// DISTINCT] [WITH (…)] [WHERE (…)]`; None for anything else (a tablespace).
 fn parse_index(def: &str) -> Option<IndexDef> {
     let (unique, rest) = match def.strip_prefix("CREATE UNIQUE INDEX ") {
         Some(r) => (true, r),
@@ -280,6 +283,21 @@ fn parse_index(def: &str) -> Option<IndexDef> {
         include = ident_list(&r[..close])?;
         rest = r[close + 1..].trim_start();
     }
+    let nulls_not_distinct = match rest.strip_prefix("NULLS NOT DISTINCT") {
+        Some(r) => {
+            rest = r.trim_start();
+            true
+        }
+        None => false,
+    };
+    let mut with = Vec::new();
+    if let Some(r) = rest.strip_prefix("WITH (") {
+        let close = matching_paren(r)?;
+        for option in split_top(&r[..close], b',') {
+            with.push(reloption(&option)?);
+        }
+        rest = r[close + 1..].trim_start();
+    }
     let mut predicate = None;
     if let Some(r) = rest.strip_prefix("WHERE ") {
         predicate = Some(strip_outer_parens(r).to_string());
@@ -293,8 +311,22 @@ fn parse_index(def: &str) -> Option<IndexDef> {
         method,
         elems,
         include,
+        nulls_not_distinct,
+        with,
         predicate,
     })
+}
+
+/// One storage parameter as `pg_get_indexdef` prints it: `name=value`, the value bare or a
+/// string literal; the value as stored.
+fn reloption(option: &str) -> Option<(String, String)> {
+    let (name, value) = leading_ident(option.trim())?;
+    let value = value.strip_prefix('=')?;
+    let value = match value.strip_prefix('\'') {
+        Some(v) => v.strip_suffix('\'')?.replace("''", "'"),
+        None => value.to_string(),
+    };
+    Some((name, value))
 }
 
 /// The offset of the `)` that closes a list whose `(` was just before `text`.
@@ -321,6 +353,7 @@ fn matching_paren(text: &str) -> Option<usize> {
 struct TriggerDef {
     when: &'static str,
     events: Vec<String>,
+    update_of: Vec<String>,
     row: bool,
     condition: Option<String>,
     function: (Option<String>, String),
@@ -338,19 +371,34 @@ fn parse_trigger(def: &str) -> Option<TriggerDef> {
     ]
     .into_iter()
     .find_map(|(p, w)| rest.strip_prefix(p).map(|r| (w, r)))?;
-    let on = rest.find(" ON ")?;
     let mut events = Vec::new();
-    for e in rest[..on].split(" OR ") {
-        let e = match e {
-            "INSERT" => "insert",
-            "UPDATE" => "update",
-            "DELETE" => "delete",
-            "TRUNCATE" => "truncate",
-            _ => return None, // UPDATE OF columns
-        };
-        events.push(e.to_string());
+    let mut update_of = Vec::new();
+    let mut rest = rest;
+    loop {
+        let (e, r) = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+            .into_iter()
+            .find_map(|e| rest.strip_prefix(e).map(|r| (e, r)))?;
+        rest = r;
+        // `UPDATE OF a, b`: quoted names may hold anything, so they are read one by one.
+        if let Some(mut r) = rest.strip_prefix(" OF ").filter(|_| e == "UPDATE") {
+            loop {
+                let (column, after) = leading_ident(r)?;
+                update_of.push(column);
+                r = after;
+                match r.strip_prefix(", ") {
+                    Some(next) => r = next,
+                    None => break,
+                }
+            }
+            rest = r;
+        }
+        events.push(e.to_ascii_lowercase());
+        match rest.strip_prefix(" OR ") {
+            Some(r) => rest = r,
+            None => break,
+        }
     }
-    let (_, rest) = leading_qualified(&rest[on + 4..])?;
+    let (_, rest) = leading_qualified(rest.strip_prefix(" ON ")?)?;
     let rest = rest.trim_start();
     let (row, rest) = if let Some(r) = rest.strip_prefix("FOR EACH ROW ") {
         (true, r)
@@ -384,6 +432,7 @@ fn parse_trigger(def: &str) -> Option<TriggerDef> {
     Some(TriggerDef {
         when,
         events,
+        update_of,
         row,
         condition,
         function,
@@ -1341,6 +1390,13 @@ impl<'a> Builder<'a> {
         if !ix.include.is_empty() {
             m.push(("include".into(), Node::list(ix.include)));
         }
+        if ix.nulls_not_distinct {
+            m.push(("nulls_not_distinct".into(), Node::bool(true)));
+        }
+        if !ix.with.is_empty() {
+            let with = ix.with.into_iter().map(|(n, v)| (n, Node::scalar_text(v)));
+            m.push(("with".into(), Node::FlowMap(with.collect())));
+        }
         if let Some(p) = ix.predicate {
             let e = self.expr(table, &p);
             m.push(("where".into(), Node::Str(e)));
@@ -1358,7 +1414,7 @@ impl<'a> Builder<'a> {
                     "trigger",
                     format!("{}.{}.{tname}", table.0, table.1),
                     def.clone(),
-                    "left out: UPDATE OF columns, REFERENCING and constraint triggers cannot be declared",
+                    "left out: REFERENCING and constraint triggers cannot be declared",
                 );
                 continue;
             };
@@ -1369,12 +1425,17 @@ impl<'a> Builder<'a> {
             let mut m = vec![
                 ("when".to_string(), Node::str(tr.when)),
                 ("events".into(), Node::list(tr.events)),
+            ];
+            if !tr.update_of.is_empty() {
+                m.push(("update_of".into(), Node::list(tr.update_of)));
+            }
+            m.extend([
                 (
                     "for_each".into(),
                     Node::str(if tr.row { "row" } else { "statement" }),
                 ),
                 ("function".into(), Node::str(function)),
-            ];
+            ]);
             if !tr.args.is_empty() {
                 m.push(("args".into(), Node::list(tr.args)));
             }
@@ -1628,7 +1689,7 @@ impl<'a> Builder<'a> {
                     Node::Map(
                         settings
                             .into_iter()
-                            .map(|(n, v)| (n, Node::str(v)))
+                            .map(|(n, v)| (n, Node::scalar_text(v)))
                             .collect(),
                     ),
                 ));
@@ -2245,6 +2306,16 @@ mod tests {
         assert!(ix.unique);
         assert_eq!(ix.elems, ["a", "lower(b)"]);
         assert_eq!(ix.predicate.as_deref(), Some("c IS NULL"));
+        let ix = parse_index(
+            "CREATE UNIQUE INDEX x ON public.t USING btree (a) INCLUDE (b) NULLS NOT DISTINCT WITH (fillfactor='70', deduplicate_items=off) WHERE (a > 0)",
+        )
+        .expect("index with options");
+        assert!(ix.nulls_not_distinct);
+        assert_eq!(ix.include, ["b"]);
+        let with = [("fillfactor", "70"), ("deduplicate_items", "off")];
+        assert_eq!(ix.with, with.map(|(n, v)| (n.to_string(), v.to_string())));
+        assert_eq!(ix.predicate.as_deref(), Some("a > 0"));
+        assert!(parse_index("CREATE INDEX x ON public.t USING btree (a) TABLESPACE s").is_none());
         let tr = parse_trigger(
             "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON public.x FOR EACH ROW WHEN ((new.a > 0)) EXECUTE FUNCTION f('a', 'b''c')",
         )
@@ -2252,6 +2323,12 @@ mod tests {
         assert_eq!(tr.events, ["insert", "update"]);
         assert_eq!(tr.condition.as_deref(), Some("new.a > 0"));
         assert_eq!(tr.args, ["a", "b'c"]);
+        let tr = parse_trigger(
+            r#"CREATE TRIGGER t AFTER INSERT OR DELETE OR UPDATE OF c, "x, OR y" OR TRUNCATE ON public.x FOR EACH STATEMENT EXECUTE FUNCTION f()"#,
+        )
+        .expect("trigger with UPDATE OF");
+        assert_eq!(tr.events, ["insert", "delete", "update", "truncate"]);
+        assert_eq!(tr.update_of, ["c", "x, OR y"]);
     }
 
     #[test]

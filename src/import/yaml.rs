@@ -31,6 +31,22 @@ impl Node {
         Node::Str(s.into())
     }
 
+    /// A value the loader reads as text whatever its YAML type (a storage parameter, a
+    /// `set:` value): an integer or a boolean written bare (`70`, `true`) when the loader
+    /// gives that exact text back, anything else as a string.
+    pub fn scalar_text(s: impl Into<String>) -> Node {
+        let s = s.into();
+        let integer = !s.is_empty()
+            && s.len() <= 18
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (s == "0" || !s.starts_with('0'));
+        if integer || s == "true" || s == "false" {
+            Node::Raw(s)
+        } else {
+            Node::Str(s)
+        }
+    }
+
     pub fn bool(b: bool) -> Node {
         Node::Raw(if b { "true" } else { "false" }.into())
     }

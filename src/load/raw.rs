@@ -543,6 +543,13 @@ pub struct RawIndex {
     pub unique: bool,
     #[serde(default)]
     pub include: Vec<String>,
+    /// `NULLS NOT DISTINCT`: a unique index that takes NULLs as equal.
+    #[serde(default)]
+    pub nulls_not_distinct: bool,
+    /// Storage parameters: `WITH (fillfactor = 70, …)`.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, SqlScalarSchema>")]
+    pub with: IndexMap<String, RawSetting>,
     /// `COMMENT ON INDEX`.
     #[serde(default)]
     pub comment: Option<String>,
@@ -566,6 +573,9 @@ pub enum RawIndexMethod {
 pub struct RawTrigger {
     pub when: RawTriggerTiming,
     pub events: Vec<RawTriggerEvent>,
+    /// `UPDATE OF` these columns: the `update` event fires only when one of them is set.
+    #[serde(default)]
+    pub update_of: Vec<String>,
     #[serde(default)]
     pub for_each: Option<RawForEach>,
     pub function: String,

@@ -61,6 +61,29 @@ fn idx(base: &P, i: usize) -> P {
     P(yaml::extend_index(base.0, i))
 }
 
+/// The names of the list at `p` (columns), each with where it is written.
+fn cols_at(at: &At, list: &[String], p: &P) -> Vec<(String, Loc)> {
+    list.iter()
+        .enumerate()
+        .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
+        .collect()
+}
+
+/// The `name: value` entries of the map at `p` (a function's `set:`, an index's `with:`).
+fn settings(at: &At, raw: IndexMap<String, RawSetting>, p: &P) -> Vec<Setting> {
+    raw.into_iter()
+        .map(|(name, value)| {
+            let p = path(p, &[name.as_str()]);
+            Setting {
+                loc: at.key(&p),
+                value_loc: at.val(&p),
+                name,
+                value: value.0,
+            }
+        })
+        .collect()
+}
+
 fn invalid(loc: Loc, msg: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
     Diagnostic::new("SC006", "invalid-value", Severity::Error, msg)
         .label(loc, "")
@@ -903,19 +926,7 @@ impl Builder {
                 value,
                 loc: at.val(&path(&base, &["rows"])),
             }),
-            settings: f
-                .set
-                .into_iter()
-                .map(|(name, value)| {
-                    let p = path(&base, &["set", name.as_str()]);
-                    Setting {
-                        loc: at.key(&p),
-                        value_loc: at.val(&p),
-                        name,
-                        value: value.0,
-                    }
-                })
-                .collect(),
+            settings: settings(at, f.set, &path(&base, &["set"])),
             comment: f.comment,
             body: f.body,
             api: match (&f.api_roles, f.api) {
@@ -1181,12 +1192,6 @@ impl Builder {
             };
             table.columns.insert(cname, column);
         }
-        let cols_at = |at: &At, list: &[String], p: &P| -> Vec<(String, Loc)> {
-            list.iter()
-                .enumerate()
-                .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
-                .collect()
-        };
         // A key's columns and where they are written, and its own name if it has one.
         let key_parts = |key: &RawKey, p: &P| match key {
             RawKey::Columns(c) => (None, c.clone(), *p),
@@ -1488,12 +1493,6 @@ impl Builder {
     fn index(&mut self, at: &At, p: &P, q: &QualName, ix: RawIndex) -> Option<Index> {
         let p = *p;
         let tname = &q.name;
-        let cols_at = |at: &At, list: &[String], p: &P| -> Vec<(String, Loc)> {
-            list.iter()
-                .enumerate()
-                .map(|(i, c)| (c.clone(), at.val(&idx(p, i))))
-                .collect()
-        };
         let iloc = if ix.name.is_some() {
             at.val(&path(&p, &["name"]))
         } else {
@@ -1546,6 +1545,10 @@ impl Builder {
                 .map(|w| Sql::new(w, at.val(&path(&p, &["where"])))),
             unique: ix.unique,
             include: cols_at(at, &ix.include, &path(&p, &["include"])),
+            nulls_not_distinct: ix
+                .nulls_not_distinct
+                .then(|| at.val(&path(&p, &["nulls_not_distinct"]))),
+            storage: settings(at, ix.with, &path(&p, &["with"])),
             comment: ix.comment,
         })
     }
@@ -1624,6 +1627,35 @@ impl Builder {
             ));
             return None;
         }
+        let update_of = cols_at(at, &tr.update_of, &path(p, &["update_of"]));
+        for (i, (c, loc)) in update_of.iter().enumerate() {
+            if update_of[..i].iter().any(|(d, _)| d == c) {
+                self.errors.push(invalid(
+                    *loc,
+                    format!("trigger `{trname}` lists column `{c}` twice in `update_of`"),
+                    "list each column once",
+                ));
+                return None;
+            }
+        }
+        if let Some((_, loc)) = update_of.first() {
+            if !events.contains(&TriggerEvent::Update) {
+                self.errors.push(invalid(
+                    *loc,
+                    format!("trigger `{trname}` has `update_of` but no `update` event"),
+                    "`update_of` lists the columns whose update fires the trigger: add `update` to `events`, or remove it",
+                ));
+                return None;
+            }
+            if tr.when == RawTriggerTiming::InsteadOf {
+                self.errors.push(invalid(
+                    *loc,
+                    format!("trigger `{trname}` is `instead_of` and has `update_of`"),
+                    "an INSTEAD OF trigger fires for the whole row: remove `update_of`",
+                ));
+                return None;
+            }
+        }
         Some(Trigger {
             name: trname,
             loc: at.key(p),
@@ -1633,6 +1665,7 @@ impl Builder {
                 RawTriggerTiming::InsteadOf => TriggerTiming::InsteadOf,
             },
             events,
+            update_of,
             for_each_row: !matches!(tr.for_each, Some(RawForEach::Statement)),
             function,
             function_loc: floc,

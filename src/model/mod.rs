@@ -391,7 +391,8 @@ pub fn printf_g(v: f64) -> String {
     }
 }
 
-/// One `set:` entry of a function: `SET name = 'value'` while it runs.
+/// One `name: value` option: a function's `set:` entry (`SET name = 'value'` while it
+/// runs) or an index's storage parameter (`WITH (name = 'value')`).
 #[derive(Debug, Clone)]
 pub struct Setting {
     pub name: String,
@@ -708,6 +709,10 @@ pub struct Index {
     pub predicate: Option<Sql>,
     pub unique: bool,
     pub include: Vec<(String, Loc)>,
+    /// `NULLS NOT DISTINCT`, and where it is written.
+    pub nulls_not_distinct: Option<Loc>,
+    /// Storage parameters (`with:`), as written.
+    pub storage: Vec<Setting>,
     pub comment: Option<String>,
 }
 
@@ -742,6 +747,8 @@ pub struct Trigger {
     pub loc: Loc,
     pub timing: TriggerTiming,
     pub events: Vec<TriggerEvent>,
+    /// `UPDATE OF` these columns (only with the `update` event).
+    pub update_of: Vec<(String, Loc)>,
     pub for_each_row: bool,
     pub function: QualName,
     pub function_loc: Loc,

@@ -1087,8 +1087,29 @@ fn index_sql(
         method => ix.method.as_str(),
         elems,
         include => ix.include.iter().map(|(c, _)| quote_ident(c)).collect::<Vec<_>>(),
+        nulls_not_distinct => ix.nulls_not_distinct.is_some(),
+        storage => ix
+            .storage
+            .iter()
+            .map(|s| format!("{} = {}", quote_ident(&s.name), quote_literal(&s.value)))
+            .collect::<Vec<_>>(),
         predicate => ix.predicate.as_ref().map(|p| frag(model, p)).transpose()?,
     })
+}
+
+/// One event of a trigger as CREATE TRIGGER takes it and `pg_get_triggerdef` prints it:
+/// `UPDATE OF a, b` names the columns in the order written.
+pub(crate) fn trigger_event(tr: &crate::model::Trigger, e: TriggerEvent) -> String {
+    match e {
+        TriggerEvent::Insert => "INSERT".to_string(),
+        TriggerEvent::Update if !tr.update_of.is_empty() => format!(
+            "UPDATE OF {}",
+            cols_sql(tr.update_of.iter().map(|(c, _)| c.as_str()))
+        ),
+        TriggerEvent::Update => "UPDATE".to_string(),
+        TriggerEvent::Delete => "DELETE".to_string(),
+        TriggerEvent::Truncate => "TRUNCATE".to_string(),
+    }
 }
 
 /// `table` is the table's quoted name.
@@ -1098,16 +1119,7 @@ fn trigger_sql(
     table: &str,
     tr: &crate::model::Trigger,
 ) -> Result<String, RenderError> {
-    let events: Vec<&str> = tr
-        .events
-        .iter()
-        .map(|e| match e {
-            TriggerEvent::Insert => "INSERT",
-            TriggerEvent::Update => "UPDATE",
-            TriggerEvent::Delete => "DELETE",
-            TriggerEvent::Truncate => "TRUNCATE",
-        })
-        .collect();
+    let events: Vec<String> = tr.events.iter().map(|e| trigger_event(tr, *e)).collect();
     t.render(
         context! {
             name => tr.name,

@@ -202,6 +202,7 @@ fn reference_findings_are_what_postgres_refuses() {
                 r#"column "title_len" does not exist"#,
                 r#"column "archived" does not exist"#,
                 r#"column "titl" does not exist"#,
+                r#"column "archived_at" of relation "notes" does not exist"#,
             ],
         ),
         (
@@ -226,7 +227,18 @@ fn reference_findings_are_what_postgres_refuses() {
             ],
         ),
         (
-            "tests/fixtures/rules/SC316-invalid-inheritance",
+            "tests/fixtures/rules/SC318-invalid-index-option",
+            &[
+                r#"unrecognized parameter "deduplicate_items""#,
+                r#"unrecognized parameter "FillFactor""#,
+                r#"value 5 out of bounds for option "fillfactor""#,
+                r#"invalid value for integer option "fillfactor": seventy"#,
+                r#"invalid value for boolean option "fastupdate": maybe"#,
+                r#"invalid value for enum option "buffering": sometimes"#,
+            ],
+        ),
+        (
+            "tests/fixtures/rules/SC317-invalid-inheritance",
             &[
                 r#"relation "public.stamp" does not exist"#,
                 r#"cannot inherit from partitioned table "logs""#,

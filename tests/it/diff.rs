@@ -288,6 +288,22 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "index invoices_created_at_idx",
     ),
     (
+        "trigger_update_of",
+        KINDS,
+        "CREATE OR REPLACE TRIGGER invoices_restamp BEFORE UPDATE OF customer_email, amount ON invoices FOR EACH ROW EXECUTE FUNCTION stamp_invoice()",
+        "replace_trigger",
+        "invoices_restamp",
+    ),
+    (
+        // NULLS NOT DISTINCT and a storage parameter dropped, another reset.
+        "index_options",
+        KINDS,
+        "DROP INDEX invoices_ticket_idx; CREATE UNIQUE INDEX invoices_ticket_idx ON invoices (ticket) WITH (fillfactor = 60); \
+         ALTER INDEX invoices_email_hash RESET (fillfactor)",
+        "replace_index",
+        "invoices_ticket_idx",
+    ),
+    (
         "identity_options",
         KINDS,
         "ALTER TABLE invoices ALTER COLUMN line_no SET GENERATED ALWAYS SET INCREMENT BY 1 SET MINVALUE -5 SET START WITH 1",

@@ -70,6 +70,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("MVINAME", "thing_totals_one_idx"),
     ("MVCOMMENT", "a matview"),
     ("IXCOMMENT", "an index"),
+    ("IXPARAM", "fillfactor"),
+    ("IXVALUE", "70"),
     ("TRCOMMENT", "a trigger"),
     ("ENCOMMENT", "an enum"),
     ("PARTTABLE", "parts"),
@@ -126,8 +128,9 @@ tables:
     indexes:
       - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
       - { name: things_expr_idx, expressions: [IEXPR] }
+      - { name: things_n_stored, columns: [n], unique: true, nulls_not_distinct: true, with: { IXPARAM: IXVALUE } }
     triggers:
-      TRNAME: { when: before, events: [update], for_each: row, function: touch, args: [TRARG], condition: TRCOND, comment: TRCOMMENT }
+      TRNAME: { when: before, events: [update], update_of: [COLUMN, n], for_each: row, function: touch, args: [TRARG], condition: TRCOND, comment: TRCOMMENT }
     rls: true
     policies:
       PNAME: { command: select, roles: [ROLE], using: USING, comment: PCOMMENT }

@@ -1,4 +1,4 @@
-//! SC316 invalid-inheritance: a table's parents (`inherits:`) that PostgreSQL would refuse.
+//! SC317 invalid-inheritance: a table's parents (`inherits:`) that PostgreSQL would refuse.
 //! A parent must be a table the project defines (or an external table), neither
 //! partitioned nor a partition, listed once, and not the table itself through its parents (a
 //! cycle); a partition or a partitioned table cannot inherit. A column the child declares
@@ -12,7 +12,7 @@ use crate::model::types::SqlType;
 use crate::model::{Model, QualName, Table};
 
 pub const RULE: Rule = Rule {
-    code: "SC316",
+    code: "SC317",
     name: "invalid-inheritance",
     severity: Severity::Error,
     summary: "a table inherits from an unknown, partitioned or partition table, twice, from itself, or a column's type conflicts with its parent's",

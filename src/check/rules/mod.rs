@@ -18,6 +18,7 @@ mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_enum_default;
 mod invalid_function_option;
+mod invalid_index_option;
 mod invalid_inheritance;
 mod invalid_partition;
 mod invalid_sql;
@@ -115,6 +116,7 @@ pub static ALL: &[Rule] = &[
     invalid_partition::RULE,
     invalid_function_option::RULE,
     invalid_inheritance::RULE,
+    invalid_index_option::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,

@@ -1,5 +1,5 @@
-//! SC302 unknown-column: a key, index, or foreign key naming a column the table does not
-//! have (on either side of the foreign key), or a view query, check expression, generated
+//! SC302 unknown-column: a key, index, foreign key or trigger's `update_of` naming a column
+//! the table does not have (on either side of the foreign key), or a view query, check expression, generated
 //! column or partial-index predicate referencing one, resolved through aliases, joins and
 //! subqueries ([`crate::check::refs`]; policy conditions are SC507's). Only certain findings:
 //! a column next to a CTE, a function's rows or a table outside the project is not reported.
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
     code: "SC302",
     name: "unknown-column",
     severity: Severity::Error,
-    summary: "a key, index, foreign key, view, check, generated column or index predicate names a column that does not exist",
+    summary: "a key, index, foreign key, trigger's update_of, view, check, generated column or index predicate names a column that does not exist",
     run,
 };
 
@@ -165,6 +165,30 @@ fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     fragments(m, rule, out);
+    // A trigger on a platform table (`auth.users`) whose columns schemac knows.
+    for e in m.external.values() {
+        if !m.knows_external_columns(&e.name) {
+            continue;
+        }
+        for tr in e.triggers.values() {
+            for (c, l) in &tr.update_of {
+                if external_column_type(&e.name, c).is_none() {
+                    out.push(
+                        rule.diag(format!(
+                            "trigger `{}` names column `{c}`, which `{}` does not have",
+                            tr.name, e.name
+                        ))
+                        .label(*l, "unknown column")
+                        .hint(format!(
+                            "`{}` has the columns: {}",
+                            e.name,
+                            columns_of(m, &e.name).join(", ")
+                        )),
+                    );
+                }
+            }
+        }
+    }
     for declared in m.tables.values() {
         // A partition's columns are its parent's; a child's, its own and its parents'.
         let owner = m.column_owner(declared);
@@ -201,6 +225,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     || format!("index `{}` (include)", ix.name),
                     out,
                 );
+            }
+        }
+        for tr in declared.triggers.values() {
+            for (c, l) in &tr.update_of {
+                missing(rule, t, c, *l, || format!("trigger `{}`", tr.name), out);
             }
         }
         for fk in &declared.foreign_keys {
