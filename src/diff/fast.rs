@@ -1119,6 +1119,33 @@ fn trigger_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool 
 mod tests {
     use super::*;
 
+    fn project(tables: &str) -> Model {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("schemac.yaml"), "schemac: 1\n").expect("write");
+        std::fs::write(dir.path().join("t.yaml"), tables).expect("write");
+        crate::compile(dir.path(), "p").expect("compile")
+    }
+
+    #[test]
+    fn a_child_is_predicted_with_its_parents_and_own_columns_unless_it_merges_one() {
+        let parent = "tables:\n  base:\n    columns:\n      id: int\n      at: date\n";
+        let m = project(&format!(
+            "{parent}  child:\n    inherits: [base]\n    columns:\n      note: text\n"
+        ));
+        let cat = predict(&m, &SearchPath(vec!["public".into()])).expect("predictable");
+        let child = &cat.tables[&("public".to_string(), "child".to_string())];
+        assert_eq!(child.inherits, [("public".to_string(), "base".to_string())]);
+        let names: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["note"]);
+        // A column declared on the child and its parent: the merge decides its NOT NULL and
+        // default, and the shadow says what it is.
+        let m = project(&format!(
+            "{parent}  child:\n    inherits: [base]\n    columns:\n      at: date\n"
+        ));
+        let err = predict(&m, &SearchPath(vec!["public".into()])).expect_err("merged");
+        assert!(err.0.contains("column at"), "{}", err.0);
+    }
+
     #[test]
     fn index_elements_and_predicates_compare_by_meaning() {
         assert!(index_equivalent(
