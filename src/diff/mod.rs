@@ -1240,8 +1240,8 @@ fn partition_membership(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Tab
 /// changed (PostgreSQL cannot make an inherited column the child's own but by `NO
 /// INHERIT`, nor drop it from the child alone), so a column the desired parents have is
 /// neither added to nor dropped from the child. A column the child inherits and keeps when
-/// the parent's goes is added after the parent's is dropped (phase 15), and a child's
-/// column is dropped after its parents'.
+/// the parent's goes is added after the parent's is dropped (phase 15), a child's column is
+/// dropped after its parents', and one it also inherits is retyped by its parent's change.
 fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
     let qn = q(s, n);
     let key = (s.to_string(), n.to_string());
@@ -1376,7 +1376,11 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 5,
             );
         }
-        if h.ty != c.ty {
+        // A column the child also inherits, before and after, is retyped by the parent's
+        // change (PostgreSQL refuses to retype an inherited column on the child alone).
+        let retyped_by_parent =
+            from_parents.contains(&c.name) && had_from_parents.contains(&c.name);
+        if h.ty != c.ty && !retyped_by_parent {
             let mut hz = vec![Hazard::TableRewrite, Hazard::Lock];
             if !widening(&h.ty, &c.ty) {
                 hz.insert(0, Hazard::DataLoss);
