@@ -7,7 +7,7 @@
 
 use super::closest;
 use crate::check::Rule;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Loc, Severity};
 use crate::model::types::SqlType;
 use crate::model::{Model, QualName, Table};
 
@@ -33,17 +33,17 @@ fn same_type(a: &SqlType, b: &SqlType) -> bool {
 }
 
 /// The table's parents in the project, following `inherits:` (each once, in order; a cycle
-/// stops): for column merges.
-fn ancestors<'a>(m: &'a Model, t: &'a Table) -> Vec<&'a Table> {
-    let mut out: Vec<&Table> = Vec::new();
-    let mut todo: Vec<&QualName> = t.inherits.iter().rev().map(|(p, _)| p).collect();
-    while let Some(p) = todo.pop() {
-        if p == &t.name || out.iter().any(|o| &o.name == p) {
+/// stops), each with where the parent of `t` it comes through is written: for column merges.
+fn ancestors<'a>(m: &'a Model, t: &'a Table) -> Vec<(&'a Table, Loc)> {
+    let mut out: Vec<(&Table, Loc)> = Vec::new();
+    let mut todo: Vec<(&QualName, Loc)> = t.inherits.iter().rev().map(|(p, l)| (p, *l)).collect();
+    while let Some((p, via)) = todo.pop() {
+        if p == &t.name || out.iter().any(|(o, _)| &o.name == p) {
             continue;
         }
         if let Some(parent) = m.tables.get(p) {
-            out.push(parent);
-            todo.extend(parent.inherits.iter().rev().map(|(q, _)| q));
+            out.push((parent, via));
+            todo.extend(parent.inherits.iter().rev().map(|(q, _)| (q, via)));
         }
     }
     out
@@ -113,7 +113,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     .hint("inherit from a table that is not a partition"),
                 );
             }
-            if ancestors(m, parent).iter().any(|a| &a.name == tn) || p == tn {
+            if ancestors(m, parent).iter().any(|(a, _)| &a.name == tn) || p == tn {
                 out.push(
                     rule.diag(format!("`{tn}` inherits, through its parents, from itself"))
                         .label(*loc, "a cycle of parents")
@@ -123,7 +123,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
         // Columns merged from the parents, then the child's own: each must have one type.
         let mut seen: Vec<(&str, &SqlType, &QualName)> = Vec::new();
-        for a in ancestors(m, t) {
+        for (a, via) in ancestors(m, t) {
             for c in a.columns.values() {
                 match seen.iter().find(|(n, _, _)| *n == c.name) {
                     Some((_, ty, from)) if !same_type(ty, &c.ty) => out.push(
@@ -131,7 +131,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                             "`{tn}` inherits column `{}` as `{ty}` from `{from}` and as `{}` from `{}`",
                             c.name, c.ty, a.name
                         ))
-                        .label(first, "the parents whose columns conflict")
+                        .label(via, "the parent whose column conflicts")
                         .hint("give the column one type on every parent, or rename it on one"),
                     ),
                     Some(_) => {}
