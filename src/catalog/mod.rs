@@ -219,14 +219,25 @@ impl Catalog {
     }
 
     /// The check constraints the table `key` has, its own and its parents' (`INHERITS`,
-    /// recursively), by name (its own first).
+    /// recursively; not a parent's `NO INHERIT` ones), by name (its own first).
     pub fn all_checks(&self, key: &Name) -> BTreeMap<String, Constraint> {
         let mut out = BTreeMap::new();
-        for t in self.lineage(key) {
+        for (i, t) in self.lineage(key).into_iter().enumerate() {
             for (n, c) in t.constraints.iter().filter(|(_, c)| c.kind == "c") {
+                if i > 0 && c.definition.ends_with(" NO INHERIT") {
+                    continue;
+                }
                 out.entry(n.clone()).or_insert_with(|| c.clone());
             }
         }
+        out
+    }
+
+    /// The check constraints a child of the table `key` inherits from it: [`Catalog::all_checks`]
+    /// but its `NO INHERIT` ones.
+    pub fn heritable_checks(&self, key: &Name) -> BTreeMap<String, Constraint> {
+        let mut out = self.all_checks(key);
+        out.retain(|_, c| !c.definition.ends_with(" NO INHERIT"));
         out
     }
 
@@ -236,7 +247,7 @@ impl Catalog {
             .get(key)
             .into_iter()
             .flat_map(|t| &t.inherits)
-            .flat_map(|p| self.all_checks(p).into_keys())
+            .flat_map(|p| self.heritable_checks(p).into_keys())
             .collect()
     }
 

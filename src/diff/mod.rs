@@ -1090,7 +1090,7 @@ fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
         .collect();
     let kept_checks: BTreeSet<String> = kept
         .iter()
-        .flat_map(|p| a.all_checks(p).into_keys())
+        .flat_map(|p| a.heritable_checks(p).into_keys())
         .collect();
     for p in have.inherits.iter().filter(|p| !want.inherits.contains(p)) {
         for c in a.all_columns(p) {
@@ -1098,7 +1098,7 @@ fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
                 was.columns.push(c);
             }
         }
-        for (cn, c) in a.all_checks(p) {
+        for (cn, c) in a.heritable_checks(p) {
             if !kept_checks.contains(&cn) {
                 was.constraints.entry(cn).or_insert(c);
             }
@@ -1158,9 +1158,9 @@ fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
         has.extend(parent_columns.into_iter().map(|c| c.name));
         // And every check of the parent, by name.
         let parent_checks = if a.tables.contains_key(p) {
-            a.all_checks(p)
+            a.heritable_checks(p)
         } else {
-            d.all_checks(p)
+            d.heritable_checks(p)
         };
         for (cn, c) in parent_checks {
             if checks.insert(cn.clone()) {
