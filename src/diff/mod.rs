@@ -1110,9 +1110,9 @@ fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
 /// The parents a table gains and loses (`INHERITS`): `NO INHERIT`, which leaves their
 /// columns and checks on it as its own, and `INHERIT`, which needs every column and check of
 /// the parent on the table (those it lacks are added first, as the parent has them: a
-/// column's name, type, NOT NULL and default, a check's definition). Both in phase 4, before the columns change: a column added to a parent then
-/// reaches the child, and a column dropped from it no longer does. The order of the parents
-/// is not changed in place.
+/// column's name, type, NOT NULL and default, a check's definition). Both in phase 4,
+/// before the columns change: a column added to a parent then reaches the child, and a
+/// column dropped from it no longer does. The order of the parents is not changed in place.
 fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
     let (d, a) = (cx.desired, cx.actual);
     let qn = q(s, n);
