@@ -229,10 +229,11 @@ pub fn desired_catalog(
     Ok(cat)
 }
 
-/// Keeps, of a project's catalog, the sequence and function privileges its `api_roles`
-/// decide, and names the roles they are decided for ([`catalog::Catalog::managed_grantees`]);
-/// without `api_roles` none are compared.
+/// Keeps, of a project's catalog, the owners it declares, and the sequence and function
+/// privileges its `api_roles` decide, and names the roles they are decided for
+/// ([`catalog::Catalog::managed_grantees`]); without `api_roles` none are compared.
 pub fn keep_decided_privileges(model: &model::Model, cat: &mut catalog::Catalog) {
+    cat.owners = diff::fast::declared_owners(model, &cat.functions);
     let Some(api) = &model.api else {
         cat.sequence_grants.clear();
         cat.function_grants.clear();

@@ -39,6 +39,14 @@ pub struct Catalog {
     /// compared.
     #[serde(skip)]
     pub managed_grantees: BTreeSet<String>,
+    /// The owner of each table, view, materialized view, standalone sequence, function,
+    /// type and domain, by (noun, schema, name; a function's with its identity arguments).
+    /// A project's catalog holds only the owners it declares, and only those are compared.
+    pub owners: BTreeMap<(String, String, String), String>,
+    /// The role that read a live catalog (`current_user`), which owns what a plan applied
+    /// with the same connection makes. Empty for a predicted catalog.
+    #[serde(skip)]
+    pub reader: String,
     /// Triggers and policies on external tables (only those two fields are filled).
     pub external: BTreeMap<Name, Table>,
     pub publications: BTreeMap<String, Publication>,

@@ -100,6 +100,34 @@ impl SearchPath {
     }
 }
 
+/// The owners a project declares, keyed as [`Catalog::owners`]: a function by its identity
+/// arguments as `functions` (a catalog of the project's functions) has them. A project's
+/// diff compares only these, whatever catalog it compares them in.
+pub fn declared_owners(
+    model: &Model,
+    functions: &std::collections::BTreeMap<(String, String, String), catalog::Function>,
+) -> std::collections::BTreeMap<(String, String, String), String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (noun, q, (owner, _)) in model.declared_owners() {
+        let name = if noun == "function" {
+            // A project names functions by name: one key per schema and name.
+            let from = (q.schema.clone(), q.name.clone(), String::new());
+            match functions
+                .range(from..)
+                .next()
+                .filter(|((s, n, _), _)| *s == q.schema && *n == q.name)
+            {
+                Some(((_, _, args), _)) => format!("{}({args})", q.name),
+                None => continue,
+            }
+        } else {
+            q.name.clone()
+        };
+        out.insert((noun.to_string(), q.schema.clone(), name), owner.clone());
+    }
+    out
+}
+
 /// The catalog PostgreSQL would report after gen's output is applied to an empty database,
 /// with user expressions as written (see [`reconcile`]).
 pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictable> {
@@ -192,6 +220,7 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
             }
         }
     }
+    cat.owners = declared_owners(model, &cat.functions);
     for e in model.external.values() {
         let mut t = catalog::Table::default();
         policies_and_triggers(&e.policies, &e.triggers, &e.name, path, &mut t)?;

@@ -96,6 +96,8 @@ pub enum ChangeKind {
     RevokeSchema,
     GrantDefault,
     RevokeDefault,
+    /// `ALTER … OWNER TO`.
+    SetOwner,
     /// A declared rename (`renamed_from:`): `from` is the old name, `to` the new one.
     RenameTable,
     RenameColumn,
@@ -317,6 +319,7 @@ pub fn diff(desired: &Catalog, actual: &Catalog, opts: Options) -> Vec<Change> {
     buckets(&mut cx);
     privileges(&mut cx, opts);
     deps::rebuild_dependents(&mut cx, opts);
+    owners(&mut cx);
     let mut out = cx.out;
     let view_rank = view_order(desired);
     // Dropped views go readers first.
@@ -2126,6 +2129,89 @@ fn grants(cx: &mut Ctx, opts: Options) {
                 quote_role(g)
             )],
             14,
+        );
+    }
+}
+
+/// Owners: each object the desired side names an owner for (a project only those it
+/// declares, a database every one) that exists there and differs from the actual owner.
+/// What the plan makes, or drops and makes again, is owned by the role that applies it,
+/// which is taken to be the one that read the actual side ([`Catalog::reader`]).
+fn owners(cx: &mut Ctx) {
+    let (d, a) = (cx.desired, cx.actual);
+    let made: BTreeSet<(&str, &str, &str)> = cx
+        .out
+        .iter()
+        .filter(|c| {
+            c.hazards.contains(&Hazard::Rebuilt)
+                || match c.kind {
+                    ChangeKind::AddTable
+                    | ChangeKind::ReplaceTable
+                    | ChangeKind::AddView
+                    | ChangeKind::AddMaterializedView
+                    | ChangeKind::AddEnum
+                    | ChangeKind::AddDomain
+                    | ChangeKind::ReplaceDomain
+                    | ChangeKind::AddFunction => true,
+                    ChangeKind::ReplaceView | ChangeKind::ReplaceFunction => {
+                        c.sql.iter().any(|s| s.starts_with("DROP "))
+                    }
+                    ChangeKind::Kind(k) => {
+                        matches!(
+                            k.verb,
+                            crate::kinds::Verb::Add | crate::kinds::Verb::Replace
+                        )
+                    }
+                    _ => false,
+                }
+        })
+        .map(|c| {
+            (
+                c.object.kind,
+                c.object.schema.as_str(),
+                c.object.name.as_str(),
+            )
+        })
+        .collect();
+    let mut changes = Vec::new();
+    for ((noun, s, n), want) in &d.owners {
+        let have = if made.contains(&(noun.as_str(), s.as_str(), n.as_str())) {
+            Some(&a.reader)
+        } else {
+            a.owners.get(&(noun.clone(), s.clone(), n.clone()))
+        };
+        // An object the actual side lacks and the plan does not make is not compared
+        // (a project's prediction names owners of objects it may not hold).
+        let Some(have) = have.filter(|h| !h.is_empty()) else {
+            continue;
+        };
+        if have == want {
+            continue;
+        }
+        let target = match noun.as_str() {
+            "function" => match n.split_once('(') {
+                Some((f, args)) => format!("ROUTINE {}({args}", q(s, f)),
+                None => continue,
+            },
+            "enum" | "composite type" => format!("TYPE {}", q(s, n)),
+            _ => format!("{} {}", noun.to_uppercase(), q(s, n)),
+        };
+        changes.push((
+            obj("owner", s, None, &format!("{noun} {n}")),
+            have.clone(),
+            want.clone(),
+            format!("ALTER {target} OWNER TO {};", quote_ident(want)),
+        ));
+    }
+    for (o, have, want, sql) in changes {
+        cx.push(
+            ChangeKind::SetOwner,
+            o,
+            Some(have),
+            Some(want),
+            vec![Hazard::Security],
+            vec![sql],
+            13,
         );
     }
 }

@@ -113,6 +113,7 @@ fn drags_dependents(c: &super::Change) -> bool {
         | Grant
         | Revoke
         | SetComment
+        | SetOwner
         | AddTable
         | AddView
         | AddEnum

@@ -878,11 +878,31 @@ impl<'a> Builder<'a> {
         entries
     }
 
-    /// Every role the project names: the API roles on Supabase, and the roles of policies
-    /// and grants. They belong to the server, so the project lists them as external.
+    /// The owner of an object (`noun` and name as [`Catalog::owners`] keys them) when it is
+    /// not the role that imports: the project then says `owner:`.
+    fn owner(&self, noun: &str, schema: &str, name: &str) -> Option<String> {
+        let cat = &self.src.cat;
+        cat.owners
+            .get(&(noun.to_string(), schema.to_string(), name.to_string()))
+            .filter(|o| **o != cat.reader)
+            .cloned()
+    }
+
+    /// Every role the project names: the API roles on Supabase, and the roles of policies,
+    /// grants and owners. They belong to the server, so the project lists them as external.
     fn roles(&self) -> Vec<String> {
         let cat = &self.src.cat;
         let mut roles: BTreeSet<String> = BTreeSet::new();
+        roles.extend(
+            cat.owners
+                .iter()
+                .filter(|((noun, ..), o)| {
+                    **o != cat.reader
+                        && ["table", "view", "materialized view", "sequence", "function"]
+                            .contains(&noun.as_str())
+                })
+                .map(|(_, o)| o.clone()),
+        );
         if self.src.supabase {
             roles.extend(API_ROLES.iter().map(|r| r.to_string()));
         }
@@ -938,6 +958,9 @@ impl<'a> Builder<'a> {
         }
         let mut entries: Vec<(String, Node)> = Vec::new();
         push_comment(&mut entries, &t.comment);
+        if let Some(o) = self.owner("table", &name.0, &name.1) {
+            entries.push(("owner".into(), Node::str(o)));
+        }
         // A partition's columns are its parent's: it has none of its own to write.
         if let Some(p) = &t.partition_of {
             entries.push((
@@ -1704,6 +1727,9 @@ impl<'a> Builder<'a> {
             if let Some(c) = src.cat.functions.get(key).and_then(|f| f.comment.clone()) {
                 m.push(("comment".into(), Node::str(c)));
             }
+            if let Some(o) = self.owner("function", s, &format!("{n}({})", key.2)) {
+                m.push(("owner".into(), Node::str(o)));
+            }
             m.push(("body".into(), Node::str(f.body.clone())));
             out.push((yaml_name(s, n), Node::Map(m)));
         }
@@ -1743,6 +1769,9 @@ impl<'a> Builder<'a> {
                 m.push(("security_invoker".into(), Node::bool(true)));
             }
             push_comment(&mut m, &v.comment);
+            if let Some(o) = self.owner("view", s, n) {
+                m.push(("owner".into(), Node::str(o)));
+            }
             out.push((yaml_name(s, n), Node::Map(m)));
         }
         out
@@ -1974,6 +2003,9 @@ impl<'a> Builder<'a> {
                 }
             }
             push_comment(&mut m, &d.comment);
+            if let Some(o) = self.owner("sequence", &name.0, &name.1) {
+                m.push(("owner".into(), Node::str(o)));
+            }
             sequences.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
         push_section(&mut sections, "sequences", sequences);
@@ -2049,6 +2081,9 @@ impl<'a> Builder<'a> {
                 m.push(("indexes".into(), Node::Seq(indexes)));
             }
             push_comment(&mut m, &v.comment);
+            if let Some(o) = self.owner("materialized view", &name.0, &name.1) {
+                m.push(("owner".into(), Node::str(o)));
+            }
             matviews.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
         push_section(&mut sections, "materialized_views", matviews);

@@ -26,6 +26,7 @@ const VIEWS: &str = include_str!("queries/views.sql");
 const ENUMS: &str = include_str!("queries/enums.sql");
 const EXTENSIONS: &str = include_str!("queries/extensions.sql");
 const GRANTS: &str = include_str!("queries/grants.sql");
+const OWNERS: &str = include_str!("queries/owners.sql");
 
 const PUBLICATIONS: &str = include_str!("queries/publications.sql");
 const SCHEMAS: &str = include_str!("queries/schemas.sql");
@@ -38,7 +39,7 @@ const DEPENDENCY_NAMES: &str = include_str!("queries/dependency_names.sql");
 const DEPENDENCY_EDGES: &str = include_str!("queries/dependency_edges.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
-pub const ROUND_TRIPS: usize = 21 + crate::kinds::QUERIES;
+pub const ROUND_TRIPS: usize = 22 + crate::kinds::QUERIES;
 
 /// What depends on what among the objects of `schemas` (one query): the order a plan's
 /// statements must run in. Read apart from [`introspect_scope`] because a clean diff needs
@@ -117,6 +118,7 @@ pub enum Query {
     Enums,
     Extensions,
     Grants,
+    Owners,
     /// The policies and triggers of the scope's external tables.
     ExternalPolicies,
     ExternalTriggers,
@@ -203,6 +205,7 @@ impl Query {
             Query::Enums => client.rows(ENUMS, &[s]),
             Query::Extensions => client.rows(EXTENSIONS, &[]),
             Query::Grants => client.rows(GRANTS, &[s]),
+            Query::Owners => client.rows(OWNERS, &[s]),
             Query::ExternalPolicies => {
                 client.rows(POLICIES, &[&external_schemas(scope), of, index])
             }
@@ -251,6 +254,7 @@ pub fn queries(scope: &Scope, deps: bool) -> Vec<Query> {
     out.extend([Query::MaterializedViews, Query::Domains]);
     out.extend([
         Query::Enums,
+        Query::Owners,
         Query::Schemas,
         Query::Extensions,
         Query::Publications,
@@ -538,6 +542,14 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             }
         } else if let (Some(g), Some(p)) = (grantee, privilege) {
             cat.grants.insert((r.get(0), r.get(1), g, p));
+        }
+    }
+    for r in take(Query::Owners) {
+        let noun: String = r.get(0);
+        if noun.is_empty() {
+            cat.reader = r.get(3);
+        } else {
+            cat.owners.insert((noun, r.get(1), r.get(2)), r.get(3));
         }
     }
     if !scope.external_tables.is_empty() {

@@ -48,6 +48,10 @@ pub struct RawConfig {
     /// insert, update, delete.
     #[serde(default)]
     pub service_role_privileges: Option<Vec<RawPrivilege>>,
+    /// The role that owns every table, view, materialized view, sequence and function that
+    /// does not name its own `owner`. Absent: owners are not managed.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -225,6 +229,10 @@ pub enum RawDefaultObjects {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFunction {
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     #[serde(default)]
     pub args: Vec<RawArg>,
     pub returns: String,
@@ -336,6 +344,10 @@ pub enum RawVolatility {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
     #[serde(default)]
@@ -715,6 +727,10 @@ pub enum RawCommand {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawView {
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     pub query: String,
     #[serde(default)]
     pub security_invoker: bool,
@@ -726,6 +742,10 @@ pub struct RawView {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSequence {
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     /// `smallint`, `integer` or `bigint`. Default: bigint.
     #[serde(default, rename = "as")]
     pub data_type: Option<String>,
@@ -785,6 +805,10 @@ pub struct RawDomain {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMaterializedView {
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     pub query: String,
     /// Whether it is filled when created (`WITH DATA`). Default: true.
     #[serde(default)]

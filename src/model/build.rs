@@ -61,6 +61,11 @@ fn idx(base: &P, i: usize) -> P {
     P(yaml::extend_index(base.0, i))
 }
 
+/// An object's `owner:` (at `p`), with where it is written.
+fn owner(at: &At, owner: Option<String>, p: &P) -> Option<(String, Loc)> {
+    owner.map(|o| (o, at.val(&path(p, &["owner"]))))
+}
+
 /// The names of the list at `p` (columns), each with where it is written.
 fn cols_at(at: &At, list: &[String], p: &P) -> Vec<(String, Loc)> {
     list.iter()
@@ -269,6 +274,7 @@ fn build_config(
     );
     Config {
         loc: at.key(&top(&["schemac"])),
+        owner: owner(&at, raw.owner.clone(), &top(&[])),
         naming: match raw.naming {
             None | Some(RawNaming::SnakeCase) => Naming::SnakeCase,
             Some(RawNaming::CamelCase) => Naming::CamelCase,
@@ -584,6 +590,7 @@ impl Builder {
                 query: Sql::query(v.query, at.val(&path(&base, &["query"]))),
                 security_invoker: v.security_invoker,
                 comment: v.comment,
+                owner: owner(at, v.owner, &base),
             };
             if let Some(prev) = self.model.views.get(&q) {
                 self.dup(Kind::View, q.to_string(), prev.loc, loc, Vec::new());
@@ -895,6 +902,7 @@ impl Builder {
             });
         }
         let func = Function {
+            owner: owner(at, f.owner.clone(), &base),
             name: q,
             loc,
             args,
@@ -978,6 +986,7 @@ impl Builder {
         let mut table = Table {
             name: q.clone(),
             loc,
+            owner: owner(at, t.owner.clone(), &base),
             comment: t.comment,
             columns: IndexMap::new(),
             primary_key: None,
@@ -1363,12 +1372,20 @@ impl Builder {
                 }
             }
         };
+        if let (Some(_), Some(_)) = (&raw.owner, &owned_by) {
+            self.errors.push(invalid(
+                at.val(&path(&base, &["owner"])),
+                format!("sequence `{q}` has an `owner` and is owned by a column"),
+                "a sequence owned by a column has its table's owner: remove `owner`, or set it on the table",
+            ));
+        }
         let seq = Sequence {
             name: q.clone(),
             loc,
             options,
             owned_by,
             comment: raw.comment,
+            owner: owner(at, raw.owner, &base),
         };
         if let Some(prev) = self.model.sequences.get(&q) {
             self.dup(Kind::Sequence, q.to_string(), prev.loc, loc, Vec::new());
@@ -1475,6 +1492,7 @@ impl Builder {
             with_data: raw.with_data.unwrap_or(true),
             indexes,
             comment: raw.comment,
+            owner: owner(at, raw.owner, &base),
         };
         if let Some(prev) = self.model.materialized_views.get(&q) {
             self.dup(

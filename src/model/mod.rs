@@ -54,6 +54,8 @@ pub struct Config {
     pub api_roles: Option<Vec<(String, Loc)>>,
     /// What `service_role` gets on every API table when it is an API role.
     pub service_role_privileges: Vec<Privilege>,
+    /// `owner:` the role that owns every object that names none; None: not managed.
+    pub owner: Option<(String, Loc)>,
 }
 
 /// A whole project.
@@ -421,6 +423,8 @@ pub fn is_setting_name(s: &str) -> bool {
 
 #[derive(Debug, Clone)]
 pub struct Function {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     pub args: Vec<Arg>,
@@ -838,6 +842,8 @@ pub struct Rls {
 
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     pub comment: Option<String>,
@@ -892,6 +898,8 @@ impl Table {
 
 #[derive(Debug, Clone)]
 pub struct View {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     pub query: Sql,
@@ -902,6 +910,8 @@ pub struct View {
 /// A standalone sequence (`sequences:`).
 #[derive(Debug, Clone)]
 pub struct Sequence {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     /// The options as PostgreSQL stores them (defaults worked out), without owner or
@@ -960,6 +970,8 @@ pub struct Domain {
 /// A materialized view (`materialized_views:`).
 #[derive(Debug, Clone)]
 pub struct MaterializedView {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     pub query: Sql,
@@ -1076,6 +1088,37 @@ impl Host<'_> {
 }
 
 impl Model {
+    /// The owner an object declares (its own `owner:`, else the project's), if any.
+    pub fn owner<'a>(&'a self, own: &'a Option<(String, Loc)>) -> Option<&'a (String, Loc)> {
+        own.as_ref().or(self.config.owner.as_ref())
+    }
+
+    /// Every declared owner: (noun as diff names the object, schema, name, owner).
+    /// Functions are named without their arguments (`f`); [`crate::catalog`] keys add them.
+    pub fn declared_owners(&self) -> Vec<(&'static str, &QualName, &(String, Loc))> {
+        let mut out = Vec::new();
+        for t in self.tables.values() {
+            out.extend(self.owner(&t.owner).map(|o| ("table", &t.name, o)));
+        }
+        for v in self.views.values() {
+            out.extend(self.owner(&v.owner).map(|o| ("view", &v.name, o)));
+        }
+        for v in self.materialized_views.values() {
+            out.extend(
+                self.owner(&v.owner)
+                    .map(|o| ("materialized view", &v.name, o)),
+            );
+        }
+        // A sequence owned by a column follows its table's owner.
+        for s in self.sequences.values().filter(|s| s.owned_by.is_none()) {
+            out.extend(self.owner(&s.owner).map(|o| ("sequence", &s.name, o)));
+        }
+        for f in &self.functions {
+            out.extend(self.owner(&f.owner).map(|o| ("function", &f.name, o)));
+        }
+        out
+    }
+
     /// Every table with policies or triggers: managed tables first, then external ones.
     pub fn hosts(&self) -> impl Iterator<Item = Host<'_>> {
         self.tables

@@ -64,7 +64,20 @@ const COMMENTED: [&str; 12] = [
     "type",
 ];
 
-/// The object a change is about, and for comments and grants the objects it must follow.
+/// Object kinds an owner change names (`owners` in diff), longest first.
+const OWNED: [&str; 8] = [
+    "materialized view",
+    "composite type",
+    "function",
+    "sequence",
+    "domain",
+    "table",
+    "view",
+    "enum",
+];
+
+/// The object a change is about, and for comments, owners and grants the objects it must
+/// follow.
 fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
     let o = &c.object;
     let key = |kind: &str, table: Option<&str>, name: &str| ObjKey {
@@ -84,6 +97,14 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
                         ("column", Some((t, c))) => after.push(key(k, Some(t), c)),
                         _ => after.push(key(k, o.table.as_deref(), rest)),
                     }
+                    break;
+                }
+            }
+        }
+        "owner" => {
+            for k in OWNED {
+                if let Some(rest) = o.name.strip_prefix(k).and_then(|r| r.strip_prefix(' ')) {
+                    after.push(key(k, None, rest));
                     break;
                 }
             }

@@ -67,6 +67,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/sql/index.sql.j2"),
     ),
     (
+        "owner.sql.j2",
+        include_str!("../../templates/sql/owner.sql.j2"),
+    ),
+    (
         "view.sql.j2",
         include_str!("../../templates/sql/view.sql.j2"),
     ),
@@ -750,6 +754,25 @@ pub fn render_with(
         ext_policies.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
         for (t, p) in ext_policies {
             out.object(Some(p.loc), policy_sql(model, &policy_t, &t.sql(), p)?);
+        }
+    }
+
+    let owners = model.declared_owners();
+    if !owners.is_empty() {
+        out.section("Owners");
+        let owner_t = r.template("owner.sql.j2")?;
+        for (noun, q, (role, loc)) in owners {
+            let (kind, on) = match noun {
+                "function" => match model.functions.iter().find(|f| f.name == *q) {
+                    Some(f) => ("FUNCTION", function_ident(f)),
+                    None => continue,
+                },
+                "materialized view" => ("MATERIALIZED VIEW", q.sql()),
+                "sequence" => ("SEQUENCE", q.sql()),
+                "view" => ("VIEW", q.sql()),
+                _ => ("TABLE", q.sql()),
+            };
+            out.object(Some(*loc), owner_t.render(context! { kind, on, role })?);
         }
     }
 

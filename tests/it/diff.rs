@@ -288,6 +288,15 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "index invoices_created_at_idx",
     ),
     (
+        // Declared owners handed back to the connecting role.
+        "owners",
+        KINDS,
+        "ALTER TABLE invoices OWNER TO CURRENT_USER; ALTER VIEW frequent_customers OWNER TO CURRENT_USER; \
+         ALTER FUNCTION stamp_invoice() OWNER TO CURRENT_USER",
+        "set_owner",
+        "table invoices",
+    ),
+    (
         "trigger_update_of",
         KINDS,
         "CREATE OR REPLACE TRIGGER invoices_restamp BEFORE UPDATE OF customer_email, amount ON invoices FOR EACH ROW EXECUTE FUNCTION stamp_invoice()",

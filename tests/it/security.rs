@@ -104,6 +104,7 @@ functions:
     parallel: safe
     cost: 5
     set: { SETNAME: SETVALUE, work_mem: 64MB }
+    owner: ROLE
     comment: FCOMMENT
     body: BODY
   touch:
@@ -117,6 +118,7 @@ policy_templates:
     using: "{{ column }} > 0"
 tables:
   TABLE:
+    owner: ROLE
     comment: TCOMMENT
     columns:
       id: { type: int, primary_key: true }

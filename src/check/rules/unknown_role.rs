@@ -1,4 +1,4 @@
-//! SC307 unknown-role: a policy, grant or `api_roles` naming a role that the project neither creates
+//! SC307 unknown-role: a policy, grant, `api_roles` or `owner` naming a role that the project neither creates
 //! (`roles:`) nor lists as external. A typo here (`authenticted`) makes CREATE POLICY fail at
 //! deploy time, or worse, targets a role nobody uses.
 
@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     code: "SC307",
     name: "unknown-role",
     severity: Severity::Error,
-    summary: "a policy, grant or api_roles names a role that is not declared or external",
+    summary: "a policy, grant, api_roles or owner names a role that is not declared or external (or owner is public)",
     run,
 };
 
@@ -67,6 +67,33 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     }
     for (r, loc) in m.config.api_roles.iter().flatten() {
         check(m, rule, r, *loc, || "`api_roles`".to_string(), out);
+    }
+    // Owners: the project's, and each object's own (an object without one reports nothing
+    // new).
+    let own = m.tables.values().map(|t| (&t.owner, &t.name));
+    let own = own
+        .chain(m.views.values().map(|v| (&v.owner, &v.name)))
+        .chain(m.materialized_views.values().map(|v| (&v.owner, &v.name)))
+        .chain(m.sequences.values().map(|s| (&s.owner, &s.name)))
+        .chain(m.functions.iter().map(|f| (&f.owner, &f.name)));
+    let owners = m
+        .config
+        .owner
+        .iter()
+        .map(|o| (o, "the project's `owner`".to_string()));
+    let owners = owners.chain(
+        own.filter_map(|(o, name)| o.as_ref().map(|o| (o, format!("the `owner` of `{name}`")))),
+    );
+    for ((r, loc), what) in owners {
+        if r == "public" {
+            out.push(
+                rule.diag(format!("{what} is `public`, which cannot own anything"))
+                    .label(*loc, "")
+                    .hint("name a role: `owner: postgres`"),
+            );
+        } else {
+            check(m, rule, r, *loc, || what, out);
+        }
     }
     for t in m.tables.values() {
         for (r, loc) in t.api_roles.iter().flatten() {
