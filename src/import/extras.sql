@@ -1,15 +1,6 @@
 -- What else the database holds that the catalog does not read and a project cannot
 -- declare, one row per object: kind, schema, name, definition. $1: the imported schemas.
 -- Listed in the import report as "not representable", never left out silently.
-SELECT 'type owned by another role' AS kind, n.nspname AS schema, t.typname AS name,
-       'ALTER ' || CASE t.typtype WHEN 'd' THEN 'DOMAIN ' ELSE 'TYPE ' END || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' OWNER TO ' || quote_ident(pg_get_userbyid(t.typowner)) AS definition
-FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = ANY($1)
-  AND (t.typtype IN ('e', 'd')
-       OR t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
-  AND pg_get_userbyid(t.typowner) <> current_user
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
-UNION ALL
 -- A table inheriting from one outside the imported schemas, which the project cannot name
 -- (inheritance within them is written as `inherits:`).
 SELECT 'table inheritance from a table outside the imported schemas', n.nspname, c.relname,

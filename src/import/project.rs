@@ -701,19 +701,23 @@ impl<'a> Builder<'a> {
                 )],
             );
         }
-        // Enums: the labels, or the labels and a comment.
+        // Enums: the labels, or the labels with a comment or an owner.
         if !cat.enums.is_empty() {
             let entries = cat
                 .enums
                 .iter()
                 .map(|(key @ (s, n), labels)| {
                     let labels = Node::list(labels.iter().cloned());
-                    let node = match cat.enum_comments.get(key) {
-                        Some(c) => Node::Map(vec![
-                            ("values".into(), labels),
-                            ("comment".into(), Node::str(c.clone())),
-                        ]),
-                        None => labels,
+                    let mut m = Vec::new();
+                    push_comment(&mut m, &cat.enum_comments.get(key).cloned());
+                    if let Some(o) = self.owner("enum", s, n) {
+                        m.push(("owner".into(), Node::str(o)));
+                    }
+                    let node = if m.is_empty() {
+                        labels
+                    } else {
+                        m.insert(0, ("values".into(), labels));
+                        Node::Map(m)
                     };
                     (yaml_name(s, n), node)
                 })
@@ -896,11 +900,7 @@ impl<'a> Builder<'a> {
         roles.extend(
             cat.owners
                 .iter()
-                .filter(|((noun, ..), o)| {
-                    **o != cat.reader
-                        && ["table", "view", "materialized view", "sequence", "function"]
-                            .contains(&noun.as_str())
-                })
+                .filter(|(_, o)| **o != cat.reader)
                 .map(|(_, o)| o.clone()),
         );
         if self.src.supabase {
@@ -2018,6 +2018,9 @@ impl<'a> Builder<'a> {
                 .collect();
             let mut m = vec![("fields".to_string(), Node::Map(fields))];
             push_comment(&mut m, &d.comment);
+            if let Some(o) = self.owner("composite type", &name.0, &name.1) {
+                m.push(("owner".into(), Node::str(o)));
+            }
             types.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
         push_section(&mut sections, "types", types);
@@ -2053,6 +2056,9 @@ impl<'a> Builder<'a> {
                 m.push(("checks".into(), Node::Map(checks)));
             }
             push_comment(&mut m, &d.comment);
+            if let Some(o) = self.owner("domain", &name.0, &name.1) {
+                m.push(("owner".into(), Node::str(o)));
+            }
             domains.push((yaml_name(&name.0, &name.1), Node::Map(m)));
         }
         push_section(&mut sections, "domains", domains);

@@ -48,8 +48,9 @@ pub struct RawConfig {
     /// insert, update, delete.
     #[serde(default)]
     pub service_role_privileges: Option<Vec<RawPrivilege>>,
-    /// The role that owns every table, view, materialized view, sequence and function that
-    /// does not name its own `owner`. Absent: owners are not managed.
+    /// The role that owns every table, view, materialized view, sequence, function, enum,
+    /// composite type and domain that does not name its own `owner`. Absent: owners are not
+    /// managed.
     #[serde(default)]
     pub owner: Option<String>,
 }
@@ -411,6 +412,10 @@ pub enum RawEnumDef {
 #[serde(deny_unknown_fields)]
 pub struct RawEnum {
     pub values: Vec<String>,
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     /// `COMMENT ON TYPE`.
     #[serde(default)]
     pub comment: Option<String>,
@@ -779,6 +784,10 @@ pub struct RawSequence {
 #[serde(deny_unknown_fields)]
 pub struct RawCompositeType {
     pub fields: IndexMap<String, String>,
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
 }
@@ -786,6 +795,10 @@ pub struct RawCompositeType {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDomain {
+    /// `ALTER … OWNER TO`: the role that owns it (default: the project's `owner`, else not
+    /// managed).
+    #[serde(default)]
+    pub owner: Option<String>,
     /// The base type.
     #[serde(rename = "type")]
     pub ty: String,

@@ -537,9 +537,9 @@ impl Builder {
             let Some(q) = self.qual(&name, loc) else {
                 continue;
             };
-            let (values, labels, comment) = match def {
-                RawEnumDef::Short(v) => (v, base, None),
-                RawEnumDef::Full(e) => (e.values, path(&base, &["values"]), e.comment),
+            let (values, labels, comment, owner_of) = match def {
+                RawEnumDef::Short(v) => (v, base, None, None),
+                RawEnumDef::Full(e) => (e.values, path(&base, &["values"]), e.comment, e.owner),
             };
             let values: Vec<Named> = values
                 .into_iter()
@@ -561,6 +561,7 @@ impl Builder {
                 ));
             }
             let e = Enum {
+                owner: owner(at, owner_of, &base),
                 name: q.clone(),
                 loc,
                 values,
@@ -1418,6 +1419,7 @@ impl Builder {
             loc,
             fields,
             comment: raw.comment,
+            owner: owner(at, raw.owner, &base),
         };
         if let Some(prev) = self.model.composite_types.get(&q) {
             self.dup(
@@ -1463,6 +1465,7 @@ impl Builder {
                 .map(|d| Sql::new(d, at.val(&path(&base, &["default"])))),
             checks,
             comment: raw.comment,
+            owner: owner(at, raw.owner, &base),
         };
         if let Some(prev) = self.model.domains.get(&q) {
             self.dup(Kind::Domain, q.to_string(), prev.loc, loc, Vec::new());

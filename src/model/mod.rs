@@ -54,7 +54,8 @@ pub struct Config {
     pub api_roles: Option<Vec<(String, Loc)>>,
     /// What `service_role` gets on every API table when it is an API role.
     pub service_role_privileges: Vec<Privilege>,
-    /// `owner:` the role that owns every object that names none; None: not managed.
+    /// `owner:` the role that owns every object that names none (of the kinds that may name
+    /// one); None: not managed.
     pub owner: Option<(String, Loc)>,
 }
 
@@ -264,6 +265,8 @@ pub struct Duplicate {
 
 #[derive(Debug, Clone)]
 pub struct Enum {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     pub values: Vec<Named>,
@@ -947,6 +950,8 @@ pub struct Field {
 /// A composite type (`types:`).
 #[derive(Debug, Clone)]
 pub struct CompositeType {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     pub fields: Vec<Field>,
@@ -956,6 +961,8 @@ pub struct CompositeType {
 /// A domain (`domains:`).
 #[derive(Debug, Clone)]
 pub struct Domain {
+    /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
+    pub owner: Option<(String, Loc)>,
     pub name: QualName,
     pub loc: Loc,
     pub base: SqlType,
@@ -1115,6 +1122,15 @@ impl Model {
         }
         for f in &self.functions {
             out.extend(self.owner(&f.owner).map(|o| ("function", &f.name, o)));
+        }
+        for e in self.enums.values() {
+            out.extend(self.owner(&e.owner).map(|o| ("enum", &e.name, o)));
+        }
+        for t in self.composite_types.values() {
+            out.extend(self.owner(&t.owner).map(|o| ("composite type", &t.name, o)));
+        }
+        for d in self.domains.values() {
+            out.extend(self.owner(&d.owner).map(|o| ("domain", &d.name, o)));
         }
         out
     }

@@ -768,6 +768,8 @@ pub fn render_with(
                     None => continue,
                 },
                 "materialized view" => ("MATERIALIZED VIEW", q.sql()),
+                "enum" | "composite type" => ("TYPE", q.sql()),
+                "domain" => ("DOMAIN", q.sql()),
                 "sequence" => ("SEQUENCE", q.sql()),
                 "view" => ("VIEW", q.sql()),
                 _ => ("TABLE", q.sql()),
