@@ -149,6 +149,8 @@ pub struct Scope {
 pub struct Table {
     pub rls_enabled: bool,
     pub rls_forced: bool,
+    /// `UNLOGGED`: not written to the WAL, emptied after a crash, not replicated.
+    pub unlogged: bool,
     pub comment: Option<String>,
     /// A partitioned table's key, as `pg_get_partkeydef` prints it: `RANGE (created_at)`.
     pub partition_by: Option<String>,

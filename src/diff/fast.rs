@@ -347,6 +347,7 @@ fn table(
         .flat_map(|k| k.columns.iter().map(|(c, _)| c.as_str()))
         .collect();
     let mut out = catalog::Table {
+        unlogged: t.unlogged,
         rls_enabled: t.rls.enable,
         rls_forced: t.rls.force,
         comment: t.comment.clone(),

@@ -98,6 +98,8 @@ pub enum ChangeKind {
     RevokeDefault,
     /// `ALTER … OWNER TO`.
     SetOwner,
+    /// `ALTER TABLE … SET LOGGED | UNLOGGED` (rewrites the table; the rows stay).
+    SetPersistence,
     /// A declared rename (`renamed_from:`): `from` is the old name, `to` the new one.
     RenameTable,
     RenameColumn,
@@ -840,9 +842,10 @@ fn create_table_sql(d: &Catalog, s: &str, n: &str, t: &Table) -> Vec<String> {
         .as_ref()
         .map(|k| format!(" PARTITION BY {k}"))
         .unwrap_or_default();
+    let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
     if let Some(p) = &t.partition_of {
         return vec![format!(
-            "CREATE TABLE {qn} PARTITION OF {} {}{key};",
+            "CREATE {unlogged}TABLE {qn} PARTITION OF {} {}{key};",
             q(&p.parent.0, &p.parent.1),
             p.bound
         )];
@@ -858,7 +861,7 @@ fn create_table_sql(d: &Catalog, s: &str, n: &str, t: &Table) -> Vec<String> {
         .map(|(c, seq)| create_sequence(c, seq))
         .collect();
     let inherits = inherits_sql(t);
-    sql.push(format!("CREATE TABLE {qn} (\n{cols}\n){inherits}{key};"));
+    sql.push(format!("CREATE {unlogged}TABLE {qn} (\n{cols}\n){inherits}{key};"));
     sql.extend(serials.iter().map(|(c, seq)| {
         format!(
             "ALTER SEQUENCE {seq} OWNED BY {qn}.{};",
@@ -1820,6 +1823,18 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         &drop_trigger,
     );
     let t = obj("table", s, None, n);
+    if want.unlogged != have.unlogged && !new {
+        let word = |u: bool| if u { "UNLOGGED" } else { "LOGGED" };
+        cx.push(
+            ChangeKind::SetPersistence,
+            t.clone(),
+            Some(word(have.unlogged).to_string()),
+            Some(word(want.unlogged).to_string()),
+            vec![Hazard::TableRewrite, Hazard::Lock],
+            vec![format!("ALTER TABLE {qn} SET {};", word(want.unlogged))],
+            5,
+        );
+    }
     if want.rls_enabled != have.rls_enabled && (want.rls_enabled || !new) {
         let (k, verb) = if want.rls_enabled {
             (ChangeKind::EnableRls, "ENABLE")

@@ -114,6 +114,7 @@ fn drags_dependents(c: &super::Change) -> bool {
         | Revoke
         | SetComment
         | SetOwner
+        | SetPersistence
         | AddTable
         | AddView
         | AddEnum

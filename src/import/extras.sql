@@ -10,10 +10,6 @@ WHERE n.nspname = ANY($1) AND c.relkind = 'r' AND NOT c.relispartition
   AND EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
               WHERE i.inhrelid = c.oid AND NOT pn.nspname = ANY($1))
 UNION ALL
-SELECT 'unlogged table', n.nspname, c.relname, 'CREATE UNLOGGED TABLE'
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u'
-UNION ALL
 SELECT 'storage parameters', n.nspname, c.relname, 'WITH (' || array_to_string(c.reloptions, ', ') || ')'
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL

@@ -961,6 +961,9 @@ impl<'a> Builder<'a> {
         if let Some(o) = self.owner("table", &name.0, &name.1) {
             entries.push(("owner".into(), Node::str(o)));
         }
+        if t.unlogged {
+            entries.push(("unlogged".into(), Node::bool(true)));
+        }
         // A partition's columns are its parent's: it has none of its own to write.
         if let Some(p) = &t.partition_of {
             entries.push((

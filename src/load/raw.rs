@@ -349,6 +349,9 @@ pub struct RawTable {
     /// managed).
     #[serde(default)]
     pub owner: Option<String>,
+    /// `CREATE UNLOGGED TABLE`: not written to the WAL, emptied after a crash. Default: false.
+    #[serde(default)]
+    pub unlogged: bool,
     #[serde(default)]
     pub comment: Option<String>,
     #[serde(default)]

@@ -988,6 +988,7 @@ impl Builder {
             name: q.clone(),
             loc,
             owner: owner(at, t.owner.clone(), &base),
+            unlogged: t.unlogged,
             comment: t.comment,
             columns: IndexMap::new(),
             primary_key: None,

@@ -847,6 +847,8 @@ pub struct Rls {
 pub struct Table {
     /// `owner:` as written (the project's default applies when None: [`Model::owner`]).
     pub owner: Option<(String, Loc)>,
+    /// `UNLOGGED`.
+    pub unlogged: bool,
     pub name: QualName,
     pub loc: Loc,
     pub comment: Option<String>,

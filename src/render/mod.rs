@@ -596,7 +596,7 @@ pub fn render_with(
         let inherit_guard =
             (!info.fresh && !parents.is_empty()).then(|| inherit_guard(q, &parents));
         let s = table_t.render(
-            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh, partition_by, partition_of, bound, inherits, inherit_guard },
+            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh, partition_by, partition_of, bound, unlogged => t.unlogged, inherits, inherit_guard },
         )?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);

@@ -288,6 +288,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "index invoices_created_at_idx",
     ),
     (
+        "unlogged",
+        KINDS,
+        "ALTER TABLE invoice_events_rest SET LOGGED",
+        "set_persistence",
+        "invoice_events_rest",
+    ),
+    (
         // Declared owners handed back to the connecting role.
         "owners",
         KINDS,

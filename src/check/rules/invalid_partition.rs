@@ -5,7 +5,8 @@
 //! cycle. A key is `RANGE`, `LIST` or `HASH` followed by one parenthesised list, a bound
 //! `default` or `FOR VALUES` followed by `FROM (…) TO (…)`, `IN (…)` or `WITH (…)`: with
 //! SC401's reading of the fragment (one part of one statement, parentheses balanced), that
-//! keeps either from carrying anything else into `CREATE TABLE`.
+//! keeps either from carrying anything else into `CREATE TABLE`. A partitioned table cannot
+//! be `unlogged` (it holds no rows; its partitions can).
 
 use super::closest;
 use crate::check::Rule;
@@ -17,7 +18,7 @@ pub const RULE: Rule = Rule {
     code: "SC314",
     name: "invalid-partition",
     severity: Severity::Error,
-    summary: "a partition declares columns, names a table that is not partitioned, has no bound, or a partition key or bound is malformed",
+    summary: "a partition declares columns, names a table that is not partitioned, has no bound, or a partition key or bound is malformed; a partitioned table is unlogged",
     run,
 };
 
@@ -116,6 +117,13 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for t in m.tables.values() {
         let tn = &t.name;
         if let Some(k) = &t.partition_by {
+            if t.unlogged {
+                out.push(
+                    rule.diag(format!("`{tn}` is partitioned and `unlogged`"))
+                        .label(t.loc, "")
+                        .hint("a partitioned table holds no rows: make its partitions `unlogged` instead (PostgreSQL 17 refuses it, and earlier versions ignore it)"),
+                );
+            }
             if k.unsafe_reason.is_none() && !key_ok(&k.text) {
                 out.push(malformed(
                     rule,
