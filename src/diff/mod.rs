@@ -861,7 +861,9 @@ fn create_table_sql(d: &Catalog, s: &str, n: &str, t: &Table) -> Vec<String> {
         .map(|(c, seq)| create_sequence(c, seq))
         .collect();
     let inherits = inherits_sql(t);
-    sql.push(format!("CREATE {unlogged}TABLE {qn} (\n{cols}\n){inherits}{key};"));
+    sql.push(format!(
+        "CREATE {unlogged}TABLE {qn} (\n{cols}\n){inherits}{key};"
+    ));
     sql.extend(serials.iter().map(|(c, seq)| {
         format!(
             "ALTER SEQUENCE {seq} OWNED BY {qn}.{};",
