@@ -426,15 +426,18 @@ fn table(
         );
     };
     if let Some(k) = &t.primary_key {
-        let c = cols(k.columns.iter().map(|(c, _)| c.as_str()));
-        constraint(&k.name, "p", format!("PRIMARY KEY ({c})"));
+        constraint(&k.name, "p", crate::render::key_sql("PRIMARY KEY", k));
     }
     for k in &t.uniques {
-        let c = cols(k.columns.iter().map(|(c, _)| c.as_str()));
-        constraint(&k.name, "u", format!("UNIQUE ({c})"));
+        constraint(&k.name, "u", crate::render::key_sql("UNIQUE", k));
     }
     for k in &t.checks {
-        constraint(&k.name, "c", format!("CHECK ({})", k.expr.text.trim()));
+        let no_inherit = if k.no_inherit { " NO INHERIT" } else { "" };
+        constraint(
+            &k.name,
+            "c",
+            format!("CHECK ({}){no_inherit}", k.expr.text.trim()),
+        );
     }
     for fk in &t.foreign_keys {
         let ref_cols: Vec<String> = if fk.ref_columns.is_empty() {
@@ -461,12 +464,22 @@ fn table(
             path.name(&fk.ref_table),
             cols(ref_cols.iter().map(String::as_str))
         );
+        if fk.match_full {
+            def.push_str(" MATCH FULL");
+        }
         for (verb, action) in [("UPDATE", fk.on_update), ("DELETE", fk.on_delete)] {
             if let Some(a) = action.filter(|a| *a != FkAction::NoAction) {
                 def.push_str(&format!(" ON {verb} {}", a.sql()));
             }
         }
+        def.push_str(crate::render::deferrable_sql(
+            fk.deferrable,
+            fk.initially_deferred,
+        ));
         constraint(&fk.name, "f", def);
+    }
+    for x in &t.exclusions {
+        constraint(&x.name, "x", exclusion_def(x));
     }
     for ix in &t.indexes {
         out.indexes.insert(ix.name.clone(), index_def(ix, &t.name));
@@ -476,6 +489,37 @@ fn table(
     }
     policies_and_triggers(&t.policies, &t.triggers, &t.name, path, &mut out)?;
     Ok(out)
+}
+
+/// `pg_get_constraintdef` of an exclusion constraint, with user expressions as written
+/// (`reconcile` adopts PostgreSQL's spelling of the same expressions).
+fn exclusion_def(x: &crate::model::Exclusion) -> String {
+    let elems: Vec<String> = x
+        .elems
+        .iter()
+        .map(|e| {
+            let elem = match &e.elem {
+                IndexElem::Column(c, _) => quote_ident(c),
+                IndexElem::Expr(s) => s.text.trim().to_string(),
+            };
+            format!("{elem} WITH {}", e.operator.as_deref().unwrap_or_default())
+        })
+        .collect();
+    let mut def = format!("EXCLUDE USING {} ({})", x.method.as_str(), elems.join(", "));
+    if !x.include.is_empty() {
+        def.push_str(&format!(
+            " INCLUDE ({})",
+            cols(x.include.iter().map(|(c, _)| c.as_str()))
+        ));
+    }
+    if let Some(p) = &x.predicate {
+        def.push_str(&format!(" WHERE ({})", p.text.trim()));
+    }
+    def.push_str(crate::render::deferrable_sql(
+        x.deferrable,
+        x.initially_deferred,
+    ));
+    def
 }
 
 /// `pg_get_indexdef` of an index of the table or materialized view `on`, with user
@@ -998,16 +1042,29 @@ fn reconcile_table(
             continue;
         };
         if c.kind == "c" && lc.kind == "c" && c.definition != lc.definition {
+            // The expression, and whether the check is NO INHERIT.
             let inner = |s: &str| {
+                let (s, no_inherit) = match s.strip_suffix(" NO INHERIT") {
+                    Some(s) => (s, true),
+                    None => (s, false),
+                };
                 s.strip_prefix("CHECK (")
                     .and_then(|s| s.strip_suffix(')'))
-                    .map(str::to_string)
+                    .map(|e| (e.to_string(), no_inherit))
             };
-            if let (Some(m), Some(live)) = (inner(&c.definition), inner(&lc.definition)) {
-                if equivalent_in(&m, &live, Some(typing)) {
+            if let (Some((m, mi)), Some((live, li))) = (inner(&c.definition), inner(&lc.definition))
+            {
+                if mi == li && equivalent_in(&m, &live, Some(typing)) {
                     c.definition = lc.definition.clone();
                 }
             }
+        }
+        if c.kind == "x"
+            && lc.kind == "x"
+            && c.definition != lc.definition
+            && exclusion_equivalent(&c.definition, &lc.definition, Some(typing))
+        {
+            c.definition = lc.definition.clone();
         }
     }
     for (name, def) in t.indexes.iter_mut() {
@@ -1094,6 +1151,44 @@ fn index_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool {
             (Some(m), Some(l)) => equivalent_in(&m, &l, typing),
             _ => false,
         }
+}
+
+/// `EXCLUDE USING m (elem WITH op, …) [INCLUDE (…)] [WHERE (pred)] [DEFERRABLE …]`: the
+/// same operators and options, equivalent elements and predicate (read as an index's).
+fn exclusion_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool {
+    let options = |s: &str| -> (String, &'static str) {
+        for o in [" DEFERRABLE INITIALLY DEFERRED", " DEFERRABLE"] {
+            if let Some(head) = s.strip_suffix(o) {
+                return (head.to_string(), o);
+            }
+        }
+        (s.to_string(), "")
+    };
+    let ((m, mo), (l, lo)) = (options(model), options(live));
+    if mo != lo {
+        return false;
+    }
+    // Each element's operator becomes part of its text after the expression, where an index
+    // element has its operator class: `during WITH &&` is compared as `during` then `WITH &&`.
+    let (Some((mh, mr)), Some((lh, lr))) = (m.split_once(" ("), l.split_once(" (")) else {
+        return false;
+    };
+    let (Some((me, mrest)), Some((le, lrest))) = (split_list(mr), split_list(lr)) else {
+        return false;
+    };
+    mh == lh
+        && me.len() == le.len()
+        && me.iter().zip(&le).all(|(m, l)| {
+            match (m.rsplit_once(" WITH "), l.rsplit_once(" WITH ")) {
+                (Some((me, mop)), Some((le, lop))) => mop == lop && elem_equivalent(me, le, typing),
+                _ => false,
+            }
+        })
+        && index_equivalent(
+            &format!("EXCLUDE (x){mrest}"),
+            &format!("EXCLUDE (x){lrest}"),
+            typing,
+        )
 }
 
 /// One index element: an expression with an optional operator class and ordering.

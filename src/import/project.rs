@@ -195,6 +195,9 @@ struct ForeignKey {
     ref_columns: Vec<String>,
     on_delete: Option<&'static str>,
     on_update: Option<&'static str>,
+    match_full: bool,
+    /// `DEFERRABLE [INITIALLY DEFERRED]`.
+    options: KeyOptions,
 }
 
 fn action(word: &str) -> Option<&'static str> {
@@ -207,9 +210,11 @@ fn action(word: &str) -> Option<&'static str> {
     }
 }
 
-/// `FOREIGN KEY (a) REFERENCES t(b) ON UPDATE … ON DELETE …`; None for anything the format
-/// cannot say (MATCH FULL, DEFERRABLE, NOT VALID, column lists on SET NULL).
+/// `FOREIGN KEY (a) REFERENCES t(b) [MATCH FULL] ON UPDATE … ON DELETE … [DEFERRABLE
+/// [INITIALLY DEFERRED]]`; None for anything the format cannot say (NOT VALID, column lists
+/// on SET NULL).
 fn parse_fk(def: &str) -> Option<ForeignKey> {
+    let (def, options) = key_options(def);
     let rest = def.strip_prefix("FOREIGN KEY (")?;
     let close = rest.find(") REFERENCES ")?;
     let columns = ident_list(&rest[..close])?;
@@ -219,6 +224,13 @@ fn parse_fk(def: &str) -> Option<ForeignKey> {
     let close = rest.find(')')?;
     let ref_columns = ident_list(&rest[..close])?;
     let mut rest = rest[close + 1..].trim();
+    let match_full = match rest.strip_prefix("MATCH FULL") {
+        Some(r) => {
+            rest = r.trim_start();
+            true
+        }
+        None => false,
+    };
     let mut on_update = None;
     let mut on_delete = None;
     for (prefix, slot) in [
@@ -243,6 +255,8 @@ fn parse_fk(def: &str) -> Option<ForeignKey> {
         ref_columns,
         on_delete,
         on_update,
+        match_full,
+        options,
     })
 }
 
@@ -276,13 +290,7 @@ fn parse_index(def: &str) -> Option<IndexDef> {
     // The element list ends at the `)` that closes it.
     let close = matching_paren(rest)?;
     let elems = split_top(&rest[..close], b',');
-    let mut rest = rest[close + 1..].trim_start();
-    let mut include = Vec::new();
-    if let Some(r) = rest.strip_prefix("INCLUDE (") {
-        let close = matching_paren(r)?;
-        include = ident_list(&r[..close])?;
-        rest = r[close + 1..].trim_start();
-    }
+    let (include, mut rest) = include_clause(rest[close + 1..].trim_start())?;
     let nulls_not_distinct = match rest.strip_prefix("NULLS NOT DISTINCT") {
         Some(r) => {
             rest = r.trim_start();
@@ -317,6 +325,63 @@ fn parse_index(def: &str) -> Option<IndexDef> {
     })
 }
 
+/// A parsed `pg_get_constraintdef` of an exclusion constraint.
+#[derive(Debug, Clone)]
+struct ExclusionDef {
+    method: String,
+    /// `elem WITH op`, as PostgreSQL prints them.
+    elems: Vec<String>,
+    include: Vec<String>,
+    predicate: Option<String>,
+    deferrable: bool,
+    initially_deferred: bool,
+}
+
+/// `EXCLUDE USING m (elem WITH op, …) [INCLUDE (…)] [WHERE (…)] [DEFERRABLE [INITIALLY
+/// DEFERRED]]`; None for anything else (NOT VALID, storage parameters, an operator the
+/// format cannot name).
+fn parse_exclusion(def: &str) -> Option<ExclusionDef> {
+    let mut rest = def.strip_prefix("EXCLUDE USING ")?;
+    let (mut deferrable, mut initially_deferred) = (false, false);
+    if let Some(r) = rest.strip_suffix(" INITIALLY DEFERRED") {
+        (rest, initially_deferred) = (r, true);
+    }
+    if let Some(r) = rest.strip_suffix(" DEFERRABLE") {
+        (rest, deferrable) = (r, true);
+    }
+    let (method, rest) = leading_ident(rest)?;
+    let rest = rest.strip_prefix(" (")?;
+    let close = matching_paren(rest)?;
+    let elems = split_top(&rest[..close], b',');
+    let ok = elems
+        .iter()
+        .all(|e| crate::model::split_with(e).is_some_and(|(_, op)| crate::model::is_operator(op)));
+    if !ok || !method.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let (include, mut rest) = include_clause(rest[close + 1..].trim_start())?;
+    let mut predicate = None;
+    if let Some(r) = rest.strip_prefix("WHERE (") {
+        let close = matching_paren(r)?;
+        if !r[close + 1..].trim().is_empty() {
+            return None;
+        }
+        predicate = Some(r[..close].to_string());
+        rest = "";
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(ExclusionDef {
+        method,
+        elems,
+        include,
+        predicate,
+        deferrable: deferrable || initially_deferred,
+        initially_deferred,
+    })
+}
+
 /// One storage parameter as `pg_get_indexdef` prints it: `name=value`, the value bare or a
 /// string literal; the value as stored.
 fn reloption(option: &str) -> Option<(String, String)> {
@@ -327,6 +392,17 @@ fn reloption(option: &str) -> Option<(String, String)> {
         None => value.to_string(),
     };
     Some((name, value))
+}
+
+/// A leading `INCLUDE (a, b)` of `text`: its columns (none without one) and what follows.
+fn include_clause(text: &str) -> Option<(Vec<String>, &str)> {
+    match text.strip_prefix("INCLUDE (") {
+        Some(r) => {
+            let close = matching_paren(r)?;
+            Some((ident_list(&r[..close])?, r[close + 1..].trim_start()))
+        }
+        None => Some((Vec::new(), text)),
+    }
 }
 
 /// The offset of the `)` that closes a list whose `(` was just before `text`.
@@ -936,11 +1012,24 @@ impl<'a> Builder<'a> {
         let mut col_unique: BTreeSet<String> = BTreeSet::new();
         let mut uniques: Vec<NamedKey> = Vec::new();
         let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
-        let mut checks: Vec<(String, String)> = Vec::new();
+        let mut checks: Vec<(String, String, bool)> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
         let mut fks: Vec<(Option<String>, ForeignKey)> = Vec::new();
+        let mut excludes: Vec<Node> = Vec::new();
         for (cname, c) in &t.constraints {
             self.object = cname.clone();
+            if c.kind == "x" {
+                match parse_exclusion(&c.definition) {
+                    Some(x) => excludes.push(self.exclusion(name, cname, x)),
+                    None => self.unrepresentable(
+                        "exclusion constraint",
+                        format!("{qname}.{cname}"),
+                        c.definition.clone(),
+                        "left out: the format has no key for its options",
+                    ),
+                }
+                continue;
+            }
             self.constraint(
                 name,
                 t,
@@ -1020,7 +1109,22 @@ impl<'a> Builder<'a> {
         if !checks.is_empty() {
             entries.push((
                 "checks".into(),
-                Node::Map(checks.into_iter().map(|(n, e)| (n, Node::Str(e))).collect()),
+                Node::Map(
+                    checks
+                        .into_iter()
+                        .map(|(n, e, no_inherit)| {
+                            let node = if no_inherit {
+                                Node::FlowMap(vec![
+                                    ("check".into(), Node::Str(e)),
+                                    ("no_inherit".into(), Node::bool(true)),
+                                ])
+                            } else {
+                                Node::Str(e)
+                            };
+                            (n, node)
+                        })
+                        .collect(),
+                ),
             ));
         }
         if !fks.is_empty() {
@@ -1043,6 +1147,13 @@ impl<'a> Builder<'a> {
                     if let Some(a) = fk.on_update {
                         m.push(("on_update".into(), Node::str(a)));
                     }
+                    if fk.match_full {
+                        m.push(("match".into(), Node::str("full")));
+                    }
+                    m.extend(deferrable_nodes(
+                        fk.options.deferrable,
+                        fk.options.initially_deferred,
+                    ));
                     if let Some(n) = n {
                         m.push(("name".into(), Node::str(n)));
                     }
@@ -1050,6 +1161,9 @@ impl<'a> Builder<'a> {
                 })
                 .collect();
             entries.push(("foreign_keys".into(), Node::Seq(items)));
+        }
+        if !excludes.is_empty() {
+            entries.push(("excludes".into(), Node::Seq(excludes)));
         }
         for (cname, comment) in &t.constraint_comments {
             self.unrepresentable(
@@ -1141,7 +1255,7 @@ impl<'a> Builder<'a> {
         col_unique: &mut BTreeSet<String>,
         uniques: &mut Vec<NamedKey>,
         col_checks: &mut BTreeMap<String, String>,
-        checks: &mut Vec<(String, String)>,
+        checks: &mut Vec<(String, String, bool)>,
         col_fk: &mut BTreeMap<String, ForeignKey>,
         fks: &mut Vec<(Option<String>, ForeignKey)>,
     ) {
@@ -1150,29 +1264,38 @@ impl<'a> Builder<'a> {
         let def = &c.definition;
         match c.kind.as_str() {
             "p" => {
+                let (def, options) = key_options(def);
                 let Some(cols) = def
                     .strip_prefix("PRIMARY KEY (")
                     .and_then(|r| r.strip_suffix(')'))
                     .and_then(ident_list)
                 else {
-                    return self.unrepresentable("primary key", full, def.clone(), "left out");
+                    return self.unrepresentable("primary key", full, def.to_string(), "left out");
                 };
                 // A name of its own is written beside the columns, in the table's list.
                 let own =
                     (cname != make_object_name(tname, None, "pkey")).then(|| cname.to_string());
                 // On a column of its own (an inheritance child's inherited column is not).
-                if cols.len() == 1 && own.is_none() && t.column(&cols[0]).is_some() {
+                if cols.len() == 1
+                    && own.is_none()
+                    && options == KeyOptions::default()
+                    && t.column(&cols[0]).is_some()
+                {
                     *col_pk = cols.into_iter().next();
                 } else {
-                    *table_pk = Some((own, cols));
+                    *table_pk = Some((own, cols, options));
                 }
             }
             "u" => {
-                let Some(cols) = def
-                    .strip_prefix("UNIQUE (")
-                    .and_then(|r| r.strip_suffix(')'))
-                    .and_then(ident_list)
-                else {
+                let (rest, mut options) = key_options(def);
+                let rest = match rest.strip_prefix("UNIQUE NULLS NOT DISTINCT (") {
+                    Some(r) => {
+                        options.nulls_not_distinct = true;
+                        Some(r)
+                    }
+                    None => rest.strip_prefix("UNIQUE ("),
+                };
+                let Some(cols) = rest.and_then(|r| r.strip_suffix(')')).and_then(ident_list) else {
                     return self.unrepresentable(
                         "unique constraint",
                         full,
@@ -1184,16 +1307,21 @@ impl<'a> Builder<'a> {
                     .then(|| cname.to_string());
                 if cols.len() == 1
                     && own.is_none()
+                    && options == KeyOptions::default()
                     && !col_unique.contains(&cols[0])
                     && t.column(&cols[0]).is_some()
                 {
                     col_unique.insert(cols[0].clone());
                 } else {
-                    uniques.push((own, cols));
+                    uniques.push((own, cols, options));
                 }
             }
             "c" => {
-                let Some(inner) = def
+                let (rest, no_inherit) = match def.strip_suffix(" NO INHERIT") {
+                    Some(r) => (r, true),
+                    None => (def.as_str(), false),
+                };
+                let Some(inner) = rest
                     .strip_prefix("CHECK (")
                     .and_then(|r| r.strip_suffix(')'))
                 else {
@@ -1201,7 +1329,7 @@ impl<'a> Builder<'a> {
                         "check constraint",
                         full,
                         def.clone(),
-                        "left out: NOT VALID and NO INHERIT cannot be declared",
+                        "left out: NOT VALID cannot be declared",
                     );
                 };
                 let expr = self.expr(name, inner);
@@ -1211,10 +1339,10 @@ impl<'a> Builder<'a> {
                     .find(|col| make_object_name(tname, Some(&col.name), "check") == cname)
                     .map(|col| col.name.clone());
                 match column {
-                    Some(col) if !col_checks.contains_key(&col) => {
+                    Some(col) if !no_inherit && !col_checks.contains_key(&col) => {
                         col_checks.insert(col, expr);
                     }
-                    _ => checks.push((cname.to_string(), expr)),
+                    _ => checks.push((cname.to_string(), expr, no_inherit)),
                 }
             }
             "f" => {
@@ -1223,7 +1351,7 @@ impl<'a> Builder<'a> {
                         "foreign key",
                         full,
                         def.clone(),
-                        "left out: MATCH FULL, DEFERRABLE, NOT VALID or a column list on its action cannot be declared",
+                        "left out: NOT VALID or a column list on its action cannot be declared",
                     );
                 };
                 let nameable = fk
@@ -1240,8 +1368,10 @@ impl<'a> Builder<'a> {
                     );
                 }
                 let default = make_object_name(tname, Some(&fk.columns.join("_")), "fkey");
+                let plain = !fk.match_full && fk.options == KeyOptions::default();
                 if fk.columns.len() == 1
                     && cname == default
+                    && plain
                     && !col_fk.contains_key(&fk.columns[0])
                     && t.column(&fk.columns[0]).is_some()
                 {
@@ -1250,12 +1380,7 @@ impl<'a> Builder<'a> {
                     fks.push(((cname != default).then(|| cname.to_string()), fk));
                 }
             }
-            _ => self.unrepresentable(
-                "exclusion constraint",
-                full,
-                def.clone(),
-                "left out: the format has no exclusion constraints",
-            ),
+            _ => self.unrepresentable("constraint", full, def.clone(), "left out"),
         }
     }
 
@@ -1428,6 +1553,37 @@ impl<'a> Builder<'a> {
             m.push(("where".into(), Node::Str(e)));
         }
         push_comment(&mut m, comment);
+        Node::FlowMap(m)
+    }
+
+    /// An exclusion constraint as `excludes:` writes it; its name only when it is not the one
+    /// PostgreSQL (and the format) gives it.
+    fn exclusion(&mut self, table: &Name, cname: &str, x: ExclusionDef) -> Node {
+        let columns = x
+            .elems
+            .iter()
+            .map(|e| {
+                crate::model::split_with(e)
+                    .and_then(|(left, _)| crate::model::elem_column_name(left))
+            })
+            .chain(x.include.iter().map(|c| Some(c.clone())));
+        let default = crate::model::exclusion_name(&table.1, columns);
+        let mut m = Vec::new();
+        if cname != default {
+            m.push(("name".to_string(), Node::str(cname)));
+        }
+        if x.method != "btree" {
+            m.push(("using".into(), Node::str(x.method)));
+        }
+        m.push(("elements".into(), Node::list(x.elems)));
+        if !x.include.is_empty() {
+            m.push(("include".into(), Node::list(x.include)));
+        }
+        if let Some(p) = x.predicate {
+            let e = self.expr(table, &p);
+            m.push(("where".into(), Node::Str(e)));
+        }
+        m.extend(deferrable_nodes(x.deferrable, x.initially_deferred));
         Node::FlowMap(m)
     }
 
@@ -2296,17 +2452,59 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
 
 /// A primary key's or unique constraint's own name (None: the one PostgreSQL would give)
 /// and its columns.
-type NamedKey = (Option<String>, Vec<String>);
+type NamedKey = (Option<String>, Vec<String>, KeyOptions);
+
+/// The options of a key as `pg_get_constraintdef` prints them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct KeyOptions {
+    deferrable: bool,
+    initially_deferred: bool,
+    nulls_not_distinct: bool,
+}
+
+/// A key's definition without its trailing ` DEFERRABLE [INITIALLY DEFERRED]`, and those.
+fn key_options(def: &str) -> (&str, KeyOptions) {
+    let mut o = KeyOptions::default();
+    let mut rest = def;
+    if let Some(r) = rest.strip_suffix(" INITIALLY DEFERRED") {
+        (rest, o.initially_deferred) = (r, true);
+    }
+    if let Some(r) = rest.strip_suffix(" DEFERRABLE") {
+        (rest, o.deferrable) = (r, true);
+    }
+    (rest, o)
+}
+
+/// `deferrable: true` or `initially_deferred: true` (which implies it), as the format
+/// writes them.
+fn deferrable_nodes(deferrable: bool, initially_deferred: bool) -> Vec<(String, Node)> {
+    if initially_deferred {
+        vec![("initially_deferred".into(), Node::bool(true))]
+    } else if deferrable {
+        vec![("deferrable".into(), Node::bool(true))]
+    } else {
+        Vec::new()
+    }
+}
 
 /// `[a, b]`, or `{ name: x, columns: [a, b] }` for a key with a name of its own.
-fn key_node((name, columns): NamedKey) -> Node {
-    match name {
-        None => Node::list(columns),
-        Some(n) => Node::FlowMap(vec![
-            ("name".into(), Node::str(n)),
-            ("columns".into(), Node::list(columns)),
-        ]),
+fn key_node((name, columns, options): NamedKey) -> Node {
+    if name.is_none() && options == KeyOptions::default() {
+        return Node::list(columns);
     }
+    let mut m = Vec::new();
+    if let Some(n) = name {
+        m.push(("name".to_string(), Node::str(n)));
+    }
+    m.push(("columns".into(), Node::list(columns)));
+    m.extend(deferrable_nodes(
+        options.deferrable,
+        options.initially_deferred,
+    ));
+    if options.nulls_not_distinct {
+        m.push(("nulls_not_distinct".into(), Node::bool(true)));
+    }
+    Node::FlowMap(m)
 }
 
 /// A sequence's options that are not PostgreSQL's defaults, as the format writes them.
@@ -2342,7 +2540,26 @@ mod tests {
         assert_eq!(fk.columns, ["user_id"]);
         assert_eq!(fk.table, (Some("auth".into()), "users".into()));
         assert_eq!(fk.on_delete, Some("cascade"));
-        assert!(parse_fk("FOREIGN KEY (a) REFERENCES t(b) MATCH FULL").is_none());
+        let fk = parse_fk(
+            "FOREIGN KEY (a) REFERENCES t(b) MATCH FULL ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED",
+        )
+        .expect("fk with options");
+        assert!(fk.match_full && fk.options.deferrable && fk.options.initially_deferred);
+        assert_eq!(fk.on_delete, Some("cascade"));
+        assert!(parse_fk("FOREIGN KEY (a) REFERENCES t(b) NOT VALID").is_none());
+        let x = parse_exclusion(
+            "EXCLUDE USING gist (room WITH =, tstzrange(a, b) WITH &&) INCLUDE (c) WHERE ((NOT c)) DEFERRABLE",
+        )
+        .expect("exclusion");
+        assert_eq!(x.method, "gist");
+        assert_eq!(x.elems, ["room WITH =", "tstzrange(a, b) WITH &&"]);
+        assert_eq!(x.include, ["c"]);
+        assert_eq!(x.predicate.as_deref(), Some("(NOT c)"));
+        assert!(x.deferrable && !x.initially_deferred);
+        assert!(parse_exclusion("EXCLUDE USING gist (room WITH =) NOT VALID").is_none());
+        let (rest, o) = key_options("UNIQUE NULLS NOT DISTINCT (a) DEFERRABLE INITIALLY DEFERRED");
+        assert_eq!(rest, "UNIQUE NULLS NOT DISTINCT (a)");
+        assert!(o.deferrable && o.initially_deferred);
         let ix = parse_index(
             "CREATE UNIQUE INDEX x ON public.t USING btree (a, lower(b)) WHERE (c IS NULL)",
         )

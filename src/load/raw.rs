@@ -361,11 +361,14 @@ pub struct RawTable {
     #[serde(default)]
     pub unique: Vec<RawKey>,
     #[serde(default)]
-    pub checks: IndexMap<String, String>,
+    pub checks: IndexMap<String, RawCheck>,
     #[serde(default)]
     pub foreign_keys: Vec<RawForeignKey>,
     #[serde(default)]
     pub indexes: Vec<RawIndex>,
+    /// Exclusion constraints (`EXCLUDE USING gist (room WITH =, during WITH &&)`).
+    #[serde(default)]
+    pub excludes: Vec<RawExclude>,
     #[serde(default)]
     pub triggers: IndexMap<String, RawTrigger>,
     #[serde(default)]
@@ -480,8 +483,27 @@ pub enum RawFkAction {
     NoAction,
 }
 
+/// A table's check constraint: its expression, or a mapping with the expression and its
+/// options.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RawCheck {
+    Short(String),
+    Full(RawCheckFull),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckFull {
+    /// The boolean expression.
+    pub check: String,
+    /// `NO INHERIT`: the check is not made on the table's children.
+    #[serde(default)]
+    pub no_inherit: bool,
+}
+
 /// A primary key or unique constraint: its columns (`[a, b]`, named as PostgreSQL would
-/// name it), or `{ name, columns }` for a name of the project's own.
+/// name it), or `{ name, columns }` for a name of the project's own or options.
 #[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum RawKey {
@@ -492,8 +514,19 @@ pub enum RawKey {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNamedKey {
-    pub name: String,
+    /// Default: PostgreSQL's (`<table>_pkey`, `<table>_<columns>_key`).
+    #[serde(default)]
+    pub name: Option<String>,
     pub columns: Vec<String>,
+    /// `DEFERRABLE`.
+    #[serde(default)]
+    pub deferrable: bool,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    #[serde(default)]
+    pub initially_deferred: bool,
+    /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15): a unique constraint only.
+    #[serde(default)]
+    pub nulls_not_distinct: bool,
 }
 
 /// `identity: always`, or a map with the sequence's options.
@@ -544,6 +577,24 @@ pub struct RawForeignKey {
     pub on_delete: Option<RawFkAction>,
     #[serde(default)]
     pub on_update: Option<RawFkAction>,
+    /// `MATCH FULL` (`full`) or the default `MATCH SIMPLE` (`simple`).
+    #[serde(default, rename = "match")]
+    pub match_type: Option<RawFkMatch>,
+    /// `DEFERRABLE`.
+    #[serde(default)]
+    pub deferrable: bool,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    #[serde(default)]
+    pub initially_deferred: bool,
+}
+
+/// How a foreign key treats a row with some of its columns null: `simple` (the default,
+/// the row is not checked) or `full` (all null or none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawFkMatch {
+    Simple,
+    Full,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -573,6 +624,28 @@ pub struct RawIndex {
     /// `COMMENT ON INDEX`.
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// An exclusion constraint: no two rows for which every element's operator holds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExclude {
+    /// Default: PostgreSQL's, `<table>_<columns>_excl`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The index method; default btree, as in PostgreSQL (most exclusions need `gist`).
+    #[serde(default)]
+    pub using: Option<RawIndexMethod>,
+    /// `<column or expression> [opclass] WITH <operator>`, e.g. `during WITH &&`.
+    pub elements: Vec<String>,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default, rename = "where")]
+    pub predicate: Option<String>,
+    #[serde(default)]
+    pub deferrable: bool,
+    #[serde(default)]
+    pub initially_deferred: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -953,6 +1026,29 @@ impl<'de> Deserialize<'de> for RawColumnDef {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 RawColumn::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(RawColumnDef::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCheck {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCheck;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a check expression (string) or a mapping {check, no_inherit}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawCheck::Short(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(RawCheck::Short(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawCheckFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawCheck::Full)
             }
         }
         d.deserialize_any(V)

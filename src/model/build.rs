@@ -996,6 +996,7 @@ impl Builder {
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
+            exclusions: Vec::new(),
             triggers: IndexMap::new(),
             rls: Rls {
                 enable: false,
@@ -1089,6 +1090,9 @@ impl Builder {
                     name: make_object_name(&tname, Some(&cname), "key"),
                     columns: vec![(cname.clone(), cloc)],
                     loc: at.key(&path(&cb, &["unique"])),
+                    deferrable: false,
+                    initially_deferred: false,
+                    nulls_not_distinct: false,
                 });
             }
             if let Some(c) = col.check {
@@ -1096,6 +1100,7 @@ impl Builder {
                     name: make_object_name(&tname, Some(&cname), "check"),
                     expr: Sql::new(c, at.val(&path(&cb, &["check"]))),
                     loc: at.key(&path(&cb, &["check"])),
+                    no_inherit: false,
                 });
             }
             if let Some(r) = col.references {
@@ -1110,6 +1115,9 @@ impl Builder {
                         ref_loc: rloc,
                         on_delete: col.on_delete.map(fk_action),
                         on_update: col.on_update.map(fk_action),
+                        match_full: false,
+                        deferrable: false,
+                        initially_deferred: false,
                     }),
                     Err(e) => self.errors.push(invalid(
                         rloc,
@@ -1203,20 +1211,35 @@ impl Builder {
             };
             table.columns.insert(cname, column);
         }
-        // A key's columns and where they are written, and its own name if it has one.
+        // A key's columns and where they are written, its own name if it has one, and its
+        // options (deferrable, initially deferred, nulls not distinct).
         let key_parts = |key: &RawKey, p: &P| match key {
-            RawKey::Columns(c) => (None, c.clone(), *p),
+            RawKey::Columns(c) => (None, c.clone(), *p, (false, false, false)),
             RawKey::Named(k) => (
-                Some((k.name.clone(), path(p, &["name"]))),
+                k.name.clone().map(|n| (n, path(p, &["name"]))),
                 k.columns.clone(),
                 path(p, &["columns"]),
+                (
+                    k.deferrable || k.initially_deferred,
+                    k.initially_deferred,
+                    k.nulls_not_distinct,
+                ),
             ),
         };
         let mut pk_name = None;
+        let mut pk_options = (false, false);
         if let Some(pk) = &t.primary_key {
             let p = path(&base, &["primary_key"]);
-            let (name, pk, cp) = key_parts(pk, &p);
+            let (name, pk, cp, (deferrable, deferred, nulls)) = key_parts(pk, &p);
             pk_name = name.map(|(n, np)| self.ident(&n, at.val(&np)));
+            pk_options = (deferrable, deferred);
+            if nulls {
+                self.errors.push(invalid(
+                    at.key(&path(&p, &["nulls_not_distinct"])),
+                    format!("the primary key of `{q}` cannot be NULLS NOT DISTINCT: its columns are never null"),
+                    "remove `nulls_not_distinct`, or make it a `unique` constraint",
+                ));
+            }
             if !pk_cols.is_empty() {
                 self.errors.push(invalid(
                     at.key(&p),
@@ -1237,11 +1260,15 @@ impl Builder {
                 name: pk_name.unwrap_or_else(|| make_object_name(&tname, None, "pkey")),
                 columns: pk_cols,
                 loc: pk_loc.unwrap_or(loc),
+                deferrable: pk_options.0,
+                initially_deferred: pk_options.1,
+                nulls_not_distinct: false,
             });
         }
         for (i, u) in t.unique.iter().enumerate() {
             let p = idx(&path(&base, &["unique"]), i);
-            let (name, u, cp) = key_parts(u, &p);
+            let (name, u, cp, (deferrable, initially_deferred, nulls_not_distinct)) =
+                key_parts(u, &p);
             table.uniques.push(Key {
                 name: match name {
                     Some((n, np)) => self.ident(&n, at.val(&np)),
@@ -1249,14 +1276,22 @@ impl Builder {
                 },
                 columns: cols_at(at, &u, &cp),
                 loc: at.val(&p),
+                deferrable,
+                initially_deferred,
+                nulls_not_distinct,
             });
         }
-        for (cname, expr) in t.checks {
+        for (cname, check) in t.checks {
             let p = path(&base, &["checks", &cname]);
+            let (expr, ep, no_inherit) = match check {
+                RawCheck::Short(e) => (e, p, false),
+                RawCheck::Full(c) => (c.check, path(&p, &["check"]), c.no_inherit),
+            };
             table.checks.push(CheckConstraint {
                 name: self.ident(&cname, at.key(&p)),
-                expr: Sql::new(expr, at.val(&p)),
+                expr: Sql::new(expr, at.val(&ep)),
                 loc: at.key(&p),
+                no_inherit,
             });
         }
         for (i, fk) in t.foreign_keys.into_iter().enumerate() {
@@ -1275,6 +1310,9 @@ impl Builder {
                     ref_loc: rloc,
                     on_delete: fk.on_delete.map(fk_action),
                     on_update: fk.on_update.map(fk_action),
+                    match_full: fk.match_type == Some(RawFkMatch::Full),
+                    deferrable: fk.deferrable || fk.initially_deferred,
+                    initially_deferred: fk.initially_deferred,
                 }),
                 Err(e) => self
                     .errors
@@ -1286,6 +1324,11 @@ impl Builder {
             if let Some(ix) = self.index(at, &p, &q, ix) {
                 table.indexes.push(ix);
             }
+        }
+        for (i, ex) in t.excludes.into_iter().enumerate() {
+            let p = idx(&path(&base, &["excludes"]), i);
+            let ex = self.exclusion(at, &p, &tname, ex);
+            table.exclusions.push(ex);
         }
         for (trname, tr) in t.triggers {
             let p = path(&base, &["triggers", &trname]);
@@ -1453,6 +1496,7 @@ impl Builder {
                 name: self.ident(&cname, at.key(&p)),
                 expr: Sql::new(expr, at.val(&p)),
                 loc: at.key(&p),
+                no_inherit: false,
             });
         }
         let d = Domain {
@@ -1551,16 +1595,7 @@ impl Builder {
         Some(Index {
             name,
             loc: iloc,
-            method: match ix.using {
-                None | Some(RawIndexMethod::Btree) => IndexMethod::Btree,
-                Some(RawIndexMethod::Hash) => IndexMethod::Hash,
-                Some(RawIndexMethod::Gin) => IndexMethod::Gin,
-                Some(RawIndexMethod::Gist) => IndexMethod::Gist,
-                Some(RawIndexMethod::Spgist) => IndexMethod::Spgist,
-                Some(RawIndexMethod::Brin) => IndexMethod::Brin,
-                Some(RawIndexMethod::Hnsw) => IndexMethod::Hnsw,
-                Some(RawIndexMethod::Ivfflat) => IndexMethod::Ivfflat,
-            },
+            method: ix.using.map_or(IndexMethod::Btree, index_method),
             elems,
             predicate: ix
                 .predicate
@@ -1573,6 +1608,58 @@ impl Builder {
             storage: settings(at, ix.with, &path(&p, &["with"])),
             comment: ix.comment,
         })
+    }
+
+    /// One exclusion constraint of the table `tname`, written at `p`.
+    fn exclusion(&mut self, at: &At, p: &P, tname: &str, ex: RawExclude) -> Exclusion {
+        let ep = path(p, &["elements"]);
+        let elems: Vec<ExclusionElem> = ex
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ExclusionElem::parse(e, at.val(&idx(&ep, i))))
+            .collect();
+        let (name, loc) = match &ex.name {
+            Some(n) => {
+                let l = at.val(&path(p, &["name"]));
+                (self.ident(n, l), l)
+            }
+            None => {
+                let columns = elems
+                    .iter()
+                    .map(|e| match &e.elem {
+                        IndexElem::Column(c, _) => Some(c.clone()),
+                        IndexElem::Expr(s) => elem_column_name(&s.text),
+                    })
+                    .chain(ex.include.iter().map(|c| Some(c.clone())));
+                (exclusion_name(tname, columns), at.val(p))
+            }
+        };
+        if elems.is_empty() {
+            self.errors.push(invalid(
+                at.key(&ep),
+                format!("exclusion constraint `{name}` has no elements"),
+                "list what no two rows may share: `elements: [\"room WITH =\", \"during WITH &&\"]`",
+            ));
+        }
+        let include = ex
+            .include
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), at.val(&idx(&path(p, &["include"]), i))))
+            .collect();
+        Exclusion {
+            name,
+            loc,
+            method: ex.using.map_or(IndexMethod::Btree, index_method),
+            elems,
+            include,
+            predicate: ex
+                .predicate
+                .map(|w| Sql::new(w, at.val(&path(p, &["where"])))),
+            deferrable: ex.deferrable || ex.initially_deferred,
+            initially_deferred: ex.initially_deferred,
+        }
     }
 
     /// Registers (or finds) the external table `name` named at `p`.
@@ -1886,6 +1973,19 @@ fn table_differences(a: &Table, b: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+fn index_method(m: RawIndexMethod) -> IndexMethod {
+    match m {
+        RawIndexMethod::Btree => IndexMethod::Btree,
+        RawIndexMethod::Hash => IndexMethod::Hash,
+        RawIndexMethod::Gin => IndexMethod::Gin,
+        RawIndexMethod::Gist => IndexMethod::Gist,
+        RawIndexMethod::Spgist => IndexMethod::Spgist,
+        RawIndexMethod::Brin => IndexMethod::Brin,
+        RawIndexMethod::Hnsw => IndexMethod::Hnsw,
+        RawIndexMethod::Ivfflat => IndexMethod::Ivfflat,
+    }
 }
 
 #[cfg(test)]

@@ -650,6 +650,11 @@ pub struct Key {
     pub name: String,
     pub columns: Vec<(String, Loc)>,
     pub loc: Loc,
+    /// `DEFERRABLE` (set too when `initially_deferred` is).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// `UNIQUE NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -657,6 +662,8 @@ pub struct CheckConstraint {
     pub name: String,
     pub expr: Sql,
     pub loc: Loc,
+    /// `NO INHERIT` (a table's `checks:` only).
+    pub no_inherit: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -670,6 +677,11 @@ pub struct ForeignKey {
     pub ref_loc: Loc,
     pub on_delete: Option<FkAction>,
     pub on_update: Option<FkAction>,
+    /// `MATCH FULL` (false: the default, `MATCH SIMPLE`).
+    pub match_full: bool,
+    /// `DEFERRABLE` (set too when `initially_deferred` is).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -731,6 +743,206 @@ impl Index {
             IndexElem::Expr(_) => None,
         })
     }
+}
+
+/// An exclusion constraint (`excludes:`): no two rows for which every element's operator
+/// holds.
+#[derive(Debug, Clone)]
+pub struct Exclusion {
+    pub name: String,
+    pub loc: Loc,
+    pub method: IndexMethod,
+    pub elems: Vec<ExclusionElem>,
+    pub include: Vec<(String, Loc)>,
+    pub predicate: Option<Sql>,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+/// One element of an exclusion constraint, `during WITH &&`: what is compared (a column,
+/// or an expression with its operator class) and the operator after `WITH`.
+#[derive(Debug, Clone)]
+pub struct ExclusionElem {
+    pub elem: IndexElem,
+    /// The operator as written; None when the element has no `WITH` (SC316 reports it, as
+    /// it does an operator that is not one: see [`is_operator`]).
+    pub operator: Option<String>,
+    /// The whole element as written, and where.
+    pub text: Sql,
+}
+
+impl ExclusionElem {
+    /// Splits `text` (written at `loc`) at its last `WITH` outside parentheses.
+    pub fn parse(text: &str, loc: Loc) -> ExclusionElem {
+        let whole = Sql::new(text.to_string(), loc);
+        let split = (whole.unsafe_reason.is_none())
+            .then(|| split_with(&whole.text))
+            .flatten();
+        let Some((left, op)) = split else {
+            return ExclusionElem {
+                elem: IndexElem::Expr(whole.clone()),
+                operator: None,
+                text: whole,
+            };
+        };
+        let elem = match exclusion_column(left) {
+            Some(c) => IndexElem::Column(c, loc),
+            None => IndexElem::Expr(Sql::new(left.to_string(), loc)),
+        };
+        ExclusionElem {
+            elem,
+            operator: Some(op.to_string()),
+            text: whole,
+        }
+    }
+}
+
+/// The column an exclusion element compares, when what comes before its `WITH` is one
+/// (an identifier, quoted or not); None for an expression.
+pub fn exclusion_column(left: &str) -> Option<String> {
+    use crate::sql::lexer::Kind;
+    let toks: Vec<_> = crate::sql::lexer::tokenize(left)
+        .ok()?
+        .into_iter()
+        .filter(|t| t.kind != Kind::Space)
+        .collect();
+    match toks.as_slice() {
+        [t] if t.kind == Kind::Word && !crate::sql::quote::is_keyword(&left[t.start..t.end]) => {
+            Some(left[t.start..t.end].to_string())
+        }
+        [t] if t.kind == Kind::QuotedIdent && left[t.start..].starts_with('"') => {
+            Some(left[t.start + 1..t.end - 1].replace("\"\"", "\""))
+        }
+        _ => None,
+    }
+}
+
+/// The name PostgreSQL gives the index column of an element (`FigureIndexColname`): the
+/// column's, a function's for a call (`tstzrange(a, b)`), None (`expr`) for another
+/// expression. An operator class after it does not count.
+pub fn elem_column_name(left: &str) -> Option<String> {
+    use crate::sql::lexer::Kind;
+    if let Some(c) = exclusion_column(left) {
+        return Some(c);
+    }
+    let (expr, _) = crate::check::sql::split_index_elem(left)?;
+    let mut e = expr.trim();
+    while let Some(inner) = e.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
+        // Only parentheses around the whole expression.
+        if crate::check::sql::split_index_elem(inner).is_none() {
+            break;
+        }
+        e = inner.trim();
+    }
+    let toks: Vec<_> = crate::sql::lexer::tokenize(e)
+        .ok()?
+        .into_iter()
+        .filter(|t| t.kind != Kind::Space)
+        .collect();
+    let name = |t: &crate::sql::lexer::Token| match t.kind {
+        Kind::Word => Some(e[t.start..t.end].to_ascii_lowercase()),
+        Kind::QuotedIdent => Some(e[t.start + 1..t.end - 1].replace("\"\"", "\"")),
+        _ => None,
+    };
+    // `a`, `s.a`, `f(…)`, `s.f(…)`: names joined by dots, then a call or nothing.
+    let mut i = 0;
+    while let Some(t) = toks.get(i) {
+        let n = name(t)?;
+        match toks.get(i + 1).map(|t| t.kind) {
+            Some(Kind::Punct(b'.')) => i += 2,
+            Some(Kind::Punct(b'(')) => {
+                // A call only when its `)` ends the expression (not `f(a) + 1`).
+                let mut depth = 0;
+                for (j, t) in toks.iter().enumerate().skip(i + 1) {
+                    match t.kind {
+                        Kind::Punct(b'(') => depth += 1,
+                        Kind::Punct(b')') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return (j + 1 == toks.len()).then_some(n);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                return None;
+            }
+            None => return Some(n),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// PostgreSQL's name for an exclusion constraint of `table` on these elements and included
+/// columns ([`elem_column_name`], None for an expression): `<table>_<names>_excl`, `expr` for
+/// an expression, a number added to a name already taken (`ChooseIndexColumnNames`).
+pub fn exclusion_name(table: &str, elems: impl IntoIterator<Item = Option<String>>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for e in elems {
+        let base = e.unwrap_or_else(|| "expr".to_string());
+        let mut part = base.clone();
+        let mut n = 0;
+        while parts.contains(&part) {
+            n += 1;
+            part = format!("{base}{n}");
+        }
+        parts.push(part);
+    }
+    names::make_object_name(table, Some(&parts.join("_")), "excl")
+}
+
+/// `text` split at its last `WITH` outside parentheses: what comes before and after it,
+/// trimmed. None when there is no such `WITH`, or nothing on either side.
+pub fn split_with(text: &str) -> Option<(&str, &str)> {
+    use crate::sql::lexer::Kind;
+    let toks = crate::sql::lexer::tokenize(text).ok()?;
+    let mut depth = 0i32;
+    let mut at = None;
+    for t in &toks {
+        match t.kind {
+            Kind::Punct(b'(') => depth += 1,
+            Kind::Punct(b')') => depth -= 1,
+            Kind::Word if depth == 0 && text[t.start..t.end].eq_ignore_ascii_case("with") => {
+                at = Some((t.start, t.end))
+            }
+            _ => {}
+        }
+    }
+    let (start, end) = at?;
+    let (left, right) = (text[..start].trim(), text[end..].trim());
+    (!left.is_empty() && !right.is_empty()).then_some((left, right))
+}
+
+/// Whether `op` is an operator PostgreSQL can name after `WITH`: operator characters
+/// (`&&`, `=`, `<->`), or `OPERATOR(schema.op)`; never anything else.
+pub fn is_operator(op: &str) -> bool {
+    let symbol = |s: &str| {
+        !s.is_empty()
+            && s.len() < 64
+            && s.bytes().all(|b| b"+-*/<>=~!@#%^&|`?".contains(&b))
+            && !s.contains("--")
+            && !s.contains("/*")
+    };
+    if symbol(op) {
+        return true;
+    }
+    let Some(inner) = op
+        .get(..9)
+        .filter(|h| h.eq_ignore_ascii_case("operator("))
+        .and_then(|_| op[9..].strip_suffix(')'))
+    else {
+        return false;
+    };
+    let (schema, sym) = match inner.split_once('.') {
+        Some((s, o)) => (Some(s), o),
+        None => (None, inner),
+    };
+    schema.is_none_or(|s| {
+        s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    }) && symbol(sym)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -858,6 +1070,8 @@ pub struct Table {
     pub checks: Vec<CheckConstraint>,
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
+    /// `excludes:` exclusion constraints.
+    pub exclusions: Vec<Exclusion>,
     pub triggers: IndexMap<String, Trigger>,
     pub rls: Rls,
     pub policies: IndexMap<String, Policy>,
@@ -1368,5 +1582,70 @@ mod function_option_tests {
         ] {
             assert!(!is_setting_name(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod exclusion_tests {
+    use super::*;
+
+    #[test]
+    fn exclusion_elements() {
+        let loc = Loc {
+            file: crate::diagnostic::FileId(0),
+            line: 1,
+            col: 1,
+            len: 1,
+        };
+        for ok in ["=", "&&", "<->", "OPERATOR(pg_catalog.&&)", "operator(=)"] {
+            assert!(is_operator(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "= 1",
+            "&&)",
+            "--",
+            "=/*",
+            "OPERATOR(x.&&) y",
+            "OPERATOR(\"x\".=)",
+            "and",
+        ] {
+            assert!(!is_operator(bad), "{bad}");
+        }
+        let e = ExclusionElem::parse("room WITH =", loc);
+        assert!(matches!(&e.elem, IndexElem::Column(c, _) if c == "room"));
+        assert_eq!(e.operator.as_deref(), Some("="));
+        let e = ExclusionElem::parse("tstzrange(a, b, '[)') with &&", loc);
+        assert!(matches!(&e.elem, IndexElem::Expr(s) if s.text == "tstzrange(a, b, '[)')"));
+        assert_eq!(e.operator.as_deref(), Some("&&"));
+        assert_eq!(ExclusionElem::parse("room", loc).operator, None);
+        assert_eq!(ExclusionElem::parse("WITH =", loc).operator, None);
+        // The names PostgreSQL 15 gives (checked on the server).
+        let name = |elems: &[&str], include: &[&str]| {
+            exclusion_name(
+                "r",
+                elems
+                    .iter()
+                    .map(|e| elem_column_name(e))
+                    .chain(include.iter().map(|c| Some(c.to_string()))),
+            )
+        };
+        assert_eq!(name(&["room", "during"], &[]), "r_room_during_excl");
+        assert_eq!(
+            name(
+                &[
+                    "(room+1)",
+                    "tstzrange(lower(during), upper(during))",
+                    "(room)"
+                ],
+                &["cancelled"]
+            ),
+            "r_expr_tstzrange_room_cancelled_excl"
+        );
+        assert_eq!(
+            name(&["room gist_int4_ops", "room"], &[]),
+            "r_room_room1_excl"
+        );
+        assert_eq!(name(&["f(a) + g(b)"], &[]), "r_expr_excl");
     }
 }

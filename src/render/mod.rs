@@ -570,9 +570,9 @@ pub fn render_with(
             .iter()
             .map(|pk| {
                 format!(
-                    "CONSTRAINT {} PRIMARY KEY ({})",
+                    "CONSTRAINT {} {}",
                     quote_ident(&pk.name),
-                    cols_sql(pk.columns.iter().map(|(c, _)| c.as_str()))
+                    key_sql("PRIMARY KEY", pk)
                 )
             })
             .collect();
@@ -601,10 +601,7 @@ pub fn render_with(
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
         for u in &t.uniques {
-            let def = format!(
-                "UNIQUE ({})",
-                cols_sql(u.columns.iter().map(|(c, _)| c.as_str()))
-            );
+            let def = key_sql("UNIQUE", u);
             let s = constraint_t.render(
                 context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, fresh => info.fresh, check => false },
             )?;
@@ -613,11 +610,22 @@ pub fn render_with(
         let mut checks: Vec<_> = t.checks.iter().collect();
         checks.sort_by(|a, b| a.name.cmp(&b.name));
         for c in checks {
-            let def = format!("CHECK ({})", frag(model, &c.expr)?);
+            let def = format!(
+                "CHECK ({}){}",
+                frag(model, &c.expr)?,
+                if c.no_inherit { " NO INHERIT" } else { "" }
+            );
             let s = constraint_t.render(
                 context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh, check => true },
             )?;
             out.object(Some(c.loc), s);
+        }
+        for x in &t.exclusions {
+            let def = exclusion_sql(model, x)?;
+            let s = constraint_t.render(
+                context! { table => q, table_literal, name => x.name, tag => dollar_tag([q.as_str(), &x.name, &def]), definition => def, fresh => info.fresh, check => false },
+            )?;
+            out.object(Some(x.loc), s);
         }
     }
 
@@ -651,12 +659,16 @@ pub fn render_with(
                     cols_sql(fk.ref_columns.iter().map(String::as_str))
                 ));
             }
+            if fk.match_full {
+                def.push_str(" MATCH FULL");
+            }
             if let Some(a) = fk.on_update {
                 def.push_str(&format!(" ON UPDATE {}", a.sql()));
             }
             if let Some(a) = fk.on_delete {
                 def.push_str(&format!(" ON DELETE {}", a.sql()));
             }
+            def.push_str(deferrable_sql(fk.deferrable, fk.initially_deferred));
             let s = constraint_t.render(
                 context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, fresh => info.fresh, check => false },
             )?;
@@ -1120,6 +1132,67 @@ fn index_sql(
             .collect::<Vec<_>>(),
         predicate => ix.predicate.as_ref().map(|p| frag(model, p)).transpose()?,
     })
+}
+
+/// `EXCLUDE USING m (elem WITH op, …) [INCLUDE (…)] [WHERE (…)] [DEFERRABLE …]`; an
+/// operator that is not one is refused like an unsafe fragment (SC316 reports it).
+fn exclusion_sql(model: &Model, x: &crate::model::Exclusion) -> Result<String, RenderError> {
+    let mut elems = Vec::with_capacity(x.elems.len());
+    for e in &x.elems {
+        frag(model, &e.text)?;
+        let Some(op) = e
+            .operator
+            .as_deref()
+            .filter(|o| crate::model::is_operator(o))
+        else {
+            return Err(RenderError::UnsafeFragment {
+                at: position(model, e.text.loc),
+                message: "an exclusion element is not `<column or expression> WITH <operator>`"
+                    .into(),
+            });
+        };
+        let elem = match &e.elem {
+            IndexElem::Column(c, _) => quote_ident(c),
+            IndexElem::Expr(s) => index_expr_sql(&frag(model, s)?),
+        };
+        elems.push(format!("{elem} WITH {op}"));
+    }
+    let mut def = format!("EXCLUDE USING {} ({})", x.method.as_str(), elems.join(", "));
+    if !x.include.is_empty() {
+        def.push_str(&format!(
+            " INCLUDE ({})",
+            cols_sql(x.include.iter().map(|(c, _)| c.as_str()))
+        ));
+    }
+    if let Some(p) = &x.predicate {
+        def.push_str(&format!(" WHERE ({})", frag(model, p)?));
+    }
+    def.push_str(deferrable_sql(x.deferrable, x.initially_deferred));
+    Ok(def)
+}
+
+/// `PRIMARY KEY (…)` or `UNIQUE [NULLS NOT DISTINCT] (…)` with its options, as
+/// `pg_get_constraintdef` prints it.
+pub fn key_sql(what: &str, k: &crate::model::Key) -> String {
+    format!(
+        "{what}{} ({}){}",
+        if k.nulls_not_distinct {
+            " NULLS NOT DISTINCT"
+        } else {
+            ""
+        },
+        cols_sql(k.columns.iter().map(|(c, _)| c.as_str())),
+        deferrable_sql(k.deferrable, k.initially_deferred)
+    )
+}
+
+/// ` DEFERRABLE [INITIALLY DEFERRED]`, as `pg_get_constraintdef` ends a constraint.
+pub fn deferrable_sql(deferrable: bool, initially_deferred: bool) -> &'static str {
+    match (deferrable, initially_deferred) {
+        (_, true) => " DEFERRABLE INITIALLY DEFERRED",
+        (true, false) => " DEFERRABLE",
+        (false, false) => "",
+    }
 }
 
 /// One event of a trigger as CREATE TRIGGER takes it and `pg_get_triggerdef` prints it:

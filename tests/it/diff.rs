@@ -353,6 +353,39 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "add_table",
         "invoice_events_rest",
     ),
+    (
+        // An exclusion constraint dropped, another made again without DEFERRABLE.
+        "exclusions",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_room_during_excl; \
+         ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap, ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room WITH =, tstzrange(starts_at, ends_at) WITH &&) INCLUDE (cancelled) WHERE (cancelled = false)",
+        "add_constraint",
+        "bookings_room_during_excl",
+    ),
+    (
+        // A key's options dropped: made again with them.
+        "key_options",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_room_starts_at_key, ADD CONSTRAINT bookings_room_starts_at_key UNIQUE (room, starts_at)",
+        "replace_constraint",
+        "bookings_room_starts_at_key",
+    ),
+    (
+        // A foreign key's options dropped: made again with them.
+        "fk_options",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_invoice_id_fkey, ADD CONSTRAINT bookings_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES invoices(id)",
+        "replace_constraint",
+        "bookings_invoice_id_fkey",
+    ),
+    (
+        // A check made again without NO INHERIT.
+        "check_no_inherit",
+        KINDS,
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_room_positive, ADD CONSTRAINT bookings_room_positive CHECK (room > 0)",
+        "replace_constraint",
+        "bookings_room_positive",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (

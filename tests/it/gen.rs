@@ -276,6 +276,7 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
             .collect();
         want_cons.extend(t.checks.iter().map(|c| c.name.clone()));
         want_cons.extend(t.foreign_keys.iter().map(|f| f.name.clone()));
+        want_cons.extend(t.exclusions.iter().map(|x| x.name.clone()));
         want_cons.sort();
         let mut got_cons: Vec<String> = db
             .client
@@ -293,7 +294,8 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
             t.primary_key
                 .iter()
                 .chain(&t.uniques)
-                .map(|k| k.name.clone()),
+                .map(|k| k.name.clone())
+                .chain(t.exclusions.iter().map(|x| x.name.clone())),
         );
         want_idx.sort();
         let mut got_idx: Vec<String> = db

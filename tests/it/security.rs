@@ -83,6 +83,11 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     ("UNAME", "things_n_unique"),
     ("PKNAME", "ledger_key"),
+    ("EXNAME", "things_n_excl"),
+    ("EXELEM", "n WITH ="),
+    ("EXEXPR", "abs(n) WITH ="),
+    ("EXWHERE", "n > 0"),
+    ("TCHECKNI", "n < 1000"),
     ("INHPARENT", "stamped"),
     ("INHCHILD", "stamped_notes"),
 ];
@@ -125,12 +130,14 @@ tables:
       COLUMN: { type: text, check: CCHECK, comment: CCOMMENT }
       n: { type: int }
       flag: { type: boolean, default: DEFAULT }
-    checks: { CNAME: TCHECK }
+    checks: { CNAME: TCHECK, things_small: { check: TCHECKNI, no_inherit: true } }
     unique: [{ name: UNAME, columns: [n, flag] }]
     indexes:
       - { name: INAME, columns: [n], where: IWHERE, comment: IXCOMMENT }
       - { name: things_expr_idx, expressions: [IEXPR] }
       - { name: things_n_stored, columns: [n], unique: true, nulls_not_distinct: true, with: { IXPARAM: IXVALUE } }
+    excludes:
+      - { name: EXNAME, elements: [EXELEM, EXEXPR], include: [flag], where: EXWHERE }
     triggers:
       TRNAME: { when: before, events: [update], update_of: [COLUMN, n], for_each: row, function: touch, args: [TRARG], condition: TRCOND, comment: TRCOMMENT }
     rls: true
@@ -236,6 +243,9 @@ fn payloads() -> Vec<String> {
         format!("U&'\\0027'; {drop}; --"),
         format!("$$; {drop}; $$"),
         format!("true) WITH CHECK (true"),
+        // An exclusion element or operator that would close the list and add a clause.
+        "n WITH =) WHERE (true".to_string(),
+        "n WITH = OR true".to_string(),
     ];
     p.dedup();
     p

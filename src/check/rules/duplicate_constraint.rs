@@ -35,8 +35,10 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             .chain(&t.uniques)
             .map(|k| (k.name.as_str(), k.loc))
             .chain(t.checks.iter().map(|c| (c.name.as_str(), c.loc)))
-            .chain(t.foreign_keys.iter().map(|f| (f.name.as_str(), f.loc)));
-        let small = t.uniques.len() + t.checks.len() + t.foreign_keys.len() < 32;
+            .chain(t.foreign_keys.iter().map(|f| (f.name.as_str(), f.loc)))
+            .chain(t.exclusions.iter().map(|x| (x.name.as_str(), x.loc)));
+        let small =
+            t.uniques.len() + t.checks.len() + t.foreign_keys.len() + t.exclusions.len() < 32;
         seen.clear();
         if !small {
             many.clear();

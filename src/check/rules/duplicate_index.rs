@@ -46,7 +46,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let keys: usize = m
         .tables
         .values()
-        .map(|t| 2 + t.uniques.len() + t.indexes.len())
+        .map(|t| 2 + t.uniques.len() + t.exclusions.len() + t.indexes.len())
         .sum();
     let mut seen: FastMap<(&str, &str), usize> =
         FastMap::with_capacity_and_hasher(keys + m.views.len(), Default::default());
@@ -69,7 +69,9 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             .primary_key
             .iter()
             .chain(&t.uniques)
-            .map(|k| (k.name.as_str(), k.loc, "the index of constraint"))
+            .map(|k| (k.name.as_str(), k.loc))
+            .chain(t.exclusions.iter().map(|x| (x.name.as_str(), x.loc)))
+            .map(|(n, l)| (n, l, "the index of constraint"))
             .chain(t.indexes.iter().map(|i| (i.name.as_str(), i.loc, "index")));
         for (name, loc, what) in rels {
             match seen.entry((t.name.schema.as_str(), name)) {

@@ -1,5 +1,5 @@
-//! SC314 invalid-partition: a partition (`partition_of:`) that PostgreSQL would refuse, or a
-//! partition key or bound that is not one. A partition has its parent's columns and cannot
+//! SC314 invalid-partition: a partition (`partition_of:`) that PostgreSQL would refuse, a
+//! partition key or bound that is not one, or a NO INHERIT check on a partitioned table. A partition has its parent's columns and cannot
 //! declare any; its parent must be a table of the project partitioned by a key
 //! (`partition_by:`); it needs a bound (`bounds:`), and the partitions may not form a
 //! cycle. A key is `RANGE`, `LIST` or `HASH` followed by one parenthesised list, a bound
@@ -131,6 +131,19 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     format!("the partition key of `{tn}` is not `RANGE`, `LIST` or `HASH` and one list of columns or expressions"),
                     KEY_HINT,
                 ));
+            }
+        }
+        if t.partition_by.is_some() {
+            // PostgreSQL makes a partitioned table's checks on every partition.
+            for c in t.checks.iter().filter(|c| c.no_inherit) {
+                out.push(
+                    rule.diag(format!(
+                        "check `{}` on partitioned table `{tn}` is NO INHERIT: PostgreSQL refuses one there",
+                        c.name
+                    ))
+                    .label(c.loc, "a NO INHERIT check")
+                    .hint("remove `no_inherit: true`: a partitioned table's checks hold on its partitions"),
+                );
             }
         }
         let Some(p) = &t.partition_of else {

@@ -199,6 +199,9 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         for ix in &t.indexes {
             index(m, rule, &mut parsed, ix, out);
         }
+        for x in &t.exclusions {
+            exclusion(m, rule, &mut parsed, x, out);
+        }
         // A partition key and bound are not expressions: only whether PostgreSQL reads them
         // as part of one statement is checked here; their shape is SC314's.
         let bounds = t.partition_of.as_ref().and_then(|p| p.bounds.as_ref());
@@ -352,13 +355,8 @@ fn index<'a>(
     for e in &ix.elems {
         if let IndexElem::Expr(s) = e {
             let what = || format!("an expression of index `{}`", ix.name);
-            if unsafe_fragment(m, rule, s, &what(), out) {
-                continue;
-            }
-            if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
-                parse_index_elem(t).map(drop)
-            }) {
-                report(m, rule, s, &what(), err, out);
+            if !unsafe_fragment(m, rule, s, &what(), out) {
+                index_elem(m, rule, parsed, s, what, out);
             }
         }
     }
@@ -368,6 +366,50 @@ fn index<'a>(
         parsed,
         ix.predicate.as_ref(),
         || format!("the WHERE of index `{}`", ix.name),
+        out,
+    );
+}
+
+/// Reports an index element (an expression with its operator class and ordering) that does
+/// not parse; `what` names it.
+fn index_elem<'a>(
+    m: &Model,
+    rule: &Rule,
+    parsed: &mut Parsed<'a>,
+    s: &'a Sql,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(err) = parse_once(&mut parsed.index_elems, &s.text, |t| {
+        parse_index_elem(t).map(drop)
+    }) {
+        report(m, rule, s, &what(), err, out);
+    }
+}
+
+/// The elements and predicate of an exclusion constraint (the operators are SC316's).
+fn exclusion<'a>(
+    m: &Model,
+    rule: &Rule,
+    parsed: &mut Parsed<'a>,
+    x: &'a crate::model::Exclusion,
+    out: &mut Vec<Diagnostic>,
+) {
+    let what = || format!("an element of exclusion constraint `{}`", x.name);
+    for e in &x.elems {
+        if unsafe_fragment(m, rule, &e.text, &what(), out) {
+            continue;
+        }
+        if let (IndexElem::Expr(s), Some(_)) = (&e.elem, &e.operator) {
+            index_elem(m, rule, parsed, s, what, out);
+        }
+    }
+    expr(
+        m,
+        rule,
+        parsed,
+        x.predicate.as_ref(),
+        || format!("the WHERE of exclusion constraint `{}`", x.name),
         out,
     );
 }

@@ -17,6 +17,7 @@ mod external_trigger_function;
 mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_enum_default;
+mod invalid_exclusion;
 mod invalid_function_option;
 mod invalid_index_option;
 mod invalid_inheritance;
@@ -115,6 +116,7 @@ pub static ALL: &[Rule] = &[
     unknown_schema::RULE,
     invalid_partition::RULE,
     invalid_function_option::RULE,
+    invalid_exclusion::RULE,
     invalid_inheritance::RULE,
     invalid_index_option::RULE,
     invalid_sql::RULE,

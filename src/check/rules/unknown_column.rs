@@ -1,5 +1,6 @@
-//! SC302 unknown-column: a key, index, foreign key or trigger's `update_of` naming a column
-//! the table does not have (on either side of the foreign key), or a view query, check expression, generated
+//! SC302 unknown-column: a key, index, exclusion constraint, foreign key or trigger's
+//! `update_of` naming a column the table does not have (on either side of the foreign key),
+//! or a view query, check expression, generated
 //! column or partial-index predicate referencing one, resolved through aliases, joins and
 //! subqueries ([`crate::check::refs`]; policy conditions are SC507's). Only certain findings:
 //! a column next to a CTE, a function's rows or a table outside the project is not reported.
@@ -155,6 +156,14 @@ fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 .as_ref()
                 .map(|w| (w, format!("the predicate of index `{}`", ix.name)))
         }));
+        exprs.extend(t.exclusions.iter().filter_map(|x| {
+            x.predicate.as_ref().map(|w| {
+                (
+                    w,
+                    format!("the predicate of exclusion constraint `{}`", x.name),
+                )
+            })
+        }));
         for (sql, what) in exprs {
             let Ok(f) = sql.facts() else { continue };
             let found = refs::resolve(m, &f.refs, outer);
@@ -223,6 +232,22 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     c,
                     *l,
                     || format!("index `{}` (include)", ix.name),
+                    out,
+                );
+            }
+        }
+        for x in &declared.exclusions {
+            let elems = x.elems.iter().filter_map(|e| match &e.elem {
+                IndexElem::Column(c, l) => Some((c, l)),
+                IndexElem::Expr(_) => None,
+            });
+            for (c, l) in elems.chain(x.include.iter().map(|(c, l)| (c, l))) {
+                missing(
+                    rule,
+                    t,
+                    c,
+                    *l,
+                    || format!("exclusion constraint `{}`", x.name),
                     out,
                 );
             }
