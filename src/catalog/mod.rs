@@ -158,7 +158,13 @@ pub struct Table {
     /// triggers of its own here: those it inherits from its parent are the parent's, and
     /// are not read on it.
     pub partition_of: Option<Partition>,
-    /// In attribute order (none on a partition: its columns are its parent's).
+    /// The parents of a table that is not a partition (`INHERITS`), in `inhseqno` order.
+    /// The columns and check constraints it inherits from them are theirs, and are not read
+    /// on it; one that is also its own (`attislocal`, `conislocal`: declared on it as well,
+    /// or kept when it stopped inheriting) is read, and stays when the parent's goes.
+    pub inherits: Vec<Name>,
+    /// In attribute order (none on a partition: its columns are its parent's; on a child,
+    /// its own only).
     pub columns: Vec<Column>,
     pub constraints: BTreeMap<String, Constraint>,
     pub indexes: BTreeMap<String, String>,
@@ -183,6 +189,88 @@ pub struct Partition {
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+impl Catalog {
+    /// Every column the table `key` has, its own and those it inherits from its parents
+    /// (`INHERITS`, recursively; a partition has its parent's), its own first, each name
+    /// once. Empty for a table not in the catalog.
+    pub fn all_columns(&self, key: &Name) -> Vec<Column> {
+        let mut out: Vec<Column> = Vec::new();
+        for t in self.lineage(key) {
+            for c in &t.columns {
+                if !out.iter().any(|o| o.name == c.name) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The table `key` and then its parents (partition parent and `INHERITS`, recursively,
+    /// depth first in order), each once.
+    fn lineage(&self, key: &Name) -> Vec<&Table> {
+        let mut out = Vec::new();
+        let mut todo = vec![key];
+        let mut seen = BTreeSet::new();
+        while let Some(k) = todo.pop() {
+            if !seen.insert(k) {
+                continue;
+            }
+            let Some(t) = self.tables.get(k) else {
+                continue;
+            };
+            out.push(t);
+            todo.extend(t.partition_of.iter().map(|p| &p.parent));
+            todo.extend(t.inherits.iter().rev());
+        }
+        out
+    }
+
+    /// The check constraints the table `key` has, its own and its parents' (`INHERITS`,
+    /// recursively; not a parent's `NO INHERIT` ones), by name (its own first).
+    pub fn all_checks(&self, key: &Name) -> BTreeMap<String, Constraint> {
+        let mut out = BTreeMap::new();
+        for (i, t) in self.lineage(key).into_iter().enumerate() {
+            for (n, c) in t.constraints.iter().filter(|(_, c)| c.kind == "c") {
+                if i > 0 && c.definition.ends_with(" NO INHERIT") {
+                    continue;
+                }
+                out.entry(n.clone()).or_insert_with(|| c.clone());
+            }
+        }
+        out
+    }
+
+    /// The check constraints a child of the table `key` inherits from it: [`Catalog::all_checks`]
+    /// but its `NO INHERIT` ones.
+    pub fn heritable_checks(&self, key: &Name) -> BTreeMap<String, Constraint> {
+        let mut out = self.all_checks(key);
+        out.retain(|_, c| !c.definition.ends_with(" NO INHERIT"));
+        out
+    }
+
+    /// The names of the check constraints the table `key` inherits from its parents.
+    pub fn inherited_checks(&self, key: &Name) -> BTreeSet<String> {
+        self.tables
+            .get(key)
+            .into_iter()
+            .flat_map(|t| &t.inherits)
+            .flat_map(|p| self.heritable_checks(p).into_keys())
+            .collect()
+    }
+
+    /// The names of the columns the table `key` inherits from its parents (`INHERITS`),
+    /// whether or not it also has them of its own.
+    pub fn inherited_columns(&self, key: &Name) -> BTreeSet<String> {
+        self.tables
+            .get(key)
+            .into_iter()
+            .flat_map(|t| &t.inherits)
+            .flat_map(|p| self.all_columns(p))
+            .map(|c| c.name)
+            .collect()
     }
 }
 

@@ -362,8 +362,33 @@ fn table(
                 _ => "DEFAULT".to_string(),
             },
         }),
+        // A child's own columns are those it declares (read with `attislocal`), its parents'
+        // are theirs.
+        inherits: t
+            .inherits
+            .iter()
+            .map(|(p, _)| (p.schema.clone(), p.name.clone()))
+            .collect(),
         ..catalog::Table::default()
     };
+    // A column declared on a child and on one of its parents is merged: it takes the
+    // parent's NOT NULL, and its default when it has none. The shadow says what it becomes.
+    for (p, _) in &t.inherits {
+        let Some(parent) = model.table(p) else {
+            continue;
+        };
+        let inherited = model.column_owner(parent);
+        if let Some(c) = t
+            .columns
+            .keys()
+            .find(|c| inherited.columns.contains_key(*c))
+        {
+            return Err(Unpredictable(format!(
+                "table {}: column {c} is declared on it and on its parent {}",
+                t.name, parent.name
+            )));
+        }
+    }
     for c in t.columns.values() {
         let default = if c.ty.is_serial() {
             let seq = make_object_name(&t.name.name, Some(&c.name), "seq");
@@ -1222,6 +1247,33 @@ fn trigger_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn project(tables: &str) -> Model {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("schemac.yaml"), "schemac: 1\n").expect("write");
+        std::fs::write(dir.path().join("t.yaml"), tables).expect("write");
+        crate::compile(dir.path(), "p").expect("compile")
+    }
+
+    #[test]
+    fn a_child_is_predicted_with_its_parents_and_own_columns_unless_it_merges_one() {
+        let parent = "tables:\n  base:\n    columns:\n      id: int\n      at: date\n";
+        let m = project(&format!(
+            "{parent}  child:\n    inherits: [base]\n    columns:\n      note: text\n"
+        ));
+        let cat = predict(&m, &SearchPath(vec!["public".into()])).expect("predictable");
+        let child = &cat.tables[&("public".to_string(), "child".to_string())];
+        assert_eq!(child.inherits, [("public".to_string(), "base".to_string())]);
+        let names: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["note"]);
+        // A column declared on the child and its parent: the merge decides its NOT NULL and
+        // default, and the shadow says what it is.
+        let m = project(&format!(
+            "{parent}  child:\n    inherits: [base]\n    columns:\n      at: date\n"
+        ));
+        let err = predict(&m, &SearchPath(vec!["public".into()])).expect_err("merged");
+        assert!(err.0.contains("column at"), "{}", err.0);
+    }
 
     #[test]
     fn index_elements_and_predicates_compare_by_meaning() {

@@ -46,6 +46,11 @@ pub enum ChangeKind {
     AttachPartition,
     DetachPartition,
     ReplacePartitionBound,
+    /// A table starts inheriting from a parent (`INHERIT`, after adding the parent's columns
+    /// it lacks) or stops (`NO INHERIT`, which keeps the parent's columns on it): no row is
+    /// lost.
+    Inherit,
+    NoInherit,
     AddColumn,
     DropColumn,
     /// `DROP IDENTITY`, before the column's type, nullability or default change.
@@ -827,8 +832,9 @@ fn widening(from: &str, to: &str) -> bool {
     }
 }
 
-/// `CREATE TABLE` for `t` (with the sequences of its serial columns): with its columns and
-/// `PARTITION BY` key, or as a partition of its parent (which gives it its columns).
+/// `CREATE TABLE` for `t` (with the sequences of its serial columns): with its columns,
+/// parents (`INHERITS`, which give it theirs) and `PARTITION BY` key, or as a partition of
+/// its parent (which gives it its columns).
 fn create_table_sql(d: &Catalog, s: &str, n: &str, t: &Table) -> Vec<String> {
     let qn = q(s, n);
     let key = t
@@ -854,7 +860,10 @@ fn create_table_sql(d: &Catalog, s: &str, n: &str, t: &Table) -> Vec<String> {
         .iter()
         .map(|(c, seq)| create_sequence(c, seq))
         .collect();
-    sql.push(format!("CREATE {unlogged}TABLE {qn} (\n{cols}\n){key};"));
+    let inherits = inherits_sql(t);
+    sql.push(format!(
+        "CREATE {unlogged}TABLE {qn} (\n{cols}\n){inherits}{key};"
+    ));
     sql.extend(serials.iter().map(|(c, seq)| {
         format!(
             "ALTER SEQUENCE {seq} OWNED BY {qn}.{};",
@@ -874,12 +883,24 @@ fn column_list(t: &Table) -> String {
     cols.join(",\n")
 }
 
-/// A table as a change shows it: its columns and key, or the partition it is.
+/// ` INHERITS (parent, …)` for a table with parents, or nothing.
+fn inherits_sql(t: &Table) -> String {
+    if t.inherits.is_empty() {
+        return String::new();
+    }
+    let parents: Vec<String> = t.inherits.iter().map(|(s, n)| q(s, n)).collect();
+    format!(" INHERITS ({})", parents.join(", "))
+}
+
+/// A table as a change shows it: its columns, parents and key, or the partition it is.
 fn table_text(t: &Table) -> String {
     let mut out = match &t.partition_of {
         Some(p) => format!("PARTITION OF {} {}", q(&p.parent.0, &p.parent.1), p.bound),
         None => column_list(t),
     };
+    if !t.inherits.is_empty() {
+        out.push_str(&format!("\n{}", inherits_sql(t).trim_start()));
+    }
     if let Some(k) = &t.partition_by {
         out.push_str(&format!("\nPARTITION BY {k}"));
     }
@@ -891,19 +912,24 @@ fn partition_text(p: &crate::catalog::Partition) -> String {
     format!("PARTITION OF {} {}", q(&p.parent.0, &p.parent.1), p.bound)
 }
 
-/// How deep a table is in its tree of partitions (0: not a partition): partitions are made
-/// after their parents.
+/// How deep a table is in its trees of partitions and parents (0: neither a partition nor
+/// an inheritance child; otherwise one more than its deepest parent): children are made
+/// after their parents, and dropped before them. A cycle, which PostgreSQL refuses, stops
+/// at 64.
 fn partition_depth(cat: &Catalog, key: &crate::catalog::Name) -> u32 {
-    let mut depth = 0;
-    let mut at = key;
-    while let Some(p) = cat.tables.get(at).and_then(|t| t.partition_of.as_ref()) {
-        depth += 1;
-        at = &p.parent;
-        if depth > 64 {
-            break;
-        }
+    fn depth(cat: &Catalog, key: &crate::catalog::Name, budget: u32) -> u32 {
+        let Some(t) = cat.tables.get(key).filter(|_| budget > 0) else {
+            return 0;
+        };
+        t.partition_of
+            .iter()
+            .map(|p| &p.parent)
+            .chain(&t.inherits)
+            .map(|p| 1 + depth(cat, p, budget - 1))
+            .max()
+            .unwrap_or(0)
     }
-    depth
+    depth(cat, key, 64)
 }
 
 /// The desired tables that must be dropped and made again: a table that becomes partitioned
@@ -991,8 +1017,10 @@ fn tables(cx: &mut Ctx) {
             }
             Some(have) => {
                 partition_membership(cx, s, n, t, have);
+                inheritance(cx, s, n, t, have);
+                let was = after_no_inherit(a, have, t);
                 match (&t.partition_of, &have.partition_of) {
-                    (None, None) => columns(cx, s, n, t, have),
+                    (None, None) => columns(cx, s, n, t, &was),
                     // A detached partition has its parent's columns (the detach goes first).
                     (None, Some(p)) => {
                         let parent = a.tables.get(&p.parent).unwrap_or(&empty);
@@ -1005,7 +1033,7 @@ fn tables(cx: &mut Ctx) {
                     // A partition's columns are its parent's.
                     (Some(_), _) => {}
                 }
-                table_parts(cx, s, n, t, have, false);
+                table_parts(cx, s, n, t, &was, false);
             }
         }
     }
@@ -1050,6 +1078,117 @@ fn tables(cx: &mut Ctx) {
                 .into_iter()
                 .for_each(|c| c.order = 64u32.saturating_sub(depth));
         }
+    }
+}
+
+/// The table `have` (in the database `a`) once it stops inheriting from the parents `want`
+/// lacks (the NO INHERIT goes first): the columns and checks it had from them only are its
+/// own.
+fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
+    let mut was = have.clone();
+    let kept: Vec<&crate::catalog::Name> = have
+        .inherits
+        .iter()
+        .filter(|p| want.inherits.contains(p))
+        .collect();
+    let kept_columns: BTreeSet<String> = kept
+        .iter()
+        .flat_map(|p| a.all_columns(p))
+        .map(|c| c.name)
+        .collect();
+    let kept_checks: BTreeSet<String> = kept
+        .iter()
+        .flat_map(|p| a.heritable_checks(p).into_keys())
+        .collect();
+    for p in have.inherits.iter().filter(|p| !want.inherits.contains(p)) {
+        for c in a.all_columns(p) {
+            if was.column(&c.name).is_none() && !kept_columns.contains(&c.name) {
+                was.columns.push(c);
+            }
+        }
+        for (cn, c) in a.heritable_checks(p) {
+            if !kept_checks.contains(&cn) {
+                was.constraints.entry(cn).or_insert(c);
+            }
+        }
+    }
+    was
+}
+
+/// The parents a table gains and loses (`INHERITS`): `NO INHERIT`, which leaves their
+/// columns and checks on it as its own, and `INHERIT`, which needs every column and check of
+/// the parent on the table (those it lacks are added first, as the parent has them: a
+/// column's name, type, NOT NULL and default, a check's definition). Both in phase 4,
+/// before the columns change: a column added to a parent then reaches the child, and a
+/// column dropped from it no longer does. The order of the parents is not changed in place.
+fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
+    let (d, a) = (cx.desired, cx.actual);
+    let qn = q(s, n);
+    let key = (s.to_string(), n.to_string());
+    for p in have.inherits.iter().filter(|p| !want.inherits.contains(p)) {
+        cx.push(
+            ChangeKind::NoInherit,
+            obj("table", s, None, n),
+            Some(format!("INHERITS {}", q(&p.0, &p.1))),
+            None,
+            vec![Hazard::Lock],
+            vec![format!("ALTER TABLE {qn} NO INHERIT {};", q(&p.0, &p.1))],
+            4,
+        );
+    }
+    let mut has: BTreeSet<String> = a.all_columns(&key).into_iter().map(|c| c.name).collect();
+    let mut checks: BTreeSet<String> = a.all_checks(&key).into_keys().collect();
+    for p in want.inherits.iter().filter(|p| !have.inherits.contains(p)) {
+        // The parent as it is when the INHERIT runs: as the database has it, or as it is
+        // made here.
+        let parent_columns = if a.tables.contains_key(p) {
+            a.all_columns(p)
+        } else {
+            d.all_columns(p)
+        };
+        let mut sql = Vec::new();
+        for c in parent_columns.iter().filter(|c| !has.contains(&c.name)) {
+            let bare = Column {
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+                not_null: c.not_null,
+                default: c.default.clone(),
+                generated: None,
+                identity: String::new(),
+                identity_options: None,
+                comment: None,
+            };
+            sql.push(format!(
+                "ALTER TABLE {qn} ADD COLUMN {};",
+                column_sql(&bare)
+            ));
+        }
+        has.extend(parent_columns.into_iter().map(|c| c.name));
+        // And every check of the parent, by name.
+        let parent_checks = if a.tables.contains_key(p) {
+            a.heritable_checks(p)
+        } else {
+            d.heritable_checks(p)
+        };
+        for (cn, c) in parent_checks {
+            if checks.insert(cn.clone()) {
+                sql.push(format!(
+                    "ALTER TABLE {qn} ADD CONSTRAINT {} {};",
+                    quote_ident(&cn),
+                    c.definition
+                ));
+            }
+        }
+        sql.push(format!("ALTER TABLE {qn} INHERIT {};", q(&p.0, &p.1)));
+        cx.push(
+            ChangeKind::Inherit,
+            obj("table", s, None, n),
+            None,
+            Some(format!("INHERITS {}", q(&p.0, &p.1))),
+            vec![Hazard::Lock],
+            sql,
+            4,
+        );
     }
 }
 
@@ -1104,11 +1243,31 @@ fn partition_membership(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Tab
     );
 }
 
+/// The changes to a table's own columns. An inheritance child's columns that its parents
+/// give it are theirs: whether the child also has one of its own (`attislocal`) is not
+/// changed (PostgreSQL cannot make an inherited column the child's own but by `NO
+/// INHERIT`, nor drop it from the child alone), so a column the desired parents have is
+/// neither added to nor dropped from the child. A column the child inherits and keeps when
+/// the parent's goes is added after the parent's is dropped (phase 15), a child's column is
+/// dropped after its parents', and one it also inherits is retyped by its parent's change.
 fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
     let qn = q(s, n);
+    let key = (s.to_string(), n.to_string());
+    let from_parents = cx.desired.inherited_columns(&key);
+    let had_from_parents: BTreeSet<String> = have
+        .inherits
+        .iter()
+        .filter(|p| want.inherits.contains(p))
+        .flat_map(|p| cx.actual.all_columns(p))
+        .map(|c| c.name)
+        .collect();
+    let depth = partition_depth(cx.actual, &key);
     for c in &want.columns {
         let o = obj("column", s, Some(n), &c.name);
         let col = quote_ident(&c.name);
+        if have.column(&c.name).is_none() && from_parents.contains(&c.name) {
+            continue;
+        }
         let Some(h) = have.column(&c.name) else {
             let mut hz = vec![];
             if c.not_null && c.default.is_none() && c.identity.is_empty() && c.generated.is_none() {
@@ -1129,8 +1288,15 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                     }));
                     sql
                 },
-                5,
+                if had_from_parents.contains(&c.name) {
+                    15
+                } else {
+                    5
+                },
             );
+            if had_from_parents.contains(&c.name) {
+                cx.out.last_mut().into_iter().for_each(|c| c.order = 65);
+            }
             if c.comment.is_some() {
                 comment(
                     cx,
@@ -1218,7 +1384,11 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 5,
             );
         }
-        if h.ty != c.ty {
+        // A column the child also inherits, before and after, is retyped by the parent's
+        // change (PostgreSQL refuses to retype an inherited column on the child alone).
+        let retyped_by_parent =
+            from_parents.contains(&c.name) && had_from_parents.contains(&c.name);
+        if h.ty != c.ty && !retyped_by_parent {
             let mut hz = vec![Hazard::TableRewrite, Hazard::Lock];
             if !widening(&h.ty, &c.ty) {
                 hz.insert(0, Hazard::DataLoss);
@@ -1314,7 +1484,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
         }
     }
     for h in &have.columns {
-        if want.column(&h.name).is_none() {
+        if want.column(&h.name).is_none() && !from_parents.contains(&h.name) {
             cx.push(
                 ChangeKind::DropColumn,
                 obj("column", s, Some(n), &h.name),
@@ -1327,6 +1497,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 )],
                 15,
             );
+            cx.out.last_mut().into_iter().for_each(|c| c.order = depth);
         }
     }
 }
@@ -1548,8 +1719,14 @@ fn by_definition(
 /// Constraints, indexes, triggers, RLS, policies and comments of one table.
 fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: bool) {
     let qn = q(s, n);
+    // A check the desired parents have is theirs: whether the child also has it of its own
+    // is not changed (PostgreSQL drops no inherited check from a child alone).
+    let from_parents = cx.desired.inherited_checks(&(s.to_string(), n.to_string()));
     // Constraints: non-FK before FK (an FK needs the referenced key).
     for (cn, c) in &want.constraints {
+        if !new && !have.constraints.contains_key(cn) && from_parents.contains(cn) {
+            continue;
+        }
         let o = obj("constraint", s, Some(n), cn);
         let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
         let phase = if c.kind == "f" { 8 } else { 7 };
@@ -1593,7 +1770,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         (&want.constraint_comments, &have.constraint_comments),
     );
     for (cn, h) in &have.constraints {
-        if !want.constraints.contains_key(cn) {
+        if !want.constraints.contains_key(cn) && !from_parents.contains(cn) {
             cx.push(
                 ChangeKind::DropConstraint,
                 obj("constraint", s, Some(n), cn),
@@ -2494,10 +2671,7 @@ mod tests {
             partition("FOR VALUES FROM ('2023-01-01') TO ('2025-01-01')"),
         );
         let changes = diff(&want, &have, Options::default());
-        let sql: Vec<&str> = changes
-            .iter()
-            .flat_map(|c| c.sql.iter().map(String::as_str))
-            .collect();
+        let sql = statements(&changes);
         assert_eq!(
             sql,
             [
@@ -2531,6 +2705,74 @@ mod tests {
             [
                 "DROP TABLE public.logs;",
                 "CREATE TABLE public.logs (\n  at date NOT NULL\n) PARTITION BY RANGE (at);"
+            ]
+        );
+    }
+
+    /// Every statement of `changes`, in order.
+    fn statements(changes: &[Change]) -> Vec<&str> {
+        changes
+            .iter()
+            .flat_map(|c| c.sql.iter().map(String::as_str))
+            .collect()
+    }
+
+    fn child(parents: &[&str], columns: &[&str]) -> Table {
+        Table {
+            inherits: parents.iter().map(|p| key(p)).collect(),
+            partition_by: None,
+            ..partitioned(columns)
+        }
+    }
+
+    #[test]
+    fn a_child_keeps_its_own_columns_when_its_parent_loses_one() {
+        // migra's inherit2: the parent loses `e`, the child gets one of its own and loses `a2`.
+        let mut have = Catalog::default();
+        have.tables
+            .insert(key("base"), child(&[], &["created_at", "e"]));
+        have.tables
+            .insert(key("a"), child(&["base"], &["a1", "a2"]));
+        let mut want = Catalog::default();
+        want.tables.insert(key("base"), child(&[], &["created_at"]));
+        want.tables.insert(key("a"), child(&["base"], &["a1", "e"]));
+        let changes = diff(&want, &have, Options::default());
+        let sql = statements(&changes);
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE public.base DROP COLUMN e;",
+                "ALTER TABLE public.a DROP COLUMN a2;",
+                "ALTER TABLE public.a ADD COLUMN e date NOT NULL;",
+            ]
+        );
+    }
+
+    #[test]
+    fn tables_start_and_stop_inheriting_in_place_and_children_are_made_after_parents() {
+        let mut have = Catalog::default();
+        have.tables.insert(key("base"), child(&[], &["id", "at"]));
+        have.tables.insert(key("joins"), child(&[], &["id"]));
+        have.tables
+            .insert(key("leaves"), child(&["base"], &["note"]));
+        let mut want = Catalog::default();
+        want.tables.insert(key("base"), child(&[], &["id", "at"]));
+        want.tables.insert(key("joins"), child(&["base"], &[]));
+        want.tables
+            .insert(key("leaves"), child(&[], &["id", "at", "note"]));
+        want.tables.insert(key("a_new"), child(&["z_new"], &["x"]));
+        want.tables.insert(key("z_new"), child(&[], &["id"]));
+        let changes = diff(&want, &have, Options::default());
+        assert!(changes.iter().all(|c| !c.destructive));
+        let sql = statements(&changes);
+        assert_eq!(
+            sql,
+            [
+                "ALTER TABLE public.joins ADD COLUMN at date NOT NULL;",
+                "ALTER TABLE public.joins INHERIT public.base;",
+                "ALTER TABLE public.leaves NO INHERIT public.base;",
+                "CREATE TABLE public.z_new (\n  id date NOT NULL\n);",
+                "CREATE TABLE public.a_new (\n  x date NOT NULL\n) INHERITS (public.z_new);",
             ]
         );
     }

@@ -38,7 +38,7 @@
 //! not place (publications, buckets, schema and default privileges, kinds of
 //! [`crate::kinds`], renames) return an error, and the caller builds the whole shadow as
 //! before; so does a project or database with partitioned tables, whose partitions are
-//! made with their parents.
+//! made with their parents, or with inheritance (`INHERITS`), whose children are.
 
 use crate::catalog::{Catalog, Name, ObjKey};
 use crate::model::Model;
@@ -204,6 +204,12 @@ pub fn select(
         || actual.tables.values().any(partitioned)
     {
         return Err(NotPartial("partitioned tables".into()));
+    }
+    // So is an inheritance child, whose columns are partly its parents'.
+    if model.tables.values().any(|t| !t.inherits.is_empty())
+        || actual.tables.values().any(|t| !t.inherits.is_empty())
+    {
+        return Err(NotPartial("table inheritance".into()));
     }
     let mut sel = Selection::default();
     let tables: BTreeSet<Name> = model.tables.keys().map(name_of).collect();

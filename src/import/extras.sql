@@ -1,11 +1,14 @@
 -- What else the database holds that the catalog does not read and a project cannot
 -- declare, one row per object: kind, schema, name, definition. $1: the imported schemas.
 -- Listed in the import report as "not representable", never left out silently.
-SELECT 'table inheritance', n.nspname, c.relname,
-       'INHERITS (' || (SELECT string_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname), ', ') FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid) || ')'
+-- A table inheriting from one outside the imported schemas, which the project cannot name
+-- (inheritance within them is written as `inherits:`).
+SELECT 'table inheritance from a table outside the imported schemas', n.nspname, c.relname,
+       'INHERITS (' || (SELECT string_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname), ', ' ORDER BY i.inhseqno) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid) || ')'
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1) AND c.relkind = 'r' AND NOT c.relispartition
-  AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+  AND EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+              WHERE i.inhrelid = c.oid AND NOT pn.nspname = ANY($1))
 UNION ALL
 SELECT 'storage parameters', n.nspname, c.relname, 'WITH (' || array_to_string(c.reloptions, ', ') || ')'
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

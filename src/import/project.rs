@@ -1071,6 +1071,18 @@ impl<'a> Builder<'a> {
             };
             entries.push(("bounds".into(), Node::str(bound)));
         }
+        // An inheritance child: its parents, and (below) its own columns only.
+        if !t.inherits.is_empty() {
+            entries.push((
+                "inherits".into(),
+                Node::FlowSeq(
+                    t.inherits
+                        .iter()
+                        .map(|(s, n)| Node::str(yaml_name(s, n)))
+                        .collect(),
+                ),
+            ));
+        }
         let mut columns = Vec::new();
         for c in &t.columns {
             self.object = c.name.clone();
@@ -1266,10 +1278,12 @@ impl<'a> Builder<'a> {
                 // A name of its own is written beside the columns, in the table's list.
                 let own =
                     (cname != make_object_name(tname, None, "pkey")).then(|| cname.to_string());
+                // On a column of its own (an inheritance child's inherited column is not).
                 if cols.len() == 1
                     && own.is_none()
                     && options == KeyOptions::default()
                     && comment.is_none()
+                    && t.column(&cols[0]).is_some()
                 {
                     *col_pk = cols.into_iter().next();
                 } else {
@@ -1300,6 +1314,7 @@ impl<'a> Builder<'a> {
                     && options == KeyOptions::default()
                     && comment.is_none()
                     && !col_unique.contains(&cols[0])
+                    && t.column(&cols[0]).is_some()
                 {
                     col_unique.insert(cols[0].clone());
                 } else {
@@ -1366,6 +1381,7 @@ impl<'a> Builder<'a> {
                     && plain
                     && comment.is_none()
                     && !col_fk.contains_key(&fk.columns[0])
+                    && t.column(&fk.columns[0]).is_some()
                 {
                     col_fk.insert(fk.columns[0].clone(), fk);
                 } else {

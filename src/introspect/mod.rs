@@ -405,6 +405,11 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                     _ => None,
                 },
                 unlogged: r.get("unlogged"),
+                inherits: r
+                    .get::<_, Vec<String>>("inherits_schemas")
+                    .into_iter()
+                    .zip(r.get::<_, Vec<String>>("inherits_names"))
+                    .collect(),
                 ..Table::default()
             },
         );

@@ -400,6 +400,10 @@ pub struct RawTable {
     /// WITH (MODULUS …, REMAINDER …)`, or `default`.
     #[serde(default)]
     pub bounds: Option<String>,
+    /// `INHERITS`: the tables this table inherits from, in order (it declares only its own
+    /// columns: it has its parents').
+    #[serde(default)]
+    pub inherits: Vec<String>,
 }
 
 /// An enum: its labels, or a mapping with its labels and a comment.

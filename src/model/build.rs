@@ -1018,7 +1018,14 @@ impl Builder {
                 .partition_by
                 .map(|k| Sql::new(k, at.val(&path(&base, &["partition_by"])))),
             partition_of: None,
+            inherits: Vec::new(),
         };
+        for (i, parent) in t.inherits.iter().enumerate() {
+            let ploc = at.val(&idx(&path(&base, &["inherits"]), i));
+            if let Some(parent) = self.qual(parent, ploc) {
+                table.inherits.push((parent, ploc));
+            }
+        }
         if let Some(parent) = &t.partition_of {
             let ploc = at.val(&path(&base, &["partition_of"]));
             if let Some(parent) = self.qual(parent, ploc) {

@@ -1096,6 +1096,10 @@ pub struct Table {
     pub partition_by: Option<Sql>,
     /// `partition_of:` and `bounds:`: the table is a partition.
     pub partition_of: Option<PartitionOf>,
+    /// `inherits:` the parents (`INHERITS`), in order, qualified like any table reference,
+    /// with where each is written. The table's columns are its own; it has its parents' too
+    /// ([`Model::column_owner`]).
+    pub inherits: Vec<(QualName, Loc)>,
 }
 
 /// Where a partition belongs (`partition_of:`, `bounds:`).
@@ -1405,8 +1409,10 @@ impl Model {
     }
 
     /// The table whose columns `t` has: `t` itself, or for a partition (which declares none)
-    /// the table at the top of its parents.
-    pub fn column_owner<'a>(&'a self, t: &'a Table) -> &'a Table {
+    /// the table at the top of its parents; for a table that inherits (`inherits:`), a copy
+    /// with its parents' columns after its own (each name once, the first kept, as
+    /// PostgreSQL merges them).
+    pub fn column_owner<'a>(&'a self, t: &'a Table) -> std::borrow::Cow<'a, Table> {
         let mut at = t;
         for _ in 0..self.tables.len() {
             match at
@@ -1418,7 +1424,26 @@ impl Model {
                 None => break,
             }
         }
-        at
+        if at.inherits.is_empty() {
+            return std::borrow::Cow::Borrowed(at);
+        }
+        let mut out = at.clone();
+        let mut todo: Vec<&QualName> = at.inherits.iter().rev().map(|(p, _)| p).collect();
+        let mut seen: Vec<&QualName> = vec![&at.name];
+        while let Some(p) = todo.pop() {
+            if seen.contains(&p) {
+                continue;
+            }
+            seen.push(p);
+            let Some(parent) = self.tables.get(p) else {
+                continue;
+            };
+            for (n, c) in &parent.columns {
+                out.columns.entry(n.clone()).or_insert_with(|| c.clone());
+            }
+            todo.extend(parent.inherits.iter().rev().map(|(q, _)| q));
+        }
+        std::borrow::Cow::Owned(out)
     }
 
     /// Whether `name` is listed (or implied by the target) as an external table.
@@ -1439,7 +1464,23 @@ impl Model {
     /// [`Model::column_type`], borrowed: checks ask it for every foreign key.
     pub fn column_type_ref(&self, table: &QualName, column: &str) -> Option<&SqlType> {
         match self.tables.get(table) {
-            Some(t) => t.columns.get(column).map(|c| &c.ty),
+            Some(t) => t.columns.get(column).map(|c| &c.ty).or_else(|| {
+                // A column of a parent (`inherits:`), the first that has it.
+                let mut seen = vec![table];
+                let mut todo: Vec<&QualName> = t.inherits.iter().rev().map(|(p, _)| p).collect();
+                while let Some(p) = todo.pop() {
+                    if seen.contains(&p) {
+                        continue;
+                    }
+                    seen.push(p);
+                    let parent = self.tables.get(p)?;
+                    if let Some(c) = parent.columns.get(column) {
+                        return Some(&c.ty);
+                    }
+                    todo.extend(parent.inherits.iter().rev().map(|(q, _)| q));
+                }
+                None
+            }),
             None => external_column_type(table, column),
         }
     }

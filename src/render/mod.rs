@@ -537,7 +537,7 @@ pub fn render_with(
     }
 
     let mut tables: Vec<_> = model.tables.values().collect();
-    // A partition after its parent.
+    // A partition or an inheritance child after its parents.
     tables.sort_by_cached_key(|t| (partition_depth(model, t), t.name.clone()));
     if !tables.is_empty() {
         out.section("Tables, with their primary keys, unique and check constraints");
@@ -591,8 +591,12 @@ pub fn render_with(
             Some(p) => (Some(p.parent.sql()), Some(bound_sql(model, p)?)),
             None => (None, None),
         };
+        let parents: Vec<String> = t.inherits.iter().map(|(p, _)| p.sql()).collect();
+        let inherits = parents.join(", ");
+        let inherit_guard =
+            (!info.fresh && !parents.is_empty()).then(|| inherit_guard(q, &parents));
         let s = table_t.render(
-            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh, partition_by, partition_of, bound, unlogged => t.unlogged },
+            context! { qualified => q, columns, constraints, retype, realign, fresh => info.fresh, partition_by, partition_of, bound, unlogged => t.unlogged, inherits, inherit_guard },
         )?;
         out.object(Some(t.loc), s);
         let table_literal = quote_literal(q);
@@ -1369,21 +1373,46 @@ fn search_path_sql(p: &str) -> String {
         .join(", ")
 }
 
-/// How deep a table is in its tree of partitions (0: not a partition); a cycle, which
-/// check reports, stops the count.
+/// How deep a table is in its trees of partitions and parents (0: neither a partition nor
+/// an inheritance child; otherwise one more than its deepest parent); a cycle, which check
+/// reports, stops the count.
 pub(crate) fn partition_depth(model: &Model, t: &crate::model::Table) -> usize {
-    let mut depth = 0;
-    let mut at = t;
-    while let Some(p) = &at.partition_of {
-        match model.tables.get(&p.parent) {
-            Some(parent) if depth < model.tables.len() => {
-                depth += 1;
-                at = parent;
-            }
-            _ => break,
+    fn depth(model: &Model, t: &crate::model::Table, budget: usize) -> usize {
+        if budget == 0 {
+            return 0;
         }
+        t.partition_of
+            .iter()
+            .map(|p| &p.parent)
+            .chain(t.inherits.iter().map(|(p, _)| p))
+            .filter_map(|p| model.tables.get(p))
+            .map(|p| 1 + depth(model, p, budget - 1))
+            .max()
+            .unwrap_or(0)
     }
-    depth
+    depth(model, t, model.tables.len())
+}
+
+/// The statement that brings an existing table's parents to `parents` (quoted, in order):
+/// `NO INHERIT` from any other (a partition's parent is not one), then `INHERIT` from each
+/// it lacks. Running it again changes nothing. (`CREATE TABLE IF NOT EXISTS … INHERITS`
+/// does nothing to a table that exists.)
+fn inherit_guard(table: &str, parents: &[String]) -> String {
+    let lit = |q: &str| format!("{}::regclass", quote_literal(q));
+    let listed: Vec<String> = parents.iter().map(|p| lit(p)).collect();
+    let mut body = format!(
+        "  FOR p IN SELECT i.inhparent::regclass FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid\n    WHERE i.inhrelid = {t} AND NOT c.relispartition AND i.inhparent NOT IN ({l}) LOOP\n    EXECUTE format('ALTER TABLE %s NO INHERIT %s', {t}, p);\n  END LOOP;\n",
+        t = lit(table),
+        l = listed.join(", ")
+    );
+    for (p, l) in parents.iter().zip(&listed) {
+        body.push_str(&format!(
+            "  IF NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = {t} AND inhparent = {l}) THEN\n    ALTER TABLE {table} INHERIT {p};\n  END IF;\n",
+            t = lit(table)
+        ));
+    }
+    let tag = dollar_tag([body.as_str()]);
+    format!("DO {tag}\nDECLARE p regclass;\nBEGIN\n{body}END {tag};\n")
 }
 
 /// A partition's bound as SQL: `DEFAULT`, or its `FOR VALUES …` fragment. A missing bound

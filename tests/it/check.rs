@@ -238,6 +238,18 @@ fn reference_findings_are_what_postgres_refuses() {
             ],
         ),
         (
+            "tests/fixtures/rules/SC317-invalid-inheritance",
+            &[
+                r#"relation "public.stamp" does not exist"#,
+                r#"cannot inherit from partitioned table "logs""#,
+                r#"cannot inherit from partition "logs_2024""#,
+                r#"relation "stamped" would be inherited from more than once"#,
+                r#"relation "public.loop_a" does not exist"#,
+                r#"column "at" has a type conflict"#,
+                r#"inherited column "at" has a type conflict"#,
+            ],
+        ),
+        (
             "tests/fixtures/rules/SC311-invalid-enum-default",
             &[
                 r#"invalid input value for enum goal_status: "actve""#,

@@ -341,6 +341,15 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "invoice_totals_customer_email_idx",
     ),
     (
+        // A child that stopped inheriting (it keeps the parent's columns as its own): it
+        // inherits again, and the columns it kept are left to the parent's.
+        "inheritance",
+        KINDS,
+        "ALTER TABLE invoice_audit_entries NO INHERIT audit_entries",
+        "inherit",
+        "invoice_audit_entries",
+    ),
+    (
         // A partition missing and another with a wrong bound: made again, and detached
         // and attached with its bound (its rows stay).
         "partitions",

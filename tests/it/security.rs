@@ -89,6 +89,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("EXEXPR", "abs(n) WITH ="),
     ("EXWHERE", "n > 0"),
     ("TCHECKNI", "n < 1000"),
+    ("INHPARENT", "stamped"),
+    ("INHCHILD", "stamped_notes"),
 ];
 
 const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
@@ -149,6 +151,15 @@ tables:
       id: { type: int, nullable: false }
       n: { type: int }
     primary_key: { name: PKNAME, columns: [id] }
+  INHPARENT:
+    columns:
+      id: { type: int, primary_key: true }
+      at: { type: date }
+  INHCHILD:
+    inherits: [INHPARENT]
+    columns:
+      note: { type: text }
+    primary_key: [id]
   PARTTABLE:
     columns:
       id: { type: int, nullable: false }

@@ -20,6 +20,7 @@ mod invalid_enum_default;
 mod invalid_exclusion;
 mod invalid_function_option;
 mod invalid_index_option;
+mod invalid_inheritance;
 mod invalid_partition;
 mod invalid_sql;
 mod missing_primary_key;
@@ -116,6 +117,7 @@ pub static ALL: &[Rule] = &[
     invalid_partition::RULE,
     invalid_function_option::RULE,
     invalid_exclusion::RULE,
+    invalid_inheritance::RULE,
     invalid_index_option::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,

@@ -199,8 +199,9 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
         }
     }
     for declared in m.tables.values() {
-        // A partition's columns are its parent's.
-        let t = m.column_owner(declared);
+        // A partition's columns are its parent's; a child's, its own and its parents'.
+        let owner = m.column_owner(declared);
+        let t = owner.as_ref();
         if let Some(pk) = &declared.primary_key {
             for (c, l) in &pk.columns {
                 missing(rule, t, c, *l, || "the primary key".to_string(), out);
@@ -261,7 +262,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 missing(rule, t, c, *l, || format!("foreign key `{}`", fk.name), out);
             }
             let target = m.table(&fk.ref_table).map(|r| m.column_owner(r));
-            if let Some(target) = target {
+            if let Some(target) = target.as_deref() {
                 if fk.ref_columns.is_empty() {
                     if target.primary_key.is_none() {
                         out.push(
@@ -298,6 +299,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             }
             let n_ref = if fk.ref_columns.is_empty() {
                 target
+                    .as_deref()
                     .and_then(|t| t.primary_key.as_ref())
                     .map_or(fk.columns.len(), |pk| pk.columns.len())
             } else {

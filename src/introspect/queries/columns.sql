@@ -1,5 +1,7 @@
 -- Columns of the managed schemas' tables, in attribute order; none of a partition, whose
--- columns are its parent's (it cannot have others). $1: schemas (text[]); $2, $3:
+-- columns are its parent's (it cannot have others), and of an inheritance child (INHERITS)
+-- only its own (attislocal: also those it inherits and declares, or kept when it stopped
+-- inheriting; ALTER TABLE parent DROP COLUMN leaves those on it). $1: schemas (text[]); $2, $3:
 -- only the tables whose oid is $3 modulo $2 (a share of the tables, for one of several
 -- connections; 1, 0 for all).
 SELECT n.nspname AS schema,
@@ -31,6 +33,7 @@ WHERE c.relkind IN ('r', 'p')
   AND n.nspname = ANY($1)
   AND a.attnum > 0
   AND NOT a.attisdropped
+  AND a.attislocal
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   AND c.oid::int8 % $2 = $3
 ORDER BY 1, 2, a.attnum

@@ -1,6 +1,8 @@
 -- Tables of the managed schemas with RLS flags and comments, a partitioned table's key, a
--- partition's parent and bound, and whether the table is unlogged. $1: schemas (text[]); $2, $3: only the tables whose oid is $3
--- modulo $2 (a share of the tables, for one of several connections; 1, 0 for all).
+-- partition's parent and bound, whether the table is unlogged, and the parents of a table
+-- that is not a partition (INHERITS) in inhseqno order, as two arrays (schemas, names).
+-- $1: schemas (text[]); $2, $3: only the tables whose oid is $3 modulo $2 (a share of the
+-- tables, for one of several connections; 1, 0 for all).
 SELECT n.nspname AS schema,
        c.relname AS name,
        c.relrowsecurity AS rls_enabled,
@@ -10,7 +12,12 @@ SELECT n.nspname AS schema,
        pn.nspname AS parent_schema,
        pc.relname AS parent_name,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
-       c.relpersistence = 'u' AS unlogged
+       c.relpersistence = 'u' AS unlogged,
+       ARRAY(SELECT hn.nspname FROM pg_inherits hi
+             JOIN pg_class hc ON hc.oid = hi.inhparent JOIN pg_namespace hn ON hn.oid = hc.relnamespace
+             WHERE hi.inhrelid = c.oid AND NOT c.relispartition ORDER BY hi.inhseqno) AS inherits_schemas,
+       ARRAY(SELECT hc.relname FROM pg_inherits hi JOIN pg_class hc ON hc.oid = hi.inhparent
+             WHERE hi.inhrelid = c.oid AND NOT c.relispartition ORDER BY hi.inhseqno) AS inherits_names
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 -- A join, not obj_description(), which runs a query per table.
