@@ -278,6 +278,9 @@ impl Catalog {
 pub struct Column {
     pub name: String,
     pub ty: String,
+    /// `COLLATE`: a collation other than the type's, quoted (qualified unless it is in
+    /// `pg_catalog`).
+    pub collation: Option<String>,
     pub not_null: bool,
     pub default: Option<String>,
     pub generated: Option<String>,

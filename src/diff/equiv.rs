@@ -628,6 +628,7 @@ mod tests {
             .map(|(name, ty)| Column {
                 name: name.to_string(),
                 ty: ty.to_string(),
+                collation: None,
                 not_null: false,
                 default: None,
                 generated: None,

@@ -400,6 +400,7 @@ fn table(
         out.columns.push(catalog::Column {
             name: c.name.clone(),
             ty: path.ty(&c.ty),
+            collation: c.collation.as_ref().map(|(n, _)| quote_ident(n)),
             not_null: !c.nullable
                 || pk.contains(&c.name.as_str())
                 || c.identity.is_some()
@@ -973,6 +974,7 @@ fn reconcile_domain(d: &mut catalog::Domain, l: &catalog::Domain, functions: &BT
     let columns = [catalog::Column {
         name: "value".into(),
         ty: d.base.clone(),
+        collation: None,
         not_null: d.not_null,
         default: None,
         generated: None,

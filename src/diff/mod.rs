@@ -768,6 +768,9 @@ fn identity_options(c: &Column) -> String {
 
 fn column_sql(c: &Column) -> String {
     let mut s = format!("{} {}", quote_ident(&c.name), c.ty);
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE {coll}"));
+    }
     let identity = identity_sql(c);
     if !identity.is_empty() {
         s.push(' ');
@@ -1151,6 +1154,7 @@ fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
             let bare = Column {
                 name: c.name.clone(),
                 ty: c.ty.clone(),
+                collation: c.collation.clone(),
                 not_null: c.not_null,
                 default: c.default.clone(),
                 generated: None,
@@ -1388,16 +1392,25 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
         // change (PostgreSQL refuses to retype an inherited column on the child alone).
         let retyped_by_parent =
             from_parents.contains(&c.name) && had_from_parents.contains(&c.name);
-        if h.ty != c.ty && !retyped_by_parent {
-            let mut hz = vec![Hazard::TableRewrite, Hazard::Lock];
-            if !widening(&h.ty, &c.ty) {
-                hz.insert(0, Hazard::DataLoss);
+        if (h.ty != c.ty || h.collation != c.collation) && !retyped_by_parent {
+            // A new collation alone rebuilds the column's indexes, not its rows.
+            let mut hz = vec![Hazard::Lock];
+            if h.ty != c.ty {
+                hz.insert(0, Hazard::TableRewrite);
+                if !widening(&h.ty, &c.ty) {
+                    hz.insert(0, Hazard::DataLoss);
+                }
             }
+            let typed = |x: &Column| match &x.collation {
+                Some(coll) => format!("{} COLLATE {coll}", x.ty),
+                None => x.ty.clone(),
+            };
+            let to_type = typed(c);
             cx.push(
                 ChangeKind::AlterColumnType,
                 o.clone(),
-                Some(h.ty.clone()),
-                Some(c.ty.clone()),
+                Some(typed(h)),
+                Some(to_type.clone()),
                 hz,
                 {
                     // Enums have no casts to each other (or from text with a default in
@@ -1412,8 +1425,8 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                         sql.push(format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP DEFAULT;"));
                     }
                     sql.push(format!(
-                        "ALTER TABLE {qn} ALTER COLUMN {col} TYPE {} USING {col}{via}::{};",
-                        c.ty, c.ty
+                        "ALTER TABLE {qn} ALTER COLUMN {col} TYPE {to_type} USING {col}{via}::{};",
+                        c.ty
                     ));
                     if let (Some(_), Some(d)) = (&h.default, &c.default) {
                         sql.push(format!(
@@ -2628,6 +2641,7 @@ mod tests {
                 .map(|c| Column {
                     name: c.to_string(),
                     ty: "date".into(),
+                    collation: None,
                     not_null: true,
                     default: None,
                     generated: None,

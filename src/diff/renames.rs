@@ -207,6 +207,7 @@ mod tests {
         t.columns.push(Column {
             name: "user_id".into(),
             ty: "uuid".into(),
+            collation: None,
             not_null: false,
             default: None,
             generated: None,

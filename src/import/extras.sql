@@ -14,12 +14,6 @@ SELECT 'storage parameters', n.nspname, c.relname, 'WITH (' || array_to_string(c
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL
 UNION ALL
-SELECT 'column collation', n.nspname, c.relname || '.' || a.attname, 'COLLATE ' || quote_ident(co.collname)
-FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_type t ON t.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-  AND a.attcollation <> 0 AND a.attcollation <> t.typcollation
-UNION ALL
 SELECT 'column statistics or storage', n.nspname, c.relname || '.' || a.attname,
        'SET STATISTICS ' || a.attstattarget::text
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -1408,6 +1408,18 @@ impl<'a> Builder<'a> {
             default = None;
         }
         let mut m: Vec<(String, Node)> = vec![("type".into(), Node::str(ty.clone()))];
+        if let Some(coll) = &c.collation {
+            // The format names a collation unqualified (one in pg_catalog or on the path).
+            match leading_ident(coll).filter(|(_, rest)| rest.is_empty()) {
+                Some((name, _)) => m.push(("collation".into(), Node::str(name))),
+                None => self.unrepresentable(
+                    "column collation",
+                    format!("{}.{}.{}", table.0, table.1, c.name),
+                    format!("COLLATE {coll}"),
+                    "left out: `collation:` names a collation of pg_catalog or the search path",
+                ),
+            }
+        }
         let implied_not_null = pk || !c.identity.is_empty();
         if c.not_null && !implied_not_null && !ty.ends_with("serial") {
             m.push(("nullable".into(), Node::bool(false)));

@@ -419,6 +419,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             t.columns.push(Column {
                 name: r.get(2),
                 ty: r.get(3),
+                collation: r.get("collation"),
                 not_null: r.get(4),
                 default: r.get(5),
                 generated: r.get(6),

@@ -440,6 +440,9 @@ pub enum RawColumnDef {
 pub struct RawColumn {
     #[serde(rename = "type")]
     pub ty: String,
+    /// `COLLATE`: a collation's name (in `pg_catalog` or on the search path), e.g. `C`.
+    #[serde(default)]
+    pub collation: Option<String>,
     #[serde(default)]
     pub nullable: Option<bool>,
     #[serde(default)]

@@ -1057,6 +1057,7 @@ impl Builder {
             let col = match def {
                 RawColumnDef::Short(ty) => RawColumn {
                     ty,
+                    collation: None,
                     nullable: None,
                     primary_key: false,
                     unique: false,
@@ -1197,6 +1198,10 @@ impl Builder {
                 loc: cloc,
                 ty,
                 ty_loc,
+                collation: col
+                    .collation
+                    .clone()
+                    .map(|c| (c, at.val(&path(&cb, &["collation"])))),
                 nullable,
                 default: col
                     .default

@@ -633,6 +633,8 @@ pub struct Column {
     pub loc: Loc,
     pub ty: SqlType,
     pub ty_loc: Loc,
+    /// `COLLATE`, and where it is written.
+    pub collation: Option<(String, Loc)>,
     pub nullable: bool,
     pub default: Option<Sql>,
     pub identity: Option<Identity>,

@@ -556,6 +556,7 @@ pub fn render_with(
                     context! {
                         name => c.name,
                         type => c.ty.to_string(),
+                        collation => c.collation.as_ref().map(|(n, _)| quote_ident(n)),
                         nullable => c.nullable,
                         default => c.default.as_ref().map(|d| frag(model, d).map(|t| default_sql(&t))).transpose()?,
                         identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),

@@ -295,6 +295,13 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "bookings_no_overlap",
     ),
     (
+        "collation",
+        KINDS,
+        "ALTER TABLE invoices ALTER COLUMN reference TYPE text COLLATE \"POSIX\"",
+        "alter_column_type",
+        "reference",
+    ),
+    (
         "unlogged",
         KINDS,
         "ALTER TABLE invoice_events_rest SET LOGGED",

@@ -83,6 +83,7 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     ("UNAME", "things_n_unique"),
     ("KCOMMENT", "a key"),
+    ("COLL", "C"),
     ("PKNAME", "ledger_key"),
     ("EXNAME", "things_n_excl"),
     ("EXELEM", "n WITH ="),
@@ -128,7 +129,7 @@ tables:
     comment: TCOMMENT
     columns:
       id: { type: int, primary_key: true }
-      COLUMN: { type: text, check: CCHECK, comment: CCOMMENT }
+      COLUMN: { type: text, check: CCHECK, comment: CCOMMENT, collation: COLL }
       n: { type: int }
       flag: { type: boolean, default: DEFAULT }
     checks: { CNAME: TCHECK, things_small: { check: TCHECKNI, no_inherit: true } }

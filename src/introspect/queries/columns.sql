@@ -17,8 +17,16 @@ SELECT n.nspname AS schema,
        ds.description AS comment,
        -- An identity column's sequence (NULLs for other columns).
        format_type(sq.seqtypid, NULL) AS seq_type,
-       sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle
+       sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,
+       -- A collation other than the type's: its name, qualified unless in pg_catalog.
+       CASE WHEN a.attcollation <> ty.typcollation THEN
+         CASE WHEN con.nspname = 'pg_catalog' THEN quote_ident(co.collname)
+              ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+       END AS collation
 FROM pg_attribute a
+JOIN pg_type ty ON ty.oid = a.atttypid
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_namespace con ON con.oid = co.collnamespace
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
