@@ -774,9 +774,11 @@ pub fn render_with(
     if !owners.is_empty() {
         out.section("Owners");
         let owner_t = r.template("owner.sql.j2")?;
+        let functions: std::collections::HashMap<&crate::model::QualName, &Function> =
+            model.functions.iter().map(|f| (&f.name, f)).collect();
         for (noun, q, (role, loc)) in owners {
             let (kind, on) = match noun {
-                "function" => match model.functions.iter().find(|f| f.name == *q) {
+                "function" => match functions.get(q) {
                     Some(f) => ("FUNCTION", function_ident(f)),
                     None => continue,
                 },
