@@ -250,6 +250,14 @@ fn reference_findings_are_what_postgres_refuses() {
             ],
         ),
         (
+            "tests/fixtures/rules/SC319-invalid-collation",
+            &[
+                "collations are not supported by type integer",
+                "collations are not supported by type mood",
+                "collations are not supported by type small_count",
+            ],
+        ),
+        (
             "tests/fixtures/rules/SC311-invalid-enum-default",
             &[
                 r#"invalid input value for enum goal_status: "actve""#,

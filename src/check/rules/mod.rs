@@ -16,6 +16,7 @@ mod duplicate_index;
 mod external_trigger_function;
 mod fk_type_mismatch;
 mod granted_role_without_policy;
+mod invalid_collation;
 mod invalid_enum_default;
 mod invalid_exclusion;
 mod invalid_function_option;
@@ -119,6 +120,7 @@ pub static ALL: &[Rule] = &[
     invalid_exclusion::RULE,
     invalid_inheritance::RULE,
     invalid_index_option::RULE,
+    invalid_collation::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,

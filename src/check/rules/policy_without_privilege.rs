@@ -53,18 +53,17 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     .iter()
                     .map(|c| c.as_str().to_ascii_uppercase())
                     .collect();
-                let who = if role == "public" {
-                    "no role".to_string()
+                let holds = if role == "public" {
+                    format!("no role holds the {} privilege", cmds.join(", "))
                 } else {
-                    format!("`{role}`")
+                    format!("`{role}` holds no {} privilege", cmds.join(", "))
                 };
                 let mut d = rule
                     .diag(format!(
-                        "policy `{}` on `{}` is for {}, but {who} holds no {} privilege on the table: the policy can never apply{}",
+                        "policy `{}` on `{}` is for {}, but {holds} on the table: the policy can never apply{}",
                         p.name,
                         t.name,
                         if role == "public" { "every role".to_string() } else { format!("`{role}`") },
-                        cmds.join(", "),
                         if missing.len() < p.command.expand().len() { " to those commands" } else { "" },
                     ))
                     .label(p.loc, "policy defined here");
