@@ -1344,45 +1344,71 @@ impl Host<'_> {
     }
 }
 
+/// An object that may name an owner: see [`Model::ownable`].
+pub type Ownable<'a> = (&'static str, &'a QualName, &'a Option<(String, Loc)>, bool);
+
 impl Model {
     /// The owner an object declares (its own `owner:`, else the project's), if any.
     pub fn owner<'a>(&'a self, own: &'a Option<(String, Loc)>) -> Option<&'a (String, Loc)> {
         own.as_ref().or(self.config.owner.as_ref())
     }
 
-    /// Every declared owner: (noun as diff names the object, schema, name, owner).
-    /// Functions are named without their arguments (`f`); [`crate::catalog`] keys add them.
-    pub fn declared_owners(&self) -> Vec<(&'static str, &QualName, &(String, Loc))> {
-        let mut out = Vec::new();
-        for t in self.tables.values() {
-            out.extend(self.owner(&t.owner).map(|o| ("table", &t.name, o)));
-        }
-        for v in self.views.values() {
-            out.extend(self.owner(&v.owner).map(|o| ("view", &v.name, o)));
-        }
-        for v in self.materialized_views.values() {
-            out.extend(
-                self.owner(&v.owner)
-                    .map(|o| ("materialized view", &v.name, o)),
-            );
-        }
-        // A sequence owned by a column follows its table's owner.
-        for s in self.sequences.values().filter(|s| s.owned_by.is_none()) {
-            out.extend(self.owner(&s.owner).map(|o| ("sequence", &s.name, o)));
-        }
-        for f in &self.functions {
-            out.extend(self.owner(&f.owner).map(|o| ("function", &f.name, o)));
-        }
-        for e in self.enums.values() {
-            out.extend(self.owner(&e.owner).map(|o| ("enum", &e.name, o)));
-        }
-        for t in self.composite_types.values() {
-            out.extend(self.owner(&t.owner).map(|o| ("composite type", &t.name, o)));
-        }
-        for d in self.domains.values() {
-            out.extend(self.owner(&d.owner).map(|o| ("domain", &d.name, o)));
-        }
+    /// Every object that may name an owner: (noun as diff names it, name, its own `owner:`,
+    /// whether it follows a table's owner instead: a sequence owned by a column).
+    pub fn ownable(&self) -> Vec<Ownable<'_>> {
+        let mut out: Vec<Ownable> = Vec::new();
+        out.extend(
+            self.tables
+                .values()
+                .map(|t| ("table", &t.name, &t.owner, false)),
+        );
+        out.extend(
+            self.views
+                .values()
+                .map(|v| ("view", &v.name, &v.owner, false)),
+        );
+        out.extend(
+            self.materialized_views
+                .values()
+                .map(|v| ("materialized view", &v.name, &v.owner, false)),
+        );
+        out.extend(
+            self.sequences
+                .values()
+                .map(|s| ("sequence", &s.name, &s.owner, s.owned_by.is_some())),
+        );
+        out.extend(
+            self.functions
+                .iter()
+                .map(|f| ("function", &f.name, &f.owner, false)),
+        );
+        out.extend(
+            self.enums
+                .values()
+                .map(|e| ("enum", &e.name, &e.owner, false)),
+        );
+        out.extend(
+            self.composite_types
+                .values()
+                .map(|t| ("composite type", &t.name, &t.owner, false)),
+        );
+        out.extend(
+            self.domains
+                .values()
+                .map(|d| ("domain", &d.name, &d.owner, false)),
+        );
         out
+    }
+
+    /// Every declared owner: (noun as diff names the object, schema, name, owner), the
+    /// project's default applied. Functions are named without their arguments (`f`);
+    /// [`crate::catalog`] keys add them.
+    pub fn declared_owners(&self) -> Vec<(&'static str, &QualName, &(String, Loc))> {
+        self.ownable()
+            .into_iter()
+            .filter(|(_, _, _, follows_table)| !follows_table)
+            .filter_map(|(noun, name, own, _)| self.owner(own).map(|o| (noun, name, o)))
+            .collect()
     }
 
     /// Every table with policies or triggers: managed tables first, then external ones.

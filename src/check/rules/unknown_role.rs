@@ -70,15 +70,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     }
     // Owners: the project's, and each object's own (an object without one reports nothing
     // new).
-    let own = m.tables.values().map(|t| (&t.owner, &t.name));
-    let own = own
-        .chain(m.views.values().map(|v| (&v.owner, &v.name)))
-        .chain(m.materialized_views.values().map(|v| (&v.owner, &v.name)))
-        .chain(m.sequences.values().map(|s| (&s.owner, &s.name)))
-        .chain(m.functions.iter().map(|f| (&f.owner, &f.name)))
-        .chain(m.enums.values().map(|e| (&e.owner, &e.name)))
-        .chain(m.composite_types.values().map(|t| (&t.owner, &t.name)))
-        .chain(m.domains.values().map(|d| (&d.owner, &d.name)));
+    let own = m.ownable().into_iter().map(|(_, name, o, _)| (o, name));
     let owners = m
         .config
         .owner
