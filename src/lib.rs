@@ -70,7 +70,16 @@ pub fn generate(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<String, render::RenderError> {
-    render_migration(model, templates, false, false).map(|m| m.text)
+    render_migration(model, templates, false, false, true).map(|m| m.text)
+}
+
+/// [`generate`] without the project's `sql:` blocks: what a throwaway database that nobody
+/// asked to run them on is filled with (`test-rls`).
+pub(crate) fn generate_without_raw_sql(
+    model: &model::Model,
+    templates: Option<&Path>,
+) -> Result<String, render::RenderError> {
+    render_migration(model, templates, false, false, false).map(|m| m.text)
 }
 
 /// Renders the master migration with each object's SQL separately.
@@ -78,21 +87,23 @@ pub fn generate_migration(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<render::Migration, render::RenderError> {
-    render_migration(model, templates, false, true)
+    render_migration(model, templates, false, true, true)
 }
 
 /// The master migration as for an empty database (plain statements), each object's SQL
 /// kept apart: what a throwaway database is filled with.
 pub(crate) fn render_fresh(model: &model::Model) -> Result<render::Migration, render::RenderError> {
-    render_migration(model, None, true, true)
+    render_migration(model, None, true, true, false)
 }
 
-/// `objects`: also keep each object's SQL on its own (diff applies them in batches).
+/// `objects`: also keep each object's SQL on its own (diff applies them in batches);
+/// `raw_sql`: write the project's `sql:` blocks.
 fn render_migration(
     model: &model::Model,
     templates: Option<&Path>,
     fresh: bool,
     objects: bool,
+    raw_sql: bool,
 ) -> Result<render::Migration, render::RenderError> {
     let renderer = render::Renderer::new(templates)?;
     let project = model
@@ -112,6 +123,7 @@ fn render_migration(
             project: &project,
             hash: &hash,
             fresh,
+            raw_sql,
         },
         objects,
     )
@@ -219,7 +231,7 @@ pub fn desired_catalog(
     templates: Option<&Path>,
 ) -> Result<catalog::Catalog, DiffError> {
     // The shadow database is empty: the plain (unguarded) statements apply much faster.
-    let migration = render_migration(model, templates, true, true)?;
+    let migration = render_migration(model, templates, true, true, false)?;
     let mut shadow = empty_shadow(model, server_url)?;
     pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
     let scope = scope_of(model);
@@ -486,7 +498,7 @@ fn partial_catalog(
         Err(e) => return Ok(Err(e)),
     };
     let sub = diff::partial::submodel(model, &sel);
-    let migration = render_migration(&sub, None, true, true)?;
+    let migration = render_migration(&sub, None, true, true, false)?;
     if let Err(e) = pg::apply_in_batches(&mut shadow.client, &migration.objects, 200) {
         return Ok(Err(diff::partial::NotPartial(format!(
             "the partial shadow could not be built: {e}"
