@@ -28,47 +28,45 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
 }
 
 /// The file position of byte `offset` of a block's body: exact for a literal block scalar
-/// (`body: |`) and for a body on one line, else the body's start.
+/// (`body: |`, whose position is its first line's) and for a body on one line, else the
+/// body's start.
 pub(super) fn body_position(m: &Model, b: &RawSql, offset: usize) -> Loc {
     let at = b.body_loc;
-    let before = &b.body[..offset.min(b.body.len())];
+    let offset = offset.min(b.body.len());
+    let before = &b.body[..offset];
     let line = before.matches('\n').count() as u32;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32;
-    let Some(src) = m.sources.line_text(at.file, at.line) else {
-        return at;
-    };
-    let first = src.chars().nth(at.col.saturating_sub(1) as usize);
-    let len = b.body[offset.min(b.body.len())..]
+    let len = b.body[offset..]
         .chars()
         .take_while(|c| !c.is_whitespace())
         .count()
         .max(1) as u32;
-    match first {
-        Some('|') => {
-            // The body's lines start on the next line, at the block's indentation.
-            let Some(body_line) = m.sources.line_text(at.file, at.line + 1 + line) else {
-                return at;
-            };
-            let indent = (1..)
-                .map_while(|i| m.sources.line_text(at.file, at.line + i))
-                .find(|l| !l.trim().is_empty())
-                .map_or(0, |l| l.chars().take_while(|c| *c == ' ').count() as u32);
-            if body_line.trim().is_empty() && col > 0 {
-                return at;
-            }
-            Loc {
-                file: at.file,
-                line: at.line + 1 + line,
-                col: indent + col + 1,
-                len,
-            }
-        }
-        Some('>') | Some('"') | Some('\'') => at,
-        _ if line == 0 => Loc {
+    let Some(src) = m.sources.line_text(at.file, at.line) else {
+        return at;
+    };
+    let quoted = matches!(
+        src.chars().nth(at.col.saturating_sub(1) as usize),
+        Some('"' | '\'')
+    );
+    let literal = at.line > 1
+        && m.sources
+            .line_text(at.file, at.line - 1)
+            .map(|l| l.split(" #").next().unwrap_or(l).trim_end())
+            .is_some_and(|l| l.ends_with('|') || l.ends_with("|-") || l.ends_with("|+"));
+    if literal {
+        Loc {
+            line: at.line + line,
             col: at.col + col,
             len,
             ..at
-        },
-        _ => at,
+        }
+    } else if line == 0 {
+        Loc {
+            col: at.col + col + u32::from(quoted),
+            len,
+            ..at
+        }
+    } else {
+        at
     }
 }
