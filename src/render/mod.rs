@@ -8,8 +8,8 @@
 //! unique/check constraints → sequence owners → foreign keys (as ALTER TABLE, so cycles work)
 //! → indexes → views → materialized views (with their indexes, see [`kinds`]) → triggers → RLS → policies → (with `api_roles`: the API
 //! roles' privileges revoked, see [`crate::model::api`]) → grants → sequence and function
-//! privileges → comments; within a kind by name, so the same input always gives the same
-//! bytes. Roles come after the schemas, and declared renames (`renamed_from:`) just before
+//! privileges → comments → raw SQL (`sql:` blocks, in `after:` order: [`raw_sql`]); within a
+//! kind by name, so the same input always gives the same bytes. Roles come after the schemas, and declared renames (`renamed_from:`) just before
 //! the tables.
 
 mod kinds;
