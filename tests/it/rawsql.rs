@@ -158,3 +158,37 @@ fn raw_sql_shadow_runs_blocks_only_when_trusted() {
         r.stderr
     );
 }
+
+/// gen writes the blocks after everything else, each after the blocks its `after:` names,
+/// otherwise by name, and a body without a final `;` gets one (on its own line after a `--`
+/// comment).
+#[test]
+fn raw_sql_gen_orders_blocks_by_after_then_by_name() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("schemac.yaml"),
+        "schemac: 1\ntarget: postgres\nraw_sql: true\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("blocks.yaml"),
+        "sql:\n  c_last: { after: [a_middle], body: SELECT 3 }\n  \
+         a_middle: { after: [b_first], body: \"SELECT 2 -- two\" }\n  \
+         b_first: { body: SELECT 1; }\n  d_free: { body: SELECT 4; }\n",
+    )
+    .expect("write");
+    let r = schemac(&["gen", dir.to_str().expect("utf-8"), "--stdout"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let at = |s: &str| {
+        r.stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("{s} missing:\n{}", r.stdout))
+    };
+    assert!(at("-- sql: b_first") < at("-- sql: a_middle"));
+    assert!(at("-- sql: a_middle") < at("-- sql: c_last"));
+    assert!(at("-- sql: a_middle") < at("-- sql: d_free"));
+    assert!(r.stdout.contains("SELECT 2 -- two\n;"), "{}", r.stdout);
+    assert!(r.stdout.contains("SELECT 3;"), "{}", r.stdout);
+    assert!(at("-- sql: d_free") < at("COMMIT;"));
+}
