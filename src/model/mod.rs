@@ -1305,16 +1305,45 @@ pub struct Derived {
     pub policies: Vec<(String, Loc)>,
 }
 
-/// Columns of `auth.users` as Supabase defines them (the ones apps reference).
+/// Columns of `auth.users` as Supabase defines them (all of them, in the platform's order;
+/// `schemac stubs` makes the same ones, and `tests/it/supabase.rs` holds both to the
+/// platform's schema dump).
 pub const SUPABASE_AUTH_USERS: &[(&str, &str)] = &[
+    ("instance_id", "uuid"),
     ("id", "uuid"),
-    ("email", "character varying(255)"),
-    ("phone", "text"),
+    ("aud", "character varying(255)"),
     ("role", "character varying(255)"),
-    ("raw_user_meta_data", "jsonb"),
+    ("email", "character varying(255)"),
+    ("encrypted_password", "character varying(255)"),
+    ("email_confirmed_at", "timestamp with time zone"),
+    ("invited_at", "timestamp with time zone"),
+    ("confirmation_token", "character varying(255)"),
+    ("confirmation_sent_at", "timestamp with time zone"),
+    ("recovery_token", "character varying(255)"),
+    ("recovery_sent_at", "timestamp with time zone"),
+    ("email_change_token_new", "character varying(255)"),
+    ("email_change", "character varying(255)"),
+    ("email_change_sent_at", "timestamp with time zone"),
+    ("last_sign_in_at", "timestamp with time zone"),
     ("raw_app_meta_data", "jsonb"),
+    ("raw_user_meta_data", "jsonb"),
+    ("is_super_admin", "boolean"),
     ("created_at", "timestamp with time zone"),
     ("updated_at", "timestamp with time zone"),
+    ("phone", "text"),
+    ("phone_confirmed_at", "timestamp with time zone"),
+    ("phone_change", "text"),
+    ("phone_change_token", "character varying(255)"),
+    ("phone_change_sent_at", "timestamp with time zone"),
+    ("confirmed_at", "timestamp with time zone"),
+    ("email_change_token_current", "character varying(255)"),
+    ("email_change_confirm_status", "smallint"),
+    ("banned_until", "timestamp with time zone"),
+    ("reauthentication_token", "character varying(255)"),
+    ("reauthentication_sent_at", "timestamp with time zone"),
+    ("is_sso_user", "boolean"),
+    ("deleted_at", "timestamp with time zone"),
+    ("is_anonymous", "boolean"),
 ];
 
 /// Columns of `storage.objects` as Supabase defines them.
@@ -1330,6 +1359,7 @@ pub const SUPABASE_STORAGE_OBJECTS: &[(&str, &str)] = &[
     ("created_at", "timestamp with time zone"),
     ("updated_at", "timestamp with time zone"),
     ("last_accessed_at", "timestamp with time zone"),
+    ("user_metadata", "jsonb"),
 ];
 
 /// Columns of `storage.buckets` as Supabase defines them.
@@ -1342,6 +1372,8 @@ pub const SUPABASE_STORAGE_BUCKETS: &[(&str, &str)] = &[
     ("allowed_mime_types", "text[]"),
     ("created_at", "timestamp with time zone"),
     ("updated_at", "timestamp with time zone"),
+    ("avif_autodetection", "boolean"),
+    ("owner_id", "text"),
 ];
 
 /// A table that holds policies and triggers: managed, or external (`auth.users`,

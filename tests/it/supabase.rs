@@ -223,3 +223,93 @@ fn platform_seed_signup_creates_a_profile_and_publishes_its_tables() {
         vec![("private".to_string(), false), ("public".to_string(), true)]
     );
 }
+
+/// The platform columns of `tests/fixtures/supabase/platform-columns.txt`:
+/// (schema.table, column) → (type, not null).
+fn platform_columns() -> std::collections::BTreeMap<(String, String), (String, bool)> {
+    let text = std::fs::read_to_string("tests/fixtures/supabase/platform-columns.txt")
+        .expect("read platform-columns.txt");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (rest, not_null) = match l.strip_suffix(" not null") {
+                Some(r) => (r, true),
+                None => (l.strip_suffix(" null").expect("null or not null"), false),
+            };
+            let mut parts = rest.splitn(3, ' ');
+            let table = parts.next().expect("table").to_string();
+            let column = parts.next().expect("column").to_string();
+            let ty = parts.next().expect("type").to_string();
+            ((table, column), (ty, not_null))
+        })
+        .collect()
+}
+
+/// `schemac stubs` makes every column of the platform tables migrations reference, with the
+/// platform's types and nullability, also over the eight-column `auth.users` older stubs
+/// made; and the column types schemac checks projects against are the platform's.
+#[test]
+fn stubs_have_the_platform_tables_columns() {
+    let want = platform_columns();
+    let Some(mut db) = test_db("supabase_platform_columns") else {
+        return;
+    };
+    // What `schemac stubs` made before it had every column.
+    db.client
+        .batch_execute(
+            "CREATE SCHEMA auth;
+             CREATE TABLE auth.users (id uuid PRIMARY KEY, email character varying(255), phone text,
+               role character varying(255), raw_user_meta_data jsonb, raw_app_meta_data jsonb,
+               created_at timestamp with time zone DEFAULT now(),
+               updated_at timestamp with time zone DEFAULT now());
+             INSERT INTO auth.users (id, email) VALUES ('11111111-1111-1111-1111-111111111111', 'a@example.com');",
+        )
+        .expect("older stubs");
+    apply(&mut db, &stubs(), "stubs over older stubs");
+    apply(&mut db, &stubs(), "stubs again");
+    let rows = db
+        .client
+        .query(
+            "SELECT n.nspname || '.' || c.relname, a.attname,
+                    format_type(a.atttypid, a.atttypmod), a.attnotnull
+             FROM pg_attribute a
+             JOIN pg_class c ON c.oid = a.attrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE (n.nspname, c.relname) IN (('auth', 'users'), ('auth', 'identities'),
+                     ('auth', 'sessions'), ('storage', 'buckets'), ('storage', 'objects'))
+               AND a.attnum > 0 AND NOT a.attisdropped",
+            &[],
+        )
+        .expect("read columns");
+    let have: std::collections::BTreeMap<(String, String), (String, bool)> = rows
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3))))
+        .collect();
+    assert_eq!(have, want, "stubs differ from the platform's columns");
+    let kept: i64 = db
+        .client
+        .query_one(
+            "SELECT count(*) FROM auth.users WHERE email = 'a@example.com' AND NOT is_anonymous",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(kept, 1, "the stubs keep the rows of an older auth.users");
+    for (table, known) in [
+        ("auth.users", schemac::model::SUPABASE_AUTH_USERS),
+        ("storage.objects", schemac::model::SUPABASE_STORAGE_OBJECTS),
+        ("storage.buckets", schemac::model::SUPABASE_STORAGE_BUCKETS),
+    ] {
+        let mut known: Vec<(String, String)> = known
+            .iter()
+            .map(|(c, t)| (c.to_string(), t.to_string()))
+            .collect();
+        known.sort();
+        let platform: Vec<(String, String)> = want
+            .iter()
+            .filter(|((t, _), _)| t == table)
+            .map(|((_, c), (ty, _))| (c.clone(), ty.clone()))
+            .collect();
+        assert_eq!(known, platform, "the columns schemac knows for {table}");
+    }
+}
