@@ -1346,6 +1346,35 @@ pub const SUPABASE_AUTH_USERS: &[(&str, &str)] = &[
     ("is_anonymous", "boolean"),
 ];
 
+/// Columns of `auth.identities` as Supabase defines them.
+pub const SUPABASE_AUTH_IDENTITIES: &[(&str, &str)] = &[
+    ("provider_id", "text"),
+    ("user_id", "uuid"),
+    ("identity_data", "jsonb"),
+    ("provider", "text"),
+    ("last_sign_in_at", "timestamp with time zone"),
+    ("created_at", "timestamp with time zone"),
+    ("updated_at", "timestamp with time zone"),
+    ("email", "text"),
+    ("id", "uuid"),
+];
+
+/// Columns of `auth.sessions` as Supabase defines them (`aal` is the platform's enum
+/// `auth.aal_level`).
+pub const SUPABASE_AUTH_SESSIONS: &[(&str, &str)] = &[
+    ("id", "uuid"),
+    ("user_id", "uuid"),
+    ("created_at", "timestamp with time zone"),
+    ("updated_at", "timestamp with time zone"),
+    ("factor_id", "uuid"),
+    ("aal", "auth.aal_level"),
+    ("not_after", "timestamp with time zone"),
+    ("refreshed_at", "timestamp without time zone"),
+    ("user_agent", "text"),
+    ("ip", "inet"),
+    ("tag", "text"),
+];
+
 /// Columns of `storage.objects` as Supabase defines them.
 pub const SUPABASE_STORAGE_OBJECTS: &[(&str, &str)] = &[
     ("id", "uuid"),
@@ -1676,11 +1705,13 @@ pub fn external_column_types(table: &QualName) -> IndexMap<String, SqlType> {
         .collect()
 }
 
-/// The platform tables whose columns schemac knows.
-const EXTERNAL_COLUMNS: [&[(&str, &str)]; 3] = [
+/// The platform tables whose columns schemac knows (in [`external_index`] order).
+const EXTERNAL_COLUMNS: [&[(&str, &str)]; 5] = [
     SUPABASE_AUTH_USERS,
     SUPABASE_STORAGE_OBJECTS,
     SUPABASE_STORAGE_BUCKETS,
+    SUPABASE_AUTH_IDENTITIES,
+    SUPABASE_AUTH_SESSIONS,
 ];
 
 /// The index of a platform table in [`EXTERNAL_COLUMNS`].
@@ -1689,6 +1720,8 @@ fn external_index(table: &QualName) -> Option<usize> {
         ("auth", "users") => Some(0),
         ("storage", "objects") => Some(1),
         ("storage", "buckets") => Some(2),
+        ("auth", "identities") => Some(3),
+        ("auth", "sessions") => Some(4),
         _ => None,
     }
 }

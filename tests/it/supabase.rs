@@ -299,6 +299,8 @@ fn stubs_have_the_platform_tables_columns() {
         ("auth.users", schemac::model::SUPABASE_AUTH_USERS),
         ("storage.objects", schemac::model::SUPABASE_STORAGE_OBJECTS),
         ("storage.buckets", schemac::model::SUPABASE_STORAGE_BUCKETS),
+        ("auth.identities", schemac::model::SUPABASE_AUTH_IDENTITIES),
+        ("auth.sessions", schemac::model::SUPABASE_AUTH_SESSIONS),
     ] {
         let mut known: Vec<(String, String)> = known
             .iter()
