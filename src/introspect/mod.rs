@@ -537,7 +537,21 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     for r in take(Query::Grants) {
         let grantee: Option<String> = r.get(2);
         let privilege: Option<String> = r.get(3);
-        if r.get::<_, bool>(4) {
+        let column: Option<String> = r.get(5);
+        if let (Some(g), Some(p), true) = (&grantee, &privilege, r.get::<_, bool>(6)) {
+            cat.grant_options.insert((
+                r.get(0),
+                r.get(1),
+                column.clone().unwrap_or_default(),
+                g.clone(),
+                p.clone(),
+            ));
+        }
+        if let Some(c) = column {
+            if let (Some(g), Some(p)) = (grantee, privilege) {
+                cat.column_grants.insert((r.get(0), r.get(1), c, g, p));
+            }
+        } else if r.get::<_, bool>(4) {
             let privs = cat.sequence_grants.entry((r.get(0), r.get(1))).or_default();
             if let (Some(g), Some(p)) = (grantee, privilege) {
                 privs.insert((g, p));

@@ -327,6 +327,7 @@ fn privilege(p: RawPrivilege) -> Privilege {
         RawPrivilege::References => Privilege::References,
         RawPrivilege::Trigger => Privilege::Trigger,
         RawPrivilege::All => Privilege::All,
+        RawPrivilege::Usage => Privilege::Usage,
     }
 }
 
@@ -617,10 +618,23 @@ impl Builder {
             let Some(on) = self.qual(&g.on, on_loc) else {
                 continue;
             };
+            let privilege_locs = (0..g.privileges.len())
+                .map(|j| at.val(&idx(&path(&base, &["privileges"]), j)))
+                .collect();
+            let columns = g
+                .columns
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(j, c)| (c, at.val(&idx(&path(&base, &["columns"]), j))))
+                .collect();
             self.model.grants.push(Grant {
                 on,
                 on_loc,
                 privileges: g.privileges.iter().map(|p| privilege(*p)).collect(),
+                privilege_locs,
+                columns,
+                grant_option: g.with_grant_option,
                 to: g
                     .to
                     .into_iter()

@@ -1248,6 +1248,8 @@ pub enum Privilege {
     References,
     Trigger,
     All,
+    /// On sequences only (`nextval`, `currval`).
+    Usage,
 }
 
 impl Privilege {
@@ -1261,15 +1263,23 @@ impl Privilege {
             Privilege::References => "REFERENCES",
             Privilege::Trigger => "TRIGGER",
             Privilege::All => "ALL",
+            Privilege::Usage => "USAGE",
         }
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Grant {
+    /// A table, view or sequence ([`Model::grant_on_sequence`] tells which).
     pub on: QualName,
     pub on_loc: Loc,
     pub privileges: Vec<Privilege>,
+    /// Where each of `privileges` is written (the entry's position for a derived grant).
+    pub privilege_locs: Vec<Loc>,
+    /// Column privileges: the columns they hold on (empty: the whole relation).
+    pub columns: Vec<(String, Loc)>,
+    /// `WITH GRANT OPTION`.
+    pub grant_option: bool,
     pub to: Vec<(String, Loc)>,
     pub loc: Loc,
     /// Set when the grant was not written but derived from the policies (`api_roles`).

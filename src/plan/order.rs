@@ -109,7 +109,7 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
                 }
             }
         }
-        "grant" => {
+        "grant" | "column grant" => {
             if let Some(t) = &o.table {
                 for k in ["table", "view", "materialized view"] {
                     after.push(key(k, None, t));

@@ -833,10 +833,27 @@ pub fn render_with(
             let mut privs: Vec<_> = g.privileges.clone();
             privs.sort();
             privs.dedup();
+            // Each privilege names its columns: `SELECT, UPDATE (a)` would grant SELECT on
+            // the whole table.
+            let columns = (!g.columns.is_empty()).then(|| {
+                let cols: Vec<String> = g.columns.iter().map(|(c, _)| quote_ident(c)).collect();
+                format!(" ({})", cols.join(", "))
+            });
+            let privileges: Vec<String> = privs
+                .iter()
+                .map(|p| format!("{}{}", p.as_str(), columns.as_deref().unwrap_or("")))
+                .collect();
+            let kind = if model.grant_on_sequence(&g.on) {
+                "SEQUENCE"
+            } else {
+                "TABLE"
+            };
             let s = r.render(
                 "grant.sql.j2",
                 context! {
-                    privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    privileges,
+                    kind,
+                    grant_option => g.grant_option,
                     on => g.on.sql(),
                     roles => g.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
                     derived => g.derived.as_ref().map(derived_note),

@@ -20,6 +20,7 @@ mod invalid_collation;
 mod invalid_enum_default;
 mod invalid_exclusion;
 mod invalid_function_option;
+mod invalid_grant;
 mod invalid_index_option;
 mod invalid_inheritance;
 mod invalid_partition;
@@ -121,6 +122,7 @@ pub static ALL: &[Rule] = &[
     invalid_inheritance::RULE,
     invalid_index_option::RULE,
     invalid_collation::RULE,
+    invalid_grant::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
