@@ -551,7 +551,7 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
         grants: project::explicit_grants(cat),
         ..Privileges::default()
     };
-    // Without api_roles, functions stay executable by PUBLIC and sequences get nothing.
+    // Without api_roles, functions stay executable by PUBLIC; sequences get their grants.
     let plain_misses = source
         .functions
         .keys()
@@ -560,12 +560,7 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
                 *g != BTreeSet::from([("public".to_string(), "EXECUTE".to_string())])
             })
         })
-        .count()
-        + cat
-            .sequence_grants
-            .values()
-            .filter(|g| !g.is_empty())
-            .count();
+        .count();
     if !source.supabase || plain_misses == 0 {
         return Ok(plain);
     }
@@ -583,7 +578,7 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
             other.entry((rel, g.clone())).or_default().insert(p.clone());
         }
     }
-    privs.grants = project::group_grants(other.clone());
+    privs.grants = api_mode_grants(cat, other.clone(), &is_api);
     let model = compile_with(source, &privs, dir)?;
     // Table privileges that differ from the derived ones become explicit grants; a role
     // the policies would grant something the database does not give leaves the table's
@@ -643,7 +638,7 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
             privs.table_api_roles.insert(rel.clone(), keep);
         }
     }
-    privs.grants = project::group_grants(explicit);
+    privs.grants = api_mode_grants(cat, explicit, &is_api);
     // Functions: what the database lets each API role execute beyond what the project's
     // queries need is `api_roles` (or `api: true` for all of them).
     let derived_exec: BTreeMap<Name, BTreeSet<String>> = model
@@ -692,6 +687,22 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
     let model = compile_with(source, &privs, dir)?;
     let misses = api_misses(source, &model);
     Ok(if misses <= plain_misses { privs } else { plain })
+}
+
+/// The `grants:` entries of a project with `api_roles`: `per` (table and view privileges),
+/// the sequence privileges of the roles other than the API roles (theirs follow the
+/// policies), and every column privilege.
+fn api_mode_grants(
+    cat: &Catalog,
+    per: BTreeMap<(Name, String), BTreeSet<String>>,
+    is_api: &dyn Fn(&str) -> bool,
+) -> Vec<project::GrantEntry> {
+    let mut out = project::group_grants(cat, per);
+    out.extend(project::sequence_grants(cat, &|g| {
+        !is_api(g) && g != "public"
+    }));
+    out.extend(project::column_grants(cat));
+    out
 }
 
 /// Writes the project with `privs` into `dir` and compiles it.
