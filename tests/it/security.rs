@@ -151,6 +151,7 @@ tables:
     columns:
       id: { type: int, nullable: false }
       n: { type: int }
+      k: { type: serial, nullable: false }
     primary_key: { name: PKNAME, columns: [id] }
   INHPARENT:
     columns:
@@ -195,6 +196,9 @@ materialized_views:
       - { name: MVINAME, columns: [one] }
 grants:
   - { on: TABLE, privileges: [select], to: [ROLE] }
+  - { on: TABLE, columns: [COLUMN, n], privileges: [update], to: [ROLE], with_grant_option: true }
+  - { on: SEQ, privileges: [usage, select], to: [ROLE], with_grant_option: true }
+  - { on: ledger_k_seq, privileges: [all], to: [ROLE] }
 "#;
 
 /// What each payload tries; `victim` is the canary table, `pwned` the role, table or
