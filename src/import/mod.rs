@@ -638,6 +638,37 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
             privs.table_api_roles.insert(rel.clone(), keep);
         }
     }
+    // Sequence privileges of an API role that differ from the USAGE the policies derive
+    // become explicit grants (an explicit entry replaces the derived one).
+    let derived_usage: BTreeMap<Name, BTreeSet<String>> = model
+        .api
+        .iter()
+        .flat_map(|a| &a.sequences)
+        .map(|q| {
+            (
+                (q.name.schema.clone(), q.name.name.clone()),
+                q.usage.iter().cloned().collect(),
+            )
+        })
+        .collect();
+    for (seq, held) in &cat.sequence_grants {
+        for role in &api {
+            let actual: BTreeSet<String> = held
+                .iter()
+                .filter(|(g, _)| g == role)
+                .map(|(_, p)| p.clone())
+                .collect();
+            let derived = derived_usage.get(seq).is_some_and(|u| u.contains(role));
+            let want: BTreeSet<String> = if derived {
+                BTreeSet::from(["USAGE".to_string()])
+            } else {
+                BTreeSet::new()
+            };
+            if !actual.is_empty() && actual != want {
+                explicit.insert((seq.clone(), role.clone()), actual);
+            }
+        }
+    }
     privs.grants = api_mode_grants(cat, explicit, &is_api);
     // Functions: what the database lets each API role execute beyond what the project's
     // queries need is `api_roles` (or `api: true` for all of them).
@@ -757,7 +788,19 @@ fn api_misses(source: &Source, model: &crate::model::Model) -> usize {
             .get(&(s.name.schema.clone(), s.name.name.clone()))
             .map(|g| g.iter().map(|(r, _)| r.clone()).collect())
             .unwrap_or_default();
-        let want: BTreeSet<String> = s.usage.iter().cloned().collect();
+        // The roles the policies give USAGE, and those of explicit entries on it.
+        let want: BTreeSet<String> = s
+            .usage
+            .iter()
+            .cloned()
+            .chain(
+                model
+                    .grants
+                    .iter()
+                    .filter(|g| g.derived.is_none() && g.on == s.name)
+                    .flat_map(|g| g.to.iter().map(|(r, _)| r.clone())),
+            )
+            .collect();
         misses += usize::from(have != want);
     }
     misses

@@ -951,7 +951,7 @@ pub enum RawPrivilege {
     References,
     Trigger,
     All,
-    /// On sequences only.
+    // On sequences only (check SC320).
     Usage,
 }
 

@@ -1157,9 +1157,10 @@ impl Builder {
                     "add `references: table(column)` or remove the action",
                 ));
             }
+            // A serial column is NOT NULL, as PostgreSQL makes it.
             let nullable = col
                 .nullable
-                .unwrap_or(!col.primary_key && col.identity.is_none());
+                .unwrap_or(!col.primary_key && col.identity.is_none() && !ty.is_serial());
             if col.primary_key && col.nullable == Some(true) {
                 self.errors.push(invalid(
                     at.val(&path(&cb, &["nullable"])),

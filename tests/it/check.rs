@@ -261,7 +261,7 @@ fn reference_findings_are_what_postgres_refuses() {
             "tests/fixtures/rules/SC320-invalid-grant-privilege",
             &[
                 "invalid privilege type USAGE for table",
-                "sequence \"counters_n_seq\" only supports USAGE, SELECT, and UPDATE privileges",
+                "invalid privilege type DELETE for sequence",
                 "invalid privilege type DELETE for column",
             ],
         ),
