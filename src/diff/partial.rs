@@ -238,11 +238,11 @@ pub fn select(
     for c in changes {
         let o = &c.object;
         match o.kind {
-            "column" | "constraint" | "index" | "trigger" | "policy" | "grant" => {
+            "column" | "constraint" | "index" | "trigger" | "policy" | "grant" | "column grant" => {
                 if let Some(t) = &o.table {
                     // A grant's relation may be a view.
                     let name = (o.schema.clone(), t.clone());
-                    let kind = if o.kind == "grant" && views.contains(&name) {
+                    let kind = if o.kind.ends_with("grant") && views.contains(&name) {
                         "view"
                     } else {
                         "table"
