@@ -76,6 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 schemac::DiffOptions {
                     always_shadow: true,
                     templates: None,
+                    trust_raw_sql: false,
                 },
             )?;
             shadow_t.push(t.elapsed());

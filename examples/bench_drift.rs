@@ -75,6 +75,7 @@ fn diff_sql(
         schemac::DiffOptions {
             always_shadow,
             templates: None,
+            trust_raw_sql: false,
         },
     )?;
     let sql = schemac::plan::sql_with(
@@ -84,6 +85,7 @@ fn diff_sql(
             target: "project",
             timeouts: Some((&model.config.lock_timeout, &model.config.statement_timeout)),
             note: None,
+            raw_sql: &[],
         },
     );
     Ok((sql, d.changes, d.shadow_reason))

@@ -70,7 +70,16 @@ pub fn generate(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<String, render::RenderError> {
-    render_migration(model, templates, false, false).map(|m| m.text)
+    render_migration(model, templates, false, false, true).map(|m| m.text)
+}
+
+/// [`generate`] without the project's `sql:` blocks: what a throwaway database that nobody
+/// asked to run them on is filled with (`test-rls`).
+pub(crate) fn generate_without_raw_sql(
+    model: &model::Model,
+    templates: Option<&Path>,
+) -> Result<String, render::RenderError> {
+    render_migration(model, templates, false, false, false).map(|m| m.text)
 }
 
 /// Renders the master migration with each object's SQL separately.
@@ -78,21 +87,23 @@ pub fn generate_migration(
     model: &model::Model,
     templates: Option<&Path>,
 ) -> Result<render::Migration, render::RenderError> {
-    render_migration(model, templates, false, true)
+    render_migration(model, templates, false, true, true)
 }
 
 /// The master migration as for an empty database (plain statements), each object's SQL
 /// kept apart: what a throwaway database is filled with.
 pub(crate) fn render_fresh(model: &model::Model) -> Result<render::Migration, render::RenderError> {
-    render_migration(model, None, true, true)
+    render_migration(model, None, true, true, false)
 }
 
-/// `objects`: also keep each object's SQL on its own (diff applies them in batches).
+/// `objects`: also keep each object's SQL on its own (diff applies them in batches);
+/// `raw_sql`: write the project's `sql:` blocks.
 fn render_migration(
     model: &model::Model,
     templates: Option<&Path>,
     fresh: bool,
     objects: bool,
+    raw_sql: bool,
 ) -> Result<render::Migration, render::RenderError> {
     let renderer = render::Renderer::new(templates)?;
     let project = model
@@ -112,9 +123,26 @@ fn render_migration(
             project: &project,
             hash: &hash,
             fresh,
+            raw_sql,
         },
         objects,
     )
+}
+
+/// The project's `sql:` blocks as gen writes them (with the template overrides in
+/// `templates`), in the order gen runs them: (name, SQL). What `diff --sql` and apply re-run.
+pub fn raw_sql_blocks(
+    model: &model::Model,
+    templates: Option<&Path>,
+) -> Result<Vec<(String, String)>, render::RenderError> {
+    if model.raw_sql.is_empty() {
+        return Ok(Vec::new());
+    }
+    let renderer = render::Renderer::new(templates)?;
+    Ok(render::raw_sql(model, &renderer)?
+        .into_iter()
+        .map(|(b, sql)| (b.name.clone(), sql))
+        .collect())
 }
 
 /// Why `diff` failed (not drift: errors, exit code 2).
@@ -218,10 +246,43 @@ pub fn desired_catalog(
     server_url: &str,
     templates: Option<&Path>,
 ) -> Result<catalog::Catalog, DiffError> {
+    desired_catalog_with(model, server_url, templates, false)
+}
+
+/// [`desired_catalog`]; with `trust_raw_sql`, the project's `sql:` blocks run in the shadow
+/// database too, after every declared object (as gen runs them), so that what they make is
+/// part of the catalog. Without it they never run there: the shadow lives on the server of
+/// the database, and a block is SQL the format does not vouch for.
+pub fn desired_catalog_with(
+    model: &model::Model,
+    server_url: &str,
+    templates: Option<&Path>,
+    trust_raw_sql: bool,
+) -> Result<catalog::Catalog, DiffError> {
     // The shadow database is empty: the plain (unguarded) statements apply much faster.
-    let migration = render_migration(model, templates, true, true)?;
+    let migration = render_migration(model, templates, true, true, false)?;
+    let blocks = if trust_raw_sql && !model.raw_sql.is_empty() {
+        let renderer = render::Renderer::new(templates)?;
+        render::raw_sql(model, &renderer)?
+            .into_iter()
+            .map(|(b, sql)| (b.name.clone(), sql))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut shadow = empty_shadow(model, server_url)?;
     pg::apply_in_batches(&mut shadow.client, &migration.objects, 200)?;
+    for (name, sql) in &blocks {
+        shadow
+            .client
+            .batch_execute(sql)
+            .map_err(|e| pg::PgError::Query {
+                what: format!(
+                    "running sql block `{name}` in the shadow database (--trust-raw-sql)"
+                ),
+                message: pg::reason(&e),
+            })?;
+    }
     let scope = scope_of(model);
     let mut cat = introspect_as(&mut shadow.client, &scope, "the shadow database")?;
     keep_decided_privileges(model, &mut cat);
@@ -285,6 +346,10 @@ pub struct DiffOptions<'a> {
     /// gen's template overrides: the shadow database is built from the SQL they render.
     /// The catalog prediction knows only the embedded templates, so a shadow is always built.
     pub templates: Option<&'a Path>,
+    /// Run the project's `sql:` blocks in the shadow database (always built then), so that
+    /// what they make is compared like the rest. Without it, blocks never run there, and
+    /// what they may have made is left out of the comparison ([`diff::raw`]).
+    pub trust_raw_sql: bool,
 }
 
 /// What [`diff_project_with`] found, and how.
@@ -296,6 +361,17 @@ pub struct ProjectDiff {
     /// The two catalogs compared, with their dependencies; None when the fast path proved
     /// there is no drift.
     pub sides: Option<Sides>,
+    /// The project's `sql:` blocks, in the order gen runs them: never compared (they are
+    /// "unmanaged; re-run by apply"), and no drift.
+    pub unmanaged: Vec<String>,
+}
+
+/// The names of the project's `sql:` blocks, in the order gen runs them.
+fn unmanaged(model: &model::Model) -> Vec<String> {
+    match model.raw_sql_order() {
+        Ok(blocks) => blocks.into_iter().map(|b| b.name.clone()).collect(),
+        Err(_) => model.raw_sql.keys().cloned().collect(),
+    }
 }
 
 /// The catalogs a plan was made from: what a proof ([`apply::prove`]) replays it against.
@@ -328,6 +404,9 @@ pub fn diff_project_with(
     let scope = scope_of(model);
     let (mut db, mut actual) = read_database(db_url, &scope, false, "the database")?;
     let renames = diff::renames::pending(&model.renames(), &actual);
+    let blocks = !model.raw_sql.is_empty();
+    // Untrusted blocks: what they may have made is left out of the database's catalog.
+    let hidden = (blocks && !how.trust_raw_sql).then(|| diff::raw::words(model));
     let mut drift = None;
     let mut shadow_reason = if !renames.is_empty() {
         format!(
@@ -338,14 +417,17 @@ pub fn diff_project_with(
         "--always-shadow".to_string()
     } else if how.templates.is_some() {
         "--templates: the catalog prediction knows only the embedded templates".to_string()
+    } else if blocks && how.trust_raw_sql {
+        "--trust-raw-sql: the sql blocks run in the shadow database".to_string()
     } else {
-        match fast_path(model, &mut db, &actual, opts)? {
+        match fast_path(model, &mut db, &actual, opts, hidden.as_ref())? {
             Fast::Clean => {
                 end_read(&mut db, "the database")?;
                 return Ok(ProjectDiff {
                     changes: Vec::new(),
                     shadow_reason: None,
                     sides: None,
+                    unmanaged: unmanaged(model),
                 });
             }
             Fast::Unpredictable(why) => why,
@@ -354,8 +436,13 @@ pub fn diff_project_with(
                     .first()
                     .map(|c| format!("{} {}", c.kind.sign(), c.object))
                     .unwrap_or_default();
-                drift = Some((predicted, changes));
-                why
+                if blocks {
+                    // What the blocks may have made is decided against the whole project.
+                    format!("{why}; the project has sql blocks, so the whole project is built")
+                } else {
+                    drift = Some((predicted, changes));
+                    why
+                }
             }
         }
     };
@@ -381,6 +468,7 @@ pub fn diff_project_with(
                 let changes = diff::diff(&desired, &actual, opts);
                 return Ok(ProjectDiff {
                     changes: plan::order(changes, &desired, &actual),
+                    unmanaged: unmanaged(model),
                     shadow_reason: Some(format!(
                         "{shadow_reason}; {built} of {} tables built",
                         model.tables.len()
@@ -410,6 +498,7 @@ pub fn diff_project_with(
         opts,
         renames,
         shadow_reason,
+        hidden.as_ref(),
     )
 }
 
@@ -424,12 +513,18 @@ fn whole_shadow(
     opts: diff::Options,
     renames: Vec<diff::Change>,
     shadow_reason: String,
+    hidden: Option<&std::collections::BTreeSet<String>>,
 ) -> Result<ProjectDiff, DiffError> {
-    let desired = desired_catalog(model, server_url, how.templates)?;
+    let mut actual = actual;
+    let desired = desired_catalog_with(model, server_url, how.templates, how.trust_raw_sql)?;
+    if let Some(words) = hidden {
+        diff::raw::hide(&mut actual, &desired, words);
+    }
     let mut changes = renames;
     changes.extend(diff::diff(&desired, &actual, opts));
     Ok(ProjectDiff {
         changes: plan::order(changes, &desired, &actual),
+        unmanaged: unmanaged(model),
         shadow_reason: Some(shadow_reason),
         sides: Some(Sides {
             actual,
@@ -495,7 +590,7 @@ fn partial_catalog(
         Err(e) => return Ok(Err(e)),
     };
     let sub = diff::partial::submodel(model, &sel);
-    let migration = render_migration(&sub, None, true, true)?;
+    let migration = render_migration(&sub, None, true, true, false)?;
     if let Err(e) = pg::apply_in_batches(&mut shadow.client, &migration.objects, 200) {
         return Ok(Err(diff::partial::NotPartial(format!(
             "the partial shadow could not be built: {e}"
@@ -561,11 +656,13 @@ enum Fast {
 }
 
 /// Compares `actual` with the catalog predicted from the model ([`diff::fast`]).
+/// `hidden`: the words of untrusted `sql:` blocks ([`diff::raw::hide`]).
 fn fast_path(
     model: &model::Model,
     db: &mut postgres::Client,
     actual: &catalog::Catalog,
     opts: diff::Options,
+    hidden: Option<&std::collections::BTreeSet<String>>,
 ) -> Result<Fast, DiffError> {
     let path: Vec<String> = db
         .query_one("SELECT current_schemas(false)::text[]", &[])
@@ -577,6 +674,16 @@ fn fast_path(
     let mut predicted = match diff::fast::predict(model, &diff::fast::SearchPath(path)) {
         Ok(c) => c,
         Err(diff::fast::Unpredictable(why)) => return Ok(Fast::Unpredictable(why)),
+    };
+    let kept;
+    let actual = match hidden {
+        Some(words) => {
+            let mut a = actual.clone();
+            diff::raw::hide(&mut a, &predicted, words);
+            kept = a;
+            &kept
+        }
+        None => actual,
     };
     diff::fast::reconcile(&mut predicted, actual);
     let changes = diff::diff(&predicted, actual, opts);

@@ -43,6 +43,8 @@ pub struct Applied {
     pub withheld: Vec<String>,
     /// What the database still lacks afterwards (empty when it matches the project).
     pub left: Vec<Change>,
+    /// The `sql:` blocks re-run after the plan, in order (none with `dry_run`).
+    pub raw_sql: Vec<String>,
 }
 
 /// Why an apply failed. The database is left as it was, save enum values (see the module
@@ -82,6 +84,8 @@ pub struct ApplyOptions<'a> {
     pub dry_run: bool,
     /// gen's template overrides (the plan is made with them, see [`DiffOptions`]).
     pub templates: Option<&'a std::path::Path>,
+    /// Run the `sql:` blocks in the shadow database too ([`DiffOptions::trust_raw_sql`]).
+    pub trust_raw_sql: bool,
 }
 
 /// The advisory lock key of `model`'s deploys: the same for every deploy of one project.
@@ -121,7 +125,9 @@ pub fn apply(
     let how = DiffOptions {
         always_shadow: false,
         templates: opts.templates,
+        trust_raw_sql: opts.trust_raw_sql,
     };
+    let blocks = crate::raw_sql_blocks(model, opts.templates).map_err(DiffError::from)?;
     let d = crate::diff_project_with(model, db_url, dev_url, how)?;
     let p = plan::plan(&d.changes, opts.allow_destructive);
     let timeouts = (
@@ -156,7 +162,22 @@ pub fn apply(
         let locate = |c: &Change| declared_at(model, &c.object);
         run(&mut db, Some(timeouts), &p, progress, &mut applied, &locate)?;
     }
-    let left = if applied.is_empty() {
+    let mut raw_sql = Vec::new();
+    if !opts.dry_run && !blocks.is_empty() {
+        let locate = |name: &str| {
+            model
+                .raw_sql
+                .get(name)
+                .map(|b| {
+                    let file = &model.sources.get(b.loc.file).display;
+                    format!("\n  declared at: {file}:{}:{}", b.loc.line, b.loc.col)
+                })
+                .unwrap_or_default()
+        };
+        run_raw_sql(&mut db, timeouts, &blocks, progress, &locate)?;
+        raw_sql = blocks.iter().map(|(n, _)| n.clone()).collect();
+    }
+    let left = if applied.is_empty() && raw_sql.is_empty() {
         d.changes.clone()
     } else {
         crate::diff_project_with(model, db_url, dev_url, how)?.changes
@@ -167,7 +188,55 @@ pub fn apply(
         applied,
         withheld,
         left,
+        raw_sql,
     })
+}
+
+/// Re-runs the project's `sql:` blocks (name, SQL) after the plan, in one transaction with
+/// the plan's settings and the project's timeouts: "unmanaged; re-run by apply".
+fn run_raw_sql(
+    db: &mut Client,
+    (lock, statement): (&str, &str),
+    blocks: &[(String, String)],
+    progress: &mut dyn FnMut(&str),
+    locate: &dyn Fn(&str) -> String,
+) -> Result<(), ApplyError> {
+    let mut t = db
+        .transaction()
+        .map_err(|e| query_error("starting a transaction", &e))?;
+    let setup = [
+        format!(
+            "SET LOCAL lock_timeout = {};",
+            crate::sql::quote::quote_literal(lock)
+        ),
+        format!(
+            "SET LOCAL statement_timeout = {};",
+            crate::sql::quote::quote_literal(statement)
+        ),
+    ];
+    for s in plan::SETTINGS
+        .iter()
+        .copied()
+        .chain(setup.iter().map(String::as_str))
+    {
+        t.batch_execute(s)
+            .map_err(|e| query_error("setting up the transaction", &e))?;
+    }
+    for (name, sql) in blocks {
+        let label = format!("~ sql block {name} (re-run)");
+        progress(&label);
+        if let Err(e) = t.batch_execute(sql) {
+            return Err(ApplyError::Statement {
+                step: label,
+                statement: sql.trim_end().to_string(),
+                message: pg::reason(&e),
+                at: locate(name),
+            });
+        }
+    }
+    t.commit()
+        .map_err(|e| query_error("committing the sql blocks", &e))?;
+    Ok(())
 }
 
 /// Where the project declares `o`, as `\n  declared at: file:line:col`; empty when unknown.

@@ -121,6 +121,12 @@ enum Command {
         /// into the shadow database (always built then)
         #[arg(long, conflicts_with = "from")]
         templates: Option<PathBuf>,
+        /// Run the project's `sql:` blocks in the shadow database (which is then always
+        /// built), so that what they make is compared too. The shadow lives on the --db
+        /// server (or --dev-url): without this flag blocks never run there, and objects they
+        /// may have made are left out of the comparison (see SECURITY.md)
+        #[arg(long, conflicts_with = "from")]
+        trust_raw_sql: bool,
         /// Drop the shadow databases that killed or crashed runs left on the --dev-url (else
         /// --db) server, and report them; shadows in use by a running diff are kept
         #[arg(long, conflicts_with_all = ["from", "to", "sql", "always_shadow", "allow_destructive"])]
@@ -144,6 +150,10 @@ enum Command {
         /// Directory of template overrides, as for gen
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Run the project's `sql:` blocks in the shadow database too, as `diff
+        /// --trust-raw-sql` does (apply re-runs them on the database either way)
+        #[arg(long)]
+        trust_raw_sql: bool,
         /// Plan and prove, print the plan's SQL, and apply nothing
         #[arg(long)]
         dry_run: bool,
@@ -388,6 +398,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             dev_url,
             allow_destructive,
             templates,
+            trust_raw_sql,
             dry_run,
             from_file,
         } => {
@@ -407,6 +418,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 allow_destructive,
                 dry_run,
                 templates: templates.as_deref(),
+                trust_raw_sql,
             };
             apply_cmd(&model, &db, dev_url.as_deref(), opts, &shown)
         }
@@ -425,6 +437,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             verbose,
             cleanup,
             templates,
+            trust_raw_sql,
         } => {
             signals::install();
             // Every URL is checked before anything runs; messages never quote them.
@@ -459,6 +472,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             // The database a plan is for, and the catalogs it was made from (for --prove).
             let proving: Option<(String, schemac::Sides)>;
+            // The project's sql blocks: reported as unmanaged, re-run by --sql.
+            let mut unmanaged: Vec<String> = Vec::new();
+            let mut raw_sql: Vec<(String, String)> = Vec::new();
             let (changes, actual, desired, timeouts) = match (from, to) {
                 (Some(from), Some(to)) => {
                     let schemas = if schemas.is_empty() {
@@ -485,9 +501,14 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     let how = schemac::DiffOptions {
                         always_shadow,
                         templates: templates.as_deref(),
+                        trust_raw_sql,
                     };
                     let mut d = schemac::diff_project_with(&model, &db, dev_url.as_deref(), how)?;
                     proving = d.sides.take().map(|s| (db.clone(), s));
+                    unmanaged = std::mem::take(&mut d.unmanaged);
+                    if sql {
+                        raw_sql = schemac::raw_sql_blocks(&model, templates.as_deref())?;
+                    }
                     if verbose {
                         match &d.shadow_reason {
                             None => eprintln!(
@@ -531,13 +552,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                         target: &desired,
                         timeouts,
                         note: note.as_deref(),
+                        raw_sql: &raw_sql,
                     },
                 )
             } else {
                 match format {
-                    Format::Text => schemac::plan::text(&changes, &actual, &desired),
-                    Format::Json => schemac::plan::json(&changes),
-                    Format::Github => schemac::plan::github(&changes),
+                    Format::Text => {
+                        let mut t = schemac::plan::text(&changes, &actual, &desired);
+                        t.push_str(&schemac::plan::unmanaged_text(&unmanaged));
+                        t
+                    }
+                    Format::Json => schemac::plan::json_with(&changes, &unmanaged),
+                    Format::Github => {
+                        let mut t = schemac::plan::github(&changes);
+                        t.push_str(&schemac::plan::unmanaged_github(&unmanaged));
+                        t
+                    }
                 }
             };
             write!(stdout, "{out}")?;
@@ -787,15 +817,21 @@ fn apply_cmd(
                 target: &target,
                 timeouts: Some((&model.config.lock_timeout, &model.config.statement_timeout)),
                 note: note.as_deref(),
+                raw_sql: &schemac::raw_sql_blocks(model, opts.templates)?,
             },
         );
         write!(out, "{sql}")?;
         return Ok(i32::from(!r.withheld.is_empty()));
     }
-    if r.applied.is_empty() {
+    if r.applied.is_empty() && r.raw_sql.is_empty() {
         writeln!(
             out,
             "Nothing to apply: {shown_db} already matches project {shown}."
+        )?;
+    } else if r.applied.is_empty() {
+        writeln!(
+            out,
+            "Nothing to change: {shown_db} already matches project {shown}."
         )?;
     } else {
         writeln!(
@@ -807,6 +843,15 @@ fn apply_cmd(
         for l in &r.applied {
             writeln!(out, "{l}")?;
         }
+    }
+    if !r.raw_sql.is_empty() {
+        writeln!(
+            out,
+            "Re-ran {} sql block{} (unmanaged): {}",
+            r.raw_sql.len(),
+            if r.raw_sql.len() == 1 { "" } else { "s" },
+            r.raw_sql.join(", ")
+        )?;
     }
     if !r.withheld.is_empty() {
         writeln!(

@@ -12,6 +12,7 @@ pub mod equiv;
 pub mod fast;
 mod matviews;
 pub mod partial;
+pub mod raw;
 pub mod renames;
 
 use crate::catalog::{Catalog, Column, Policy, Table};

@@ -200,6 +200,20 @@ macro_rules! kinds {
             Ok(from_rows(&rows))
         }
 
+        /// Leaves out of `objects` every object, of any registered kind, that `other` does
+        /// not hold and `hide` says to leave out (by noun and name).
+        pub fn hide_absent(
+            objects: &mut Objects,
+            other: &Objects,
+            hide: &dyn Fn(&'static str, &Name) -> bool,
+        ) {
+            $(
+                objects.$field.retain(|k, _| {
+                    other.$field.contains_key(k) || !hide(<$kind as Kind>::NOUN, k)
+                });
+            )*
+        }
+
         /// The steps of every registered kind, each with its kind's noun.
         pub fn compare_all(desired: &Objects, actual: &Objects) -> Vec<(&'static str, Step)> {
             let mut out = Vec::new();

@@ -53,6 +53,10 @@ pub struct RawConfig {
     /// managed.
     #[serde(default)]
     pub owner: Option<String>,
+    /// Allows `sql:` blocks (raw SQL that gen runs as written). Default: false, and any
+    /// `sql:` block is then an error (SC330). See SECURITY.md.
+    #[serde(default)]
+    pub raw_sql: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -141,6 +145,27 @@ pub struct RawFile {
     /// `ALTER DEFAULT PRIVILEGES` entries.
     #[serde(default, deserialize_with = "null_as_default")]
     pub default_privileges: Vec<RawDefaultPrivilege>,
+    /// Raw SQL blocks for what the format cannot say (pg_cron schedules, aggregates,
+    /// operators), run as written after every declared object. Only with `raw_sql: true`
+    /// in schemac.yaml.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub sql: IndexMap<String, RawSqlBlock>,
+}
+
+/// A raw SQL block (`sql:`): named, ordered after the objects and blocks it names, and
+/// re-runnable.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSqlBlock {
+    /// Declared objects (tables, views, materialized views, functions as `name()`, enums,
+    /// types, domains, sequences) and other blocks this block needs.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// Shown in gen's output above the block.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// The SQL, run as written: it must be safe to run again (idempotent).
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -156,6 +156,7 @@ impl Builder {
                 schema_configs: IndexMap::new(),
                 default_privileges: Vec::new(),
                 api: None,
+                raw_sql: IndexMap::new(),
             },
             errors,
             pending_templates: Vec::new(),
@@ -300,6 +301,7 @@ fn build_config(
             .unwrap_or_else(|| "5min".into()),
         api_roles,
         service_role_privileges,
+        raw_sql: raw.raw_sql.unwrap_or(false),
     }
 }
 
@@ -501,6 +503,7 @@ impl Builder {
                 ["domains", v] => (Kind::Domain, v.to_string()),
                 ["materialized_views", v] => (Kind::MaterializedView, v.to_string()),
                 ["policy_templates", t] => (Kind::PolicyTemplate, t.to_string()),
+                ["sql", b] => (Kind::RawSql, b.to_string()),
                 _ => (Kind::Key, keys.join(".")),
             };
             let conv = |pos: &crate::load::yaml::Pos| Loc {
@@ -611,6 +614,9 @@ impl Builder {
         }
         for (name, mv) in raw.materialized_views {
             self.materialized_view(at, &name, mv);
+        }
+        for (name, block) in raw.sql {
+            self.raw_sql(at, &name, block);
         }
         for (i, g) in raw.grants.into_iter().enumerate() {
             let base = idx(&top(&["grants"]), i);
@@ -1547,6 +1553,37 @@ impl Builder {
             self.dup(Kind::Domain, q.to_string(), prev.loc, loc, Vec::new());
         } else {
             self.model.domains.insert(q, d);
+        }
+    }
+
+    /// `sql.<name>`: a raw SQL block. Its name must be a plain identifier: it is written
+    /// into SQL comments (`-- sql: name`), so nothing in it may end one or start a line.
+    fn raw_sql(&mut self, at: &At, name: &str, raw: RawSqlBlock) {
+        let base = top(&["sql", name]);
+        let loc = at.key(&base);
+        if !crate::sql::raw::is_block_name(name) {
+            self.errors.push(invalid(
+                loc,
+                format!(
+                    "`{}` is not a valid sql block name",
+                    crate::sql::quote::comment_text(name)
+                ),
+                "name a block with lowercase letters, digits and `_`, starting with a letter or `_` (at most 63 characters): `nightly_cleanup`",
+            ));
+            return;
+        }
+        let block = RawSql {
+            name: name.to_string(),
+            loc,
+            after: cols_at(at, &raw.after, &path(&base, &["after"])),
+            comment: raw.comment,
+            body: raw.body,
+            body_loc: at.val(&path(&base, &["body"])),
+        };
+        if let Some(prev) = self.model.raw_sql.get(name) {
+            self.dup(Kind::RawSql, name.to_string(), prev.loc, loc, Vec::new());
+        } else {
+            self.model.raw_sql.insert(name.to_string(), block);
         }
     }
 

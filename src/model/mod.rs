@@ -57,6 +57,8 @@ pub struct Config {
     /// `owner:` the role that owns every object that names none (of the kinds that may name
     /// one); None: not managed.
     pub owner: Option<(String, Loc)>,
+    /// `raw_sql: true`: the project may hold `sql:` blocks.
+    pub raw_sql: bool,
 }
 
 /// A whole project.
@@ -91,6 +93,23 @@ pub struct Model {
     /// What `api_roles` decides beyond the table grants it adds to [`Model::grants`]:
     /// the privileges it resets, sequence and function privileges. None without `api_roles`.
     pub api: Option<api::ApiPrivileges>,
+    /// `sql:` blocks, by name, in the order read (gen orders them: [`Model::raw_sql_order`]).
+    pub raw_sql: IndexMap<String, RawSql>,
+}
+
+/// A raw SQL block (`sql:`): SQL the format cannot say, run as written by gen after every
+/// declared object, re-run by apply, never compared by diff.
+#[derive(Debug, Clone)]
+pub struct RawSql {
+    /// A plain identifier (`[a-z_][a-z0-9_]*`, at most 63 bytes): it is written into SQL
+    /// comments, so it can hold nothing that ends one.
+    pub name: String,
+    pub loc: Loc,
+    /// What it needs (`after:`), as written, with where.
+    pub after: Vec<(String, Loc)>,
+    pub comment: Option<String>,
+    pub body: String,
+    pub body_loc: Loc,
 }
 
 /// Triggers and policies the project declares on a table it does not manage.
@@ -224,6 +243,8 @@ pub enum Kind {
     Extension,
     Role,
     PolicyTemplate,
+    /// A `sql:` block.
+    RawSql,
     /// Any other repeated YAML key.
     Key,
 }
@@ -247,6 +268,7 @@ impl Kind {
             Kind::Extension => "extension",
             Kind::Role => "role",
             Kind::PolicyTemplate => "policy template",
+            Kind::RawSql => "sql block",
             Kind::Key => "key",
         }
     }
@@ -1419,6 +1441,79 @@ impl Model {
             .filter(|(_, _, _, follows_table)| !follows_table)
             .filter_map(|(noun, name, own, _)| self.owner(own).map(|o| (noun, name, o)))
             .collect()
+    }
+
+    /// What an `after:` entry of a `sql:` block names: whether it is another block, and
+    /// whether it is a declared (or external) object: a table, view, materialized view,
+    /// sequence, enum, composite type or domain by name, a function as `name()` (arguments
+    /// are not compared) or by name.
+    pub fn raw_sql_after(&self, entry: &str) -> (bool, bool) {
+        let entry = entry.trim();
+        let block = self.raw_sql.contains_key(entry);
+        let (base, function) = match entry.split_once('(') {
+            Some((b, rest)) if rest.trim_end().ends_with(')') => (b.trim(), true),
+            Some(_) => return (block, false),
+            None => (entry, false),
+        };
+        let schema = self.config.schemas.first().map_or("public", String::as_str);
+        let Ok(q) = QualName::parse(base, schema) else {
+            return (block, false);
+        };
+        // An unqualified name may live in `public` too (external objects, `auth.uid()` aside).
+        let public = QualName::parse(base, "public").ok();
+        let is = |q: &QualName| {
+            let func = self.functions.iter().any(|f| &f.name == q)
+                || self.config.external_functions.iter().any(|(f, _)| f == q);
+            let rel = self.tables.contains_key(q)
+                || self.views.contains_key(q)
+                || self.materialized_views.contains_key(q)
+                || self.sequences.contains_key(q)
+                || self.enums.contains_key(q)
+                || self.composite_types.contains_key(q)
+                || self.domains.contains_key(q)
+                || self.config.external_tables.iter().any(|(t, _)| t == q)
+                || self.config.external_types.iter().any(|(t, _)| t == q);
+            if function {
+                func
+            } else {
+                func || rel
+            }
+        };
+        (block, is(&q) || public.is_some_and(|p| is(&p)))
+    }
+
+    /// The `sql:` blocks in the order gen runs them: each after the blocks its `after:`
+    /// names, otherwise by name. Err with the names of the blocks on a cycle (SC332).
+    pub fn raw_sql_order(&self) -> Result<Vec<&RawSql>, Vec<String>> {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut needs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for b in self.raw_sql.values() {
+            let deps = b
+                .after
+                .iter()
+                .map(|(a, _)| a.trim())
+                .filter(|a| self.raw_sql.contains_key(*a))
+                .collect();
+            needs.insert(b.name.as_str(), deps);
+        }
+        let mut out = Vec::new();
+        while !needs.is_empty() {
+            let ready: Option<&str> = needs
+                .iter()
+                .find(|(_, deps)| deps.is_empty())
+                .map(|(n, _)| *n);
+            let Some(n) = ready else {
+                return Err(needs.keys().map(|k| k.to_string()).collect());
+            };
+            needs.remove(n);
+            for deps in needs.values_mut() {
+                deps.remove(n);
+            }
+            if let Some(b) = self.raw_sql.get(n) {
+                out.push(b);
+            }
+        }
+        Ok(out)
     }
 
     /// Every table with policies or triggers: managed tables first, then external ones.

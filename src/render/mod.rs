@@ -8,8 +8,8 @@
 //! unique/check constraints → sequence owners → foreign keys (as ALTER TABLE, so cycles work)
 //! → indexes → views → materialized views (with their indexes, see [`kinds`]) → triggers → RLS → policies → (with `api_roles`: the API
 //! roles' privileges revoked, see [`crate::model::api`]) → grants → sequence and function
-//! privileges → comments; within a kind by name, so the same input always gives the same
-//! bytes. Roles come after the schemas, and declared renames (`renamed_from:`) just before
+//! privileges → comments → raw SQL (`sql:` blocks, in `after:` order: [`raw_sql`]); within a
+//! kind by name, so the same input always gives the same bytes. Roles come after the schemas, and declared renames (`renamed_from:`) just before
 //! the tables.
 
 mod kinds;
@@ -147,6 +147,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "materialized_view.sql.j2",
         include_str!("../../templates/sql/materialized_view.sql.j2"),
     ),
+    (
+        "raw_sql.sql.j2",
+        include_str!("../../templates/sql/raw_sql.sql.j2"),
+    ),
 ];
 
 /// SQL creating Supabase's auth schema, functions and roles on plain PostgreSQL, as
@@ -170,6 +174,12 @@ pub enum RenderError {
     Template { name: String, message: String },
     #[error("{at}: refusing to write a SQL fragment PostgreSQL would read differently: {message} (run `schemac check`)")]
     UnsafeFragment { at: String, message: String },
+    #[error("{at}: refusing to write sql block `{name}`: {message} (run `schemac check`)")]
+    RawSql {
+        at: String,
+        name: String,
+        message: String,
+    },
 }
 
 /// What a function returns, parsed ([`crate::model::types::Returns`]) and written anew.
@@ -294,6 +304,9 @@ pub struct HeaderInfo<'a> {
     /// Render for a database known to be empty (a shadow database): plain CREATE/ALTER
     /// statements instead of the guarded, re-runnable forms. Templates see it as `fresh`.
     pub fresh: bool,
+    /// Write the project's `sql:` blocks (gen's migration). A shadow or throwaway database
+    /// is built without them: [`raw_sql`] renders them apart, for `--trust-raw-sql`.
+    pub raw_sql: bool,
 }
 
 struct Out {
@@ -1076,12 +1089,74 @@ pub fn render_with(
         }
     }
 
+    let blocks = raw_sql(model, r)?;
+    if info.raw_sql && !blocks.is_empty() {
+        out.section("Raw SQL (sql: blocks, run as written, again on every deploy)");
+        for (b, sql) in blocks {
+            out.object(Some(b.loc), sql);
+        }
+    }
+
     out.sql.push('\n');
     out.sql.push_str(&r.render("footer.sql.j2", context! {})?);
     Ok(Migration {
         text: out.sql,
         objects: out.objects.unwrap_or_default(),
     })
+}
+
+/// The project's `sql:` blocks in the order they run ([`Model::raw_sql_order`]), each as its
+/// template writes it. An error, whoever calls render, for a project that has blocks but not
+/// `raw_sql: true` (SC330), blocks on a cycle (SC332) and a body that cannot be run as one
+/// part of the migration (SC331).
+pub fn raw_sql<'m>(
+    model: &'m Model,
+    r: &Renderer,
+) -> Result<Vec<(&'m crate::model::RawSql, String)>, RenderError> {
+    let refuse = |b: &crate::model::RawSql, message: String| RenderError::RawSql {
+        at: position(model, b.loc),
+        name: b.name.clone(),
+        message,
+    };
+    if let Some(b) = model.raw_sql.values().next() {
+        if !model.config.raw_sql {
+            return Err(refuse(
+                b,
+                "the project does not allow raw SQL (`raw_sql: true` in schemac.yaml)".into(),
+            ));
+        }
+    }
+    let order = model.raw_sql_order().map_err(|names| {
+        let b = names.first().and_then(|n| model.raw_sql.get(n));
+        RenderError::RawSql {
+            at: b.map(|b| position(model, b.loc)).unwrap_or_default(),
+            name: names.join(", "),
+            message: "blocks wait for one another in a cycle".into(),
+        }
+    })?;
+    let t = r.template("raw_sql.sql.j2")?;
+    let mut out = Vec::new();
+    for b in order {
+        if !crate::sql::raw::is_block_name(&b.name) {
+            return Err(refuse(b, "not a valid block name".into()));
+        }
+        if let Some((_, why)) = crate::sql::raw::refusals(&b.body).into_iter().next() {
+            return Err(refuse(b, why));
+        }
+        let mut body = b.body.trim_end().to_string();
+        match crate::sql::raw::termination(&body) {
+            (true, _) => {}
+            (false, true) => body.push_str("\n;"),
+            (false, false) => body.push(';'),
+        }
+        let comment = b
+            .comment
+            .as_deref()
+            .map(|c| crate::sql::quote::comment_text(c).into_owned());
+        let sql = t.render(context! { name => b.name, comment, body })?;
+        out.push((b, sql));
+    }
+    Ok(out)
 }
 
 /// Roles as a GRANT or REVOKE names them (`PUBLIC`, quoted identifiers).

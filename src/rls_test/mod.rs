@@ -237,7 +237,7 @@ struct Subject<'a> {
 /// test rows and runs every role × command (see the module docs).
 pub fn test_rls(model: &Model, server_url: &str) -> Result<Report, TestRlsError> {
     let matrix = rls::matrix(model);
-    let sql = crate::generate(model, None)?;
+    let sql = crate::generate_without_raw_sql(model, None)?;
     let mut shadow = crate::pg::Shadow::create(server_url)?;
     let client = &mut shadow.client;
     let setup = |what: &str, e: postgres::Error| TestRlsError::Setup {

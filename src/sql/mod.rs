@@ -7,10 +7,12 @@
 //!   its `scan.l`, because the boundaries sqlparser finds are not the server's;
 //! - [`fragment`]: a user's expression or query, accepted only when PostgreSQL will read it
 //!   as part of one statement;
-//! - [`quote`]: identifiers, string literals and dollar-quote tags.
+//! - [`quote`]: identifiers, string literals and dollar-quote tags;
+//! - [`raw`]: the bodies of `sql:` blocks (what may be run, what is re-runnable).
 //!
 //! It depends on nothing else in the crate, and every other layer may use it.
 
 pub mod fragment;
 pub mod lexer;
 pub mod quote;
+pub mod raw;

@@ -12,6 +12,7 @@ mod diff;
 mod gen;
 mod import;
 mod pg;
+mod rawsql;
 mod rls;
 mod robust;
 mod secrets;

@@ -92,9 +92,12 @@ const FIELDS: &[(&str, &str)] = &[
     ("TCHECKNI", "n < 1000"),
     ("INHPARENT", "stamped"),
     ("INHCHILD", "stamped_notes"),
+    ("SQLNAME", "nightly_job"),
+    ("SQLCOMMENT", "a block"),
 ];
 
-const CONFIG: &str = "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\n";
+const CONFIG: &str =
+    "schemac: 1\ntarget: postgres\nnaming: any\nlock_timeout: LOCK\nraw_sql: true\n";
 
 const PROJECT: &str = r#"
 roles: [ROLE]
@@ -199,6 +202,8 @@ grants:
   - { on: TABLE, columns: [COLUMN, n], privileges: [update], to: [ROLE], with_grant_option: true }
   - { on: SEQ, privileges: [usage, select], to: [ROLE], with_grant_option: true }
   - { on: ledger_k_seq, privileges: [all], to: [ROLE] }
+sql:
+  SQLNAME: { after: [ledger], comment: SQLCOMMENT, body: "SELECT 1;" }
 "#;
 
 /// What each payload tries; `victim` is the canary table, `pwned` the role, table or
@@ -693,4 +698,110 @@ mod property {
             "too few accepted fragments to mean anything: {accepted}"
         );
     }
+}
+
+/// A project with `sql:` blocks but without `raw_sql: true` is refused by gen (nothing
+/// written) and by diff (before it connects to anything), and the library refuses to render
+/// its blocks even when called without check.
+#[test]
+fn security_sql_blocks_are_refused_without_raw_sql() {
+    let dir = "tests/fixtures/rules/SC330-raw-sql-not-enabled";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out.sql");
+    let r = crate::schemac(&["gen", dir, "--out", out.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(!out.exists(), "gen wrote a file");
+    assert!(
+        r.stderr.contains("SC330") && r.stderr.contains("nothing written"),
+        "{}",
+        r.stderr
+    );
+    // Nothing listens on port 1: diff must stop before connecting.
+    let r = crate::schemac(&["diff", dir, "--db", "postgres://nobody@127.0.0.1:1/none"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("SC330") && r.stderr.contains("diff: the project has errors"),
+        "{}",
+        r.stderr
+    );
+    let r = crate::schemac(&[
+        "diff",
+        dir,
+        "--db",
+        "postgres://nobody@127.0.0.1:1/none",
+        "--trust-raw-sql",
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let model = schemac::compile(&root().join(dir), dir).expect("compile");
+    let e = schemac::generate(&model, None).expect_err("render refuses");
+    assert!(e.to_string().contains("does not allow raw SQL"), "{e}");
+}
+
+/// A block's name cannot leave the `-- sql: <name>` comment: anything but
+/// `[a-z_][a-z0-9_]*` is refused when the project is loaded (exit 2, nothing written), and a
+/// comment's line breaks are written as `\\n`.
+#[test]
+fn security_sql_block_names_and_comments_cannot_add_a_statement() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for name in [
+        "x\nDROP TABLE canary.victim; --",
+        "x\rDROP TABLE canary.victim; --",
+        "x */ DROP TABLE canary.victim; /*",
+        "x; DROP TABLE canary.victim",
+        "X",
+        "x\u{2028}y",
+    ] {
+        let dir = tmp.path().join("p");
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("schemac.yaml"),
+            "schemac: 1\ntarget: postgres\nraw_sql: true\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("b.yaml"),
+            format!("sql:\n  {}: {{ body: \"SELECT 1;\" }}\n", yaml_string(name)),
+        )
+        .expect("write");
+        let out = tmp.path().join("out.sql");
+        let d = dir.to_str().expect("utf-8");
+        let r = crate::schemac(&["gen", d, "--out", out.to_str().expect("utf-8")]);
+        assert_eq!(r.code, 2, "{name:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("is not a valid sql block name"),
+            "{}",
+            r.stderr
+        );
+        assert!(!out.exists(), "{name:?}: gen wrote a file");
+    }
+    let dir = tmp.path().join("c");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("schemac.yaml"),
+        "schemac: 1\ntarget: postgres\nraw_sql: true\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("b.yaml"),
+        format!(
+            "sql:\n  job: {{ comment: {}, body: \"SELECT 1;\" }}\n",
+            yaml_string("a\nDROP TABLE canary.victim; --\r\u{2028}")
+        ),
+    )
+    .expect("write");
+    let r = crate::schemac(&["gen", dir.to_str().expect("utf-8"), "--stdout"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let statements = schemac::sql::lexer::statements(&r.stdout).expect("lexes");
+    assert!(
+        statements.iter().all(|s| !r.stdout[s.clone()]
+            .trim_start()
+            .starts_with("DROP TABLE canary")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("-- a\\nDROP TABLE canary.victim; --\\r"),
+        "{}",
+        r.stdout
+    );
 }

@@ -90,7 +90,9 @@ fn run(m: &Model, rule: &Rule, kind: Kind, out: &mut Vec<Diagnostic>) {
         // repeated key by SC110.
         let k = match d.kind {
             Kind::Constraint => continue,
-            Kind::PolicyTemplate | Kind::Extension | Kind::Role | Kind::Index => Kind::Key,
+            Kind::PolicyTemplate | Kind::Extension | Kind::Role | Kind::Index | Kind::RawSql => {
+                Kind::Key
+            }
             // One code (SC113) for the kinds declared beside tables and views.
             Kind::CompositeType | Kind::Domain | Kind::MaterializedView => Kind::Sequence,
             other => other,

@@ -24,6 +24,7 @@ mod invalid_grant;
 mod invalid_index_option;
 mod invalid_inheritance;
 mod invalid_partition;
+mod invalid_raw_sql;
 mod invalid_sql;
 mod missing_primary_key;
 mod multiple_permissive;
@@ -39,6 +40,8 @@ mod policy_without_condition;
 mod policy_without_privilege;
 mod published_without_replica_identity;
 mod published_without_rls;
+mod raw_sql_not_enabled;
+mod raw_sql_not_idempotent;
 mod rename_conflict;
 mod rls_disabled;
 mod rls_without_policies;
@@ -49,6 +52,7 @@ mod unknown_column;
 mod unknown_external_table;
 mod unknown_function;
 mod unknown_publication_table;
+mod unknown_raw_sql_dependency;
 mod unknown_role;
 mod unknown_schema;
 mod unknown_sequence_owner;
@@ -123,6 +127,10 @@ pub static ALL: &[Rule] = &[
     invalid_index_option::RULE,
     invalid_collation::RULE,
     invalid_grant::RULE,
+    raw_sql_not_enabled::RULE,
+    invalid_raw_sql::RULE,
+    unknown_raw_sql_dependency::RULE,
+    raw_sql_not_idempotent::RULE,
     invalid_sql::RULE,
     rls_disabled::RULE,
     rls_without_policies::RULE,
