@@ -116,6 +116,11 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
                 }
             }
         }
+        "sequence grant" => {
+            if let Some(s) = &o.table {
+                after.push(key("sequence", None, s));
+            }
+        }
         "function grant" => {
             if let Some(f) = &o.table {
                 after.push(key("function", None, f));
