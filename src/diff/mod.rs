@@ -3015,4 +3015,80 @@ mod tests {
         d.managed_grantees.clear();
         assert!(diff(&d, &a, opts).is_empty());
     }
+
+    /// Grant options and column privileges, of the roles a project grants something to on
+    /// the relation: given, taken away, and left alone for a dropped column and for roles
+    /// the project does not name there; statements quote what they name.
+    #[test]
+    fn grant_options_and_column_privileges_are_compared() {
+        let s = |x: &str| x.to_string();
+        let mut d = Catalog::default();
+        let mut t = Table::default();
+        for c in ["id", "Note"] {
+            t.columns.push(Column {
+                name: s(c),
+                ty: s("text"),
+                collation: None,
+                not_null: false,
+                default: None,
+                generated: None,
+                identity: String::new(),
+                identity_options: None,
+                comment: None,
+            });
+        }
+        d.tables.insert((s("public"), s("t")), t);
+        let mut a = d.clone();
+        let grant = |g: &str, p: &str| (s("public"), s("t"), s(g), s(p));
+        let column = |c: &str, g: &str, p: &str| (s("public"), s("t"), s(c), s(g), s(p));
+        // r: SELECT with grant option wanted, held without; UPDATE held with, wanted without.
+        d.grants.insert(grant("r", "SELECT"));
+        d.grants.insert(grant("r", "UPDATE"));
+        d.grant_options.insert(column("", "r", "SELECT"));
+        a.grants.insert(grant("r", "SELECT"));
+        a.grants.insert(grant("r", "UPDATE"));
+        a.grant_options.insert(column("", "r", "UPDATE"));
+        // Column privileges: one missing (with its option), one extra, one on a column the
+        // desired side dropped, and an extra one of a role the project does not name.
+        d.column_grants.insert(column("Note", "r", "SELECT"));
+        d.grant_options.insert(column("Note", "r", "SELECT"));
+        a.column_grants.insert(column("id", "r", "INSERT"));
+        a.column_grants.insert(column("gone", "r", "SELECT"));
+        a.column_grants.insert(column("id", "other", "SELECT"));
+        let opts = Options {
+            declared_grantees_only: true,
+            whole_database: false,
+        };
+        let got: Vec<(String, Vec<String>)> = diff(&d, &a, opts)
+            .iter()
+            .map(|c| (format!("{} {}", c.kind.sign(), c.object), c.sql.clone()))
+            .collect();
+        let want = [
+            (
+                "- column grant INSERT (id) to r on public.t",
+                "REVOKE INSERT (id) ON TABLE public.t FROM r;",
+            ),
+            (
+                "+ column grant SELECT (Note) to r with grant option on public.t",
+                "GRANT SELECT (\"Note\") ON TABLE public.t TO r WITH GRANT OPTION;",
+            ),
+            (
+                "+ grant SELECT to r with grant option on public.t",
+                "GRANT SELECT ON TABLE public.t TO r WITH GRANT OPTION;",
+            ),
+            (
+                "- grant UPDATE to r with grant option on public.t",
+                "REVOKE GRANT OPTION FOR UPDATE ON TABLE public.t FROM r;",
+            ),
+        ];
+        assert_eq!(got, want.map(|(o, q)| (o.to_string(), vec![q.to_string()])));
+        // Database to database, every role's are compared.
+        let all = Options {
+            declared_grantees_only: false,
+            whole_database: true,
+        };
+        assert!(diff(&d, &a, all)
+            .iter()
+            .any(|c| c.sql == ["REVOKE SELECT (id) ON TABLE public.t FROM other;"]));
+    }
 }

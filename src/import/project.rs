@@ -2628,6 +2628,51 @@ fn options_nodes(d: &crate::kinds::sequence::SequenceDef) -> Vec<(String, Node)>
 mod tests {
     use super::*;
 
+    /// Grants become entries: a table's, with its grant options apart; a sequence's, `all`
+    /// for its three privileges; columns sharing privileges, option and role in one entry.
+    #[test]
+    fn grants_are_grouped_into_entries() {
+        let s = |x: &str| x.to_string();
+        let mut cat = Catalog::default();
+        for p in ["SELECT", "INSERT"] {
+            cat.grants.insert((s("public"), s("t"), s("r"), s(p)));
+        }
+        cat.grant_options
+            .insert((s("public"), s("t"), String::new(), s("r"), s("SELECT")));
+        cat.sequence_grants.insert(
+            (s("public"), s("t_n_seq")),
+            ["USAGE", "SELECT", "UPDATE"].map(|p| (s("r"), s(p))).into(),
+        );
+        for (c, p) in [
+            ("a", "SELECT"),
+            ("b", "SELECT"),
+            ("a", "UPDATE"),
+            ("b", "UPDATE"),
+        ] {
+            cat.column_grants
+                .insert((s("public"), s("t"), s(c), s("q"), s(p)));
+        }
+        cat.column_grants
+            .insert((s("public"), s("t"), s("a"), s("q"), s("REFERENCES")));
+        let entry = |on: &str, columns: &[&str], privileges: &[&str], with: bool| GrantEntry {
+            on: (s("public"), s(on)),
+            columns: columns.iter().map(|c| s(c)).collect(),
+            privileges: privileges.iter().map(|p| s(p)).collect(),
+            to: vec![if columns.is_empty() { s("r") } else { s("q") }],
+            with_grant_option: with,
+        };
+        assert_eq!(
+            explicit_grants(&cat),
+            [
+                entry("t", &[], &["insert"], false),
+                entry("t", &[], &["select"], true),
+                entry("t_n_seq", &[], &["all"], false),
+                entry("t", &["a"], &["references"], false),
+                entry("t", &["a", "b"], &["select", "update"], false),
+            ]
+        );
+    }
+
     #[test]
     fn short_types() {
         assert_eq!(short_type("timestamp with time zone"), "timestamptz");
