@@ -173,14 +173,40 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
         .collect();
     for (i, f) in model.functions.iter().enumerate() {
         let (key, def) = function(f, path)?;
-        if let Some(g) = decided.get(&i) {
-            cat.function_grants.insert(
-                key.clone(),
+        let explicit: Vec<&crate::model::FunctionPrivilege> = model
+            .function_privileges
+            .iter()
+            .filter(|g| g.function == f.name)
+            .collect();
+        let mut held: Option<std::collections::BTreeSet<(String, String)>> =
+            decided.get(&i).map(|g| {
                 g.execute
                     .keys()
                     .map(|r| (r.clone(), "EXECUTE".to_string()))
-                    .collect(),
-            );
+                    .collect()
+            });
+        if held.is_none() && !explicit.is_empty() {
+            // PostgreSQL's default, which gen leaves alone without api_roles.
+            held = Some([("public".to_string(), "EXECUTE".to_string())].into());
+        }
+        for g in &explicit {
+            for (r, _) in &g.to {
+                if let Some(h) = held.as_mut() {
+                    h.insert((r.clone(), "EXECUTE".to_string()));
+                }
+                if g.grant_option {
+                    cat.grant_options.insert((
+                        key.0.clone(),
+                        format!("{}({})", key.1, key.2),
+                        String::new(),
+                        r.clone(),
+                        "EXECUTE".to_string(),
+                    ));
+                }
+            }
+        }
+        if let Some(h) = held {
+            cat.function_grants.insert(key.clone(), h);
         }
         cat.functions.insert(
             key,

@@ -2359,8 +2359,8 @@ fn owners(cx: &mut Ctx) {
 
 /// Privileges on sequences and functions, for every role when the desired side is a whole
 /// database (`all`), else for the roles whose privileges it decides
-/// ([`Catalog::managed_grantees`]) and, on a sequence, the roles it grants something on it
-/// (a project's `grants:`). A sequence or function the actual side lacks is compared as it
+/// ([`Catalog::managed_grantees`]) and, on a sequence or function, the roles it grants
+/// something on it (a project's `grants:`). A sequence or function the actual side lacks is compared as it
 /// will be once created: a sequence with no privileges, a function executable by `public`.
 fn object_grants(cx: &mut Ctx, all: bool) {
     let (d, a) = (cx.desired, cx.actual);
@@ -2398,9 +2398,6 @@ fn object_grants(cx: &mut Ctx, all: bool) {
             &in_scope,
         );
     }
-    if d.managed_grantees.is_empty() && !all {
-        return;
-    }
     let default: BTreeSet<(String, String)> =
         BTreeSet::from([("public".to_string(), "EXECUTE".to_string())]);
     // A function the plan drops and makes again comes back with the default privileges.
@@ -2421,13 +2418,21 @@ fn object_grants(cx: &mut Ctx, all: bool) {
             a.function_grants.get(key).unwrap_or(&default)
         };
         let sql_name = format!("{}({args})", q(s, n));
+        // The roles a project grants EXECUTE to (`public` holds it by default: compared
+        // only when the project decides it).
+        let declared: BTreeSet<&str> = want
+            .iter()
+            .map(|(g, _)| g.as_str())
+            .filter(|g| *g != "public")
+            .collect();
+        let in_scope = |g: &str| managed(g) || declared.contains(g);
         object_grant_changes(
             cx,
             "function grant",
             (s, &name, &sql_name, "FUNCTION"),
             (want, have),
-            (&none, &none),
-            &managed,
+            (&options(d, s, &name), &options(a, s, &name)),
+            &in_scope,
         );
     }
 }

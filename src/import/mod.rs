@@ -546,19 +546,23 @@ pub fn verify_on(
 /// more of it than listing every grant does; else every table grant explicitly.
 fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError> {
     let cat = &source.cat;
+    let imported = |k: &project::FnKey| source.functions.contains_key(k);
+    let mut grants = project::explicit_grants(cat);
+    grants.extend(project::function_grants(cat, &imported, &|g| g != "public"));
     let plain = Privileges {
         api_roles: None,
-        grants: project::explicit_grants(cat),
+        grants,
         ..Privileges::default()
     };
-    // Without api_roles, functions stay executable by PUBLIC; sequences get their grants.
+    // Without api_roles, functions stay executable by PUBLIC (the grants to other roles
+    // are written); sequences get their grants.
     let plain_misses = source
         .functions
         .keys()
         .filter(|k| {
-            cat.function_grants.get(*k).is_some_and(|g| {
-                *g != BTreeSet::from([("public".to_string(), "EXECUTE".to_string())])
-            })
+            cat.function_grants
+                .get(*k)
+                .is_some_and(|g| !g.contains(&("public".to_string(), "EXECUTE".to_string())))
         })
         .count();
     if !source.supabase || plain_misses == 0 {
@@ -578,7 +582,7 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
             other.entry((rel, g.clone())).or_default().insert(p.clone());
         }
     }
-    privs.grants = api_mode_grants(cat, other.clone(), &is_api);
+    privs.grants = api_mode_grants(cat, other.clone(), &is_api, &imported);
     let model = compile_with(source, &privs, dir)?;
     // Table privileges that differ from the derived ones become explicit grants; a role
     // the policies would grant something the database does not give leaves the table's
@@ -669,7 +673,7 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
             }
         }
     }
-    privs.grants = api_mode_grants(cat, explicit, &is_api);
+    privs.grants = api_mode_grants(cat, explicit, &is_api, &imported);
     // Functions: what the database lets each API role execute beyond what the project's
     // queries need is `api_roles` (or `api: true` for all of them).
     let derived_exec: BTreeMap<Name, BTreeSet<String>> = model
@@ -727,12 +731,13 @@ fn api_mode_grants(
     cat: &Catalog,
     per: BTreeMap<(Name, String), BTreeSet<String>>,
     is_api: &dyn Fn(&str) -> bool,
+    imported: &dyn Fn(&project::FnKey) -> bool,
 ) -> Vec<project::GrantEntry> {
     let mut out = project::group_grants(cat, per);
-    out.extend(project::sequence_grants(cat, &|g| {
-        !is_api(g) && g != "public"
-    }));
+    let other = |g: &str| !is_api(g) && g != "public";
+    out.extend(project::sequence_grants(cat, &other));
     out.extend(project::column_grants(cat));
+    out.extend(project::function_grants(cat, imported, &other));
     out
 }
 
@@ -779,7 +784,19 @@ fn api_misses(source: &Source, model: &crate::model::Model) -> usize {
             .and_then(|k| cat.function_grants.get(k))
             .map(|g| g.iter().map(|(r, _)| r.clone()).collect())
             .unwrap_or_default();
-        let want: BTreeSet<String> = g.execute.keys().cloned().collect();
+        // The roles the project's queries need, and those of explicit entries on it.
+        let want: BTreeSet<String> = g
+            .execute
+            .keys()
+            .cloned()
+            .chain(
+                model
+                    .function_privileges
+                    .iter()
+                    .filter(|e| e.function == f.name)
+                    .flat_map(|e| e.to.iter().map(|(r, _)| r.clone())),
+            )
+            .collect();
         misses += usize::from(have != want);
     }
     for s in &api.sequences {

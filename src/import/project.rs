@@ -556,6 +556,8 @@ pub struct GrantEntry {
     pub privileges: Vec<String>,
     pub to: Vec<String>,
     pub with_grant_option: bool,
+    /// On a function (`function:`): its identity arguments.
+    pub function_args: Option<String>,
 }
 
 /// Every grant of the catalog: on tables and views, on sequences and on columns.
@@ -614,6 +616,7 @@ pub fn group_grants(
             privileges,
             to,
             with_grant_option,
+            function_args: None,
         })
         .collect()
 }
@@ -629,6 +632,37 @@ pub fn sequence_grants(cat: &Catalog, keep: &dyn Fn(&str) -> bool) -> Vec<GrantE
         }
     }
     group_grants(cat, per)
+}
+
+/// EXECUTE on the functions `keep_function` accepts, of the roles `keep` accepts, as
+/// entries (one per function and grant option).
+pub fn function_grants(
+    cat: &Catalog,
+    keep_function: &dyn Fn(&FnKey) -> bool,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<GrantEntry> {
+    let mut grouped: BTreeMap<(FnKey, bool), Vec<String>> = BTreeMap::new();
+    for (key, privs) in cat.function_grants.iter().filter(|(k, _)| keep_function(k)) {
+        let name = (key.0.clone(), format!("{}({})", key.1, key.2));
+        for (g, p) in privs.iter().filter(|(g, p)| keep(g) && p == "EXECUTE") {
+            let option = grantable(cat, &name, "", g, p);
+            grouped
+                .entry((key.clone(), option))
+                .or_default()
+                .push(g.clone());
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(((s, n, args), option), to)| GrantEntry {
+            on: (s, n),
+            columns: Vec::new(),
+            privileges: vec!["execute".into()],
+            to,
+            with_grant_option: option,
+            function_args: Some(args),
+        })
+        .collect()
 }
 
 /// The column privileges of the catalog, as entries: the columns that share privileges,
@@ -667,6 +701,7 @@ pub fn column_grants(cat: &Catalog) -> Vec<GrantEntry> {
                 privileges,
                 to,
                 with_grant_option,
+                function_args: None,
             },
         )
         .collect()
@@ -802,6 +837,8 @@ pub struct Builder<'a> {
     out: Project,
     /// Sequences a `serial` column stands for (not reported).
     serial_sequences: BTreeSet<Name>,
+    /// The functions written (grants on the others are left out with them).
+    written_functions: BTreeSet<FnKey>,
     /// The object (column, constraint, index, trigger, policy) whose expressions are being
     /// written: the round trip names what did not come back by it.
     object: String,
@@ -816,6 +853,7 @@ impl<'a> Builder<'a> {
             choices,
             out: Project::default(),
             serial_sequences: BTreeSet::new(),
+            written_functions: BTreeSet::new(),
             object: String::new(),
             constraint_comment: None,
         }
@@ -937,8 +975,22 @@ impl<'a> Builder<'a> {
                 .privileges
                 .grants
                 .iter()
+                .filter(|g| {
+                    g.function_args.as_ref().is_none_or(|a| {
+                        self.written_functions.contains(&(
+                            g.on.0.clone(),
+                            g.on.1.clone(),
+                            a.clone(),
+                        ))
+                    })
+                })
                 .map(|g| {
-                    let mut m = vec![("on".into(), Node::str(yaml_name(&g.on.0, &g.on.1)))];
+                    let key = if g.function_args.is_some() {
+                        "function"
+                    } else {
+                        "on"
+                    };
+                    let mut m = vec![(key.into(), Node::str(yaml_name(&g.on.0, &g.on.1)))];
                     if !g.columns.is_empty() {
                         m.push(("columns".into(), Node::list(g.columns.iter().cloned())));
                     }
@@ -2024,6 +2076,7 @@ impl<'a> Builder<'a> {
             }
             m.push(("body".into(), Node::str(f.body.clone())));
             out.push((yaml_name(s, n), Node::Map(m)));
+            self.written_functions.insert(key.clone());
         }
         out
     }
@@ -2660,6 +2713,7 @@ mod tests {
             privileges: privileges.iter().map(|p| s(p)).collect(),
             to: vec![if columns.is_empty() { s("r") } else { s("q") }],
             with_grant_option: with,
+            function_args: None,
         };
         assert_eq!(
             explicit_grants(&cat),

@@ -471,6 +471,22 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     for r in take(Query::Functions) {
         let grantees: Vec<String> = r.get(5);
         let privileges: Vec<String> = r.get(6);
+        let grantable: Vec<bool> = r.get(7);
+        for ((g, p), _) in grantees
+            .iter()
+            .zip(&privileges)
+            .zip(&grantable)
+            .filter(|(_, w)| **w)
+        {
+            let (s, n, args): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+            cat.grant_options.insert((
+                s,
+                format!("{n}({args})"),
+                String::new(),
+                g.clone(),
+                p.clone(),
+            ));
+        }
         cat.function_grants.insert(
             (r.get(0), r.get(1), r.get(2)),
             grantees.into_iter().zip(privileges).collect(),

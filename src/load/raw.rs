@@ -952,8 +952,13 @@ pub struct RawMaterializedView {
 #[serde(deny_unknown_fields)]
 pub struct RawGrant {
     /// A table, view or sequence: a declared sequence, or the sequence of a `serial` or
-    /// identity column (`<table>_<column>_seq`, as PostgreSQL names it).
-    pub on: String,
+    /// identity column (`<table>_<column>_seq`, as PostgreSQL names it). Either `on` or
+    /// `function`.
+    #[serde(default)]
+    pub on: Option<String>,
+    /// A function of the project (EXECUTE), instead of `on`.
+    #[serde(default)]
+    pub function: Option<String>,
     /// Column privileges: the privileges hold on these columns of the table or view only
     /// (`GRANT SELECT (a, b) ON …`; select, insert, update and references).
     #[serde(default)]
@@ -978,6 +983,8 @@ pub enum RawPrivilege {
     All,
     // On sequences only (check SC320).
     Usage,
+    // On functions only (check SC320).
+    Execute,
 }
 
 /// A policy template, in the project or built in (`templates/policies/*.yaml`).

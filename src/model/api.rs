@@ -193,13 +193,19 @@ impl Model {
     /// or, when the project leaves function privileges alone, by PostgreSQL's default
     /// (EXECUTE for `public`).
     pub fn can_execute(&self, index: usize, role: &str) -> bool {
-        match &self.api {
-            Some(api) => match api.functions.iter().find(|g| g.function == index) {
-                Some(g) => g.execute.contains_key(role) || g.execute.contains_key("public"),
+        let explicit = self.functions.get(index).is_some_and(|f| {
+            self.function_privileges
+                .iter()
+                .any(|g| g.function == f.name && g.to.iter().any(|(r, _)| r == role))
+        });
+        explicit
+            || match &self.api {
+                Some(api) => match api.functions.iter().find(|g| g.function == index) {
+                    Some(g) => g.execute.contains_key(role) || g.execute.contains_key("public"),
+                    None => true,
+                },
                 None => true,
-            },
-            None => true,
-        }
+            }
     }
 }
 

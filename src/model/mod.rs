@@ -78,6 +78,8 @@ pub struct Model {
     pub domains: IndexMap<QualName, Domain>,
     pub materialized_views: IndexMap<QualName, MaterializedView>,
     pub grants: Vec<Grant>,
+    /// `grants:` entries on functions (EXECUTE).
+    pub function_privileges: Vec<FunctionPrivilege>,
     pub policy_templates: IndexMap<String, templates::PolicyTemplate>,
     /// Objects defined more than once; the model keeps the first definition.
     pub duplicates: Vec<Duplicate>,
@@ -1272,6 +1274,8 @@ pub enum Privilege {
     All,
     /// On sequences only (`nextval`, `currval`).
     Usage,
+    /// On functions only.
+    Execute,
 }
 
 impl Privilege {
@@ -1286,6 +1290,7 @@ impl Privilege {
             Privilege::Trigger => "TRIGGER",
             Privilege::All => "ALL",
             Privilege::Usage => "USAGE",
+            Privilege::Execute => "EXECUTE",
         }
     }
 }
@@ -1306,6 +1311,18 @@ pub struct Grant {
     pub loc: Loc,
     /// Set when the grant was not written but derived from the policies (`api_roles`).
     pub derived: Option<Derived>,
+}
+
+/// A `grants:` entry on a function (`function: name`): EXECUTE for roles.
+#[derive(Debug, Clone)]
+pub struct FunctionPrivilege {
+    pub function: QualName,
+    pub function_loc: Loc,
+    pub privileges: Vec<Privilege>,
+    pub privilege_locs: Vec<Loc>,
+    pub to: Vec<(String, Loc)>,
+    pub grant_option: bool,
+    pub loc: Loc,
 }
 
 /// Why a grant was derived: the policies that allow its commands, or (empty) the

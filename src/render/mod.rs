@@ -838,7 +838,7 @@ pub fn render_with(
         }
     }
 
-    if !model.grants.is_empty() {
+    if !model.grants.is_empty() || !model.function_privileges.is_empty() {
         out.section("Grants");
         let mut grants: Vec<_> = model.grants.iter().collect();
         grants.sort_by(|a, b| a.on.cmp(&b.on));
@@ -870,6 +870,35 @@ pub fn render_with(
                     on => g.on.sql(),
                     roles => g.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
                     derived => g.derived.as_ref().map(derived_note),
+                },
+            )?;
+            out.object(Some(g.loc), s);
+        }
+        let mut fgrants: Vec<_> = model
+            .function_privileges
+            .iter()
+            .filter_map(|g| {
+                model
+                    .functions
+                    .iter()
+                    .find(|f| f.name == g.function)
+                    .map(|f| (function_ident(f), g))
+            })
+            .collect();
+        fgrants.sort_by(|a, b| a.0.cmp(&b.0));
+        for (on, g) in fgrants {
+            let mut privs = g.privileges.clone();
+            privs.sort();
+            privs.dedup();
+            let s = r.render(
+                "grant.sql.j2",
+                context! {
+                    privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    kind => "FUNCTION",
+                    grant_option => g.grant_option,
+                    on,
+                    roles => g.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
+                    derived => None::<String>,
                 },
             )?;
             out.object(Some(g.loc), s);

@@ -263,6 +263,8 @@ fn reference_findings_are_what_postgres_refuses() {
                 "invalid privilege type USAGE for table",
                 "invalid privilege type DELETE for sequence",
                 "invalid privilege type DELETE for column",
+                "invalid privilege type EXECUTE for relation",
+                "invalid privilege type SELECT for function",
             ],
         ),
         (

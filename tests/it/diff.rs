@@ -430,6 +430,15 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "grant",
         "invoice_no",
     ),
+    (
+        // EXECUTE of a role of the project's own: its grant option taken away, then all of it.
+        "function_grants",
+        KINDS,
+        "REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION amount_cents(numeric) FROM billing_reader; \
+         REVOKE EXECUTE ON FUNCTION amount_cents(numeric) FROM billing_reader",
+        "grant",
+        "amount_cents",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (

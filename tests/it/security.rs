@@ -202,6 +202,7 @@ grants:
   - { on: TABLE, columns: [COLUMN, n], privileges: [update], to: [ROLE], with_grant_option: true }
   - { on: SEQ, privileges: [usage, select], to: [ROLE], with_grant_option: true }
   - { on: ledger_k_seq, privileges: [all], to: [ROLE] }
+  - { function: FUNC, privileges: [execute], to: [ROLE], with_grant_option: true }
 sql:
   SQLNAME: { after: [ledger], comment: SQLCOMMENT, body: "SELECT 1;" }
 "#;

@@ -3,9 +3,10 @@
 //! … only supports USAGE, SELECT, and UPDATE privileges", "invalid privilege type DELETE
 //! for column"): a sequence takes `usage`, `select` and `update` (or `all`) and no
 //! `columns:`; column privileges are `select`, `insert`, `update` and `references`; a
-//! table or view takes every privilege but `usage`, which is a sequence's. `usage` in
-//! `service_role_privileges` (granted on tables) and in default privileges on tables or
-//! functions is refused too.
+//! table or view takes every privilege but `usage`, which is a sequence's, and `execute`,
+//! a function's; a function takes `execute` (or `all`) only. `usage` and `execute` in
+//! `service_role_privileges` (granted on tables), and in default privileges on objects
+//! that lack them, are refused too.
 
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -15,7 +16,7 @@ pub const RULE: Rule = Rule {
     code: "SC320",
     name: "invalid-grant-privilege",
     severity: Severity::Error,
-    summary: "a grant gives a privilege its object does not have (usage on a table, delete on a sequence or on columns, columns of a sequence)",
+    summary: "a grant gives a privilege its object does not have (usage or execute on a table, delete on a sequence or on columns, select on a function, columns of a sequence)",
     run,
 };
 
@@ -24,7 +25,7 @@ const SEQUENCE_HINT: &str =
 const COLUMN_HINT: &str =
     "column privileges are select, insert, update and references; grant the others without `columns:`";
 const TABLE_HINT: &str =
-    "usage is a sequence's privilege; tables and views take select, insert, update, delete, truncate, references, trigger or all";
+    "usage is a sequence's privilege and execute a function's (`function: name`); tables and views take select, insert, update, delete, truncate, references, trigger or all";
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for g in m.grants.iter().filter(|g| g.derived.is_none()) {
@@ -70,10 +71,13 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     COLUMN_HINT,
                 )
             } else {
-                if *p != Privilege::Usage {
+                if !matches!(p, Privilege::Usage | Privilege::Execute) {
                     continue;
                 }
-                (format!("`{}`, which is not a sequence", g.on), TABLE_HINT)
+                (
+                    format!("`{}`, which has no such privilege", g.on),
+                    TABLE_HINT,
+                )
             };
             out.push(
                 rule.diag(format!(
@@ -85,22 +89,64 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    if m.config.service_role_privileges.contains(&Privilege::Usage) {
-        out.push(
-            rule.diag("`service_role_privileges` gives `usage`, which tables do not have")
-                .label(m.config.loc, "")
-                .hint(TABLE_HINT),
-        );
-    }
-    for d in &m.default_privileges {
-        if d.on != DefaultObjects::Sequences && d.privileges.contains(&Privilege::Usage) {
+    for g in &m.function_privileges {
+        for (i, p) in g.privileges.iter().enumerate() {
+            if matches!(p, Privilege::Execute | Privilege::All) {
+                continue;
+            }
+            let loc = g.privilege_locs.get(i).copied().unwrap_or(g.loc);
             out.push(
                 rule.diag(format!(
-                    "default privileges on {} give `usage`, which only sequences have",
-                    d.on.as_str().to_lowercase()
+                    "a grant gives `{}` on function `{}`, which has no such privilege",
+                    p.as_str().to_lowercase(),
+                    g.function
+                ))
+                .label(loc, "invalid privilege")
+                .hint("a function takes execute (or all)"),
+            );
+        }
+    }
+    for p in [Privilege::Usage, Privilege::Execute] {
+        if m.config.service_role_privileges.contains(&p) {
+            out.push(
+                rule.diag(format!(
+                    "`service_role_privileges` gives `{}`, which tables do not have",
+                    p.as_str().to_lowercase()
+                ))
+                .label(m.config.loc, "")
+                .hint(TABLE_HINT),
+            );
+        }
+    }
+    for d in &m.default_privileges {
+        let valid: &[Privilege] = match d.on {
+            DefaultObjects::Tables => &[
+                Privilege::Select,
+                Privilege::Insert,
+                Privilege::Update,
+                Privilege::Delete,
+                Privilege::Truncate,
+                Privilege::References,
+                Privilege::Trigger,
+                Privilege::All,
+            ],
+            DefaultObjects::Sequences => &[
+                Privilege::Usage,
+                Privilege::Select,
+                Privilege::Update,
+                Privilege::All,
+            ],
+            DefaultObjects::Functions => &[Privilege::Execute, Privilege::All],
+        };
+        for p in d.privileges.iter().filter(|p| !valid.contains(p)) {
+            out.push(
+                rule.diag(format!(
+                    "default privileges on {} give `{}`, which they do not have",
+                    d.on.as_str().to_lowercase(),
+                    p.as_str().to_lowercase()
                 ))
                 .label(d.loc, "invalid privilege")
-                .hint("use `on: sequences` for usage"),
+                .hint("tables take select, insert, update, delete, truncate, references, trigger; sequences usage, select, update; functions execute (or all)"),
             );
         }
     }
