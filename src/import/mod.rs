@@ -75,6 +75,49 @@ pub fn read(client: &mut postgres::Client, schemas: &[String]) -> Result<Source,
     read_with(client, schemas, None)
 }
 
+/// The platform around the imported schemas: whether the database is a Supabase one, and
+/// which of its tables and buckets are read beside them.
+struct Platform {
+    supabase: bool,
+    external: Vec<Name>,
+    buckets: bool,
+}
+
+impl Platform {
+    fn read(client: &mut postgres::Client, schemas: &[String]) -> Result<Self, ImportError> {
+        let row = client
+            .query_one(
+                "SELECT to_regclass('auth.users') IS NOT NULL
+                        AND (SELECT count(*) FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role')) = 3,
+                        to_regclass('storage.objects') IS NOT NULL,
+                        to_regclass('storage.buckets') IS NOT NULL",
+                &[],
+            )
+            .map_err(read_err("the platform schemas"))?;
+        let supabase: bool = row.get(0);
+        let mut external: Vec<Name> = Vec::new();
+        if supabase {
+            external.push(("auth".into(), "users".into()));
+            if row.get::<_, bool>(1) {
+                external.push(("storage".into(), "objects".into()));
+            }
+            if row.get::<_, bool>(2) {
+                external.push(("storage".into(), "buckets".into()));
+            }
+        }
+        external.retain(|(s, _)| !schemas.contains(s));
+        Ok(Platform {
+            supabase,
+            external,
+            buckets: supabase && row.get::<_, bool>(2),
+        })
+    }
+
+    fn scope(&self, schemas: &[String]) -> Scope {
+        scope(schemas, &self.external, self.buckets)
+    }
+}
+
 /// [`read`], taking the catalog from `read` when the caller already read it with
 /// [`scope`]`(schemas, &[], false)` (the conformance runner, whose diff read the same
 /// database with that scope); it is read again when the database is a Supabase one (whose
@@ -84,38 +127,64 @@ pub fn read_with(
     schemas: &[String],
     read: Option<Catalog>,
 ) -> Result<Source, ImportError> {
-    let row = client
-        .query_one(
-            "SELECT to_regclass('auth.users') IS NOT NULL
-                    AND (SELECT count(*) FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role')) = 3,
-                    to_regclass('storage.objects') IS NOT NULL,
-                    to_regclass('storage.buckets') IS NOT NULL",
-            &[],
-        )
-        .map_err(read_err("the platform schemas"))?;
-    let supabase: bool = row.get(0);
-    let mut external: Vec<Name> = Vec::new();
-    if supabase {
-        external.push(("auth".into(), "users".into()));
-        if row.get::<_, bool>(1) {
-            external.push(("storage".into(), "objects".into()));
-        }
-        if row.get::<_, bool>(2) {
-            external.push(("storage".into(), "buckets".into()));
-        }
-    }
-    external.retain(|(s, _)| !schemas.contains(s));
-    let buckets = supabase && row.get::<_, bool>(2);
-    let sc = scope(schemas, &external, buckets);
-    let mut cat = match read {
-        Some(mut cat) if external.is_empty() && !buckets => {
+    let platform = Platform::read(client, schemas)?;
+    let cat = match read {
+        Some(mut cat) if platform.external.is_empty() && !platform.buckets => {
             // What depends on what: import does not use it.
             cat.deps = Default::default();
             cat
         }
-        _ => crate::introspect::introspect_scope(client, &sc)
+        _ => crate::introspect::introspect_scope(client, &platform.scope(schemas))
             .map_err(read_err("the database's catalog"))?,
     };
+    read_rest(client, schemas, platform, cat)
+}
+
+/// [`read`] of the database at `url`, its catalog read on several connections inside one
+/// snapshot, as diff reads a database ([`crate::introspect::read_parallel`]), and the rest
+/// in that snapshot too.
+fn read_url(url: &str, schemas: &[String]) -> Result<Source, ImportError> {
+    let platform = Platform::read(&mut crate::pg::connect(url)?, schemas)?;
+    let scope = platform.scope(schemas);
+    let side = crate::introspect::Source {
+        cfg: crate::pg::config(url)?,
+        url,
+        scope: &scope,
+        deps: false,
+        connections: crate::pg::snapshot::connections(1),
+        parallel_from: crate::pg::snapshot::PARALLEL_FROM,
+    };
+    let (mut client, cat) = crate::introspect::read_parallel(std::slice::from_ref(&side))
+        .map_err(|e| match e.error {
+            crate::pg::PgError::Query { message, .. } => ImportError::Read {
+                what: "the database's catalog".into(),
+                message,
+            },
+            other => ImportError::Pg(other),
+        })?
+        .pop()
+        .ok_or_else(|| ImportError::Read {
+            what: "the database's catalog".into(),
+            message: "no catalog was read".into(),
+        })?;
+    let source = read_rest(&mut client, schemas, platform, cat)?;
+    client
+        .batch_execute("COMMIT")
+        .map_err(read_err("the database's catalog"))?;
+    Ok(source)
+}
+
+/// The rest of [`read`] once the catalog is read: external tables, functions' parts, and
+/// what the format cannot declare.
+fn read_rest(
+    client: &mut postgres::Client,
+    schemas: &[String],
+    platform: Platform,
+    mut cat: Catalog,
+) -> Result<Source, ImportError> {
+    let Platform {
+        supabase, external, ..
+    } = platform;
     // Tables of other schemas that foreign keys name are external to the project.
     let mut ext: BTreeSet<Name> = external.iter().cloned().collect();
     for t in cat.tables.values() {
@@ -345,9 +414,7 @@ pub fn import_database(
     staging: &Staging,
     opts: &Options,
 ) -> Result<Import, ImportError> {
-    let mut client = crate::pg::connect(url)?;
-    let source = read(&mut client, schemas)?;
-    drop(client);
+    let source = read_url(url, schemas)?;
     import_source(source, staging, opts)
 }
 
@@ -382,13 +449,21 @@ pub fn import_source_with(
     opts: &Options,
     mut round_trip: Option<&mut RoundTrip<'_>>,
 ) -> Result<Import, ImportError> {
+    let fit = fit_privileges(&source, &staging.dir, &opts.display)?;
     let mut choices = Choices {
-        privileges: fit_privileges(&source, &staging.dir)?,
+        privileges: fit.privileges,
         ..Choices::default()
     };
     let api_roles = choices.privileges.api_roles.is_some();
-    let mut project = project::Builder::new(&source, &choices).build();
-    write_files(&staging.dir, &project.files)?;
+    // The model of the files in the staging directory, when fitting compiled them last.
+    let (mut project, mut compiled) = match fit.compiled {
+        Some((model, project)) => (project, Some(model)),
+        None => {
+            let project = project::Builder::new(&source, &choices).build();
+            write_files(&staging.dir, &project.files)?;
+            (project, None)
+        }
+    };
     let mut differences = None;
     let mut changes = Vec::new();
     if let Some(verify) = round_trip.as_mut() {
@@ -405,6 +480,7 @@ pub fn import_source_with(
         }
         longhand.retain(|n| !choices.longhand.contains(n));
         if !longhand.is_empty() {
+            compiled = None;
             choices.longhand.extend(longhand);
             let again = project::Builder::new(&source, &choices).build();
             write_files(&staging.dir, &again.files)?;
@@ -419,7 +495,14 @@ pub fn import_source_with(
         differences = Some(diffs.iter().map(crate::plan::label).collect());
         changes = diffs;
     }
-    let (findings, check_errors) = match crate::check_project(&staging.dir, &opts.display) {
+    let checked = match compiled {
+        Some(model) => {
+            let diags = crate::check::run(&model);
+            Ok((model, diags))
+        }
+        None => crate::check_project(&staging.dir, &opts.display),
+    };
+    let (findings, check_errors) = match checked {
         Ok((model, diags)) => {
             // Names PostgreSQL tells apart by case: the project says them as they are, and
             // the format refuses them until one is renamed.
@@ -544,7 +627,7 @@ pub fn verify_on(
 /// Chooses how privileges are written: with `api_roles` (what the policies allow, plus the
 /// grants that differ from that) when that says exactly what the database holds, or says
 /// more of it than listing every grant does; else every table grant explicitly.
-fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError> {
+fn fit_privileges(source: &Source, dir: &Path, display: &str) -> Result<Fit, ImportError> {
     let cat = &source.cat;
     let imported = |k: &project::FnKey| source.functions.contains_key(k);
     let mut grants = project::explicit_grants(cat);
@@ -566,7 +649,10 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
         })
         .count();
     if !source.supabase || plain_misses == 0 {
-        return Ok(plain);
+        return Ok(Fit {
+            privileges: plain,
+            compiled: None,
+        });
     }
     let api: Vec<String> = project::API_ROLES.iter().map(|r| r.to_string()).collect();
     let is_api = |r: &str| api.iter().any(|a| a == r);
@@ -583,7 +669,7 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
         }
     }
     privs.grants = api_mode_grants(cat, other.clone(), &is_api, &imported);
-    let model = compile_with(source, &privs, dir)?;
+    let (model, _) = compile_with(source, &privs, dir, display)?;
     // Table privileges that differ from the derived ones become explicit grants; a role
     // the policies would grant something the database does not give leaves the table's
     // API roles.
@@ -613,16 +699,18 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
         }
     }
     let mut explicit = other;
+    let mut held: BTreeMap<(&str, &str, &str), BTreeSet<String>> = BTreeMap::new();
+    for (s, n, g, p) in &cat.grants {
+        held.entry((s, n, g)).or_default().insert(p.clone());
+    }
     for rel in cat.tables.keys() {
         let mut keep: Vec<String> = Vec::new();
         let mut dropped = false;
         for role in &api {
-            let actual: BTreeSet<String> = cat
-                .grants
-                .iter()
-                .filter(|(s, n, g, _)| (s, n) == (&rel.0, &rel.1) && g == role)
-                .map(|(_, _, _, p)| p.clone())
-                .collect();
+            let actual: BTreeSet<String> = held
+                .get(&(rel.0.as_str(), rel.1.as_str(), role.as_str()))
+                .cloned()
+                .unwrap_or_default();
             let want = derived
                 .get(&(rel.clone(), role.clone()))
                 .cloned()
@@ -719,9 +807,26 @@ fn fit_privileges(source: &Source, dir: &Path) -> Result<Privileges, ImportError
         };
         privs.functions.insert(key.clone(), fa);
     }
-    let model = compile_with(source, &privs, dir)?;
+    let (model, project) = compile_with(source, &privs, dir, display)?;
     let misses = api_misses(source, &model);
-    Ok(if misses <= plain_misses { privs } else { plain })
+    Ok(if misses <= plain_misses {
+        Fit {
+            privileges: privs,
+            compiled: Some((model, project)),
+        }
+    } else {
+        Fit {
+            privileges: plain,
+            compiled: None,
+        }
+    })
+}
+
+/// How [`fit_privileges`] writes privileges, and, when it compiled that project last (it is
+/// what the directory holds), its model and files.
+struct Fit {
+    privileges: Privileges,
+    compiled: Option<(crate::model::Model, Project)>,
 }
 
 /// The `grants:` entries of a project with `api_roles`: `per` (table and view privileges),
@@ -746,14 +851,15 @@ fn compile_with(
     source: &Source,
     privs: &Privileges,
     dir: &Path,
-) -> Result<crate::model::Model, ImportError> {
+    display: &str,
+) -> Result<(crate::model::Model, Project), ImportError> {
     let choices = Choices {
         privileges: privs.clone(),
         ..Choices::default()
     };
     let p = project::Builder::new(source, &choices).build();
     write_files(dir, &p.files)?;
-    crate::compile(dir, "import").map_err(|f| {
+    let model = crate::compile(dir, display).map_err(|f| {
         ImportError::Invalid(
             crate::diagnostic::render_text(&f.diagnostics, &f.sources)
                 .lines()
@@ -761,7 +867,8 @@ fn compile_with(
                 .unwrap_or("")
                 .to_string(),
         )
-    })
+    })?;
+    Ok((model, p))
 }
 
 /// How many functions and sequences hold other privileges than a project with `api_roles`
