@@ -20,6 +20,7 @@ mod invalid_collation;
 mod invalid_enum_default;
 mod invalid_exclusion;
 mod invalid_function_option;
+mod invalid_grant;
 mod invalid_index_option;
 mod invalid_inheritance;
 mod invalid_partition;
@@ -125,6 +126,7 @@ pub static ALL: &[Rule] = &[
     invalid_inheritance::RULE,
     invalid_index_option::RULE,
     invalid_collation::RULE,
+    invalid_grant::RULE,
     raw_sql_not_enabled::RULE,
     invalid_raw_sql::RULE,
     unknown_raw_sql_dependency::RULE,
