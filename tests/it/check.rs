@@ -268,6 +268,10 @@ fn reference_findings_are_what_postgres_refuses() {
             ],
         ),
         (
+            "tests/fixtures/rules/SC321-fk-to-unlogged",
+            &["constraints on permanent tables may reference only permanent tables"],
+        ),
+        (
             "tests/fixtures/rules/SC311-invalid-enum-default",
             &[
                 r#"invalid input value for enum goal_status: "actve""#,

@@ -14,6 +14,7 @@ mod duplicate_constraint;
 mod duplicate_definition;
 mod duplicate_index;
 mod external_trigger_function;
+mod fk_to_unlogged;
 mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_collation;
@@ -127,6 +128,7 @@ pub static ALL: &[Rule] = &[
     invalid_index_option::RULE,
     invalid_collation::RULE,
     invalid_grant::RULE,
+    fk_to_unlogged::RULE,
     raw_sql_not_enabled::RULE,
     invalid_raw_sql::RULE,
     unknown_raw_sql_dependency::RULE,
