@@ -7,7 +7,7 @@ SELECT n.nspname AS schema,
                           || CASE WHEN a.attcollation <> 0 AND a.attcollation <> at.typcollation
                                   THEN ' COLLATE ' || quote_ident(co.collname) ELSE '' END
                           ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '{}') AS types,
-       obj_description(t.oid, 'pg_type') AS comment
+       (SELECT ds.description FROM pg_description ds WHERE ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass AND ds.objsubid = 0) AS comment
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
