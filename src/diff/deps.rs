@@ -60,7 +60,9 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
     let in_scope = |u: &ObjKey| match &u.table {
         Some(t) => {
             let key = (u.schema.clone(), t.clone());
-            a.tables.contains_key(&key) || a.external.contains_key(&key)
+            a.tables.contains_key(&key)
+                || a.external.contains_key(&key)
+                || a.views.contains_key(&key)
         }
         None => true,
     };
@@ -89,11 +91,17 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
         .filter(|(_, c)| c.kind.sign() == '~' && replaced_root(c).is_none())
         .map(|(i, c)| (key_of(c), i))
         .collect();
-    // Members of a table dropped whole go with it.
+    // Members of a table dropped whole go with it; so do the triggers of a view dropped (for
+    // good, or made again with them: `view_extras`).
     let dropped_tables: BTreeSet<Name> = cx
         .out
         .iter()
-        .filter(|c| c.kind == ChangeKind::DropTable)
+        .filter(|c| {
+            c.kind == ChangeKind::DropTable
+                || c.kind == ChangeKind::DropView
+                || c.kind == ChangeKind::ReplaceView
+                    && c.sql.iter().any(|s| s.starts_with("DROP VIEW "))
+        })
         .map(|c| (c.object.schema.clone(), c.object.name.clone()))
         .collect();
     let mut rebuilt_in_place = Vec::new();
@@ -224,19 +232,22 @@ fn recreate(d: &Catalog, a: &Catalog, u: &ObjKey) -> Option<Change> {
             )
         }
         ("trigger", Some(t)) => {
-            let table = d.tables.get(&(s.clone(), t.clone()))?;
-            let want = table.triggers.get(n)?;
+            let (want, comments, create) = match d.tables.get(&(s.clone(), t.clone())) {
+                Some(table) => {
+                    let want = table.triggers.get(n)?;
+                    (want, &table.trigger_comments, want.clone())
+                }
+                None => {
+                    let view = d.views.get(&(s.clone(), t.clone()))?;
+                    let want = view.triggers.get(n)?;
+                    (want, &view.trigger_comments, super::or_replace(want))
+                }
+            };
             (
                 ChangeKind::ReplaceTrigger,
                 None,
                 want.clone(),
-                super::with_comment(
-                    format!("{want};"),
-                    "trigger",
-                    (s, t),
-                    n,
-                    &table.trigger_comments,
-                ),
+                super::with_comment(format!("{create};"), "trigger", (s, t), n, comments),
             )
         }
         ("view", _) => {
@@ -600,10 +611,15 @@ fn views_of_changed_relations(cx: &mut Ctx) {
     }
 }
 
-/// Grants and comment of a view as the desired catalog has them.
+/// Grants, comment and triggers of a view as the desired catalog has them (the triggers
+/// with `CREATE OR REPLACE`: a view replaced in place keeps its own).
 fn view_extras(d: &Catalog, v: &Name) -> Vec<String> {
     let comment = d.views.get(v).and_then(|w| w.comment.clone());
-    grants_and_comment(d, v, "VIEW", &comment)
+    let mut out = grants_and_comment(d, v, "VIEW", &comment);
+    if let Some(w) = d.views.get(v) {
+        out.extend(super::view_trigger_sql(w, (&v.0, &v.1)));
+    }
+    out
 }
 
 /// The desired grants on relation `v` and its comment (`noun`: `VIEW`, `MATERIALIZED VIEW`).
@@ -714,6 +730,7 @@ mod tests {
             options: String::new(),
             comment: None,
             columns: Vec::new(),
+            ..View::default()
         };
         let mut have = Catalog::default();
         have.views.insert(key("a"), view(" SELECT 1 AS x;"));

@@ -152,6 +152,12 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
                 },
                 comment: v.comment.clone(),
                 columns: Vec::new(),
+                triggers: v
+                    .triggers
+                    .values()
+                    .map(|tr| (tr.name.clone(), trigger_def(tr, &v.name, path)))
+                    .collect(),
+                trigger_comments: trigger_comments(&v.triggers),
             },
         );
     }
@@ -672,11 +678,19 @@ fn policies_and_triggers(
     for tr in triggers.values() {
         out.triggers
             .insert(tr.name.clone(), trigger_def(tr, table, path));
-        if let Some(c) = &tr.comment {
-            out.trigger_comments.insert(tr.name.clone(), c.clone());
-        }
     }
+    out.trigger_comments = trigger_comments(triggers);
     Ok(())
+}
+
+/// The comments of `triggers` (of a table or a view), by trigger name.
+fn trigger_comments(
+    triggers: &IndexMap<String, Trigger>,
+) -> std::collections::BTreeMap<String, String> {
+    triggers
+        .values()
+        .filter_map(|tr| Some((tr.name.clone(), tr.comment.clone()?)))
+        .collect()
 }
 
 /// `pg_get_triggerdef`, with the WHEN condition as written.
