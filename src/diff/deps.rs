@@ -742,4 +742,68 @@ mod tests {
         assert!(at("DROP VIEW IF EXISTS public.b") < at("DROP VIEW IF EXISTS public.a"));
         assert!(at("CREATE OR REPLACE VIEW public.a") < at("CREATE OR REPLACE VIEW public.b"));
     }
+
+    #[test]
+    fn a_view_made_again_gets_its_triggers_back_and_a_changed_one_is_replaced_in_place() {
+        let trig = |events: &str| {
+            format!("CREATE TRIGGER w INSTEAD OF {events} ON public.a FOR EACH ROW EXECUTE FUNCTION f()")
+        };
+        let view = |d: &str, columns: &[&str], events: &str| View {
+            definition: d.to_string(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            triggers: [("w".to_string(), trig(events))].into(),
+            trigger_comments: [("w".to_string(), "writes".to_string())].into(),
+            ..View::default()
+        };
+        let mut have = Catalog::default();
+        have.views.insert(
+            key("a"),
+            view(
+                " SELECT 1 AS x, 2 AS y;",
+                &["x integer", "y integer"],
+                "INSERT",
+            ),
+        );
+        // A column goes: the view is dropped and made again, with its trigger and comment.
+        let mut want = have.clone();
+        want.views
+            .insert(key("a"), view(" SELECT 1 AS x;", &["x integer"], "INSERT"));
+        let sql = sql_of(&want, &have);
+        let at = |s: &str| position(&sql, s);
+        assert!(at("DROP VIEW IF EXISTS public.a") < at("CREATE OR REPLACE VIEW public.a"));
+        assert!(at("CREATE OR REPLACE VIEW public.a") < at("CREATE OR REPLACE TRIGGER w"));
+        assert!(at("CREATE OR REPLACE TRIGGER w") < at("COMMENT ON TRIGGER w ON public.a"));
+        assert!(
+            !sql.iter().any(|s| s.starts_with("DROP TRIGGER")),
+            "{sql:#?}"
+        );
+        // The trigger alone changes: replaced in place, not dropped.
+        let mut want = have.clone();
+        want.views.insert(
+            key("a"),
+            view(
+                " SELECT 1 AS x, 2 AS y;",
+                &["x integer", "y integer"],
+                "INSERT OR UPDATE",
+            ),
+        );
+        let sql = sql_of(&want, &have);
+        assert_eq!(
+            sql,
+            vec![
+                format!("CREATE OR REPLACE {};", &trig("INSERT OR UPDATE")[7..]),
+                "COMMENT ON TRIGGER w ON public.a IS 'writes';".to_string(),
+            ],
+        );
+        // Gone from the desired view: dropped.
+        let mut want = have.clone();
+        if let Some(v) = want.views.get_mut(&key("a")) {
+            v.triggers.clear();
+            v.trigger_comments.clear();
+        }
+        assert_eq!(
+            sql_of(&want, &have),
+            vec!["DROP TRIGGER IF EXISTS w ON public.a;".to_string()]
+        );
+    }
 }
