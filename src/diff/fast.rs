@@ -934,6 +934,14 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
             {
                 v.definition = l.definition.clone();
             }
+            // A statement trigger's condition as PostgreSQL prints it (it reads no row).
+            for (name, def) in v.triggers.iter_mut() {
+                if let Some(ld) = l.triggers.get(name) {
+                    if def != ld && trigger_equivalent(def, ld, None) {
+                        *def = ld.clone();
+                    }
+                }
+            }
         }
     }
     for (key, f) in predicted.functions.iter_mut() {

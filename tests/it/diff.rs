@@ -422,7 +422,7 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
          COMMENT ON VIEW invoice_notes IS 'Invoice numbers, editable'; \
          CREATE TRIGGER invoice_notes_write INSTEAD OF UPDATE ON invoice_notes FOR EACH ROW EXECUTE FUNCTION invoice_note_write(); \
          COMMENT ON TRIGGER invoice_notes_write ON invoice_notes IS 'Writes the number through to the invoice'; \
-         CREATE TRIGGER invoice_notes_touched AFTER INSERT OR UPDATE ON invoice_notes FOR EACH STATEMENT EXECUTE FUNCTION invoice_notes_touched('it''s noted')",
+         CREATE TRIGGER invoice_notes_touched AFTER INSERT OR UPDATE ON invoice_notes FOR EACH STATEMENT WHEN (pg_trigger_depth() < 1) EXECUTE FUNCTION invoice_notes_touched('it''s noted')",
         "replace_view",
         "invoice_notes",
     ),
