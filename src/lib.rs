@@ -295,9 +295,24 @@ pub fn desired_catalog_with(
 /// ([`catalog::Catalog::managed_grantees`]); without `api_roles` none are compared.
 pub fn keep_decided_privileges(model: &model::Model, cat: &mut catalog::Catalog) {
     cat.owners = diff::fast::declared_owners(model, &cat.functions);
+    // Sequences the project's grants: name.
+    let granted: std::collections::BTreeSet<(&str, &str)> = model
+        .grants
+        .iter()
+        .filter(|g| g.derived.is_none() && model.grant_on_sequence(&g.on))
+        .map(|g| (g.on.schema.as_str(), g.on.name.as_str()))
+        .collect();
+    // Functions the project's grants: name.
+    let executed: std::collections::BTreeSet<(&str, &str)> = model
+        .function_privileges
+        .iter()
+        .map(|g| (g.function.schema.as_str(), g.function.name.as_str()))
+        .collect();
     let Some(api) = &model.api else {
-        cat.sequence_grants.clear();
-        cat.function_grants.clear();
+        cat.sequence_grants
+            .retain(|(s, n), _| granted.contains(&(s.as_str(), n.as_str())));
+        cat.function_grants
+            .retain(|(s, n, _), _| executed.contains(&(s.as_str(), n.as_str())));
         cat.managed_grantees.clear();
         return;
     };
@@ -306,6 +321,7 @@ pub fn keep_decided_privileges(model: &model::Model, cat: &mut catalog::Catalog)
         .sequences
         .iter()
         .map(|q| (q.name.schema.as_str(), q.name.name.as_str()))
+        .chain(granted.iter().copied())
         .collect();
     cat.sequence_grants
         .retain(|(s, n), _| seqs.contains(&(s.as_str(), n.as_str())));
@@ -314,6 +330,7 @@ pub fn keep_decided_privileges(model: &model::Model, cat: &mut catalog::Catalog)
         .iter()
         .filter_map(|g| model.functions.get(g.function))
         .map(|f| (f.name.schema.as_str(), f.name.name.as_str()))
+        .chain(executed.iter().copied())
         .collect();
     cat.function_grants
         .retain(|(s, n, _), _| funcs.contains(&(s.as_str(), n.as_str())));

@@ -297,7 +297,7 @@ fn origin(model: &model::Model, o: &Object) -> Option<crate::diagnostic::Loc> {
                         .find(|f| f.name == o.name)
                         .map(|f| f.loc)
                 }),
-            "grant" => model.grants.iter().find(|g| g.on == qt).map(|g| g.loc),
+            "grant" | "column grant" => model.grants.iter().find(|g| g.on == qt).map(|g| g.loc),
             _ => None,
         };
         return found.or(Some(table.loc));

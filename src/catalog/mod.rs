@@ -27,6 +27,12 @@ pub struct Catalog {
     pub functions: BTreeMap<(String, String, String), Function>,
     /// (schema, relation, grantee, privilege).
     pub grants: BTreeSet<(String, String, String, String)>,
+    /// Column privileges: (schema, relation, column, grantee, privilege).
+    pub column_grants: BTreeSet<(String, String, String, String, String)>,
+    /// Which of the privileges of [`Catalog::grants`], [`Catalog::column_grants`] and
+    /// [`Catalog::sequence_grants`] are held `WITH GRANT OPTION`: (schema, relation or
+    /// sequence, column or empty, grantee, privilege).
+    pub grant_options: BTreeSet<(String, String, String, String, String)>,
     /// Every sequence of the schemas, with the (grantee, privilege) pairs held on it by
     /// roles other than its owner.
     pub sequence_grants: BTreeMap<Name, BTreeSet<(String, String)>>,

@@ -635,8 +635,42 @@ pub(super) fn grants_and_comment(
         .grants
         .range((s.clone(), n.clone(), String::new(), String::new())..)
         .take_while(|(gs, gn, _, _)| gs == s && gn == n)
-        .map(|(_, _, g, p)| format!("GRANT {p} ON TABLE {} TO {};", q(s, n), quote_role(g)))
+        .map(|(_, _, g, p)| {
+            let key = (s.clone(), n.clone(), String::new(), g.clone(), p.clone());
+            let with = if d.grant_options.contains(&key) {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            };
+            format!("GRANT {p} ON TABLE {} TO {}{with};", q(s, n), quote_role(g))
+        })
         .collect();
+    out.extend(
+        d.column_grants
+            .range(
+                (
+                    s.clone(),
+                    n.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                )..,
+            )
+            .take_while(|(gs, gn, _, _, _)| gs == s && gn == n)
+            .map(|k @ (_, _, c, g, p)| {
+                let with = if d.grant_options.contains(k) {
+                    " WITH GRANT OPTION"
+                } else {
+                    ""
+                };
+                format!(
+                    "GRANT {p} ({}) ON TABLE {} TO {}{with};",
+                    quote_ident(c),
+                    q(s, n),
+                    quote_role(g)
+                )
+            }),
+    );
     if let Some(c) = comment {
         out.push(format!(
             "COMMENT ON {noun} {} IS {};",

@@ -179,14 +179,40 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
         .collect();
     for (i, f) in model.functions.iter().enumerate() {
         let (key, def) = function(f, path)?;
-        if let Some(g) = decided.get(&i) {
-            cat.function_grants.insert(
-                key.clone(),
+        let explicit: Vec<&crate::model::FunctionPrivilege> = model
+            .function_privileges
+            .iter()
+            .filter(|g| g.function == f.name)
+            .collect();
+        let mut held: Option<std::collections::BTreeSet<(String, String)>> =
+            decided.get(&i).map(|g| {
                 g.execute
                     .keys()
                     .map(|r| (r.clone(), "EXECUTE".to_string()))
-                    .collect(),
-            );
+                    .collect()
+            });
+        if held.is_none() && !explicit.is_empty() {
+            // PostgreSQL's default, which gen leaves alone without api_roles.
+            held = Some([("public".to_string(), "EXECUTE".to_string())].into());
+        }
+        for g in &explicit {
+            for (r, _) in &g.to {
+                if let Some(h) = held.as_mut() {
+                    h.insert((r.clone(), "EXECUTE".to_string()));
+                }
+                if g.grant_option {
+                    cat.grant_options.insert((
+                        key.0.clone(),
+                        format!("{}({})", key.1, key.2),
+                        String::new(),
+                        r.clone(),
+                        "EXECUTE".to_string(),
+                    ));
+                }
+            }
+        }
+        if let Some(h) = held {
+            cat.function_grants.insert(key.clone(), h);
         }
         cat.functions.insert(
             key,
@@ -215,14 +241,50 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
         }
     }
     for g in &model.grants {
-        for p in expand(&g.privileges) {
+        let (s, n) = (&g.on.schema, &g.on.name);
+        let sequence = model.grant_on_sequence(&g.on);
+        let privs = if sequence {
+            expand_sequence(&g.privileges)
+        } else {
+            expand(&g.privileges)
+        };
+        for p in privs {
             for (role, _) in &g.to {
-                cat.grants.insert((
-                    g.on.schema.clone(),
-                    g.on.name.clone(),
-                    role.clone(),
-                    p.to_string(),
-                ));
+                let columns: Vec<&str> = g.columns.iter().map(|(c, _)| c.as_str()).collect();
+                if sequence {
+                    cat.sequence_grants
+                        .entry((s.clone(), n.clone()))
+                        .or_default()
+                        .insert((role.clone(), p.to_string()));
+                } else if columns.is_empty() {
+                    cat.grants
+                        .insert((s.clone(), n.clone(), role.clone(), p.to_string()));
+                }
+                for c in &columns {
+                    cat.column_grants.insert((
+                        s.clone(),
+                        n.clone(),
+                        c.to_string(),
+                        role.clone(),
+                        p.to_string(),
+                    ));
+                }
+                if g.grant_option {
+                    let cols = if columns.is_empty() {
+                        vec![""]
+                    } else {
+                        columns
+                    };
+                    for c in cols {
+                        cat.grant_options.insert((
+                            s.clone(),
+                            n.clone(),
+                            c.to_string(),
+                            role.clone(),
+                            p.to_string(),
+                        ));
+                    }
+                }
             }
         }
     }
@@ -333,6 +395,15 @@ const TABLE_PRIVILEGES: [&str; 7] = [
     "REFERENCES",
     "TRIGGER",
 ];
+
+/// The privileges of a grant on a sequence (`ALL`: select, update, usage).
+fn expand_sequence(privs: &[Privilege]) -> Vec<&'static str> {
+    if privs.contains(&Privilege::All) {
+        vec!["SELECT", "UPDATE", "USAGE"]
+    } else {
+        privs.iter().map(|p| p.as_str()).collect()
+    }
+}
 
 fn expand(privs: &[Privilege]) -> Vec<&'static str> {
     if privs.contains(&Privilege::All) {

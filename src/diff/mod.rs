@@ -2186,7 +2186,16 @@ fn grants(cx: &mut Ctx, opts: Options) {
         .grants
         .iter()
         .map(|(s, n, g, _)| (s.as_str(), n.as_str(), g.as_str()))
+        .chain(
+            d.column_grants
+                .iter()
+                .map(|(s, n, _, g, _)| (s.as_str(), n.as_str(), g.as_str())),
+        )
         .collect();
+    let relation = |s: &str, n: &str| {
+        let k = (s.to_string(), n.to_string());
+        d.tables.contains_key(&k) || d.views.contains_key(&k)
+    };
     // The API roles' privileges are decided on tables only; views keep explicit grants.
     let managed = |s: &str, n: &str, g: &str| {
         d.managed_grantees.contains(g) && d.tables.contains_key(&(s.to_string(), n.to_string()))
@@ -2196,43 +2205,144 @@ fn grants(cx: &mut Ctx, opts: Options) {
     };
     // A table dropped and made again has lost its grants.
     let replaced = replaced_tables(d, a);
+    let kept = |s: &String, n: &String| !replaced.contains(&(s.clone(), n.clone()));
     let have: BTreeSet<(String, String, String, String)> = a
         .grants
         .iter()
-        .filter(|(s, n, _, _)| !replaced.contains(&(s.clone(), n.clone())))
+        .filter(|(s, n, _, _)| kept(s, n))
         .cloned()
         .collect();
-    for (s, n, g, p) in d.grants.difference(&have) {
-        cx.push(
-            ChangeKind::Grant,
-            obj("grant", s, Some(n), &format!("{p} to {g}")),
-            None,
-            Some(format!("{p} ON {s}.{n} TO {g}")),
-            vec![Hazard::Security],
-            vec![format!(
-                "GRANT {p} ON TABLE {} TO {};",
-                q(s, n),
-                quote_role(g)
-            )],
-            14,
-        );
+    let have_columns: BTreeSet<(String, String, String, String, String)> = a
+        .column_grants
+        .iter()
+        .filter(|(s, n, _, _, _)| kept(s, n))
+        .cloned()
+        .collect();
+    let have_options: BTreeSet<(String, String, String, String, String)> = a
+        .grant_options
+        .iter()
+        .filter(|(s, n, _, _, _)| kept(s, n))
+        .cloned()
+        .collect();
+    let option = |set: &BTreeSet<(String, String, String, String, String)>,
+                  (s, n, c, g, p): (&str, &str, &str, &str, &str)| {
+        set.contains(&(s.into(), n.into(), c.into(), g.into(), p.into()))
+    };
+    // Table and view privileges, then column privileges: (schema, relation, column or
+    // empty, grantee, privilege).
+    let want_all: Vec<(&str, &str, &str, &str, &str)> =
+        d.grants
+            .iter()
+            .map(|(s, n, g, p)| (s.as_str(), n.as_str(), "", g.as_str(), p.as_str()))
+            .chain(d.column_grants.iter().map(|(s, n, c, g, p)| {
+                (s.as_str(), n.as_str(), c.as_str(), g.as_str(), p.as_str())
+            }))
+            .collect();
+    let have_all: Vec<(&str, &str, &str, &str, &str)> =
+        have.iter()
+            .map(|(s, n, g, p)| (s.as_str(), n.as_str(), "", g.as_str(), p.as_str()))
+            .chain(have_columns.iter().map(|(s, n, c, g, p)| {
+                (s.as_str(), n.as_str(), c.as_str(), g.as_str(), p.as_str())
+            }))
+            .collect();
+    let want_set: BTreeSet<_> = want_all.iter().copied().collect();
+    let have_set: BTreeSet<_> = have_all.iter().copied().collect();
+    let label = |c: &str, g: &str, p: &str, with: bool| {
+        let cols = if c.is_empty() {
+            String::new()
+        } else {
+            format!(" ({c})")
+        };
+        let opt = if with { " with grant option" } else { "" };
+        format!("{p}{cols} to {g}{opt}")
+    };
+    let target = |s: &str, n: &str, c: &str, p: &str| {
+        if c.is_empty() {
+            format!("{p} ON TABLE {}", q(s, n))
+        } else {
+            format!("{p} ({}) ON TABLE {}", quote_ident(c), q(s, n))
+        }
+    };
+    for &(s, n, c, g, p) in &want_all {
+        let want_option = option(&d.grant_options, (s, n, c, g, p));
+        let had = have_set.contains(&(s, n, c, g, p));
+        let had_option = had && option(&have_options, (s, n, c, g, p));
+        if had && want_option == had_option {
+            continue;
+        }
+        let kind = if c.is_empty() {
+            "grant"
+        } else {
+            "column grant"
+        };
+        if !had || want_option {
+            cx.push(
+                ChangeKind::Grant,
+                obj(kind, s, Some(n), &label(c, g, p, want_option)),
+                had.then(|| format!("{p} ON {s}.{n} TO {g}")),
+                Some(format!(
+                    "{p} ON {s}.{n} TO {g}{}",
+                    if want_option {
+                        " WITH GRANT OPTION"
+                    } else {
+                        ""
+                    }
+                )),
+                vec![Hazard::Security],
+                vec![format!(
+                    "GRANT {} TO {}{};",
+                    target(s, n, c, p),
+                    quote_role(g),
+                    if want_option {
+                        " WITH GRANT OPTION"
+                    } else {
+                        ""
+                    }
+                )],
+                14,
+            );
+        } else if in_scope(s, n, g) {
+            cx.push(
+                ChangeKind::Revoke,
+                obj(kind, s, Some(n), &label(c, g, p, true)),
+                Some(format!("{p} ON {s}.{n} TO {g} WITH GRANT OPTION")),
+                Some(format!("{p} ON {s}.{n} TO {g}")),
+                vec![Hazard::Security],
+                vec![format!(
+                    "REVOKE GRANT OPTION FOR {} FROM {};",
+                    target(s, n, c, p),
+                    quote_role(g)
+                )],
+                14,
+            );
+        }
     }
-    for (s, n, g, p) in have.difference(&d.grants) {
-        if !in_scope(s, n, g)
-            || !d.tables.contains_key(&(s.clone(), n.clone()))
-                && !d.views.contains_key(&(s.clone(), n.clone()))
+    for &(s, n, c, g, p) in &have_all {
+        if want_set.contains(&(s, n, c, g, p)) || !in_scope(s, n, g) || !relation(s, n) {
+            continue;
+        }
+        // A column the desired side lacks goes with its privileges.
+        if !c.is_empty()
+            && d.tables
+                .get(&(s.to_string(), n.to_string()))
+                .is_some_and(|t| t.column(c).is_none())
         {
             continue;
         }
+        let kind = if c.is_empty() {
+            "grant"
+        } else {
+            "column grant"
+        };
         cx.push(
             ChangeKind::Revoke,
-            obj("grant", s, Some(n), &format!("{p} to {g}")),
+            obj(kind, s, Some(n), &label(c, g, p, false)),
             Some(format!("{p} ON {s}.{n} TO {g}")),
             None,
             vec![Hazard::Security],
             vec![format!(
-                "REVOKE {p} ON TABLE {} FROM {};",
-                q(s, n),
+                "REVOKE {} FROM {};",
+                target(s, n, c, p),
                 quote_role(g)
             )],
             14,
@@ -2325,27 +2435,43 @@ fn owners(cx: &mut Ctx) {
 
 /// Privileges on sequences and functions, for every role when the desired side is a whole
 /// database (`all`), else for the roles whose privileges it decides
-/// ([`Catalog::managed_grantees`]); none are compared when it decides none. A sequence or
-/// function the actual side lacks is compared as it will be once created: a sequence with
-/// no privileges, a function executable by `public`.
+/// ([`Catalog::managed_grantees`]) and, on a sequence or function, the roles it grants
+/// something on it (a project's `grants:`). A sequence or function the actual side lacks is compared as it
+/// will be once created: a sequence with no privileges, a function executable by `public`.
 fn object_grants(cx: &mut Ctx, all: bool) {
     let (d, a) = (cx.desired, cx.actual);
-    if d.managed_grantees.is_empty() && !all {
-        return;
-    }
     let managed = |g: &str| all || d.managed_grantees.contains(g);
     let none = BTreeSet::new();
+    let options = |c: &Catalog, s: &str, n: &str| -> Privileges {
+        c.grant_options
+            .range(
+                (
+                    s.to_string(),
+                    n.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                )..,
+            )
+            .take_while(|(gs, gn, _, _, _)| gs == s && gn == n)
+            .filter(|(_, _, col, _, _)| col.is_empty())
+            .map(|(_, _, _, g, p)| (g.clone(), p.clone()))
+            .collect()
+    };
     for ((s, n), want) in &d.sequence_grants {
         let have = a
             .sequence_grants
             .get(&(s.clone(), n.clone()))
             .unwrap_or(&none);
+        let declared: BTreeSet<&str> = want.iter().map(|(g, _)| g.as_str()).collect();
+        let in_scope = |g: &str| managed(g) || declared.contains(g);
         object_grant_changes(
             cx,
             "sequence grant",
             (s, n, &q(s, n), "SEQUENCE"),
             (want, have),
-            &managed,
+            (&options(d, s, n), &options(a, s, n)),
+            &in_scope,
         );
     }
     let default: BTreeSet<(String, String)> =
@@ -2368,12 +2494,21 @@ fn object_grants(cx: &mut Ctx, all: bool) {
             a.function_grants.get(key).unwrap_or(&default)
         };
         let sql_name = format!("{}({args})", q(s, n));
+        // The roles a project grants EXECUTE to (`public` holds it by default: compared
+        // only when the project decides it).
+        let declared: BTreeSet<&str> = want
+            .iter()
+            .map(|(g, _)| g.as_str())
+            .filter(|g| *g != "public")
+            .collect();
+        let in_scope = |g: &str| managed(g) || declared.contains(g);
         object_grant_changes(
             cx,
             "function grant",
             (s, &name, &sql_name, "FUNCTION"),
             (want, have),
-            &managed,
+            (&options(d, s, &name), &options(a, s, &name)),
+            &in_scope,
         );
     }
 }
@@ -2382,30 +2517,65 @@ fn object_grants(cx: &mut Ctx, all: bool) {
 type Privileges = BTreeSet<(String, String)>;
 
 /// Grants and revokes on one sequence or function (`schema`, `name` as diff names it, the
-/// name as SQL writes it, `SEQUENCE`/`FUNCTION`) for the `managed` roles.
+/// name as SQL writes it, `SEQUENCE`/`FUNCTION`) for the `managed` roles; `options`: the
+/// pairs of each side held `WITH GRANT OPTION`.
 fn object_grant_changes(
     cx: &mut Ctx,
     kind: &'static str,
     (schema, name, sql_name, sql_kind): (&str, &str, &str, &str),
     (want, have): (&Privileges, &Privileges),
+    (want_options, have_options): (&Privileges, &Privileges),
     managed: &dyn Fn(&str) -> bool,
 ) {
-    for (g, p) in want.difference(have) {
-        if !managed(g) {
+    for pair @ (g, p) in want {
+        let want_option = want_options.contains(pair);
+        let had = have.contains(pair);
+        let had_option = had && have_options.contains(pair);
+        if !managed(g) || had && want_option == had_option {
             continue;
         }
-        cx.push(
-            ChangeKind::Grant,
-            obj(kind, schema, Some(name), &format!("{p} to {g}")),
-            None,
-            Some(format!("{p} ON {schema}.{name} TO {g}")),
-            vec![Hazard::Security],
-            vec![format!(
-                "GRANT {p} ON {sql_kind} {sql_name} TO {};",
-                quote_role(g)
-            )],
-            14,
-        );
+        let with = if want_option {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        };
+        if !had || want_option {
+            cx.push(
+                ChangeKind::Grant,
+                obj(
+                    kind,
+                    schema,
+                    Some(name),
+                    &format!("{p} to {g}{}", with.to_lowercase()),
+                ),
+                had.then(|| format!("{p} ON {schema}.{name} TO {g}")),
+                Some(format!("{p} ON {schema}.{name} TO {g}{with}")),
+                vec![Hazard::Security],
+                vec![format!(
+                    "GRANT {p} ON {sql_kind} {sql_name} TO {}{with};",
+                    quote_role(g)
+                )],
+                14,
+            );
+        } else {
+            cx.push(
+                ChangeKind::Revoke,
+                obj(
+                    kind,
+                    schema,
+                    Some(name),
+                    &format!("{p} to {g} with grant option"),
+                ),
+                Some(format!("{p} ON {schema}.{name} TO {g} WITH GRANT OPTION")),
+                Some(format!("{p} ON {schema}.{name} TO {g}")),
+                vec![Hazard::Security],
+                vec![format!(
+                    "REVOKE GRANT OPTION FOR {p} ON {sql_kind} {sql_name} FROM {};",
+                    quote_role(g)
+                )],
+                14,
+            );
+        }
     }
     for (g, p) in have.difference(want) {
         if !managed(g) {
@@ -2926,5 +3096,81 @@ mod tests {
         );
         d.managed_grantees.clear();
         assert!(diff(&d, &a, opts).is_empty());
+    }
+
+    /// Grant options and column privileges, of the roles a project grants something to on
+    /// the relation: given, taken away, and left alone for a dropped column and for roles
+    /// the project does not name there; statements quote what they name.
+    #[test]
+    fn grant_options_and_column_privileges_are_compared() {
+        let s = |x: &str| x.to_string();
+        let mut d = Catalog::default();
+        let mut t = Table::default();
+        for c in ["id", "Note"] {
+            t.columns.push(Column {
+                name: s(c),
+                ty: s("text"),
+                collation: None,
+                not_null: false,
+                default: None,
+                generated: None,
+                identity: String::new(),
+                identity_options: None,
+                comment: None,
+            });
+        }
+        d.tables.insert((s("public"), s("t")), t);
+        let mut a = d.clone();
+        let grant = |g: &str, p: &str| (s("public"), s("t"), s(g), s(p));
+        let column = |c: &str, g: &str, p: &str| (s("public"), s("t"), s(c), s(g), s(p));
+        // r: SELECT with grant option wanted, held without; UPDATE held with, wanted without.
+        d.grants.insert(grant("r", "SELECT"));
+        d.grants.insert(grant("r", "UPDATE"));
+        d.grant_options.insert(column("", "r", "SELECT"));
+        a.grants.insert(grant("r", "SELECT"));
+        a.grants.insert(grant("r", "UPDATE"));
+        a.grant_options.insert(column("", "r", "UPDATE"));
+        // Column privileges: one missing (with its option), one extra, one on a column the
+        // desired side dropped, and an extra one of a role the project does not name.
+        d.column_grants.insert(column("Note", "r", "SELECT"));
+        d.grant_options.insert(column("Note", "r", "SELECT"));
+        a.column_grants.insert(column("id", "r", "INSERT"));
+        a.column_grants.insert(column("gone", "r", "SELECT"));
+        a.column_grants.insert(column("id", "other", "SELECT"));
+        let opts = Options {
+            declared_grantees_only: true,
+            whole_database: false,
+        };
+        let got: Vec<(String, Vec<String>)> = diff(&d, &a, opts)
+            .iter()
+            .map(|c| (format!("{} {}", c.kind.sign(), c.object), c.sql.clone()))
+            .collect();
+        let want = [
+            (
+                "- column grant INSERT (id) to r on public.t",
+                "REVOKE INSERT (id) ON TABLE public.t FROM r;",
+            ),
+            (
+                "+ column grant SELECT (Note) to r with grant option on public.t",
+                "GRANT SELECT (\"Note\") ON TABLE public.t TO r WITH GRANT OPTION;",
+            ),
+            (
+                "+ grant SELECT to r with grant option on public.t",
+                "GRANT SELECT ON TABLE public.t TO r WITH GRANT OPTION;",
+            ),
+            (
+                "- grant UPDATE to r with grant option on public.t",
+                "REVOKE GRANT OPTION FOR UPDATE ON TABLE public.t FROM r;",
+            ),
+        ];
+        assert_eq!(got, want.map(|(o, q)| (o.to_string(), vec![q.to_string()])));
+        // Database to database, every role's are compared.
+        let all = Options {
+            declared_grantees_only: false,
+            whole_database: true,
+        };
+        assert!(diff(&d, &a, all)
+            .iter()
+            .any(|c| c.sql == ["REVOKE SELECT (id) ON TABLE public.t FROM other;"]));
     }
 }

@@ -238,7 +238,7 @@ pub fn select(
     for c in changes {
         let o = &c.object;
         match o.kind {
-            "column" | "constraint" | "index" | "trigger" | "policy" | "grant" => {
+            "column" | "constraint" | "index" | "trigger" | "policy" | "grant" | "column grant" => {
                 if let Some(t) = &o.table {
                     // A grant's or trigger's relation may be a view.
                     let name = (o.schema.clone(), t.clone());
@@ -532,6 +532,18 @@ pub fn merge(
             predicted.sequence_grants.insert(k, v);
         }
     }
+    let on5 = |g: &(String, String, String, String, String)| {
+        let k = (g.0.clone(), g.1.clone());
+        relations.contains(&k) || sequences.contains(&k)
+    };
+    predicted.column_grants.retain(|g| !on5(g));
+    predicted
+        .column_grants
+        .extend(shadow.column_grants.iter().filter(|g| on5(g)).cloned());
+    predicted.grant_options.retain(|g| !on5(g));
+    predicted
+        .grant_options
+        .extend(shadow.grant_options.iter().filter(|g| on5(g)).cloned());
     predicted.functions = shadow.functions;
     predicted.function_grants = shadow.function_grants;
     predicted.enums = shadow.enums;

@@ -629,26 +629,25 @@ pub fn verify_on(
 /// more of it than listing every grant does; else every table grant explicitly.
 fn fit_privileges(source: &Source, dir: &Path, display: &str) -> Result<Fit, ImportError> {
     let cat = &source.cat;
+    let imported = |k: &project::FnKey| source.functions.contains_key(k);
+    let mut grants = project::explicit_grants(cat);
+    grants.extend(project::function_grants(cat, &imported, &|g| g != "public"));
     let plain = Privileges {
         api_roles: None,
-        grants: project::explicit_grants(cat),
+        grants,
         ..Privileges::default()
     };
-    // Without api_roles, functions stay executable by PUBLIC and sequences get nothing.
+    // Without api_roles, functions stay executable by PUBLIC (the grants to other roles
+    // are written); sequences get their grants.
     let plain_misses = source
         .functions
         .keys()
         .filter(|k| {
-            cat.function_grants.get(*k).is_some_and(|g| {
-                *g != BTreeSet::from([("public".to_string(), "EXECUTE".to_string())])
-            })
+            cat.function_grants
+                .get(*k)
+                .is_some_and(|g| !g.contains(&("public".to_string(), "EXECUTE".to_string())))
         })
-        .count()
-        + cat
-            .sequence_grants
-            .values()
-            .filter(|g| !g.is_empty())
-            .count();
+        .count();
     if !source.supabase || plain_misses == 0 {
         return Ok(Fit {
             privileges: plain,
@@ -669,7 +668,7 @@ fn fit_privileges(source: &Source, dir: &Path, display: &str) -> Result<Fit, Imp
             other.entry((rel, g.clone())).or_default().insert(p.clone());
         }
     }
-    privs.grants = project::group_grants(other.clone());
+    privs.grants = api_mode_grants(cat, other.clone(), &is_api, &imported);
     let (model, _) = compile_with(source, &privs, dir, display)?;
     // Table privileges that differ from the derived ones become explicit grants; a role
     // the policies would grant something the database does not give leaves the table's
@@ -731,7 +730,38 @@ fn fit_privileges(source: &Source, dir: &Path, display: &str) -> Result<Fit, Imp
             privs.table_api_roles.insert(rel.clone(), keep);
         }
     }
-    privs.grants = project::group_grants(explicit);
+    // Sequence privileges of an API role that differ from the USAGE the policies derive
+    // become explicit grants (an explicit entry replaces the derived one).
+    let derived_usage: BTreeMap<Name, BTreeSet<String>> = model
+        .api
+        .iter()
+        .flat_map(|a| &a.sequences)
+        .map(|q| {
+            (
+                (q.name.schema.clone(), q.name.name.clone()),
+                q.usage.iter().cloned().collect(),
+            )
+        })
+        .collect();
+    for (seq, held) in &cat.sequence_grants {
+        for role in &api {
+            let actual: BTreeSet<String> = held
+                .iter()
+                .filter(|(g, _)| g == role)
+                .map(|(_, p)| p.clone())
+                .collect();
+            let derived = derived_usage.get(seq).is_some_and(|u| u.contains(role));
+            let want: BTreeSet<String> = if derived {
+                BTreeSet::from(["USAGE".to_string()])
+            } else {
+                BTreeSet::new()
+            };
+            if !actual.is_empty() && actual != want {
+                explicit.insert((seq.clone(), role.clone()), actual);
+            }
+        }
+    }
+    privs.grants = api_mode_grants(cat, explicit, &is_api, &imported);
     // Functions: what the database lets each API role execute beyond what the project's
     // queries need is `api_roles` (or `api: true` for all of them).
     let derived_exec: BTreeMap<Name, BTreeSet<String>> = model
@@ -799,6 +829,23 @@ struct Fit {
     compiled: Option<(crate::model::Model, Project)>,
 }
 
+/// The `grants:` entries of a project with `api_roles`: `per` (table and view privileges),
+/// the sequence privileges of the roles other than the API roles (theirs follow the
+/// policies), and every column privilege.
+fn api_mode_grants(
+    cat: &Catalog,
+    per: BTreeMap<(Name, String), BTreeSet<String>>,
+    is_api: &dyn Fn(&str) -> bool,
+    imported: &dyn Fn(&project::FnKey) -> bool,
+) -> Vec<project::GrantEntry> {
+    let mut out = project::group_grants(cat, per);
+    let other = |g: &str| !is_api(g) && g != "public";
+    out.extend(project::sequence_grants(cat, &other));
+    out.extend(project::column_grants(cat));
+    out.extend(project::function_grants(cat, imported, &other));
+    out
+}
+
 /// Writes the project with `privs` into `dir` and compiles it.
 fn compile_with(
     source: &Source,
@@ -844,7 +891,19 @@ fn api_misses(source: &Source, model: &crate::model::Model) -> usize {
             .and_then(|k| cat.function_grants.get(k))
             .map(|g| g.iter().map(|(r, _)| r.clone()).collect())
             .unwrap_or_default();
-        let want: BTreeSet<String> = g.execute.keys().cloned().collect();
+        // The roles the project's queries need, and those of explicit entries on it.
+        let want: BTreeSet<String> = g
+            .execute
+            .keys()
+            .cloned()
+            .chain(
+                model
+                    .function_privileges
+                    .iter()
+                    .filter(|e| e.function == f.name)
+                    .flat_map(|e| e.to.iter().map(|(r, _)| r.clone())),
+            )
+            .collect();
         misses += usize::from(have != want);
     }
     for s in &api.sequences {
@@ -853,7 +912,19 @@ fn api_misses(source: &Source, model: &crate::model::Model) -> usize {
             .get(&(s.name.schema.clone(), s.name.name.clone()))
             .map(|g| g.iter().map(|(r, _)| r.clone()).collect())
             .unwrap_or_default();
-        let want: BTreeSet<String> = s.usage.iter().cloned().collect();
+        // The roles the policies give USAGE, and those of explicit entries on it.
+        let want: BTreeSet<String> = s
+            .usage
+            .iter()
+            .cloned()
+            .chain(
+                model
+                    .grants
+                    .iter()
+                    .filter(|g| g.derived.is_none() && g.on == s.name)
+                    .flat_map(|g| g.to.iter().map(|(r, _)| r.clone())),
+            )
+            .collect();
         misses += usize::from(have != want);
     }
     misses

@@ -94,8 +94,8 @@ pub enum FnApi {
 #[derive(Debug, Clone, Default)]
 pub struct Privileges {
     pub api_roles: Option<Vec<String>>,
-    /// (table or view, privileges, roles), in order.
-    pub grants: Vec<(Name, Vec<String>, Vec<String>)>,
+    /// The `grants:` entries, in order.
+    pub grants: Vec<GrantEntry>,
     /// Tables whose own `api_roles` differ from the project's.
     pub table_api_roles: BTreeMap<Name, Vec<String>>,
     pub functions: BTreeMap<FnKey, FnApi>,
@@ -523,9 +523,10 @@ fn unquote_literal(s: &str) -> Option<String> {
     (!text.contains('\\') || !s.starts_with('E')).then_some(text)
 }
 
-/// The privileges of a GRANT as the format names them, `all` for all seven.
-fn privilege_names(privs: &BTreeSet<String>) -> Vec<String> {
-    const ALL: [&str; 7] = [
+/// The privileges of a GRANT as the format names them: `all` for all seven of a table's,
+/// or all three of a sequence's (`sequence`); a column's are never `all`.
+fn privilege_names(privs: &BTreeSet<String>, sequence: bool, column: bool) -> Vec<String> {
+    const TABLE: [&str; 7] = [
         "SELECT",
         "INSERT",
         "UPDATE",
@@ -534,43 +535,175 @@ fn privilege_names(privs: &BTreeSet<String>) -> Vec<String> {
         "REFERENCES",
         "TRIGGER",
     ];
-    if ALL.iter().all(|p| privs.contains(*p)) {
+    const SEQUENCE: [&str; 3] = ["USAGE", "SELECT", "UPDATE"];
+    let all: &[&str] = if sequence { &SEQUENCE } else { &TABLE };
+    if !column && all.iter().all(|p| privs.contains(*p)) {
         return vec!["all".into()];
     }
-    ALL.iter()
+    all.iter()
         .filter(|p| privs.contains(**p))
         .map(|p| p.to_lowercase())
         .collect()
 }
 
-/// Every table grant of the catalog, one entry per relation and set of privileges.
-pub fn explicit_grants(cat: &Catalog) -> Vec<(Name, Vec<String>, Vec<String>)> {
+/// One `grants:` entry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GrantEntry {
+    /// A table, view or sequence.
+    pub on: Name,
+    /// Column privileges: the columns (empty: the whole relation).
+    pub columns: Vec<String>,
+    pub privileges: Vec<String>,
+    pub to: Vec<String>,
+    pub with_grant_option: bool,
+    /// On a function (`function:`): its identity arguments.
+    pub function_args: Option<String>,
+}
+
+/// Every grant of the catalog: on tables and views, on sequences and on columns.
+pub fn explicit_grants(cat: &Catalog) -> Vec<GrantEntry> {
     let mut per: BTreeMap<(Name, String), BTreeSet<String>> = BTreeMap::new();
     for (s, n, g, p) in &cat.grants {
         per.entry(((s.clone(), n.clone()), g.clone()))
             .or_default()
             .insert(p.clone());
     }
-    group_grants(per)
+    let mut out = group_grants(cat, per);
+    out.extend(sequence_grants(cat, &|_| true));
+    out.extend(column_grants(cat));
+    out
 }
 
-/// (relation, role) → privileges, as entries grouping the roles that hold the same ones.
+/// Whether `cat` holds `privilege` on the relation or sequence `rel` (a column of it, when
+/// not empty) WITH GRANT OPTION.
+fn grantable(cat: &Catalog, rel: &Name, column: &str, role: &str, privilege: &str) -> bool {
+    cat.grant_options.contains(&(
+        rel.0.clone(),
+        rel.1.clone(),
+        column.to_string(),
+        role.to_string(),
+        privilege.to_string(),
+    ))
+}
+
+/// (relation or sequence, role) → privileges, as entries grouping the roles that hold the
+/// same ones; those held WITH GRANT OPTION make entries of their own.
 pub fn group_grants(
+    cat: &Catalog,
     per: BTreeMap<(Name, String), BTreeSet<String>>,
-) -> Vec<(Name, Vec<String>, Vec<String>)> {
-    let mut grouped: BTreeMap<(Name, Vec<String>), Vec<String>> = BTreeMap::new();
+) -> Vec<GrantEntry> {
+    let mut grouped: BTreeMap<(Name, Vec<String>, bool), Vec<String>> = BTreeMap::new();
     for ((rel, role), privs) in per {
-        if privs.is_empty() {
-            continue;
+        let sequence = cat.sequence_grants.contains_key(&rel);
+        let (with, plain): (BTreeSet<String>, BTreeSet<String>) = privs
+            .into_iter()
+            .partition(|p| grantable(cat, &rel, "", &role, p));
+        for (set, option) in [(plain, false), (with, true)] {
+            if set.is_empty() {
+                continue;
+            }
+            grouped
+                .entry((rel.clone(), privilege_names(&set, sequence, false), option))
+                .or_default()
+                .push(role.clone());
         }
-        grouped
-            .entry((rel, privilege_names(&privs)))
-            .or_default()
-            .push(role);
     }
     grouped
         .into_iter()
-        .map(|((rel, privs), roles)| (rel, privs, roles))
+        .map(|((on, privileges, with_grant_option), to)| GrantEntry {
+            on,
+            columns: Vec::new(),
+            privileges,
+            to,
+            with_grant_option,
+            function_args: None,
+        })
+        .collect()
+}
+
+/// The sequence privileges of the roles `keep` accepts, as entries.
+pub fn sequence_grants(cat: &Catalog, keep: &dyn Fn(&str) -> bool) -> Vec<GrantEntry> {
+    let mut per: BTreeMap<(Name, String), BTreeSet<String>> = BTreeMap::new();
+    for (seq, privs) in &cat.sequence_grants {
+        for (g, p) in privs.iter().filter(|(g, _)| keep(g)) {
+            per.entry((seq.clone(), g.clone()))
+                .or_default()
+                .insert(p.clone());
+        }
+    }
+    group_grants(cat, per)
+}
+
+/// EXECUTE on the functions `keep_function` accepts, of the roles `keep` accepts, as
+/// entries (one per function and grant option).
+pub fn function_grants(
+    cat: &Catalog,
+    keep_function: &dyn Fn(&FnKey) -> bool,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<GrantEntry> {
+    let mut grouped: BTreeMap<(FnKey, bool), Vec<String>> = BTreeMap::new();
+    for (key, privs) in cat.function_grants.iter().filter(|(k, _)| keep_function(k)) {
+        let name = (key.0.clone(), format!("{}({})", key.1, key.2));
+        for (g, p) in privs.iter().filter(|(g, p)| keep(g) && p == "EXECUTE") {
+            let option = grantable(cat, &name, "", g, p);
+            grouped
+                .entry((key.clone(), option))
+                .or_default()
+                .push(g.clone());
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(((s, n, args), option), to)| GrantEntry {
+            on: (s, n),
+            columns: Vec::new(),
+            privileges: vec!["execute".into()],
+            to,
+            with_grant_option: option,
+            function_args: Some(args),
+        })
+        .collect()
+}
+
+/// The column privileges of the catalog, as entries: the columns that share privileges,
+/// grant option and role make one, the roles that share all of that one entry.
+pub fn column_grants(cat: &Catalog) -> Vec<GrantEntry> {
+    // (relation, role, grant option, privilege) → columns.
+    let mut cols: BTreeMap<(Name, String, bool, String), Vec<String>> = BTreeMap::new();
+    for (s, n, c, g, p) in &cat.column_grants {
+        let rel = (s.clone(), n.clone());
+        let option = grantable(cat, &rel, c, g, p);
+        cols.entry((rel, g.clone(), option, p.clone()))
+            .or_default()
+            .push(c.clone());
+    }
+    // (relation, role, grant option, columns) → privileges.
+    let mut privs: BTreeMap<(Name, String, bool, Vec<String>), BTreeSet<String>> = BTreeMap::new();
+    for ((rel, g, option, p), mut c) in cols {
+        c.sort();
+        privs.entry((rel, g, option, c)).or_default().insert(p);
+    }
+    // (relation, columns, privileges, grant option) → roles.
+    type Entry = (Name, Vec<String>, Vec<String>, bool);
+    let mut grouped: BTreeMap<Entry, Vec<String>> = BTreeMap::new();
+    for ((rel, g, option, c), p) in privs {
+        grouped
+            .entry((rel, c, privilege_names(&p, false, true), option))
+            .or_default()
+            .push(g);
+    }
+    grouped
+        .into_iter()
+        .map(
+            |((on, columns, privileges, with_grant_option), to)| GrantEntry {
+                on,
+                columns,
+                privileges,
+                to,
+                with_grant_option,
+                function_args: None,
+            },
+        )
         .collect()
 }
 
@@ -704,6 +837,8 @@ pub struct Builder<'a> {
     out: Project,
     /// Sequences a `serial` column stands for (not reported).
     serial_sequences: BTreeSet<Name>,
+    /// The functions written (grants on the others are left out with them).
+    written_functions: BTreeSet<FnKey>,
     /// The object (column, constraint, index, trigger, policy) whose expressions are being
     /// written: the round trip names what did not come back by it.
     object: String,
@@ -718,6 +853,7 @@ impl<'a> Builder<'a> {
             choices,
             out: Project::default(),
             serial_sequences: BTreeSet::new(),
+            written_functions: BTreeSet::new(),
             object: String::new(),
             constraint_comment: None,
         }
@@ -834,20 +970,42 @@ impl<'a> Builder<'a> {
             );
         }
         // Grants.
-        let grants: Vec<Node> = src.cat.grants.is_empty().then(Vec::new).unwrap_or_else(|| {
+        let grants: Vec<Node> = {
             self.choices
                 .privileges
                 .grants
                 .iter()
-                .map(|((s, n), privs, roles)| {
-                    Node::FlowMap(vec![
-                        ("on".into(), Node::str(yaml_name(s, n))),
-                        ("privileges".into(), Node::list(privs.iter().cloned())),
-                        ("to".into(), Node::list(roles.iter().cloned())),
-                    ])
+                .filter(|g| {
+                    g.function_args.as_ref().is_none_or(|a| {
+                        self.written_functions.contains(&(
+                            g.on.0.clone(),
+                            g.on.1.clone(),
+                            a.clone(),
+                        ))
+                    })
+                })
+                .map(|g| {
+                    let key = if g.function_args.is_some() {
+                        "function"
+                    } else {
+                        "on"
+                    };
+                    let mut m = vec![(key.into(), Node::str(yaml_name(&g.on.0, &g.on.1)))];
+                    if !g.columns.is_empty() {
+                        m.push(("columns".into(), Node::list(g.columns.iter().cloned())));
+                    }
+                    m.push((
+                        "privileges".into(),
+                        Node::list(g.privileges.iter().cloned()),
+                    ));
+                    m.push(("to".into(), Node::list(g.to.iter().cloned())));
+                    if g.with_grant_option {
+                        m.push(("with_grant_option".into(), Node::Raw("true".into())));
+                    }
+                    Node::FlowMap(m)
                 })
                 .collect()
-        });
+        };
         if !grants.is_empty() {
             files.insert(
                 "grants.yaml".into(),
@@ -992,6 +1150,12 @@ impl<'a> Builder<'a> {
         }
         for (_, _, g, _) in &cat.grants {
             roles.insert(g.clone());
+        }
+        for (_, _, _, g, _) in &cat.column_grants {
+            roles.insert(g.clone());
+        }
+        for privs in cat.sequence_grants.values() {
+            roles.extend(privs.iter().map(|(g, _)| g.clone()));
         }
         for (_, g, _) in &cat.schema_grants {
             roles.insert(g.clone());
@@ -1935,6 +2099,7 @@ impl<'a> Builder<'a> {
             }
             m.push(("body".into(), Node::str(f.body.clone())));
             out.push((yaml_name(s, n), Node::Map(m)));
+            self.written_functions.insert(key.clone());
         }
         out
     }
@@ -2139,25 +2304,17 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
-            // Functions have one privilege and sequences three: all of them is `all`; the
-            // format names no other privilege of theirs.
-            let full: &[&str] = match kind {
-                "f" => &["EXECUTE"],
-                "S" => &["SELECT", "UPDATE", "USAGE"],
-                _ => &[],
-            };
-            let names: Vec<String> = if kind == "r" {
-                privilege_names(&privs)
-            } else if full.iter().all(|p| privs.contains(*p)) {
+            // Functions have one privilege: it is `all`, the format names no other.
+            let names: Vec<String> = if kind == "r" || kind == "S" {
+                privilege_names(&privs, kind == "S", false)
+            } else if privs.contains("EXECUTE") {
                 vec!["all".into()]
-            } else if privs.iter().all(|p| p == "SELECT" || p == "UPDATE") {
-                privs.iter().map(|p| p.to_lowercase()).collect()
             } else {
                 self.unrepresentable(
                     "default privilege",
                     format!("{s}: {on} to {g}"),
                     privs.iter().cloned().collect::<Vec<_>>().join(", "),
-                    "left out: the format names only select, update and all for sequences",
+                    "left out: the format names only all for functions",
                 );
                 continue;
             };
@@ -2306,28 +2463,6 @@ impl<'a> Builder<'a> {
         push_section(&mut sections, "materialized_views", matviews);
         let extras = self.src.extras.clone();
         self.out.unrepresentable.extend(extras);
-        // Without `api_roles` the format grants nothing on sequences.
-        if self.choices.privileges.api_roles.is_none() {
-            for (seq, privs) in &self.src.cat.sequence_grants {
-                for (role, privilege) in privs {
-                    let grantee = if role == "public" {
-                        "PUBLIC".to_string()
-                    } else {
-                        quote_ident(role)
-                    };
-                    self.unrepresentable(
-                        "sequence grant",
-                        format!("{}.{}", seq.0, seq.1),
-                        format!(
-                            "GRANT {privilege} ON SEQUENCE {}.{} TO {grantee}",
-                            quote_ident(&seq.0),
-                            quote_ident(&seq.1)
-                        ),
-                        "left out: the format grants on sequences only through api_roles",
-                    );
-                }
-            }
-        }
         sections
     }
 }
@@ -2576,6 +2711,52 @@ fn options_nodes(d: &crate::kinds::sequence::SequenceDef) -> Vec<(String, Node)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Grants become entries: a table's, with its grant options apart; a sequence's, `all`
+    /// for its three privileges; columns sharing privileges, option and role in one entry.
+    #[test]
+    fn grants_are_grouped_into_entries() {
+        let s = |x: &str| x.to_string();
+        let mut cat = Catalog::default();
+        for p in ["SELECT", "INSERT"] {
+            cat.grants.insert((s("public"), s("t"), s("r"), s(p)));
+        }
+        cat.grant_options
+            .insert((s("public"), s("t"), String::new(), s("r"), s("SELECT")));
+        cat.sequence_grants.insert(
+            (s("public"), s("t_n_seq")),
+            ["USAGE", "SELECT", "UPDATE"].map(|p| (s("r"), s(p))).into(),
+        );
+        for (c, p) in [
+            ("a", "SELECT"),
+            ("b", "SELECT"),
+            ("a", "UPDATE"),
+            ("b", "UPDATE"),
+        ] {
+            cat.column_grants
+                .insert((s("public"), s("t"), s(c), s("q"), s(p)));
+        }
+        cat.column_grants
+            .insert((s("public"), s("t"), s("a"), s("q"), s("REFERENCES")));
+        let entry = |on: &str, columns: &[&str], privileges: &[&str], with: bool| GrantEntry {
+            on: (s("public"), s(on)),
+            columns: columns.iter().map(|c| s(c)).collect(),
+            privileges: privileges.iter().map(|p| s(p)).collect(),
+            to: vec![if columns.is_empty() { s("r") } else { s("q") }],
+            with_grant_option: with,
+            function_args: None,
+        };
+        assert_eq!(
+            explicit_grants(&cat),
+            [
+                entry("t", &[], &["insert"], false),
+                entry("t", &[], &["select"], true),
+                entry("t_n_seq", &[], &["all"], false),
+                entry("t", &["a"], &["references"], false),
+                entry("t", &["a", "b"], &["select", "update"], false),
+            ]
+        );
+    }
 
     #[test]
     fn short_types() {

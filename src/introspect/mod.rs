@@ -476,6 +476,22 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     for r in take(Query::Functions) {
         let grantees: Vec<String> = r.get(5);
         let privileges: Vec<String> = r.get(6);
+        let grantable: Vec<bool> = r.get(7);
+        for ((g, p), _) in grantees
+            .iter()
+            .zip(&privileges)
+            .zip(&grantable)
+            .filter(|(_, w)| **w)
+        {
+            let (s, n, args): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+            cat.grant_options.insert((
+                s,
+                format!("{n}({args})"),
+                String::new(),
+                g.clone(),
+                p.clone(),
+            ));
+        }
         cat.function_grants.insert(
             (r.get(0), r.get(1), r.get(2)),
             grantees.into_iter().zip(privileges).collect(),
@@ -551,7 +567,21 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     for r in take(Query::Grants) {
         let grantee: Option<String> = r.get(2);
         let privilege: Option<String> = r.get(3);
-        if r.get::<_, bool>(4) {
+        let column: Option<String> = r.get(5);
+        if let (Some(g), Some(p), true) = (&grantee, &privilege, r.get::<_, bool>(6)) {
+            cat.grant_options.insert((
+                r.get(0),
+                r.get(1),
+                column.clone().unwrap_or_default(),
+                g.clone(),
+                p.clone(),
+            ));
+        }
+        if let Some(c) = column {
+            if let (Some(g), Some(p)) = (grantee, privilege) {
+                cat.column_grants.insert((r.get(0), r.get(1), c, g, p));
+            }
+        } else if r.get::<_, bool>(4) {
             let privs = cat.sequence_grants.entry((r.get(0), r.get(1))).or_default();
             if let (Some(g), Some(p)) = (grantee, privilege) {
                 privs.insert((g, p));

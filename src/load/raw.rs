@@ -954,9 +954,23 @@ pub struct RawMaterializedView {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrant {
-    pub on: String,
+    /// A table, view or sequence: a declared sequence, or the sequence of a `serial` or
+    /// identity column (`<table>_<column>_seq`, as PostgreSQL names it). Either `on` or
+    /// `function`.
+    #[serde(default)]
+    pub on: Option<String>,
+    /// A function of the project (EXECUTE), instead of `on`.
+    #[serde(default)]
+    pub function: Option<String>,
+    /// Column privileges: the privileges hold on these columns of the table or view only
+    /// (`GRANT SELECT (a, b) ON …`; select, insert, update and references).
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
     pub privileges: Vec<RawPrivilege>,
     pub to: Vec<String>,
+    /// `WITH GRANT OPTION`: the roles may grant the privileges to others. Default: false.
+    #[serde(default)]
+    pub with_grant_option: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -970,6 +984,10 @@ pub enum RawPrivilege {
     References,
     Trigger,
     All,
+    // On sequences only (check SC320).
+    Usage,
+    // On functions only (check SC320).
+    Execute,
 }
 
 /// A policy template, in the project or built in (`templates/policies/*.yaml`).

@@ -148,6 +148,35 @@ fn declared_sequence_grants(
 }
 
 impl Model {
+    /// The sequences of the `serial` and identity columns of the project's tables, as
+    /// PostgreSQL names them (`<table>_<column>_seq`), with their table and column.
+    pub fn column_sequences(&self) -> impl Iterator<Item = (QualName, &Table, &Column)> {
+        self.tables.values().flat_map(|t| {
+            t.columns
+                .values()
+                .filter(|c| c.ty.is_serial() || c.identity.is_some())
+                .map(move |c| {
+                    (
+                        QualName {
+                            schema: t.name.schema.clone(),
+                            name: make_object_name(&t.name.name, Some(&c.name), "seq"),
+                        },
+                        t,
+                        c,
+                    )
+                })
+        })
+    }
+
+    /// Whether a grant's `on` names a sequence: a declared one, or the sequence of a
+    /// `serial` or identity column, and no table or view of that name.
+    pub fn grant_on_sequence(&self, on: &QualName) -> bool {
+        !self.tables.contains_key(on)
+            && !self.views.contains_key(on)
+            && (self.sequences.contains_key(on)
+                || self.column_sequences().any(|(q, _, _)| q == *on))
+    }
+
     /// The Data API roles of a table: its own `api_roles`, none with `api: false`, else the
     /// project's. None when neither the project nor the table sets any.
     pub fn table_api_roles<'a>(&'a self, t: &'a Table) -> Option<Vec<&'a str>> {
@@ -164,13 +193,19 @@ impl Model {
     /// or, when the project leaves function privileges alone, by PostgreSQL's default
     /// (EXECUTE for `public`).
     pub fn can_execute(&self, index: usize, role: &str) -> bool {
-        match &self.api {
-            Some(api) => match api.functions.iter().find(|g| g.function == index) {
-                Some(g) => g.execute.contains_key(role) || g.execute.contains_key("public"),
+        let explicit = self.functions.get(index).is_some_and(|f| {
+            self.function_privileges
+                .iter()
+                .any(|g| g.function == f.name && g.to.iter().any(|(r, _)| r == role))
+        });
+        explicit
+            || match &self.api {
+                Some(api) => match api.functions.iter().find(|g| g.function == index) {
+                    Some(g) => g.execute.contains_key(role) || g.execute.contains_key("public"),
+                    None => true,
+                },
                 None => true,
-            },
-            None => true,
-        }
+            }
     }
 }
 
@@ -260,6 +295,9 @@ pub fn derive(m: &mut Model) {
             derived.push(Grant {
                 on: t.name.clone(),
                 on_loc: t.loc,
+                privilege_locs: vec![loc; privileges.len()],
+                columns: Vec::new(),
+                grant_option: false,
                 privileges,
                 to: vec![(role.to_string(), loc)],
                 loc,
@@ -295,6 +333,10 @@ pub fn derive(m: &mut Model) {
             if !serial && c.identity.is_none() {
                 continue;
             }
+            let name = QualName {
+                schema: tname.schema.clone(),
+                name: make_object_name(&tname.name, Some(&c.name), "seq"),
+            };
             let usage = if serial {
                 inserters
                     .get(tname)
@@ -307,10 +349,7 @@ pub fn derive(m: &mut Model) {
                 Vec::new()
             };
             sequences.push(SequenceGrant {
-                name: QualName {
-                    schema: tname.schema.clone(),
-                    name: make_object_name(&tname.name, Some(&c.name), "seq"),
-                },
+                name,
                 table: tname.clone(),
                 column: c.name.clone(),
                 loc: c.loc,
@@ -321,6 +360,11 @@ pub fn derive(m: &mut Model) {
     }
 
     declared_sequence_grants(m, &tables, &inserters, &managed, &mut sequences);
+    // An explicit grants: entry for a sequence and role replaces the derived USAGE.
+    for q in &mut sequences {
+        q.usage
+            .retain(|r| !explicit.contains(&(q.name.clone(), r.clone())));
+    }
 
     let functions = if m.config.api_roles.is_some() {
         function_grants(m, &project_roles, &users)

@@ -147,6 +147,7 @@ impl Builder {
                 domains: IndexMap::new(),
                 materialized_views: IndexMap::new(),
                 grants: Vec::new(),
+                function_privileges: Vec::new(),
                 policy_templates: IndexMap::new(),
                 duplicates: Vec::new(),
                 long_names: Vec::new(),
@@ -329,6 +330,8 @@ fn privilege(p: RawPrivilege) -> Privilege {
         RawPrivilege::References => Privilege::References,
         RawPrivilege::Trigger => Privilege::Trigger,
         RawPrivilege::All => Privilege::All,
+        RawPrivilege::Usage => Privilege::Usage,
+        RawPrivilege::Execute => Privilege::Execute,
     }
 }
 
@@ -627,20 +630,69 @@ impl Builder {
         }
         for (i, g) in raw.grants.into_iter().enumerate() {
             let base = idx(&top(&["grants"]), i);
+            let privilege_locs: Vec<Loc> = (0..g.privileges.len())
+                .map(|j| at.val(&idx(&path(&base, &["privileges"]), j)))
+                .collect();
+            let to: Vec<(String, Loc)> =
+                g.to.iter()
+                    .enumerate()
+                    .map(|(j, r)| (r.clone(), at.val(&idx(&path(&base, &["to"]), j))))
+                    .collect();
+            let on = match (&g.on, &g.function) {
+                (Some(on), None) => on,
+                (None, Some(f)) => {
+                    let function_loc = at.val(&path(&base, &["function"]));
+                    if let Some(c) = &g.columns {
+                        if !c.is_empty() {
+                            self.errors.push(invalid(
+                                at.val(&path(&base, &["columns"])),
+                                "a grant on a function names columns",
+                                "remove `columns:`",
+                            ));
+                        }
+                    }
+                    let Some(function) = self.qual(f, function_loc) else {
+                        continue;
+                    };
+                    self.model.function_privileges.push(FunctionPrivilege {
+                        function,
+                        function_loc,
+                        privileges: g.privileges.iter().map(|p| privilege(*p)).collect(),
+                        privilege_locs,
+                        to,
+                        grant_option: g.with_grant_option,
+                        loc: at.val(&base),
+                    });
+                    continue;
+                }
+                _ => {
+                    self.errors.push(invalid(
+                        at.val(&base),
+                        "a grant names neither or both of `on` and `function`",
+                        "write `on: table, view or sequence` or `function: name`",
+                    ));
+                    continue;
+                }
+            };
             let on_loc = at.val(&path(&base, &["on"]));
-            let Some(on) = self.qual(&g.on, on_loc) else {
+            let Some(on) = self.qual(on, on_loc) else {
                 continue;
             };
+            let columns = g
+                .columns
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(j, c)| (c, at.val(&idx(&path(&base, &["columns"]), j))))
+                .collect();
             self.model.grants.push(Grant {
                 on,
                 on_loc,
                 privileges: g.privileges.iter().map(|p| privilege(*p)).collect(),
-                to: g
-                    .to
-                    .into_iter()
-                    .enumerate()
-                    .map(|(j, r)| (r, at.val(&idx(&path(&base, &["to"]), j))))
-                    .collect(),
+                privilege_locs,
+                columns,
+                grant_option: g.with_grant_option,
+                to,
                 loc: at.val(&base),
                 derived: None,
             });
@@ -1157,9 +1209,10 @@ impl Builder {
                     "add `references: table(column)` or remove the action",
                 ));
             }
+            // A serial column is NOT NULL, as PostgreSQL makes it.
             let nullable = col
                 .nullable
-                .unwrap_or(!col.primary_key && col.identity.is_none());
+                .unwrap_or(!col.primary_key && col.identity.is_none() && !ty.is_serial());
             if col.primary_key && col.nullable == Some(true) {
                 self.errors.push(invalid(
                     at.val(&path(&cb, &["nullable"])),

@@ -78,6 +78,8 @@ pub struct Model {
     pub domains: IndexMap<QualName, Domain>,
     pub materialized_views: IndexMap<QualName, MaterializedView>,
     pub grants: Vec<Grant>,
+    /// `grants:` entries on functions (EXECUTE).
+    pub function_privileges: Vec<FunctionPrivilege>,
     pub policy_templates: IndexMap<String, templates::PolicyTemplate>,
     /// Objects defined more than once; the model keeps the first definition.
     pub duplicates: Vec<Duplicate>,
@@ -1272,6 +1274,10 @@ pub enum Privilege {
     References,
     Trigger,
     All,
+    /// On sequences only (`nextval`, `currval`).
+    Usage,
+    /// On functions only.
+    Execute,
 }
 
 impl Privilege {
@@ -1285,19 +1291,40 @@ impl Privilege {
             Privilege::References => "REFERENCES",
             Privilege::Trigger => "TRIGGER",
             Privilege::All => "ALL",
+            Privilege::Usage => "USAGE",
+            Privilege::Execute => "EXECUTE",
         }
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Grant {
+    /// A table, view or sequence ([`Model::grant_on_sequence`] tells which).
     pub on: QualName,
     pub on_loc: Loc,
     pub privileges: Vec<Privilege>,
+    /// Where each of `privileges` is written (the entry's position for a derived grant).
+    pub privilege_locs: Vec<Loc>,
+    /// Column privileges: the columns they hold on (empty: the whole relation).
+    pub columns: Vec<(String, Loc)>,
+    /// `WITH GRANT OPTION`.
+    pub grant_option: bool,
     pub to: Vec<(String, Loc)>,
     pub loc: Loc,
     /// Set when the grant was not written but derived from the policies (`api_roles`).
     pub derived: Option<Derived>,
+}
+
+/// A `grants:` entry on a function (`function: name`): EXECUTE for roles.
+#[derive(Debug, Clone)]
+pub struct FunctionPrivilege {
+    pub function: QualName,
+    pub function_loc: Loc,
+    pub privileges: Vec<Privilege>,
+    pub privilege_locs: Vec<Loc>,
+    pub to: Vec<(String, Loc)>,
+    pub grant_option: bool,
+    pub loc: Loc,
 }
 
 /// Why a grant was derived: the policies that allow its commands, or (empty) the

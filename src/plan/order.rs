@@ -109,11 +109,16 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
                 }
             }
         }
-        "grant" => {
+        "grant" | "column grant" => {
             if let Some(t) = &o.table {
                 for k in ["table", "view", "materialized view"] {
                     after.push(key(k, None, t));
                 }
+            }
+        }
+        "sequence grant" => {
+            if let Some(s) = &o.table {
+                after.push(key("sequence", None, s));
             }
         }
         "function grant" => {

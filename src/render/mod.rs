@@ -851,7 +851,7 @@ pub fn render_with(
         }
     }
 
-    if !model.grants.is_empty() {
+    if !model.grants.is_empty() || !model.function_privileges.is_empty() {
         out.section("Grants");
         let mut grants: Vec<_> = model.grants.iter().collect();
         grants.sort_by(|a, b| a.on.cmp(&b.on));
@@ -859,13 +859,59 @@ pub fn render_with(
             let mut privs: Vec<_> = g.privileges.clone();
             privs.sort();
             privs.dedup();
+            // Each privilege names its columns: `SELECT, UPDATE (a)` would grant SELECT on
+            // the whole table.
+            let columns = (!g.columns.is_empty()).then(|| {
+                let cols: Vec<String> = g.columns.iter().map(|(c, _)| quote_ident(c)).collect();
+                format!(" ({})", cols.join(", "))
+            });
+            let privileges: Vec<String> = privs
+                .iter()
+                .map(|p| format!("{}{}", p.as_str(), columns.as_deref().unwrap_or("")))
+                .collect();
+            let kind = if model.grant_on_sequence(&g.on) {
+                "SEQUENCE"
+            } else {
+                "TABLE"
+            };
+            let s = r.render(
+                "grant.sql.j2",
+                context! {
+                    privileges,
+                    kind,
+                    grant_option => g.grant_option,
+                    on => g.on.sql(),
+                    roles => g.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
+                    derived => g.derived.as_ref().map(derived_note),
+                },
+            )?;
+            out.object(Some(g.loc), s);
+        }
+        let mut fgrants: Vec<_> = model
+            .function_privileges
+            .iter()
+            .filter_map(|g| {
+                model
+                    .functions
+                    .iter()
+                    .find(|f| f.name == g.function)
+                    .map(|f| (function_ident(f), g))
+            })
+            .collect();
+        fgrants.sort_by(|a, b| a.0.cmp(&b.0));
+        for (on, g) in fgrants {
+            let mut privs = g.privileges.clone();
+            privs.sort();
+            privs.dedup();
             let s = r.render(
                 "grant.sql.j2",
                 context! {
                     privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-                    on => g.on.sql(),
+                    kind => "FUNCTION",
+                    grant_option => g.grant_option,
+                    on,
                     roles => g.to.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
-                    derived => g.derived.as_ref().map(derived_note),
+                    derived => None::<String>,
                 },
             )?;
             out.object(Some(g.loc), s);

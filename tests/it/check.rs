@@ -258,6 +258,20 @@ fn reference_findings_are_what_postgres_refuses() {
             ],
         ),
         (
+            "tests/fixtures/rules/SC320-invalid-grant-privilege",
+            &[
+                "invalid privilege type USAGE for table",
+                "invalid privilege type DELETE for sequence",
+                "invalid privilege type DELETE for column",
+                "invalid privilege type EXECUTE for relation",
+                "invalid privilege type SELECT for function",
+            ],
+        ),
+        (
+            "tests/fixtures/rules/SC321-fk-to-unlogged",
+            &["constraints on permanent tables may reference only permanent tables"],
+        ),
+        (
             "tests/fixtures/rules/SC311-invalid-enum-default",
             &[
                 r#"invalid input value for enum goal_status: "actve""#,

@@ -507,8 +507,9 @@ WHERE r.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND a.grantee <> r.relowner
 UNION ALL
 SELECT 'grant ' || r.qn || '.' || quote_ident(att.attname) || ' '
   || CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END || ' ' || a.privilege_type
+  || CASE WHEN a.is_grantable THEN ' with grant option' ELSE '' END
 FROM rel r JOIN pg_attribute att ON att.attrelid = r.oid, aclexplode(att.attacl) a
-WHERE att.attacl IS NOT NULL
+WHERE att.attacl IS NOT NULL AND NOT att.attisdropped
 UNION ALL
 SELECT 'grant function ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname)
   || '(' || pg_get_function_identity_arguments(p.oid) || ') '

@@ -426,6 +426,45 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "replace_view",
         "invoice_notes",
     ),
+    (
+        // A grant option taken away (table and sequence), one given that is not declared.
+        "grant_options",
+        KINDS,
+        "REVOKE GRANT OPTION FOR SELECT ON invoices FROM billing_reader; \
+         REVOKE GRANT OPTION FOR USAGE ON SEQUENCE counters_n_seq FROM billing_reader; \
+         GRANT USAGE ON SEQUENCE invoice_no TO billing_reader WITH GRANT OPTION",
+        "grant",
+        "invoices",
+    ),
+    (
+        // A column privilege revoked, another granted that is not declared.
+        "column_grants",
+        KINDS,
+        "REVOKE UPDATE (amount) ON invoices FROM billing_reader; \
+         GRANT SELECT (secret) ON counters TO billing_reader",
+        "grant",
+        "invoices",
+    ),
+    (
+        // Sequence privileges: a declared one revoked, an extra one for a declared grantee,
+        // the derived USAGE the explicit entry replaces revoked.
+        "sequence_grants",
+        KINDS,
+        "REVOKE SELECT ON SEQUENCE invoice_no FROM billing_reader; \
+         GRANT UPDATE ON SEQUENCE counters_n_seq TO authenticated; \
+         REVOKE USAGE ON SEQUENCE counters_n_seq FROM authenticated",
+        "grant",
+        "invoice_no",
+    ),
+    (
+        // EXECUTE of a role of the project's own: its grant option taken away, then all of it.
+        "function_grants",
+        KINDS,
+        "REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION amount_cents(numeric) FROM billing_reader; \
+         REVOKE EXECUTE ON FUNCTION amount_cents(numeric) FROM billing_reader",
+        "grant",
+        "amount_cents",
+    ),
     // Near misses for the catalog prediction (schema/ is recognised without a shadow when
     // it matches): each must still be reported.
     (

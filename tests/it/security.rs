@@ -157,6 +157,7 @@ tables:
     columns:
       id: { type: int, nullable: false }
       n: { type: int }
+      k: { type: serial, nullable: false }
     primary_key: { name: PKNAME, columns: [id] }
   INHPARENT:
     columns:
@@ -205,6 +206,10 @@ materialized_views:
       - { name: MVINAME, columns: [one] }
 grants:
   - { on: TABLE, privileges: [select], to: [ROLE] }
+  - { on: TABLE, columns: [COLUMN, n], privileges: [update], to: [ROLE], with_grant_option: true }
+  - { on: SEQ, privileges: [usage, select], to: [ROLE], with_grant_option: true }
+  - { on: ledger_k_seq, privileges: [all], to: [ROLE] }
+  - { function: FUNC, privileges: [execute], to: [ROLE], with_grant_option: true }
 sql:
   SQLNAME: { after: [ledger], comment: SQLCOMMENT, body: "SELECT 1;" }
 "#;

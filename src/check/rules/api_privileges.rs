@@ -12,7 +12,11 @@ fn commands(p: Privilege) -> &'static [Command] {
         Privilege::Update => &[Command::Update],
         Privilege::Delete => &[Command::Delete],
         Privilege::All => Command::All.expand(),
-        Privilege::Truncate | Privilege::References | Privilege::Trigger => &[],
+        Privilege::Truncate
+        | Privilege::References
+        | Privilege::Trigger
+        | Privilege::Usage
+        | Privilege::Execute => &[],
     }
 }
 

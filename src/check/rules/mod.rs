@@ -14,12 +14,14 @@ mod duplicate_constraint;
 mod duplicate_definition;
 mod duplicate_index;
 mod external_trigger_function;
+mod fk_to_unlogged;
 mod fk_type_mismatch;
 mod granted_role_without_policy;
 mod invalid_collation;
 mod invalid_enum_default;
 mod invalid_exclusion;
 mod invalid_function_option;
+mod invalid_grant;
 mod invalid_index_option;
 mod invalid_inheritance;
 mod invalid_partition;
@@ -125,6 +127,8 @@ pub static ALL: &[Rule] = &[
     invalid_inheritance::RULE,
     invalid_index_option::RULE,
     invalid_collation::RULE,
+    invalid_grant::RULE,
+    fk_to_unlogged::RULE,
     raw_sql_not_enabled::RULE,
     invalid_raw_sql::RULE,
     unknown_raw_sql_dependency::RULE,

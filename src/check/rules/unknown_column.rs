@@ -1,5 +1,5 @@
-//! SC302 unknown-column: a key, index, exclusion constraint, foreign key or trigger's
-//! `update_of` naming a column the table does not have (on either side of the foreign key),
+//! SC302 unknown-column: a key, index, exclusion constraint, foreign key, trigger's
+//! `update_of` or a grant's `columns` naming a column the table does not have (on either side of the foreign key),
 //! or a view query, check expression, generated
 //! column or partial-index predicate referencing one, resolved through aliases, joins and
 //! subqueries ([`crate::check::refs`]; policy conditions are SC507's). Only certain findings:
@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
     code: "SC302",
     name: "unknown-column",
     severity: Severity::Error,
-    summary: "a key, index, foreign key, trigger's update_of, view, check, generated column or index predicate names a column that does not exist",
+    summary: "a key, index, foreign key, trigger's update_of, grant's columns, view, check, generated column or index predicate names a column that does not exist",
     run,
 };
 
@@ -196,6 +196,16 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     );
                 }
             }
+        }
+    }
+    // Column privileges on a table (a view's columns are its query's).
+    for g in m.grants.iter().filter(|g| !g.columns.is_empty()) {
+        let Some(declared) = m.tables.get(&g.on) else {
+            continue;
+        };
+        let owner = m.column_owner(declared);
+        for (c, l) in &g.columns {
+            missing(rule, owner.as_ref(), c, *l, || "a grant".to_string(), out);
         }
     }
     for declared in m.tables.values() {

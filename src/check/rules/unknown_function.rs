@@ -1,5 +1,6 @@
 //! SC303 unknown-function: a trigger calling a function that is not defined (or listed in
-//! `external.functions`), or one that does not return `trigger`.
+//! `external.functions`), or one that does not return `trigger`; a grant on a function the
+//! project does not define.
 
 use super::closest;
 use crate::check::Rule;
@@ -10,11 +11,31 @@ pub const RULE: Rule = Rule {
     code: "SC303",
     name: "unknown-function",
     severity: Severity::Error,
-    summary: "a trigger calls a function that is not defined or does not return trigger",
+    summary: "a trigger calls a function that is not defined or does not return trigger; a grant names a function that is not defined",
     run,
 };
 
 fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for g in &m.function_privileges {
+        if m.functions.iter().any(|f| f.name == g.function) {
+            continue;
+        }
+        let hint = match closest(
+            &g.function.name,
+            m.functions.iter().map(|f| f.name.name.as_str()),
+        ) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => "grants name functions the project defines under `functions:`".into(),
+        };
+        out.push(
+            rule.diag(format!(
+                "a grant is on function `{}`, which is not defined",
+                g.function
+            ))
+            .label(g.function_loc, "unknown function")
+            .hint(hint),
+        );
+    }
     for t in m.hosts() {
         for tr in t.triggers.values() {
             if !m.function_known(&tr.function) {

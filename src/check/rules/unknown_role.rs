@@ -65,6 +65,18 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             check(m, rule, r, *loc, || format!("a grant on `{}`", g.on), out);
         }
     }
+    for g in &m.function_privileges {
+        for (r, loc) in &g.to {
+            check(
+                m,
+                rule,
+                r,
+                *loc,
+                || format!("a grant on function `{}`", g.function),
+                out,
+            );
+        }
+    }
     for (r, loc) in m.config.api_roles.iter().flatten() {
         check(m, rule, r, *loc, || "`api_roles`".to_string(), out);
     }

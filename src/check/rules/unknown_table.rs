@@ -59,6 +59,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             && !m.views.contains_key(&g.on)
             && !m.materialized_views.contains_key(&g.on)
             && !m.is_external_table(&g.on)
+            && !m.grant_on_sequence(&g.on)
         {
             report(m, rule, &g.on, g.on_loc, "a grant is on", out);
         }

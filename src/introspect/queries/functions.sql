@@ -1,5 +1,6 @@
 -- Functions and procedures of the managed schemas, with their full definition and who may
--- execute them besides the owner (a NULL ACL is PostgreSQL's default: EXECUTE for PUBLIC).
+-- execute them besides the owner (a NULL ACL is PostgreSQL's default: EXECUTE for PUBLIC),
+-- and whether each holds it WITH GRANT OPTION.
 -- $1: schemas.
 SELECT n.nspname AS schema,
        p.proname AS name,
@@ -12,7 +13,11 @@ SELECT n.nspname AS schema,
        ARRAY(SELECT a.privilege_type::text
              FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
              WHERE a.grantee <> p.proowner
-             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) AS privileges
+             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) AS privileges,
+       ARRAY(SELECT a.is_grantable
+             FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+             WHERE a.grantee <> p.proowner
+             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) AS grantable
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY($1)
