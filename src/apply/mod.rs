@@ -261,6 +261,12 @@ fn origin(model: &model::Model, o: &Object) -> Option<crate::diagnostic::Loc> {
                 _ => None,
             };
         }
+        if let Some(v) = model.views.get(&qt) {
+            return match o.kind {
+                "trigger" => v.triggers.get(&o.name).map(|t| t.loc).or(Some(v.loc)),
+                _ => Some(v.loc),
+            };
+        }
         let table = model.tables.get(&qt)?;
         let found = match o.kind {
             "column" => table.columns.get(&o.name).map(|c| c.loc),

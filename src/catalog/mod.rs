@@ -338,7 +338,7 @@ impl Policy {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct View {
     pub definition: String,
     pub options: String,
@@ -347,6 +347,12 @@ pub struct View {
     /// old ones replaces the view in place. Read from databases; empty when predicted.
     #[serde(skip)]
     pub columns: Vec<String>,
+    /// Triggers on the view (`pg_get_triggerdef`) and their comments, by name, as
+    /// [`Table::triggers`] and [`Table::trigger_comments`].
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub trigger_comments: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

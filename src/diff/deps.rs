@@ -60,7 +60,9 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
     let in_scope = |u: &ObjKey| match &u.table {
         Some(t) => {
             let key = (u.schema.clone(), t.clone());
-            a.tables.contains_key(&key) || a.external.contains_key(&key)
+            a.tables.contains_key(&key)
+                || a.external.contains_key(&key)
+                || a.views.contains_key(&key)
         }
         None => true,
     };
@@ -89,11 +91,17 @@ fn recorded_dependents(cx: &mut Ctx, opts: super::Options) {
         .filter(|(_, c)| c.kind.sign() == '~' && replaced_root(c).is_none())
         .map(|(i, c)| (key_of(c), i))
         .collect();
-    // Members of a table dropped whole go with it.
+    // Members of a table dropped whole go with it; so do the triggers of a view dropped (for
+    // good, or made again with them: `view_extras`).
     let dropped_tables: BTreeSet<Name> = cx
         .out
         .iter()
-        .filter(|c| c.kind == ChangeKind::DropTable)
+        .filter(|c| {
+            c.kind == ChangeKind::DropTable
+                || c.kind == ChangeKind::DropView
+                || c.kind == ChangeKind::ReplaceView
+                    && c.sql.iter().any(|s| s.starts_with("DROP VIEW "))
+        })
         .map(|c| (c.object.schema.clone(), c.object.name.clone()))
         .collect();
     let mut rebuilt_in_place = Vec::new();
@@ -224,19 +232,22 @@ fn recreate(d: &Catalog, a: &Catalog, u: &ObjKey) -> Option<Change> {
             )
         }
         ("trigger", Some(t)) => {
-            let table = d.tables.get(&(s.clone(), t.clone()))?;
-            let want = table.triggers.get(n)?;
+            let (want, comments, create) = match d.tables.get(&(s.clone(), t.clone())) {
+                Some(table) => {
+                    let want = table.triggers.get(n)?;
+                    (want, &table.trigger_comments, want.clone())
+                }
+                None => {
+                    let view = d.views.get(&(s.clone(), t.clone()))?;
+                    let want = view.triggers.get(n)?;
+                    (want, &view.trigger_comments, super::or_replace(want))
+                }
+            };
             (
                 ChangeKind::ReplaceTrigger,
                 None,
                 want.clone(),
-                super::with_comment(
-                    format!("{want};"),
-                    "trigger",
-                    (s, t),
-                    n,
-                    &table.trigger_comments,
-                ),
+                super::with_comment(format!("{create};"), "trigger", (s, t), n, comments),
             )
         }
         ("view", _) => {
@@ -600,10 +611,15 @@ fn views_of_changed_relations(cx: &mut Ctx) {
     }
 }
 
-/// Grants and comment of a view as the desired catalog has them.
+/// Grants, comment and triggers of a view as the desired catalog has them (the triggers
+/// with `CREATE OR REPLACE`: a view replaced in place keeps its own).
 fn view_extras(d: &Catalog, v: &Name) -> Vec<String> {
     let comment = d.views.get(v).and_then(|w| w.comment.clone());
-    grants_and_comment(d, v, "VIEW", &comment)
+    let mut out = grants_and_comment(d, v, "VIEW", &comment);
+    if let Some(w) = d.views.get(v) {
+        out.extend(super::view_trigger_sql(w, (&v.0, &v.1)));
+    }
+    out
 }
 
 /// The desired grants on relation `v` and its comment (`noun`: `VIEW`, `MATERIALIZED VIEW`).
@@ -748,6 +764,7 @@ mod tests {
             options: String::new(),
             comment: None,
             columns: Vec::new(),
+            ..View::default()
         };
         let mut have = Catalog::default();
         have.views.insert(key("a"), view(" SELECT 1 AS x;"));
@@ -758,5 +775,69 @@ mod tests {
         let at = |s: &str| position(&sql, s);
         assert!(at("DROP VIEW IF EXISTS public.b") < at("DROP VIEW IF EXISTS public.a"));
         assert!(at("CREATE OR REPLACE VIEW public.a") < at("CREATE OR REPLACE VIEW public.b"));
+    }
+
+    #[test]
+    fn a_view_made_again_gets_its_triggers_back_and_a_changed_one_is_replaced_in_place() {
+        let trig = |events: &str| {
+            format!("CREATE TRIGGER w INSTEAD OF {events} ON public.a FOR EACH ROW EXECUTE FUNCTION f()")
+        };
+        let view = |d: &str, columns: &[&str], events: &str| View {
+            definition: d.to_string(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            triggers: [("w".to_string(), trig(events))].into(),
+            trigger_comments: [("w".to_string(), "writes".to_string())].into(),
+            ..View::default()
+        };
+        let mut have = Catalog::default();
+        have.views.insert(
+            key("a"),
+            view(
+                " SELECT 1 AS x, 2 AS y;",
+                &["x integer", "y integer"],
+                "INSERT",
+            ),
+        );
+        // A column goes: the view is dropped and made again, with its trigger and comment.
+        let mut want = have.clone();
+        want.views
+            .insert(key("a"), view(" SELECT 1 AS x;", &["x integer"], "INSERT"));
+        let sql = sql_of(&want, &have);
+        let at = |s: &str| position(&sql, s);
+        assert!(at("DROP VIEW IF EXISTS public.a") < at("CREATE OR REPLACE VIEW public.a"));
+        assert!(at("CREATE OR REPLACE VIEW public.a") < at("CREATE OR REPLACE TRIGGER w"));
+        assert!(at("CREATE OR REPLACE TRIGGER w") < at("COMMENT ON TRIGGER w ON public.a"));
+        assert!(
+            !sql.iter().any(|s| s.starts_with("DROP TRIGGER")),
+            "{sql:#?}"
+        );
+        // The trigger alone changes: replaced in place, not dropped.
+        let mut want = have.clone();
+        want.views.insert(
+            key("a"),
+            view(
+                " SELECT 1 AS x, 2 AS y;",
+                &["x integer", "y integer"],
+                "INSERT OR UPDATE",
+            ),
+        );
+        let sql = sql_of(&want, &have);
+        assert_eq!(
+            sql,
+            vec![
+                format!("CREATE OR REPLACE {};", &trig("INSERT OR UPDATE")[7..]),
+                "COMMENT ON TRIGGER w ON public.a IS 'writes';".to_string(),
+            ],
+        );
+        // Gone from the desired view: dropped.
+        let mut want = have.clone();
+        if let Some(v) = want.views.get_mut(&key("a")) {
+            v.triggers.clear();
+            v.trigger_comments.clear();
+        }
+        assert_eq!(
+            sql_of(&want, &have),
+            vec!["DROP TRIGGER IF EXISTS w ON public.a;".to_string()]
+        );
     }
 }

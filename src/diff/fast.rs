@@ -152,6 +152,12 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
                 },
                 comment: v.comment.clone(),
                 columns: Vec::new(),
+                triggers: v
+                    .triggers
+                    .values()
+                    .map(|tr| (tr.name.clone(), trigger_def(tr, &v.name, path)))
+                    .collect(),
+                trigger_comments: trigger_comments(&v.triggers),
             },
         );
     }
@@ -743,11 +749,19 @@ fn policies_and_triggers(
     for tr in triggers.values() {
         out.triggers
             .insert(tr.name.clone(), trigger_def(tr, table, path));
-        if let Some(c) = &tr.comment {
-            out.trigger_comments.insert(tr.name.clone(), c.clone());
-        }
     }
+    out.trigger_comments = trigger_comments(triggers);
     Ok(())
+}
+
+/// The comments of `triggers` (of a table or a view), by trigger name.
+fn trigger_comments(
+    triggers: &IndexMap<String, Trigger>,
+) -> std::collections::BTreeMap<String, String> {
+    triggers
+        .values()
+        .filter_map(|tr| Some((tr.name.clone(), tr.comment.clone()?)))
+        .collect()
 }
 
 /// `pg_get_triggerdef`, with the WHEN condition as written.
@@ -990,6 +1004,14 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
                 && super::equiv::query_equivalent(&v.definition, &l.definition)
             {
                 v.definition = l.definition.clone();
+            }
+            // A statement trigger's condition as PostgreSQL prints it (it reads no row).
+            for (name, def) in v.triggers.iter_mut() {
+                if let Some(ld) = l.triggers.get(name) {
+                    if def != ld && trigger_equivalent(def, ld, None) {
+                        *def = ld.clone();
+                    }
+                }
             }
         }
     }

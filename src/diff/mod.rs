@@ -1666,6 +1666,34 @@ struct ByDefinition<'a> {
     create_hazards: &'static [Hazard],
     /// Phase of add/replace, and of drop.
     phases: [u8; 2],
+    /// Made with `CREATE OR REPLACE` (triggers on views, which a view made again also
+    /// makes): a replace needs no drop, and a drop is `IF EXISTS`.
+    or_replace: bool,
+}
+
+/// `CREATE TRIGGER …` (as `pg_get_triggerdef` prints it) as `CREATE OR REPLACE TRIGGER …`.
+pub(super) fn or_replace(def: &str) -> String {
+    match def.strip_prefix("CREATE TRIGGER ") {
+        Some(rest) => format!("CREATE OR REPLACE TRIGGER {rest}"),
+        None => def.to_string(),
+    }
+}
+
+/// The statements that make the triggers of view `v` as the desired catalog has them
+/// (again, or over the old ones: `CREATE OR REPLACE TRIGGER`), with their comments.
+pub(super) fn view_trigger_sql(v: &crate::catalog::View, (s, n): (&str, &str)) -> Vec<String> {
+    v.triggers
+        .iter()
+        .flat_map(|(name, def)| {
+            with_comment(
+                format!("{};", or_replace(def)),
+                "trigger",
+                (s, n),
+                name,
+                &v.trigger_comments,
+            )
+        })
+        .collect()
 }
 
 /// Adds, replaces (drop + create) or drops the objects of one table by name, comparing
@@ -1679,6 +1707,11 @@ fn by_definition(
 ) {
     let [add, replace, drop] = how.kinds;
     let create = |name: &str, def: &str| {
+        let def = if how.or_replace {
+            or_replace(def)
+        } else {
+            def.to_string()
+        };
         with_comment(format!("{def};"), how.noun, (s, n), name, how.comments.0)
     };
     for (name, def) in want {
@@ -1694,7 +1727,11 @@ fn by_definition(
                 how.phases[0],
             ),
             Some(h) if h != def => {
-                let mut sql = vec![drop_sql(name)];
+                let mut sql = if how.or_replace {
+                    Vec::new()
+                } else {
+                    vec![drop_sql(name)]
+                };
                 sql.extend(create(name, def));
                 cx.push(
                     replace,
@@ -1816,6 +1853,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             ],
             create_hazards: &[Hazard::Lock],
             phases: [9, 9],
+            or_replace: false,
         },
         &drop_index,
     );
@@ -1835,6 +1873,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             create_hazards: &[],
             // Triggers go before the functions and columns they use change.
             phases: [11, 1],
+            or_replace: false,
         },
         &drop_trigger,
     );
@@ -2083,11 +2122,10 @@ fn views(cx: &mut Ctx) {
             }
             Some(_) => {}
         }
-        let from = a
-            .views
-            .get(&(s.clone(), n.clone()))
-            .and_then(|h| h.comment.clone());
+        let have = a.views.get(&(s.clone(), n.clone()));
+        let from = have.and_then(|h| h.comment.clone());
         comment_on(cx, "view", (s, n), &from, &v.comment);
+        view_triggers(cx, (s, n), v, have);
     }
     for ((s, n), v) in &a.views {
         if !d.views.contains_key(&(s.clone(), n.clone())) {
@@ -2102,6 +2140,44 @@ fn views(cx: &mut Ctx) {
             );
         }
     }
+}
+
+/// The triggers of desired view `s.n` (`want`) against those the actual side has (`have`,
+/// None when the view is new). Made with `CREATE OR REPLACE TRIGGER` after the views
+/// (phase 11), dropped before the functions they call go (phase 1). A view the plan drops
+/// and makes again gets its triggers back with it (`deps::view_extras`).
+fn view_triggers(
+    cx: &mut Ctx,
+    (s, n): (&str, &str),
+    want: &crate::catalog::View,
+    have: Option<&crate::catalog::View>,
+) {
+    let none = crate::catalog::View::default();
+    let have = have.unwrap_or(&none);
+    if want.triggers.is_empty() && have.triggers.is_empty() {
+        return;
+    }
+    let qn = q(s, n);
+    let drop_trigger =
+        |name: &str| format!("DROP TRIGGER IF EXISTS {} ON {qn};", quote_ident(name));
+    by_definition(
+        cx,
+        (s, n),
+        (&want.triggers, &have.triggers),
+        &ByDefinition {
+            noun: "trigger",
+            comments: (&want.trigger_comments, &have.trigger_comments),
+            kinds: [
+                ChangeKind::AddTrigger,
+                ChangeKind::ReplaceTrigger,
+                ChangeKind::DropTrigger,
+            ],
+            create_hazards: &[],
+            phases: [11, 1],
+            or_replace: true,
+        },
+        &drop_trigger,
+    );
 }
 
 fn grants(cx: &mut Ctx, opts: Options) {
@@ -2982,6 +3058,7 @@ mod tests {
                 options: String::new(),
                 comment: None,
                 columns: Vec::new(),
+                ..Default::default()
             },
         );
         d.managed_grantees = ["public", "anon"].map(String::from).into();

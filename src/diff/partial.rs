@@ -240,9 +240,9 @@ pub fn select(
         match o.kind {
             "column" | "constraint" | "index" | "trigger" | "policy" | "grant" | "column grant" => {
                 if let Some(t) = &o.table {
-                    // A grant's relation may be a view.
+                    // A grant's or trigger's relation may be a view.
                     let name = (o.schema.clone(), t.clone());
-                    let kind = if o.kind.ends_with("grant") && views.contains(&name) {
+                    let kind = if views.contains(&name) {
                         "view"
                     } else {
                         "table"
@@ -254,6 +254,12 @@ pub fn select(
             "comment" => {
                 if let Some((kind, name)) = commented(o) {
                     place(&mut sel, kind, name);
+                } else if let Some(t) = &o.table {
+                    // A comment on a trigger of a view.
+                    let name = (o.schema.clone(), t.clone());
+                    if views.contains(&name) {
+                        place(&mut sel, "view", name);
+                    }
                 }
             }
             "sequence grant" => match owners.get(&(o.schema.as_str(), o.name.as_str())) {
@@ -292,7 +298,15 @@ pub fn select(
         }
         for u in users.get(k).into_iter().flatten() {
             match (&u.table, u.kind.as_str()) {
-                (Some(t), _) => place(&mut sel, "table", (u.schema.clone(), t.clone())),
+                (Some(t), _) => {
+                    let name = (u.schema.clone(), t.clone());
+                    let kind = if views.contains(&name) {
+                        "view"
+                    } else {
+                        "table"
+                    };
+                    place(&mut sel, kind, name)
+                }
                 (None, "table" | "view") => {
                     place(&mut sel, &u.kind, (u.schema.clone(), u.name.clone()))
                 }

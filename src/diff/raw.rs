@@ -73,6 +73,15 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
         }
         !hide
     });
+    for (k, v) in actual.views.iter_mut() {
+        let Some(d) = desired.views.get(k) else {
+            continue;
+        };
+        v.triggers
+            .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
+        v.trigger_comments
+            .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
+    }
     actual.materialized_views.retain(|k, _| {
         let hide = absent_named(desired.materialized_views.contains_key(k), &k.1);
         if hide {
@@ -129,6 +138,7 @@ mod tests {
             options: String::new(),
             comment: None,
             columns: Vec::new(),
+            ..Default::default()
         };
         let mut desired = Catalog::default();
         desired.tables.insert(p("measurements"), Table::default());

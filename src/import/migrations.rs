@@ -120,6 +120,9 @@ fn objects(cat: &Catalog) -> BTreeMap<Obj, String> {
             ("view", format!("{s}.{n}")),
             v.definition.trim().to_string(),
         );
+        for (tr, def) in &v.triggers {
+            out.insert(("trigger", format!("{s}.{n}: {tr}")), def.clone());
+        }
     }
     for ((s, n, a), f) in &cat.functions {
         out.insert(("function", format!("{s}.{n}({a})")), f.definition.clone());

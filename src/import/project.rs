@@ -1773,8 +1773,22 @@ impl<'a> Builder<'a> {
     }
 
     fn triggers(&mut self, table: &Name, t: &Table) -> Vec<(String, Node)> {
+        self.trigger_nodes(table, (&t.triggers, &t.trigger_comments), false)
+    }
+
+    /// The triggers (`pg_get_triggerdef` by name) and their comments of a table, or of a
+    /// view when `on_view`.
+    fn trigger_nodes(
+        &mut self,
+        table: &Name,
+        (triggers, comments): (
+            &std::collections::BTreeMap<String, String>,
+            &std::collections::BTreeMap<String, String>,
+        ),
+        on_view: bool,
+    ) -> Vec<(String, Node)> {
         let mut out = Vec::new();
-        for (tname, def) in &t.triggers {
+        for (tname, def) in triggers {
             self.object = tname.clone();
             let Some(tr) = parse_trigger(def) else {
                 self.unrepresentable(
@@ -1785,6 +1799,15 @@ impl<'a> Builder<'a> {
                 );
                 continue;
             };
+            if on_view && !tr.update_of.is_empty() {
+                self.unrepresentable(
+                    "trigger",
+                    format!("{}.{}.{tname}", table.0, table.1),
+                    def.clone(),
+                    "left out: a trigger on a view cannot be declared with UPDATE OF",
+                );
+                continue;
+            }
             let function = match &tr.function {
                 (Some(s), n) => yaml_name(s, n),
                 (None, n) => yaml_name("public", n),
@@ -1810,7 +1833,7 @@ impl<'a> Builder<'a> {
                 let e = self.expr(table, &c);
                 m.push(("condition".into(), Node::Str(e)));
             }
-            push_comment(&mut m, &t.trigger_comments.get(tname).cloned());
+            push_comment(&mut m, &comments.get(tname).cloned());
             out.push((tname.clone(), Node::FlowMap(m)));
         }
         out
@@ -2116,6 +2139,14 @@ impl<'a> Builder<'a> {
             push_comment(&mut m, &v.comment);
             if let Some(o) = self.owner("view", s, n) {
                 m.push(("owner".into(), Node::str(o)));
+            }
+            let triggers = self.trigger_nodes(
+                &(s.clone(), n.clone()),
+                (&v.triggers, &v.trigger_comments),
+                true,
+            );
+            if !triggers.is_empty() {
+                m.push(("triggers".into(), Node::Map(triggers)));
             }
             out.push((yaml_name(s, n), Node::Map(m)));
         }

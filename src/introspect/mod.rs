@@ -67,12 +67,13 @@ fn named(r: &Row, names: usize, defs: usize) -> std::collections::BTreeMap<Strin
     n.into_iter().zip(d).collect()
 }
 
-/// Fills the policies and triggers of the tables already in `tables` from their rows.
+/// Fills the policies and triggers of the tables already in `tables` from their rows; the
+/// trigger rows of relations that are not tables (views) are returned.
 fn policies_and_triggers(
     policies: &[Row],
-    triggers: &[Row],
+    triggers: Vec<Row>,
     tables: &mut std::collections::BTreeMap<crate::catalog::Name, Table>,
-) {
+) -> Vec<Row> {
     for r in policies {
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
             t.policies.insert(
@@ -88,14 +89,18 @@ fn policies_and_triggers(
             );
         }
     }
+    let mut rest = Vec::new();
     for r in triggers {
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
             t.triggers.insert(r.get(2), r.get(3));
             if let Some(c) = r.get::<_, Option<String>>(5) {
                 t.trigger_comments.insert(r.get(2), c);
             }
+        } else {
+            rest.push(r);
         }
     }
+    rest
 }
 
 /// One catalog query of a scope. [`queries`] lists those a scope needs; each runs alone
@@ -463,9 +468,9 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             }
         }
     }
-    policies_and_triggers(
+    let view_triggers = policies_and_triggers(
         &take(Query::Policies),
-        &take(Query::Triggers),
+        take(Query::Triggers),
         &mut cat.tables,
     );
     for r in take(Query::Functions) {
@@ -507,8 +512,17 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                 options: r.get(3),
                 comment: r.get(4),
                 columns: r.get(5),
+                ..View::default()
             },
         );
+    }
+    for r in view_triggers {
+        if let Some(v) = cat.views.get_mut(&(r.get(0), r.get(1))) {
+            v.triggers.insert(r.get(2), r.get(3));
+            if let Some(c) = r.get::<_, Option<String>>(5) {
+                v.trigger_comments.insert(r.get(2), c);
+            }
+        }
     }
     let kind_rows: Vec<Vec<Row>> = (0..crate::kinds::QUERIES)
         .map(|i| take(Query::Kind(i)))
@@ -590,7 +604,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         }
         policies_and_triggers(
             &take(Query::ExternalPolicies),
-            &take(Query::ExternalTriggers),
+            take(Query::ExternalTriggers),
             &mut cat.external,
         );
     }

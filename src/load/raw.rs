@@ -857,6 +857,9 @@ pub struct RawView {
     pub security_invoker: bool,
     #[serde(default)]
     pub comment: Option<String>,
+    /// Triggers on the view: `instead_of` row triggers, or statement-level `before`/`after`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub triggers: IndexMap<String, RawTrigger>,
 }
 
 /// A standalone sequence; every option left out takes PostgreSQL's default.

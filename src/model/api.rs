@@ -491,6 +491,11 @@ fn function_grants(
         for i in callees(&v.query.text) {
             give(&mut exec, i, roles, &|| format!("view {}", v.name));
         }
+        for c in v.triggers.values().filter_map(|tr| tr.condition.as_ref()) {
+            for i in callees(&c.text) {
+                give(&mut exec, i, roles, &|| format!("view {}", v.name));
+            }
+        }
     }
     // An invoker function runs as its caller: what it calls needs the caller's EXECUTE too.
     let calls: Vec<Vec<usize>> = m
@@ -501,11 +506,16 @@ fn function_grants(
             Security::Definer => Vec::new(),
         })
         .collect();
-    // An invoker trigger function runs as whoever writes the table: what it calls needs
-    // their EXECUTE (the trigger function itself needs none).
-    for t in m.tables.values() {
-        let table_users = users.get(&t.name).unwrap_or(&empty);
-        for tr in t.triggers.values() {
+    // An invoker trigger function runs as whoever writes the table (or view): what it
+    // calls needs their EXECUTE (the trigger function itself needs none).
+    let hosts = m
+        .tables
+        .values()
+        .map(|t| (&t.name, &t.triggers))
+        .chain(m.views.values().map(|v| (&v.name, &v.triggers)));
+    for (name, triggers) in hosts {
+        let table_users = users.get(name).unwrap_or(&empty);
+        for tr in triggers.values() {
             for (fi, _) in m
                 .functions
                 .iter()
@@ -515,7 +525,7 @@ fn function_grants(
                 for &j in &calls[fi] {
                     if j != fi {
                         give(&mut exec, j, table_users, &|| {
-                            format!("trigger {} on {}", tr.name, t.name)
+                            format!("trigger {} on {name}", tr.name)
                         });
                     }
                 }

@@ -591,6 +591,13 @@ impl Builder {
             let Some(q) = self.qual(&name, loc) else {
                 continue;
             };
+            let mut triggers = IndexMap::new();
+            for (trname, tr) in v.triggers {
+                let p = path(&base, &["triggers", &trname]);
+                if let Some(tr) = self.trigger(at, &p, &trname, tr, true) {
+                    triggers.insert(tr.name.clone(), tr);
+                }
+            }
             let view = View {
                 name: q.clone(),
                 loc,
@@ -598,6 +605,7 @@ impl Builder {
                 security_invoker: v.security_invoker,
                 comment: v.comment,
                 owner: owner(at, v.owner, &base),
+                triggers,
             };
             if let Some(prev) = self.model.views.get(&q) {
                 self.dup(Kind::View, q.to_string(), prev.loc, loc, Vec::new());
@@ -696,7 +704,7 @@ impl Builder {
             };
             for (trname, tr) in triggers {
                 let p = path(&tb, &[&trname]);
-                if let Some(tr) = self.trigger(at, &p, &trname, tr) {
+                if let Some(tr) = self.trigger(at, &p, &trname, tr, false) {
                     let e = self.model.external.get_mut(&ext).expect("registered above");
                     if let Some(prev) = e.triggers.get(&tr.name) {
                         let first = prev.loc;
@@ -1406,7 +1414,7 @@ impl Builder {
         }
         for (trname, tr) in t.triggers {
             let p = path(&base, &["triggers", &trname]);
-            if let Some(tr) = self.trigger(at, &p, &trname, tr) {
+            if let Some(tr) = self.trigger(at, &p, &trname, tr, false) {
                 table.triggers.insert(tr.name.clone(), tr);
             }
         }
@@ -1819,8 +1827,19 @@ impl Builder {
         }
     }
 
-    fn trigger(&mut self, at: &At, p: &P, name: &str, tr: RawTrigger) -> Option<Trigger> {
+    /// A trigger at `p`, on a view when `on_view` (else on a table).
+    fn trigger(
+        &mut self,
+        at: &At,
+        p: &P,
+        name: &str,
+        tr: RawTrigger,
+        on_view: bool,
+    ) -> Option<Trigger> {
         let trname = self.ident(name, at.key(p));
+        if !self.trigger_fits(at, p, &trname, &tr, on_view) {
+            return None;
+        }
         let floc = at.val(&path(p, &["function"]));
         let function = self.qual(tr.function.trim_end_matches("()"), floc)?;
         let mut events: Vec<TriggerEvent> = tr
@@ -1891,6 +1910,72 @@ impl Builder {
                 .map(|c| Sql::new(c, at.val(&path(p, &["condition"])))),
             comment: tr.comment,
         })
+    }
+
+    /// Whether PostgreSQL takes a trigger of this timing, level and events on a table
+    /// (`on_view` false) or a view; reports why not (SC006).
+    fn trigger_fits(
+        &mut self,
+        at: &At,
+        p: &P,
+        trname: &str,
+        tr: &RawTrigger,
+        on_view: bool,
+    ) -> bool {
+        let row = !matches!(tr.for_each, Some(RawForEach::Statement));
+        let instead = tr.when == RawTriggerTiming::InsteadOf;
+        // The key named, or the trigger's own when it is left out.
+        let key = |k: &str| match at.index.key_at(path(p, &[k]).0) {
+            Some(pos) => at.conv(Some(pos)),
+            None => at.key(p),
+        };
+        let refuse = |msg: String, loc: Loc, hint: &str| invalid(loc, msg, hint);
+        let err = if instead && !on_view {
+            Some(refuse(
+                format!("trigger `{trname}` is `instead_of` on a table"),
+                key("when"),
+                "INSTEAD OF triggers are for views: use `before` or `after` on a table",
+            ))
+        } else if instead && !row {
+            Some(refuse(
+                format!("trigger `{trname}` is `instead_of` for each statement"),
+                key("for_each"),
+                "an INSTEAD OF trigger fires for each row: remove `for_each: statement`",
+            ))
+        } else if instead && tr.condition.is_some() {
+            Some(refuse(
+                format!("trigger `{trname}` is `instead_of` and has a `condition`"),
+                key("condition"),
+                "PostgreSQL takes no WHEN condition on an INSTEAD OF trigger: test in its function",
+            ))
+        } else if on_view && !instead && row {
+            Some(refuse(
+                format!("trigger `{trname}` on a view is a row-level `before`/`after` trigger"),
+                key("when"),
+                "a view takes `instead_of` row triggers, or `before`/`after` with `for_each: statement`",
+            ))
+        } else if on_view && tr.events.contains(&RawTriggerEvent::Truncate) {
+            Some(refuse(
+                format!("trigger `{trname}` on a view fires on `truncate`"),
+                key("events"),
+                "a view cannot be truncated: list insert, update or delete",
+            ))
+        } else if on_view && !instead && !tr.update_of.is_empty() {
+            Some(refuse(
+                format!("trigger `{trname}` on a view has `update_of`"),
+                key("update_of"),
+                "schemac does not know a view's columns: remove `update_of`",
+            ))
+        } else {
+            None
+        };
+        match err {
+            Some(d) => {
+                self.errors.push(d);
+                false
+            }
+            None => true,
+        }
     }
 
     /// A policy at `p`; `owner_path` names its parent in messages (`tables.goals`).

@@ -1182,6 +1182,8 @@ pub struct View {
     pub query: Sql,
     pub security_invoker: bool,
     pub comment: Option<String>,
+    /// `instead_of` row triggers and statement-level `before`/`after` triggers.
+    pub triggers: IndexMap<String, Trigger>,
 }
 
 /// A standalone sequence (`sequences:`).
@@ -1594,8 +1596,11 @@ impl Model {
         Ok(out)
     }
 
-    /// Every table with policies or triggers: managed tables first, then external ones.
+    /// Every table with policies or triggers: managed tables first, then external ones,
+    /// then the views with triggers (which have no policies, and `table` None).
     pub fn hosts(&self) -> impl Iterator<Item = Host<'_>> {
+        static NO_POLICIES: std::sync::LazyLock<IndexMap<String, Policy>> =
+            std::sync::LazyLock::new(IndexMap::new);
         self.tables
             .values()
             .map(|t| Host {
@@ -1612,6 +1617,18 @@ impl Model {
                 triggers: &e.triggers,
                 table: None,
             }))
+            .chain(
+                self.views
+                    .values()
+                    .filter(|v| !v.triggers.is_empty())
+                    .map(|v| Host {
+                        name: &v.name,
+                        loc: v.loc,
+                        policies: &NO_POLICIES,
+                        triggers: &v.triggers,
+                        table: None,
+                    }),
+            )
     }
 
     /// Whether `name` is a table this project manages.

@@ -126,6 +126,12 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
                 after.push(key("function", None, f));
             }
         }
+        // A trigger on a view follows the view (table_key names a table).
+        "trigger" => {
+            if let Some(t) = &o.table {
+                after.push(key("view", None, t));
+            }
+        }
         _ => {}
     }
     after.extend(own.table_key());

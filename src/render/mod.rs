@@ -719,10 +719,23 @@ pub fn render_with(
         view_objects(model, r, &mut out, info.fresh, &late_views)?;
     }
 
+    // Triggers on views come after every view (a view gen drops and makes again loses
+    // its triggers: CREATE OR REPLACE TRIGGER gives them back).
+    let view_qnames: Vec<(String, &crate::model::View)> = model
+        .views
+        .values()
+        .filter(|v| !v.triggers.is_empty())
+        .map(|v| (v.name.sql(), v))
+        .collect();
     let triggers: Vec<_> = tables
         .iter()
         .zip(&qnames)
         .flat_map(|(t, q)| t.triggers.values().map(move |tr| (q, tr)))
+        .chain(
+            view_qnames
+                .iter()
+                .flat_map(|(q, v)| v.triggers.values().map(move |tr| (q, tr))),
+        )
         .collect();
     if !triggers.is_empty() {
         out.section("Triggers");

@@ -400,6 +400,32 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "replace_constraint",
         "bookings_room_positive",
     ),
+    // Triggers on a view: one missing is made, one changed is replaced (with its comment).
+    ("view_trigger_dropped", KINDS, "DROP TRIGGER invoice_notes_touched ON invoice_notes", "add_trigger", "invoice_notes_touched"),
+    (
+        "view_trigger_changed",
+        KINDS,
+        "CREATE OR REPLACE TRIGGER invoice_notes_write INSTEAD OF UPDATE OR DELETE ON invoice_notes \
+         FOR EACH ROW EXECUTE FUNCTION invoice_note_write(); \
+         COMMENT ON TRIGGER invoice_notes_write ON invoice_notes IS NULL",
+        "replace_trigger",
+        "invoice_notes_write",
+    ),
+    (
+        // A view whose columns differ: the plan drops it and makes it again, with its
+        // triggers, their comment, its comment and its owner (diff then finds nothing).
+        "view_with_triggers_recreated",
+        KINDS,
+        "DROP VIEW invoice_notes; \
+         CREATE VIEW invoice_notes AS SELECT invoices.number, invoices.id FROM invoices; \
+         ALTER VIEW invoice_notes OWNER TO billing_owner; \
+         COMMENT ON VIEW invoice_notes IS 'Invoice numbers, editable'; \
+         CREATE TRIGGER invoice_notes_write INSTEAD OF UPDATE ON invoice_notes FOR EACH ROW EXECUTE FUNCTION invoice_note_write(); \
+         COMMENT ON TRIGGER invoice_notes_write ON invoice_notes IS 'Writes the number through to the invoice'; \
+         CREATE TRIGGER invoice_notes_touched AFTER INSERT OR UPDATE ON invoice_notes FOR EACH STATEMENT WHEN (pg_trigger_depth() < 1) EXECUTE FUNCTION invoice_notes_touched('it''s noted')",
+        "replace_view",
+        "invoice_notes",
+    ),
     (
         // A grant option taken away (table and sequence), one given that is not declared.
         "grant_options",

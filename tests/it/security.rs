@@ -73,6 +73,9 @@ const FIELDS: &[(&str, &str)] = &[
     ("IXPARAM", "fillfactor"),
     ("IXVALUE", "70"),
     ("TRCOMMENT", "a trigger"),
+    ("VWTRIG", "thing_view_write"),
+    ("VWTARG", "view arg"),
+    ("VWTNOTE", "a view trigger"),
     ("ENCOMMENT", "an enum"),
     ("PARTTABLE", "parts"),
     ("PARTKEY", "RANGE (at)"),
@@ -177,7 +180,11 @@ tables:
     partition_of: PARTTABLE
     bounds: default
 views:
-  VIEW: { query: VQUERY, comment: VCOMMENT }
+  VIEW:
+    query: VQUERY
+    comment: VCOMMENT
+    triggers:
+      VWTRIG: { when: instead_of, events: [insert], function: touch, args: [VWTARG], comment: VWTNOTE }
 sequences:
   SEQ: { start: 5, comment: SEQCOMMENT }
   ledger_counter: { owned_by: SEQOWNER }

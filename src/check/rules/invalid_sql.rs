@@ -242,6 +242,18 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    for v in m.views.values() {
+        for tr in v.triggers.values() {
+            expr(
+                m,
+                rule,
+                &mut parsed,
+                tr.condition.as_ref(),
+                || format!("the condition of trigger `{}`", tr.name),
+                out,
+            );
+        }
+    }
     for e in m.external.values() {
         for tr in e.triggers.values() {
             expr(
