@@ -1857,25 +1857,12 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         },
         &drop_index,
     );
-    let drop_trigger = |name: &str| format!("DROP TRIGGER {} ON {qn};", quote_ident(name));
-    by_definition(
+    relation_triggers(
         cx,
         (s, n),
-        (&want.triggers, &have.triggers),
-        &ByDefinition {
-            noun: "trigger",
-            comments: (&want.trigger_comments, &have.trigger_comments),
-            kinds: [
-                ChangeKind::AddTrigger,
-                ChangeKind::ReplaceTrigger,
-                ChangeKind::DropTrigger,
-            ],
-            create_hazards: &[],
-            // Triggers go before the functions and columns they use change.
-            phases: [11, 1],
-            or_replace: false,
-        },
-        &drop_trigger,
+        (&want.triggers, &want.trigger_comments),
+        (&have.triggers, &have.trigger_comments),
+        false,
     );
     let t = obj("table", s, None, n);
     if want.unlogged != have.unlogged && !new {
@@ -2142,6 +2129,44 @@ fn views(cx: &mut Ctx) {
     }
 }
 
+/// Trigger definitions and comments by name, of one side.
+type Triggers<'a> = (&'a BTreeMap<String, String>, &'a BTreeMap<String, String>);
+
+/// The triggers of the table or view `s.n`, desired (`want`) against actual (`have`).
+/// Triggers go before the functions and columns they use change (phase 1) and are made
+/// after them (phase 11); a view's are made with `CREATE OR REPLACE TRIGGER` (`or_replace`)
+/// and dropped `IF EXISTS`, since they may have gone with a view the plan made again.
+fn relation_triggers(
+    cx: &mut Ctx,
+    (s, n): (&str, &str),
+    want: Triggers<'_>,
+    have: Triggers<'_>,
+    or_replace: bool,
+) {
+    let qn = q(s, n);
+    let if_exists = if or_replace { "IF EXISTS " } else { "" };
+    let drop_trigger =
+        |name: &str| format!("DROP TRIGGER {if_exists}{} ON {qn};", quote_ident(name));
+    by_definition(
+        cx,
+        (s, n),
+        (want.0, have.0),
+        &ByDefinition {
+            noun: "trigger",
+            comments: (want.1, have.1),
+            kinds: [
+                ChangeKind::AddTrigger,
+                ChangeKind::ReplaceTrigger,
+                ChangeKind::DropTrigger,
+            ],
+            create_hazards: &[],
+            phases: [11, 1],
+            or_replace,
+        },
+        &drop_trigger,
+    );
+}
+
 /// The triggers of desired view `s.n` (`want`) against those the actual side has (`have`,
 /// None when the view is new). Made with `CREATE OR REPLACE TRIGGER` after the views
 /// (phase 11), dropped before the functions they call go (phase 1). A view the plan drops
@@ -2157,27 +2182,9 @@ fn view_triggers(
     if want.triggers.is_empty() && have.triggers.is_empty() {
         return;
     }
-    let qn = q(s, n);
-    let drop_trigger =
-        |name: &str| format!("DROP TRIGGER IF EXISTS {} ON {qn};", quote_ident(name));
-    by_definition(
-        cx,
-        (s, n),
-        (&want.triggers, &have.triggers),
-        &ByDefinition {
-            noun: "trigger",
-            comments: (&want.trigger_comments, &have.trigger_comments),
-            kinds: [
-                ChangeKind::AddTrigger,
-                ChangeKind::ReplaceTrigger,
-                ChangeKind::DropTrigger,
-            ],
-            create_hazards: &[],
-            phases: [11, 1],
-            or_replace: true,
-        },
-        &drop_trigger,
-    );
+    let triggers = (&want.triggers, &want.trigger_comments);
+    let had = (&have.triggers, &have.trigger_comments);
+    relation_triggers(cx, (s, n), triggers, had, true);
 }
 
 fn grants(cx: &mut Ctx, opts: Options) {

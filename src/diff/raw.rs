@@ -38,13 +38,12 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
     let named = |n: &str| words.contains(n);
     let absent_named = |have: bool, n: &str| !have && named(n);
     let mut gone: BTreeSet<Name> = BTreeSet::new();
-    actual.tables.retain(|k, _| {
-        let hide = absent_named(desired.tables.contains_key(k), &k.1);
-        if hide {
-            gone.insert(k.clone());
-        }
-        !hide
-    });
+    hide_relations(
+        &mut actual.tables,
+        |k| desired.tables.contains_key(k),
+        words,
+        &mut gone,
+    );
     for (k, t) in actual.tables.iter_mut() {
         let Some(d) = desired.tables.get(k) else {
             continue;
@@ -66,13 +65,12 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
         t.trigger_comments
             .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
     }
-    actual.views.retain(|k, _| {
-        let hide = absent_named(desired.views.contains_key(k), &k.1);
-        if hide {
-            gone.insert(k.clone());
-        }
-        !hide
-    });
+    hide_relations(
+        &mut actual.views,
+        |k| desired.views.contains_key(k),
+        words,
+        &mut gone,
+    );
     for (k, v) in actual.views.iter_mut() {
         let Some(d) = desired.views.get(k) else {
             continue;
@@ -82,13 +80,12 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
         v.trigger_comments
             .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
     }
-    actual.materialized_views.retain(|k, _| {
-        let hide = absent_named(desired.materialized_views.contains_key(k), &k.1);
-        if hide {
-            gone.insert(k.clone());
-        }
-        !hide
-    });
+    hide_relations(
+        &mut actual.materialized_views,
+        |k| desired.materialized_views.contains_key(k),
+        words,
+        &mut gone,
+    );
     for (k, m) in actual.materialized_views.iter_mut() {
         if let Some(d) = desired.materialized_views.get(k) {
             m.indexes
@@ -118,6 +115,23 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
         .grants
         .retain(|(s, r, _, _)| !gone.contains(&(s.clone(), r.clone())));
     // Owners are compared only where the project declares one: nothing to leave out.
+}
+
+/// Leaves out of `relations` those `desired_has` lacks and a block names, and lists them in
+/// `gone` (their grants go too).
+fn hide_relations<V>(
+    relations: &mut std::collections::BTreeMap<Name, V>,
+    desired_has: impl Fn(&Name) -> bool,
+    words: &BTreeSet<String>,
+    gone: &mut BTreeSet<Name>,
+) {
+    relations.retain(|k, _| {
+        let hide = !desired_has(k) && words.contains(&k.1);
+        if hide {
+            gone.insert(k.clone());
+        }
+        !hide
+    });
 }
 
 #[cfg(test)]

@@ -118,18 +118,7 @@ pub fn sql_with(changes: &[Change], o: &SqlOptions) -> String {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str("BEGIN;\n");
-        for s in SETTINGS {
-            let _ = writeln!(out, "{s}");
-        }
-        if let Some((lock, statement)) = o.timeouts {
-            let _ = writeln!(out, "SET LOCAL lock_timeout = {};", quote_literal(lock));
-            let _ = writeln!(
-                out,
-                "SET LOCAL statement_timeout = {};",
-                quote_literal(statement)
-            );
-        }
+        begin(&mut out, o.timeouts);
         for c in tx {
             let _ = writeln!(out, "\n-- {}", comment_text(&label(c)));
             for s in &c.sql {
@@ -142,18 +131,7 @@ pub fn sql_with(changes: &[Change], o: &SqlOptions) -> String {
         out.push_str(
             "\n-- sql blocks: unmanaged (never compared), re-run as gen runs them, in their own transaction.\n",
         );
-        out.push_str("BEGIN;\n");
-        for s in SETTINGS {
-            let _ = writeln!(out, "{s}");
-        }
-        if let Some((lock, statement)) = o.timeouts {
-            let _ = writeln!(out, "SET LOCAL lock_timeout = {};", quote_literal(lock));
-            let _ = writeln!(
-                out,
-                "SET LOCAL statement_timeout = {};",
-                quote_literal(statement)
-            );
-        }
+        begin(&mut out, o.timeouts);
         for (_, sql) in o.raw_sql {
             let _ = writeln!(out, "\n{}", sql.trim_end());
         }
@@ -173,6 +151,23 @@ pub fn sql_with(changes: &[Change], o: &SqlOptions) -> String {
         }
     }
     out
+}
+
+/// Opens one of the plan's transactions: `BEGIN`, the session settings, and the lock and
+/// statement timeouts when the plan has them.
+fn begin(out: &mut String, timeouts: Option<(&str, &str)>) {
+    out.push_str("BEGIN;\n");
+    for s in SETTINGS {
+        let _ = writeln!(out, "{s}");
+    }
+    if let Some((lock, statement)) = timeouts {
+        let _ = writeln!(out, "SET LOCAL lock_timeout = {};", quote_literal(lock));
+        let _ = writeln!(
+            out,
+            "SET LOCAL statement_timeout = {};",
+            quote_literal(statement)
+        );
+    }
 }
 
 fn hazards(c: &Change) -> String {

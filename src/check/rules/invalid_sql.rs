@@ -242,29 +242,23 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    for v in m.views.values() {
-        for tr in v.triggers.values() {
-            expr(
-                m,
-                rule,
-                &mut parsed,
-                tr.condition.as_ref(),
-                || format!("the condition of trigger `{}`", tr.name),
-                out,
-            );
-        }
+    // Conditions of the triggers on views and on external tables.
+    let other_triggers = m
+        .views
+        .values()
+        .flat_map(|v| v.triggers.values())
+        .chain(m.external.values().flat_map(|e| e.triggers.values()));
+    for tr in other_triggers {
+        expr(
+            m,
+            rule,
+            &mut parsed,
+            tr.condition.as_ref(),
+            || format!("the condition of trigger `{}`", tr.name),
+            out,
+        );
     }
     for e in m.external.values() {
-        for tr in e.triggers.values() {
-            expr(
-                m,
-                rule,
-                &mut parsed,
-                tr.condition.as_ref(),
-                || format!("the condition of trigger `{}`", tr.name),
-                out,
-            );
-        }
         for p in e.policies.values() {
             policy_expr(
                 m,
