@@ -204,22 +204,8 @@ fn run_raw_sql(
     let mut t = db
         .transaction()
         .map_err(|e| query_error("starting a transaction", &e))?;
-    let setup = [
-        format!(
-            "SET LOCAL lock_timeout = {};",
-            crate::sql::quote::quote_literal(lock)
-        ),
-        format!(
-            "SET LOCAL statement_timeout = {};",
-            crate::sql::quote::quote_literal(statement)
-        ),
-    ];
-    for s in plan::SETTINGS
-        .iter()
-        .copied()
-        .chain(setup.iter().map(String::as_str))
-    {
-        t.batch_execute(s)
+    for s in plan::setup(Some((lock, statement))) {
+        t.batch_execute(&s)
             .map_err(|e| query_error("setting up the transaction", &e))?;
     }
     for (name, sql) in blocks {
@@ -326,29 +312,12 @@ fn run(
     applied: &mut Vec<String>,
     locate: &dyn Fn(&Change) -> String,
 ) -> Result<(), ApplyError> {
-    let timeouts: Vec<String> = timeouts
-        .map(|(lock, statement)| {
-            vec![
-                format!(
-                    "SET LOCAL lock_timeout = {};",
-                    crate::sql::quote::quote_literal(lock)
-                ),
-                format!(
-                    "SET LOCAL statement_timeout = {};",
-                    crate::sql::quote::quote_literal(statement)
-                ),
-            ]
-        })
-        .unwrap_or_default();
+    let setup = plan::setup(timeouts);
     for tx in &p.transactions {
         let mut t = db
             .transaction()
             .map_err(|e| query_error("starting a transaction", &e))?;
-        for s in plan::SETTINGS
-            .iter()
-            .copied()
-            .chain(timeouts.iter().map(String::as_str))
-        {
+        for s in &setup {
             t.batch_execute(s)
                 .map_err(|e| query_error("setting up the transaction", &e))?;
         }

@@ -50,20 +50,13 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
         };
         t.columns
             .retain(|c| !absent_named(d.column(&c.name).is_some(), &c.name));
-        t.constraints
-            .retain(|n, _| !absent_named(d.constraints.contains_key(n), n));
-        t.constraint_comments
-            .retain(|n, _| !absent_named(d.constraints.contains_key(n), n));
-        t.indexes
-            .retain(|n, _| !absent_named(d.indexes.contains_key(n), n));
-        t.index_comments
-            .retain(|n, _| !absent_named(d.indexes.contains_key(n), n));
-        t.policies
-            .retain(|n, _| !absent_named(d.policies.contains_key(n), n));
-        t.triggers
-            .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
-        t.trigger_comments
-            .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
+        hide_children(&mut t.constraints, &d.constraints, words);
+        hide_children(&mut t.constraint_comments, &d.constraints, words);
+        hide_children(&mut t.indexes, &d.indexes, words);
+        hide_children(&mut t.index_comments, &d.indexes, words);
+        hide_children(&mut t.policies, &d.policies, words);
+        hide_children(&mut t.triggers, &d.triggers, words);
+        hide_children(&mut t.trigger_comments, &d.triggers, words);
     }
     hide_relations(
         &mut actual.views,
@@ -75,10 +68,8 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
         let Some(d) = desired.views.get(k) else {
             continue;
         };
-        v.triggers
-            .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
-        v.trigger_comments
-            .retain(|n, _| !absent_named(d.triggers.contains_key(n), n));
+        hide_children(&mut v.triggers, &d.triggers, words);
+        hide_children(&mut v.trigger_comments, &d.triggers, words);
     }
     hide_relations(
         &mut actual.materialized_views,
@@ -88,8 +79,7 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
     );
     for (k, m) in actual.materialized_views.iter_mut() {
         if let Some(d) = desired.materialized_views.get(k) {
-            m.indexes
-                .retain(|n, _| !absent_named(d.indexes.contains_key(n), n));
+            hide_children(&mut m.indexes, &d.indexes, words);
         }
     }
     actual
@@ -115,6 +105,16 @@ pub fn hide(actual: &mut Catalog, desired: &Catalog, words: &BTreeSet<String>) {
         .grants
         .retain(|(s, r, _, _)| !gone.contains(&(s.clone(), r.clone())));
     // Owners are compared only where the project declares one: nothing to leave out.
+}
+
+/// Leaves out of `children` (by name: a table's constraints, a view's triggers…) those
+/// `declared` lacks and a block names.
+fn hide_children<V, W>(
+    children: &mut std::collections::BTreeMap<String, V>,
+    declared: &std::collections::BTreeMap<String, W>,
+    words: &BTreeSet<String>,
+) {
+    children.retain(|n, _| declared.contains_key(n) || !words.contains(n));
 }
 
 /// Leaves out of `relations` those `desired_has` lacks and a block names, and lists them in

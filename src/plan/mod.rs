@@ -153,20 +153,25 @@ pub fn sql_with(changes: &[Change], o: &SqlOptions) -> String {
     out
 }
 
-/// Opens one of the plan's transactions: `BEGIN`, the session settings, and the lock and
-/// statement timeouts when the plan has them.
-fn begin(out: &mut String, timeouts: Option<(&str, &str)>) {
-    out.push_str("BEGIN;\n");
-    for s in SETTINGS {
-        let _ = writeln!(out, "{s}");
-    }
+/// What each of the plan's transactions runs first: the session settings, and the lock and
+/// statement timeouts when there are any (`--sql` writes them, apply runs them).
+pub fn setup(timeouts: Option<(&str, &str)>) -> Vec<String> {
+    let mut out: Vec<String> = SETTINGS.iter().map(|s| s.to_string()).collect();
     if let Some((lock, statement)) = timeouts {
-        let _ = writeln!(out, "SET LOCAL lock_timeout = {};", quote_literal(lock));
-        let _ = writeln!(
-            out,
+        out.push(format!("SET LOCAL lock_timeout = {};", quote_literal(lock)));
+        out.push(format!(
             "SET LOCAL statement_timeout = {};",
             quote_literal(statement)
-        );
+        ));
+    }
+    out
+}
+
+/// Opens one of the plan's transactions: `BEGIN` and its [`setup`].
+fn begin(out: &mut String, timeouts: Option<(&str, &str)>) {
+    out.push_str("BEGIN;\n");
+    for s in setup(timeouts) {
+        let _ = writeln!(out, "{s}");
     }
 }
 
