@@ -745,6 +745,17 @@ fn security_sql_blocks_are_refused_without_raw_sql() {
     assert!(e.to_string().contains("does not allow raw SQL"), "{e}");
 }
 
+/// A plain PostgreSQL project that allows raw SQL, with `defs` as its one definition file.
+fn write_raw_sql_project(dir: &Path, defs: &str) {
+    std::fs::create_dir_all(dir).expect("dir");
+    std::fs::write(
+        dir.join("schemac.yaml"),
+        "schemac: 1\ntarget: postgres\nraw_sql: true\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("b.yaml"), defs).expect("write");
+}
+
 /// A block's name cannot leave the `-- sql: <name>` comment: anything but
 /// `[a-z_][a-z0-9_]*` is refused when the project is loaded (exit 2, nothing written), and a
 /// comment's line breaks are written as `\\n`.
@@ -760,17 +771,10 @@ fn security_sql_block_names_and_comments_cannot_add_a_statement() {
         "x\u{2028}y",
     ] {
         let dir = tmp.path().join("p");
-        std::fs::create_dir_all(&dir).expect("dir");
-        std::fs::write(
-            dir.join("schemac.yaml"),
-            "schemac: 1\ntarget: postgres\nraw_sql: true\n",
-        )
-        .expect("write");
-        std::fs::write(
-            dir.join("b.yaml"),
-            format!("sql:\n  {}: {{ body: \"SELECT 1;\" }}\n", yaml_string(name)),
-        )
-        .expect("write");
+        write_raw_sql_project(
+            &dir,
+            &format!("sql:\n  {}: {{ body: \"SELECT 1;\" }}\n", yaml_string(name)),
+        );
         let out = tmp.path().join("out.sql");
         let d = dir.to_str().expect("utf-8");
         let r = crate::schemac(&["gen", d, "--out", out.to_str().expect("utf-8")]);
@@ -783,20 +787,13 @@ fn security_sql_block_names_and_comments_cannot_add_a_statement() {
         assert!(!out.exists(), "{name:?}: gen wrote a file");
     }
     let dir = tmp.path().join("c");
-    std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(
-        dir.join("schemac.yaml"),
-        "schemac: 1\ntarget: postgres\nraw_sql: true\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("b.yaml"),
-        format!(
+    write_raw_sql_project(
+        &dir,
+        &format!(
             "sql:\n  job: {{ comment: {}, body: \"SELECT 1;\" }}\n",
             yaml_string("a\nDROP TABLE canary.victim; --\r\u{2028}")
         ),
-    )
-    .expect("write");
+    );
     let r = crate::schemac(&["gen", dir.to_str().expect("utf-8"), "--stdout"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let statements = schemac::sql::lexer::statements(&r.stdout).expect("lexes");
