@@ -172,6 +172,7 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
         }
     }
     kinds(model, path, &mut cat);
+    crate::kinds::predict_all(&model.declared, &mut cat.kinds).map_err(Unpredictable)?;
     let decided: std::collections::BTreeMap<usize, &crate::model::api::FunctionGrant> = model
         .api
         .iter()
@@ -477,7 +478,7 @@ fn table(
         out.columns.push(catalog::Column {
             name: c.name.clone(),
             ty: path.ty(&c.ty),
-            collation: c.collation.as_ref().map(|(n, _)| quote_ident(n)),
+            collation: c.collation.as_ref().map(|(n, _)| model.collation_sql(n)),
             not_null: !c.nullable
                 || pk.contains(&c.name.as_str())
                 || c.identity.is_some()

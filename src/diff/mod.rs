@@ -171,6 +171,10 @@ pub enum Hazard {
     /// Drops a trigger or policy outside the compared schemas that uses the object, and
     /// that the other side no longer has.
     DropsOutsideScope,
+    /// Needs a destructive change to run first (it drops what a dropped column used, or
+    /// takes the name of a dropped object): withheld with it unless destructive changes are
+    /// allowed.
+    AfterDestructive,
 }
 
 /// The identity of a changed object.

@@ -1573,10 +1573,19 @@ impl<'a> Builder<'a> {
         }
         let mut m: Vec<(String, Node)> = vec![("type".into(), Node::str(ty.clone()))];
         if let Some(coll) = &c.collation {
-            // The format names a collation unqualified (one in pg_catalog or on the path).
-            match leading_ident(coll).filter(|(_, rest)| rest.is_empty()) {
-                Some((name, _)) => m.push(("collation".into(), Node::str(name))),
-                None => self.unrepresentable(
+            // A collation of pg_catalog is named alone (`C`), one of the imported schemas
+            // (declared under `collations:`) as `schema.name`.
+            let parts = crate::sql::name::split_dotted(coll).ok();
+            match (
+                leading_ident(coll).filter(|(_, rest)| rest.is_empty()),
+                parts.as_deref(),
+            ) {
+                (Some((name, _)), _) => m.push(("collation".into(), Node::str(name))),
+                (None, Some([s, n])) if self.src.schemas.contains(s) => m.push((
+                    "collation".into(),
+                    Node::str(format!("{}.{}", name_part(s), name_part(n))),
+                )),
+                _ => self.unrepresentable(
                     "column collation",
                     format!("{}.{}.{}", table.0, table.1, c.name),
                     format!("COLLATE {coll}"),
@@ -2347,6 +2356,27 @@ impl<'a> Builder<'a> {
         let src = self.src;
         let cat = &src.cat;
         let mut sections = Vec::new();
+        for (key, noun, items) in crate::kinds::import_all(&cat.kinds) {
+            let mut entries = Vec::new();
+            for (name, yaml) in items {
+                match yaml.map(json_node) {
+                    Ok(Node::Map(mut m)) => {
+                        if let Some(o) = self.owner(noun, &name.0, &name.1) {
+                            m.push(("owner".into(), Node::str(o)));
+                        }
+                        entries.push((yaml_name(&name.0, &name.1), Node::Map(m)));
+                    }
+                    Ok(_) => {}
+                    Err(why) => self.unrepresentable(
+                        noun,
+                        format!("{}.{}", name.0, name.1),
+                        String::new(),
+                        &format!("left out: {why}"),
+                    ),
+                }
+            }
+            push_section(&mut sections, key, entries);
+        }
         let mut sequences = Vec::new();
         for (name, d) in &cat.kinds.sequences {
             if self.serial_sequences.contains(name) {
@@ -2471,6 +2501,33 @@ impl<'a> Builder<'a> {
 fn push_comment(m: &mut Vec<(String, Node)>, comment: &Option<String>) {
     if let Some(c) = comment {
         m.push(("comment".into(), Node::str(c.clone())));
+    }
+}
+
+/// The YAML of a value a declared kind's `import` gave (serialized to JSON): mappings in
+/// their order, lists on one line when they hold only scalars, nulls left out.
+fn json_node(v: serde_json::Value) -> Node {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => Node::Str(s),
+        J::Bool(b) => Node::bool(b),
+        J::Number(n) => Node::Raw(n.to_string()),
+        J::Null => Node::Map(Vec::new()),
+        J::Array(items) => {
+            let flat = items.iter().all(|i| !i.is_object() && !i.is_array());
+            let items = items.into_iter().map(json_node).collect();
+            if flat {
+                Node::FlowSeq(items)
+            } else {
+                Node::Seq(items)
+            }
+        }
+        J::Object(m) => Node::Map(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, json_node(v)))
+                .collect(),
+        ),
     }
 }
 

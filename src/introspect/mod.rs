@@ -231,8 +231,13 @@ impl Query {
             }
             Query::SchemaGrants => client.rows(SCHEMA_GRANTS, &[ps]),
             Query::DefaultPrivileges => client.rows(DEFAULT_PRIVILEGES, &[ps]),
-            Query::DependencyNames => client.rows(DEPENDENCY_NAMES, &[s]),
-            Query::DependencyEdges => client.rows(DEPENDENCY_EDGES, &[]),
+            Query::DependencyNames => {
+                let (catalogs, nouns) = crate::kinds::dependency_catalogs();
+                client.rows(DEPENDENCY_NAMES, &[s, &catalogs, &nouns])
+            }
+            Query::DependencyEdges => {
+                client.rows(DEPENDENCY_EDGES, &[&crate::kinds::dependency_catalogs().0])
+            }
         }
     }
 }
@@ -527,7 +532,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     let kind_rows: Vec<Vec<Row>> = (0..crate::kinds::QUERIES)
         .map(|i| take(Query::Kind(i)))
         .collect();
-    cat.kinds = crate::kinds::from_rows(&kind_rows);
+    cat.kinds = crate::kinds::from_rows(&kind_rows, &mut cat.owners);
     if let Some(declared) = &scope.declared_sequences {
         cat.kinds
             .sequences

@@ -77,6 +77,8 @@ pub struct Model {
     pub composite_types: IndexMap<QualName, CompositeType>,
     pub domains: IndexMap<QualName, Domain>,
     pub materialized_views: IndexMap<QualName, MaterializedView>,
+    /// The kinds that live whole in one module of [`crate::kinds`] (collations).
+    pub declared: crate::kinds::Declarations,
     pub grants: Vec<Grant>,
     /// `grants:` entries on functions (EXECUTE).
     pub function_privileges: Vec<FunctionPrivilege>,
@@ -247,6 +249,8 @@ pub enum Kind {
     PolicyTemplate,
     /// A `sql:` block.
     RawSql,
+    /// A kind of [`crate::kinds::declared_kinds!`], by its noun.
+    Declared(&'static str),
     /// Any other repeated YAML key.
     Key,
 }
@@ -271,6 +275,7 @@ impl Kind {
             Kind::Role => "role",
             Kind::PolicyTemplate => "policy template",
             Kind::RawSql => "sql block",
+            Kind::Declared(noun) => noun,
             Kind::Key => "key",
         }
     }
@@ -1509,6 +1514,11 @@ impl Model {
                 .values()
                 .map(|d| ("domain", &d.name, &d.owner, false)),
         );
+        out.extend(
+            crate::kinds::entries(&self.declared)
+                .into_iter()
+                .map(|e| (e.noun, e.name, e.owner, false)),
+        );
         out
     }
 
@@ -1521,6 +1531,26 @@ impl Model {
             .filter(|(_, _, _, follows_table)| !follows_table)
             .filter_map(|(noun, name, own, _)| self.owner(own).map(|o| (noun, name, o)))
             .collect()
+    }
+
+    /// How SQL names the collation a column's `collation:` writes, as PostgreSQL prints it:
+    /// one the project declares (`ci`, or `schema.name` in a schema it lists) qualified
+    /// (`public.ci`), any other (pg_catalog's `C`, `und-x-icu`, `en_US.utf8`) as one
+    /// identifier (`"C"`). gen writes it and the catalog prediction expects it.
+    pub fn collation_sql(&self, written: &str) -> String {
+        let declared = |q: &QualName| crate::kinds::declares(&self.declared, "collation", q);
+        if let Ok([schema, name]) = names::split_dotted(written).as_deref() {
+            let q = QualName::new(schema, name);
+            if declared(&q) || self.config.schemas.contains(schema) {
+                return q.sql();
+            }
+        }
+        let schema = self.config.schemas.first().map_or("public", String::as_str);
+        let q = QualName::new(schema, written);
+        if declared(&q) {
+            return q.sql();
+        }
+        names::quote_ident(written)
     }
 
     /// What an `after:` entry of a `sql:` block names: whether it is another block, and
@@ -1551,6 +1581,9 @@ impl Model {
                 || self.enums.contains_key(q)
                 || self.composite_types.contains_key(q)
                 || self.domains.contains_key(q)
+                || crate::kinds::entries(&self.declared)
+                    .iter()
+                    .any(|e| e.name == q)
                 || self.config.external_tables.iter().any(|(t, _)| t == q)
                 || self.config.external_types.iter().any(|(t, _)| t == q);
             if function {

@@ -247,7 +247,7 @@ impl Renderer {
         env.set_keep_trailing_newline(true);
         env.add_filter("ident", |s: &str| quote_ident(s));
         env.add_filter("literal", |s: &str| quote_literal(s));
-        for (name, src) in TEMPLATES {
+        for (name, src) in TEMPLATES.iter().chain(crate::kinds::TEMPLATES) {
             let source = match overrides.map(|d| d.join(name)).filter(|p| p.is_file()) {
                 Some(p) => std::fs::read_to_string(&p)
                     .map_err(|source| RenderError::Override { path: p, source })?,
@@ -569,7 +569,7 @@ pub fn render_with(
                     context! {
                         name => c.name,
                         type => c.ty.to_string(),
-                        collation => c.collation.as_ref().map(|(n, _)| quote_ident(n)),
+                        collation => c.collation.as_ref().map(|(n, _)| model.collation_sql(n)),
                         nullable => c.nullable,
                         default => c.default.as_ref().map(|d| frag(model, d).map(|t| default_sql(&t))).transpose()?,
                         identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),
@@ -813,7 +813,7 @@ pub fn render_with(
                 "domain" => ("DOMAIN", q.sql()),
                 "sequence" => ("SEQUENCE", q.sql()),
                 "view" => ("VIEW", q.sql()),
-                _ => ("TABLE", q.sql()),
+                other => (crate::kinds::sql_noun(other).unwrap_or("TABLE"), q.sql()),
             };
             out.object(Some(*loc), owner_t.render(context! { kind, on, role })?);
         }

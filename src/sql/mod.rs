@@ -7,6 +7,7 @@
 //!   its `scan.l`, because the boundaries sqlparser finds are not the server's;
 //! - [`fragment`]: a user's expression or query, accepted only when PostgreSQL will read it
 //!   as part of one statement;
+//! - [`name`]: schema-qualified names, as a project writes them and as SQL spells them;
 //! - [`quote`]: identifiers, string literals and dollar-quote tags;
 //! - [`raw`]: the bodies of `sql:` blocks (what may be run, what is re-runnable).
 //!
@@ -14,5 +15,6 @@
 
 pub mod fragment;
 pub mod lexer;
+pub mod name;
 pub mod quote;
 pub mod raw;
