@@ -11,6 +11,7 @@
 //! knows nothing of `diff`: a comparison returns neutral [`Step`]s that diff turns into its
 //! changes.
 
+pub mod collation;
 pub mod composite;
 pub mod sequence;
 
@@ -255,7 +256,6 @@ pub struct Rendered {
     pub texts: Vec<String>,
 }
 
-#[allow(dead_code)] // until a kind is registered
 fn rendered<K: Declared>(o: &Object<K::Model>) -> Rendered {
     let name: Name = (o.name.schema.clone(), o.name.name.clone());
     let def = K::def(&o.model);
@@ -510,7 +510,9 @@ macro_rules! kinds {
 /// fields (`crate::load::raw`), the model ([`Declarations`]), the catalog ([`Objects`]).
 macro_rules! declared_kinds {
     ($cb:ident) => {
-        $cb! {}
+        $cb! {
+            collations: $crate::kinds::collation::Collation,
+        }
     };
 }
 pub(crate) use declared_kinds;

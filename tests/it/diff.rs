@@ -231,6 +231,18 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "invoice_no",
     ),
     ("sequence_extra", KINDS, "CREATE SEQUENCE stray_no", "drop_sequence", "stray_no"),
+    // Collations: one the project lacks is dropped, a comment comes back, and one made
+    // with another locale (while the column that uses it was moved to "C") is made again.
+    ("collation_extra", KINDS, "CREATE COLLATION stray_collation (locale = 'C')", "drop_collation", "stray_collation"),
+    ("collation_comment", KINDS, "COMMENT ON COLLATION case_insensitive IS NULL", "alter_collation", "case_insensitive"),
+    (
+        "collation_locale",
+        KINDS,
+        "ALTER TABLE invoices ALTER COLUMN customer_code TYPE text COLLATE \"C\"; \
+         DROP COLLATION posix_sort; CREATE COLLATION posix_sort (locale = 'C')",
+        "replace_collation",
+        "posix_sort",
+    ),
     (
         // Every function option changed in place (ALTER FUNCTION keeps the body).
         "function_options",
