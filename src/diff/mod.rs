@@ -66,6 +66,9 @@ pub enum ChangeKind {
     AddConstraint,
     ReplaceConstraint,
     DropConstraint,
+    /// `VALIDATE CONSTRAINT`: a `NOT VALID` check or foreign key is wanted validated (the
+    /// rows already there are checked; fails on one that breaks it).
+    ValidateConstraint,
     AddIndex,
     ReplaceIndex,
     DropIndex,
@@ -1781,7 +1784,11 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         let o = obj("constraint", s, Some(n), cn);
         let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
         let phase = if c.kind == "f" { 8 } else { 7 };
-        let hz = vec![Hazard::Lock, Hazard::MayFailOnData];
+        // A NOT VALID constraint reads none of the rows already there.
+        let hz = match c.validated() {
+            true => vec![Hazard::Lock, Hazard::MayFailOnData],
+            false => vec![Hazard::Lock],
+        };
         match have.constraints.get(cn) {
             None => cx.push(
                 ChangeKind::AddConstraint,
@@ -1792,7 +1799,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 add,
                 phase,
             ),
-            Some(h) if h.definition != c.definition => cx.push(
+            Some(h) if h.rule() != c.rule() => cx.push(
                 ChangeKind::ReplaceConstraint,
                 o,
                 Some(h.definition.clone()),
@@ -1806,6 +1813,21 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 .collect(),
                 phase,
             ),
+            // Wanted validated, NOT VALID in the database: the rows there are checked now.
+            // Wanted NOT VALID but validated: nothing to do, it already holds for every row
+            // (VALIDATE is how a NOT VALID constraint ends; none is made NOT VALID again).
+            Some(h) if c.validated() && !h.validated() => cx.push(
+                ChangeKind::ValidateConstraint,
+                o,
+                Some(h.definition.clone()),
+                Some(c.definition.clone()),
+                vec![Hazard::MayFailOnData],
+                vec![format!(
+                    "ALTER TABLE {qn} VALIDATE CONSTRAINT {};",
+                    quote_ident(cn)
+                )],
+                phase,
+            ),
             Some(_) => {}
         }
     }
@@ -1815,8 +1837,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         (s, n),
         want.constraints.keys(),
         &|cn| {
-            have.constraints.get(cn).map(|h| &h.definition)
-                == want.constraints.get(cn).map(|c| &c.definition)
+            have.constraints.get(cn).map(|h| h.rule()) == want.constraints.get(cn).map(|c| c.rule())
         },
         (&want.constraint_comments, &have.constraint_comments),
     );
@@ -3041,6 +3062,78 @@ mod tests {
                 "ALTER TABLE public.leaves NO INHERIT public.base;",
                 "CREATE TABLE public.z_new (\n  id date NOT NULL\n);",
                 "CREATE TABLE public.a_new (\n  x date NOT NULL\n) INHERITS (public.z_new);",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_not_valid_constraint_is_validated_and_a_validated_one_is_left() {
+        let con = |kind: &str, def: &str| crate::catalog::Constraint {
+            kind: kind.into(),
+            definition: def.into(),
+        };
+        let table = |defs: [&str; 3]| {
+            let mut t = partitioned(&["at"]);
+            t.partition_by = None;
+            t.constraints.insert(
+                "c".into(),
+                con(
+                    "c",
+                    &format!("CHECK ((at > '2000-01-01'::date)){}", defs[0]),
+                ),
+            );
+            t.constraints.insert(
+                "f".into(),
+                con(
+                    "f",
+                    &format!("FOREIGN KEY (at) REFERENCES days(at){}", defs[1]),
+                ),
+            );
+            t.constraints.insert(
+                "g".into(),
+                con(
+                    "c",
+                    &format!("CHECK ((at < '3000-01-01'::date)){}", defs[2]),
+                ),
+            );
+            t
+        };
+        let mut have = Catalog::default();
+        have.tables
+            .insert(key("logs"), table([" NOT VALID", " NOT VALID", ""]));
+        let mut want = Catalog::default();
+        // c and f wanted validated; g wanted NOT VALID and already validated: left.
+        want.tables
+            .insert(key("logs"), table(["", "", " NOT VALID"]));
+        let changes = diff(&want, &have, Options::default());
+        assert_eq!(
+            statements(&changes),
+            [
+                "ALTER TABLE public.logs VALIDATE CONSTRAINT c;",
+                "ALTER TABLE public.logs VALIDATE CONSTRAINT f;",
+            ]
+        );
+        for c in &changes {
+            assert_eq!(c.kind, ChangeKind::ValidateConstraint);
+            assert_eq!(c.hazards, [Hazard::MayFailOnData]);
+            assert!(!c.destructive);
+        }
+        // Another rule: made again, NOT VALID as declared.
+        want.tables
+            .insert(key("logs"), table([" NOT VALID", "", " NOT VALID"]));
+        if let Some(t) = want.tables.get_mut(&key("logs")) {
+            t.constraints.insert(
+                "g".into(),
+                con("c", "CHECK ((at < '2900-01-01'::date)) NOT VALID"),
+            );
+        }
+        let changes = diff(&want, &have, Options::default());
+        assert_eq!(
+            statements(&changes),
+            [
+                "ALTER TABLE public.logs DROP CONSTRAINT g;",
+                "ALTER TABLE public.logs ADD CONSTRAINT g CHECK ((at < '2900-01-01'::date)) NOT VALID;",
+                "ALTER TABLE public.logs VALIDATE CONSTRAINT f;",
             ]
         );
     }
