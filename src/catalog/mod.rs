@@ -33,6 +33,11 @@ pub struct Catalog {
     /// [`Catalog::sequence_grants`] are held `WITH GRANT OPTION`: (schema, relation or
     /// sequence, column or empty, grantee, privilege).
     pub grant_options: BTreeSet<(String, String, String, String, String)>,
+    /// Privileges a role other than the owner granted (its own held WITH GRANT OPTION):
+    /// (schema, relation, sequence or function `name(args)`, column or empty, grantor,
+    /// grantee, privilege). Revoking the grantor's privilege or grant option needs CASCADE,
+    /// which takes these too.
+    pub grants_passed_on: BTreeSet<PassedOn>,
     /// Every sequence of the schemas, with the (grantee, privilege) pairs held on it by
     /// roles other than its owner.
     pub sequence_grants: BTreeMap<Name, BTreeSet<(String, String)>>,
@@ -306,6 +311,9 @@ pub struct Constraint {
     /// key whose existing rows were not checked.
     pub definition: String,
 }
+
+/// An entry of [`Catalog::grants_passed_on`].
+pub type PassedOn = (String, String, String, String, String, String);
 
 impl Constraint {
     /// Whether PostgreSQL has checked the rows the table had when it was added
