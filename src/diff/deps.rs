@@ -334,7 +334,11 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
     }
     type Constraint = (String, String, String);
     let mut changed: BTreeMap<Constraint, usize> = BTreeMap::new();
+    // (A VALIDATE CONSTRAINT neither drops nor adds: the foreign key is added back.)
     for (i, c) in cx.out.iter().enumerate() {
+        if c.kind == ChangeKind::ValidateConstraint {
+            continue;
+        }
         if let ("constraint", Some(t)) = (c.object.kind, &c.object.table) {
             let k = (c.object.schema.clone(), t.clone(), c.object.name.clone());
             changed.entry(k).or_insert(i);

@@ -512,10 +512,11 @@ fn table(
     }
     for k in &t.checks {
         let no_inherit = if k.no_inherit { " NO INHERIT" } else { "" };
+        let not_valid = if k.not_valid { " NOT VALID" } else { "" };
         constraint(
             &k.name,
             "c",
-            format!("CHECK ({}){no_inherit}", k.expr.text.trim()),
+            format!("CHECK ({}){no_inherit}{not_valid}", k.expr.text.trim()),
         );
     }
     for fk in &t.foreign_keys {
@@ -555,6 +556,9 @@ fn table(
             fk.deferrable,
             fk.initially_deferred,
         ));
+        if fk.not_valid {
+            def.push_str(" NOT VALID");
+        }
         constraint(&fk.name, "f", def);
     }
     for x in &t.exclusions {
@@ -1142,20 +1146,29 @@ fn reconcile_table(
             continue;
         };
         if c.kind == "c" && lc.kind == "c" && c.definition != lc.definition {
-            // The expression, and whether the check is NO INHERIT.
+            // The expression, and whether the check is NO INHERIT and NOT VALID.
             let inner = |s: &str| {
+                let (s, not_valid) = match s.strip_suffix(" NOT VALID") {
+                    Some(s) => (s, true),
+                    None => (s, false),
+                };
                 let (s, no_inherit) = match s.strip_suffix(" NO INHERIT") {
                     Some(s) => (s, true),
                     None => (s, false),
                 };
                 s.strip_prefix("CHECK (")
                     .and_then(|s| s.strip_suffix(')'))
-                    .map(|e| (e.to_string(), no_inherit))
+                    .map(|e| (e.to_string(), (no_inherit, not_valid)))
             };
             if let (Some((m, mi)), Some((live, li))) = (inner(&c.definition), inner(&lc.definition))
             {
-                if mi == li && equivalent_in(&m, &live, Some(typing)) {
-                    c.definition = lc.definition.clone();
+                // The live spelling, keeping whether the project's is NOT VALID (compared
+                // apart: a validated constraint is what a NOT VALID one becomes).
+                if mi.0 == li.0 && equivalent_in(&m, &live, Some(typing)) {
+                    c.definition = match mi.1 {
+                        true => format!("{} NOT VALID", lc.rule()),
+                        false => lc.rule().to_string(),
+                    };
                 }
             }
         }

@@ -187,6 +187,10 @@ pub fn short_type(ty: &str) -> String {
     format!("{short}{mods}{arrays}")
 }
 
+/// A table's check as import writes it: name, expression, `NO INHERIT`, `NOT VALID`,
+/// comment.
+type CheckEntry = (String, String, bool, bool, Option<String>);
+
 /// A parsed `pg_get_constraintdef` of a foreign key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ForeignKey {
@@ -198,6 +202,8 @@ struct ForeignKey {
     match_full: bool,
     /// `DEFERRABLE [INITIALLY DEFERRED]`.
     options: KeyOptions,
+    /// `NOT VALID`.
+    not_valid: bool,
 }
 
 fn action(word: &str) -> Option<&'static str> {
@@ -211,9 +217,13 @@ fn action(word: &str) -> Option<&'static str> {
 }
 
 /// `FOREIGN KEY (a) REFERENCES t(b) [MATCH FULL] ON UPDATE … ON DELETE … [DEFERRABLE
-/// [INITIALLY DEFERRED]]`; None for anything the format cannot say (NOT VALID, column lists
-/// on SET NULL).
+/// [INITIALLY DEFERRED]] [NOT VALID]`; None for anything the format cannot say (column
+/// lists on SET NULL).
 fn parse_fk(def: &str) -> Option<ForeignKey> {
+    let (def, not_valid) = match def.strip_suffix(" NOT VALID") {
+        Some(d) => (d, true),
+        None => (def, false),
+    };
     let (def, options) = key_options(def);
     let rest = def.strip_prefix("FOREIGN KEY (")?;
     let close = rest.find(") REFERENCES ")?;
@@ -257,6 +267,7 @@ fn parse_fk(def: &str) -> Option<ForeignKey> {
         on_update,
         match_full,
         options,
+        not_valid,
     })
 }
 
@@ -1179,7 +1190,7 @@ impl<'a> Builder<'a> {
         let mut col_unique: BTreeSet<String> = BTreeSet::new();
         let mut uniques: Vec<NamedKey> = Vec::new();
         let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
-        let mut checks: Vec<(String, String, bool, Option<String>)> = Vec::new();
+        let mut checks: Vec<CheckEntry> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
         let mut fks: Vec<(Option<String>, ForeignKey, Option<String>)> = Vec::new();
         let mut excludes: Vec<Node> = Vec::new();
@@ -1281,11 +1292,14 @@ impl<'a> Builder<'a> {
                 Node::Map(
                     checks
                         .into_iter()
-                        .map(|(n, e, no_inherit, comment)| {
-                            let node = if no_inherit || comment.is_some() {
+                        .map(|(n, e, no_inherit, not_valid, comment)| {
+                            let node = if no_inherit || not_valid || comment.is_some() {
                                 let mut m = vec![("check".into(), Node::Str(e))];
                                 if no_inherit {
                                     m.push(("no_inherit".into(), Node::bool(true)));
+                                }
+                                if not_valid {
+                                    m.push(("not_valid".into(), Node::bool(true)));
                                 }
                                 push_comment(&mut m, &comment);
                                 Node::FlowMap(m)
@@ -1325,6 +1339,9 @@ impl<'a> Builder<'a> {
                         fk.options.deferrable,
                         fk.options.initially_deferred,
                     ));
+                    if fk.not_valid {
+                        m.push(("not_valid".into(), Node::bool(true)));
+                    }
                     if let Some(n) = n {
                         m.push(("name".into(), Node::str(n)));
                     }
@@ -1420,7 +1437,7 @@ impl<'a> Builder<'a> {
         col_unique: &mut BTreeSet<String>,
         uniques: &mut Vec<NamedKey>,
         col_checks: &mut BTreeMap<String, String>,
-        checks: &mut Vec<(String, String, bool, Option<String>)>,
+        checks: &mut Vec<CheckEntry>,
         col_fk: &mut BTreeMap<String, ForeignKey>,
         fks: &mut Vec<(Option<String>, ForeignKey, Option<String>)>,
     ) {
@@ -1486,9 +1503,13 @@ impl<'a> Builder<'a> {
                 }
             }
             "c" => {
-                let (rest, no_inherit) = match def.strip_suffix(" NO INHERIT") {
+                let (rest, not_valid) = match def.strip_suffix(" NOT VALID") {
                     Some(r) => (r, true),
                     None => (def.as_str(), false),
+                };
+                let (rest, no_inherit) = match rest.strip_suffix(" NO INHERIT") {
+                    Some(r) => (r, true),
+                    None => (rest, false),
                 };
                 let Some(inner) = rest
                     .strip_prefix("CHECK (")
@@ -1498,7 +1519,7 @@ impl<'a> Builder<'a> {
                         "check constraint",
                         full,
                         def.clone(),
-                        "left out: NOT VALID cannot be declared",
+                        "left out: not a CHECK (…) definition",
                     );
                 };
                 let expr = self.expr(name, inner);
@@ -1509,11 +1530,14 @@ impl<'a> Builder<'a> {
                     .map(|col| col.name.clone());
                 match column {
                     Some(col)
-                        if !no_inherit && comment.is_none() && !col_checks.contains_key(&col) =>
+                        if !no_inherit
+                            && !not_valid
+                            && comment.is_none()
+                            && !col_checks.contains_key(&col) =>
                     {
                         col_checks.insert(col, expr);
                     }
-                    _ => checks.push((cname.to_string(), expr, no_inherit, comment)),
+                    _ => checks.push((cname.to_string(), expr, no_inherit, not_valid, comment)),
                 }
             }
             "f" => {
@@ -1522,7 +1546,7 @@ impl<'a> Builder<'a> {
                         "foreign key",
                         full,
                         def.clone(),
-                        "left out: NOT VALID or a column list on its action cannot be declared",
+                        "left out: a column list on its action cannot be declared",
                     );
                 };
                 let nameable = fk
@@ -1539,7 +1563,7 @@ impl<'a> Builder<'a> {
                     );
                 }
                 let default = make_object_name(tname, Some(&fk.columns.join("_")), "fkey");
-                let plain = !fk.match_full && fk.options == KeyOptions::default();
+                let plain = !fk.match_full && !fk.not_valid && fk.options == KeyOptions::default();
                 if fk.columns.len() == 1
                     && cname == default
                     && plain
@@ -2838,7 +2862,9 @@ mod tests {
         .expect("fk with options");
         assert!(fk.match_full && fk.options.deferrable && fk.options.initially_deferred);
         assert_eq!(fk.on_delete, Some("cascade"));
-        assert!(parse_fk("FOREIGN KEY (a) REFERENCES t(b) NOT VALID").is_none());
+        let fk = parse_fk("FOREIGN KEY (a) REFERENCES t(b) DEFERRABLE NOT VALID").expect("fk");
+        assert!(fk.not_valid && fk.options.deferrable);
+        assert!(!parse_fk("FOREIGN KEY (a) REFERENCES t(b)").is_some_and(|f| f.not_valid));
         let x = parse_exclusion(
             "EXCLUDE USING gist (room WITH =, tstzrange(a, b) WITH &&) INCLUDE (c) WHERE ((NOT c)) DEFERRABLE",
         )

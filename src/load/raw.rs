@@ -549,6 +549,9 @@ pub struct RawCheckFull {
     /// `NO INHERIT`: the check is not made on the table's children.
     #[serde(default)]
     pub no_inherit: bool,
+    /// `NOT VALID`: the rows already in the table are not checked, new ones are.
+    #[serde(default)]
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     #[serde(default)]
     pub comment: Option<String>,
@@ -641,6 +644,9 @@ pub struct RawForeignKey {
     /// `DEFERRABLE INITIALLY DEFERRED`.
     #[serde(default)]
     pub initially_deferred: bool,
+    /// `NOT VALID`: the rows already in the table are not checked, new ones are.
+    #[serde(default)]
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     #[serde(default)]
     pub comment: Option<String>,
@@ -1120,7 +1126,7 @@ impl<'de> Deserialize<'de> for RawCheck {
         impl<'de> Visitor<'de> for V {
             type Value = RawCheck;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a check expression (string) or a mapping {check, no_inherit}")
+                f.write_str("a check expression (string) or a mapping {check, no_inherit, not_valid, comment}")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(RawCheck::Short(v.to_string()))

@@ -1219,6 +1219,7 @@ impl Builder {
                     expr: Sql::new(c, at.val(&path(&cb, &["check"]))),
                     loc: at.key(&path(&cb, &["check"])),
                     no_inherit: false,
+                    not_valid: false,
                     comment: None,
                 });
             }
@@ -1237,6 +1238,7 @@ impl Builder {
                         match_full: false,
                         deferrable: false,
                         initially_deferred: false,
+                        not_valid: false,
                         comment: None,
                     }),
                     Err(e) => self.errors.push(invalid(
@@ -1413,15 +1415,22 @@ impl Builder {
         }
         for (cname, check) in t.checks {
             let p = path(&base, &["checks", &cname]);
-            let (expr, ep, no_inherit, comment) = match check {
-                RawCheck::Short(e) => (e, p, false, None),
-                RawCheck::Full(c) => (c.check, path(&p, &["check"]), c.no_inherit, c.comment),
+            let (expr, ep, no_inherit, not_valid, comment) = match check {
+                RawCheck::Short(e) => (e, p, false, false, None),
+                RawCheck::Full(c) => (
+                    c.check,
+                    path(&p, &["check"]),
+                    c.no_inherit,
+                    c.not_valid,
+                    c.comment,
+                ),
             };
             table.checks.push(CheckConstraint {
                 name: self.ident(&cname, at.key(&p)),
                 expr: Sql::new(expr, at.val(&ep)),
                 loc: at.key(&p),
                 no_inherit,
+                not_valid,
                 comment,
             });
         }
@@ -1444,6 +1453,7 @@ impl Builder {
                     match_full: fk.match_type == Some(RawFkMatch::Full),
                     deferrable: fk.deferrable || fk.initially_deferred,
                     initially_deferred: fk.initially_deferred,
+                    not_valid: fk.not_valid,
                     comment: fk.comment.clone(),
                 }),
                 Err(e) => self
@@ -1629,6 +1639,7 @@ impl Builder {
                 expr: Sql::new(expr, at.val(&p)),
                 loc: at.key(&p),
                 no_inherit: false,
+                not_valid: false,
                 comment: None,
             });
         }

@@ -697,6 +697,8 @@ pub struct CheckConstraint {
     pub loc: Loc,
     /// `NO INHERIT` (a table's `checks:` only).
     pub no_inherit: bool,
+    /// `NOT VALID` (a table's `checks:` only): existing rows are not checked.
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     pub comment: Option<String>,
 }
@@ -717,6 +719,8 @@ pub struct ForeignKey {
     /// `DEFERRABLE` (set too when `initially_deferred` is).
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `NOT VALID` (a table's `foreign_keys:` only): existing rows are not checked.
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     pub comment: Option<String>,
 }

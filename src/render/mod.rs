@@ -617,7 +617,7 @@ pub fn render_with(
         for u in &t.uniques {
             let def = key_sql("UNIQUE", u);
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, fresh => info.fresh, check => false },
+                context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, not_valid => "", fresh => info.fresh, check => false },
             )?;
             out.object(Some(u.loc), s);
         }
@@ -630,14 +630,14 @@ pub fn render_with(
                 if c.no_inherit { " NO INHERIT" } else { "" }
             );
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh, check => true },
+                context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, not_valid => not_valid_sql(c.not_valid), fresh => info.fresh, check => true },
             )?;
             out.object(Some(c.loc), s);
         }
         for x in &t.exclusions {
             let def = exclusion_sql(model, x)?;
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => x.name, tag => dollar_tag([q.as_str(), &x.name, &def]), definition => def, fresh => info.fresh, check => false },
+                context! { table => q, table_literal, name => x.name, tag => dollar_tag([q.as_str(), &x.name, &def]), definition => def, not_valid => "", fresh => info.fresh, check => false },
             )?;
             out.object(Some(x.loc), s);
         }
@@ -684,7 +684,7 @@ pub fn render_with(
             }
             def.push_str(deferrable_sql(fk.deferrable, fk.initially_deferred));
             let s = constraint_t.render(
-                context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, fresh => info.fresh, check => false },
+                context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, not_valid => not_valid_sql(fk.not_valid), fresh => info.fresh, check => false },
             )?;
             out.object(Some(fk.loc), s);
         }
@@ -1327,6 +1327,15 @@ pub fn key_sql(what: &str, k: &crate::model::Key) -> String {
         cols_sql(k.columns.iter().map(|(c, _)| c.as_str())),
         deferrable_sql(k.deferrable, k.initially_deferred)
     )
+}
+
+/// ` NOT VALID` after an added constraint that leaves the rows already there unchecked.
+fn not_valid_sql(not_valid: bool) -> &'static str {
+    if not_valid {
+        " NOT VALID"
+    } else {
+        ""
+    }
 }
 
 /// ` DEFERRABLE [INITIALLY DEFERRED]`, as `pg_get_constraintdef` ends a constraint.

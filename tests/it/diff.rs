@@ -412,6 +412,19 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "replace_constraint",
         "bookings_room_positive",
     ),
+    (
+        // NOT VALID: a check declared validated is NOT VALID in the database (VALIDATE
+        // CONSTRAINT), and a foreign key declared NOT VALID was validated (no drift: a
+        // validated constraint is what a NOT VALID one becomes).
+        "not_valid",
+        KINDS,
+        "ALTER TABLE bookings VALIDATE CONSTRAINT bookings_credit_note_id_fkey; \
+         ALTER TABLE bookings DROP CONSTRAINT bookings_ends_after_start, \
+           ADD CONSTRAINT bookings_ends_after_start CHECK (ends_at > starts_at) NOT VALID; \
+         COMMENT ON CONSTRAINT bookings_ends_after_start ON bookings IS 'A booking ends after it starts'",
+        "validate_constraint",
+        "bookings_ends_after_start",
+    ),
     // Triggers on a view: one missing is made, one changed is replaced (with its comment).
     ("view_trigger_dropped", KINDS, "DROP TRIGGER invoice_notes_touched ON invoice_notes", "add_trigger", "invoice_notes_touched"),
     (
