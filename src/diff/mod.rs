@@ -2377,6 +2377,25 @@ fn grants(cx: &mut Ctx, opts: Options) {
             })
             .collect()
     };
+    // REVOKE (the grant option only, or the privilege), with CASCADE and the grants back
+    // when the grantee passed it on.
+    let revoke = |grant_option: bool, key: (&str, &str, &str, &str, &str)| -> Vec<String> {
+        let (s, n, c, g, p) = key;
+        let passed = passed_on(a, (s, n, c), g, p);
+        let mut sql = vec![format!(
+            "REVOKE {}{} FROM {}{};",
+            if grant_option {
+                "GRANT OPTION FOR "
+            } else {
+                ""
+            },
+            target(s, n, c, p),
+            quote_role(g),
+            cascade(&passed)
+        )];
+        sql.extend(regrant(&passed, key));
+        sql
+    };
     for &(s, n, c, g, p) in &want_all {
         let want_option = option(&d.grant_options, (s, n, c, g, p));
         let had = have_set.contains(&(s, n, c, g, p));
@@ -2416,21 +2435,13 @@ fn grants(cx: &mut Ctx, opts: Options) {
                 14,
             );
         } else if in_scope(s, n, g) {
-            let passed = passed_on(a, (s, n, c), g, p);
-            let mut sql = vec![format!(
-                "REVOKE GRANT OPTION FOR {} FROM {}{};",
-                target(s, n, c, p),
-                quote_role(g),
-                cascade(&passed)
-            )];
-            sql.extend(regrant(&passed, (s, n, c, g, p)));
             cx.push(
                 ChangeKind::Revoke,
                 obj(kind, s, Some(n), &label(c, g, p, true)),
                 Some(format!("{p} ON {s}.{n} TO {g} WITH GRANT OPTION")),
                 Some(format!("{p} ON {s}.{n} TO {g}")),
                 vec![Hazard::Security],
-                sql,
+                revoke(true, (s, n, c, g, p)),
                 14,
             );
         }
@@ -2452,14 +2463,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
         } else {
             "column grant"
         };
-        let passed = passed_on(a, (s, n, c), g, p);
-        let mut sql = vec![format!(
-            "REVOKE {} FROM {}{};",
-            target(s, n, c, p),
-            quote_role(g),
-            cascade(&passed)
-        )];
-        sql.extend(regrant(&passed, (s, n, c, g, p)));
+        let sql = revoke(false, (s, n, c, g, p));
         cx.push(
             ChangeKind::Revoke,
             obj(kind, s, Some(n), &label(c, g, p, false)),

@@ -1,15 +1,22 @@
-//! Object kinds that each live in one file: catalog type, catalog query, comparison and SQL.
+//! Object kinds that each live in one module: catalog type, catalog query, comparison and
+//! SQL, and for a kind a project declares, its YAML form, checks, prediction and import.
 //!
 //! Adding a kind to schemac used to touch about twelve files (raw, model, build, render,
 //! catalog, introspect and its query, diff, the fast path, the checks…). A kind written as a
-//! [`Kind`] lives in one module of this folder and is registered once in [`kinds!`] below:
-//! introspection reads it ([`read_all`]), diff compares it ([`compare_all`]) and the plan
-//! orders its changes by the dependencies PostgreSQL records, with no other file knowing it.
-//! CONTRIBUTING.md says what a new kind touches.
+//! [`Kind`] lives in one module of this folder and is registered once: introspection reads
+//! it ([`read_all`], [`from_rows`]), diff compares it ([`compare_all`]) and the plan orders
+//! its changes by the dependencies PostgreSQL records, with no other file knowing it. A kind
+//! that is also [`Declared`] (listed in [`declared_kinds!`]) is read from a project's YAML
+//! (`crate::load::raw::RawFile` gets a field), built into `crate::model::Model::declared`
+//! ([`build_all`], through the builder's [`BuildCx`]), checked for what every kind needs
+//! ([`entries`]), written by gen through its template ([`render_all`]), predicted
+//! ([`predict_all`]) and imported ([`import_all`]). CONTRIBUTING.md says what a new kind
+//! touches: its module, its query, its template and one line here.
 //!
-//! The layer sits below `catalog` (which holds an [`Objects`]) and above `sql` (quoting). It
-//! knows nothing of `diff`: a comparison returns neutral [`Step`]s that diff turns into its
-//! changes.
+//! The layer sits below `load`, `model`, `render`, `catalog` (which holds an [`Objects`]) and
+//! `diff`, and above `sql` (quoting, names) and `diagnostic` (positions). It knows none of
+//! them: a comparison returns neutral [`Step`]s that diff turns into its changes, and
+//! building reports through [`BuildCx`].
 
 pub mod collation;
 pub mod composite;

@@ -937,9 +937,21 @@ impl<'m> Run<'m> {
             }
         };
         self.report.checks += 1;
-        if allowed == expected {
-            return;
+        if allowed != expected {
+            self.failed(s, (actor, command), what, (allowed, how), Vec::new());
         }
+    }
+
+    /// Records a check whose outcome differs from the expected one: a leak when the
+    /// statement ran (`allowed`), an over-restriction when it was refused.
+    fn failed(
+        &mut self,
+        s: &Subject,
+        (actor, command): (Actor, Command),
+        what: &str,
+        (allowed, observed): (bool, String),
+        policies: Vec<(String, Loc, String)>,
+    ) {
         self.report.failures.push(Failure {
             kind: if allowed {
                 FailureKind::Leak
@@ -950,8 +962,8 @@ impl<'m> Run<'m> {
             actor,
             command,
             what: what.to_string(),
-            observed: how,
-            policies: Vec::new(),
+            observed,
+            policies,
             table_loc: s.access.loc,
         });
     }
@@ -1000,22 +1012,8 @@ impl<'m> Run<'m> {
         if allowed == expected {
             return;
         }
-        let kind = if allowed {
-            FailureKind::Leak
-        } else {
-            FailureKind::OverRestricted
-        };
         let policies = self.involved(s, actor, command, facts, allowed);
-        self.report.failures.push(Failure {
-            kind,
-            table: s.access.name.clone(),
-            actor,
-            command,
-            what: what.to_string(),
-            observed: how,
-            policies,
-            table_loc: s.access.loc,
-        });
+        self.failed(s, (actor, command), what, (allowed, how), policies);
     }
 }
 
