@@ -10,8 +10,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// `schema.name`, the identity of most objects.
-pub type Name = (String, String);
+pub use crate::sql::name::Name;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Catalog {

@@ -11,7 +11,7 @@
 //! fails whole and changes nothing). Only its comment and owner change in place.
 
 use super::{comment_sql, qualified, BuildCx, Declared, Kind};
-use crate::catalog::Name;
+use crate::sql::name::Name;
 use crate::sql::quote::quote_literal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -22,8 +22,8 @@ pub mod collation;
 pub mod composite;
 pub mod sequence;
 
-use crate::catalog::Name;
 use crate::diagnostic::Loc;
+use crate::sql::name::Name;
 use crate::sql::name::QualName;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -541,8 +541,8 @@ pub fn render_with(
             "Renames (renamed_from: each runs while the old name exists and the new one does not)",
         );
         for rn in &renames {
-            let guard = crate::diff::renames::guard(rn);
-            let statement = crate::diff::renames::statement(rn);
+            let guard = crate::model::renames::guard(rn);
+            let statement = crate::model::renames::statement(rn);
             let tag = dollar_tag([guard.as_str(), statement.as_str()]);
             let s = r.render("rename.sql.j2", context! { guard, statement, tag })?;
             out.object(Some(rn.loc), s);

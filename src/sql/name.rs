@@ -4,6 +4,9 @@
 use super::quote::quote_ident;
 use std::fmt;
 
+/// `(schema, name)`, the identity of most objects in a catalog.
+pub type Name = (String, String);
+
 /// A schema-qualified name such as `public.goals`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct QualName {
