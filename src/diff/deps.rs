@@ -444,7 +444,7 @@ fn all_reads(cat: &Catalog) -> BTreeMap<Name, Vec<Name>> {
 
 fn reads<'a>(defs: impl Iterator<Item = (&'a Name, &'a str)>) -> BTreeMap<Name, Vec<Name>> {
     defs.map(|(k, definition)| {
-        let refs = crate::check::sql::relations(definition)
+        let refs = crate::sql::parse::relations(definition)
             .into_iter()
             .map(|r| match r.split_once('.') {
                 Some((s, n)) => (

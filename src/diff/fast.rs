@@ -1309,7 +1309,7 @@ fn elem_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool {
     if model == live {
         return true;
     }
-    let split = |s: &str| crate::check::sql::split_index_elem(s);
+    let split = |s: &str| crate::sql::parse::split_index_elem(s);
     match (split(model), split(live)) {
         (Some((me, mr)), Some((le, lr))) => {
             mr.trim() == lr.trim() && equivalent_in(&me, &le, typing)

@@ -536,7 +536,7 @@ impl Function {
 ///
 /// Policy conditions are read by several checks (SC401, SC505, SC506, SC507, SC513), and
 /// sqlparser was the largest cost of `check`: such a fragment is parsed at most once per run,
-/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]). Fragments
+/// on first use, and what those checks read is kept ([`crate::sql::parse::Facts`]). Fragments
 /// with the same text (a template's condition on every table that uses it) can share one
 /// parse ([`Sql::facts_shared`]).
 #[derive(Debug, Clone)]
@@ -552,7 +552,7 @@ pub struct Sql {
 }
 
 /// What parsing a policy condition gave: its facts, or why it is not one expression.
-pub type ParsedFacts = Result<crate::check::sql::Facts, String>;
+pub type ParsedFacts = Result<crate::sql::parse::Facts, String>;
 
 /// Parses already done, by text, for [`Sql::facts_shared`].
 pub type SharedFacts<'a, S = std::collections::hash_map::RandomState> =
@@ -590,11 +590,11 @@ impl Sql {
     }
 
     /// The facts of the fragment parsed as exactly one expression (see
-    /// [`crate::check::sql::parse_expr`]), or why it is not one. Parsed on the first call only.
-    pub fn facts(&self) -> Result<&crate::check::sql::Facts, &str> {
+    /// [`crate::sql::parse::parse_expr`]), or why it is not one. Parsed on the first call only.
+    pub fn facts(&self) -> Result<&crate::sql::parse::Facts, &str> {
         let parsed = self
             .parsed
-            .get_or_init(|| Arc::new(crate::check::sql::parse_facts(&self.text)));
+            .get_or_init(|| Arc::new(crate::sql::parse::parse_facts(&self.text)));
         match &**parsed {
             Ok(f) => Ok(f),
             Err(e) => Err(e),
@@ -606,11 +606,11 @@ impl Sql {
     pub fn facts_shared<'a, S: std::hash::BuildHasher>(
         &'a self,
         seen: &mut SharedFacts<'a, S>,
-    ) -> Result<&'a crate::check::sql::Facts, &'a str> {
+    ) -> Result<&'a crate::sql::parse::Facts, &'a str> {
         let parsed = self.parsed.get_or_init(|| {
             Arc::clone(
                 seen.entry(self.text.as_str())
-                    .or_insert_with(|| Arc::new(crate::check::sql::parse_facts(&self.text))),
+                    .or_insert_with(|| Arc::new(crate::sql::parse::parse_facts(&self.text))),
             )
         });
         match &**parsed {
@@ -868,11 +868,11 @@ pub fn elem_column_name(left: &str) -> Option<String> {
     if let Some(c) = exclusion_column(left) {
         return Some(c);
     }
-    let (expr, _) = crate::check::sql::split_index_elem(left)?;
+    let (expr, _) = crate::sql::parse::split_index_elem(left)?;
     let mut e = expr.trim();
     while let Some(inner) = e.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
         // Only parentheses around the whole expression.
-        if crate::check::sql::split_index_elem(inner).is_none() {
+        if crate::sql::parse::split_index_elem(inner).is_none() {
             break;
         }
         e = inner.trim();

@@ -221,7 +221,7 @@ pub(super) fn split_views<'m>(
     let mut late: BTreeSet<&QualName> = BTreeSet::new();
     let (mut early_views, mut late_views) = (Vec::new(), Vec::new());
     for v in views {
-        let reads_late = crate::check::sql::relations(&v.query.text)
+        let reads_late = crate::sql::parse::relations(&v.query.text)
             .into_iter()
             .filter_map(|r| QualName::parse(&r, default_schema).ok())
             .any(|r| model.materialized_views.contains_key(&r) || late.contains(&r));

@@ -1425,7 +1425,7 @@ fn views_in_dependency_order(model: &Model) -> Vec<&crate::model::View> {
     let deps: BTreeMap<&QualName, BTreeSet<QualName>> = by_name
         .iter()
         .map(|(n, v)| {
-            let refs = crate::check::sql::relations(&v.query.text)
+            let refs = crate::sql::parse::relations(&v.query.text)
                 .into_iter()
                 .filter_map(|r| QualName::parse(&r, default_schema).ok())
                 .filter(|r| r != *n && model.views.contains_key(r))
@@ -1472,7 +1472,7 @@ pub(crate) fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {
 /// token boundary.
 fn index_expr_sql(e: &str) -> String {
     let whole = format!("({e})");
-    match crate::check::sql::split_index_elem(e) {
+    match crate::sql::parse::split_index_elem(e) {
         Some((expr, rest)) if !rest.is_empty() => {
             let split = format!("({expr}) {rest}");
             if crate::sql::fragment::same_tokens(&format!("{expr} {rest}"), e) {
@@ -1488,7 +1488,7 @@ fn index_expr_sql(e: &str) -> String {
 /// A column or argument default: PostgreSQL takes a restricted expression there (no `IS
 /// NULL`, `AND`, comparisons…), so anything but a plain one is written in parentheses.
 fn default_sql(e: &str) -> String {
-    if crate::check::sql::is_plain_expression(e) {
+    if crate::sql::parse::is_plain_expression(e) {
         e.to_string()
     } else {
         format!("({e})")
