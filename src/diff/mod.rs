@@ -5,11 +5,8 @@
 //! its hazards, and the SQL that reconciles it. Database ↔ database and project ↔ database
 //! diffs are the same function: both sides are catalogs.
 
-mod casts;
 mod deps;
 mod domains;
-pub mod equiv;
-pub mod fast;
 mod matviews;
 pub mod partial;
 pub mod raw;

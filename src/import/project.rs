@@ -722,7 +722,7 @@ pub fn column_grants(cat: &Catalog) -> Vec<GrantEntry> {
 type TemplateUse = (&'static str, Vec<(&'static str, String)>);
 
 /// The built-in template `p` is an instance of, if any: its command, roles and conditions
-/// are what the template renders, as far as [`crate::diff::equiv`] can tell.
+/// are what the template renders, as far as [`crate::predict::equiv`] can tell.
 fn match_template(
     src: &Source,
     table: &Name,
@@ -730,7 +730,7 @@ fn match_template(
     p: &Policy,
     is_storage_objects: bool,
 ) -> Option<TemplateUse> {
-    use crate::diff::equiv::equivalent;
+    use crate::predict::equiv::equivalent;
     let roles: Vec<&str> = p.roles.iter().map(String::as_str).collect();
     if !p.permissive {
         return None;

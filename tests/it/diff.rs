@@ -1186,7 +1186,7 @@ fn mutations(
 /// including those whose prediction falls short elsewhere.
 #[test]
 fn catalog_prediction_never_accepts_a_changed_definition() {
-    use schemac::diff::fast::{predict, reconcile, SearchPath};
+    use schemac::predict::{predict, reconcile, SearchPath};
     let mut dirs = vec!["schema".to_string()];
     dirs.extend(subdirs("tests/fixtures/projects"));
     dirs.extend(subdirs("tests/fixtures/supabase"));
@@ -1409,14 +1409,14 @@ fn diff_uses_gens_template_overrides() {
     assert!(without.stdout.contains("comment"), "{}", without.stdout);
 }
 
-/// The casts the catalog prediction adds around columns (src/diff/casts.rs) are the ones
+/// The casts the catalog prediction adds around columns (src/predict/casts.rs) are the ones
 /// PostgreSQL adds. Every operator between every pair of column types (and against integer
 /// and numeric literals) is made a check constraint on a real server; what PostgreSQL
 /// prints must be recognised wherever the prediction claims to know the operator, and no
 /// printed expression may be taken for another one over the same columns.
 #[test]
 fn implicit_casts_are_predicted_as_postgres_adds_them() {
-    use schemac::diff::equiv::{equivalent_in, Typing};
+    use schemac::predict::equiv::{equivalent_in, Typing};
     let Some(mut db) = test_db("implicit_casts") else {
         return;
     };

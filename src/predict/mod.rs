@@ -1,5 +1,7 @@
-//! The fast path of `schemac diff`: proving that a database already matches the project
-//! without building a shadow database.
+//! The catalog prediction, "what PostgreSQL will report for the model": the fast path of
+//! `schemac diff`, proving that a database already matches the project without building a
+//! shadow database. It sits beside `render` (it spells what gen's SQL makes, with render's
+//! own writers for keys and triggers) and below `diff`, which compares its catalog.
 //!
 //! Building the shadow costs one DDL statement per object (about 12 000 for 1 000 tables,
 //! seconds of server time), while reading the live catalog is a handful of queries. In CI the
@@ -7,13 +9,13 @@
 //! report for the project — names, canonical types, `pg_get_constraintdef`,
 //! `pg_get_indexdef`, `pg_get_triggerdef`, `pg_get_functiondef` spelled as PostgreSQL spells
 //! them, user expressions and view queries as written — and [`reconcile`] adopts the live
-//! spelling of each one that [`super::equiv`] proves means the same. If the ordinary diff
+//! spelling of each one that [`equiv`] proves means the same. If the ordinary diff
 //! of that against the live catalog is empty, there is no drift.
 //!
-//! Expressions are compared by [`super::equiv`], with the casts PostgreSQL adds around
-//! columns predicted from the table's column types ([`super::casts`]). Anything else — a
+//! Expressions are compared by [`equiv`], with the casts PostgreSQL adds around
+//! columns predicted from the table's column types ([`casts`]). Anything else — a
 //! real difference, or a spelling this module cannot predict (a view whose columns
-//! PostgreSQL names itself, an implicit cast outside the operators [`super::casts`] knows)
+//! PostgreSQL names itself, an implicit cast outside the operators [`casts`] knows)
 //! — is not a verdict: the caller falls back to the shadow database, so reported changes
 //! always come from PostgreSQL's own canonical forms. Soundness rests on one rule: this
 //! module may fail to recognise equal definitions, never declare unequal ones equal.
@@ -30,7 +32,9 @@
 //! on a date), so they are predicted in-process, at no round trip, and each rule is
 //! checked against a real server by the integration tests.
 
-use super::equiv::{equivalent, equivalent_in, Typing};
+mod casts;
+pub mod equiv;
+
 use crate::catalog::{self, Catalog, Constraint};
 use crate::model::names::{make_object_name, quote_ident, quote_literal};
 use crate::model::types::{BaseType, SqlType};
@@ -39,6 +43,7 @@ use crate::model::{
     Privilege, QualName, Security, Target, Trigger, TriggerEvent, TriggerTiming, Volatility,
 };
 use crate::render::cols_sql as cols;
+use equiv::{equivalent, equivalent_in, Typing};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
@@ -1005,8 +1010,7 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
     }
     for (key, v) in predicted.views.iter_mut() {
         if let Some(l) = live.views.get(key) {
-            if v.definition != l.definition
-                && super::equiv::query_equivalent(&v.definition, &l.definition)
+            if v.definition != l.definition && equiv::query_equivalent(&v.definition, &l.definition)
             {
                 v.definition = l.definition.clone();
             }
@@ -1035,8 +1039,7 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
         .collect();
     for (key, m) in predicted.materialized_views.iter_mut() {
         if let Some(l) = live.materialized_views.get(key) {
-            if m.definition != l.definition
-                && super::equiv::query_equivalent(&m.definition, &l.definition)
+            if m.definition != l.definition && equiv::query_equivalent(&m.definition, &l.definition)
             {
                 m.definition = l.definition.clone();
             }
