@@ -20,6 +20,7 @@ pub mod load;
 pub mod model;
 pub mod pg;
 pub mod plan;
+pub mod predict;
 pub mod render;
 pub mod rls;
 pub mod rls_test;
@@ -294,7 +295,7 @@ pub fn desired_catalog_with(
 /// privileges its `api_roles` decide, and names the roles they are decided for
 /// ([`catalog::Catalog::managed_grantees`]); without `api_roles` none are compared.
 pub fn keep_decided_privileges(model: &model::Model, cat: &mut catalog::Catalog) {
-    cat.owners = diff::fast::declared_owners(model, &cat.functions);
+    cat.owners = predict::declared_owners(model, &cat.functions);
     // Sequences the project's grants: name.
     let granted: std::collections::BTreeSet<(&str, &str)> = model
         .grants
@@ -393,7 +394,7 @@ pub struct Sides {
 }
 
 /// Like [`diff_project`]. Unless `always_shadow`, the live catalog is first compared with
-/// the catalog predicted from the model ([`diff::fast`]); when that proves there is no drift,
+/// the catalog predicted from the model ([`predict`]); when that proves there is no drift,
 /// no shadow database is built. Any difference, or anything the prediction cannot spell,
 /// needs the shadow database, which alone decides what the changes are. When the
 /// differences are of objects a partial shadow can place ([`diff::partial`]), the shadow
@@ -663,7 +664,7 @@ enum Fast {
     },
 }
 
-/// Compares `actual` with the catalog predicted from the model ([`diff::fast`]).
+/// Compares `actual` with the catalog predicted from the model ([`predict`]).
 /// `hidden`: the words of untrusted `sql:` blocks ([`diff::raw::hide`]).
 fn fast_path(
     model: &model::Model,
@@ -679,9 +680,9 @@ fn fast_path(
             message: pg::reason(&e),
         })?
         .get(0);
-    let mut predicted = match diff::fast::predict(model, &diff::fast::SearchPath(path)) {
+    let mut predicted = match predict::predict(model, &predict::SearchPath(path)) {
         Ok(c) => c,
-        Err(diff::fast::Unpredictable(why)) => return Ok(Fast::Unpredictable(why)),
+        Err(predict::Unpredictable(why)) => return Ok(Fast::Unpredictable(why)),
     };
     let kept;
     let actual = match hidden {
@@ -693,7 +694,7 @@ fn fast_path(
         }
         None => actual,
     };
-    diff::fast::reconcile(&mut predicted, actual);
+    predict::reconcile(&mut predicted, actual);
     let changes = diff::diff(&predicted, actual, opts);
     Ok(if changes.is_empty() {
         Fast::Clean

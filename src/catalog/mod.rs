@@ -10,8 +10,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// `schema.name`, the identity of most objects.
-pub type Name = (String, String);
+pub use crate::sql::name::Name;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Catalog {
@@ -33,6 +32,11 @@ pub struct Catalog {
     /// [`Catalog::sequence_grants`] are held `WITH GRANT OPTION`: (schema, relation or
     /// sequence, column or empty, grantee, privilege).
     pub grant_options: BTreeSet<(String, String, String, String, String)>,
+    /// Privileges a role other than the owner granted (its own held WITH GRANT OPTION):
+    /// (schema, relation, sequence or function `name(args)`, column or empty, grantor,
+    /// grantee, privilege). Revoking the grantor's privilege or grant option needs CASCADE,
+    /// which takes these too.
+    pub grants_passed_on: BTreeSet<PassedOn>,
     /// Every sequence of the schemas, with the (grantee, privilege) pairs held on it by
     /// roles other than its owner.
     pub sequence_grants: BTreeMap<Name, BTreeSet<(String, String)>>,
@@ -240,7 +244,7 @@ impl Catalog {
         let mut out = BTreeMap::new();
         for (i, t) in self.lineage(key).into_iter().enumerate() {
             for (n, c) in t.constraints.iter().filter(|(_, c)| c.kind == "c") {
-                if i > 0 && c.definition.ends_with(" NO INHERIT") {
+                if i > 0 && c.no_inherit() {
                     continue;
                 }
                 out.entry(n.clone()).or_insert_with(|| c.clone());
@@ -253,7 +257,7 @@ impl Catalog {
     /// but its `NO INHERIT` ones.
     pub fn heritable_checks(&self, key: &Name) -> BTreeMap<String, Constraint> {
         let mut out = self.all_checks(key);
-        out.retain(|_, c| !c.definition.ends_with(" NO INHERIT"));
+        out.retain(|_, c| !c.no_inherit());
         out
     }
 
@@ -302,7 +306,32 @@ pub struct Column {
 pub struct Constraint {
     /// `p` primary key, `u` unique, `c` check, `f` foreign key, `x` exclusion.
     pub kind: String,
+    /// As `pg_get_constraintdef` prints it, with ` NOT VALID` last for a check or foreign
+    /// key whose existing rows were not checked.
     pub definition: String,
+}
+
+/// An entry of [`Catalog::grants_passed_on`].
+pub type PassedOn = (String, String, String, String, String, String);
+
+impl Constraint {
+    /// Whether PostgreSQL has checked the rows the table had when it was added
+    /// (`convalidated`): not a `NOT VALID` one.
+    pub fn validated(&self) -> bool {
+        !self.definition.ends_with(" NOT VALID")
+    }
+
+    /// The definition without its ` NOT VALID`: what the constraint says about new rows.
+    pub fn rule(&self) -> &str {
+        self.definition
+            .strip_suffix(" NOT VALID")
+            .unwrap_or(&self.definition)
+    }
+
+    /// `NO INHERIT` (a check the table's children do not get).
+    pub fn no_inherit(&self) -> bool {
+        self.rule().ends_with(" NO INHERIT")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -7,7 +7,6 @@
 
 pub mod refs;
 pub mod rules;
-pub mod sql;
 
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::model::Model;

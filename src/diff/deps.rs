@@ -334,7 +334,11 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
     }
     type Constraint = (String, String, String);
     let mut changed: BTreeMap<Constraint, usize> = BTreeMap::new();
+    // (A VALIDATE CONSTRAINT neither drops nor adds: the foreign key is added back.)
     for (i, c) in cx.out.iter().enumerate() {
+        if c.kind == ChangeKind::ValidateConstraint {
+            continue;
+        }
         if let ("constraint", Some(t)) = (c.object.kind, &c.object.table) {
             let k = (c.object.schema.clone(), t.clone(), c.object.name.clone());
             changed.entry(k).or_insert(i);
@@ -440,7 +444,7 @@ fn all_reads(cat: &Catalog) -> BTreeMap<Name, Vec<Name>> {
 
 fn reads<'a>(defs: impl Iterator<Item = (&'a Name, &'a str)>) -> BTreeMap<Name, Vec<Name>> {
     defs.map(|(k, definition)| {
-        let refs = crate::check::sql::relations(definition)
+        let refs = crate::sql::parse::relations(definition)
             .into_iter()
             .map(|r| match r.split_once('.') {
                 Some((s, n)) => (

@@ -5,11 +5,8 @@
 //! its hazards, and the SQL that reconciles it. Database ↔ database and project ↔ database
 //! diffs are the same function: both sides are catalogs.
 
-mod casts;
 mod deps;
 mod domains;
-pub mod equiv;
-pub mod fast;
 mod matviews;
 pub mod partial;
 pub mod raw;
@@ -66,6 +63,9 @@ pub enum ChangeKind {
     AddConstraint,
     ReplaceConstraint,
     DropConstraint,
+    /// `VALIDATE CONSTRAINT`: a `NOT VALID` check or foreign key is wanted validated (the
+    /// rows already there are checked; fails on one that breaks it).
+    ValidateConstraint,
     AddIndex,
     ReplaceIndex,
     DropIndex,
@@ -171,6 +171,10 @@ pub enum Hazard {
     /// Drops a trigger or policy outside the compared schemas that uses the object, and
     /// that the other side no longer has.
     DropsOutsideScope,
+    /// Needs a destructive change to run first (it drops what a dropped column used, or
+    /// takes the name of a dropped object): withheld with it unless destructive changes are
+    /// allowed.
+    AfterDestructive,
 }
 
 /// The identity of a changed object.
@@ -1781,7 +1785,11 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         let o = obj("constraint", s, Some(n), cn);
         let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
         let phase = if c.kind == "f" { 8 } else { 7 };
-        let hz = vec![Hazard::Lock, Hazard::MayFailOnData];
+        // A NOT VALID constraint reads none of the rows already there.
+        let hz = match c.validated() {
+            true => vec![Hazard::Lock, Hazard::MayFailOnData],
+            false => vec![Hazard::Lock],
+        };
         match have.constraints.get(cn) {
             None => cx.push(
                 ChangeKind::AddConstraint,
@@ -1792,7 +1800,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 add,
                 phase,
             ),
-            Some(h) if h.definition != c.definition => cx.push(
+            Some(h) if h.rule() != c.rule() => cx.push(
                 ChangeKind::ReplaceConstraint,
                 o,
                 Some(h.definition.clone()),
@@ -1806,6 +1814,21 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 .collect(),
                 phase,
             ),
+            // Wanted validated, NOT VALID in the database: the rows there are checked now.
+            // Wanted NOT VALID but validated: nothing to do, it already holds for every row
+            // (VALIDATE is how a NOT VALID constraint ends; none is made NOT VALID again).
+            Some(h) if c.validated() && !h.validated() => cx.push(
+                ChangeKind::ValidateConstraint,
+                o,
+                Some(h.definition.clone()),
+                Some(c.definition.clone()),
+                vec![Hazard::MayFailOnData],
+                vec![format!(
+                    "ALTER TABLE {qn} VALIDATE CONSTRAINT {};",
+                    quote_ident(cn)
+                )],
+                phase,
+            ),
             Some(_) => {}
         }
     }
@@ -1815,8 +1838,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         (s, n),
         want.constraints.keys(),
         &|cn| {
-            have.constraints.get(cn).map(|h| &h.definition)
-                == want.constraints.get(cn).map(|c| &c.definition)
+            have.constraints.get(cn).map(|h| h.rule()) == want.constraints.get(cn).map(|c| c.rule())
         },
         (&want.constraint_comments, &have.constraint_comments),
     );
@@ -2187,6 +2209,49 @@ fn view_triggers(
     relation_triggers(cx, (s, n), triggers, had, true);
 }
 
+/// Who got privilege `p` on `s.n` from `g` (column `c`; any column when `c` is empty, as a
+/// table-level REVOKE takes the column privileges too), and from them in turn: (column,
+/// grantee). PostgreSQL refuses to revoke `p` or its grant option from `g` while these
+/// exist ("dependent privileges exist"); `REVOKE … CASCADE` takes them too.
+fn passed_on(
+    a: &Catalog,
+    (s, n, c): (&str, &str, &str),
+    g: &str,
+    p: &str,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut todo = vec![g.to_string()];
+    let mut seen = BTreeSet::new();
+    while let Some(by) = todo.pop() {
+        if !seen.insert(by.clone()) {
+            continue;
+        }
+        for (_, _, col, _, to, _) in
+            a.grants_passed_on
+                .iter()
+                .filter(|(ps, pn, col, pby, _, pp)| {
+                    ps == s && pn == n && *pby == by && pp == p && (c.is_empty() || col == c)
+                })
+        {
+            out.push((col.clone(), to.clone()));
+            todo.push(to.clone());
+        }
+    }
+    out.retain(|(_, to)| to != g);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// ` CASCADE` when a REVOKE takes privileges passed on too.
+fn cascade<T>(passed: &[T]) -> &'static str {
+    if passed.is_empty() {
+        ""
+    } else {
+        " CASCADE"
+    }
+}
+
 fn grants(cx: &mut Ctx, opts: Options) {
     let (d, a) = (cx.desired, cx.actual);
     let declared: BTreeSet<(&str, &str, &str)> = d
@@ -2270,6 +2335,64 @@ fn grants(cx: &mut Ctx, opts: Options) {
             format!("{p} ({}) ON TABLE {}", quote_ident(c), q(s, n))
         }
     };
+    // After a REVOKE … CASCADE: the privileges it took that the desired side keeps (or
+    // that are not compared) are granted again, by the owner this time. A table-level
+    // REVOKE takes the grantee's own privilege on every column too: those the desired side
+    // gives it are granted again.
+    let regrant = |passed: &[(String, String)],
+                   (s, n, c, g, p): (&str, &str, &str, &str, &str)|
+     -> Vec<String> {
+        let own: Vec<(String, String)> = match c.is_empty() {
+            true => want_all
+                .iter()
+                .filter(|w| w.0 == s && w.1 == n && !w.2.is_empty() && w.3 == g && w.4 == p)
+                .map(|w| (w.2.to_string(), g.to_string()))
+                .collect(),
+            false => Vec::new(),
+        };
+        own.iter()
+            .map(|o| (o, true))
+            .chain(passed.iter().map(|o| (o, false)))
+            .filter(|((c, g), _)| {
+                want_set.contains(&(s, n, c.as_str(), g.as_str(), p)) || !in_scope(s, n, g)
+            })
+            .map(|((c, g), own)| {
+                let key = (s, n, c.as_str(), g.as_str(), p);
+                let with = match own {
+                    true => option(&d.grant_options, key),
+                    false => {
+                        option(&have_options, key)
+                            && (option(&d.grant_options, key) || !in_scope(s, n, g))
+                    }
+                };
+                format!(
+                    "GRANT {} TO {}{};",
+                    target(s, n, c, p),
+                    quote_role(g),
+                    if with { " WITH GRANT OPTION" } else { "" }
+                )
+            })
+            .collect()
+    };
+    // REVOKE (the grant option only, or the privilege), with CASCADE and the grants back
+    // when the grantee passed it on.
+    let revoke = |grant_option: bool, key: (&str, &str, &str, &str, &str)| -> Vec<String> {
+        let (s, n, c, g, p) = key;
+        let passed = passed_on(a, (s, n, c), g, p);
+        let mut sql = vec![format!(
+            "REVOKE {}{} FROM {}{};",
+            if grant_option {
+                "GRANT OPTION FOR "
+            } else {
+                ""
+            },
+            target(s, n, c, p),
+            quote_role(g),
+            cascade(&passed)
+        )];
+        sql.extend(regrant(&passed, key));
+        sql
+    };
     for &(s, n, c, g, p) in &want_all {
         let want_option = option(&d.grant_options, (s, n, c, g, p));
         let had = have_set.contains(&(s, n, c, g, p));
@@ -2315,11 +2438,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
                 Some(format!("{p} ON {s}.{n} TO {g} WITH GRANT OPTION")),
                 Some(format!("{p} ON {s}.{n} TO {g}")),
                 vec![Hazard::Security],
-                vec![format!(
-                    "REVOKE GRANT OPTION FOR {} FROM {};",
-                    target(s, n, c, p),
-                    quote_role(g)
-                )],
+                revoke(true, (s, n, c, g, p)),
                 14,
             );
         }
@@ -2341,17 +2460,14 @@ fn grants(cx: &mut Ctx, opts: Options) {
         } else {
             "column grant"
         };
+        let sql = revoke(false, (s, n, c, g, p));
         cx.push(
             ChangeKind::Revoke,
             obj(kind, s, Some(n), &label(c, g, p, false)),
             Some(format!("{p} ON {s}.{n} TO {g}")),
             None,
             vec![Hazard::Security],
-            vec![format!(
-                "REVOKE {} FROM {};",
-                target(s, n, c, p),
-                quote_role(g)
-            )],
+            sql,
             14,
         );
     }
@@ -2479,6 +2595,7 @@ fn object_grants(cx: &mut Ctx, all: bool) {
             (want, have),
             (&options(d, s, n), &options(a, s, n)),
             &in_scope,
+            &|g, p| passed_on(a, (s, n, ""), g, p),
         );
     }
     let default: BTreeSet<(String, String)> =
@@ -2509,6 +2626,10 @@ fn object_grants(cx: &mut Ctx, all: bool) {
             .filter(|g| *g != "public")
             .collect();
         let in_scope = |g: &str| managed(g) || declared.contains(g);
+        let passed = |g: &str, p: &str| match remade.contains(&(s.clone(), name.clone())) {
+            true => Vec::new(),
+            false => passed_on(a, (s, &name, ""), g, p),
+        };
         object_grant_changes(
             cx,
             "function grant",
@@ -2516,6 +2637,7 @@ fn object_grants(cx: &mut Ctx, all: bool) {
             (want, have),
             (&options(d, s, &name), &options(a, s, &name)),
             &in_scope,
+            &passed,
         );
     }
 }
@@ -2523,9 +2645,14 @@ fn object_grants(cx: &mut Ctx, all: bool) {
 /// (grantee, privilege) pairs held on a sequence or function.
 type Privileges = BTreeSet<(String, String)>;
 
+/// [`passed_on`] for one sequence or function: grantee, privilege → (column, receiver).
+type PassedOnFn<'a> = dyn Fn(&str, &str) -> Vec<(String, String)> + 'a;
+
 /// Grants and revokes on one sequence or function (`schema`, `name` as diff names it, the
 /// name as SQL writes it, `SEQUENCE`/`FUNCTION`) for the `managed` roles; `options`: the
-/// pairs of each side held `WITH GRANT OPTION`.
+/// pairs of each side held `WITH GRANT OPTION`; `passed`: who got a grantee's privilege
+/// from it ([`passed_on`]).
+#[allow(clippy::too_many_arguments)]
 fn object_grant_changes(
     cx: &mut Ctx,
     kind: &'static str,
@@ -2533,7 +2660,26 @@ fn object_grant_changes(
     (want, have): (&Privileges, &Privileges),
     (want_options, have_options): (&Privileges, &Privileges),
     managed: &dyn Fn(&str) -> bool,
+    passed: &PassedOnFn,
 ) {
+    // As for tables: a REVOKE … CASCADE, then what it took that is kept, granted again.
+    let revoke = |what: String, g: &str, p: &str| -> Vec<String> {
+        let passed = passed(g, p);
+        let mut sql = vec![format!("{what}{};", cascade(&passed))];
+        for (_, to) in &passed {
+            let pair = (to.clone(), p.to_string());
+            if want.contains(&pair) || !managed(to) {
+                let with =
+                    have_options.contains(&pair) && (want_options.contains(&pair) || !managed(to));
+                sql.push(format!(
+                    "GRANT {p} ON {sql_kind} {sql_name} TO {}{};",
+                    quote_role(to),
+                    if with { " WITH GRANT OPTION" } else { "" }
+                ));
+            }
+        }
+        sql
+    };
     for pair @ (g, p) in want {
         let want_option = want_options.contains(pair);
         let had = have.contains(pair);
@@ -2576,10 +2722,14 @@ fn object_grant_changes(
                 Some(format!("{p} ON {schema}.{name} TO {g} WITH GRANT OPTION")),
                 Some(format!("{p} ON {schema}.{name} TO {g}")),
                 vec![Hazard::Security],
-                vec![format!(
-                    "REVOKE GRANT OPTION FOR {p} ON {sql_kind} {sql_name} FROM {};",
-                    quote_role(g)
-                )],
+                revoke(
+                    format!(
+                        "REVOKE GRANT OPTION FOR {p} ON {sql_kind} {sql_name} FROM {}",
+                        quote_role(g)
+                    ),
+                    g,
+                    p,
+                ),
                 14,
             );
         }
@@ -2594,10 +2744,11 @@ fn object_grant_changes(
             Some(format!("{p} ON {schema}.{name} TO {g}")),
             None,
             vec![Hazard::Security],
-            vec![format!(
-                "REVOKE {p} ON {sql_kind} {sql_name} FROM {};",
-                quote_role(g)
-            )],
+            revoke(
+                format!("REVOKE {p} ON {sql_kind} {sql_name} FROM {}", quote_role(g)),
+                g,
+                p,
+            ),
             14,
         );
     }
@@ -3046,6 +3197,78 @@ mod tests {
     }
 
     #[test]
+    fn a_not_valid_constraint_is_validated_and_a_validated_one_is_left() {
+        let con = |kind: &str, def: &str| crate::catalog::Constraint {
+            kind: kind.into(),
+            definition: def.into(),
+        };
+        let table = |defs: [&str; 3]| {
+            let mut t = partitioned(&["at"]);
+            t.partition_by = None;
+            t.constraints.insert(
+                "c".into(),
+                con(
+                    "c",
+                    &format!("CHECK ((at > '2000-01-01'::date)){}", defs[0]),
+                ),
+            );
+            t.constraints.insert(
+                "f".into(),
+                con(
+                    "f",
+                    &format!("FOREIGN KEY (at) REFERENCES days(at){}", defs[1]),
+                ),
+            );
+            t.constraints.insert(
+                "g".into(),
+                con(
+                    "c",
+                    &format!("CHECK ((at < '3000-01-01'::date)){}", defs[2]),
+                ),
+            );
+            t
+        };
+        let mut have = Catalog::default();
+        have.tables
+            .insert(key("logs"), table([" NOT VALID", " NOT VALID", ""]));
+        let mut want = Catalog::default();
+        // c and f wanted validated; g wanted NOT VALID and already validated: left.
+        want.tables
+            .insert(key("logs"), table(["", "", " NOT VALID"]));
+        let changes = diff(&want, &have, Options::default());
+        assert_eq!(
+            statements(&changes),
+            [
+                "ALTER TABLE public.logs VALIDATE CONSTRAINT c;",
+                "ALTER TABLE public.logs VALIDATE CONSTRAINT f;",
+            ]
+        );
+        for c in &changes {
+            assert_eq!(c.kind, ChangeKind::ValidateConstraint);
+            assert_eq!(c.hazards, [Hazard::MayFailOnData]);
+            assert!(!c.destructive);
+        }
+        // Another rule: made again, NOT VALID as declared.
+        want.tables
+            .insert(key("logs"), table([" NOT VALID", "", " NOT VALID"]));
+        if let Some(t) = want.tables.get_mut(&key("logs")) {
+            t.constraints.insert(
+                "g".into(),
+                con("c", "CHECK ((at < '2900-01-01'::date)) NOT VALID"),
+            );
+        }
+        let changes = diff(&want, &have, Options::default());
+        assert_eq!(
+            statements(&changes),
+            [
+                "ALTER TABLE public.logs DROP CONSTRAINT g;",
+                "ALTER TABLE public.logs ADD CONSTRAINT g CHECK ((at < '2900-01-01'::date)) NOT VALID;",
+                "ALTER TABLE public.logs VALIDATE CONSTRAINT f;",
+            ]
+        );
+    }
+
+    #[test]
     fn identical_catalogs_have_no_changes() {
         let c = Catalog::default();
         assert!(diff(&c, &c, Options::default()).is_empty());
@@ -3108,6 +3331,66 @@ mod tests {
     /// Grant options and column privileges, of the roles a project grants something to on
     /// the relation: given, taken away, and left alone for a dropped column and for roles
     /// the project does not name there; statements quote what they name.
+    #[test]
+    fn a_privilege_passed_on_is_revoked_with_cascade_and_what_is_kept_granted_again() {
+        let s = |x: &str| x.to_string();
+        let mut d = Catalog::default();
+        d.tables.insert((s("public"), s("t")), Table::default());
+        let mut a = d.clone();
+        let grant = |g: &str, p: &str| (s("public"), s("t"), s(g), s(p));
+        let option = |g: &str, p: &str| (s("public"), s("t"), s(""), s(g), s(p));
+        let passed = |by: &str, to: &str, p: &str| (s("public"), s("t"), s(""), s(by), s(to), s(p));
+        // g held SELECT and UPDATE with grant option and gave them to v, which gave SELECT
+        // on to w. Wanted: g and v without UPDATE, g without the option; v and w keep
+        // SELECT; x (not compared) got UPDATE from g and keeps it.
+        for (g, p) in [
+            ("g", "SELECT"),
+            ("g", "UPDATE"),
+            ("v", "SELECT"),
+            ("v", "UPDATE"),
+            ("w", "SELECT"),
+            ("x", "UPDATE"),
+        ] {
+            a.grants.insert(grant(g, p));
+        }
+        for (g, p) in [("g", "SELECT"), ("g", "UPDATE"), ("v", "SELECT")] {
+            a.grant_options.insert(option(g, p));
+        }
+        a.grants_passed_on.insert(passed("g", "v", "SELECT"));
+        a.grants_passed_on.insert(passed("g", "v", "UPDATE"));
+        a.grants_passed_on.insert(passed("g", "x", "UPDATE"));
+        a.grants_passed_on.insert(passed("v", "w", "SELECT"));
+        for (g, p) in [("g", "SELECT"), ("v", "SELECT"), ("w", "SELECT")] {
+            d.grants.insert(grant(g, p));
+        }
+        d.grant_options.insert(option("v", "SELECT"));
+        let opts = Options {
+            declared_grantees_only: true,
+            whole_database: false,
+        };
+        let got: Vec<Vec<String>> = diff(&d, &a, opts).iter().map(|c| c.sql.clone()).collect();
+        assert_eq!(
+            got,
+            [
+                vec![
+                    "REVOKE GRANT OPTION FOR SELECT ON TABLE public.t FROM g CASCADE;",
+                    "GRANT SELECT ON TABLE public.t TO v WITH GRANT OPTION;",
+                    "GRANT SELECT ON TABLE public.t TO w;",
+                ],
+                vec![
+                    "REVOKE UPDATE ON TABLE public.t FROM g CASCADE;",
+                    "GRANT UPDATE ON TABLE public.t TO x;",
+                ],
+                vec!["REVOKE UPDATE ON TABLE public.t FROM v;"],
+            ]
+        );
+        // Every role compared (a database to another): x loses UPDATE as declared.
+        let got = diff(&d, &a, Options::default());
+        assert!(got
+            .iter()
+            .any(|c| c.sql == ["REVOKE UPDATE ON TABLE public.t FROM x;"]));
+    }
+
     #[test]
     fn grant_options_and_column_privileges_are_compared() {
         let s = |x: &str| x.to_string();

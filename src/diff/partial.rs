@@ -1,7 +1,7 @@
 //! The drift path without the whole project: a shadow database of only the objects that
 //! differ, and of what they need.
 //!
-//! When the catalog prediction ([`super::fast`]) finds differences, the changes must still
+//! When the catalog prediction ([`crate::predict`]) finds differences, the changes must still
 //! come from PostgreSQL's own canonical forms, which only a shadow database gives. Building
 //! the whole project there costs one DDL statement per object (seconds for a thousand
 //! tables) even when one column differs. But the prediction already proves every other

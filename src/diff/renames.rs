@@ -1,8 +1,9 @@
-//! Declared renames ([`crate::model::renames`]) as SQL and as changes.
+//! Declared renames ([`crate::model::renames`]) as changes.
 //!
-//! The one writer of a rename's statement and of its guard: gen wraps the statement in a
-//! `DO` block that runs it only while the old name exists and the new one does not; diff
-//! reports a rename as a change when the database is in that state ([`pending`]), and the
+//! A rename's statement and its guard are written once, by [`crate::model::renames::statement`]
+//! and [`crate::model::renames::guard`]: gen wraps the statement in a `DO` block that runs it only while the
+//! old name exists and the new one does not; diff reports a rename as a change when the
+//! database is in that state ([`pending`]), and the
 //! changes it finds besides are then computed on the database as the renames leave it
 //! (`crate::diff_project_with` reads that state inside a transaction it rolls back).
 //! Once the database no longer has the old name a rename is nothing, so `renamed_from:`
@@ -10,83 +11,7 @@
 
 use super::{obj, Change, ChangeKind};
 use crate::catalog::Catalog;
-use crate::model::renames::{Rename, RenameKind};
-use crate::sql::quote::{quote_ident, quote_literal};
-
-fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", quote_ident(schema), quote_ident(name))
-}
-
-/// The table a member rename is on (its new name), quoted.
-fn table_of(r: &Rename) -> String {
-    qualified(&r.schema, r.table.as_deref().unwrap_or(&r.to))
-}
-
-/// The statement that renames `r`.
-pub fn statement(r: &Rename) -> String {
-    match r.kind {
-        RenameKind::Table => format!(
-            "ALTER TABLE {} RENAME TO {};",
-            qualified(&r.schema, &r.from),
-            quote_ident(&r.to)
-        ),
-        RenameKind::Column => format!(
-            "ALTER TABLE {} RENAME COLUMN {} TO {};",
-            table_of(r),
-            quote_ident(&r.from),
-            quote_ident(&r.to)
-        ),
-        RenameKind::Constraint => format!(
-            "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
-            table_of(r),
-            quote_ident(&r.from),
-            quote_ident(&r.to)
-        ),
-        RenameKind::Index => format!(
-            "ALTER INDEX {} RENAME TO {};",
-            qualified(&r.schema, &r.from),
-            quote_ident(&r.to)
-        ),
-    }
-}
-
-/// A boolean SQL expression: whether the database has the object named `name` of `r`'s
-/// kind (a table, a column or constraint of `r`'s table, an index). Names are literals.
-fn exists(r: &Rename, name: &str) -> String {
-    let (schema, name_lit) = (quote_literal(&r.schema), quote_literal(name));
-    let table = quote_literal(&table_of(r));
-    match r.kind {
-        // Any relation: a view or index of the new name would make the rename fail too.
-        RenameKind::Table | RenameKind::Index => format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {schema} AND c.relname = {name_lit})"
-        ),
-        RenameKind::Column => format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = to_regclass({table}) AND a.attname = {name_lit} AND a.attnum > 0 AND NOT a.attisdropped)"
-        ),
-        RenameKind::Constraint => format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = to_regclass({table}) AND k.conname = {name_lit})"
-        ),
-    }
-}
-
-/// The guard gen puts around [`statement`]: the old name exists and the new one does not.
-/// The old name must be a table (or an index) of that kind, not just any relation.
-pub fn guard(r: &Rename) -> String {
-    let old = match r.kind {
-        RenameKind::Table => format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('r', 'p'))",
-            quote_literal(&r.schema),
-            quote_literal(&r.from)
-        ),
-        RenameKind::Index => format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('i', 'I'))",
-            quote_literal(&r.schema),
-            quote_literal(&r.from)
-        ),
-        _ => exists(r, &r.from),
-    };
-    format!("{old}\n     AND NOT {}", exists(r, &r.to))
-}
+use crate::model::renames::{statement, Rename, RenameKind};
 
 /// The renames `actual` still needs, in order, as changes: each one whose old name the
 /// database has and whose new name it lacks, judged on the database as the renames before
@@ -180,6 +105,7 @@ mod tests {
     use super::*;
     use crate::catalog::{Column, Constraint, Table};
     use crate::diagnostic::{FileId, Loc};
+    use crate::model::renames::guard;
 
     fn loc() -> Loc {
         Loc {

@@ -6,7 +6,7 @@
 //! PostgreSQL itself adds when it reads the short form again: the casts it put on string
 //! literals, the `AS uid` it gives a scalar subquery's column, the space after `(` before
 //! `SELECT`, and the parentheses around the whole. A short form is only used when
-//! [`crate::diff::equiv::equivalent`] agrees that PostgreSQL prints it back as the original,
+//! [`crate::predict::equiv::equivalent`] agrees that PostgreSQL prints it back as the original,
 //! and the import's round trip (`--verify`) proves it on a real server: an object whose
 //! short form does not come back exactly is written in PostgreSQL's spelling instead.
 //!
@@ -16,10 +16,10 @@
 use crate::sql::lexer::{tokenize, Kind, Token};
 
 /// `text` without what PostgreSQL added when it printed it, when PostgreSQL prints the
-/// result back as `text` (as far as [`crate::diff::equiv`] can tell); else `text` itself.
+/// result back as `text` (as far as [`crate::predict::equiv`] can tell); else `text` itself.
 pub fn shorten(text: &str) -> String {
     let short = rewrite(text);
-    if short != text && crate::diff::equiv::equivalent(&short, text) {
+    if short != text && crate::predict::equiv::equivalent(&short, text) {
         short
     } else {
         text.to_string()

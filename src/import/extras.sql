@@ -1,5 +1,6 @@
 -- What else the database holds that the catalog does not read and a project cannot
--- declare, one row per object: kind, schema, name, definition. $1: the imported schemas.
+-- declare, one row per object: kind, schema, name, definition. $1: the imported schemas;
+-- $2: the catalogs of the kinds of `crate::kinds` that have one (`dependency_catalogs`).
 -- Listed in the import report as "not representable", never left out silently.
 -- A table inheriting from one outside the imported schemas, which the project cannot name
 -- (inheritance within them is written as `inherits:`).
@@ -52,4 +53,6 @@ CROSS JOIN LATERAL (
 WHERE n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = x.cls AND d.objid = x.oid AND d.deptype = 'e')
   AND n.nspname <> 'pg_catalog'
+  -- the catalogs of kinds the project declares (crate::kinds, such as pg_collation)
+  AND NOT x.cls = ANY($2::text[]::regclass[])
 ORDER BY 1, 2, 3

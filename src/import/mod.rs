@@ -251,7 +251,7 @@ fn read_rest(
     }
     let mut extras = Vec::new();
     for r in client
-        .query(EXTRAS, &[&schemas])
+        .query(EXTRAS, &[&schemas, &crate::kinds::dependency_catalogs().0])
         .map_err(read_err("the objects the format cannot declare"))?
     {
         let kind: String = r.get(0);

@@ -187,6 +187,10 @@ pub fn short_type(ty: &str) -> String {
     format!("{short}{mods}{arrays}")
 }
 
+/// A table's check as import writes it: name, expression, `NO INHERIT`, `NOT VALID`,
+/// comment.
+type CheckEntry = (String, String, bool, bool, Option<String>);
+
 /// A parsed `pg_get_constraintdef` of a foreign key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ForeignKey {
@@ -198,6 +202,8 @@ struct ForeignKey {
     match_full: bool,
     /// `DEFERRABLE [INITIALLY DEFERRED]`.
     options: KeyOptions,
+    /// `NOT VALID`.
+    not_valid: bool,
 }
 
 fn action(word: &str) -> Option<&'static str> {
@@ -211,9 +217,13 @@ fn action(word: &str) -> Option<&'static str> {
 }
 
 /// `FOREIGN KEY (a) REFERENCES t(b) [MATCH FULL] ON UPDATE … ON DELETE … [DEFERRABLE
-/// [INITIALLY DEFERRED]]`; None for anything the format cannot say (NOT VALID, column lists
-/// on SET NULL).
+/// [INITIALLY DEFERRED]] [NOT VALID]`; None for anything the format cannot say (column
+/// lists on SET NULL).
 fn parse_fk(def: &str) -> Option<ForeignKey> {
+    let (def, not_valid) = match def.strip_suffix(" NOT VALID") {
+        Some(d) => (d, true),
+        None => (def, false),
+    };
     let (def, options) = key_options(def);
     let rest = def.strip_prefix("FOREIGN KEY (")?;
     let close = rest.find(") REFERENCES ")?;
@@ -257,6 +267,7 @@ fn parse_fk(def: &str) -> Option<ForeignKey> {
         on_update,
         match_full,
         options,
+        not_valid,
     })
 }
 
@@ -711,7 +722,7 @@ pub fn column_grants(cat: &Catalog) -> Vec<GrantEntry> {
 type TemplateUse = (&'static str, Vec<(&'static str, String)>);
 
 /// The built-in template `p` is an instance of, if any: its command, roles and conditions
-/// are what the template renders, as far as [`crate::diff::equiv`] can tell.
+/// are what the template renders, as far as [`crate::predict::equiv`] can tell.
 fn match_template(
     src: &Source,
     table: &Name,
@@ -719,7 +730,7 @@ fn match_template(
     p: &Policy,
     is_storage_objects: bool,
 ) -> Option<TemplateUse> {
-    use crate::diff::equiv::equivalent;
+    use crate::predict::equiv::equivalent;
     let roles: Vec<&str> = p.roles.iter().map(String::as_str).collect();
     if !p.permissive {
         return None;
@@ -1179,7 +1190,7 @@ impl<'a> Builder<'a> {
         let mut col_unique: BTreeSet<String> = BTreeSet::new();
         let mut uniques: Vec<NamedKey> = Vec::new();
         let mut col_checks: BTreeMap<String, String> = BTreeMap::new();
-        let mut checks: Vec<(String, String, bool, Option<String>)> = Vec::new();
+        let mut checks: Vec<CheckEntry> = Vec::new();
         let mut col_fk: BTreeMap<String, ForeignKey> = BTreeMap::new();
         let mut fks: Vec<(Option<String>, ForeignKey, Option<String>)> = Vec::new();
         let mut excludes: Vec<Node> = Vec::new();
@@ -1281,11 +1292,14 @@ impl<'a> Builder<'a> {
                 Node::Map(
                     checks
                         .into_iter()
-                        .map(|(n, e, no_inherit, comment)| {
-                            let node = if no_inherit || comment.is_some() {
+                        .map(|(n, e, no_inherit, not_valid, comment)| {
+                            let node = if no_inherit || not_valid || comment.is_some() {
                                 let mut m = vec![("check".into(), Node::Str(e))];
                                 if no_inherit {
                                     m.push(("no_inherit".into(), Node::bool(true)));
+                                }
+                                if not_valid {
+                                    m.push(("not_valid".into(), Node::bool(true)));
                                 }
                                 push_comment(&mut m, &comment);
                                 Node::FlowMap(m)
@@ -1325,6 +1339,9 @@ impl<'a> Builder<'a> {
                         fk.options.deferrable,
                         fk.options.initially_deferred,
                     ));
+                    if fk.not_valid {
+                        m.push(("not_valid".into(), Node::bool(true)));
+                    }
                     if let Some(n) = n {
                         m.push(("name".into(), Node::str(n)));
                     }
@@ -1420,7 +1437,7 @@ impl<'a> Builder<'a> {
         col_unique: &mut BTreeSet<String>,
         uniques: &mut Vec<NamedKey>,
         col_checks: &mut BTreeMap<String, String>,
-        checks: &mut Vec<(String, String, bool, Option<String>)>,
+        checks: &mut Vec<CheckEntry>,
         col_fk: &mut BTreeMap<String, ForeignKey>,
         fks: &mut Vec<(Option<String>, ForeignKey, Option<String>)>,
     ) {
@@ -1486,9 +1503,13 @@ impl<'a> Builder<'a> {
                 }
             }
             "c" => {
-                let (rest, no_inherit) = match def.strip_suffix(" NO INHERIT") {
+                let (rest, not_valid) = match def.strip_suffix(" NOT VALID") {
                     Some(r) => (r, true),
                     None => (def.as_str(), false),
+                };
+                let (rest, no_inherit) = match rest.strip_suffix(" NO INHERIT") {
+                    Some(r) => (r, true),
+                    None => (rest, false),
                 };
                 let Some(inner) = rest
                     .strip_prefix("CHECK (")
@@ -1498,7 +1519,7 @@ impl<'a> Builder<'a> {
                         "check constraint",
                         full,
                         def.clone(),
-                        "left out: NOT VALID cannot be declared",
+                        "left out: not a CHECK (…) definition",
                     );
                 };
                 let expr = self.expr(name, inner);
@@ -1509,11 +1530,14 @@ impl<'a> Builder<'a> {
                     .map(|col| col.name.clone());
                 match column {
                     Some(col)
-                        if !no_inherit && comment.is_none() && !col_checks.contains_key(&col) =>
+                        if !no_inherit
+                            && !not_valid
+                            && comment.is_none()
+                            && !col_checks.contains_key(&col) =>
                     {
                         col_checks.insert(col, expr);
                     }
-                    _ => checks.push((cname.to_string(), expr, no_inherit, comment)),
+                    _ => checks.push((cname.to_string(), expr, no_inherit, not_valid, comment)),
                 }
             }
             "f" => {
@@ -1522,7 +1546,7 @@ impl<'a> Builder<'a> {
                         "foreign key",
                         full,
                         def.clone(),
-                        "left out: NOT VALID or a column list on its action cannot be declared",
+                        "left out: a column list on its action cannot be declared",
                     );
                 };
                 let nameable = fk
@@ -1539,7 +1563,7 @@ impl<'a> Builder<'a> {
                     );
                 }
                 let default = make_object_name(tname, Some(&fk.columns.join("_")), "fkey");
-                let plain = !fk.match_full && fk.options == KeyOptions::default();
+                let plain = !fk.match_full && !fk.not_valid && fk.options == KeyOptions::default();
                 if fk.columns.len() == 1
                     && cname == default
                     && plain
@@ -1573,10 +1597,19 @@ impl<'a> Builder<'a> {
         }
         let mut m: Vec<(String, Node)> = vec![("type".into(), Node::str(ty.clone()))];
         if let Some(coll) = &c.collation {
-            // The format names a collation unqualified (one in pg_catalog or on the path).
-            match leading_ident(coll).filter(|(_, rest)| rest.is_empty()) {
-                Some((name, _)) => m.push(("collation".into(), Node::str(name))),
-                None => self.unrepresentable(
+            // A collation of pg_catalog is named alone (`C`), one of the imported schemas
+            // (declared under `collations:`) as `schema.name`.
+            let parts = crate::sql::name::split_dotted(coll).ok();
+            match (
+                leading_ident(coll).filter(|(_, rest)| rest.is_empty()),
+                parts.as_deref(),
+            ) {
+                (Some((name, _)), _) => m.push(("collation".into(), Node::str(name))),
+                (None, Some([s, n])) if self.src.schemas.contains(s) => m.push((
+                    "collation".into(),
+                    Node::str(format!("{}.{}", name_part(s), name_part(n))),
+                )),
+                _ => self.unrepresentable(
                     "column collation",
                     format!("{}.{}.{}", table.0, table.1, c.name),
                     format!("COLLATE {coll}"),
@@ -2347,6 +2380,27 @@ impl<'a> Builder<'a> {
         let src = self.src;
         let cat = &src.cat;
         let mut sections = Vec::new();
+        for (key, noun, items) in crate::kinds::import_all(&cat.kinds) {
+            let mut entries = Vec::new();
+            for (name, yaml) in items {
+                match yaml.map(json_node) {
+                    Ok(Node::Map(mut m)) => {
+                        if let Some(o) = self.owner(noun, &name.0, &name.1) {
+                            m.push(("owner".into(), Node::str(o)));
+                        }
+                        entries.push((yaml_name(&name.0, &name.1), Node::Map(m)));
+                    }
+                    Ok(_) => {}
+                    Err(why) => self.unrepresentable(
+                        noun,
+                        format!("{}.{}", name.0, name.1),
+                        String::new(),
+                        &format!("left out: {why}"),
+                    ),
+                }
+            }
+            push_section(&mut sections, key, entries);
+        }
         let mut sequences = Vec::new();
         for (name, d) in &cat.kinds.sequences {
             if self.serial_sequences.contains(name) {
@@ -2471,6 +2525,33 @@ impl<'a> Builder<'a> {
 fn push_comment(m: &mut Vec<(String, Node)>, comment: &Option<String>) {
     if let Some(c) = comment {
         m.push(("comment".into(), Node::str(c.clone())));
+    }
+}
+
+/// The YAML of a value a declared kind's `import` gave (serialized to JSON): mappings in
+/// their order, lists on one line when they hold only scalars, nulls left out.
+fn json_node(v: serde_json::Value) -> Node {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => Node::Str(s),
+        J::Bool(b) => Node::bool(b),
+        J::Number(n) => Node::Raw(n.to_string()),
+        J::Null => Node::Map(Vec::new()),
+        J::Array(items) => {
+            let flat = items.iter().all(|i| !i.is_object() && !i.is_array());
+            let items = items.into_iter().map(json_node).collect();
+            if flat {
+                Node::FlowSeq(items)
+            } else {
+                Node::Seq(items)
+            }
+        }
+        J::Object(m) => Node::Map(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, json_node(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -2781,7 +2862,9 @@ mod tests {
         .expect("fk with options");
         assert!(fk.match_full && fk.options.deferrable && fk.options.initially_deferred);
         assert_eq!(fk.on_delete, Some("cascade"));
-        assert!(parse_fk("FOREIGN KEY (a) REFERENCES t(b) NOT VALID").is_none());
+        let fk = parse_fk("FOREIGN KEY (a) REFERENCES t(b) DEFERRABLE NOT VALID").expect("fk");
+        assert!(fk.not_valid && fk.options.deferrable);
+        assert!(!parse_fk("FOREIGN KEY (a) REFERENCES t(b)").is_some_and(|f| f.not_valid));
         let x = parse_exclusion(
             "EXCLUDE USING gist (room WITH =, tstzrange(a, b) WITH &&) INCLUDE (c) WHERE ((NOT c)) DEFERRABLE",
         )

@@ -231,8 +231,13 @@ impl Query {
             }
             Query::SchemaGrants => client.rows(SCHEMA_GRANTS, &[ps]),
             Query::DefaultPrivileges => client.rows(DEFAULT_PRIVILEGES, &[ps]),
-            Query::DependencyNames => client.rows(DEPENDENCY_NAMES, &[s]),
-            Query::DependencyEdges => client.rows(DEPENDENCY_EDGES, &[]),
+            Query::DependencyNames => {
+                let (catalogs, nouns) = crate::kinds::dependency_catalogs();
+                client.rows(DEPENDENCY_NAMES, &[s, &catalogs, &nouns])
+            }
+            Query::DependencyEdges => {
+                client.rows(DEPENDENCY_EDGES, &[&crate::kinds::dependency_catalogs().0])
+            }
         }
     }
 }
@@ -492,6 +497,19 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                 p.clone(),
             ));
         }
+        let (by, to, passed): (Vec<String>, Vec<String>, Vec<String>) =
+            (r.get(8), r.get(9), r.get(10));
+        for ((grantor, grantee), p) in by.into_iter().zip(to).zip(passed) {
+            let (s, n, args): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+            cat.grants_passed_on.insert((
+                s,
+                format!("{n}({args})"),
+                String::new(),
+                grantor,
+                grantee,
+                p,
+            ));
+        }
         cat.function_grants.insert(
             (r.get(0), r.get(1), r.get(2)),
             grantees.into_iter().zip(privileges).collect(),
@@ -527,7 +545,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     let kind_rows: Vec<Vec<Row>> = (0..crate::kinds::QUERIES)
         .map(|i| take(Query::Kind(i)))
         .collect();
-    cat.kinds = crate::kinds::from_rows(&kind_rows);
+    cat.kinds = crate::kinds::from_rows(&kind_rows, &mut cat.owners);
     if let Some(declared) = &scope.declared_sequences {
         cat.kinds
             .sequences
@@ -568,6 +586,17 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         let grantee: Option<String> = r.get(2);
         let privilege: Option<String> = r.get(3);
         let column: Option<String> = r.get(5);
+        if let (Some(by), Some(g), Some(p)) = (r.get::<_, Option<String>>(7), &grantee, &privilege)
+        {
+            cat.grants_passed_on.insert((
+                r.get(0),
+                r.get(1),
+                column.clone().unwrap_or_default(),
+                by,
+                g.clone(),
+                p.clone(),
+            ));
+        }
         if let (Some(g), Some(p), true) = (&grantee, &privilege, r.get::<_, bool>(6)) {
             cat.grant_options.insert((
                 r.get(0),

@@ -7,7 +7,7 @@
 //! and makes it again; the plan drops and rebuilds what depends on it first.
 
 use super::{comment_sql, qualified, Kind};
-use crate::catalog::Name;
+use crate::sql::name::Name;
 use crate::sql::quote::{quote_ident, quote_literal};
 use serde::Serialize;
 

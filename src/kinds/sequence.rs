@@ -6,7 +6,7 @@
 //! from. Identity columns' sequences belong to the column and are not read here.
 
 use super::{comment_sql, qualified, Kind};
-use crate::catalog::Name;
+use crate::sql::name::Name;
 use crate::sql::quote::quote_literal;
 use serde::Serialize;
 

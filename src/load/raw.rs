@@ -93,64 +93,85 @@ pub struct RawExternal {
     pub types: Vec<String>,
 }
 
-/// A definition file: any `*.yaml`/`*.yml` other than `schemac.yaml`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawFile {
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub extensions: Vec<String>,
-    /// Roles this project creates.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub roles: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub enums: IndexMap<String, RawEnumDef>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub functions: IndexMap<String, RawFunction>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub tables: IndexMap<String, RawTable>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub views: IndexMap<String, RawView>,
-    /// Standalone sequences (`CREATE SEQUENCE`).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub sequences: IndexMap<String, RawSequence>,
-    /// Composite types (`CREATE TYPE … AS (…)`).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub types: IndexMap<String, RawCompositeType>,
-    /// Domains (`CREATE DOMAIN`): a base type with a default, NOT NULL and named checks.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub domains: IndexMap<String, RawDomain>,
-    /// Materialized views with their indexes.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub materialized_views: IndexMap<String, RawMaterializedView>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub grants: Vec<RawGrant>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub policy_templates: IndexMap<String, RawPolicyTemplate>,
-    /// Triggers on tables the project does not manage (listed in `external.tables`), per
-    /// table: `auth.users: { on_auth_user_created: {...} }`.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub external_triggers: IndexMap<String, IndexMap<String, RawTrigger>>,
-    /// Policies on tables the project does not manage, such as `storage.objects`.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub external_policies: IndexMap<String, IndexMap<String, RawPolicy>>,
-    /// Logical-replication publications (Supabase Realtime uses `supabase_realtime`).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub publications: IndexMap<String, RawPublication>,
-    /// Supabase Storage.
-    #[serde(default)]
-    pub storage: Option<RawStorage>,
-    /// Schemas with their privileges.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub schemas_config: IndexMap<String, RawSchemaConfig>,
-    /// `ALTER DEFAULT PRIVILEGES` entries.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub default_privileges: Vec<RawDefaultPrivilege>,
-    /// Raw SQL blocks for what the format cannot say (pg_cron schedules, aggregates,
-    /// operators), run as written after every declared object. Only with `raw_sql: true`
-    /// in schemac.yaml.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub sql: IndexMap<String, RawSqlBlock>,
+/// Declares [`RawFile`] with a section for each kind of [`crate::kinds::declared_kinds!`]
+/// beside the sections written here (serde cannot refuse unknown keys of a flattened struct).
+macro_rules! raw_file {
+    ($($field:ident: $kind:ty,)*) => {
+        /// A definition file: any `*.yaml`/`*.yml` other than `schemac.yaml`.
+        #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct RawFile {
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub extensions: Vec<String>,
+            /// Roles this project creates.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub roles: Vec<String>,
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub enums: IndexMap<String, RawEnumDef>,
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub functions: IndexMap<String, RawFunction>,
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub tables: IndexMap<String, RawTable>,
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub views: IndexMap<String, RawView>,
+            /// Standalone sequences (`CREATE SEQUENCE`).
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub sequences: IndexMap<String, RawSequence>,
+            /// Composite types (`CREATE TYPE … AS (…)`).
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub types: IndexMap<String, RawCompositeType>,
+            /// Domains (`CREATE DOMAIN`): a base type with a default, NOT NULL and named checks.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub domains: IndexMap<String, RawDomain>,
+            /// Materialized views with their indexes.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub materialized_views: IndexMap<String, RawMaterializedView>,
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub grants: Vec<RawGrant>,
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub policy_templates: IndexMap<String, RawPolicyTemplate>,
+            /// Triggers on tables the project does not manage (listed in `external.tables`), per
+            /// table: `auth.users: { on_auth_user_created: {...} }`.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub external_triggers: IndexMap<String, IndexMap<String, RawTrigger>>,
+            /// Policies on tables the project does not manage, such as `storage.objects`.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub external_policies: IndexMap<String, IndexMap<String, RawPolicy>>,
+            /// Logical-replication publications (Supabase Realtime uses `supabase_realtime`).
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub publications: IndexMap<String, RawPublication>,
+            /// Supabase Storage.
+            #[serde(default)]
+            pub storage: Option<RawStorage>,
+            /// Schemas with their privileges.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub schemas_config: IndexMap<String, RawSchemaConfig>,
+            /// `ALTER DEFAULT PRIVILEGES` entries.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub default_privileges: Vec<RawDefaultPrivilege>,
+            /// Raw SQL blocks for what the format cannot say (pg_cron schedules, aggregates,
+            /// operators), run as written after every declared object. Only with `raw_sql: true`
+            /// in schemac.yaml.
+            #[serde(default, deserialize_with = "null_as_default")]
+            pub sql: IndexMap<String, RawSqlBlock>,
+            $(
+                #[serde(default, deserialize_with = "null_as_default")]
+                pub $field: IndexMap<String, <$kind as crate::kinds::Declared>::Raw>,
+            )*
+        }
+
+        impl RawFile {
+            /// Moves out the sections of the kinds in [`crate::kinds::declared_kinds!`], which
+            /// [`crate::kinds::build_all`] builds.
+            pub fn take_declared(&mut self) -> crate::kinds::RawDeclared {
+                crate::kinds::RawDeclared {
+                    $($field: std::mem::take(&mut self.$field),)*
+                }
+            }
+        }
+    };
 }
+crate::kinds::declared_kinds!(raw_file);
 
 /// A raw SQL block (`sql:`): named, ordered after the objects and blocks it names, and
 /// re-runnable.
@@ -528,6 +549,9 @@ pub struct RawCheckFull {
     /// `NO INHERIT`: the check is not made on the table's children.
     #[serde(default)]
     pub no_inherit: bool,
+    /// `NOT VALID`: the rows already in the table are not checked, new ones are.
+    #[serde(default)]
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     #[serde(default)]
     pub comment: Option<String>,
@@ -620,6 +644,9 @@ pub struct RawForeignKey {
     /// `DEFERRABLE INITIALLY DEFERRED`.
     #[serde(default)]
     pub initially_deferred: bool,
+    /// `NOT VALID`: the rows already in the table are not checked, new ones are.
+    #[serde(default)]
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     #[serde(default)]
     pub comment: Option<String>,
@@ -1099,7 +1126,7 @@ impl<'de> Deserialize<'de> for RawCheck {
         impl<'de> Visitor<'de> for V {
             type Value = RawCheck;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a check expression (string) or a mapping {check, no_inherit}")
+                f.write_str("a check expression (string) or a mapping {check, no_inherit, not_valid, comment}")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
                 Ok(RawCheck::Short(v.to_string()))

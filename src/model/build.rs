@@ -95,6 +95,37 @@ fn invalid(loc: Loc, msg: impl Into<String>, hint: impl Into<String>) -> Diagnos
         .hint(hint)
 }
 
+/// What a kind of [`crate::kinds`] builds its objects with: positions under the object,
+/// its name qualified, refusals and duplicates reported as every other kind's.
+struct DeclaredCx<'a, 'b> {
+    b: &'a mut Builder,
+    at: &'a At<'b>,
+    base: P,
+}
+
+impl crate::kinds::BuildCx for DeclaredCx<'_, '_> {
+    fn enter(&mut self, key: &str, name: &str) -> Option<(QualName, Loc)> {
+        self.base = top(&[key, name]);
+        let loc = self.at.key(&self.base);
+        let q = self.b.qual(name, loc)?;
+        let n = self.b.ident(&q.name, loc);
+        Some((QualName::new(&q.schema, &n), loc))
+    }
+    fn key(&self, p: &[&str]) -> Loc {
+        self.at.key(&path(&self.base, p))
+    }
+    fn val(&self, p: &[&str]) -> Loc {
+        self.at.val(&path(&self.base, p))
+    }
+    fn invalid(&mut self, loc: Loc, message: String, hint: &str) {
+        self.b.errors.push(invalid(loc, message, hint));
+    }
+    fn duplicate(&mut self, noun: &'static str, name: String, first: Loc, second: Loc) {
+        self.b
+            .dup(Kind::Declared(noun), name, first, second, Vec::new());
+    }
+}
+
 /// The table a policy belongs to.
 enum Owner {
     Table(QualName),
@@ -144,6 +175,7 @@ impl Builder {
                 views: IndexMap::new(),
                 sequences: IndexMap::new(),
                 composite_types: IndexMap::new(),
+                declared: Default::default(),
                 domains: IndexMap::new(),
                 materialized_views: IndexMap::new(),
                 grants: Vec::new(),
@@ -506,6 +538,13 @@ impl Builder {
                 ["materialized_views", v] => (Kind::MaterializedView, v.to_string()),
                 ["policy_templates", t] => (Kind::PolicyTemplate, t.to_string()),
                 ["sql", b] => (Kind::RawSql, b.to_string()),
+                [key, v] if crate::kinds::DECLARED.iter().any(|(k, _)| k == key) => {
+                    let noun = crate::kinds::DECLARED
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map_or("object", |(_, n)| *n);
+                    (Kind::Declared(noun), v.to_string())
+                }
                 _ => (Kind::Key, keys.join(".")),
             };
             let conv = |pos: &crate::load::yaml::Pos| Loc {
@@ -524,7 +563,18 @@ impl Builder {
         }
     }
 
-    fn file(&mut self, at: &At, raw: RawFile) {
+    fn file(&mut self, at: &At, mut raw: RawFile) {
+        let mut declared = std::mem::take(&mut self.model.declared);
+        crate::kinds::build_all(
+            raw.take_declared(),
+            &mut DeclaredCx {
+                b: self,
+                at,
+                base: top(&[]),
+            },
+            &mut declared,
+        );
+        self.model.declared = declared;
         for (i, e) in raw.extensions.into_iter().enumerate() {
             let loc = at.val(&idx(&top(&["extensions"]), i));
             if !self.model.extensions.iter().any(|x| x.name == e) {
@@ -1169,6 +1219,7 @@ impl Builder {
                     expr: Sql::new(c, at.val(&path(&cb, &["check"]))),
                     loc: at.key(&path(&cb, &["check"])),
                     no_inherit: false,
+                    not_valid: false,
                     comment: None,
                 });
             }
@@ -1187,6 +1238,7 @@ impl Builder {
                         match_full: false,
                         deferrable: false,
                         initially_deferred: false,
+                        not_valid: false,
                         comment: None,
                     }),
                     Err(e) => self.errors.push(invalid(
@@ -1363,15 +1415,22 @@ impl Builder {
         }
         for (cname, check) in t.checks {
             let p = path(&base, &["checks", &cname]);
-            let (expr, ep, no_inherit, comment) = match check {
-                RawCheck::Short(e) => (e, p, false, None),
-                RawCheck::Full(c) => (c.check, path(&p, &["check"]), c.no_inherit, c.comment),
+            let (expr, ep, no_inherit, not_valid, comment) = match check {
+                RawCheck::Short(e) => (e, p, false, false, None),
+                RawCheck::Full(c) => (
+                    c.check,
+                    path(&p, &["check"]),
+                    c.no_inherit,
+                    c.not_valid,
+                    c.comment,
+                ),
             };
             table.checks.push(CheckConstraint {
                 name: self.ident(&cname, at.key(&p)),
                 expr: Sql::new(expr, at.val(&ep)),
                 loc: at.key(&p),
                 no_inherit,
+                not_valid,
                 comment,
             });
         }
@@ -1394,6 +1453,7 @@ impl Builder {
                     match_full: fk.match_type == Some(RawFkMatch::Full),
                     deferrable: fk.deferrable || fk.initially_deferred,
                     initially_deferred: fk.initially_deferred,
+                    not_valid: fk.not_valid,
                     comment: fk.comment.clone(),
                 }),
                 Err(e) => self
@@ -1579,6 +1639,7 @@ impl Builder {
                 expr: Sql::new(expr, at.val(&p)),
                 loc: at.key(&p),
                 no_inherit: false,
+                not_valid: false,
                 comment: None,
             });
         }

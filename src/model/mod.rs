@@ -77,6 +77,8 @@ pub struct Model {
     pub composite_types: IndexMap<QualName, CompositeType>,
     pub domains: IndexMap<QualName, Domain>,
     pub materialized_views: IndexMap<QualName, MaterializedView>,
+    /// The kinds that live whole in one module of [`crate::kinds`] (collations).
+    pub declared: crate::kinds::Declarations,
     pub grants: Vec<Grant>,
     /// `grants:` entries on functions (EXECUTE).
     pub function_privileges: Vec<FunctionPrivilege>,
@@ -247,6 +249,8 @@ pub enum Kind {
     PolicyTemplate,
     /// A `sql:` block.
     RawSql,
+    /// A kind of [`crate::kinds::declared_kinds!`], by its noun.
+    Declared(&'static str),
     /// Any other repeated YAML key.
     Key,
 }
@@ -271,6 +275,7 @@ impl Kind {
             Kind::Role => "role",
             Kind::PolicyTemplate => "policy template",
             Kind::RawSql => "sql block",
+            Kind::Declared(noun) => noun,
             Kind::Key => "key",
         }
     }
@@ -531,7 +536,7 @@ impl Function {
 ///
 /// Policy conditions are read by several checks (SC401, SC505, SC506, SC507, SC513), and
 /// sqlparser was the largest cost of `check`: such a fragment is parsed at most once per run,
-/// on first use, and what those checks read is kept ([`crate::check::sql::Facts`]). Fragments
+/// on first use, and what those checks read is kept ([`crate::sql::parse::Facts`]). Fragments
 /// with the same text (a template's condition on every table that uses it) can share one
 /// parse ([`Sql::facts_shared`]).
 #[derive(Debug, Clone)]
@@ -547,7 +552,7 @@ pub struct Sql {
 }
 
 /// What parsing a policy condition gave: its facts, or why it is not one expression.
-pub type ParsedFacts = Result<crate::check::sql::Facts, String>;
+pub type ParsedFacts = Result<crate::sql::parse::Facts, String>;
 
 /// Parses already done, by text, for [`Sql::facts_shared`].
 pub type SharedFacts<'a, S = std::collections::hash_map::RandomState> =
@@ -585,11 +590,11 @@ impl Sql {
     }
 
     /// The facts of the fragment parsed as exactly one expression (see
-    /// [`crate::check::sql::parse_expr`]), or why it is not one. Parsed on the first call only.
-    pub fn facts(&self) -> Result<&crate::check::sql::Facts, &str> {
+    /// [`crate::sql::parse::parse_expr`]), or why it is not one. Parsed on the first call only.
+    pub fn facts(&self) -> Result<&crate::sql::parse::Facts, &str> {
         let parsed = self
             .parsed
-            .get_or_init(|| Arc::new(crate::check::sql::parse_facts(&self.text)));
+            .get_or_init(|| Arc::new(crate::sql::parse::parse_facts(&self.text)));
         match &**parsed {
             Ok(f) => Ok(f),
             Err(e) => Err(e),
@@ -601,11 +606,11 @@ impl Sql {
     pub fn facts_shared<'a, S: std::hash::BuildHasher>(
         &'a self,
         seen: &mut SharedFacts<'a, S>,
-    ) -> Result<&'a crate::check::sql::Facts, &'a str> {
+    ) -> Result<&'a crate::sql::parse::Facts, &'a str> {
         let parsed = self.parsed.get_or_init(|| {
             Arc::clone(
                 seen.entry(self.text.as_str())
-                    .or_insert_with(|| Arc::new(crate::check::sql::parse_facts(&self.text))),
+                    .or_insert_with(|| Arc::new(crate::sql::parse::parse_facts(&self.text))),
             )
         });
         match &**parsed {
@@ -692,6 +697,8 @@ pub struct CheckConstraint {
     pub loc: Loc,
     /// `NO INHERIT` (a table's `checks:` only).
     pub no_inherit: bool,
+    /// `NOT VALID` (a table's `checks:` only): existing rows are not checked.
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     pub comment: Option<String>,
 }
@@ -712,6 +719,8 @@ pub struct ForeignKey {
     /// `DEFERRABLE` (set too when `initially_deferred` is).
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// `NOT VALID` (a table's `foreign_keys:` only): existing rows are not checked.
+    pub not_valid: bool,
     /// `COMMENT ON CONSTRAINT`.
     pub comment: Option<String>,
 }
@@ -859,11 +868,11 @@ pub fn elem_column_name(left: &str) -> Option<String> {
     if let Some(c) = exclusion_column(left) {
         return Some(c);
     }
-    let (expr, _) = crate::check::sql::split_index_elem(left)?;
+    let (expr, _) = crate::sql::parse::split_index_elem(left)?;
     let mut e = expr.trim();
     while let Some(inner) = e.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
         // Only parentheses around the whole expression.
-        if crate::check::sql::split_index_elem(inner).is_none() {
+        if crate::sql::parse::split_index_elem(inner).is_none() {
             break;
         }
         e = inner.trim();
@@ -1509,6 +1518,11 @@ impl Model {
                 .values()
                 .map(|d| ("domain", &d.name, &d.owner, false)),
         );
+        out.extend(
+            crate::kinds::entries(&self.declared)
+                .into_iter()
+                .map(|e| (e.noun, e.name, e.owner, false)),
+        );
         out
     }
 
@@ -1521,6 +1535,26 @@ impl Model {
             .filter(|(_, _, _, follows_table)| !follows_table)
             .filter_map(|(noun, name, own, _)| self.owner(own).map(|o| (noun, name, o)))
             .collect()
+    }
+
+    /// How SQL names the collation a column's `collation:` writes, as PostgreSQL prints it:
+    /// one the project declares (`ci`, or `schema.name` in a schema it lists) qualified
+    /// (`public.ci`), any other (pg_catalog's `C`, `und-x-icu`, `en_US.utf8`) as one
+    /// identifier (`"C"`). gen writes it and the catalog prediction expects it.
+    pub fn collation_sql(&self, written: &str) -> String {
+        let declared = |q: &QualName| crate::kinds::declares(&self.declared, "collation", q);
+        if let Ok([schema, name]) = names::split_dotted(written).as_deref() {
+            let q = QualName::new(schema, name);
+            if declared(&q) || self.config.schemas.contains(schema) {
+                return q.sql();
+            }
+        }
+        let schema = self.config.schemas.first().map_or("public", String::as_str);
+        let q = QualName::new(schema, written);
+        if declared(&q) {
+            return q.sql();
+        }
+        names::quote_ident(written)
     }
 
     /// What an `after:` entry of a `sql:` block names: whether it is another block, and
@@ -1551,6 +1585,9 @@ impl Model {
                 || self.enums.contains_key(q)
                 || self.composite_types.contains_key(q)
                 || self.domains.contains_key(q)
+                || crate::kinds::entries(&self.declared)
+                    .iter()
+                    .any(|e| e.name == q)
                 || self.config.external_tables.iter().any(|(t, _)| t == q)
                 || self.config.external_types.iter().any(|(t, _)| t == q);
             if function {

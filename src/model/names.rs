@@ -1,4 +1,5 @@
-//! Names: schema-qualified object names, identifier quoting and case folding.
+//! Names: case folding, and (re-exported from [`crate::sql`]) schema-qualified names and
+//! identifier quoting.
 //!
 //! PostgreSQL folds unquoted identifiers to lower case and keeps quoted ones verbatim, so
 //! `userId` in YAML is the column `"userId"`, a different column from `user_id` — and exactly
@@ -6,89 +7,7 @@
 //! exactly as written; [`quote_ident`] decides when SQL needs quotes, and [`fold_snake`]
 //! gives the normal form used to detect case collisions.
 
-use std::fmt;
-
-/// A schema-qualified name such as `public.goals`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct QualName {
-    pub schema: String,
-    pub name: String,
-}
-
-impl QualName {
-    pub fn new(schema: &str, name: &str) -> Self {
-        QualName {
-            schema: schema.to_string(),
-            name: name.to_string(),
-        }
-    }
-
-    /// Parses `name`, `schema.name`, or either part in double quotes (`"My Schema"."a.b"`).
-    /// Unqualified names get `default_schema`.
-    pub fn parse(s: &str, default_schema: &str) -> Result<QualName, String> {
-        let parts = split_dotted(s)?;
-        match parts.as_slice() {
-            [name] => Ok(QualName::new(default_schema, name)),
-            [schema, name] => Ok(QualName::new(schema, name)),
-            _ => Err(format!("`{s}` has too many dots; write `schema.name`")),
-        }
-    }
-
-    /// The name as SQL: each part quoted where needed.
-    pub fn sql(&self) -> String {
-        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
-    }
-}
-
-impl fmt::Display for QualName {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{}.{}", self.schema, self.name)
-    }
-}
-
-/// Splits `a.b` into parts, honouring double quotes. Parts are kept verbatim.
-pub fn split_dotted(s: &str) -> Result<Vec<String>, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err("empty name".into());
-    }
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut chars = s.chars().peekable();
-    let mut quoted_part = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                quoted_part = true;
-                loop {
-                    match chars.next() {
-                        None => return Err(format!("unterminated quote in `{s}`")),
-                        Some('"') if chars.peek() == Some(&'"') => {
-                            chars.next();
-                            cur.push('"');
-                        }
-                        Some('"') => break,
-                        Some(c) => cur.push(c),
-                    }
-                }
-            }
-            '.' => {
-                if cur.is_empty() && !quoted_part {
-                    return Err(format!("empty name part in `{s}`"));
-                }
-                parts.push(std::mem::take(&mut cur));
-                quoted_part = false;
-            }
-            c => cur.push(c),
-        }
-    }
-    if cur.is_empty() && !quoted_part {
-        return Err(format!("empty name part in `{s}`"));
-    }
-    parts.push(cur);
-    Ok(parts)
-}
-
+pub use crate::sql::name::{split_dotted, QualName};
 pub use crate::sql::quote::{is_keyword, quote_ident, quote_literal, quote_role};
 
 /// The snake_case normal form used to detect collisions: `userId` → `user_id`,

@@ -11,10 +11,14 @@
 //!
 //! Conflicting declarations (an old name that is still, or again, a current name; one old
 //! name claimed twice) are reported by check SC112 and make gen refuse to run.
+//!
+//! A rename's statement ([`statement`]) and the guard gen puts around it ([`guard`]) are
+//! written here, once, for gen and diff both.
 
 use super::names::make_object_name;
 use super::{IndexElem, Model, QualName, Table};
 use crate::diagnostic::Loc;
+use crate::sql::quote::{quote_ident, quote_literal};
 
 /// What a rename renames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -240,4 +244,81 @@ fn derived(t: &Table, out: &mut Vec<Rename>) {
             )],
         );
     }
+}
+
+// The SQL of a rename, which gen (guarded) and diff (as a change) both run.
+
+fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+/// The table a member rename is on (its new name), quoted.
+fn table_of(r: &Rename) -> String {
+    qualified(&r.schema, r.table.as_deref().unwrap_or(&r.to))
+}
+
+/// The statement that renames `r`.
+pub fn statement(r: &Rename) -> String {
+    match r.kind {
+        RenameKind::Table => format!(
+            "ALTER TABLE {} RENAME TO {};",
+            qualified(&r.schema, &r.from),
+            quote_ident(&r.to)
+        ),
+        RenameKind::Column => format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {};",
+            table_of(r),
+            quote_ident(&r.from),
+            quote_ident(&r.to)
+        ),
+        RenameKind::Constraint => format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+            table_of(r),
+            quote_ident(&r.from),
+            quote_ident(&r.to)
+        ),
+        RenameKind::Index => format!(
+            "ALTER INDEX {} RENAME TO {};",
+            qualified(&r.schema, &r.from),
+            quote_ident(&r.to)
+        ),
+    }
+}
+
+/// A boolean SQL expression: whether the database has the object named `name` of `r`'s
+/// kind (a table, a column or constraint of `r`'s table, an index). Names are literals.
+fn exists(r: &Rename, name: &str) -> String {
+    let (schema, name_lit) = (quote_literal(&r.schema), quote_literal(name));
+    let table = quote_literal(&table_of(r));
+    match r.kind {
+        // Any relation: a view or index of the new name would make the rename fail too.
+        RenameKind::Table | RenameKind::Index => format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {schema} AND c.relname = {name_lit})"
+        ),
+        RenameKind::Column => format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = to_regclass({table}) AND a.attname = {name_lit} AND a.attnum > 0 AND NOT a.attisdropped)"
+        ),
+        RenameKind::Constraint => format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = to_regclass({table}) AND k.conname = {name_lit})"
+        ),
+    }
+}
+
+/// The guard gen puts around [`statement`]: the old name exists and the new one does not.
+/// The old name must be a table (or an index) of that kind, not just any relation.
+pub fn guard(r: &Rename) -> String {
+    let old = match r.kind {
+        RenameKind::Table => format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('r', 'p'))",
+            quote_literal(&r.schema),
+            quote_literal(&r.from)
+        ),
+        RenameKind::Index => format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('i', 'I'))",
+            quote_literal(&r.schema),
+            quote_literal(&r.from)
+        ),
+        _ => exists(r, &r.from),
+    };
+    format!("{old}\n     AND NOT {}", exists(r, &r.to))
 }

@@ -190,6 +190,7 @@ fn hazards(c: &Change) -> String {
             Hazard::Security => "security",
             Hazard::Rebuilt => "rebuilt for a dependency",
             Hazard::DropsOutsideScope => "drops a dependent outside the compared schemas",
+            Hazard::AfterDestructive => "needs a destructive change to run first",
         })
         .collect();
     format!("  [{}]", names.join(", "))

@@ -102,7 +102,8 @@ fn keys(c: &Change) -> (ObjKey, Vec<ObjKey>) {
             }
         }
         "owner" => {
-            for k in OWNED {
+            let declared = crate::kinds::DECLARED.iter().map(|(_, noun)| *noun);
+            for k in OWNED.into_iter().chain(declared) {
                 if let Some(rest) = o.name.strip_prefix(k).and_then(|r| r.strip_prefix(' ')) {
                     after.push(key(k, None, rest));
                     break;
@@ -181,11 +182,14 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
         };
         names.entry(key).or_default().push(i);
     }
+    // Changes that cannot run without an earlier one (i before j): j is withheld with i.
+    let mut needs: BTreeSet<(usize, usize)> = BTreeSet::new();
     for ids in names.values() {
         for &i in ids {
             for &j in ids {
                 if verb(&changes[i]) == Verb::Drop && verb(&changes[j]) != Verb::Drop {
                     edges.insert((i, j));
+                    needs.insert((i, j));
                 }
             }
         }
@@ -263,11 +267,34 @@ pub fn order(changes: Vec<Change>, desired: &Catalog, actual: &Catalog) -> Vec<C
                 let replaced = replaces(changes[ia].kind) && vb == Verb::Alter;
                 if ia != ib && (va == Verb::Drop || vb == Verb::Drop || replaced) {
                     edges.insert((ia, ib));
+                    // What a dropped object used is dropped only once the object is.
+                    if va == Verb::Drop && vb == Verb::Drop {
+                        needs.insert((ia, ib));
+                    }
                 }
             }
         }
     }
+    let mut changes = changes;
+    withhold_with(&mut changes, &needs);
     topo(changes, &edges, n)
+}
+
+/// Marks destructive every change that needs a destructive one to run first (`needs`: i
+/// before j), and what needs those in turn: a plan without `--allow-destructive` withholds
+/// them together rather than run a drop that fails (a collation whose column stays).
+fn withhold_with(changes: &mut [Change], needs: &BTreeSet<(usize, usize)>) {
+    let mut more = true;
+    while more {
+        more = false;
+        for &(i, j) in needs {
+            if changes[i].destructive && !changes[j].destructive {
+                changes[j].destructive = true;
+                changes[j].hazards.push(Hazard::AfterDestructive);
+                more = true;
+            }
+        }
+    }
 }
 
 /// A declared rename ([`crate::diff::renames`]).

@@ -16,7 +16,7 @@
 use super::{frag, Out, RenderError, Renderer};
 use crate::model::{Model, QualName};
 use crate::sql::quote::quote_ident;
-use minijinja::context;
+use minijinja::{context, Value};
 use std::collections::BTreeSet;
 
 /// Domains, composite types and sequences, before the functions.
@@ -26,6 +26,21 @@ pub(super) fn types_and_sequences(
     out: &mut Out,
     fresh: bool,
 ) -> Result<(), RenderError> {
+    let mut section = "";
+    for item in crate::kinds::render_all(&model.declared) {
+        if item.section != section {
+            section = item.section;
+            out.section(section);
+        }
+        let tag = super::dollar_tag(item.texts.iter().map(String::as_str));
+        let mut ctx = item.context;
+        ctx["fresh"] = fresh.into();
+        ctx["tag"] = tag.into();
+        let s = r
+            .template(item.template)?
+            .render(Value::from_serialize(&ctx))?;
+        out.object(Some(item.loc), s);
+    }
     let mut domains: Vec<_> = model.domains.values().collect();
     domains.sort_by(|a, b| a.name.cmp(&b.name));
     if !domains.is_empty() {
@@ -206,7 +221,7 @@ pub(super) fn split_views<'m>(
     let mut late: BTreeSet<&QualName> = BTreeSet::new();
     let (mut early_views, mut late_views) = (Vec::new(), Vec::new());
     for v in views {
-        let reads_late = crate::check::sql::relations(&v.query.text)
+        let reads_late = crate::sql::parse::relations(&v.query.text)
             .into_iter()
             .filter_map(|r| QualName::parse(&r, default_schema).ok())
             .any(|r| model.materialized_views.contains_key(&r) || late.contains(&r));

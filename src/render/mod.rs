@@ -247,7 +247,7 @@ impl Renderer {
         env.set_keep_trailing_newline(true);
         env.add_filter("ident", |s: &str| quote_ident(s));
         env.add_filter("literal", |s: &str| quote_literal(s));
-        for (name, src) in TEMPLATES {
+        for (name, src) in TEMPLATES.iter().chain(crate::kinds::TEMPLATES) {
             let source = match overrides.map(|d| d.join(name)).filter(|p| p.is_file()) {
                 Some(p) => std::fs::read_to_string(&p)
                     .map_err(|source| RenderError::Override { path: p, source })?,
@@ -541,8 +541,8 @@ pub fn render_with(
             "Renames (renamed_from: each runs while the old name exists and the new one does not)",
         );
         for rn in &renames {
-            let guard = crate::diff::renames::guard(rn);
-            let statement = crate::diff::renames::statement(rn);
+            let guard = crate::model::renames::guard(rn);
+            let statement = crate::model::renames::statement(rn);
             let tag = dollar_tag([guard.as_str(), statement.as_str()]);
             let s = r.render("rename.sql.j2", context! { guard, statement, tag })?;
             out.object(Some(rn.loc), s);
@@ -569,7 +569,7 @@ pub fn render_with(
                     context! {
                         name => c.name,
                         type => c.ty.to_string(),
-                        collation => c.collation.as_ref().map(|(n, _)| quote_ident(n)),
+                        collation => c.collation.as_ref().map(|(n, _)| model.collation_sql(n)),
                         nullable => c.nullable,
                         default => c.default.as_ref().map(|d| frag(model, d).map(|t| default_sql(&t))).transpose()?,
                         identity => c.identity.map(|i| match i { crate::model::Identity::Always => "ALWAYS", crate::model::Identity::ByDefault => "BY DEFAULT" }),
@@ -617,7 +617,7 @@ pub fn render_with(
         for u in &t.uniques {
             let def = key_sql("UNIQUE", u);
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, fresh => info.fresh, check => false },
+                context! { table => q, table_literal, name => u.name, tag => dollar_tag([q.as_str(), &u.name, &def]), definition => def, not_valid => "", fresh => info.fresh, check => false },
             )?;
             out.object(Some(u.loc), s);
         }
@@ -630,14 +630,14 @@ pub fn render_with(
                 if c.no_inherit { " NO INHERIT" } else { "" }
             );
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, fresh => info.fresh, check => true },
+                context! { table => q, table_literal, name => c.name, tag => dollar_tag([q.as_str(), &c.name, &def]), definition => def, not_valid => not_valid_sql(c.not_valid), fresh => info.fresh, check => true },
             )?;
             out.object(Some(c.loc), s);
         }
         for x in &t.exclusions {
             let def = exclusion_sql(model, x)?;
             let s = constraint_t.render(
-                context! { table => q, table_literal, name => x.name, tag => dollar_tag([q.as_str(), &x.name, &def]), definition => def, fresh => info.fresh, check => false },
+                context! { table => q, table_literal, name => x.name, tag => dollar_tag([q.as_str(), &x.name, &def]), definition => def, not_valid => "", fresh => info.fresh, check => false },
             )?;
             out.object(Some(x.loc), s);
         }
@@ -684,7 +684,7 @@ pub fn render_with(
             }
             def.push_str(deferrable_sql(fk.deferrable, fk.initially_deferred));
             let s = constraint_t.render(
-                context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, fresh => info.fresh, check => false },
+                context! { table => q, table_literal => quote_literal(q), name => fk.name, tag => dollar_tag([q.as_str(), &fk.name, &def]), definition => def, not_valid => not_valid_sql(fk.not_valid), fresh => info.fresh, check => false },
             )?;
             out.object(Some(fk.loc), s);
         }
@@ -813,7 +813,7 @@ pub fn render_with(
                 "domain" => ("DOMAIN", q.sql()),
                 "sequence" => ("SEQUENCE", q.sql()),
                 "view" => ("VIEW", q.sql()),
-                _ => ("TABLE", q.sql()),
+                other => (crate::kinds::sql_noun(other).unwrap_or("TABLE"), q.sql()),
             };
             out.object(Some(*loc), owner_t.render(context! { kind, on, role })?);
         }
@@ -1329,6 +1329,15 @@ pub fn key_sql(what: &str, k: &crate::model::Key) -> String {
     )
 }
 
+/// ` NOT VALID` after an added constraint that leaves the rows already there unchecked.
+fn not_valid_sql(not_valid: bool) -> &'static str {
+    if not_valid {
+        " NOT VALID"
+    } else {
+        ""
+    }
+}
+
 /// ` DEFERRABLE [INITIALLY DEFERRED]`, as `pg_get_constraintdef` ends a constraint.
 pub fn deferrable_sql(deferrable: bool, initially_deferred: bool) -> &'static str {
     match (deferrable, initially_deferred) {
@@ -1416,7 +1425,7 @@ fn views_in_dependency_order(model: &Model) -> Vec<&crate::model::View> {
     let deps: BTreeMap<&QualName, BTreeSet<QualName>> = by_name
         .iter()
         .map(|(n, v)| {
-            let refs = crate::check::sql::relations(&v.query.text)
+            let refs = crate::sql::parse::relations(&v.query.text)
                 .into_iter()
                 .filter_map(|r| QualName::parse(&r, default_schema).ok())
                 .filter(|r| r != *n && model.views.contains_key(r))
@@ -1463,7 +1472,7 @@ pub(crate) fn cols_sql<'a>(cols: impl Iterator<Item = &'a str>) -> String {
 /// token boundary.
 fn index_expr_sql(e: &str) -> String {
     let whole = format!("({e})");
-    match crate::check::sql::split_index_elem(e) {
+    match crate::sql::parse::split_index_elem(e) {
         Some((expr, rest)) if !rest.is_empty() => {
             let split = format!("({expr}) {rest}");
             if crate::sql::fragment::same_tokens(&format!("{expr} {rest}"), e) {
@@ -1479,7 +1488,7 @@ fn index_expr_sql(e: &str) -> String {
 /// A column or argument default: PostgreSQL takes a restricted expression there (no `IS
 /// NULL`, `AND`, comparisons…), so anything but a plain one is written in parentheses.
 fn default_sql(e: &str) -> String {
-    if crate::check::sql::is_plain_expression(e) {
+    if crate::sql::parse::is_plain_expression(e) {
         e.to_string()
     } else {
         format!("({e})")

@@ -82,8 +82,9 @@ pub struct RoleAccess {
 /// Where a privilege comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrivilegeSource {
-    /// A `grants:` entry of the project.
-    Grant(Loc),
+    /// A `grants:` entry of the project; `columns` names the columns of a column grant
+    /// (empty: the whole table).
+    Grant { loc: Loc, columns: Vec<String> },
     /// Granted by the platform on its own table (Supabase's `storage.objects`).
     Platform,
 }
@@ -95,6 +96,38 @@ pub struct Cell {
     pub access: Access,
     /// The grants that give the privilege (empty when there is none).
     pub privilege: Vec<PrivilegeSource>,
+}
+
+impl Cell {
+    /// The columns the privilege is limited to: `Some` when only column grants give it
+    /// (their columns, in the order first granted), `None` for a table-wide privilege or
+    /// none at all.
+    pub fn columns(&self) -> Option<Vec<&str>> {
+        let mut columns: Vec<&str> = Vec::new();
+        for p in &self.privilege {
+            match p {
+                PrivilegeSource::Grant { columns: cs, .. } if !cs.is_empty() => {
+                    for c in cs {
+                        if !columns.contains(&c.as_str()) {
+                            columns.push(c);
+                        }
+                    }
+                }
+                _ => return None,
+            }
+        }
+        (!columns.is_empty()).then_some(columns)
+    }
+
+    /// The grid label: the access, with `(columns)` when the privilege is column-limited.
+    pub fn label(&self) -> String {
+        match self.columns() {
+            Some(_) if !matches!(self.access, Access::NoPrivilege { .. }) => {
+                format!("{} (columns)", self.access.label())
+            }
+            _ => self.access.label().to_string(),
+        }
+    }
 }
 
 /// Allowed or denied, and why.
@@ -327,7 +360,12 @@ fn cell<'a>(
                 .iter()
                 .any(|p| *p == wanted || *p == Privilege::All)
         })
-        .map(|g| PrivilegeSource::Grant(g.loc))
+        // `ALL (columns)` gives the column privileges: select, insert, update, references.
+        .filter(|g| g.columns.is_empty() || wanted != Privilege::Delete)
+        .map(|g| PrivilegeSource::Grant {
+            loc: g.loc,
+            columns: g.columns.iter().map(|(c, _)| c.clone()).collect(),
+        })
         .collect();
     if platform_grants(model.config.target, table, role, command) {
         privilege.push(PrivilegeSource::Platform);
@@ -427,6 +465,46 @@ fn policy_groups(t: &TableAccess) -> Vec<Group<'_>> {
     groups
 }
 
+/// The column-limited cells, grouped: (role, commands, columns, the grants' positions).
+type ColumnNote<'a> = (&'a str, Vec<Command>, Vec<&'a str>, Vec<Loc>);
+
+fn column_notes(t: &TableAccess) -> Vec<ColumnNote<'_>> {
+    let mut notes: Vec<ColumnNote<'_>> = Vec::new();
+    for r in &t.roles {
+        for c in &r.cells {
+            if matches!(c.access, Access::NoPrivilege { .. }) {
+                continue;
+            }
+            let Some(columns) = c.columns() else {
+                continue;
+            };
+            let locs: Vec<Loc> = c
+                .privilege
+                .iter()
+                .filter_map(|p| match p {
+                    PrivilegeSource::Grant { loc, .. } => Some(*loc),
+                    PrivilegeSource::Platform => None,
+                })
+                .collect();
+            match notes
+                .iter_mut()
+                .find(|n| n.0 == r.role && n.2 == columns && n.3 == locs)
+            {
+                Some(n) => n.1.push(c.command),
+                None => notes.push((&r.role, vec![c.command], columns, locs)),
+            }
+        }
+    }
+    notes
+}
+
+fn locs_text(sources: &SourceMap, locs: &[Loc]) -> String {
+    locs.iter()
+        .map(|l| at(sources, *l))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn commands_text(cs: &[Command]) -> String {
     cs.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
 }
@@ -453,11 +531,19 @@ pub fn text(m: &Matrix, sources: &SourceMap) -> String {
         .max(4)
         + 2;
     for t in &m.tables {
+        let cell_width = t
+            .roles
+            .iter()
+            .flat_map(|r| r.cells.iter())
+            .map(|c| c.label().chars().count() + 3)
+            .max()
+            .unwrap_or(12)
+            .max(12);
         let _ = writeln!(out, "{}  ({})", t.name, at(sources, t.loc));
         let _ = writeln!(out, "  {}", rls_sentence(t));
         let _ = write!(out, "  {:<width$}", "role");
         for c in COMMANDS {
-            let _ = write!(out, "{:<12}", c.as_str());
+            let _ = write!(out, "{:<cell_width$}", c.as_str());
         }
         out.truncate(out.trim_end().len());
         out.push('\n');
@@ -465,10 +551,19 @@ pub fn text(m: &Matrix, sources: &SourceMap) -> String {
             let _ = write!(out, "  {:<width$}", r.role);
             for c in &r.cells {
                 let mark = if c.access.allowed() { "+" } else { "-" };
-                let _ = write!(out, "{:<12}", format!("{mark} {}", c.access.label()));
+                let _ = write!(out, "{:<cell_width$}", format!("{mark} {}", c.label()));
             }
             out.truncate(out.trim_end().len());
             out.push('\n');
+        }
+        for (role, cmds, columns, locs) in column_notes(t) {
+            let _ = writeln!(
+                out,
+                "  {role} {}: only columns {} (column grant {})",
+                commands_text(&cmds),
+                columns.join(", "),
+                locs_text(sources, &locs)
+            );
         }
         for (role, cmds, perm, restr) in policy_groups(t) {
             if perm.is_empty() {
@@ -571,9 +666,26 @@ pub fn markdown(m: &Matrix, sources: &SourceMap) -> String {
             let _ = write!(out, "| `{}` |", r.role);
             for c in &r.cells {
                 let mark = if c.access.allowed() { "✅" } else { "❌" };
-                let _ = write!(out, " {mark} {} |", c.access.label());
+                let _ = write!(out, " {mark} {} |", c.label());
             }
             out.push('\n');
+        }
+        let notes = column_notes(t);
+        if !notes.is_empty() {
+            out.push('\n');
+        }
+        for (role, cmds, columns, locs) in notes {
+            let _ = writeln!(
+                out,
+                "- `{role}` {}: only columns {} (column grant `{}`)",
+                commands_text(&cmds),
+                columns
+                    .iter()
+                    .map(|c| md_code(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                locs_text(sources, &locs)
+            );
         }
         let groups = policy_groups(t);
         if !groups.is_empty() {
@@ -649,11 +761,17 @@ pub fn json(m: &Matrix, sources: &SourceMap) -> String {
                                 .privilege
                                 .iter()
                                 .map(|p| match p {
-                                    PrivilegeSource::Grant(loc) => serde_json::json!({
-                                        "source": "grant",
-                                        "file": sources.get(loc.file).display,
-                                        "line": loc.line,
-                                    }),
+                                    PrivilegeSource::Grant { loc, columns } => {
+                                        let mut g = serde_json::json!({
+                                            "source": "grant",
+                                            "file": sources.get(loc.file).display,
+                                            "line": loc.line,
+                                        });
+                                        if !columns.is_empty() {
+                                            g["columns"] = serde_json::json!(columns);
+                                        }
+                                        g
+                                    }
                                     PrivilegeSource::Platform => {
                                         serde_json::json!({ "source": "platform" })
                                     }
@@ -677,6 +795,7 @@ pub fn json(m: &Matrix, sources: &SourceMap) -> String {
                                 "reason": c.access.reason(),
                                 "missing_schema_usage": missing_usage,
                                 "privilege": grants,
+                                "columns": c.columns(),
                                 "permissive": perm.iter().map(|p| policy_json(p, sources)).collect::<Vec<_>>(),
                                 "restrictive": restr.iter().map(|p| policy_json(p, sources)).collect::<Vec<_>>(),
                             })
@@ -840,5 +959,47 @@ grants:
             other => panic!("{other:?}"),
         }
         assert_eq!(m.counts().0 + m.counts().1, 3 * 4 * 4);
+    }
+
+    #[test]
+    fn a_column_grant_limits_the_privilege_to_its_columns() {
+        let m = matrix(&project(&[
+            ("schemac.yaml", "schemac: 1\ntarget: postgres\n"),
+            (
+                "t.yaml",
+                r#"
+roles: [reader, writer]
+tables:
+  t:
+    columns: { id: { type: int, primary_key: true }, a: text, b: text }
+grants:
+  - { on: t, privileges: [select], columns: [id, a], to: [reader] }
+  - { on: t, privileges: [select], columns: [b], to: [reader] }
+  - { on: t, privileges: [all], columns: [a], to: [writer] }
+  - { on: t, privileges: [select], to: [writer] }
+"#,
+            ),
+        ]));
+        let t = &m.tables[0];
+        let cell = |role: &str, c: Command| t.cell(role, c).expect("cell");
+        // Two column grants: their columns together.
+        assert_eq!(
+            cell("reader", Command::Select).columns(),
+            Some(vec!["id", "a", "b"])
+        );
+        assert_eq!(cell("reader", Command::Select).label(), "RLS off (columns)");
+        // A table-wide grant beside a column grant: the whole table.
+        assert_eq!(cell("writer", Command::Select).columns(), None);
+        // ALL on columns: the column privileges, never DELETE.
+        assert_eq!(cell("writer", Command::Update).columns(), Some(vec!["a"]));
+        assert_eq!(
+            cell("writer", Command::Delete).access.reason(),
+            "no_privilege"
+        );
+        assert_eq!(cell("writer", Command::Delete).label(), "no grant");
+        let notes = column_notes(t);
+        assert_eq!(notes.len(), 2);
+        assert_eq!(notes[1].0, "writer");
+        assert_eq!(notes[1].1, [Command::Insert, Command::Update]);
     }
 }

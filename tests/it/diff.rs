@@ -231,6 +231,18 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "invoice_no",
     ),
     ("sequence_extra", KINDS, "CREATE SEQUENCE stray_no", "drop_sequence", "stray_no"),
+    // Collations: one the project lacks is dropped, a comment comes back, and one made
+    // with another locale (while the column that uses it was moved to "C") is made again.
+    ("collation_extra", KINDS, "CREATE COLLATION stray_collation (locale = 'C')", "drop_collation", "stray_collation"),
+    ("collation_comment", KINDS, "COMMENT ON COLLATION case_insensitive IS NULL", "alter_collation", "case_insensitive"),
+    (
+        "collation_locale",
+        KINDS,
+        "ALTER TABLE invoices ALTER COLUMN customer_code TYPE text COLLATE \"C\"; \
+         DROP COLLATION posix_sort; CREATE COLLATION posix_sort (locale = 'C')",
+        "replace_collation",
+        "posix_sort",
+    ),
     (
         // Every function option changed in place (ALTER FUNCTION keeps the body).
         "function_options",
@@ -399,6 +411,19 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "ALTER TABLE bookings DROP CONSTRAINT bookings_room_positive, ADD CONSTRAINT bookings_room_positive CHECK (room > 0)",
         "replace_constraint",
         "bookings_room_positive",
+    ),
+    (
+        // NOT VALID: a check declared validated is NOT VALID in the database (VALIDATE
+        // CONSTRAINT), and a foreign key declared NOT VALID was validated (no drift: a
+        // validated constraint is what a NOT VALID one becomes).
+        "not_valid",
+        KINDS,
+        "ALTER TABLE bookings VALIDATE CONSTRAINT bookings_credit_note_id_fkey; \
+         ALTER TABLE bookings DROP CONSTRAINT bookings_ends_after_start, \
+           ADD CONSTRAINT bookings_ends_after_start CHECK (ends_at > starts_at) NOT VALID; \
+         COMMENT ON CONSTRAINT bookings_ends_after_start ON bookings IS 'A booking ends after it starts'",
+        "validate_constraint",
+        "bookings_ends_after_start",
     ),
     // Triggers on a view: one missing is made, one changed is replaced (with its comment).
     ("view_trigger_dropped", KINDS, "DROP TRIGGER invoice_notes_touched ON invoice_notes", "add_trigger", "invoice_notes_touched"),
@@ -1161,7 +1186,7 @@ fn mutations(
 /// including those whose prediction falls short elsewhere.
 #[test]
 fn catalog_prediction_never_accepts_a_changed_definition() {
-    use schemac::diff::fast::{predict, reconcile, SearchPath};
+    use schemac::predict::{predict, reconcile, SearchPath};
     let mut dirs = vec!["schema".to_string()];
     dirs.extend(subdirs("tests/fixtures/projects"));
     dirs.extend(subdirs("tests/fixtures/supabase"));
@@ -1384,14 +1409,14 @@ fn diff_uses_gens_template_overrides() {
     assert!(without.stdout.contains("comment"), "{}", without.stdout);
 }
 
-/// The casts the catalog prediction adds around columns (src/diff/casts.rs) are the ones
+/// The casts the catalog prediction adds around columns (src/predict/casts.rs) are the ones
 /// PostgreSQL adds. Every operator between every pair of column types (and against integer
 /// and numeric literals) is made a check constraint on a real server; what PostgreSQL
 /// prints must be recognised wherever the prediction claims to know the operator, and no
 /// printed expression may be taken for another one over the same columns.
 #[test]
 fn implicit_casts_are_predicted_as_postgres_adds_them() {
-    use schemac::diff::equiv::{equivalent_in, Typing};
+    use schemac::predict::equiv::{equivalent_in, Typing};
     let Some(mut db) = test_db("implicit_casts") else {
         return;
     };

@@ -288,6 +288,31 @@ fn catalog_matches_model(db: &mut TestDb, dir: &str) {
             .collect();
         got_cons.sort();
         assert_eq!(got_cons, want_cons, "{dir}: constraints of {rel}");
+        // NOT VALID checks and foreign keys are made NOT VALID, the others validated.
+        let mut want_not_valid: Vec<String> = t
+            .checks
+            .iter()
+            .filter(|c| c.not_valid)
+            .map(|c| c.name.clone())
+            .chain(
+                t.foreign_keys
+                    .iter()
+                    .filter(|f| f.not_valid)
+                    .map(|f| f.name.clone()),
+            )
+            .collect();
+        want_not_valid.sort();
+        let got_not_valid: Vec<String> = db
+            .client
+            .query("SELECT conname::text FROM pg_constraint WHERE conrelid = $1::text::regclass AND NOT convalidated AND conparentid = 0 AND coninhcount = 0 ORDER BY 1", &[&rel])
+            .expect("NOT VALID constraints")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(
+            got_not_valid, want_not_valid,
+            "{dir}: NOT VALID constraints of {rel}"
+        );
 
         let mut want_idx: Vec<String> = t.indexes.iter().map(|i| i.name.clone()).collect();
         want_idx.extend(

@@ -97,6 +97,10 @@ const FIELDS: &[(&str, &str)] = &[
     ("INHCHILD", "stamped_notes"),
     ("SQLNAME", "nightly_job"),
     ("SQLCOMMENT", "a block"),
+    ("CLNAME", "loose"),
+    ("CLLOCALE", "und-u-ks-level2"),
+    ("CLCOLLATE", "C"),
+    ("CLCOMMENT", "a collation"),
 ];
 
 const CONFIG: &str =
@@ -138,6 +142,7 @@ tables:
       COLUMN: { type: text, check: CCHECK, comment: CCOMMENT, collation: COLL }
       n: { type: int }
       flag: { type: boolean, default: DEFAULT }
+      soft: { type: text, collation: CLNAME }
     checks: { CNAME: TCHECK, things_small: { check: TCHECKNI, no_inherit: true } }
     unique: [{ name: UNAME, columns: [n, flag], comment: KCOMMENT }]
     indexes:
@@ -185,6 +190,9 @@ views:
     comment: VCOMMENT
     triggers:
       VWTRIG: { when: instead_of, events: [insert], function: touch, args: [VWTARG], comment: VWTNOTE }
+collations:
+  CLNAME: { provider: icu, locale: CLLOCALE, deterministic: false, comment: CLCOMMENT, owner: ROLE }
+  bytes: { lc_collate: CLCOLLATE, lc_ctype: C }
 sequences:
   SEQ: { start: 5, comment: SEQCOMMENT }
   ledger_counter: { owned_by: SEQOWNER }
@@ -364,8 +372,8 @@ fn pwned_objects(c: &mut Client) -> i64 {
     .map_or(-1, |r| r.get(0))
 }
 
-/// Whether the declared table, view, function, sequence, materialized view, domain and
-/// composite type exist, by their (payload) names, read as schemac reads a name
+/// Whether the declared table, view, function, sequence, materialized view, domain,
+/// composite type and collation exist, by their (payload) names, read as schemac reads a name
 /// (`schema.name` when it holds a dot).
 fn declared_exist(c: &mut Client, names: &[(&str, &str)]) -> Result<(), String> {
     let get = |k: &str| names.iter().find(|(n, _)| *n == k).map_or("", |(_, v)| *v);
@@ -377,6 +385,7 @@ fn declared_exist(c: &mut Client, names: &[(&str, &str)]) -> Result<(), String> 
         ("materialized view", "MVIEW", "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND n.nspname = left($1, 63) AND c.relname = left($2, 63))"),
         ("domain", "DOMAIN", "SELECT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'd' AND n.nspname = left($1, 63) AND t.typname = left($2, 63))"),
         ("composite type", "CTYPE", "SELECT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'c' AND n.nspname = left($1, 63) AND t.typname = left($2, 63))"),
+        ("collation", "CLNAME", "SELECT EXISTS (SELECT 1 FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace WHERE n.nspname = left($1, 63) AND c.collname = left($2, 63))"),
     ] {
         let q = QualName::parse(get(key), "public").map_err(|e| format!("{kind}: {e}"))?;
         let found: bool = c

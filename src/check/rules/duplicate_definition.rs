@@ -81,7 +81,7 @@ dup_rule!(
     "SC113",
     "duplicate-object",
     Kind::Sequence,
-    "a sequence, composite type, domain or materialized view is defined twice"
+    "a sequence, composite type, domain, materialized view or other object of a kind declared beside tables is defined twice"
 );
 
 fn run(m: &Model, rule: &Rule, kind: Kind, out: &mut Vec<Diagnostic>) {
@@ -94,7 +94,9 @@ fn run(m: &Model, rule: &Rule, kind: Kind, out: &mut Vec<Diagnostic>) {
                 Kind::Key
             }
             // One code (SC113) for the kinds declared beside tables and views.
-            Kind::CompositeType | Kind::Domain | Kind::MaterializedView => Kind::Sequence,
+            Kind::CompositeType | Kind::Domain | Kind::MaterializedView | Kind::Declared(_) => {
+                Kind::Sequence
+            }
             other => other,
         };
         if k != kind {

@@ -54,7 +54,7 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             let (Some(en), Some(d)) = (m.enums.get(q), &c.default) else {
                 continue;
             };
-            let Ok(e) = crate::check::sql::parse_expr(&d.text) else {
+            let Ok(e) = crate::sql::parse::parse_expr(&d.text) else {
                 continue; // SC401 reports it
             };
             let Some(l) = label(&e, &q.name) else {

@@ -6,7 +6,7 @@
 //! `default` or `FOR VALUES` followed by `FROM (…) TO (…)`, `IN (…)` or `WITH (…)`: with
 //! SC401's reading of the fragment (one part of one statement, parentheses balanced), that
 //! keeps either from carrying anything else into `CREATE TABLE`. A partitioned table cannot
-//! be `unlogged` (it holds no rows; its partitions can).
+//! be `unlogged` (it holds no rows; its partitions can), nor have a `not_valid` foreign key.
 
 use super::closest;
 use crate::check::Rule;
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
     code: "SC314",
     name: "invalid-partition",
     severity: Severity::Error,
-    summary: "a partition declares columns, names a table that is not partitioned, has no bound, or a partition key or bound is malformed; a partitioned table is unlogged",
+    summary: "a partition declares columns, names a table that is not partitioned, has no bound, or a partition key or bound is malformed; a partitioned table is unlogged or has a NOT VALID foreign key",
     run,
 };
 
@@ -143,6 +143,17 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                     ))
                     .label(c.loc, "a NO INHERIT check")
                     .hint("remove `no_inherit: true`: a partitioned table's checks hold on its partitions"),
+                );
+            }
+            // "cannot add NOT VALID foreign key on partitioned table" (PostgreSQL 15-17).
+            for fk in t.foreign_keys.iter().filter(|f| f.not_valid) {
+                out.push(
+                    rule.diag(format!(
+                        "foreign key `{}` on partitioned table `{tn}` is NOT VALID: PostgreSQL cannot add one there",
+                        fk.name
+                    ))
+                    .label(fk.loc, "a NOT VALID foreign key")
+                    .hint("remove `not_valid: true`, or declare the foreign key on each partition"),
                 );
             }
         }

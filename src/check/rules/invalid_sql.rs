@@ -5,10 +5,10 @@
 //! SC314's).
 
 use super::FastMap;
-use crate::check::sql::{error_position, parse_expr, parse_index_elem, parse_query};
 use crate::check::Rule;
 use crate::diagnostic::{Diagnostic, Loc, Severity};
 use crate::model::{IndexElem, Model, SharedFacts, Sql};
+use crate::sql::parse::{error_position, parse_expr, parse_index_elem, parse_query};
 
 pub const RULE: Rule = Rule {
     code: "SC401",
@@ -132,7 +132,7 @@ fn expr<'a>(
         }
         // Plain defaults (`now()`, `0`) skip the parser; the memo spares even that test.
         let parse = |text: &str| {
-            if crate::check::sql::is_plain_expression(text) {
+            if crate::sql::parse::is_plain_expression(text) {
                 return Ok(());
             }
             parse_expr(text).map(drop)

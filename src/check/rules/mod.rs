@@ -166,7 +166,7 @@ pub(crate) fn policy_exprs(
         crate::model::Host<'_>,
         &crate::model::Policy,
         &crate::model::Sql,
-        &crate::check::sql::Facts,
+        &crate::sql::parse::Facts,
     ),
 > {
     m.hosts().flat_map(|t| {

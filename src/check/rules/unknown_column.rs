@@ -129,7 +129,7 @@ fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
                 .map(|v| (&v.query, format!("materialized view `{}`", v.name))),
         );
     for (query, what) in queries {
-        let Ok(q) = crate::check::sql::parse_query(&query.text) else {
+        let Ok(q) = crate::sql::parse::parse_query(&query.text) else {
             continue;
         };
         let found = refs::resolve(m, &refs::of_query(&q), None);

@@ -35,6 +35,11 @@ fn run(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
     objects.extend(m.domains.values().map(|d| ("domain", &d.name, d.loc)));
     objects.extend(m.sequences.values().map(|s| ("sequence", &s.name, s.loc)));
     objects.extend(m.functions.iter().map(|f| ("function", &f.name, f.loc)));
+    objects.extend(
+        crate::kinds::entries(&m.declared)
+            .into_iter()
+            .map(|e| (e.noun, e.name, e.loc)),
+    );
     for (kind, name, loc) in objects {
         if m.config.schemas.contains(&name.schema) {
             continue;

@@ -117,7 +117,7 @@ fn fragments(m: &Model, rule: &Rule, out: &mut Vec<Diagnostic>) {
             )
         }));
     for (query, what) in queries {
-        let Ok(q) = crate::check::sql::parse_query(&query.text) else {
+        let Ok(q) = crate::sql::parse::parse_query(&query.text) else {
             continue;
         };
         for name in unknown(refs::resolve(m, &refs::of_query(&q), None)) {

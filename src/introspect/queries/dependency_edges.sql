@@ -3,13 +3,16 @@
 -- functions of its default or generation expression, a constraint, trigger or policy on the
 -- functions, tables and columns it uses, a domain on the functions of its checks. Only the
 -- catalogs dependency_names.sql names objects of; the reader keeps the edges whose two ends
--- it names. No parameter.
+-- it names. $1: the catalogs of the kinds of `crate::kinds` that have one of their own
+-- (pg_collation).
 SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid
 FROM pg_depend d
 WHERE d.deptype IN ('n', 'a', 'i')
-  AND d.classid IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass,
-                    'pg_proc'::regclass, 'pg_type'::regclass, 'pg_rewrite'::regclass,
-                    'pg_trigger'::regclass, 'pg_policy'::regclass)
-  AND d.refclassid IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass,
-                       'pg_proc'::regclass, 'pg_type'::regclass, 'pg_rewrite'::regclass,
-                       'pg_trigger'::regclass, 'pg_policy'::regclass)
+  AND (d.classid IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass,
+                     'pg_proc'::regclass, 'pg_type'::regclass, 'pg_rewrite'::regclass,
+                     'pg_trigger'::regclass, 'pg_policy'::regclass)
+       OR d.classid = ANY($1::text[]::regclass[]))
+  AND (d.refclassid IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass,
+                        'pg_proc'::regclass, 'pg_type'::regclass, 'pg_rewrite'::regclass,
+                        'pg_trigger'::regclass, 'pg_policy'::regclass)
+       OR d.refclassid = ANY($1::text[]::regclass[]))

@@ -5,7 +5,8 @@
 -- type. Triggers and policies are read on every table, since those on tables outside the
 -- schemas (auth.users, storage.objects) may use the schemas' functions. The edges between
 -- them are dependency_edges.sql; the reader joins the two (a join here cost most of the
--- time of reading the catalog). $1: schemas.
+-- time of reading the catalog). $1: schemas; $2, $3: the catalogs and nouns of the kinds of
+-- `crate::kinds` that have a catalog of their own (`kinds::DEPENDENCY_CATALOGS`).
 WITH rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relkind
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -92,5 +93,16 @@ WITH rels AS (
   JOIN pg_class t ON t.oid = o.polrelid
   JOIN pg_namespace tn ON tn.oid = t.relnamespace
   WHERE tn.nspname NOT IN ('pg_catalog', 'information_schema')
+  UNION ALL
+  -- the objects of the kinds that live in one module each and have a catalog of their own
+  -- (collations): $2 their catalogs, $3 their nouns
+  SELECT k.classid, k.objid, 0, k.noun, a.object_names[1], NULL, a.object_names[2]
+  FROM (SELECT DISTINCT d.refclassid AS classid, d.refobjid AS objid, kn.noun
+        FROM pg_depend d JOIN unnest($2::text[], $3::text[]) kn(cls, noun) ON d.refclassid = kn.cls::regclass
+        UNION
+        SELECT DISTINCT d.classid, d.objid, kn.noun
+        FROM pg_depend d JOIN unnest($2::text[], $3::text[]) kn(cls, noun) ON d.classid = kn.cls::regclass) k
+  CROSS JOIN LATERAL pg_identify_object_as_address(k.classid, k.objid, 0) a
+  WHERE a.object_names[1] = ANY($1)
 )
 SELECT classid::oid, objid, objsubid, kind, schema, tbl, name FROM named

@@ -17,7 +17,18 @@ SELECT n.nspname AS schema,
        ARRAY(SELECT a.is_grantable
              FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
              WHERE a.grantee <> p.proowner
-             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) AS grantable
+             ORDER BY CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) AS grantable,
+       -- Privileges passed on by a grantee holding them WITH GRANT OPTION: grantor,
+       -- grantee, privilege, in one order.
+       ARRAY(SELECT pg_get_userbyid(a.grantor)::text
+             FROM aclexplode(p.proacl) a
+             WHERE a.grantor <> p.proowner ORDER BY a.grantor, a.grantee, a.privilege_type) AS passed_by,
+       ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END
+             FROM aclexplode(p.proacl) a
+             WHERE a.grantor <> p.proowner ORDER BY a.grantor, a.grantee, a.privilege_type) AS passed_to,
+       ARRAY(SELECT a.privilege_type::text
+             FROM aclexplode(p.proacl) a
+             WHERE a.grantor <> p.proowner ORDER BY a.grantor, a.grantee, a.privilege_type) AS passed
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = ANY($1)

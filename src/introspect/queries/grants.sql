@@ -2,20 +2,23 @@
 -- privileges (`pg_attribute.attacl`, with the column's name). $1: schemas (text[]). Every
 -- sequence has a row (with a NULL grantee when nobody else holds anything), so that a
 -- sequence without privileges can be told from a missing one. `grantable`: held WITH
--- GRANT OPTION.
+-- GRANT OPTION. `grantor`: who granted it, when not the owner (a grantee passing on a
+-- privilege it holds WITH GRANT OPTION).
 SELECT n.nspname AS schema,
        c.relname AS name,
        g.grantee,
        g.privilege,
        c.relkind = 'S' AS is_sequence,
        NULL::text AS column_name,
-       coalesce(g.grantable, false) AS grantable
+       coalesce(g.grantable, false) AS grantable,
+       g.grantor
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
   SELECT CASE WHEN acl.grantee = 0 THEN 'public' ELSE pg_get_userbyid(acl.grantee)::text END AS grantee,
          acl.privilege_type AS privilege,
-         acl.is_grantable AS grantable
+         acl.is_grantable AS grantable,
+         CASE WHEN acl.grantor <> c.relowner THEN pg_get_userbyid(acl.grantor)::text END AS grantor
   FROM aclexplode(c.relacl) acl
   WHERE acl.grantee <> c.relowner
 ) g ON true
@@ -29,7 +32,8 @@ SELECT n.nspname,
        acl.privilege_type,
        false,
        a.attname::text,
-       acl.is_grantable
+       acl.is_grantable,
+       CASE WHEN acl.grantor <> c.relowner THEN pg_get_userbyid(acl.grantor)::text END
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped

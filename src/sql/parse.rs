@@ -33,7 +33,7 @@ pub fn is_plain_expression(text: &str) -> bool {
             && w.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             // What `quote_ident` leaves bare, asked without building the quoted copy.
-            && !crate::model::names::is_keyword(w)
+            && !super::quote::is_keyword(w)
     };
     let number = |n: &str| {
         let n = n.strip_prefix('-').unwrap_or(n);
@@ -398,7 +398,7 @@ pub struct Facts {
     /// See [`bucket_literals`].
     pub buckets: Vec<String>,
     /// Every table and column reference, by scope ([`crate::check::refs`]).
-    pub refs: crate::check::refs::Scope,
+    pub refs: super::refs::Scope,
 }
 
 impl Facts {
@@ -417,7 +417,7 @@ impl Facts {
             qualified: w.qualified,
             per_row_calls: w.found.per_row_calls,
             buckets: bucket_literals(e),
-            refs: crate::check::refs::of_expr(e),
+            refs: super::refs::of_expr(e),
         }
     }
 

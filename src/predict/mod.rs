@@ -1,5 +1,7 @@
-//! The fast path of `schemac diff`: proving that a database already matches the project
-//! without building a shadow database.
+//! The catalog prediction, "what PostgreSQL will report for the model": the fast path of
+//! `schemac diff`, proving that a database already matches the project without building a
+//! shadow database. It sits beside `render` (it spells what gen's SQL makes, with render's
+//! own writers for keys and triggers) and below `diff`, which compares its catalog.
 //!
 //! Building the shadow costs one DDL statement per object (about 12 000 for 1 000 tables,
 //! seconds of server time), while reading the live catalog is a handful of queries. In CI the
@@ -7,13 +9,13 @@
 //! report for the project — names, canonical types, `pg_get_constraintdef`,
 //! `pg_get_indexdef`, `pg_get_triggerdef`, `pg_get_functiondef` spelled as PostgreSQL spells
 //! them, user expressions and view queries as written — and [`reconcile`] adopts the live
-//! spelling of each one that [`super::equiv`] proves means the same. If the ordinary diff
+//! spelling of each one that [`equiv`] proves means the same. If the ordinary diff
 //! of that against the live catalog is empty, there is no drift.
 //!
-//! Expressions are compared by [`super::equiv`], with the casts PostgreSQL adds around
-//! columns predicted from the table's column types ([`super::casts`]). Anything else — a
+//! Expressions are compared by [`equiv`], with the casts PostgreSQL adds around
+//! columns predicted from the table's column types ([`casts`]). Anything else — a
 //! real difference, or a spelling this module cannot predict (a view whose columns
-//! PostgreSQL names itself, an implicit cast outside the operators [`super::casts`] knows)
+//! PostgreSQL names itself, an implicit cast outside the operators [`casts`] knows)
 //! — is not a verdict: the caller falls back to the shadow database, so reported changes
 //! always come from PostgreSQL's own canonical forms. Soundness rests on one rule: this
 //! module may fail to recognise equal definitions, never declare unequal ones equal.
@@ -30,7 +32,9 @@
 //! on a date), so they are predicted in-process, at no round trip, and each rule is
 //! checked against a real server by the integration tests.
 
-use super::equiv::{equivalent, equivalent_in, Typing};
+mod casts;
+pub mod equiv;
+
 use crate::catalog::{self, Catalog, Constraint};
 use crate::model::names::{make_object_name, quote_ident, quote_literal};
 use crate::model::types::{BaseType, SqlType};
@@ -39,6 +43,7 @@ use crate::model::{
     Privilege, QualName, Security, Target, Trigger, TriggerEvent, TriggerTiming, Volatility,
 };
 use crate::render::cols_sql as cols;
+use equiv::{equivalent, equivalent_in, Typing};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
@@ -172,6 +177,7 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
         }
     }
     kinds(model, path, &mut cat);
+    crate::kinds::predict_all(&model.declared, &mut cat.kinds).map_err(Unpredictable)?;
     let decided: std::collections::BTreeMap<usize, &crate::model::api::FunctionGrant> = model
         .api
         .iter()
@@ -477,7 +483,7 @@ fn table(
         out.columns.push(catalog::Column {
             name: c.name.clone(),
             ty: path.ty(&c.ty),
-            collation: c.collation.as_ref().map(|(n, _)| quote_ident(n)),
+            collation: c.collation.as_ref().map(|(n, _)| model.collation_sql(n)),
             not_null: !c.nullable
                 || pk.contains(&c.name.as_str())
                 || c.identity.is_some()
@@ -511,10 +517,11 @@ fn table(
     }
     for k in &t.checks {
         let no_inherit = if k.no_inherit { " NO INHERIT" } else { "" };
+        let not_valid = if k.not_valid { " NOT VALID" } else { "" };
         constraint(
             &k.name,
             "c",
-            format!("CHECK ({}){no_inherit}", k.expr.text.trim()),
+            format!("CHECK ({}){no_inherit}{not_valid}", k.expr.text.trim()),
         );
     }
     for fk in &t.foreign_keys {
@@ -554,6 +561,9 @@ fn table(
             fk.deferrable,
             fk.initially_deferred,
         ));
+        if fk.not_valid {
+            def.push_str(" NOT VALID");
+        }
         constraint(&fk.name, "f", def);
     }
     for x in &t.exclusions {
@@ -1000,8 +1010,7 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
     }
     for (key, v) in predicted.views.iter_mut() {
         if let Some(l) = live.views.get(key) {
-            if v.definition != l.definition
-                && super::equiv::query_equivalent(&v.definition, &l.definition)
+            if v.definition != l.definition && equiv::query_equivalent(&v.definition, &l.definition)
             {
                 v.definition = l.definition.clone();
             }
@@ -1030,8 +1039,7 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
         .collect();
     for (key, m) in predicted.materialized_views.iter_mut() {
         if let Some(l) = live.materialized_views.get(key) {
-            if m.definition != l.definition
-                && super::equiv::query_equivalent(&m.definition, &l.definition)
+            if m.definition != l.definition && equiv::query_equivalent(&m.definition, &l.definition)
             {
                 m.definition = l.definition.clone();
             }
@@ -1141,20 +1149,29 @@ fn reconcile_table(
             continue;
         };
         if c.kind == "c" && lc.kind == "c" && c.definition != lc.definition {
-            // The expression, and whether the check is NO INHERIT.
+            // The expression, and whether the check is NO INHERIT and NOT VALID.
             let inner = |s: &str| {
+                let (s, not_valid) = match s.strip_suffix(" NOT VALID") {
+                    Some(s) => (s, true),
+                    None => (s, false),
+                };
                 let (s, no_inherit) = match s.strip_suffix(" NO INHERIT") {
                     Some(s) => (s, true),
                     None => (s, false),
                 };
                 s.strip_prefix("CHECK (")
                     .and_then(|s| s.strip_suffix(')'))
-                    .map(|e| (e.to_string(), no_inherit))
+                    .map(|e| (e.to_string(), (no_inherit, not_valid)))
             };
             if let (Some((m, mi)), Some((live, li))) = (inner(&c.definition), inner(&lc.definition))
             {
-                if mi == li && equivalent_in(&m, &live, Some(typing)) {
-                    c.definition = lc.definition.clone();
+                // The live spelling, keeping whether the project's is NOT VALID (compared
+                // apart: a validated constraint is what a NOT VALID one becomes).
+                if mi.0 == li.0 && equivalent_in(&m, &live, Some(typing)) {
+                    c.definition = match mi.1 {
+                        true => format!("{} NOT VALID", lc.rule()),
+                        false => lc.rule().to_string(),
+                    };
                 }
             }
         }
@@ -1295,7 +1312,7 @@ fn elem_equivalent(model: &str, live: &str, typing: Option<&Typing>) -> bool {
     if model == live {
         return true;
     }
-    let split = |s: &str| crate::check::sql::split_index_elem(s);
+    let split = |s: &str| crate::sql::parse::split_index_elem(s);
     match (split(model), split(live)) {
         (Some((me, mr)), Some((le, lr))) => {
             mr.trim() == lr.trim() && equivalent_in(&me, &le, typing)

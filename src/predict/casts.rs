@@ -5,7 +5,7 @@
 //! records the casts it needed; when it prints an expression back (`pg_get_expr`,
 //! `pg_get_constraintdef`, policy conditions), those casts appear around the arguments of
 //! operators and functions: `quantity * unit_price` on an `integer` and a `numeric` column is
-//! stored as `((quantity)::numeric * unit_price)`. The catalog prediction ([`super::fast`])
+//! stored as `((quantity)::numeric * unit_price)`. The catalog prediction ([`crate::predict`])
 //! writes expressions as the user wrote them, so without these casts a database that matches
 //! the project is not recognised, and `diff` pays for a shadow database.
 //!
