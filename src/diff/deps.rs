@@ -357,7 +357,7 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
             .tables
             .get(&(s.clone(), t.clone()))
             .and_then(|tab| tab.constraints.get(&c.object.name))
-            .is_some_and(|k| k.kind == "p" || k.kind == "u");
+            .is_some_and(|k| k.kind.is_key());
         if !is_key {
             continue;
         }
@@ -376,7 +376,9 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
                 .tables
                 .get(&(fs.clone(), ft.clone()))
                 .and_then(|tab| tab.constraints.get(fname))
-                .filter(|k| u.kind == "constraint" && k.kind == "f")
+                .filter(|k| {
+                    u.kind == "constraint" && k.kind == crate::catalog::ConstraintKind::ForeignKey
+                })
             else {
                 continue;
             };
@@ -698,7 +700,8 @@ mod tests {
                     (
                         n.to_string(),
                         Constraint {
-                            kind: k.to_string(),
+                            kind: crate::catalog::ConstraintKind::from_contype(k)
+                                .expect("a contype"),
                             definition: d.to_string(),
                         },
                     )

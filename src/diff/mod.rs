@@ -594,7 +594,9 @@ fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[Stri
         for cn in t
             .constraints
             .iter()
-            .filter(|(_, c)| c.kind == "c" && mentions(&c.definition))
+            .filter(|(_, c)| {
+                c.kind == crate::catalog::ConstraintKind::Check && mentions(&c.definition)
+            })
             .map(|(c, _)| c)
         {
             sql.push(format!(
@@ -1093,7 +1095,11 @@ fn tables(cx: &mut Ctx) {
     for ((s, n), t) in &a.tables {
         if !d.tables.contains_key(&(s.clone(), n.clone())) {
             // Foreign keys of a dropped table go first, so the drop order does not matter.
-            for (cn, c) in t.constraints.iter().filter(|(_, c)| c.kind == "f") {
+            for (cn, c) in t
+                .constraints
+                .iter()
+                .filter(|(_, c)| c.kind == crate::catalog::ConstraintKind::ForeignKey)
+            {
                 cx.push(
                     ChangeKind::DropConstraint,
                     obj("constraint", s, Some(n), cn),
@@ -1829,7 +1835,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         }
         let o = obj("constraint", s, Some(n), cn);
         let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
-        let phase = if c.kind == "f" {
+        let phase = if c.kind == crate::catalog::ConstraintKind::ForeignKey {
             Phase::ForeignKeys
         } else {
             Phase::Constraints
@@ -1905,7 +1911,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 )],
                 // Before column changes ([`Phase::Tables`]): a primary key must go before DROP NOT NULL,
                 // and foreign keys before the keys they reference.
-                if h.kind == "f" {
+                if h.kind == crate::catalog::ConstraintKind::ForeignKey {
                     Phase::Types
                 } else {
                     Phase::Functions
@@ -3252,7 +3258,7 @@ mod tests {
     #[test]
     fn a_not_valid_constraint_is_validated_and_a_validated_one_is_left() {
         let con = |kind: &str, def: &str| crate::catalog::Constraint {
-            kind: kind.into(),
+            kind: crate::catalog::ConstraintKind::from_contype(kind).expect("a contype"),
             definition: def.into(),
         };
         let table = |defs: [&str; 3]| {

@@ -144,7 +144,7 @@ mod tests {
         t.constraints.insert(
             "goals_pkey".into(),
             Constraint {
-                kind: "p".into(),
+                kind: crate::catalog::ConstraintKind::PrimaryKey,
                 definition: "PRIMARY KEY (id)".into(),
             },
         );

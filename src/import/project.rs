@@ -1198,7 +1198,7 @@ impl<'a> Builder<'a> {
             self.object = cname.clone();
             // Written with the constraint, which then takes its table-level form.
             self.constraint_comment = t.constraint_comments.get(cname).cloned();
-            if c.kind == "x" {
+            if c.kind == crate::catalog::ConstraintKind::Exclusion {
                 match parse_exclusion(&c.definition) {
                     Some(x) => excludes.push(self.exclusion(name, cname, x)),
                     None => self.unrepresentable(
@@ -1446,8 +1446,8 @@ impl<'a> Builder<'a> {
         let tname = &name.1;
         let full = format!("{}.{}.{cname}", name.0, name.1);
         let def = &c.definition;
-        match c.kind.as_str() {
-            "p" => {
+        match c.kind {
+            crate::catalog::ConstraintKind::PrimaryKey => {
                 let (def, options) = key_options(def);
                 let Some(cols) = def
                     .strip_prefix("PRIMARY KEY (")
@@ -1471,7 +1471,7 @@ impl<'a> Builder<'a> {
                     *table_pk = Some((own, cols, options, comment));
                 }
             }
-            "u" => {
+            crate::catalog::ConstraintKind::Unique => {
                 let (rest, mut options) = key_options(def);
                 let rest = match rest.strip_prefix("UNIQUE NULLS NOT DISTINCT (") {
                     Some(r) => {
@@ -1502,7 +1502,7 @@ impl<'a> Builder<'a> {
                     uniques.push((own, cols, options, comment));
                 }
             }
-            "c" => {
+            crate::catalog::ConstraintKind::Check => {
                 let (rest, not_valid) = match def.strip_suffix(" NOT VALID") {
                     Some(r) => (r, true),
                     None => (def.as_str(), false),
@@ -1540,7 +1540,7 @@ impl<'a> Builder<'a> {
                     _ => checks.push((cname.to_string(), expr, no_inherit, not_valid, comment)),
                 }
             }
-            "f" => {
+            crate::catalog::ConstraintKind::ForeignKey => {
                 let Some(fk) = parse_fk(def) else {
                     return self.unrepresentable(
                         "foreign key",
@@ -2601,7 +2601,11 @@ fn table_files(cat: &Catalog) -> BTreeMap<String, Vec<Name>> {
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
     for (i, name) in names.iter().enumerate() {
         let t = &cat.tables[*name];
-        for c in t.constraints.values().filter(|c| c.kind == "f") {
+        for c in t
+            .constraints
+            .values()
+            .filter(|c| c.kind == crate::catalog::ConstraintKind::ForeignKey)
+        {
             if let Some(fk) = parse_fk(&c.definition) {
                 let target = (
                     fk.table.0.clone().unwrap_or_else(|| "public".into()),
