@@ -262,12 +262,18 @@ pub fn select(
                     }
                 }
             }
-            "sequence grant" => match owners.get(&(o.schema.as_str(), o.name.as_str())) {
+            // A sequence grant names its sequence as its table (`obj(…, Some(sequence), …)`).
+            "sequence grant" => match o
+                .table
+                .as_deref()
+                .and_then(|seq| owners.get(&(o.schema.as_str(), seq)))
+            {
                 Some(t) => place(&mut sel, "table", name_of(t)),
                 None => {
                     return Err(NotPartial(format!(
                         "the privileges of sequence {}.{} differ",
-                        o.schema, o.name
+                        o.schema,
+                        o.table.as_deref().unwrap_or_default()
                     )))
                 }
             },
