@@ -1951,9 +1951,7 @@ impl<'a> Builder<'a> {
             if f.kind != "f" {
                 problems.push("a procedure, aggregate or window function");
             }
-            if seen.get(&(s.clone(), n.clone())).copied().unwrap_or(0) > 1 {
-                problems.push("an overloaded name (a project names functions by name)");
-            }
+            let overloaded = seen.get(&(s.clone(), n.clone())).copied().unwrap_or(0) > 1;
             if f.body.is_empty() || matches!(f.language.as_str(), "c" | "internal") {
                 problems.push("a body that is not source text (BEGIN ATOMIC, C)");
             }
@@ -2131,7 +2129,18 @@ impl<'a> Builder<'a> {
                 m.push(("owner".into(), Node::str(o)));
             }
             m.push(("body".into(), Node::str(f.body.clone())));
-            out.push((yaml_name(s, n), Node::Map(m)));
+            // An overload is keyed `name(type, …)` with the types a caller passes.
+            let yaml_key = if overloaded {
+                let inputs: Vec<String> = args
+                    .iter()
+                    .filter(|(_, m, _)| *m != Some("out"))
+                    .map(|(_, _, t)| short_type(t))
+                    .collect();
+                format!("{}({})", yaml_name(s, n), inputs.join(", "))
+            } else {
+                yaml_name(s, n)
+            };
+            out.push((yaml_key, Node::Map(m)));
             self.written_functions.insert(key.clone());
         }
         out

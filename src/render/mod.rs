@@ -890,12 +890,13 @@ pub fn render_with(
         let mut fgrants: Vec<_> = model
             .function_privileges
             .iter()
-            .filter_map(|g| {
+            // `function: name` grants on every function of that name (each overload).
+            .flat_map(|g| {
                 model
                     .functions
                     .iter()
-                    .find(|f| f.name == g.function)
-                    .map(|f| (function_ident(f), g))
+                    .filter(move |f| f.name == g.function)
+                    .map(move |f| (function_ident(f), g))
             })
             .collect();
         fgrants.sort_by(|a, b| a.0.cmp(&b.0));
