@@ -63,6 +63,8 @@ pub struct Catalog {
     pub buckets: BTreeMap<String, Bucket>,
     /// (schema, grantee, privilege) on schemas.
     pub schema_grants: BTreeSet<(String, String, String)>,
+    /// Those of [`Catalog::schema_grants`] held `WITH GRANT OPTION`.
+    pub schema_grant_options: BTreeSet<(String, String, String)>,
     /// (schema, object type `r`/`S`/`f`, grantee, privilege).
     pub default_privileges: BTreeSet<(String, String, String, String)>,
     pub domains: BTreeMap<Name, Domain>,

@@ -2983,20 +2983,52 @@ fn privileges(cx: &mut Ctx, opts: Options) {
         .iter()
         .map(|(s, g, _)| (s.as_str(), g.as_str()))
         .collect();
-    for (s, g, p) in d.schema_grants.difference(&a.schema_grants) {
-        cx.push(
-            ChangeKind::GrantSchema,
-            obj("schema grant", s, None, &format!("{p} to {g}")),
-            None,
-            Some(format!("{p} ON SCHEMA {s} TO {g}")),
-            vec![Hazard::Security],
-            vec![format!(
-                "GRANT {p} ON SCHEMA {} TO {};",
-                quote_ident(s),
-                quote_role(g)
-            )],
-            Phase::Privileges,
-        );
+    let with = |o: bool| if o { " WITH GRANT OPTION" } else { "" };
+    for key @ (s, g, p) in &d.schema_grants {
+        let want_option = d.schema_grant_options.contains(key);
+        let had = a.schema_grants.contains(key);
+        let had_option = a.schema_grant_options.contains(key);
+        // Missing, or held without the grant option the desired side has.
+        if !had || (want_option && !had_option) {
+            cx.push(
+                ChangeKind::GrantSchema,
+                obj(
+                    "schema grant",
+                    s,
+                    None,
+                    &format!("{p} to {g}{}", with(want_option).to_lowercase()),
+                ),
+                had.then(|| format!("{p} ON SCHEMA {s} TO {g}")),
+                Some(format!("{p} ON SCHEMA {s} TO {g}{}", with(want_option))),
+                vec![Hazard::Security],
+                vec![format!(
+                    "GRANT {p} ON SCHEMA {} TO {}{};",
+                    quote_ident(s),
+                    quote_role(g),
+                    with(want_option)
+                )],
+                Phase::Privileges,
+            );
+        } else if had_option && !want_option {
+            cx.push(
+                ChangeKind::RevokeSchema,
+                obj(
+                    "schema grant",
+                    s,
+                    None,
+                    &format!("{p} to {g} with grant option"),
+                ),
+                Some(format!("{p} ON SCHEMA {s} TO {g} WITH GRANT OPTION")),
+                Some(format!("{p} ON SCHEMA {s} TO {g}")),
+                vec![Hazard::Security],
+                vec![format!(
+                    "REVOKE GRANT OPTION FOR {p} ON SCHEMA {} FROM {};",
+                    quote_ident(s),
+                    quote_role(g)
+                )],
+                Phase::Privileges,
+            );
+        }
     }
     for (s, g, p) in a.schema_grants.difference(&d.schema_grants) {
         if opts.declared_grantees_only && !declared.contains(&(s.as_str(), g.as_str())) {

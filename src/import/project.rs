@@ -2288,15 +2288,18 @@ impl<'a> Builder<'a> {
             ));
         }
         // Schema privileges, leaving out PostgreSQL's own USAGE for PUBLIC on `public`.
-        let mut per_schema: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
-        for (s, g, p) in &cat.schema_grants {
+        // (schema → (grantee, WITH GRANT OPTION) → privileges)
+        type PerRole<'a> = BTreeMap<(&'a str, bool), Vec<String>>;
+        let mut per_schema: BTreeMap<&str, PerRole> = BTreeMap::new();
+        for key @ (s, g, p) in &cat.schema_grants {
             if s == "public" && g == "public" && p == "USAGE" {
                 continue;
             }
+            let option = cat.schema_grant_options.contains(key);
             per_schema
                 .entry(s)
                 .or_default()
-                .entry(g)
+                .entry((g, option))
                 .or_default()
                 .push(p.to_lowercase());
         }
@@ -2304,18 +2307,25 @@ impl<'a> Builder<'a> {
             let entries = per_schema
                 .into_iter()
                 .map(|(s, roles)| {
-                    let mut by_privs: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
-                    for (g, mut privs) in roles {
+                    let mut by_privs: BTreeMap<(Vec<String>, bool), Vec<String>> = BTreeMap::new();
+                    for ((g, option), mut privs) in roles {
                         privs.sort();
-                        by_privs.entry(privs).or_default().push(g.to_string());
+                        by_privs
+                            .entry((privs, option))
+                            .or_default()
+                            .push(g.to_string());
                     }
                     let grants = by_privs
                         .into_iter()
-                        .map(|(privs, to)| {
-                            Node::FlowMap(vec![
+                        .map(|((privs, option), to)| {
+                            let mut m = vec![
                                 ("privileges".into(), Node::list(privs)),
                                 ("to".into(), Node::list(to)),
-                            ])
+                            ];
+                            if option {
+                                m.push(("with_grant_option".into(), Node::bool(true)));
+                            }
+                            Node::FlowMap(m)
                         })
                         .collect();
                     (

@@ -667,7 +667,11 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         );
     }
     for r in take(Query::SchemaGrants) {
-        cat.schema_grants.insert((r.get(0), r.get(1), r.get(2)));
+        let key: (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        if r.get::<_, bool>(3) {
+            cat.schema_grant_options.insert(key.clone());
+        }
+        cat.schema_grants.insert(key);
     }
     for r in take(Query::DefaultPrivileges) {
         cat.default_privileges

@@ -939,7 +939,7 @@ impl Builder {
                             .enumerate()
                             .map(|(j, r)| (r.clone(), at.val(&idx(&path(&gp, &["to"]), j))))
                             .collect();
-                    (privs, to)
+                    (privs, to, g.with_grant_option)
                 })
                 .collect();
             if let Some(prev) = self.model.schema_configs.get(&name) {
@@ -1042,16 +1042,17 @@ impl Builder {
             });
         }
         if let Some(written) = key_types {
-            let given: Option<Vec<String>> = super::types::split_top_level(written)
-                .ok()
-                .and_then(|parts| {
-                    parts
-                        .into_iter()
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(|t| SqlType::parse(t).ok().map(|t| t.to_string()))
-                        .collect()
-                });
+            let given: Option<Vec<String>> =
+                super::types::split_top_level(written)
+                    .ok()
+                    .and_then(|parts| {
+                        parts
+                            .into_iter()
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                            .map(|t| SqlType::parse(t).ok().map(|t| t.to_string()))
+                            .collect()
+                    });
             let inputs: Vec<String> = args
                 .iter()
                 .filter(|a| a.mode.is_input())

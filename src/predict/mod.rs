@@ -352,11 +352,14 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
                     .insert((s.name.clone(), role.into(), "USAGE".into()));
             }
         }
-        for (privs, roles) in &s.grants {
+        for (privs, roles, grant_option) in &s.grants {
             for p in privs {
                 for (r, _) in roles {
-                    cat.schema_grants
-                        .insert((s.name.clone(), r.clone(), p.as_str().into()));
+                    let key = (s.name.clone(), r.clone(), p.as_str().to_string());
+                    if *grant_option {
+                        cat.schema_grant_options.insert(key.clone());
+                    }
+                    cat.schema_grants.insert(key);
                 }
             }
         }
