@@ -63,6 +63,8 @@ pub struct Catalog {
     pub buckets: BTreeMap<String, Bucket>,
     /// (schema, grantee, privilege) on schemas.
     pub schema_grants: BTreeSet<(String, String, String)>,
+    /// Those of [`Catalog::schema_grants`] held `WITH GRANT OPTION`.
+    pub schema_grant_options: BTreeSet<(String, String, String)>,
     /// (schema, object type `r`/`S`/`f`, grantee, privilege).
     pub default_privileges: BTreeSet<(String, String, String, String)>,
     pub domains: BTreeMap<Name, Domain>,
@@ -243,7 +245,11 @@ impl Catalog {
     pub fn all_checks(&self, key: &Name) -> BTreeMap<String, Constraint> {
         let mut out = BTreeMap::new();
         for (i, t) in self.lineage(key).into_iter().enumerate() {
-            for (n, c) in t.constraints.iter().filter(|(_, c)| c.kind == "c") {
+            for (n, c) in t
+                .constraints
+                .iter()
+                .filter(|(_, c)| c.kind == ConstraintKind::Check)
+            {
                 if i > 0 && c.no_inherit() {
                     continue;
                 }
@@ -302,10 +308,43 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
+/// What a constraint is (`pg_constraint.contype`; serialized as that letter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ConstraintKind {
+    #[serde(rename = "p")]
+    PrimaryKey,
+    #[serde(rename = "u")]
+    Unique,
+    #[serde(rename = "c")]
+    Check,
+    #[serde(rename = "f")]
+    ForeignKey,
+    #[serde(rename = "x")]
+    Exclusion,
+}
+
+impl ConstraintKind {
+    /// The kind of `pg_constraint.contype` (None for the kinds schemac does not read).
+    pub fn from_contype(c: &str) -> Option<ConstraintKind> {
+        Some(match c {
+            "p" => ConstraintKind::PrimaryKey,
+            "u" => ConstraintKind::Unique,
+            "c" => ConstraintKind::Check,
+            "f" => ConstraintKind::ForeignKey,
+            "x" => ConstraintKind::Exclusion,
+            _ => return None,
+        })
+    }
+
+    /// A primary key or unique constraint: foreign keys may reference it.
+    pub fn is_key(self) -> bool {
+        matches!(self, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Constraint {
-    /// `p` primary key, `u` unique, `c` check, `f` foreign key, `x` exclusion.
-    pub kind: String,
+    pub kind: ConstraintKind,
     /// As `pg_get_constraintdef` prints it, with ` NOT VALID` last for a check or foreign
     /// key whose existing rows were not checked.
     pub definition: String,

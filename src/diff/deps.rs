@@ -13,7 +13,7 @@
 //! change and made again from the desired side by a change of their own
 //! ([`Hazard::Rebuilt`]), which the plan orders after what it uses.
 
-use super::{q, view_sql, Change, ChangeKind, Ctx, Hazard};
+use super::{q, view_sql, Change, ChangeKind, Ctx, Hazard, Phase};
 use crate::catalog::{Catalog, Name, ObjKey};
 use crate::model::names::{quote_ident, quote_literal, quote_role};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -287,7 +287,7 @@ fn recreate(d: &Catalog, a: &Catalog, u: &ObjKey) -> Option<Change> {
         destructive: false,
         hazards: vec![Hazard::Rebuilt],
         sql,
-        phase: 10,
+        phase: Phase::Views,
         order: 0,
     })
 }
@@ -306,7 +306,7 @@ fn tables_replaced_by_views(cx: &mut Ctx) {
         .filter(|c| c.kind == ChangeKind::DropTable)
     {
         if new_views.contains(&(c.object.schema.clone(), c.object.name.clone())) {
-            c.phase = 9;
+            c.phase = Phase::Indexes;
         }
     }
 }
@@ -357,7 +357,7 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
             .tables
             .get(&(s.clone(), t.clone()))
             .and_then(|tab| tab.constraints.get(&c.object.name))
-            .is_some_and(|k| k.kind == "p" || k.kind == "u");
+            .is_some_and(|k| k.kind.is_key());
         if !is_key {
             continue;
         }
@@ -376,7 +376,9 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
                 .tables
                 .get(&(fs.clone(), ft.clone()))
                 .and_then(|tab| tab.constraints.get(fname))
-                .filter(|k| u.kind == "constraint" && k.kind == "f")
+                .filter(|k| {
+                    u.kind == "constraint" && k.kind == crate::catalog::ConstraintKind::ForeignKey
+                })
             else {
                 continue;
             };
@@ -408,7 +410,7 @@ fn foreign_keys_of_replaced_keys(cx: &mut Ctx) {
                             w,
                             &want_table.constraint_comments,
                         ),
-                        phase: 8,
+                        phase: Phase::ForeignKeys,
                         order: 0,
                     });
                 }
@@ -586,7 +588,7 @@ fn views_of_changed_relations(cx: &mut Ctx) {
             destructive: false,
             hazards: vec![Hazard::Rebuilt],
             sql,
-            phase: 10,
+            phase: Phase::Views,
             order: 0,
         });
     }
@@ -698,7 +700,8 @@ mod tests {
                     (
                         n.to_string(),
                         Constraint {
-                            kind: k.to_string(),
+                            kind: crate::catalog::ConstraintKind::from_contype(k)
+                                .expect("a contype"),
                             definition: d.to_string(),
                         },
                     )

@@ -4,7 +4,7 @@
 //! Projects declare them under `domains:` (gen writes them through its templates,
 //! `domain.sql.j2` and `domain_checks.sql.j2`); this is the plan's side.
 
-use super::{comment_on, obj, q, ChangeKind, Ctx, Hazard};
+use super::{comment_on, obj, q, ChangeKind, Ctx, Hazard, Phase};
 use crate::catalog::Domain;
 use crate::model::names::quote_ident;
 
@@ -47,7 +47,7 @@ pub(super) fn domains(cx: &mut Ctx) {
         let have = a.domains.get(&(s.clone(), n.clone()));
         match have {
             None => {
-                // After the enums a domain may be based on, and after the functions (phase 4)
+                // After the enums a domain may be based on, and after the functions (`Phase::Functions`)
                 // its checks call; otherwise before them, as functions may take it.
                 let calls = d
                     .functions
@@ -60,7 +60,11 @@ pub(super) fn domains(cx: &mut Ctx) {
                     Some(text(want)),
                     vec![],
                     vec![create_sql(s, n, want)],
-                    if calls { 4 } else { 3 },
+                    if calls {
+                        Phase::Functions
+                    } else {
+                        Phase::Types
+                    },
                 );
                 if let Some(c) = cx.out.last_mut() {
                     c.order = 1;
@@ -73,7 +77,7 @@ pub(super) fn domains(cx: &mut Ctx) {
                 Some(text(want)),
                 vec![Hazard::DataLoss],
                 vec![format!("DROP DOMAIN {qn};"), create_sql(s, n, want)],
-                3,
+                Phase::Types,
             ),
             Some(h) => {
                 let mut sql = Vec::new();
@@ -111,7 +115,7 @@ pub(super) fn domains(cx: &mut Ctx) {
                         Some(text(want)),
                         vec![Hazard::MayFailOnData],
                         sql,
-                        3,
+                        Phase::Types,
                     );
                 }
             }
@@ -129,7 +133,7 @@ pub(super) fn domains(cx: &mut Ctx) {
                 vec![Hazard::DataLoss],
                 vec![format!("DROP DOMAIN {};", q(s, n))],
                 // After the tables whose columns use it.
-                17,
+                Phase::DropKinds,
             );
         }
     }

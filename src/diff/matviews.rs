@@ -5,7 +5,7 @@
 //! Projects declare them under `materialized_views:` (gen writes them through its template,
 //! `materialized_view.sql.j2`); this is the plan's side.
 
-use super::{comment_on, obj, q, Change, ChangeKind, Ctx};
+use super::{comment_on, obj, q, Change, ChangeKind, Ctx, Phase};
 use crate::catalog::{Catalog, MaterializedView, Name};
 
 /// Created after every view (whose order is its rank).
@@ -34,7 +34,7 @@ pub(super) fn create(d: &Catalog, key: &Name, mv: &MaterializedView) -> Change {
         destructive: false,
         hazards: vec![],
         sql,
-        phase: 10,
+        phase: Phase::Views,
         order: CREATE_ORDER,
     }
 }
@@ -50,7 +50,7 @@ pub(super) fn drop(key: &Name, mv: &MaterializedView) -> Change {
         destructive: false,
         hazards: vec![],
         sql: vec![format!("DROP MATERIALIZED VIEW IF EXISTS {};", q(s, n))],
-        phase: 1,
+        phase: Phase::DropDependents,
         order: 0,
     }
 }
@@ -80,7 +80,7 @@ pub(super) fn materialized_views(cx: &mut Ctx) {
                             Some(def.clone()),
                             vec![],
                             sql,
-                            10,
+                            Phase::Views,
                         );
                     }
                 }
@@ -93,7 +93,7 @@ pub(super) fn materialized_views(cx: &mut Ctx) {
                             None,
                             vec![],
                             vec![format!("DROP INDEX {};", q(s, name))],
-                            10,
+                            Phase::Views,
                         );
                     }
                 }

@@ -223,6 +223,47 @@ impl std::fmt::Display for Object {
     }
 }
 
+/// Where a change goes in diff's order, by what it does: a migration drops what stands in
+/// the way, makes types, functions, tables, constraints, indexes, views, triggers and
+/// policies in that order, then privileges and comments, and drops what is left last.
+/// Within those, the plan ([`crate::plan::order`]) moves changes by the dependencies
+/// PostgreSQL records; this order is what stands where nothing is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Declared renames, before everything (the rest is computed on the renamed database).
+    Renames,
+    /// Policies, views and triggers dropped before what they use changes.
+    DropDependents,
+    /// Schemas and extensions.
+    Schemas,
+    /// Enums and their values, the kinds of `crate::kinds`; foreign keys dropped (before
+    /// the keys they use).
+    Types,
+    /// Functions, inheritance, partition bounds; other constraints dropped.
+    Functions,
+    /// Tables and columns.
+    Tables,
+    /// Primary keys, unique, check and exclusion constraints.
+    Constraints,
+    ForeignKeys,
+    Indexes,
+    /// Views and materialized views.
+    Views,
+    Triggers,
+    /// Row-level security switched on and off.
+    Rls,
+    /// Policies, and owners.
+    Policies,
+    /// Grants, comments, publications, buckets, schema and default privileges.
+    Privileges,
+    /// Columns and functions dropped.
+    DropColumns,
+    /// Tables and enums dropped.
+    DropTables,
+    /// Objects of the kinds of `crate::kinds` dropped.
+    DropKinds,
+}
+
 /// One difference between the desired and the actual catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
@@ -236,9 +277,9 @@ pub struct Change {
     pub hazards: Vec<Hazard>,
     /// Statements that bring the actual database to the desired state.
     pub sql: Vec<String>,
-    /// Position in the reconciling migration (dependency order).
+    /// Where it goes in diff's order ([`Phase`]; the plan then moves it by dependencies).
     #[serde(skip)]
-    pub phase: u8,
+    pub phase: Phase,
     /// Order within the phase (views: after the views they read).
     #[serde(skip)]
     pub order: u32,
@@ -264,7 +305,7 @@ impl Ctx<'_> {
         to: Option<String>,
         hazards: Vec<Hazard>,
         sql: Vec<String>,
-        phase: u8,
+        phase: Phase,
     ) {
         let destructive = hazards.contains(&Hazard::DataLoss);
         self.out.push(Change {
@@ -373,7 +414,11 @@ fn kinds(cx: &mut Ctx) {
             step.to,
             hazards,
             step.sql,
-            if step.verb == Verb::Drop { 17 } else { 3 },
+            if step.verb == Verb::Drop {
+                Phase::DropKinds
+            } else {
+                Phase::Types
+            },
         );
     }
 }
@@ -406,7 +451,7 @@ fn schemas_and_extensions(cx: &mut Ctx) {
                 Some(name.clone()),
                 vec![],
                 vec![sql],
-                2,
+                Phase::Schemas,
             );
         }
     }
@@ -433,7 +478,7 @@ fn enums(cx: &mut Ctx) {
                         q(s, n),
                         vals.join(", ")
                     )],
-                    3,
+                    Phase::Types,
                 );
             }
             Some(have) if have != labels => {
@@ -459,7 +504,7 @@ fn enums(cx: &mut Ctx) {
                                     q(s, n),
                                     quote_literal(l)
                                 )],
-                                3,
+                                Phase::Types,
                             );
                         }
                     }
@@ -495,7 +540,7 @@ fn enums(cx: &mut Ctx) {
                 None,
                 vec![Hazard::DataLoss],
                 vec![format!("DROP TYPE {};", q(s, n))],
-                16,
+                Phase::DropTables,
             );
         }
     }
@@ -549,7 +594,9 @@ fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[Stri
         for cn in t
             .constraints
             .iter()
-            .filter(|(_, c)| c.kind == "c" && mentions(&c.definition))
+            .filter(|(_, c)| {
+                c.kind == crate::catalog::ConstraintKind::Check && mentions(&c.definition)
+            })
             .map(|(c, _)| c)
         {
             sql.push(format!(
@@ -610,7 +657,7 @@ fn recreate_enum(cx: &mut Ctx, s: &str, n: &str, have: &[String], labels: &[Stri
             Hazard::MayFailOnData,
         ],
         sql,
-        3,
+        Phase::Types,
     );
 }
 
@@ -635,7 +682,7 @@ fn functions(cx: &mut Ctx) {
                 Some(f.definition.clone()),
                 vec![],
                 vec![create],
-                4,
+                Phase::Functions,
             ),
             Some(have) if have.definition != f.definition => {
                 let mut sql = Vec::new();
@@ -650,7 +697,7 @@ fn functions(cx: &mut Ctx) {
                     Some(f.definition.clone()),
                     vec![],
                     sql,
-                    4,
+                    Phase::Functions,
                 );
             }
             Some(_) => {}
@@ -677,7 +724,7 @@ fn functions(cx: &mut Ctx) {
                 None,
                 vec![],
                 vec![format!("DROP FUNCTION {}({args});", q(s, n))],
-                15,
+                Phase::DropColumns,
             );
         }
     }
@@ -711,7 +758,7 @@ fn comment(cx: &mut Ctx, o: Object, target: &str, from: &Option<String>, to: &Op
         to.clone(),
         vec![],
         vec![format!("COMMENT ON {target} IS {text};")],
-        14,
+        Phase::Privileges,
     );
 }
 
@@ -993,7 +1040,7 @@ fn tables(cx: &mut Ctx) {
                     Some(table_text(t)),
                     vec![],
                     create_table_sql(d, s, n, t),
-                    5,
+                    Phase::Tables,
                 );
                 cx.out.last_mut().into_iter().for_each(|c| c.order = depth);
                 table_parts(cx, s, n, t, &empty, true);
@@ -1018,7 +1065,7 @@ fn tables(cx: &mut Ctx) {
                     Some(table_text(t)),
                     hazards,
                     sql,
-                    5,
+                    Phase::Tables,
                 );
                 cx.out.last_mut().into_iter().for_each(|c| c.order = depth);
                 table_parts(cx, s, n, t, &empty, true);
@@ -1048,7 +1095,11 @@ fn tables(cx: &mut Ctx) {
     for ((s, n), t) in &a.tables {
         if !d.tables.contains_key(&(s.clone(), n.clone())) {
             // Foreign keys of a dropped table go first, so the drop order does not matter.
-            for (cn, c) in t.constraints.iter().filter(|(_, c)| c.kind == "f") {
+            for (cn, c) in t
+                .constraints
+                .iter()
+                .filter(|(_, c)| c.kind == crate::catalog::ConstraintKind::ForeignKey)
+            {
                 cx.push(
                     ChangeKind::DropConstraint,
                     obj("constraint", s, Some(n), cn),
@@ -1060,7 +1111,7 @@ fn tables(cx: &mut Ctx) {
                         q(s, n),
                         quote_ident(cn)
                     )],
-                    3,
+                    Phase::Types,
                 );
             }
             // A partition of a table dropped or replaced here goes first, in its own
@@ -1078,7 +1129,7 @@ fn tables(cx: &mut Ctx) {
                 } else {
                     format!("DROP TABLE {};", q(s, n))
                 }],
-                16,
+                Phase::DropTables,
             );
             // Deeper partitions first.
             cx.out
@@ -1126,7 +1177,7 @@ fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
 /// The parents a table gains and loses (`INHERITS`): `NO INHERIT`, which leaves their
 /// columns and checks on it as its own, and `INHERIT`, which needs every column and check of
 /// the parent on the table (those it lacks are added first, as the parent has them: a
-/// column's name, type, NOT NULL and default, a check's definition). Both in phase 4,
+/// column's name, type, NOT NULL and default, a check's definition). Both in [`Phase::Functions`],
 /// before the columns change: a column added to a parent then reaches the child, and a
 /// column dropped from it no longer does. The order of the parents is not changed in place.
 fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
@@ -1141,7 +1192,7 @@ fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
             None,
             vec![Hazard::Lock],
             vec![format!("ALTER TABLE {qn} NO INHERIT {};", q(&p.0, &p.1))],
-            4,
+            Phase::Functions,
         );
     }
     let mut has: BTreeSet<String> = a.all_columns(&key).into_iter().map(|c| c.name).collect();
@@ -1196,14 +1247,14 @@ fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
             Some(format!("INHERITS {}", q(&p.0, &p.1))),
             vec![Hazard::Lock],
             sql,
-            4,
+            Phase::Functions,
         );
     }
 }
 
 /// A table that becomes a partition, stops being one, or moves to another bound or parent:
 /// `ATTACH PARTITION` and `DETACH PARTITION`, which keep its rows. They go before the
-/// columns change (phase 4): a column added to the parent is then added to its partitions
+/// columns change ([`Phase::Functions`]): a column added to the parent is then added to its partitions
 /// and not to a table detached from it, and an attached table gets the parent's new ones.
 fn partition_membership(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
     if want.partition_of == have.partition_of {
@@ -1248,7 +1299,7 @@ fn partition_membership(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Tab
         want.partition_of.as_ref().map(partition_text),
         hazards,
         sql,
-        4,
+        Phase::Functions,
     );
 }
 
@@ -1257,7 +1308,7 @@ fn partition_membership(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Tab
 /// changed (PostgreSQL cannot make an inherited column the child's own but by `NO
 /// INHERIT`, nor drop it from the child alone), so a column the desired parents have is
 /// neither added to nor dropped from the child. A column the child inherits and keeps when
-/// the parent's goes is added after the parent's is dropped (phase 15), a child's column is
+/// the parent's goes is added after the parent's is dropped ([`Phase::DropColumns`]), a child's column is
 /// dropped after its parents', and one it also inherits is retyped by its parent's change.
 fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
     let qn = q(s, n);
@@ -1298,9 +1349,9 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                     sql
                 },
                 if had_from_parents.contains(&c.name) {
-                    15
+                    Phase::DropColumns
                 } else {
-                    5
+                    Phase::Tables
                 },
             );
             if had_from_parents.contains(&c.name) {
@@ -1328,7 +1379,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                     format!("ALTER TABLE {qn} DROP COLUMN {col};"),
                     format!("ALTER TABLE {qn} ADD COLUMN {};", column_sql(c)),
                 ],
-                5,
+                Phase::Tables,
             );
             continue;
         }
@@ -1350,7 +1401,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 None,
                 vec![],
                 sql,
-                5,
+                Phase::Tables,
             );
         } else if !c.identity.is_empty()
             && (h.identity != c.identity || identity_options(h) != identity_options(c))
@@ -1390,7 +1441,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 // Bounds that the sequence's current value no longer fits are refused.
                 vec![Hazard::MayFailOnData],
                 sql,
-                5,
+                Phase::Tables,
             );
         }
         // A column the child also inherits, before and after, is retyped by the parent's
@@ -1440,7 +1491,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                     }
                     sql
                 },
-                5,
+                Phase::Tables,
             );
         }
         if h.default != c.default
@@ -1465,7 +1516,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 c.default.clone(),
                 vec![],
                 sql,
-                5,
+                Phase::Tables,
             );
         }
         if h.not_null != c.not_null {
@@ -1488,7 +1539,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                 show(c.not_null),
                 hz,
                 vec![sql],
-                5,
+                Phase::Tables,
             );
         }
         if h.comment != c.comment {
@@ -1513,7 +1564,7 @@ fn columns(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
                     "ALTER TABLE {qn} DROP COLUMN {};",
                     quote_ident(&h.name)
                 )],
-                15,
+                Phase::DropColumns,
             );
             cx.out.last_mut().into_iter().for_each(|c| c.order = depth);
         }
@@ -1669,7 +1720,7 @@ struct ByDefinition<'a> {
     /// Hazards of creating (or re-creating) one.
     create_hazards: &'static [Hazard],
     /// Phase of add/replace, and of drop.
-    phases: [u8; 2],
+    phases: [Phase; 2],
     /// Made with `CREATE OR REPLACE` (triggers on views, which a view made again also
     /// makes): a replace needs no drop, and a drop is `IF EXISTS`.
     or_replace: bool,
@@ -1784,7 +1835,11 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         }
         let o = obj("constraint", s, Some(n), cn);
         let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
-        let phase = if c.kind == "f" { 8 } else { 7 };
+        let phase = if c.kind == crate::catalog::ConstraintKind::ForeignKey {
+            Phase::ForeignKeys
+        } else {
+            Phase::Constraints
+        };
         // A NOT VALID constraint reads none of the rows already there.
         let hz = match c.validated() {
             true => vec![Hazard::Lock, Hazard::MayFailOnData],
@@ -1854,9 +1909,13 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                     "ALTER TABLE {qn} DROP CONSTRAINT {};",
                     quote_ident(cn)
                 )],
-                // Before column changes (phase 5): a primary key must go before DROP NOT NULL,
+                // Before column changes ([`Phase::Tables`]): a primary key must go before DROP NOT NULL,
                 // and foreign keys before the keys they reference.
-                if h.kind == "f" { 3 } else { 4 },
+                if h.kind == crate::catalog::ConstraintKind::ForeignKey {
+                    Phase::Types
+                } else {
+                    Phase::Functions
+                },
             );
         }
     }
@@ -1874,7 +1933,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 ChangeKind::DropIndex,
             ],
             create_hazards: &[Hazard::Lock],
-            phases: [9, 9],
+            phases: [Phase::Indexes, Phase::Indexes],
             or_replace: false,
         },
         &drop_index,
@@ -1896,7 +1955,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             Some(word(want.unlogged).to_string()),
             vec![Hazard::TableRewrite, Hazard::Lock],
             vec![format!("ALTER TABLE {qn} SET {};", word(want.unlogged))],
-            5,
+            Phase::Tables,
         );
     }
     if want.rls_enabled != have.rls_enabled && (want.rls_enabled || !new) {
@@ -1922,7 +1981,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             show(want.rls_enabled),
             vec![Hazard::Security],
             vec![format!("ALTER TABLE {qn} {verb} ROW LEVEL SECURITY;")],
-            12,
+            Phase::Rls,
         );
     }
     if want.rls_forced != have.rls_forced && (want.rls_forced || !new) {
@@ -1948,7 +2007,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             show(want.rls_forced),
             vec![Hazard::Security],
             vec![format!("ALTER TABLE {qn} {verb} ROW LEVEL SECURITY;")],
-            12,
+            Phase::Rls,
         );
     }
     for (pname, p) in &want.policies {
@@ -1961,7 +2020,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 Some(policy_text(p)),
                 vec![Hazard::Security],
                 create_policy(s, n, pname, p),
-                13,
+                Phase::Policies,
             ),
             Some(h) if !h.same_rule(p) => {
                 let mut sql = vec![format!("DROP POLICY {} ON {qn};", quote_ident(pname))];
@@ -1973,7 +2032,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                     Some(policy_text(p)),
                     vec![Hazard::Security],
                     sql,
-                    13,
+                    Phase::Policies,
                 );
             }
             Some(h) if h.comment != p.comment => comment(
@@ -1995,7 +2054,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
                 None,
                 vec![Hazard::Security],
                 vec![format!("DROP POLICY {} ON {qn};", quote_ident(pname))],
-                1,
+                Phase::DropDependents,
             );
         }
     }
@@ -2109,7 +2168,7 @@ fn views(cx: &mut Ctx) {
                 Some(text(v)),
                 vec![],
                 vec![view_sql(s, n, v)],
-                10,
+                Phase::Views,
             ),
             Some(h) if h.definition != v.definition || h.options != v.options => {
                 // CREATE OR REPLACE keeps what depends on the view, but cannot drop, rename,
@@ -2126,7 +2185,7 @@ fn views(cx: &mut Ctx) {
                     Some(text(v)),
                     vec![],
                     sql,
-                    10,
+                    Phase::Views,
                 );
             }
             Some(_) => {}
@@ -2145,7 +2204,7 @@ fn views(cx: &mut Ctx) {
                 None,
                 vec![],
                 vec![format!("DROP VIEW {};", q(s, n))],
-                1,
+                Phase::DropDependents,
             );
         }
     }
@@ -2155,8 +2214,8 @@ fn views(cx: &mut Ctx) {
 type Triggers<'a> = (&'a BTreeMap<String, String>, &'a BTreeMap<String, String>);
 
 /// The triggers of the table or view `s.n`, desired (`want`) against actual (`have`).
-/// Triggers go before the functions and columns they use change (phase 1) and are made
-/// after them (phase 11); a view's are made with `CREATE OR REPLACE TRIGGER` (`or_replace`)
+/// Triggers go before the functions and columns they use change ([`Phase::DropDependents`]) and are made
+/// after them ([`Phase::Triggers`]); a view's are made with `CREATE OR REPLACE TRIGGER` (`or_replace`)
 /// and dropped `IF EXISTS`, since they may have gone with a view the plan made again.
 fn relation_triggers(
     cx: &mut Ctx,
@@ -2182,7 +2241,7 @@ fn relation_triggers(
                 ChangeKind::DropTrigger,
             ],
             create_hazards: &[],
-            phases: [11, 1],
+            phases: [Phase::Triggers, Phase::DropDependents],
             or_replace,
         },
         &drop_trigger,
@@ -2191,7 +2250,7 @@ fn relation_triggers(
 
 /// The triggers of desired view `s.n` (`want`) against those the actual side has (`have`,
 /// None when the view is new). Made with `CREATE OR REPLACE TRIGGER` after the views
-/// (phase 11), dropped before the functions they call go (phase 1). A view the plan drops
+/// ([`Phase::Triggers`]), dropped before the functions they call go ([`Phase::DropDependents`]). A view the plan drops
 /// and makes again gets its triggers back with it (`deps::view_extras`).
 fn view_triggers(
     cx: &mut Ctx,
@@ -2429,7 +2488,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
                         ""
                     }
                 )],
-                14,
+                Phase::Privileges,
             );
         } else if in_scope(s, n, g) {
             cx.push(
@@ -2439,7 +2498,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
                 Some(format!("{p} ON {s}.{n} TO {g}")),
                 vec![Hazard::Security],
                 revoke(true, (s, n, c, g, p)),
-                14,
+                Phase::Privileges,
             );
         }
     }
@@ -2468,7 +2527,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
             None,
             vec![Hazard::Security],
             sql,
-            14,
+            Phase::Privileges,
         );
     }
 }
@@ -2551,7 +2610,7 @@ fn owners(cx: &mut Ctx) {
             Some(want),
             vec![Hazard::Security],
             vec![sql],
-            13,
+            Phase::Policies,
         );
     }
 }
@@ -2708,7 +2767,7 @@ fn object_grant_changes(
                     "GRANT {p} ON {sql_kind} {sql_name} TO {}{with};",
                     quote_role(g)
                 )],
-                14,
+                Phase::Privileges,
             );
         } else {
             cx.push(
@@ -2730,7 +2789,7 @@ fn object_grant_changes(
                     g,
                     p,
                 ),
-                14,
+                Phase::Privileges,
             );
         }
     }
@@ -2749,7 +2808,7 @@ fn object_grant_changes(
                 g,
                 p,
             ),
-            14,
+            Phase::Privileges,
         );
     }
 }
@@ -2810,7 +2869,7 @@ fn publications(cx: &mut Ctx) {
                 Some(tables.join("\n")),
                 vec![],
                 sql,
-                14,
+                Phase::Privileges,
             );
             continue;
         };
@@ -2825,7 +2884,7 @@ fn publications(cx: &mut Ctx) {
                     "ALTER PUBLICATION {qn} SET (publish = {});",
                     publication_sql_ops(&p.operations)
                 )],
-                14,
+                Phase::Privileges,
             );
         }
         for (s, t) in p.tables.difference(&have.tables) {
@@ -2836,7 +2895,7 @@ fn publications(cx: &mut Ctx) {
                 Some(format!("{s}.{t}")),
                 vec![],
                 vec![format!("ALTER PUBLICATION {qn} ADD TABLE {};", q(s, t))],
-                14,
+                Phase::Privileges,
             );
         }
         // Only tables of the compared schemas: a publication may also carry others' tables.
@@ -2853,7 +2912,7 @@ fn publications(cx: &mut Ctx) {
                 None,
                 vec![],
                 vec![format!("ALTER PUBLICATION {qn} DROP TABLE {};", q(s, t))],
-                14,
+                Phase::Privileges,
             );
         }
     }
@@ -2899,7 +2958,7 @@ fn buckets(cx: &mut Ctx) {
                 Some(bucket_text(b)),
                 vec![],
                 vec![sql],
-                14,
+                Phase::Privileges,
             ),
             Some(h) if h != b => cx.push(
                 ChangeKind::ReplaceBucket,
@@ -2908,7 +2967,7 @@ fn buckets(cx: &mut Ctx) {
                 Some(bucket_text(b)),
                 vec![Hazard::Security],
                 vec![sql],
-                14,
+                Phase::Privileges,
             ),
             Some(_) => {}
         }
@@ -2924,20 +2983,52 @@ fn privileges(cx: &mut Ctx, opts: Options) {
         .iter()
         .map(|(s, g, _)| (s.as_str(), g.as_str()))
         .collect();
-    for (s, g, p) in d.schema_grants.difference(&a.schema_grants) {
-        cx.push(
-            ChangeKind::GrantSchema,
-            obj("schema grant", s, None, &format!("{p} to {g}")),
-            None,
-            Some(format!("{p} ON SCHEMA {s} TO {g}")),
-            vec![Hazard::Security],
-            vec![format!(
-                "GRANT {p} ON SCHEMA {} TO {};",
-                quote_ident(s),
-                quote_role(g)
-            )],
-            14,
-        );
+    let with = |o: bool| if o { " WITH GRANT OPTION" } else { "" };
+    for key @ (s, g, p) in &d.schema_grants {
+        let want_option = d.schema_grant_options.contains(key);
+        let had = a.schema_grants.contains(key);
+        let had_option = a.schema_grant_options.contains(key);
+        // Missing, or held without the grant option the desired side has.
+        if !had || (want_option && !had_option) {
+            cx.push(
+                ChangeKind::GrantSchema,
+                obj(
+                    "schema grant",
+                    s,
+                    None,
+                    &format!("{p} to {g}{}", with(want_option).to_lowercase()),
+                ),
+                had.then(|| format!("{p} ON SCHEMA {s} TO {g}")),
+                Some(format!("{p} ON SCHEMA {s} TO {g}{}", with(want_option))),
+                vec![Hazard::Security],
+                vec![format!(
+                    "GRANT {p} ON SCHEMA {} TO {}{};",
+                    quote_ident(s),
+                    quote_role(g),
+                    with(want_option)
+                )],
+                Phase::Privileges,
+            );
+        } else if had_option && !want_option {
+            cx.push(
+                ChangeKind::RevokeSchema,
+                obj(
+                    "schema grant",
+                    s,
+                    None,
+                    &format!("{p} to {g} with grant option"),
+                ),
+                Some(format!("{p} ON SCHEMA {s} TO {g} WITH GRANT OPTION")),
+                Some(format!("{p} ON SCHEMA {s} TO {g}")),
+                vec![Hazard::Security],
+                vec![format!(
+                    "REVOKE GRANT OPTION FOR {p} ON SCHEMA {} FROM {};",
+                    quote_ident(s),
+                    quote_role(g)
+                )],
+                Phase::Privileges,
+            );
+        }
     }
     for (s, g, p) in a.schema_grants.difference(&d.schema_grants) {
         if opts.declared_grantees_only && !declared.contains(&(s.as_str(), g.as_str())) {
@@ -2954,7 +3045,7 @@ fn privileges(cx: &mut Ctx, opts: Options) {
                 quote_ident(s),
                 quote_role(g)
             )],
-            14,
+            Phase::Privileges,
         );
     }
     let objects = |t: &str| match t {
@@ -2988,7 +3079,7 @@ fn privileges(cx: &mut Ctx, opts: Options) {
                 objects(t),
                 quote_role(g)
             )],
-            14,
+            Phase::Privileges,
         );
     }
     for (s, t, g, p) in a.default_privileges.difference(&d.default_privileges) {
@@ -3013,7 +3104,7 @@ fn privileges(cx: &mut Ctx, opts: Options) {
                 objects(t),
                 quote_role(g)
             )],
-            14,
+            Phase::Privileges,
         );
     }
 }
@@ -3199,7 +3290,7 @@ mod tests {
     #[test]
     fn a_not_valid_constraint_is_validated_and_a_validated_one_is_left() {
         let con = |kind: &str, def: &str| crate::catalog::Constraint {
-            kind: kind.into(),
+            kind: crate::catalog::ConstraintKind::from_contype(kind).expect("a contype"),
             definition: def.into(),
         };
         let table = |defs: [&str; 3]| {

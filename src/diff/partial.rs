@@ -262,12 +262,18 @@ pub fn select(
                     }
                 }
             }
-            "sequence grant" => match owners.get(&(o.schema.as_str(), o.name.as_str())) {
+            // A sequence grant names its sequence as its table (`obj(…, Some(sequence), …)`).
+            "sequence grant" => match o
+                .table
+                .as_deref()
+                .and_then(|seq| owners.get(&(o.schema.as_str(), seq)))
+            {
                 Some(t) => place(&mut sel, "table", name_of(t)),
                 None => {
                     return Err(NotPartial(format!(
                         "the privileges of sequence {}.{} differ",
-                        o.schema, o.name
+                        o.schema,
+                        o.table.as_deref().unwrap_or_default()
                     )))
                 }
             },
@@ -324,7 +330,7 @@ pub fn select(
             let keys = |t: &'_ crate::catalog::Table| -> Vec<(String, String)> {
                 t.constraints
                     .iter()
-                    .filter(|(_, c)| c.kind == "p" || c.kind == "u")
+                    .filter(|(_, c)| c.kind.is_key())
                     .map(|(k, c)| (k.clone(), c.definition.clone()))
                     .collect()
             };
@@ -342,10 +348,10 @@ pub fn select(
         };
         for fk in &t.foreign_keys {
             let target = name_of(&fk.ref_table);
-            let matched = p
-                .constraints
-                .get(&fk.name)
-                .is_some_and(|c| c.kind == "f" && l.constraints.get(&fk.name) == Some(c));
+            let matched = p.constraints.get(&fk.name).is_some_and(|c| {
+                c.kind == crate::catalog::ConstraintKind::ForeignKey
+                    && l.constraints.get(&fk.name) == Some(c)
+            });
             if matched && (!sel.full.contains(&target) || same_keys(&target)) {
                 sel.matched_foreign_keys
                     .insert((n.clone(), fk.name.clone()));

@@ -9,7 +9,7 @@
 //! Once the database no longer has the old name a rename is nothing, so `renamed_from:`
 //! may stay in the YAML.
 
-use super::{obj, Change, ChangeKind};
+use super::{obj, Change, ChangeKind, Phase};
 use crate::catalog::Catalog;
 use crate::model::renames::{statement, Rename, RenameKind};
 
@@ -91,7 +91,7 @@ pub fn pending(renames: &[Rename], actual: &Catalog) -> Vec<Change> {
             destructive: false,
             hazards: vec![super::Hazard::Lock],
             sql: vec![statement(r)],
-            phase: 0,
+            phase: Phase::Renames,
             order: 0,
         };
         c.order = u32::try_from(out.len()).unwrap_or(u32::MAX);
@@ -144,7 +144,7 @@ mod tests {
         t.constraints.insert(
             "goals_pkey".into(),
             Constraint {
-                kind: "p".into(),
+                kind: crate::catalog::ConstraintKind::PrimaryKey,
                 definition: "PRIMARY KEY (id)".into(),
             },
         );

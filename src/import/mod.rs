@@ -188,7 +188,11 @@ fn read_rest(
     // Tables of other schemas that foreign keys name are external to the project.
     let mut ext: BTreeSet<Name> = external.iter().cloned().collect();
     for t in cat.tables.values() {
-        for c in t.constraints.values().filter(|c| c.kind == "f") {
+        for c in t
+            .constraints
+            .values()
+            .filter(|c| c.kind == crate::catalog::ConstraintKind::ForeignKey)
+        {
             if let Some(rest) = c.definition.split(" REFERENCES ").nth(1) {
                 if let Some(((Some(s), n), _)) = expr::leading_qualified(rest) {
                     if !schemas.contains(&s) {

@@ -1198,7 +1198,7 @@ impl<'a> Builder<'a> {
             self.object = cname.clone();
             // Written with the constraint, which then takes its table-level form.
             self.constraint_comment = t.constraint_comments.get(cname).cloned();
-            if c.kind == "x" {
+            if c.kind == crate::catalog::ConstraintKind::Exclusion {
                 match parse_exclusion(&c.definition) {
                     Some(x) => excludes.push(self.exclusion(name, cname, x)),
                     None => self.unrepresentable(
@@ -1446,8 +1446,8 @@ impl<'a> Builder<'a> {
         let tname = &name.1;
         let full = format!("{}.{}.{cname}", name.0, name.1);
         let def = &c.definition;
-        match c.kind.as_str() {
-            "p" => {
+        match c.kind {
+            crate::catalog::ConstraintKind::PrimaryKey => {
                 let (def, options) = key_options(def);
                 let Some(cols) = def
                     .strip_prefix("PRIMARY KEY (")
@@ -1471,7 +1471,7 @@ impl<'a> Builder<'a> {
                     *table_pk = Some((own, cols, options, comment));
                 }
             }
-            "u" => {
+            crate::catalog::ConstraintKind::Unique => {
                 let (rest, mut options) = key_options(def);
                 let rest = match rest.strip_prefix("UNIQUE NULLS NOT DISTINCT (") {
                     Some(r) => {
@@ -1502,7 +1502,7 @@ impl<'a> Builder<'a> {
                     uniques.push((own, cols, options, comment));
                 }
             }
-            "c" => {
+            crate::catalog::ConstraintKind::Check => {
                 let (rest, not_valid) = match def.strip_suffix(" NOT VALID") {
                     Some(r) => (r, true),
                     None => (def.as_str(), false),
@@ -1540,7 +1540,7 @@ impl<'a> Builder<'a> {
                     _ => checks.push((cname.to_string(), expr, no_inherit, not_valid, comment)),
                 }
             }
-            "f" => {
+            crate::catalog::ConstraintKind::ForeignKey => {
                 let Some(fk) = parse_fk(def) else {
                     return self.unrepresentable(
                         "foreign key",
@@ -1951,9 +1951,7 @@ impl<'a> Builder<'a> {
             if f.kind != "f" {
                 problems.push("a procedure, aggregate or window function");
             }
-            if seen.get(&(s.clone(), n.clone())).copied().unwrap_or(0) > 1 {
-                problems.push("an overloaded name (a project names functions by name)");
-            }
+            let overloaded = seen.get(&(s.clone(), n.clone())).copied().unwrap_or(0) > 1;
             if f.body.is_empty() || matches!(f.language.as_str(), "c" | "internal") {
                 problems.push("a body that is not source text (BEGIN ATOMIC, C)");
             }
@@ -2131,7 +2129,18 @@ impl<'a> Builder<'a> {
                 m.push(("owner".into(), Node::str(o)));
             }
             m.push(("body".into(), Node::str(f.body.clone())));
-            out.push((yaml_name(s, n), Node::Map(m)));
+            // An overload is keyed `name(type, …)` with the types a caller passes.
+            let yaml_key = if overloaded {
+                let inputs: Vec<String> = args
+                    .iter()
+                    .filter(|(_, m, _)| *m != Some("out"))
+                    .map(|(_, _, t)| short_type(t))
+                    .collect();
+                format!("{}({})", yaml_name(s, n), inputs.join(", "))
+            } else {
+                yaml_name(s, n)
+            };
+            out.push((yaml_key, Node::Map(m)));
             self.written_functions.insert(key.clone());
         }
         out
@@ -2279,15 +2288,18 @@ impl<'a> Builder<'a> {
             ));
         }
         // Schema privileges, leaving out PostgreSQL's own USAGE for PUBLIC on `public`.
-        let mut per_schema: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
-        for (s, g, p) in &cat.schema_grants {
+        // (schema → (grantee, WITH GRANT OPTION) → privileges)
+        type PerRole<'a> = BTreeMap<(&'a str, bool), Vec<String>>;
+        let mut per_schema: BTreeMap<&str, PerRole> = BTreeMap::new();
+        for key @ (s, g, p) in &cat.schema_grants {
             if s == "public" && g == "public" && p == "USAGE" {
                 continue;
             }
+            let option = cat.schema_grant_options.contains(key);
             per_schema
                 .entry(s)
                 .or_default()
-                .entry(g)
+                .entry((g, option))
                 .or_default()
                 .push(p.to_lowercase());
         }
@@ -2295,18 +2307,25 @@ impl<'a> Builder<'a> {
             let entries = per_schema
                 .into_iter()
                 .map(|(s, roles)| {
-                    let mut by_privs: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
-                    for (g, mut privs) in roles {
+                    let mut by_privs: BTreeMap<(Vec<String>, bool), Vec<String>> = BTreeMap::new();
+                    for ((g, option), mut privs) in roles {
                         privs.sort();
-                        by_privs.entry(privs).or_default().push(g.to_string());
+                        by_privs
+                            .entry((privs, option))
+                            .or_default()
+                            .push(g.to_string());
                     }
                     let grants = by_privs
                         .into_iter()
-                        .map(|(privs, to)| {
-                            Node::FlowMap(vec![
+                        .map(|((privs, option), to)| {
+                            let mut m = vec![
                                 ("privileges".into(), Node::list(privs)),
                                 ("to".into(), Node::list(to)),
-                            ])
+                            ];
+                            if option {
+                                m.push(("with_grant_option".into(), Node::bool(true)));
+                            }
+                            Node::FlowMap(m)
                         })
                         .collect();
                     (
@@ -2601,7 +2620,11 @@ fn table_files(cat: &Catalog) -> BTreeMap<String, Vec<Name>> {
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
     for (i, name) in names.iter().enumerate() {
         let t = &cat.tables[*name];
-        for c in t.constraints.values().filter(|c| c.kind == "f") {
+        for c in t
+            .constraints
+            .values()
+            .filter(|c| c.kind == crate::catalog::ConstraintKind::ForeignKey)
+        {
             if let Some(fk) = parse_fk(&c.definition) {
                 let target = (
                     fk.table.0.clone().unwrap_or_else(|| "public".into()),

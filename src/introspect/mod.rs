@@ -452,11 +452,14 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         }
     }
     for r in take(Query::Constraints) {
+        let Some(kind) = crate::catalog::ConstraintKind::from_contype(r.get(3)) else {
+            continue;
+        };
         if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.constraints.insert(
                 r.get(2),
                 Constraint {
-                    kind: r.get(3),
+                    kind,
                     definition: r.get(4),
                 },
             );
@@ -664,7 +667,11 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         );
     }
     for r in take(Query::SchemaGrants) {
-        cat.schema_grants.insert((r.get(0), r.get(1), r.get(2)));
+        let key: (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        if r.get::<_, bool>(3) {
+            cat.schema_grant_options.insert(key.clone());
+        }
+        cat.schema_grants.insert(key);
     }
     for r in take(Query::DefaultPrivileges) {
         cat.default_privileges

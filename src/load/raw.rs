@@ -243,6 +243,9 @@ pub struct RawSchemaConfig {
 pub struct RawSchemaGrant {
     pub privileges: Vec<RawSchemaPrivilege>,
     pub to: Vec<String>,
+    /// `WITH GRANT OPTION`: the roles may grant the privileges on. Default: false.
+    #[serde(default)]
+    pub with_grant_option: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]

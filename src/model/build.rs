@@ -89,6 +89,27 @@ fn settings(at: &At, raw: IndexMap<String, RawSetting>, p: &P) -> Vec<Setting> {
         .collect()
 }
 
+/// A function's key split into its name and, for an overload's `name(type, …)`, the
+/// argument types written between the parentheses (a `(` inside a quoted name is the
+/// name's).
+fn split_signature(key: &str) -> (&str, Option<&str>) {
+    let mut quoted = false;
+    for (i, c) in key.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => {
+                let rest = key[i + 1..].trim_end();
+                return match rest.strip_suffix(')') {
+                    Some(types) => (key[..i].trim_end(), Some(types)),
+                    None => (key, None),
+                };
+            }
+            _ => {}
+        }
+    }
+    (key, None)
+}
+
 fn invalid(loc: Loc, msg: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
     Diagnostic::new("SC006", "invalid-value", Severity::Error, msg)
         .label(loc, "")
@@ -918,7 +939,7 @@ impl Builder {
                             .enumerate()
                             .map(|(j, r)| (r.clone(), at.val(&idx(&path(&gp, &["to"]), j))))
                             .collect();
-                    (privs, to)
+                    (privs, to, g.with_grant_option)
                 })
                 .collect();
             if let Some(prev) = self.model.schema_configs.get(&name) {
@@ -988,7 +1009,9 @@ impl Builder {
     fn function(&mut self, at: &At, name: &str, f: RawFunction) {
         let base = top(&["functions", name]);
         let loc = at.key(&base);
-        let Some(q) = self.qual(name, loc) else {
+        // `name(type, …)`: an overload, told apart by its argument types.
+        let (bare, key_types) = split_signature(name);
+        let Some(q) = self.qual(bare, loc) else {
             return;
         };
         let mut args = Vec::new();
@@ -1017,6 +1040,38 @@ impl Builder {
                 },
                 loc: ty_loc,
             });
+        }
+        if let Some(written) = key_types {
+            let given: Option<Vec<String>> =
+                super::types::split_top_level(written)
+                    .ok()
+                    .and_then(|parts| {
+                        parts
+                            .into_iter()
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                            .map(|t| SqlType::parse(t).ok().map(|t| t.to_string()))
+                            .collect()
+                    });
+            let inputs: Vec<String> = args
+                .iter()
+                .filter(|a| a.mode.is_input())
+                .map(|a| a.ty.to_string())
+                .collect();
+            if given.as_ref() != Some(&inputs) {
+                self.errors.push(invalid(
+                    loc,
+                    format!(
+                        "the key `{name}` names the argument types ({written}), but `args:` gives ({})",
+                        inputs.join(", ")
+                    ),
+                    format!(
+                        "write the key as `{bare}({})`, the types of the arguments a caller passes, or `{bare}` alone when the name is not overloaded",
+                        inputs.join(", ")
+                    ),
+                ));
+                return;
+            }
         }
         let func = Function {
             owner: owner(at, f.owner.clone(), &base),

@@ -182,7 +182,9 @@ impl SchemaPrivilege {
 }
 
 /// Privileges on a schema granted to roles.
-pub type SchemaGrant = (Vec<SchemaPrivilege>, Vec<(String, Loc)>);
+/// A `schemas_config` grant: its privileges, the roles with where each is written, and
+/// whether they are granted `WITH GRANT OPTION`.
+pub type SchemaGrant = (Vec<SchemaPrivilege>, Vec<(String, Loc)>, bool);
 
 /// A schema with the privileges granted on it.
 #[derive(Debug, Clone)]

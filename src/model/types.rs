@@ -539,7 +539,7 @@ impl fmt::Display for Returns {
 }
 
 /// Splits `a int, b numeric(5,2)` at the commas outside parentheses and quotes.
-fn split_top_level(s: &str) -> Result<Vec<&str>, TypeError> {
+pub fn split_top_level(s: &str) -> Result<Vec<&str>, TypeError> {
     use crate::sql::lexer::{tokenize, Kind};
     let toks = tokenize(s).map_err(|e| TypeError(e.message.to_string()))?;
     let mut parts = Vec::new();

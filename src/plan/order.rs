@@ -383,7 +383,7 @@ mod tests {
             destructive: false,
             hazards: vec![],
             sql: vec![format!("{kind:?} {name}")],
-            phase: 0,
+            phase: crate::diff::Phase::Renames,
             order: 0,
         }
     }

@@ -352,11 +352,14 @@ pub fn predict(model: &Model, path: &SearchPath) -> Result<Catalog, Unpredictabl
                     .insert((s.name.clone(), role.into(), "USAGE".into()));
             }
         }
-        for (privs, roles) in &s.grants {
+        for (privs, roles, grant_option) in &s.grants {
             for p in privs {
                 for (r, _) in roles {
-                    cat.schema_grants
-                        .insert((s.name.clone(), r.clone(), p.as_str().into()));
+                    let key = (s.name.clone(), r.clone(), p.as_str().to_string());
+                    if *grant_option {
+                        cat.schema_grant_options.insert(key.clone());
+                    }
+                    cat.schema_grants.insert(key);
                 }
             }
         }
@@ -500,27 +503,30 @@ fn table(
             comment: c.comment.clone(),
         });
     }
-    let mut constraint = |name: &str, kind: &str, definition: String| {
-        out.constraints.insert(
-            name.to_string(),
-            Constraint {
-                kind: kind.into(),
-                definition,
-            },
-        );
+    let mut constraint = |name: &str, kind: crate::catalog::ConstraintKind, definition: String| {
+        out.constraints
+            .insert(name.to_string(), Constraint { kind, definition });
     };
     if let Some(k) = &t.primary_key {
-        constraint(&k.name, "p", crate::render::key_sql("PRIMARY KEY", k));
+        constraint(
+            &k.name,
+            crate::catalog::ConstraintKind::PrimaryKey,
+            crate::render::key_sql("PRIMARY KEY", k),
+        );
     }
     for k in &t.uniques {
-        constraint(&k.name, "u", crate::render::key_sql("UNIQUE", k));
+        constraint(
+            &k.name,
+            crate::catalog::ConstraintKind::Unique,
+            crate::render::key_sql("UNIQUE", k),
+        );
     }
     for k in &t.checks {
         let no_inherit = if k.no_inherit { " NO INHERIT" } else { "" };
         let not_valid = if k.not_valid { " NOT VALID" } else { "" };
         constraint(
             &k.name,
-            "c",
+            crate::catalog::ConstraintKind::Check,
             format!("CHECK ({}){no_inherit}{not_valid}", k.expr.text.trim()),
         );
     }
@@ -564,10 +570,14 @@ fn table(
         if fk.not_valid {
             def.push_str(" NOT VALID");
         }
-        constraint(&fk.name, "f", def);
+        constraint(&fk.name, crate::catalog::ConstraintKind::ForeignKey, def);
     }
     for x in &t.exclusions {
-        constraint(&x.name, "x", exclusion_def(x));
+        constraint(
+            &x.name,
+            crate::catalog::ConstraintKind::Exclusion,
+            exclusion_def(x),
+        );
     }
     for (name, c, _) in t.constraint_comments() {
         out.constraint_comments
@@ -1148,7 +1158,10 @@ fn reconcile_table(
         let Some(lc) = l.constraints.get(name) else {
             continue;
         };
-        if c.kind == "c" && lc.kind == "c" && c.definition != lc.definition {
+        if c.kind == crate::catalog::ConstraintKind::Check
+            && lc.kind == crate::catalog::ConstraintKind::Check
+            && c.definition != lc.definition
+        {
             // The expression, and whether the check is NO INHERIT and NOT VALID.
             let inner = |s: &str| {
                 let (s, not_valid) = match s.strip_suffix(" NOT VALID") {
@@ -1175,8 +1188,8 @@ fn reconcile_table(
                 }
             }
         }
-        if c.kind == "x"
-            && lc.kind == "x"
+        if c.kind == crate::catalog::ConstraintKind::Exclusion
+            && lc.kind == crate::catalog::ConstraintKind::Exclusion
             && c.definition != lc.definition
             && exclusion_equivalent(&c.definition, &lc.definition, Some(typing))
         {

@@ -890,12 +890,13 @@ pub fn render_with(
         let mut fgrants: Vec<_> = model
             .function_privileges
             .iter()
-            .filter_map(|g| {
+            // `function: name` grants on every function of that name (each overload).
+            .flat_map(|g| {
                 model
                     .functions
                     .iter()
-                    .find(|f| f.name == g.function)
-                    .map(|f| (function_ident(f), g))
+                    .filter(move |f| f.name == g.function)
+                    .map(move |f| (function_ident(f), g))
             })
             .collect();
         fgrants.sort_by(|a, b| a.0.cmp(&b.0));
@@ -976,11 +977,12 @@ pub fn render_with(
         schema_grants.sort_by(|a, b| a.name.cmp(&b.name));
         for c in schema_grants {
             let mut block = String::new();
-            for (privs, roles) in &c.grants {
+            for (privs, roles, grant_option) in &c.grants {
                 block.push_str(&r.render(
                     "schema_grant.sql.j2",
                     context! {
                         schema => c.name,
+                        grant_option,
                         privileges => privs.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                         roles => roles.iter().map(|(r, _)| crate::model::names::quote_role(r)).collect::<Vec<_>>(),
                     },

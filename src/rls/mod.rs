@@ -246,7 +246,7 @@ fn schema_usage(model: &Model, schema: &str, role: &str) -> bool {
         return true;
     }
     model.schema_configs.get(schema).is_some_and(|c| {
-        c.grants.iter().any(|(privs, to)| {
+        c.grants.iter().any(|(privs, to, _)| {
             privs.contains(&SchemaPrivilege::Usage)
                 && to.iter().any(|(r, _)| r == role || r == "public")
         })

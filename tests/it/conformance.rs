@@ -520,6 +520,7 @@ WHERE p.oid NOT IN (SELECT objid FROM ext) AND p.oid NOT IN (SELECT objid FROM i
 UNION ALL
 SELECT 'grant schema ' || n.nspname || ' '
   || CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END || ' ' || a.privilege_type
+  || CASE WHEN a.is_grantable THEN ' with grant option' ELSE '' END
 FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
 WHERE n.nspname = ANY($1) AND a.grantee <> n.nspowner
 UNION ALL

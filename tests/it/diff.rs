@@ -231,6 +231,14 @@ const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
         "invoice_no",
     ),
     ("sequence_extra", KINDS, "CREATE SEQUENCE stray_no", "drop_sequence", "stray_no"),
+    // An API sequence's privilege taken away: the partial shadow places its table.
+    (
+        "sequence_grant_revoked",
+        "tests/fixtures/converge/serial-api",
+        "REVOKE USAGE ON SEQUENCE tickets_n_seq FROM authenticated",
+        "grant",
+        "tickets_n_seq",
+    ),
     // Collations: one the project lacks is dropped, a comment comes back, and one made
     // with another locale (while the column that uses it was moved to "C") is made again.
     ("collation_extra", KINDS, "CREATE COLLATION stray_collation (locale = 'C')", "drop_collation", "stray_collation"),

@@ -11,6 +11,7 @@ mod conformance;
 mod diff;
 mod gen;
 mod import;
+mod introspect_fast;
 mod pg;
 mod rawsql;
 mod rls;

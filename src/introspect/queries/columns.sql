@@ -9,8 +9,16 @@
 -- sequence are gated on the column inside LATERAL subqueries, so that the planner skips
 -- them for the other columns instead of probing an index for every one (OFFSET 0 keeps
 -- the planner from pulling the subqueries up, which would make the gates mere filters).
+-- A column's comment is looked up only on a table with column comments (10 000 index probes
+-- for nothing on 1 000 tables without any), and its collation's name only when it is not
+-- its type's; both as scalar subqueries (not joins: the planner sorted all the columns for
+-- a merge join on pg_collation). 52 → 38 ms of server time for 10 000 columns.
 WITH c AS MATERIALIZED (
-  SELECT c.oid, c.relname, n.nspname
+  SELECT c.oid, c.relname, n.nspname,
+         -- Whether any of its columns has a comment: most tables have none, and their
+         -- columns are not looked up one by one.
+         EXISTS (SELECT 1 FROM pg_description ds WHERE ds.objoid = c.oid
+                   AND ds.classoid = 'pg_class'::regclass AND ds.objsubid > 0) AS commented
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p')
@@ -29,25 +37,26 @@ SELECT c.nspname AS schema,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) END AS default_expr,
        CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated_expr,
        a.attidentity::text AS identity,
-       ds.description AS comment,
+       CASE WHEN c.commented THEN
+         (SELECT ds.description FROM pg_description ds
+          WHERE ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum)
+       END AS comment,
        -- An identity column's sequence (NULLs for other columns).
        format_type(sq.seqtypid, NULL) AS seq_type,
        sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,
        -- A collation other than the type's: its name, qualified unless in pg_catalog.
-       CASE WHEN a.attcollation <> ty.typcollation THEN
-         CASE WHEN con.nspname = 'pg_catalog' THEN quote_ident(co.collname)
-              ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+       CASE WHEN a.attcollation <> 0
+                 AND a.attcollation <> (SELECT ty.typcollation FROM pg_type ty WHERE ty.oid = a.atttypid) THEN
+         (SELECT CASE WHEN con.nspname = 'pg_catalog' THEN quote_ident(co.collname)
+                      ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
+          FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
+          WHERE co.oid = a.attcollation)
        END AS collation
 FROM c
 JOIN pg_attribute a ON a.attrelid = c.oid
-JOIN pg_type ty ON ty.oid = a.atttypid
-LEFT JOIN pg_collation co ON co.oid = a.attcollation
-LEFT JOIN pg_namespace con ON con.oid = co.collnamespace
 LEFT JOIN LATERAL (SELECT ad.adbin, ad.adrelid FROM pg_attrdef ad
                    WHERE a.atthasdef AND ad.adrelid = a.attrelid AND ad.adnum = a.attnum
                    OFFSET 0) ad ON true
--- A join, not col_description(), which runs a query per column.
-LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 LEFT JOIN LATERAL (SELECT sq.* FROM pg_depend sd JOIN pg_sequence sq ON sq.seqrelid = sd.objid
                    WHERE a.attidentity <> '' AND sd.refclassid = 'pg_class'::regclass
                      AND sd.refobjid = a.attrelid AND sd.refobjsubid = a.attnum
