@@ -290,7 +290,7 @@ impl Catalog {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Column {
     pub name: String,
     pub ty: String,
@@ -306,6 +306,18 @@ pub struct Column {
     /// [`crate::kinds::sequence::identity_clause`] spells them.
     pub identity_options: Option<crate::kinds::sequence::SequenceDef>,
     pub comment: Option<String>,
+}
+
+impl Column {
+    /// A nullable column of type `ty` with nothing else: no default, collation, identity,
+    /// generation or comment.
+    pub fn plain(name: &str, ty: &str) -> Column {
+        Column {
+            name: name.to_string(),
+            ty: ty.to_string(),
+            ..Column::default()
+        }
+    }
 }
 
 /// What a constraint is (`pg_constraint.contype`; serialized as that letter).

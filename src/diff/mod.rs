@@ -1208,15 +1208,10 @@ fn inheritance(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table) {
         let mut sql = Vec::new();
         for c in parent_columns.iter().filter(|c| !has.contains(&c.name)) {
             let bare = Column {
-                name: c.name.clone(),
-                ty: c.ty.clone(),
                 collation: c.collation.clone(),
                 not_null: c.not_null,
                 default: c.default.clone(),
-                generated: None,
-                identity: String::new(),
-                identity_options: None,
-                comment: None,
+                ..Column::plain(&c.name, &c.ty)
             };
             sql.push(format!(
                 "ALTER TABLE {qn} ADD COLUMN {};",
@@ -3135,15 +3130,8 @@ mod tests {
             columns: columns
                 .iter()
                 .map(|c| Column {
-                    name: c.to_string(),
-                    ty: "date".into(),
-                    collation: None,
                     not_null: true,
-                    default: None,
-                    generated: None,
-                    identity: String::new(),
-                    identity_options: None,
-                    comment: None,
+                    ..Column::plain(c, "date")
                 })
                 .collect(),
             ..Table::default()
@@ -3488,17 +3476,7 @@ mod tests {
         let mut d = Catalog::default();
         let mut t = Table::default();
         for c in ["id", "Note"] {
-            t.columns.push(Column {
-                name: s(c),
-                ty: s("text"),
-                collation: None,
-                not_null: false,
-                default: None,
-                generated: None,
-                identity: String::new(),
-                identity_options: None,
-                comment: None,
-            });
+            t.columns.push(Column::plain(c, "text"));
         }
         d.tables.insert((s("public"), s("t")), t);
         let mut a = d.clone();

@@ -130,17 +130,7 @@ mod tests {
     fn goals() -> Catalog {
         let mut cat = Catalog::default();
         let mut t = Table::default();
-        t.columns.push(Column {
-            name: "user_id".into(),
-            ty: "uuid".into(),
-            collation: None,
-            not_null: false,
-            default: None,
-            generated: None,
-            identity: String::new(),
-            identity_options: None,
-            comment: None,
-        });
+        t.columns.push(Column::plain("user_id", "uuid"));
         t.constraints.insert(
             "goals_pkey".into(),
             Constraint {

@@ -728,17 +728,7 @@ mod tests {
 
     fn columns(cols: &[(&str, &str)]) -> Vec<Column> {
         cols.iter()
-            .map(|(name, ty)| Column {
-                name: name.to_string(),
-                ty: ty.to_string(),
-                collation: None,
-                not_null: false,
-                default: None,
-                generated: None,
-                identity: String::new(),
-                identity_options: None,
-                comment: None,
-            })
+            .map(|(name, ty)| Column::plain(name, ty))
             .collect()
     }
 

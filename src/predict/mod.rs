@@ -1083,15 +1083,8 @@ pub fn reconcile(predicted: &mut Catalog, live: &Catalog) {
 /// a value of that type (the diff still compares the base types themselves).
 fn reconcile_domain(d: &mut catalog::Domain, l: &catalog::Domain, functions: &BTreeSet<String>) {
     let columns = [catalog::Column {
-        name: "value".into(),
-        ty: d.base.clone(),
-        collation: None,
         not_null: d.not_null,
-        default: None,
-        generated: None,
-        identity: String::new(),
-        identity_options: None,
-        comment: None,
+        ..catalog::Column::plain("value", &d.base)
     }];
     let typing = Typing {
         table: "",
