@@ -11,8 +11,11 @@
 //! into the function call they print. Over one table's columns, the model's side also gets
 //! the casts PostgreSQL adds around columns ([`super::casts`]).
 //!
-//! [`equivalent`] parses both sides with sqlparser, removes exactly those differences and
-//! compares the trees. It errs one way only: it answers `true` only when the two
+//! [`equivalent`] parses both sides with sqlparser, removes exactly those differences with
+//! visitors over sqlparser's typed tree ([`Normalise`], then [`Names`] for the case and quotes
+//! of names) and compares the trees with `==`; the one allowance, a cast PostgreSQL added on
+//! a literal, is made by [`Relax`] walking the printed side in step with the model's. It errs
+//! one way only: it answers `true` only when the two
 //! expressions mean the same; anything it does not recognise is `false`, and the caller then
 //! builds the shadow database as before. It never decides that something *differs* — the
 //! shadow comparison does that.
@@ -20,12 +23,12 @@
 use super::casts::add_casts;
 pub use super::casts::Typing;
 use crate::model::types::SqlType;
-use serde_json::Value;
+use serde_json::Value as Json;
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, Query, SelectItem, SetExpr,
-    Statement, TableFactor, TableWithJoins, TrimWhereField, UnaryOperator, Value as SqlValue,
-    VisitMut, VisitorMut,
+    BinaryOperator, CastKind, DataType, DateTimeField, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, JoinConstraint, JoinOperator,
+    ObjectName, Query, SelectItem, SetExpr, Statement, TableAlias, TableFactor, TableWithJoins,
+    TrimWhereField, UnaryOperator, Value as SqlValue, VisitMut, VisitorMut, WindowSpec, WindowType,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -133,7 +136,7 @@ pub fn query_equivalent(model: &str, live: &str) -> bool {
 }
 
 /// The top-level output names and the normalised query.
-fn normalised_query(text: &str) -> Option<(Vec<Option<String>>, Value)> {
+fn normalised_query(text: &str) -> Option<(Vec<Option<String>>, Box<Query>)> {
     let mut q = parse_pg_query(text)?;
     let SetExpr::Select(s) = q.body.as_ref() else {
         return None;
@@ -150,22 +153,20 @@ fn normalised_query(text: &str) -> Option<(Vec<Option<String>>, Value)> {
         })
         .collect();
     let _ = q.visit(&mut Normalise);
-    let mut v = serde_json::to_value(&q).ok()?;
-    normalise_names(&mut v);
-    Some((names, v))
+    let _ = q.visit(&mut Names);
+    Some((names, q))
 }
 
-/// The expression's tree after normalisation, as JSON so it can be compared generically;
-/// with `typing`, the implicit casts PostgreSQL would add are inserted.
-fn normalised(text: &str, typing: Option<&Typing>) -> Option<Value> {
+/// The expression's tree after normalisation; with `typing`, the implicit casts PostgreSQL
+/// would add are inserted.
+fn normalised(text: &str, typing: Option<&Typing>) -> Option<Expr> {
     let mut e = parse_pg_expr(text)?;
     let _ = e.visit(&mut Normalise);
     if let Some(t) = typing {
         add_casts(&mut e, t);
     }
-    let mut v = serde_json::to_value(&e).ok()?;
-    normalise_names(&mut v);
-    Some(v)
+    let _ = e.visit(&mut Names);
+    Some(e)
 }
 
 /// Rewrites applied to both sides; each keeps the expression's meaning.
@@ -454,7 +455,7 @@ fn rewrite(e: Expr) -> Expr {
                 Expr::Value(SqlValue::SingleQuotedString(s))
                     if data_type.to_string() == "jsonb" =>
                 {
-                    let s = serde_json::from_str::<Value>(&s)
+                    let s = serde_json::from_str::<Json>(&s)
                         .map(|v| sorted_keys(v).to_string())
                         .unwrap_or(s);
                     Box::new(Expr::Value(SqlValue::SingleQuotedString(s)))
@@ -478,19 +479,19 @@ fn rewrite(e: Expr) -> Expr {
 }
 
 /// The same JSON value with every object's keys in order, so equal jsonb prints equal.
-fn sorted_keys(v: Value) -> Value {
+fn sorted_keys(v: Json) -> Json {
     match v {
-        Value::Object(o) => {
-            let mut pairs: Vec<(String, Value)> = o.into_iter().collect();
+        Json::Object(o) => {
+            let mut pairs: Vec<(String, Json)> = o.into_iter().collect();
             pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(
+            Json::Object(
                 pairs
                     .into_iter()
                     .map(|(k, v)| (k, sorted_keys(v)))
                     .collect(),
             )
         }
-        Value::Array(a) => Value::Array(a.into_iter().map(sorted_keys).collect()),
+        Json::Array(a) => Json::Array(a.into_iter().map(sorted_keys).collect()),
         other => other,
     }
 }
@@ -517,105 +518,207 @@ fn is_numeric(t: &DataType) -> bool {
 }
 
 /// Unquoted names fold to lower case; a quoted name is the same name without its quotes.
-fn normalise_names(v: &mut Value) {
-    match v {
-        Value::Object(o) => {
-            if o.len() == 2 && o.contains_key("value") && o.contains_key("quote_style") {
-                let unquoted = o.get("quote_style").is_some_and(Value::is_null);
-                if let Some(Value::String(s)) = o.get_mut("value") {
-                    if unquoted {
-                        *s = s.to_lowercase();
-                    }
-                }
-                o.insert("quote_style".into(), Value::Null);
-                return;
-            }
-            for (k, x) in o.iter_mut() {
-                normalise_names(x);
-                // Functions and relations in FROM: `public.members` is printed `members`.
-                if k == "name" {
-                    drop_public(x);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(normalise_names),
-        _ => {}
+fn fold(i: &mut Ident) {
+    if i.quote_style.take().is_none() {
+        i.value = i.value.to_lowercase();
     }
 }
 
-fn drop_public(v: &mut Value) {
-    if let Value::Array(parts) = v {
-        if parts.len() == 2
-            && parts[0].get("value").and_then(Value::as_str) == Some("public")
-            && parts.iter().all(|p| p.get("quote_style").is_some())
-        {
-            parts.remove(0);
+/// A function's or relation's name: its parts folded, and `public.x` is printed `x`.
+fn fold_name(n: &mut ObjectName) {
+    n.0.iter_mut().for_each(fold);
+    if n.0.len() == 2 && n.0[0].value == "public" {
+        n.0.remove(0);
+    }
+}
+
+fn fold_alias(a: &mut Option<TableAlias>) {
+    if let Some(a) = a {
+        fold(&mut a.name);
+        a.columns.iter_mut().for_each(fold);
+    }
+}
+
+/// Folds the names ([`fold`], [`fold_name`]) where expressions and queries hold them:
+/// column references, functions, relations and their aliases, output names. Names it does
+/// not reach (a cast's type is already canonical) are compared as written, which can only
+/// make two spellings differ, never match.
+struct Names;
+
+impl VisitorMut for Names {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        match e {
+            Expr::Identifier(i)
+            | Expr::CompositeAccess { key: i, .. }
+            | Expr::Named { name: i, .. } => fold(i),
+            Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(fold),
+            Expr::QualifiedWildcard(n) | Expr::Collate { collation: n, .. } => {
+                n.0.iter_mut().for_each(fold)
+            }
+            Expr::Extract {
+                field: DateTimeField::Custom(i),
+                ..
+            } => fold(i),
+            Expr::Function(f) => {
+                fold_name(&mut f.name);
+                if let FunctionArguments::List(l) = &mut f.args {
+                    for a in &mut l.args {
+                        if let FunctionArg::Named { name, .. } = a {
+                            fold(name);
+                        }
+                    }
+                }
+                match &mut f.over {
+                    Some(WindowType::NamedWindow(i)) => fold(i),
+                    Some(WindowType::WindowSpec(WindowSpec {
+                        window_name: Some(i),
+                        ..
+                    })) => fold(i),
+                    _ => {}
+                }
+            }
+            _ => {}
         }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
+        match t {
+            TableFactor::Table { name, alias, .. } | TableFactor::Function { name, alias, .. } => {
+                fold_name(name);
+                fold_alias(alias);
+            }
+            TableFactor::Derived { alias, .. }
+            | TableFactor::NestedJoin { alias, .. }
+            | TableFactor::TableFunction { alias, .. }
+            | TableFactor::UNNEST { alias, .. } => fold_alias(alias),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+        if let Some(w) = &mut q.with {
+            for c in &mut w.cte_tables {
+                fold(&mut c.alias.name);
+                c.alias.columns.iter_mut().for_each(fold);
+            }
+        }
+        if let SetExpr::Select(s) = q.body.as_mut() {
+            for item in &mut s.projection {
+                match item {
+                    SelectItem::ExprWithAlias { alias, .. } => fold(alias),
+                    SelectItem::QualifiedWildcard(n, _) => n.0.iter_mut().for_each(fold),
+                    _ => {}
+                }
+            }
+            for j in s.from.iter_mut().flat_map(|t| t.joins.iter_mut()) {
+                if let JoinOperator::Inner(JoinConstraint::Using(cols))
+                | JoinOperator::LeftOuter(JoinConstraint::Using(cols))
+                | JoinOperator::RightOuter(JoinConstraint::Using(cols))
+                | JoinOperator::FullOuter(JoinConstraint::Using(cols)) = &mut j.join_operator
+                {
+                    cols.iter_mut().for_each(fold);
+                }
+            }
+            for w in &mut s.named_window {
+                fold(&mut w.0);
+            }
+        }
+        ControlFlow::Continue(())
     }
 }
 
 /// `'x'::text` in `live` where the model wrote `'x'`: the type PostgreSQL gave the literal.
 /// Casts may be stacked (`('-100'::integer)::numeric`: typed, then coerced).
-fn literal_under_cast(v: &Value) -> Option<&Value> {
-    let inner = v.get("Cast")?.get("expr")?;
-    match inner.get("Value") {
-        Some(_) => Some(inner),
-        None => literal_under_cast(inner),
+fn literal_under_cast(e: &Expr) -> Option<&Expr> {
+    let Expr::Cast { expr, .. } = e else {
+        return None;
+    };
+    match expr.as_ref() {
+        Expr::Value(_) => Some(expr),
+        inner => literal_under_cast(inner),
     }
 }
 
 /// `'{"a": 1}'` against `'{"a": 1}'::jsonb`: PostgreSQL prints jsonb literals in its own
 /// layout, so they are compared as JSON values (json keeps its text, so it is not).
-fn same_json(model: &Value, live: &Value) -> bool {
-    let string = |v: &Value| {
-        v.get("Value")?
-            .get("SingleQuotedString")?
-            .as_str()
-            .map(str::to_string)
-    };
-    let cast = live.get("Cast");
-    let is_json = cast
-        .and_then(|c| c.get("data_type"))
-        .map(|t| t.to_string())
-        .is_some_and(|t| t.contains("\"jsonb\""));
-    let (Some(m), Some(l)) = (
-        string(model),
-        cast.and_then(|c| c.get("expr")).and_then(string),
-    ) else {
+fn same_json(model: &Expr, live: &Expr) -> bool {
+    let (
+        Expr::Value(SqlValue::SingleQuotedString(m)),
+        Expr::Cast {
+            expr, data_type, ..
+        },
+    ) = (model, live)
+    else {
         return false;
     };
-    is_json
+    let Expr::Value(SqlValue::SingleQuotedString(l)) = expr.as_ref() else {
+        return false;
+    };
+    data_type.to_string() == "jsonb"
         && match (
-            serde_json::from_str::<Value>(&m),
-            serde_json::from_str::<Value>(&l),
+            serde_json::from_str::<Json>(m),
+            serde_json::from_str::<Json>(l),
         ) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         }
 }
 
+/// The model's expressions in the order a visitor meets them, keeping only what
+/// [`Relax`] needs: the literals.
+struct Literals(Vec<Option<Expr>>);
+
+impl sqlparser::ast::Visitor for Literals {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        self.0.push(matches!(e, Expr::Value(_)).then(|| e.clone()));
+        ControlFlow::Continue(())
+    }
+}
+
+/// Walks `live` in step with the model's expressions ([`Literals`]) and, where the model
+/// has a literal and `live` that literal under casts ([`literal_under_cast`], [`same_json`]),
+/// puts the model's literal in its place. Only if the two trees are then equal — every
+/// expression in the same place — was each replaced cast over the model's literal.
+struct Relax {
+    literals: Vec<Option<Expr>>,
+    at: usize,
+}
+
+impl VisitorMut for Relax {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if let Some(Some(m)) = self.literals.get(self.at) {
+            if literal_under_cast(e).is_some_and(|inner| inner == m) || same_json(m, e) {
+                *e = m.clone();
+            }
+        }
+        self.at += 1;
+        ControlFlow::Continue(())
+    }
+}
+
 /// Structural equality, except that `live` may carry a cast on a literal the model left
 /// untyped (PostgreSQL records the type it resolved the literal to).
-fn matches(model: &Value, live: &Value) -> bool {
+fn matches<T: PartialEq + Clone + sqlparser::ast::Visit + VisitMut>(model: &T, live: &T) -> bool {
     if model == live {
         return true;
     }
-    if model.get("Value").is_some() {
-        if let Some(inner) = literal_under_cast(live) {
-            return inner == model || same_json(model, live);
-        }
-    }
-    match (model, live) {
-        (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len()
-                && a.iter()
-                    .all(|(k, v)| b.get(k).is_some_and(|w| matches(v, w)))
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(v, w)| matches(v, w))
-        }
-        _ => false,
-    }
+    let mut literals = Literals(Vec::new());
+    let _ = sqlparser::ast::Visit::visit(model, &mut literals);
+    let mut relax = Relax {
+        literals: literals.0,
+        at: 0,
+    };
+    let mut live = live.clone();
+    let _ = VisitMut::visit(&mut live, &mut relax);
+    *model == live
 }
 
 #[cfg(test)]
@@ -866,6 +969,8 @@ mod tests {
             ),
             ("'{\"a\":1}'", "'{\"a\": 1}'::text"),
             ("x::int", "(x)::bigint"),
+            // Quoted type names keep their case.
+            ("'a'::\"MyType\"", "'a'::\"MYTYPE\""),
             ("\"Status\" = 'a'", "(status = 'a'::text)"),
             (
                 "status in ('a', 'b')",
