@@ -3,7 +3,12 @@
 //! A change is a verb and an object (`AddColumn`, `ReplacePolicy`, `DropTable`…) with the
 //! object's identity, both definitions as PostgreSQL prints them, whether it destroys data,
 //! its hazards, and the SQL that reconciles it. Database ↔ database and project ↔ database
-//! diffs are the same function: both sides are catalogs.
+//! diffs are the same function: both sides are catalogs (a project's is predicted by
+//! `crate::predict` or read from a shadow database).
+//!
+//! diff says what differs; it lists the changes in a fixed order of [`Phase`]s, and
+//! `crate::plan` orders them by the dependencies PostgreSQL records (`pg_depend`) and
+//! withholds the destructive ones. Kinds of `crate::kinds` are compared by their own module.
 
 mod deps;
 mod domains;
