@@ -6,7 +6,7 @@
 //! [`Kind`] lives in one module of this folder and is registered once: introspection reads
 //! it ([`read_all`], [`from_rows`]), diff compares it ([`compare_all`]) and the plan orders
 //! its changes by the dependencies PostgreSQL records, with no other file knowing it. A kind
-//! that is also [`Declared`] (listed in [`declared_kinds!`]) is read from a project's YAML
+//! that is also [`Declared`] (listed in `declared_kinds!`) is read from a project's YAML
 //! (`crate::load::raw::RawFile` gets a field), built into `crate::model::Model::declared`
 //! ([`build_all`], through the builder's [`BuildCx`]), checked for what every kind needs
 //! ([`entries`]), written by gen through its template ([`render_all`]), predicted
@@ -197,7 +197,7 @@ pub struct Object<M> {
 
 /// A kind a project declares in its YAML, owned end to end by its module: the YAML form,
 /// its checks, gen's SQL, the catalog gen's SQL produces, and import's YAML, beside its
-/// catalog side ([`Kind`]). Registered in [`declared_kinds!`], it needs nothing else: load
+/// catalog side ([`Kind`]). Registered in `declared_kinds!`, it needs nothing else: load
 /// reads its key, the model holds it ([`Declarations`]), check reports duplicates, unknown
 /// schemas and owners, gen writes it after the enums (before domains, composite types,
 /// sequences, functions and tables, which may use it) through its template, diff predicts
@@ -282,7 +282,7 @@ fn rendered<K: Declared>(o: &Object<K::Model>) -> Rendered {
     }
 }
 
-/// Declares what the pipeline does with the declared kinds ([`declared_kinds!`]).
+/// Declares what the pipeline does with the declared kinds (`declared_kinds!`).
 macro_rules! declared {
     ($($field:ident: $kind:ty,)*) => {
         /// The declared kinds' YAML sections of one file, as read.
@@ -524,7 +524,7 @@ macro_rules! declared_kinds {
 }
 pub(crate) use declared_kinds;
 
-/// Every kind of the catalog: those a project declares ([`declared_kinds!`]) and those
+/// Every kind of the catalog: those a project declares (`declared_kinds!`) and those
 /// only read from databases. One line per catalog-only kind.
 macro_rules! catalog_kinds {
     ($($field:ident: $kind:ty,)*) => {

@@ -93,7 +93,7 @@ pub struct RawExternal {
     pub types: Vec<String>,
 }
 
-/// Declares [`RawFile`] with a section for each kind of [`crate::kinds::declared_kinds!`]
+/// Declares [`RawFile`] with a section for each kind of `crate::kinds::declared_kinds!`
 /// beside the sections written here (serde cannot refuse unknown keys of a flattened struct).
 macro_rules! raw_file {
     ($($field:ident: $kind:ty,)*) => {
@@ -161,7 +161,7 @@ macro_rules! raw_file {
         }
 
         impl RawFile {
-            /// Moves out the sections of the kinds in [`crate::kinds::declared_kinds!`], which
+            /// Moves out the sections of the kinds in `crate::kinds::declared_kinds!`, which
             /// [`crate::kinds::build_all`] builds.
             pub fn take_declared(&mut self) -> crate::kinds::RawDeclared {
                 crate::kinds::RawDeclared {

@@ -251,7 +251,7 @@ pub enum Kind {
     PolicyTemplate,
     /// A `sql:` block.
     RawSql,
-    /// A kind of [`crate::kinds::declared_kinds!`], by its noun.
+    /// A kind of `crate::kinds::declared_kinds!`, by its noun.
     Declared(&'static str),
     /// Any other repeated YAML key.
     Key,
