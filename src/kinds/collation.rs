@@ -187,12 +187,11 @@ impl Declared for Collation {
     fn build(cx: &mut dyn BuildCx, raw: RawCollation) -> Option<CollationDef> {
         let provider = raw.provider.unwrap_or(CollationProvider::Libc);
         let mut ok = true;
-        for key in ["locale", "lc_collate", "lc_ctype"] {
-            let value = match key {
-                "locale" => &raw.locale,
-                "lc_collate" => &raw.lc_collate,
-                _ => &raw.lc_ctype,
-            };
+        for (key, value) in [
+            ("locale", &raw.locale),
+            ("lc_collate", &raw.lc_collate),
+            ("lc_ctype", &raw.lc_ctype),
+        ] {
             if value
                 .as_deref()
                 .is_some_and(|v| v.is_empty() || v.contains('\0'))

@@ -26,20 +26,22 @@ pub(super) fn types_and_sequences(
     out: &mut Out,
     fresh: bool,
 ) -> Result<(), RenderError> {
-    let mut section = "";
+    // Each kind's objects come together: its section heading and template once per kind.
+    let mut current: Option<(&str, super::Tpl)> = None;
     for item in crate::kinds::render_all(&model.declared) {
-        if item.section != section {
-            section = item.section;
-            out.section(section);
-        }
+        let t = match current.take() {
+            Some((section, t)) if section == item.section => t,
+            _ => {
+                out.section(item.section);
+                r.template(item.template)?
+            }
+        };
         let tag = super::dollar_tag(item.texts.iter().map(String::as_str));
         let mut ctx = item.context;
         ctx["fresh"] = fresh.into();
         ctx["tag"] = tag.into();
-        let s = r
-            .template(item.template)?
-            .render(Value::from_serialize(&ctx))?;
-        out.object(Some(item.loc), s);
+        out.object(Some(item.loc), t.render(Value::from_serialize(&ctx))?);
+        current = Some((item.section, t));
     }
     let mut domains: Vec<_> = model.domains.values().collect();
     domains.sort_by(|a, b| a.name.cmp(&b.name));
