@@ -82,9 +82,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         if breakdown {
+            // As the diff reads them: checks and policies by form.
             let scope = schemac::catalog::Scope {
                 schemas: schemas.clone(),
                 privilege_schemas: schemas.clone(),
+                by_form: true,
                 ..schemac::catalog::Scope::default()
             };
             let t = Instant::now();

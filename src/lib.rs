@@ -198,6 +198,34 @@ fn missing_side(what: &str) -> DiffError {
     }
 }
 
+/// Replaces the texts of what `cat` read by form with PostgreSQL's (those without a form
+/// only, with `placeholders_only`).
+fn deparse_forms(
+    client: &mut impl pg::Reads,
+    cat: &mut catalog::Catalog,
+    placeholders_only: bool,
+    what: &str,
+) -> Result<(), DiffError> {
+    introspect::forms::resolve(client, cat, placeholders_only).map_err(|e| DiffError::Introspect {
+        what: format!("{what} (deparsing)"),
+        message: pg::reason(&e),
+    })
+}
+
+/// [`deparse_forms`] on the `--from` and `--to` sides at once.
+fn deparse_both(
+    [(from, actual), (to, desired)]: [(&mut postgres::Client, &mut catalog::Catalog); 2],
+    placeholders_only: bool,
+) -> Result<(), DiffError> {
+    let (a, d) = std::thread::scope(|s| {
+        let a = s.spawn(|| deparse_forms(from, actual, placeholders_only, "--from"));
+        let d = deparse_forms(to, desired, placeholders_only, "--to");
+        (a.join(), d)
+    });
+    a.map_err(|_| missing_side("--from"))??;
+    d
+}
+
 /// Reads the dependencies a plan is ordered by into `cat`.
 pub(crate) fn read_deps(
     client: &mut impl pg::Reads,
@@ -236,6 +264,7 @@ pub fn scope_of(model: &model::Model) -> catalog::Scope {
                 .map(|q| (q.schema.clone(), q.name.clone()))
                 .collect(),
         ),
+        by_form: false,
     }
 }
 
@@ -712,7 +741,7 @@ pub fn diff_databases(
     to_url: &str,
     schemas: &[String],
 ) -> Result<Vec<diff::Change>, DiffError> {
-    diff_databases_with(from_url, to_url, schemas).map(|(changes, _)| changes)
+    read_and_diff_databases(from_url, to_url, schemas, false).map(|(changes, _)| changes)
 }
 
 /// Like [`diff_databases`], with the catalogs the changes were made from.
@@ -721,14 +750,31 @@ pub fn diff_databases_with(
     to_url: &str,
     schemas: &[String],
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
+    read_and_diff_databases(from_url, to_url, schemas, true)
+}
+
+/// Both databases read at once, with checks and policies by form
+/// ([`catalog::Scope::by_form`]): their texts are deparsed only when something differs, or
+/// with `texts` for a caller that keeps the catalogs.
+fn read_and_diff_databases(
+    from_url: &str,
+    to_url: &str,
+    schemas: &[String],
+    texts: bool,
+) -> Result<(Vec<diff::Change>, Sides), DiffError> {
     let (scope, opts) = between_databases(schemas);
+    // Checks and policies by form: deparsed only when something differs.
+    let by_form = catalog::Scope {
+        by_form: true,
+        ..scope.clone()
+    };
     // Both databases at once, each on its share of the cores' connections inside one
     // snapshot.
     let source = |url| -> Result<introspect::Source, DiffError> {
         Ok(introspect::Source {
             cfg: pg::config(url)?,
             url,
-            scope: &scope,
+            scope: &by_form,
             deps: false,
             connections: pg::snapshot::connections(2),
             parallel_from: pg::snapshot::PARALLEL_FROM,
@@ -739,13 +785,25 @@ pub fn diff_databases_with(
     let mut read = introspect::read_parallel(&sources).map_err(|e| side_error(e, &names))?;
     let (mut to, mut desired) = read.pop().ok_or_else(|| missing_side("--to"))?;
     let (mut from, mut actual) = read.pop().ok_or_else(|| missing_side("--from"))?;
+    // What has no form is deparsed before anything is compared (both at once).
+    if actual.deferred.has_placeholders() || desired.deferred.has_placeholders() {
+        deparse_both([(&mut from, &mut actual), (&mut to, &mut desired)], true)?;
+    }
     let mut changes = diff::diff(&desired, &actual, opts);
+    if changes.is_empty() && texts {
+        deparse_both([(&mut from, &mut actual), (&mut to, &mut desired)], false)?;
+    }
     if !changes.is_empty() {
         // The dependencies order the plan and decide what a change drags along; identical
-        // databases need none. Read in the same snapshots, both at once, then diff again.
+        // databases need none, nor the texts of what was read by form. Both read in the
+        // same snapshots, both sides at once, then diff again.
         let (a, d) = std::thread::scope(|s| {
-            let a = s.spawn(|| introspect::dependencies(&mut from, schemas));
-            let d = introspect::dependencies(&mut to, schemas);
+            let a = s.spawn(|| {
+                introspect::forms::resolve(&mut from, &mut actual, false)?;
+                introspect::dependencies(&mut from, schemas)
+            });
+            let d = introspect::forms::resolve(&mut to, &mut desired, false)
+                .and_then(|()| introspect::dependencies(&mut to, schemas));
             (a.join(), d)
         });
         let fail = |what: &str, e: postgres::Error| DiffError::Introspect {
@@ -798,9 +856,19 @@ pub fn diff_clients(
     schemas: &[String],
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
     let (scope, opts) = between_databases(schemas);
-    let mut actual = introspect_as(from, &scope, "--from")?;
-    let mut desired = introspect_as(to, &scope, "--to")?;
+    // Checks and policies by form, as in diff_databases_with.
+    let by_form = catalog::Scope {
+        by_form: true,
+        ..scope.clone()
+    };
+    let mut actual = introspect_as(from, &by_form, "--from")?;
+    let mut desired = introspect_as(to, &by_form, "--to")?;
+    deparse_forms(from, &mut actual, true, "--from")?;
+    deparse_forms(to, &mut desired, true, "--to")?;
     let mut changes = diff::diff(&desired, &actual, opts);
+    // The caller keeps the catalogs: their texts are PostgreSQL's in any case.
+    deparse_forms(from, &mut actual, false, "--from")?;
+    deparse_forms(to, &mut desired, false, "--to")?;
     if !changes.is_empty() {
         read_deps(from, &scope, "--from", &mut actual)?;
         read_deps(to, &scope, "--to", &mut desired)?;

@@ -76,6 +76,33 @@ pub struct Catalog {
     /// Read only for catalogs a plan is made from; empty for a predicted catalog.
     #[serde(skip)]
     pub deps: Deps,
+    /// Check constraints and policies read by form ([`Scope::by_form`]): their texts are
+    /// forms, not SQL, until `introspect::forms::resolve` deparses them. Empty otherwise.
+    #[serde(skip)]
+    pub deferred: Deferred,
+}
+
+/// The objects of a catalog read by form ([`Scope::by_form`]), whose texts stand for the
+/// stored expression trees and are compared as such; `introspect::forms::resolve` replaces
+/// them with PostgreSQL's own text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deferred {
+    /// (table, constraint name, the constraint's oid, whether its text is a form; if not, it
+    /// is a placeholder that must be deparsed before anything is compared).
+    pub constraints: Vec<(Name, String, i64, bool)>,
+    /// (table, policy name, the policy's oid, whether its texts are forms), as above.
+    pub policies: Vec<(Name, String, i64, bool)>,
+}
+
+impl Deferred {
+    pub fn is_empty(&self) -> bool {
+        self.constraints.is_empty() && self.policies.is_empty()
+    }
+
+    /// Whether some text is a placeholder, which must be deparsed before any comparison.
+    pub fn has_placeholders(&self) -> bool {
+        self.constraints.iter().any(|c| !c.3) || self.policies.iter().any(|p| !p.3)
+    }
 }
 
 /// The identity of an object as diff names it: kind (`table`, `column`, `function`…),
@@ -155,6 +182,11 @@ pub struct Scope {
     /// project spells as a column type, not as a sequence). None: every sequence, as
     /// database ↔ database diffs read them.
     pub declared_sequences: Option<BTreeSet<Name>>,
+    /// Read check constraints and policies as forms of PostgreSQL's stored expression trees
+    /// instead of deparsing them (`introspect::forms`): two databases compare without the
+    /// server opening every table. Only for a comparison of two databases read this way;
+    /// the texts are SQL again after `introspect::forms::resolve`.
+    pub by_form: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -482,9 +482,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     } else {
                         schemas
                     };
-                    let (c, sides) = schemac::diff_databases_with(&from, &to, &schemas)?;
                     let shown = (schemac::pg::redact(&from), schemac::pg::redact(&to));
-                    proving = Some((from, sides));
+                    // Only a proof needs the catalogs (and so every text deparsed).
+                    let c = if prove {
+                        let (c, sides) = schemac::diff_databases_with(&from, &to, &schemas)?;
+                        proving = Some((from, sides));
+                        c
+                    } else {
+                        proving = None;
+                        schemac::diff_databases(&from, &to, &schemas)?
+                    };
                     (c, shown.0, shown.1, None)
                 }
                 _ => {

@@ -6,7 +6,9 @@
 //! turned into a catalog afterwards ([`build`]), so that they can run one after the other on
 //! one connection ([`introspect_scope`], inside a caller's transaction) or on several
 //! connections at once inside one snapshot ([`read_parallel`], several databases together):
-//! the catalog is the same either way, built in the same order.
+//! the catalog is the same either way, built in the same order. A diff of two databases reads
+//! check constraints and policies by form ([`forms`]) and has them deparsed only when the
+//! databases differ.
 
 use crate::catalog::{
     Bucket, Catalog, Column, Constraint, Function, Partition, Policy, Publication, Scope, Table,
@@ -14,6 +16,8 @@ use crate::catalog::{
 };
 use crate::pg::Reads;
 use postgres::Row;
+
+pub mod forms;
 
 const TABLES: &str = include_str!("queries/tables.sql");
 const COLUMNS: &str = include_str!("queries/columns.sql");
@@ -37,9 +41,10 @@ const DOMAINS: &str = include_str!("queries/domains.sql");
 const MATVIEWS: &str = include_str!("queries/matviews.sql");
 const DEPENDENCY_NAMES: &str = include_str!("queries/dependency_names.sql");
 const DEPENDENCY_EDGES: &str = include_str!("queries/dependency_edges.sql");
+const FORMS: &str = include_str!("queries/forms.sql");
 
 /// The most queries [`introspect_scope`] runs (its round trips), whatever the schema's size.
-pub const ROUND_TRIPS: usize = 22 + crate::kinds::QUERIES;
+pub const ROUND_TRIPS: usize = 23 + crate::kinds::QUERIES;
 
 /// What depends on what among the objects of `schemas` (one query): the order a plan's
 /// statements must run in. Read apart from [`introspect_scope`] because a clean diff needs
@@ -67,14 +72,34 @@ fn named(r: &Row, names: usize, defs: usize) -> std::collections::BTreeMap<Strin
     n.into_iter().zip(d).collect()
 }
 
-/// Fills the policies and triggers of the tables already in `tables` from their rows; the
-/// trigger rows of relations that are not tables (views) are returned.
+/// Column `n` of `table`, by the numbers of a catalog read by form.
+fn column_named<'a>(
+    attnums: &'a std::collections::HashMap<crate::catalog::Name, Vec<(i16, String)>>,
+    table: &crate::catalog::Name,
+    n: i64,
+) -> Option<&'a str> {
+    attnums
+        .get(table)?
+        .iter()
+        .find(|(a, _)| i64::from(*a) == n)
+        .map(|(_, name)| name.as_str())
+}
+
+/// Fills the policies and triggers of the tables already in `tables` from their rows (with
+/// `formed`, the texts of the policies' conditions read by form, row by row); the trigger
+/// rows of relations that are not tables (views) are returned.
 fn policies_and_triggers(
     policies: &[Row],
+    formed: Option<Vec<(Option<String>, Option<String>)>>,
     triggers: Vec<Row>,
     tables: &mut std::collections::BTreeMap<crate::catalog::Name, Table>,
 ) -> Vec<Row> {
-    for r in policies {
+    let mut formed = formed.map(Vec::into_iter);
+    for r in policies.iter() {
+        let (using, with_check) = match formed.as_mut().and_then(Iterator::next) {
+            Some(texts) => texts,
+            None => (r.get(6), r.get(7)),
+        };
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
             t.policies.insert(
                 r.get(2),
@@ -82,8 +107,8 @@ fn policies_and_triggers(
                     command: r.get(3),
                     permissive: r.get(4),
                     roles: r.get(5),
-                    using: r.get(6),
-                    with_check: r.get(7),
+                    using,
+                    with_check,
                     comment: r.get(8),
                 },
             );
@@ -136,6 +161,8 @@ pub enum Query {
     DependencyNames,
     /// pg_depend's edges, joined to the names by [`build`].
     DependencyEdges,
+    /// What the forms of a catalog read by form depend on ([`forms::Context`]).
+    Forms,
 }
 
 /// The schemas of the scope's external tables, sorted.
@@ -195,9 +222,9 @@ impl Query {
             Query::Schemas => client.rows(SCHEMAS, &[s]),
             Query::Tables => client.rows(TABLES, &[s, of, index]),
             Query::Columns => client.rows(COLUMNS, &[s, of, index]),
-            Query::Constraints => client.rows(CONSTRAINTS, &[s, of, index]),
+            Query::Constraints => client.rows(CONSTRAINTS, &[s, of, index, &scope.by_form]),
             Query::Indexes => client.rows(INDEXES, &[s, of, index]),
-            Query::Policies => client.rows(POLICIES, &[s, of, index]),
+            Query::Policies => client.rows(POLICIES, &[s, of, index, &scope.by_form]),
             Query::Triggers => client.rows(TRIGGERS, &[s, of, index]),
             Query::Functions => client.rows(FUNCTIONS, &[s]),
             Query::Views => client.rows(VIEWS, &[s]),
@@ -212,7 +239,7 @@ impl Query {
             Query::Grants => client.rows(GRANTS, &[s]),
             Query::Owners => client.rows(OWNERS, &[s]),
             Query::ExternalPolicies => {
-                client.rows(POLICIES, &[&external_schemas(scope), of, index])
+                client.rows(POLICIES, &[&external_schemas(scope), of, index, &false])
             }
             Query::ExternalTriggers => {
                 client.rows(TRIGGERS, &[&external_schemas(scope), of, index])
@@ -238,6 +265,7 @@ impl Query {
             Query::DependencyEdges => {
                 client.rows(DEPENDENCY_EDGES, &[&crate::kinds::dependency_catalogs().0])
             }
+            Query::Forms => client.rows(FORMS, &[]),
         }
     }
 }
@@ -269,6 +297,9 @@ pub fn queries(scope: &Scope, deps: bool) -> Vec<Query> {
         Query::Extensions,
         Query::Publications,
     ]);
+    if scope.by_form {
+        out.push(Query::Forms);
+    }
     if !scope.external_tables.is_empty() {
         out.extend([Query::ExternalPolicies, Query::ExternalTriggers]);
     }
@@ -424,7 +455,17 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             },
         );
     }
+    // Read by form: what the forms depend on, and each table's columns by number.
+    let cx = take(Query::Forms).first().map(forms::Context::from_row);
+    let mut attnums: std::collections::HashMap<crate::catalog::Name, Vec<(i16, String)>> =
+        std::collections::HashMap::new();
     for r in take(Query::Columns) {
+        if cx.is_some() {
+            attnums
+                .entry((r.get(0), r.get(1)))
+                .or_default()
+                .push((r.get("attnum"), r.get(2)));
+        }
         if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.columns.push(Column {
                 name: r.get(2),
@@ -455,14 +496,21 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         let Some(kind) = crate::catalog::ConstraintKind::from_contype(r.get(3)) else {
             continue;
         };
-        if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
-            t.constraints.insert(
-                r.get(2),
-                Constraint {
-                    kind,
-                    definition: r.get(4),
-                },
-            );
+        let key: crate::catalog::Name = (r.get(0), r.get(1));
+        let definition = match (&cx, r.get::<_, Option<String>>("tree")) {
+            (Some(cx), Some(tree)) => {
+                let oid: i64 = r.get("oid");
+                let form = forms::form(&tree, cx, |n| column_named(&attnums, &key, n));
+                cat.deferred
+                    .constraints
+                    .push((key.clone(), r.get(2), oid, form.is_some()));
+                forms::check_text(form, oid, r.get("no_inherit"), r.get("validated"))
+            }
+            _ => r.get(4),
+        };
+        if let Some(t) = cat.tables.get_mut(&key) {
+            t.constraints
+                .insert(r.get(2), Constraint { kind, definition });
             if let Some(c) = r.get::<_, Option<String>>(5) {
                 t.constraint_comments.insert(r.get(2), c);
             }
@@ -476,11 +524,26 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             }
         }
     }
-    let view_triggers = policies_and_triggers(
-        &take(Query::Policies),
-        take(Query::Triggers),
-        &mut cat.tables,
-    );
+    let policies = take(Query::Policies);
+    let formed = cx.as_ref().map(|cx| {
+        policies
+            .iter()
+            .map(|r| {
+                let key: crate::catalog::Name = (r.get(0), r.get(1));
+                let tree = |col: &str| {
+                    r.get::<_, Option<String>>(col)
+                        .map(|t| forms::form(&t, cx, |n| column_named(&attnums, &key, n)))
+                };
+                let oid: i64 = r.get("oid");
+                let (u, c, whole) =
+                    forms::policy_texts(tree("using_tree"), tree("check_tree"), oid);
+                cat.deferred.policies.push((key, r.get(2), oid, whole));
+                (u, c)
+            })
+            .collect::<Vec<_>>()
+    });
+    let view_triggers =
+        policies_and_triggers(&policies, formed, take(Query::Triggers), &mut cat.tables);
     for r in take(Query::Functions) {
         let grantees: Vec<String> = r.get(5);
         let privileges: Vec<String> = r.get(6);
@@ -636,6 +699,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         }
         policies_and_triggers(
             &take(Query::ExternalPolicies),
+            None,
             take(Query::ExternalTriggers),
             &mut cat.external,
         );

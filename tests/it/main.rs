@@ -9,6 +9,7 @@ mod apply;
 mod check;
 mod conformance;
 mod diff;
+mod forms;
 mod gen;
 mod import;
 mod introspect_fast;

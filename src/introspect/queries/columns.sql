@@ -51,7 +51,9 @@ SELECT c.nspname AS schema,
                       ELSE quote_ident(con.nspname) || '.' || quote_ident(co.collname) END
           FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
           WHERE co.oid = a.attcollation)
-       END AS collation
+       END AS collation,
+       -- Its number, which the stored expression trees name it by (`introspect::forms`).
+       a.attnum
 FROM c
 JOIN pg_attribute a ON a.attrelid = c.oid
 LEFT JOIN LATERAL (SELECT ad.adbin, ad.adrelid FROM pg_attrdef ad

@@ -2,13 +2,18 @@
 -- the tables whose oid is $3 modulo $2 (a share of the tables, for one of several connections;
 -- 1, 0 for all). A partition's constraints cloned from or inherited from its parent's are
 -- the parent's, and are left out; so are the checks an inheritance child (INHERITS) inherits
--- and does not also declare (conislocal).
+-- and does not also declare (conislocal). $4: by form (`introspect::forms`): a check's stored
+-- tree instead of its text, which the server deparses only by opening the table.
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        con.conname AS name,
        con.contype::text AS kind,
-       pg_get_constraintdef(con.oid) AS definition,
-       d.description AS comment
+       CASE WHEN $4 AND con.contype = 'c' THEN NULL ELSE pg_get_constraintdef(con.oid) END AS definition,
+       d.description AS comment,
+       con.oid::int8 AS oid,
+       CASE WHEN $4 AND con.contype = 'c' THEN con.conbin::text END AS tree,
+       con.connoinherit AS no_inherit,
+       con.convalidated AS validated
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

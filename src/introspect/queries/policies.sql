@@ -1,6 +1,8 @@
 -- Row-level-security policies, expressions in PostgreSQL's canonical form, and comments.
 -- $1: schemas; $2, $3: only the tables whose oid is $3 modulo $2 (a share of the tables, for
--- one of several connections; 1, 0 for all).
+-- one of several connections; 1, 0 for all). $4: by form (`introspect::forms`): the stored
+-- trees of the conditions instead of their texts, which the server deparses only by opening
+-- the table.
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        p.polname AS name,
@@ -8,9 +10,12 @@ SELECT n.nspname AS schema,
        p.polpermissive AS permissive,
        CASE WHEN p.polroles = '{0}' THEN ARRAY['public']::text[]
             ELSE ARRAY(SELECT r.rolname::text FROM pg_roles r WHERE r.oid = ANY(p.polroles) ORDER BY 1) END AS roles,
-       pg_get_expr(p.polqual, p.polrelid) AS using_expr,
-       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
-       d.description AS comment
+       CASE WHEN NOT $4 THEN pg_get_expr(p.polqual, p.polrelid) END AS using_expr,
+       CASE WHEN NOT $4 THEN pg_get_expr(p.polwithcheck, p.polrelid) END AS check_expr,
+       d.description AS comment,
+       p.oid::int8 AS oid,
+       CASE WHEN $4 THEN p.polqual::text END AS using_tree,
+       CASE WHEN $4 THEN p.polwithcheck::text END AS check_tree
 FROM pg_policy p
 -- A join, not obj_description(), which runs a query per policy.
 LEFT JOIN pg_description d
