@@ -92,16 +92,20 @@ pub struct Deferred {
     pub constraints: Vec<(Name, String, i64, bool)>,
     /// (table, policy name, the policy's oid, whether its texts are forms), as above.
     pub policies: Vec<(Name, String, i64, bool)>,
+    /// (table, index name, the index's oid, whether its text is a form), as above.
+    pub indexes: Vec<(Name, String, i64, bool)>,
 }
 
 impl Deferred {
     pub fn is_empty(&self) -> bool {
-        self.constraints.is_empty() && self.policies.is_empty()
+        self.constraints.is_empty() && self.policies.is_empty() && self.indexes.is_empty()
     }
 
     /// Whether some text is a placeholder, which must be deparsed before any comparison.
     pub fn has_placeholders(&self) -> bool {
-        self.constraints.iter().any(|c| !c.3) || self.policies.iter().any(|p| !p.3)
+        [&self.constraints, &self.policies, &self.indexes]
+            .iter()
+            .any(|l| l.iter().any(|o| !o.3))
     }
 }
 
@@ -432,11 +436,20 @@ impl Policy {
     /// Whether the two are the same policy, whatever their comments: a comment changes in
     /// place, anything else makes the policy again.
     pub fn same_rule(&self, other: &Policy) -> bool {
-        let strip = |p: &Policy| Policy {
-            comment: None,
-            ..p.clone()
-        };
-        strip(self) == strip(other)
+        // Every field but the comment (a destructuring, so that a new field is not forgotten).
+        let Policy {
+            command,
+            permissive,
+            roles,
+            using,
+            with_check,
+            comment: _,
+        } = self;
+        *command == other.command
+            && *permissive == other.permissive
+            && *roles == other.roles
+            && *using == other.using
+            && *with_check == other.with_check
     }
 
     pub fn command_sql(&self) -> &'static str {

@@ -1007,7 +1007,7 @@ fn replaced_tables(d: &Catalog, a: &Catalog) -> BTreeSet<crate::catalog::Name> {
         .map(|(k, _)| k.clone())
         .collect();
     // A partition in the database of a replaced table is dropped with it.
-    loop {
+    while !out.is_empty() {
         let more: Vec<crate::catalog::Name> = d
             .tables
             .keys()
@@ -1148,7 +1148,11 @@ fn tables(cx: &mut Ctx) {
 /// The table `have` (in the database `a`) once it stops inheriting from the parents `want`
 /// lacks (the NO INHERIT goes first): the columns and checks it had from them only are its
 /// own.
-fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
+fn after_no_inherit<'a>(a: &Catalog, have: &'a Table, want: &Table) -> std::borrow::Cow<'a, Table> {
+    // Most tables lose no parent: the table as it is, not a copy.
+    if have.inherits.iter().all(|p| want.inherits.contains(p)) {
+        return std::borrow::Cow::Borrowed(have);
+    }
     let mut was = have.clone();
     let kept: Vec<&crate::catalog::Name> = have
         .inherits
@@ -1176,7 +1180,7 @@ fn after_no_inherit(a: &Catalog, have: &Table, want: &Table) -> Table {
             }
         }
     }
-    was
+    std::borrow::Cow::Owned(was)
 }
 
 /// The parents a table gains and loses (`INHERITS`): `NO INHERIT`, which leaves their
@@ -1833,6 +1837,10 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
         if !new && !have.constraints.contains_key(cn) && from_parents.contains(cn) {
             continue;
         }
+        let have_c = have.constraints.get(cn);
+        if have_c.is_some_and(|h| h.rule() == c.rule() && (!c.validated() || h.validated())) {
+            continue;
+        }
         let o = obj("constraint", s, Some(n), cn);
         let add = add_constraint_sql((s, n), cn, c, &want.constraint_comments);
         let phase = if c.kind == crate::catalog::ConstraintKind::ForeignKey {
@@ -1845,7 +1853,7 @@ fn table_parts(cx: &mut Ctx, s: &str, n: &str, want: &Table, have: &Table, new: 
             true => vec![Hazard::Lock, Hazard::MayFailOnData],
             false => vec![Hazard::Lock],
         };
-        match have.constraints.get(cn) {
+        match have_c {
             None => cx.push(
                 ChangeKind::AddConstraint,
                 o,
@@ -2336,29 +2344,34 @@ fn grants(cx: &mut Ctx, opts: Options) {
     };
     // A table dropped and made again has lost its grants.
     let replaced = replaced_tables(d, a);
-    let kept = |s: &String, n: &String| !replaced.contains(&(s.clone(), n.clone()));
-    let have: BTreeSet<(String, String, String, String)> = a
-        .grants
-        .iter()
-        .filter(|(s, n, _, _)| kept(s, n))
-        .cloned()
-        .collect();
-    let have_columns: BTreeSet<(String, String, String, String, String)> = a
+    // The same privileges on both sides (as in most diffs): nothing to grant or revoke.
+    if replaced.is_empty()
+        && d.grants == a.grants
+        && d.column_grants == a.column_grants
+        && d.grant_options == a.grant_options
+    {
+        return;
+    }
+    let kept =
+        |s: &String, n: &String| replaced.is_empty() || !replaced.contains(&(s.clone(), n.clone()));
+    type Key5<'k> = (&'k str, &'k str, &'k str, &'k str, &'k str);
+    let have: Vec<&(String, String, String, String)> =
+        a.grants.iter().filter(|(s, n, _, _)| kept(s, n)).collect();
+    let have_columns: Vec<&(String, String, String, String, String)> = a
         .column_grants
         .iter()
         .filter(|(s, n, _, _, _)| kept(s, n))
-        .cloned()
         .collect();
-    let have_options: BTreeSet<(String, String, String, String, String)> = a
-        .grant_options
-        .iter()
-        .filter(|(s, n, _, _, _)| kept(s, n))
-        .cloned()
-        .collect();
-    let option = |set: &BTreeSet<(String, String, String, String, String)>,
-                  (s, n, c, g, p): (&str, &str, &str, &str, &str)| {
-        set.contains(&(s.into(), n.into(), c.into(), g.into(), p.into()))
-    };
+    // Grant options, looked up without copying their names.
+    fn borrowed<'k>(
+        set: impl Iterator<Item = &'k (String, String, String, String, String)>,
+    ) -> BTreeSet<Key5<'k>> {
+        set.map(|(s, n, c, g, p)| (s.as_str(), n.as_str(), c.as_str(), g.as_str(), p.as_str()))
+            .collect()
+    }
+    let have_options = borrowed(a.grant_options.iter().filter(|(s, n, _, _, _)| kept(s, n)));
+    let want_options = borrowed(d.grant_options.iter());
+    let option = |set: &BTreeSet<Key5>, key: Key5| set.contains(&key);
     // Table and view privileges, then column privileges: (schema, relation, column or
     // empty, grantee, privilege).
     let want_all: Vec<(&str, &str, &str, &str, &str)> =
@@ -2418,10 +2431,10 @@ fn grants(cx: &mut Ctx, opts: Options) {
             .map(|((c, g), own)| {
                 let key = (s, n, c.as_str(), g.as_str(), p);
                 let with = match own {
-                    true => option(&d.grant_options, key),
+                    true => option(&want_options, key),
                     false => {
                         option(&have_options, key)
-                            && (option(&d.grant_options, key) || !in_scope(s, n, g))
+                            && (option(&want_options, key) || !in_scope(s, n, g))
                     }
                 };
                 format!(
@@ -2453,7 +2466,7 @@ fn grants(cx: &mut Ctx, opts: Options) {
         sql
     };
     for &(s, n, c, g, p) in &want_all {
-        let want_option = option(&d.grant_options, (s, n, c, g, p));
+        let want_option = option(&want_options, (s, n, c, g, p));
         let had = have_set.contains(&(s, n, c, g, p));
         let had_option = had && option(&have_options, (s, n, c, g, p));
         if had && want_option == had_option {

@@ -31,7 +31,7 @@ use std::fmt::Write as _;
 pub struct Context {
     /// The major version and the search path, as every form's prefix.
     prefix: String,
-    /// Functions that are not built in (oid ≥ 10 000): oid → `regprocedure`.
+    /// Functions that are not built in (oid ≥ 12 000): oid → `regprocedure`.
     functions: HashMap<i64, String>,
 }
 
@@ -53,9 +53,12 @@ impl Context {
     }
 }
 
-/// Oids below this are PostgreSQL's own, the same in every database of a major version
-/// (`FirstGenbkiObjectId`); those above are made by initdb or by users and differ.
-const FIXED_OIDS: i64 = 10_000;
+/// Oids below this (`FirstUnpinnedObjectId`) are PostgreSQL's own and the same in every
+/// database of a major version: those below 10 000 are written in its catalog data, those
+/// from 10 000 are given in that data's order when the catalogs are generated (genbki.pl;
+/// `uuid_ops` is 10 065 in PostgreSQL 15). Those above are made by initdb (the collations of
+/// the operating system, among others) or by users, and differ.
+const FIXED_OIDS: i64 = 12_000;
 
 /// The `reg*` types and their arrays: a constant of one holds an oid that names an object,
 /// and the deparser prints the name.
@@ -112,9 +115,15 @@ pub fn form<'c>(
     let mut opened = false;
     let mut skip = false;
     for t in tokens(tree) {
+        let b0 = t.as_bytes().first().copied().unwrap_or(b' ');
+        let value = if b0.is_ascii_digit() || b0 == b'-' {
+            t.parse::<i64>().ok()
+        } else {
+            None
+        };
         if skip {
             // A position is a number; anything else means the text is not read right.
-            t.parse::<i64>().ok()?;
+            value?;
             skip = false;
             continue;
         }
@@ -126,66 +135,186 @@ pub fn form<'c>(
             }
             nodes.push(t);
         }
-        match t {
-            "{" => opened = true,
-            "}" => {
+        match b0 {
+            b'{' => opened = true,
+            b'}' if t.len() == 1 => {
                 nodes.pop();
             }
-            _ => {}
-        }
-        if let Some(name) = t.strip_prefix(':') {
-            if matches!(name, "location" | "stmt_location" | "stmt_len") {
-                skip = true;
+            b':' => {
+                let name = &t[1..];
+                if matches!(name, "location" | "stmt_location" | "stmt_len") {
+                    skip = true;
+                    continue;
+                }
+                field = name;
+                out.push(' ');
+                out.push_str(t);
                 continue;
             }
-            field = name;
-            out.push(' ');
-            out.push_str(t);
-            continue;
-        }
-        let node = nodes.last().copied().unwrap_or("");
-        let value = t.parse::<i64>().ok();
-        let mut piece = std::borrow::Cow::Borrowed(t);
-        match (node, field, value) {
-            ("VAR", "varno" | "varnosyn", Some(n)) if n != 1 => return None,
-            ("VAR", "varattno" | "varattnosyn", Some(n)) if n > 0 => {
-                let name = column(n)?;
-                piece = format!("@{}:{name}", name.len()).into();
-            }
-            ("FUNCEXPR", "funcid", Some(n)) if n >= FIXED_OIDS => {
-                let sig = cx.functions.get(&n)?;
-                piece = format!("@{}:{sig}", sig.len()).into();
-            }
-            (_, "consttype", Some(n)) if REG_TYPES.contains(&n) => return None,
-            // Type modifiers and lengths are numbers, not oids: numeric(12,2) is 786 438.
-            (_, "vartypmod" | "consttypmod" | "typeMod" | "resulttypmod" | "typmod", _)
-            | (_, "constlen", _) => {}
-            (_, _, Some(n)) if n >= FIXED_OIDS => return None,
             _ => {}
+        }
+        let mut piece = std::borrow::Cow::Borrowed(t);
+        if let Some(n) = value {
+            let node = nodes.last().copied().unwrap_or("");
+            match (node, field) {
+                ("VAR", "varno" | "varnosyn") if n != 1 => return None,
+                ("VAR", "varattno" | "varattnosyn") if n > 0 => {
+                    let name = column(n)?;
+                    piece = format!("@{}:{name}", name.len()).into();
+                }
+                ("FUNCEXPR", "funcid") if n >= FIXED_OIDS => {
+                    let sig = cx.functions.get(&n)?;
+                    piece = format!("@{}:{sig}", sig.len()).into();
+                }
+                (_, "consttype") if REG_TYPES.contains(&n) => return None,
+                // Type modifiers and lengths are numbers, not oids: numeric(12,2) is 786 438.
+                (_, "vartypmod" | "consttypmod" | "typeMod" | "resulttypmod" | "typmod")
+                | (_, "constlen") => {}
+                _ if n >= FIXED_OIDS => return None,
+                _ => {}
+            }
         }
         out.push(' ');
         out.push_str(&piece);
         // A field has one value, or a list or node that follows; either way the next bare
         // token after it is not its value any more.
-        if !matches!(t, "{" | "(") {
+        if !matches!(b0, b'{' | b'(') {
             field = "";
         }
     }
     Some(out)
 }
 
-/// The text a check constraint read by form carries until [`resolve`]: its form with its
-/// flags, ` NOT VALID` last as in PostgreSQL's text; or a placeholder unique to the
-/// constraint, which equals nothing of the other database's.
-pub fn check_text(form: Option<String>, oid: i64, no_inherit: bool, validated: bool) -> String {
-    let mut s = form.unwrap_or_else(|| format!("\0placeholder {oid}"));
-    if no_inherit {
-        s.push_str(" NO INHERIT");
+/// The columns of the tables read, by table oid and number: what the forms name them by.
+#[derive(Debug, Default)]
+pub struct Columns {
+    by_oid: HashMap<i64, Vec<(i16, String)>>,
+    oids: HashMap<Name, i64>,
+}
+
+impl Columns {
+    pub fn add(&mut self, table: Name, relid: i64, attnum: i16, name: String) {
+        self.oids.entry(table).or_insert(relid);
+        self.by_oid.entry(relid).or_default().push((attnum, name));
     }
-    if !validated {
-        s.push_str(" NOT VALID");
+
+    /// The columns foreign keys reference outside the schemas read, from the row of
+    /// `queries/forms.sql`.
+    pub fn add_referenced(&mut self, r: &postgres::Row) {
+        let relids: Vec<i64> = r.get("referenced_relids");
+        let attnums: Vec<i16> = r.get("referenced_attnums");
+        let names: Vec<String> = r.get("referenced_names");
+        for ((relid, attnum), name) in relids.into_iter().zip(attnums).zip(names) {
+            self.by_oid.entry(relid).or_default().push((attnum, name));
+        }
     }
-    s
+
+    /// Column `n` of the table `relid`.
+    pub fn named(&self, relid: i64, n: i64) -> Option<&str> {
+        self.by_oid
+            .get(&relid)?
+            .iter()
+            .find(|(a, _)| i64::from(*a) == n)
+            .map(|(_, name)| name.as_str())
+    }
+
+    /// The oid of a table read.
+    pub fn oid(&self, table: &Name) -> Option<i64> {
+        self.oids.get(table).copied()
+    }
+
+    /// `(a, b)` of the columns `attnums` of the table `relid`, each as `@len:name`.
+    fn list(&self, relid: i64, attnums: &[i16]) -> Option<String> {
+        let mut s = String::from("(");
+        for &n in attnums {
+            let name = self.named(relid, i64::from(n))?;
+            let _ = write!(s, " @{}:{name}", name.len());
+        }
+        s.push_str(" )");
+        Some(s)
+    }
+}
+
+/// The text of a constraint read by form (its row of `queries/constraints.sql` has no
+/// definition) until [`resolve`], and whether it is a form; None when the row has its
+/// definition. A check is its tree's form; a primary key its columns; a foreign key its
+/// columns, the referenced table as the deparser names it, its columns, and its actions.
+/// The flags follow as in PostgreSQL's text, ` NOT VALID` last. Without a form, a
+/// placeholder unique to the constraint, which must be deparsed before any comparison.
+pub fn constraint_text(
+    cx: &Context,
+    cols: &Columns,
+    table: &Name,
+    kind: crate::catalog::ConstraintKind,
+    r: &postgres::Row,
+) -> Option<(String, bool)> {
+    use crate::catalog::ConstraintKind as K;
+    if r.get::<_, Option<&str>>("definition").is_some() {
+        return None;
+    }
+    let oid: i64 = r.get("oid");
+    let relid = cols.oid(table);
+    let keys = |col: &str| -> Option<String> {
+        let nums: Vec<i16> = r.get::<_, Option<Vec<i16>>>(col)?;
+        cols.list(relid?, &nums)
+    };
+    let form = match kind {
+        K::Check => r
+            .get::<_, Option<&str>>("tree")
+            .and_then(|tree| form(tree, cx, |n| cols.named(relid?, n))),
+        K::PrimaryKey => keys("columns").map(|k| format!("{} primary key {k}", cx.prefix)),
+        K::ForeignKey => (|| {
+            let to: &str = r.get::<_, Option<&str>>("refers_to")?;
+            let to_oid: i64 = r.get("refers_to_oid");
+            let nums: Vec<i16> = r.get::<_, Option<Vec<i16>>>("referenced")?;
+            let referenced = cols.list(to_oid, &nums)?;
+            let (upd, del, matching): (&str, &str, &str) =
+                (r.get("on_update"), r.get("on_delete"), r.get("matching"));
+            Some(format!(
+                "{} foreign key {} references @{}:{to} {referenced} update {upd} delete {del} match {matching}",
+                cx.prefix,
+                keys("columns")?,
+                to.len()
+            ))
+        })(),
+        K::Unique | K::Exclusion => None,
+    };
+    let formed = form.is_some();
+    let flags = Flags {
+        no_inherit: r.get("no_inherit"),
+        deferrable: r.get("deferrable"),
+        deferred: r.get("deferred"),
+        validated: r.get("validated"),
+    };
+    Some((flags.text(form, oid), formed))
+}
+
+/// What PostgreSQL's text of a constraint says after its definition.
+struct Flags {
+    no_inherit: bool,
+    deferrable: bool,
+    deferred: bool,
+    validated: bool,
+}
+
+impl Flags {
+    /// The text a constraint read by form carries until [`resolve`]: its form (or, without
+    /// one, a placeholder unique to the constraint, which equals nothing of the other
+    /// database's) and its flags, ` NOT VALID` last as in PostgreSQL's text.
+    fn text(&self, form: Option<String>, oid: i64) -> String {
+        let mut s = form.unwrap_or_else(|| format!("\0placeholder {oid}"));
+        for (on, flag) in [
+            (self.no_inherit, " NO INHERIT"),
+            (self.deferrable, " DEFERRABLE"),
+            (self.deferred, " INITIALLY DEFERRED"),
+            (!self.validated, " NOT VALID"),
+        ] {
+            if on {
+                s.push_str(flag);
+            }
+        }
+        s
+    }
 }
 
 /// The texts of a policy's two conditions read by form: (USING, WITH CHECK, whether both are
@@ -213,73 +342,111 @@ const DEPARSE: &str = include_str!("queries/deparse.sql");
 
 /// Replaces the texts of `cat`'s objects read by form with PostgreSQL's own (one query):
 /// all of them, or with `placeholders_only` those without a form. Runs on a connection of
-/// the same snapshot the catalog was read in.
+/// the same snapshot the catalog was read in, where every one of them still exists.
 pub fn resolve(
     client: &mut impl Reads,
     cat: &mut Catalog,
     placeholders_only: bool,
 ) -> Result<(), postgres::Error> {
     let pick = |formed: bool| !placeholders_only || !formed;
-    let cons: Vec<i64> = cat
-        .deferred
-        .constraints
-        .iter()
-        .filter(|c| pick(c.3))
-        .map(|c| c.2)
-        .collect();
-    let pols: Vec<i64> = cat
-        .deferred
-        .policies
-        .iter()
-        .filter(|p| pick(p.3))
-        .map(|p| p.2)
-        .collect();
-    if cons.is_empty() && pols.is_empty() {
+    let oids = |l: &[(Name, String, i64, bool)]| -> Vec<i64> {
+        l.iter().filter(|o| pick(o.3)).map(|o| o.2).collect()
+    };
+    let d = &cat.deferred;
+    let (cons, pols, idxs) = (oids(&d.constraints), oids(&d.policies), oids(&d.indexes));
+    if cons.is_empty() && pols.is_empty() && idxs.is_empty() {
         return Ok(());
     }
     let mut texts: HashMap<(String, i64), (Option<String>, Option<String>)> = HashMap::new();
-    for r in client.rows(DEPARSE, &[&cons, &pols])? {
+    for r in client.rows(DEPARSE, &[&cons, &pols, &idxs])? {
         texts.insert((r.get(0), r.get(1)), (r.get(2), r.get(3)));
     }
     let deferred = std::mem::take(&mut cat.deferred);
     let mut kept = crate::catalog::Deferred::default();
-    for (table, name, oid, formed) in deferred.constraints {
-        let done = pick(formed);
-        let text = texts.remove(&("c".to_string(), oid));
-        match (done, text, constraint(cat, &table, &name)) {
-            (true, Some((Some(def), _)), Some(c)) => c.definition = def,
-            (true, _, _) => {}
-            (false, ..) => kept.constraints.push((table, name, oid, formed)),
-        }
-    }
-    for (table, name, oid, formed) in deferred.policies {
-        let done = pick(formed);
-        let text = texts.remove(&("p".to_string(), oid));
-        let policy = cat
-            .tables
-            .get_mut(&table)
-            .and_then(|t| t.policies.get_mut(&name));
-        match (done, text, policy) {
-            (true, Some((using, check)), Some(p)) => {
-                p.using = using;
-                p.with_check = check;
+    for (kind, list, kept_list) in [
+        ("c", deferred.constraints, &mut kept.constraints),
+        ("p", deferred.policies, &mut kept.policies),
+        ("i", deferred.indexes, &mut kept.indexes),
+    ] {
+        for (table, name, oid, formed) in list {
+            if !pick(formed) {
+                kept_list.push((table, name, oid, formed));
+                continue;
             }
-            (true, _, _) => {}
-            (false, ..) => kept.policies.push((table, name, oid, formed)),
+            let Some((a, b)) = texts.remove(&(kind.to_string(), oid)) else {
+                continue;
+            };
+            let Some(t) = cat.tables.get_mut(&table) else {
+                continue;
+            };
+            match kind {
+                "c" => {
+                    if let (Some(c), Some(def)) = (t.constraints.get_mut(&name), a) {
+                        c.definition = def;
+                    }
+                }
+                "p" => {
+                    if let Some(p) = t.policies.get_mut(&name) {
+                        p.using = a;
+                        p.with_check = b;
+                    }
+                }
+                _ => {
+                    if let (Some(i), Some(def)) = (t.indexes.get_mut(&name), a) {
+                        *i = def;
+                    }
+                }
+            }
         }
     }
     cat.deferred = kept;
     Ok(())
 }
 
-fn constraint<'a>(
-    cat: &'a mut Catalog,
-    table: &Name,
-    name: &str,
-) -> Option<&'a mut crate::catalog::Constraint> {
-    cat.tables
-        .get_mut(table)
-        .and_then(|t| t.constraints.get_mut(name))
+/// The text of an index read by form (its row of `queries/indexes.sql` has no definition)
+/// until [`resolve`], and whether it is a form; None when the row has its definition. The
+/// form of a plain index (columns only, no INCLUDE, WITH, WHERE or NULLS NOT DISTINCT) is
+/// its uniqueness, access method, and each column's name, operator class, collation and
+/// options. It stands for the text only beside the rest of the catalog: whether the text
+/// names an operator class or a collation depends on the column's type and collation,
+/// which are compared as the column's.
+pub fn index_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(String, bool)> {
+    if r.get::<_, Option<&str>>("definition").is_some() {
+        return None;
+    }
+    let oid: i64 = r.get("oid");
+    let form = (|| {
+        let relid: i64 = r.get("relid");
+        let am: i64 = r.get("am");
+        let keys: Vec<i16> = r.get::<_, Option<Vec<i16>>>("keys")?;
+        let classes: Vec<i64> = r.get::<_, Option<Vec<i64>>>("classes")?;
+        let collations: Vec<i64> = r.get::<_, Option<Vec<i64>>>("collations")?;
+        let options: Vec<i16> = r.get::<_, Option<Vec<i16>>>("options")?;
+        if am >= FIXED_OIDS || keys.len() != classes.len() {
+            return None;
+        }
+        let mut s = format!(
+            "{} index unique {} am {am} (",
+            cx.prefix,
+            r.get::<_, bool>("is_unique")
+        );
+        for (((&k, &class), &coll), &opt) in
+            keys.iter().zip(&classes).zip(&collations).zip(&options)
+        {
+            let name = cols.named(relid, i64::from(k))?;
+            if class >= FIXED_OIDS || coll >= FIXED_OIDS {
+                return None;
+            }
+            let _ = write!(s, " @{}:{name} {class} {coll} {opt}", name.len());
+        }
+        s.push_str(" )");
+        Some(s)
+    })();
+    let formed = form.is_some();
+    Some((
+        form.unwrap_or_else(|| format!("\0placeholder {oid}")),
+        formed,
+    ))
 }
 
 #[cfg(test)]
@@ -351,14 +518,21 @@ mod tests {
     }
 
     #[test]
-    fn a_check_keeps_its_flags() {
+    fn a_constraint_keeps_its_flags() {
+        let flags = |no_inherit, deferrable, deferred, validated| Flags {
+            no_inherit,
+            deferrable,
+            deferred,
+            validated,
+        };
+        let f = flags(true, false, false, false);
+        assert_eq!(f.text(Some("f".into()), 1), "f NO INHERIT NOT VALID");
+        let f = flags(false, true, true, true);
         assert_eq!(
-            check_text(Some("f".into()), 1, true, false),
-            "f NO INHERIT NOT VALID"
+            f.text(Some("f".into()), 1),
+            "f DEFERRABLE INITIALLY DEFERRED"
         );
-        assert_ne!(
-            check_text(None, 1, false, true),
-            check_text(None, 2, false, true)
-        );
+        let f = flags(false, false, false, true);
+        assert_ne!(f.text(None, 1), f.text(None, 2));
     }
 }

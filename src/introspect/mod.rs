@@ -72,19 +72,6 @@ fn named(r: &Row, names: usize, defs: usize) -> std::collections::BTreeMap<Strin
     n.into_iter().zip(d).collect()
 }
 
-/// Column `n` of `table`, by the numbers of a catalog read by form.
-fn column_named<'a>(
-    attnums: &'a std::collections::HashMap<crate::catalog::Name, Vec<(i16, String)>>,
-    table: &crate::catalog::Name,
-    n: i64,
-) -> Option<&'a str> {
-    attnums
-        .get(table)?
-        .iter()
-        .find(|(a, _)| i64::from(*a) == n)
-        .map(|(_, name)| name.as_str())
-}
-
 /// Fills the policies and triggers of the tables already in `tables` from their rows (with
 /// `formed`, the texts of the policies' conditions read by form, row by row); the trigger
 /// rows of relations that are not tables (views) are returned.
@@ -223,7 +210,7 @@ impl Query {
             Query::Tables => client.rows(TABLES, &[s, of, index]),
             Query::Columns => client.rows(COLUMNS, &[s, of, index]),
             Query::Constraints => client.rows(CONSTRAINTS, &[s, of, index, &scope.by_form]),
-            Query::Indexes => client.rows(INDEXES, &[s, of, index]),
+            Query::Indexes => client.rows(INDEXES, &[s, of, index, &scope.by_form]),
             Query::Policies => client.rows(POLICIES, &[s, of, index, &scope.by_form]),
             Query::Triggers => client.rows(TRIGGERS, &[s, of, index]),
             Query::Functions => client.rows(FUNCTIONS, &[s]),
@@ -265,7 +252,7 @@ impl Query {
             Query::DependencyEdges => {
                 client.rows(DEPENDENCY_EDGES, &[&crate::kinds::dependency_catalogs().0])
             }
-            Query::Forms => client.rows(FORMS, &[]),
+            Query::Forms => client.rows(FORMS, &[s]),
         }
     }
 }
@@ -348,10 +335,10 @@ pub struct Source<'a> {
 /// connection (for the caller's next queries) and its catalog, in the order of `sources`.
 /// The number of queries is that of [`introspect_scope`] (plus one for the dependencies),
 /// whatever the schema's size.
-pub fn read_parallel(
-    sources: &[Source],
+pub fn read_parallel<'a>(
+    sources: &'a [Source<'a>],
 ) -> Result<Vec<(postgres::Client, Catalog)>, crate::pg::snapshot::SideError> {
-    use crate::pg::snapshot::{read, Job, Side};
+    use crate::pg::snapshot::{read, Job, Side, SideError};
     // Each connection reads its share of the tables (all that belongs to them); the other
     // queries go to whichever connection is free.
     let lists: Vec<Vec<(Query, Share, Option<usize>)>> = sources
@@ -375,47 +362,53 @@ pub fn read_parallel(
             list
         })
         .collect();
-    let sides = sources
-        .iter()
-        .zip(&lists)
-        .map(|(src, list)| Side {
-            cfg: src.cfg.clone(),
-            url: src.url,
-            connections: src.connections,
-            parallel_from: src.parallel_from,
-            jobs: list
-                .iter()
-                .map(|&(q, share, on)| {
-                    let scope = src.scope;
-                    Job {
-                        run: Box::new(move |c: &mut postgres::Client| q.run(c, scope, share)),
-                        on,
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    let reads = read(sides)?;
-    // Each side's catalog is built on a thread of its own.
-    Ok(std::thread::scope(|s| {
-        let handles: Vec<_> = reads
-            .into_iter()
-            .zip(sources.iter().zip(&lists))
-            .map(|(r, (src, list))| {
-                let queries: Vec<Query> = list.iter().map(|&(q, _, _)| q).collect();
+    // Each database is read on a thread of its own and its catalog built there as soon as
+    // its rows are in, while the other may still be reading.
+    let side_of = |src: &'a Source<'a>, list: &[(Query, Share, Option<usize>)]| Side {
+        cfg: src.cfg.clone(),
+        url: src.url,
+        connections: src.connections,
+        parallel_from: src.parallel_from,
+        jobs: list
+            .iter()
+            .map(|&(q, share, on)| {
                 let scope = src.scope;
-                (r.client, s.spawn(move || build(scope, &queries, r.rows)))
+                Job {
+                    run: Box::new(move |c: &mut postgres::Client| q.run(c, scope, share)),
+                    on,
+                }
+            })
+            .collect(),
+    };
+    let results: Vec<Result<(postgres::Client, Catalog), SideError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = sources
+            .iter()
+            .zip(&lists)
+            .enumerate()
+            .map(|(i, (src, list))| {
+                s.spawn(move || {
+                    let side_error = |error| SideError { side: i, error };
+                    let read = read(vec![side_of(src, list)])
+                        .map_err(|e| side_error(e.error))?
+                        .pop()
+                        .ok_or_else(|| {
+                            side_error(crate::pg::PgError::Query {
+                                what: "reading the catalog".into(),
+                                message: "no catalog was read".into(),
+                            })
+                        })?;
+                    let queries: Vec<Query> = list.iter().map(|&(q, _, _)| q).collect();
+                    Ok((read.client, build(src.scope, &queries, read.rows)))
+                })
             })
             .collect();
         handles
             .into_iter()
-            .map(|(client, h)| {
-                // A panic while building is a bug; let it surface as one.
-                let cat = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-                (client, cat)
-            })
+            // A panic while reading or building is a bug; let it surface as one.
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
-    }))
+    });
+    results.into_iter().collect()
 }
 
 /// The catalog of `scope` from the rows of `list`'s queries (`rows[i]` answers `list[i]`;
@@ -456,15 +449,20 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         );
     }
     // Read by form: what the forms depend on, and each table's columns by number.
-    let cx = take(Query::Forms).first().map(forms::Context::from_row);
-    let mut attnums: std::collections::HashMap<crate::catalog::Name, Vec<(i16, String)>> =
-        std::collections::HashMap::new();
+    let form_rows = take(Query::Forms);
+    let cx = form_rows.first().map(forms::Context::from_row);
+    let mut attnums = forms::Columns::default();
+    if let Some(r) = form_rows.first() {
+        attnums.add_referenced(r);
+    }
     for r in take(Query::Columns) {
         if cx.is_some() {
-            attnums
-                .entry((r.get(0), r.get(1)))
-                .or_default()
-                .push((r.get("attnum"), r.get(2)));
+            attnums.add(
+                (r.get(0), r.get(1)),
+                r.get("relid"),
+                r.get("attnum"),
+                r.get(2),
+            );
         }
         if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.columns.push(Column {
@@ -497,16 +495,18 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             continue;
         };
         let key: crate::catalog::Name = (r.get(0), r.get(1));
-        let definition = match (&cx, r.get::<_, Option<String>>("tree")) {
-            (Some(cx), Some(tree)) => {
+        let by_form = cx
+            .as_ref()
+            .and_then(|cx| forms::constraint_text(cx, &attnums, &key, kind, &r));
+        let definition = match by_form {
+            Some((text, formed)) => {
                 let oid: i64 = r.get("oid");
-                let form = forms::form(&tree, cx, |n| column_named(&attnums, &key, n));
                 cat.deferred
                     .constraints
-                    .push((key.clone(), r.get(2), oid, form.is_some()));
-                forms::check_text(form, oid, r.get("no_inherit"), r.get("validated"))
+                    .push((key.clone(), r.get(2), oid, formed));
+                text
             }
-            _ => r.get(4),
+            None => r.get(4),
         };
         if let Some(t) = cat.tables.get_mut(&key) {
             t.constraints
@@ -517,8 +517,21 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         }
     }
     for r in take(Query::Indexes) {
-        if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
-            t.indexes.insert(r.get(2), r.get(3));
+        let key: crate::catalog::Name = (r.get(0), r.get(1));
+        let definition = match cx
+            .as_ref()
+            .and_then(|cx| forms::index_text(cx, &attnums, &r))
+        {
+            Some((text, formed)) => {
+                cat.deferred
+                    .indexes
+                    .push((key.clone(), r.get(2), r.get("oid"), formed));
+                text
+            }
+            None => r.get(3),
+        };
+        if let Some(t) = cat.tables.get_mut(&key) {
+            t.indexes.insert(r.get(2), definition);
             if let Some(c) = r.get::<_, Option<String>>(4) {
                 t.index_comments.insert(r.get(2), c);
             }
@@ -530,9 +543,10 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             .iter()
             .map(|r| {
                 let key: crate::catalog::Name = (r.get(0), r.get(1));
+                let relid = attnums.oid(&key);
                 let tree = |col: &str| {
-                    r.get::<_, Option<String>>(col)
-                        .map(|t| forms::form(&t, cx, |n| column_named(&attnums, &key, n)))
+                    r.get::<_, Option<&str>>(col)
+                        .map(|t| forms::form(t, cx, |n| attnums.named(relid?, n)))
                 };
                 let oid: i64 = r.get("oid");
                 let (u, c, whole) =

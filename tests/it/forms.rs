@@ -79,6 +79,106 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "a primary key: the same column number, another column",
+        "CREATE TABLE t (a int, b int, CONSTRAINT k PRIMARY KEY (a));",
+        "CREATE TABLE t (b int, a int, CONSTRAINT k PRIMARY KEY (b));",
+        Some("PRIMARY KEY (b)"),
+    ),
+    (
+        "a primary key, deferrable",
+        "CREATE TABLE t (a int, CONSTRAINT k PRIMARY KEY (a));",
+        "CREATE TABLE t (a int, CONSTRAINT k PRIMARY KEY (a) DEFERRABLE INITIALLY DEFERRED);",
+        Some("DEFERRABLE INITIALLY DEFERRED"),
+    ),
+    (
+        "a foreign key: the referenced table's column of the same number, another column",
+        "CREATE TABLE o (id int UNIQUE, id2 int UNIQUE);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES o (id));",
+        "CREATE TABLE o (id2 int UNIQUE, id int UNIQUE);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES o (id2));",
+        Some("REFERENCES o(id2)"),
+    ),
+    (
+        "a foreign key, another action",
+        "CREATE TABLE o (id int PRIMARY KEY);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES o ON DELETE CASCADE);",
+        "CREATE TABLE o (id int PRIMARY KEY);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES o ON DELETE RESTRICT);",
+        Some("ON DELETE RESTRICT"),
+    ),
+    (
+        "a foreign key, MATCH FULL",
+        "CREATE TABLE o (id int, k int, PRIMARY KEY (id, k));
+         CREATE TABLE t (a int, b int, CONSTRAINT f FOREIGN KEY (a, b) REFERENCES o);",
+        "CREATE TABLE o (id int, k int, PRIMARY KEY (id, k));
+         CREATE TABLE t (a int, b int, CONSTRAINT f FOREIGN KEY (a, b) REFERENCES o MATCH FULL);",
+        Some("MATCH FULL"),
+    ),
+    (
+        "a foreign key to a table of another schema (no form: deparsed first), the same",
+        "CREATE TABLE app.o (id int PRIMARY KEY);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES app.o);",
+        "CREATE TABLE app.o (id int PRIMARY KEY);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES app.o);",
+        None,
+    ),
+    (
+        "a foreign key to a table of another schema, another table",
+        "CREATE TABLE app.o (id int PRIMARY KEY); CREATE TABLE o (id int PRIMARY KEY);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES app.o);",
+        "CREATE TABLE app.o (id int PRIMARY KEY); CREATE TABLE o (id int PRIMARY KEY);
+         CREATE TABLE t (a int, CONSTRAINT f FOREIGN KEY (a) REFERENCES public.o);",
+        Some("REFERENCES o(id)"),
+    ),
+    (
+        "an index: other column numbers, same text",
+        "CREATE TABLE t (x int, a int, b text); ALTER TABLE t DROP COLUMN x; CREATE INDEX i ON t (a, b);",
+        "CREATE TABLE t (a int, b text); CREATE INDEX i ON t (a, b);",
+        None,
+    ),
+    (
+        "an index: the same column number, another column",
+        "CREATE TABLE t (a int, b int); CREATE INDEX i ON t (a);",
+        "CREATE TABLE t (b int, a int); CREATE INDEX i ON t (b);",
+        Some("USING btree (b)"),
+    ),
+    (
+        "an index, descending",
+        "CREATE TABLE t (a int); CREATE INDEX i ON t (a);",
+        "CREATE TABLE t (a int); CREATE INDEX i ON t (a DESC);",
+        Some("(a DESC)"),
+    ),
+    (
+        "an index, another operator class",
+        "CREATE TABLE t (a text); CREATE INDEX i ON t (a);",
+        "CREATE TABLE t (a text); CREATE INDEX i ON t (a text_pattern_ops);",
+        Some("text_pattern_ops"),
+    ),
+    (
+        "an index, another collation",
+        "CREATE TABLE t (a text); CREATE INDEX i ON t (a);",
+        "CREATE TABLE t (a text); CREATE INDEX i ON t (a COLLATE \"C\");",
+        Some("COLLATE \"C\""),
+    ),
+    (
+        "an index, unique",
+        "CREATE TABLE t (a int); CREATE INDEX i ON t (a);",
+        "CREATE TABLE t (a int); CREATE UNIQUE INDEX i ON t (a);",
+        Some("CREATE UNIQUE INDEX i"),
+    ),
+    (
+        "an index, another access method",
+        "CREATE TABLE t (a int); CREATE INDEX i ON t (a);",
+        "CREATE TABLE t (a int); CREATE INDEX i ON t USING hash (a);",
+        Some("USING hash (a)"),
+    ),
+    (
+        "an index of a partitioned table, another column",
+        "CREATE TABLE t (a int, b int) PARTITION BY RANGE (a); CREATE INDEX i ON t (a);",
+        "CREATE TABLE t (a int, b int) PARTITION BY RANGE (a); CREATE INDEX i ON t (b);",
+        Some("CREATE INDEX i ON public.t USING btree (b)"),
+    ),
+    (
         "a policy's WITH CHECK",
         "CREATE TABLE t (a int); ALTER TABLE t ENABLE ROW LEVEL SECURITY;
          CREATE POLICY p ON t FOR INSERT WITH CHECK (a > 0);",
@@ -87,6 +187,41 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
         Some("WITH CHECK ((a >= 0))"),
     ),
 ];
+
+/// Two copies of the catalog queries' own fixture (indexes and constraints of every shape:
+/// keys over quoted and non-ASCII names, every foreign-key action, MATCH FULL, deferrable
+/// and NOT VALID constraints, expression, partial and operator-class indexes, partitions,
+/// inheritance) diff clean, forms and placeholders alike.
+#[test]
+fn two_copies_of_every_shape_diff_clean() {
+    let Some(mut from) = crate::pg::test_db("forms_copy_from") else {
+        return;
+    };
+    let Some(mut to) = crate::pg::test_db("forms_copy_to") else {
+        return;
+    };
+    for db in [&mut from, &mut to] {
+        db.client
+            .batch_execute(crate::introspect_fast::FIXTURE)
+            .expect("fixture");
+    }
+    let r = schemac(&[
+        "diff",
+        "--from",
+        &from.url,
+        "--to",
+        &to.url,
+        "--schema",
+        "app",
+        "--schema",
+        "hidden",
+        "--schema",
+        "public",
+        "--schema",
+        "Other Schema",
+    ]);
+    assert_eq!(r.code, 0, "{r:?}");
+}
 
 #[test]
 fn forms_tell_every_difference_and_show_postgres_text() {

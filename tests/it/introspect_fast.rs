@@ -12,7 +12,7 @@ use postgres::Client;
 /// deferrable and NOT VALID constraints, partial, expression, descending, operator-class,
 /// collation, INCLUDE and storage-parameter indexes, other access methods, NULLS NOT
 /// DISTINCT, exclusion constraints and partitioned tables.
-const FIXTURE: &str = r#"
+pub const FIXTURE: &str = r#"
 CREATE SCHEMA "Other Schema";
 CREATE SCHEMA hidden;
 CREATE SCHEMA app;
@@ -133,13 +133,14 @@ fn schemas() -> Vec<String> {
         .collect()
 }
 
-/// The query's rows, each column as text (all of them are).
+/// The query's rows read as the catalog reads them (not by form): schema, table, name,
+/// definition and comment, as text (the columns after those serve reading by form).
 fn rows(c: &mut Client, sql: &str) -> Vec<Vec<Option<String>>> {
-    let (of, index) = (1i64, 0i64);
-    c.query(sql, &[&schemas(), &of, &index])
+    let (of, index, by_form) = (1i64, 0i64, false);
+    c.query(sql, &[&schemas(), &of, &index, &by_form])
         .expect("catalog query")
         .iter()
-        .map(|r| (0..r.len()).map(|i| r.get(i)).collect())
+        .map(|r| (0..r.len().min(5)).map(|i| r.get(i)).collect())
         .collect()
 }
 

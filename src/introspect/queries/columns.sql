@@ -52,8 +52,10 @@ SELECT c.nspname AS schema,
           FROM pg_collation co JOIN pg_namespace con ON con.oid = co.collnamespace
           WHERE co.oid = a.attcollation)
        END AS collation,
-       -- Its number, which the stored expression trees name it by (`introspect::forms`).
-       a.attnum
+       -- Its number and its table's oid, which stored expression trees and keys name it by
+       -- (`introspect::forms`).
+       a.attnum,
+       c.oid::int8 AS relid
 FROM c
 JOIN pg_attribute a ON a.attrelid = c.oid
 LEFT JOIN LATERAL (SELECT ad.adbin, ad.adrelid FROM pg_attrdef ad

@@ -2,23 +2,40 @@
 -- the tables whose oid is $3 modulo $2 (a share of the tables, for one of several connections;
 -- 1, 0 for all). A partition's constraints cloned from or inherited from its parent's are
 -- the parent's, and are left out; so are the checks an inheritance child (INHERITS) inherits
--- and does not also declare (conislocal). $4: by form (`introspect::forms`): a check's stored
--- tree instead of its text, which the server deparses only by opening the table.
+-- and does not also declare (conislocal). $4: by form (`introspect::forms`): no text for a
+-- check (its stored tree instead: the server deparses it only by opening the table), for a
+-- primary key without INCLUDE columns, or for a foreign key whose ON DELETE does not set
+-- columns (their parts instead; the deparser's lookups cost more than the reading).
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        con.conname AS name,
        con.contype::text AS kind,
-       CASE WHEN $4 AND con.contype = 'c' THEN NULL ELSE pg_get_constraintdef(con.oid) END AS definition,
+       CASE WHEN $4 AND (con.contype = 'c'
+                         OR (con.contype = 'p' AND i.indnatts = i.indnkeyatts)
+                         OR (con.contype = 'f' AND con.confdeltype NOT IN ('n', 'd')))
+            THEN NULL ELSE pg_get_constraintdef(con.oid) END AS definition,
        d.description AS comment,
        con.oid::int8 AS oid,
        CASE WHEN $4 AND con.contype = 'c' THEN con.conbin::text END AS tree,
        con.connoinherit AS no_inherit,
-       con.convalidated AS validated
+       con.convalidated AS validated,
+       con.condeferrable AS deferrable,
+       con.condeferred AS deferred,
+       con.conkey AS columns,
+       -- The referenced table as the deparser names it (qualified unless visible).
+       CASE WHEN $4 AND con.contype = 'f' THEN con.confrelid::regclass::text END AS refers_to,
+       con.confrelid::int8 AS refers_to_oid,
+       con.confkey AS referenced,
+       con.confupdtype::text AS on_update,
+       con.confdeltype::text AS on_delete,
+       con.confmatchtype::text AS matching
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_description d
   ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
+-- A primary key's index, by form only: whether it has INCLUDE columns.
+LEFT JOIN pg_index i ON $4 AND con.contype = 'p' AND i.indexrelid = con.conindid
 WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND n.nspname = ANY($1)
   AND (NOT c.relispartition OR (con.conparentid = 0 AND con.coninhcount = 0))

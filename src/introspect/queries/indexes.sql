@@ -11,6 +11,8 @@
 -- pg_get_indexdef spells it: `CREATE [UNIQUE ]INDEX name ON schema.table USING btree (a, b)`,
 -- each name through quote_ident (the server's quote_identifier). The other indexes are
 -- deparsed by the server. tests/it/introspect_fast.rs checks the two texts are the same.
+-- $4: by form (`introspect::forms`): a plain index gets no text but its parts (columns by
+-- number, operator classes, collations, options, access method), compared as they are.
 WITH ix AS MATERIALIZED (
   SELECT n.nspname, t.relname AS table_name, i.relname, i.oid, t.relkind, x.indisunique,
          x.indrelid, x.indkey, x.indclass, x.indcollation, x.indoption, i.relam,
@@ -36,14 +38,23 @@ WITH ix AS MATERIALIZED (
 SELECT ix.nspname AS schema,
        ix.table_name,
        ix.relname AS name,
-       CASE WHEN keys.plain
+       CASE WHEN $4 AND ix.plain THEN NULL
+            WHEN keys.plain
             THEN 'CREATE ' || CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
                  || quote_ident(ix.relname) || ' ON ' || quote_ident(ix.nspname) || '.'
                  || quote_ident(ix.table_name) || ' USING btree (' || keys.cols || ')'
             WHEN ix.relkind = 'p' AND starts_with(pg_get_indexdef(ix.oid), only_prefix)
             THEN head || ' ON ' || substr(pg_get_indexdef(ix.oid), length(only_prefix) + 1)
             ELSE pg_get_indexdef(ix.oid) END AS definition,
-       d.description AS comment
+       d.description AS comment,
+       ix.oid::int8 AS oid,
+       ix.indrelid::int8 AS relid,
+       ix.indisunique AS is_unique,
+       ix.relam::int8 AS am,
+       CASE WHEN $4 AND ix.plain THEN ix.indkey::int2[] END AS keys,
+       CASE WHEN $4 AND ix.plain THEN ix.indclass::oid[]::int8[] END AS classes,
+       CASE WHEN $4 AND ix.plain THEN ix.indcollation::oid[]::int8[] END AS collations,
+       CASE WHEN $4 AND ix.plain THEN ix.indoption::int2[] END AS options
 FROM ix
 -- The columns of a plain index, and whether each is printed as its bare name: ascending
 -- with nulls last (indoption 0), in the column's collation, with the default operator class
@@ -59,7 +70,7 @@ LEFT JOIN LATERAL (
                       WHERE a.attrelid = ix.indrelid AND a.attnum = k.attnum) a
   CROSS JOIN LATERAL (SELECT oc.opcdefault, oc.opcintype, oc.opcmethod FROM pg_opclass oc
                       WHERE oc.oid = k.cls) oc
-  WHERE ix.plain
+  WHERE ix.plain AND NOT $4
 ) keys ON true
 -- What pg_get_indexdef starts with on a partitioned table, up to the name, and up to ONLY.
 CROSS JOIN LATERAL (SELECT 'CREATE ' || CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END
