@@ -86,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let scope = schemac::catalog::Scope {
                 schemas: schemas.clone(),
                 privilege_schemas: schemas.clone(),
-                by_form: true,
+                by_form: Some(schemac::catalog::FormTable::new()),
                 ..schemac::catalog::Scope::default()
             };
             let t = Instant::now();

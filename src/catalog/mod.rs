@@ -186,11 +186,45 @@ pub struct Scope {
     /// project spells as a column type, not as a sequence). None: every sequence, as
     /// database ↔ database diffs read them.
     pub declared_sequences: Option<BTreeSet<Name>>,
-    /// Read check constraints and policies as forms of PostgreSQL's stored expression trees
-    /// instead of deparsing them (`introspect::forms`): two databases compare without the
-    /// server opening every table. Only for a comparison of two databases read this way;
-    /// the texts are SQL again after `introspect::forms::resolve`.
-    pub by_form: bool,
+    /// Read check constraints, keys, plain indexes and policies as forms
+    /// (`introspect::forms`) instead of having the server deparse them, each form kept once
+    /// in this table. Two catalogs compare by form only when read with the same table; their
+    /// texts are SQL again after `introspect::forms::resolve`.
+    pub by_form: Option<std::sync::Arc<FormTable>>,
+}
+
+/// The forms of the catalogs read by form ([`Scope::by_form`]) with one table. A form is
+/// long (a policy's tree is over a kilobyte) and repeats (the same policy on many tables):
+/// the table keeps each distinct form once, and a catalog holds `\0form <table>#<number>`,
+/// equal for equal forms and only for them. The table's own number makes the forms of two
+/// tables unequal, so catalogs read with different tables never match by form.
+#[derive(Debug)]
+pub struct FormTable {
+    id: u64,
+    forms: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl FormTable {
+    pub fn new() -> std::sync::Arc<FormTable> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        std::sync::Arc::new(FormTable {
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            forms: std::sync::Mutex::new(std::collections::HashMap::new()),
+        })
+    }
+
+    /// The text a catalog holds for `form`.
+    pub fn intern(&self, form: String) -> String {
+        let mut forms = match self.forms.lock() {
+            Ok(f) => f,
+            // A thread that panicked while holding the table left it whole (an insert is
+            // all or nothing): go on with it.
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let next = forms.len();
+        let n = *forms.entry(form).or_insert(next);
+        format!("\0form {}#{n}", self.id)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

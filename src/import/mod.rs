@@ -66,7 +66,7 @@ pub fn scope(src_schemas: &[String], external: &[Name], buckets: bool) -> Scope 
         privilege_schemas: src_schemas.to_vec(),
         buckets,
         declared_sequences: None,
-        by_form: false,
+        by_form: None,
     }
 }
 

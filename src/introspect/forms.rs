@@ -33,11 +33,24 @@ pub struct Context {
     prefix: String,
     /// Functions that are not built in (oid ≥ 12 000): oid → `regprocedure`.
     functions: HashMap<i64, String>,
+    /// Where the forms are kept ([`crate::catalog::FormTable`]).
+    table: Option<std::sync::Arc<crate::catalog::FormTable>>,
 }
 
 impl Context {
-    /// From the row of `queries/forms.sql`.
-    pub fn from_row(r: &postgres::Row) -> Context {
+    /// The text a catalog holds for `form`.
+    fn intern(&self, form: String) -> String {
+        match &self.table {
+            Some(t) => t.intern(form),
+            None => form,
+        }
+    }
+
+    /// From the row of `queries/forms.sql`, the forms kept in `table`.
+    pub fn from_row(
+        r: &postgres::Row,
+        table: std::sync::Arc<crate::catalog::FormTable>,
+    ) -> Context {
         let major: i32 = r.get("major");
         let path: Vec<String> = r.get("search_path");
         let oids: Vec<i64> = r.get("function_oids");
@@ -49,6 +62,7 @@ impl Context {
         Context {
             prefix,
             functions: oids.into_iter().zip(names).collect(),
+            table: Some(table),
         }
     }
 }
@@ -98,6 +112,15 @@ fn tokens(tree: &str) -> impl Iterator<Item = &str> {
         }
         tree.get(start..i)
     })
+}
+
+/// [`form`], as a catalog holds it.
+pub fn tree_form<'c>(
+    tree: &str,
+    cx: &Context,
+    column: impl Fn(i64) -> Option<&'c str>,
+) -> Option<String> {
+    form(tree, cx, column).map(|f| cx.intern(f))
 }
 
 /// The form of one stored expression tree of a table whose column `attnum` is named
@@ -278,7 +301,8 @@ pub fn constraint_text(
             ))
         })(),
         K::Unique | K::Exclusion => None,
-    };
+    }
+    .map(|f| cx.intern(f));
     let formed = form.is_some();
     let flags = Flags {
         no_inherit: r.get("no_inherit"),
@@ -440,7 +464,7 @@ pub fn index_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(St
             let _ = write!(s, " @{}:{name} {class} {coll} {opt}", name.len());
         }
         s.push_str(" )");
-        Some(s)
+        Some(cx.intern(s))
     })();
     let formed = form.is_some();
     Some((
@@ -456,6 +480,7 @@ mod tests {
     fn cx() -> Context {
         Context {
             prefix: "\0form v15 path 10:pg_catalog".into(),
+            table: None,
             functions: [(59564, "auth.uid()".to_string())].into_iter().collect(),
         }
     }
@@ -515,6 +540,14 @@ mod tests {
         );
         let t: Vec<&str> = tokens("{A :s é\\ ü}").collect();
         assert_eq!(t, ["{", "A", ":s", "é\\ ü", "}"]);
+    }
+
+    #[test]
+    fn forms_are_kept_once_and_match_only_in_their_table() {
+        let (t, u) = (crate::catalog::FormTable::new(), crate::catalog::FormTable::new());
+        assert_eq!(t.intern("a".into()), t.intern("a".into()));
+        assert_ne!(t.intern("a".into()), t.intern("b".into()));
+        assert_ne!(t.intern("a".into()), u.intern("a".into()));
     }
 
     #[test]

@@ -209,9 +209,11 @@ impl Query {
             Query::Schemas => client.rows(SCHEMAS, &[s]),
             Query::Tables => client.rows(TABLES, &[s, of, index]),
             Query::Columns => client.rows(COLUMNS, &[s, of, index]),
-            Query::Constraints => client.rows(CONSTRAINTS, &[s, of, index, &scope.by_form]),
-            Query::Indexes => client.rows(INDEXES, &[s, of, index, &scope.by_form]),
-            Query::Policies => client.rows(POLICIES, &[s, of, index, &scope.by_form]),
+            Query::Constraints => {
+                client.rows(CONSTRAINTS, &[s, of, index, &scope.by_form.is_some()])
+            }
+            Query::Indexes => client.rows(INDEXES, &[s, of, index, &scope.by_form.is_some()]),
+            Query::Policies => client.rows(POLICIES, &[s, of, index, &scope.by_form.is_some()]),
             Query::Triggers => client.rows(TRIGGERS, &[s, of, index]),
             Query::Functions => client.rows(FUNCTIONS, &[s]),
             Query::Views => client.rows(VIEWS, &[s]),
@@ -284,7 +286,7 @@ pub fn queries(scope: &Scope, deps: bool) -> Vec<Query> {
         Query::Extensions,
         Query::Publications,
     ]);
-    if scope.by_form {
+    if scope.by_form.is_some() {
         out.push(Query::Forms);
     }
     if !scope.external_tables.is_empty() {
@@ -450,7 +452,10 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     }
     // Read by form: what the forms depend on, and each table's columns by number.
     let form_rows = take(Query::Forms);
-    let cx = form_rows.first().map(forms::Context::from_row);
+    let cx = form_rows
+        .first()
+        .zip(scope.by_form.clone())
+        .map(|(r, table)| forms::Context::from_row(r, table));
     let mut attnums = forms::Columns::default();
     if let Some(r) = form_rows.first() {
         attnums.add_referenced(r);
@@ -546,7 +551,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
                 let relid = attnums.oid(&key);
                 let tree = |col: &str| {
                     r.get::<_, Option<&str>>(col)
-                        .map(|t| forms::form(t, cx, |n| attnums.named(relid?, n)))
+                        .map(|t| forms::tree_form(t, cx, |n| attnums.named(relid?, n)))
                 };
                 let oid: i64 = r.get("oid");
                 let (u, c, whole) =
