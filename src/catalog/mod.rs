@@ -94,18 +94,28 @@ pub struct Deferred {
     pub policies: Vec<(Name, String, i64, bool)>,
     /// (table, index name, the index's oid, whether its text is a form), as above.
     pub indexes: Vec<(Name, String, i64, bool)>,
+    /// (table, trigger name, the trigger's oid, whether its text is a form), as above.
+    pub triggers: Vec<(Name, String, i64, bool)>,
 }
 
 impl Deferred {
     pub fn is_empty(&self) -> bool {
-        self.constraints.is_empty() && self.policies.is_empty() && self.indexes.is_empty()
+        self.constraints.is_empty()
+            && self.policies.is_empty()
+            && self.indexes.is_empty()
+            && self.triggers.is_empty()
     }
 
     /// Whether some text is a placeholder, which must be deparsed before any comparison.
     pub fn has_placeholders(&self) -> bool {
-        [&self.constraints, &self.policies, &self.indexes]
-            .iter()
-            .any(|l| l.iter().any(|o| !o.3))
+        [
+            &self.constraints,
+            &self.policies,
+            &self.indexes,
+            &self.triggers,
+        ]
+        .iter()
+        .any(|l| l.iter().any(|o| !o.3))
     }
 }
 

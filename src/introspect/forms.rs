@@ -26,6 +26,9 @@ use crate::pg::Reads;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+/// A tree's template: its key in the form table, and the column numbers it names in order.
+type Template = (String, Vec<i64>);
+
 /// What a form depends on besides its tree, read once per database (`queries/forms.sql`).
 #[derive(Debug, Clone, Default)]
 pub struct Context {
@@ -35,9 +38,25 @@ pub struct Context {
     functions: HashMap<i64, String>,
     /// Where the forms are kept ([`crate::catalog::FormTable`]).
     table: Option<std::sync::Arc<crate::catalog::FormTable>>,
+    /// The templates of the trees met so far, by the tree's text: the same policy or check
+    /// on many tables is stored as the same text, and is read once.
+    templates: std::cell::RefCell<HashMap<String, Option<Template>>>,
 }
 
 impl Context {
+    /// The key of a tree's template (its number in the form table) and the column numbers
+    /// the tree names, in order.
+    fn template(&self, tree: &str) -> Option<Template> {
+        if let Some(known) = self.templates.borrow().get(tree) {
+            return known.clone();
+        }
+        let t = template(tree, self).map(|(t, attnums)| (self.intern(t), attnums));
+        self.templates
+            .borrow_mut()
+            .insert(tree.to_string(), t.clone());
+        t
+    }
+
     /// The text a catalog holds for `form`.
     fn intern(&self, form: String) -> String {
         match &self.table {
@@ -63,6 +82,7 @@ impl Context {
             prefix,
             functions: oids.into_iter().zip(names).collect(),
             table: Some(table),
+            templates: Default::default(),
         }
     }
 }
@@ -124,12 +144,27 @@ pub fn tree_form<'c>(
 }
 
 /// The form of one stored expression tree of a table whose column `attnum` is named
-/// `column(attnum)`, or None when the tree names something a form cannot carry.
+/// `column(attnum)`, or None when the tree names something a form cannot carry: its
+/// template's key ([`Context::template`]) and the names of the columns it names, in order.
 pub fn form<'c>(
     tree: &str,
     cx: &Context,
     column: impl Fn(i64) -> Option<&'c str>,
 ) -> Option<String> {
+    let (key, attnums) = cx.template(tree)?;
+    let mut out = key;
+    for n in attnums {
+        let name = column(n)?;
+        let _ = write!(out, " @{}:{name}", name.len());
+    }
+    Some(out)
+}
+
+/// The template of a tree's form: the tree without its positions, its columns' numbers
+/// replaced by `@column` and their numbers returned in order, functions that are not
+/// PostgreSQL's own named; None when the tree names something a form cannot carry.
+fn template(tree: &str, cx: &Context) -> Option<Template> {
+    let mut attnums = Vec::new();
     let mut out = String::with_capacity(tree.len());
     out.push_str(&cx.prefix);
     // The node each brace opened (None for a list's parenthesis).
@@ -182,8 +217,8 @@ pub fn form<'c>(
             match (node, field) {
                 ("VAR", "varno" | "varnosyn") if n != 1 => return None,
                 ("VAR", "varattno" | "varattnosyn") if n > 0 => {
-                    let name = column(n)?;
-                    piece = format!("@{}:{name}", name.len()).into();
+                    attnums.push(n);
+                    piece = "@column".into();
                 }
                 ("FUNCEXPR", "funcid") if n >= FIXED_OIDS => {
                     let sig = cx.functions.get(&n)?;
@@ -205,7 +240,7 @@ pub fn form<'c>(
             field = "";
         }
     }
-    Some(out)
+    Some((out, attnums))
 }
 
 /// The columns of the tables read, by table oid and number: what the forms name them by.
@@ -377,12 +412,18 @@ pub fn resolve(
         l.iter().filter(|o| pick(o.3)).map(|o| o.2).collect()
     };
     let d = &cat.deferred;
-    let (cons, pols, idxs) = (oids(&d.constraints), oids(&d.policies), oids(&d.indexes));
-    if cons.is_empty() && pols.is_empty() && idxs.is_empty() {
+    let lists = [
+        oids(&d.constraints),
+        oids(&d.policies),
+        oids(&d.indexes),
+        oids(&d.triggers),
+    ];
+    if lists.iter().all(Vec::is_empty) {
         return Ok(());
     }
+    let [cons, pols, idxs, trgs] = &lists;
     let mut texts: HashMap<(String, i64), (Option<String>, Option<String>)> = HashMap::new();
-    for r in client.rows(DEPARSE, &[&cons, &pols, &idxs])? {
+    for r in client.rows(DEPARSE, &[cons, pols, idxs, trgs])? {
         texts.insert((r.get(0), r.get(1)), (r.get(2), r.get(3)));
     }
     let deferred = std::mem::take(&mut cat.deferred);
@@ -391,6 +432,7 @@ pub fn resolve(
         ("c", deferred.constraints, &mut kept.constraints),
         ("p", deferred.policies, &mut kept.policies),
         ("i", deferred.indexes, &mut kept.indexes),
+        ("t", deferred.triggers, &mut kept.triggers),
     ] {
         for (table, name, oid, formed) in list {
             if !pick(formed) {
@@ -415,9 +457,14 @@ pub fn resolve(
                         p.with_check = b;
                     }
                 }
-                _ => {
+                "i" => {
                     if let (Some(i), Some(def)) = (t.indexes.get_mut(&name), a) {
                         *i = def;
+                    }
+                }
+                _ => {
+                    if let (Some(tr), Some(def)) = (t.triggers.get_mut(&name), a) {
+                        *tr = def;
                     }
                 }
             }
@@ -425,6 +472,54 @@ pub fn resolve(
     }
     cat.deferred = kept;
     Ok(())
+}
+
+/// The text of a trigger read by form (its row of `queries/triggers.sql` has no definition)
+/// until [`resolve`], and whether it is a form; None when the row has its definition. The
+/// form is its timing and events (`tgtype`), its function's signature, arguments, columns
+/// (`UPDATE OF`), condition (the form of its tree), transition tables and flags.
+pub fn trigger_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(String, bool)> {
+    if r.get::<_, Option<&str>>("definition").is_some() {
+        return None;
+    }
+    let oid: i64 = r.get("oid");
+    let form = (|| {
+        let relid: i64 = r.get("relid");
+        let function: i64 = r.get("function");
+        let sig = if function >= FIXED_OIDS {
+            cx.functions.get(&function)?.clone()
+        } else {
+            function.to_string()
+        };
+        let columns: Vec<i16> = r.get("columns");
+        let when = match r.get::<_, Option<&str>>("tree") {
+            Some(tree) => form(tree, cx, |n| cols.named(relid, n))?,
+            None => String::new(),
+        };
+        let args: &[u8] = r.get("args");
+        let (old, new): (Option<&str>, Option<&str>) = (r.get("old_table"), r.get("new_table"));
+        let name = |n: Option<&str>| n.map(|n| format!("@{}:{n}", n.len())).unwrap_or_default();
+        Some(format!(
+            "{} trigger type {} function @{}:{sig} args {:?} columns {} when @{}:{when} \
+             deferrable {} deferred {} old {} new {}",
+            cx.prefix,
+            r.get::<_, i32>("type"),
+            sig.len(),
+            args,
+            cols.list(relid, &columns)?,
+            when.len(),
+            r.get::<_, bool>("deferrable"),
+            r.get::<_, bool>("deferred"),
+            name(old),
+            name(new),
+        ))
+    })()
+    .map(|f| cx.intern(f));
+    let formed = form.is_some();
+    Some((
+        form.unwrap_or_else(|| format!("\0placeholder {oid}")),
+        formed,
+    ))
 }
 
 /// The text of an index read by form (its row of `queries/indexes.sql` has no definition)
@@ -481,6 +576,7 @@ mod tests {
         Context {
             prefix: "\0form v15 path 10:pg_catalog".into(),
             table: None,
+            templates: Default::default(),
             functions: [(59564, "auth.uid()".to_string())].into_iter().collect(),
         }
     }
@@ -498,18 +594,24 @@ mod tests {
         let a = form(POLICY, &cx(), cols).expect("a form");
         let moved = POLICY.replace(":location 246", ":location 12");
         assert_eq!(form(&moved, &cx(), cols), Some(a.clone()));
-        assert!(a.contains(":varattno @7:user_id"), "{a}");
+        assert!(
+            a.contains(":varattno @column") && a.ends_with(" @7:user_id @7:user_id"),
+            "{a}"
+        );
         assert!(a.contains(":funcid @10:auth.uid()"), "{a}");
         assert!(!a.contains("location"), "{a}");
         // Another column at the same number is another form.
         let other = |n: i64| if n == 2 { Some("owner_id") } else { cols(n) };
         assert_ne!(form(POLICY, &cx(), other), Some(a.clone()));
         // Another function is another form, an unknown one none.
-        let mut cx2 = cx();
-        cx2.functions.insert(59564, "public.uid()".into());
-        assert_ne!(form(POLICY, &cx2, cols), Some(a));
-        cx2.functions.clear();
-        assert_eq!(form(POLICY, &cx2, cols), None);
+        let mut other_function = cx();
+        other_function
+            .functions
+            .insert(59564, "public.uid()".into());
+        assert_ne!(form(POLICY, &other_function, cols), Some(a));
+        let mut no_function = cx();
+        no_function.functions.clear();
+        assert_eq!(form(POLICY, &no_function, cols), None);
     }
 
     #[test]
@@ -544,7 +646,10 @@ mod tests {
 
     #[test]
     fn forms_are_kept_once_and_match_only_in_their_table() {
-        let (t, u) = (crate::catalog::FormTable::new(), crate::catalog::FormTable::new());
+        let (t, u) = (
+            crate::catalog::FormTable::new(),
+            crate::catalog::FormTable::new(),
+        );
         assert_eq!(t.intern("a".into()), t.intern("a".into()));
         assert_ne!(t.intern("a".into()), t.intern("b".into()));
         assert_ne!(t.intern("a".into()), u.intern("a".into()));

@@ -73,12 +73,12 @@ fn named(r: &Row, names: usize, defs: usize) -> std::collections::BTreeMap<Strin
 }
 
 /// Fills the policies and triggers of the tables already in `tables` from their rows (with
-/// `formed`, the texts of the policies' conditions read by form, row by row); the trigger
-/// rows of relations that are not tables (views) are returned.
+/// the texts of the policies' conditions and of the triggers read by form, row by row); the
+/// trigger rows of relations that are not tables (views) are returned.
 fn policies_and_triggers(
     policies: &[Row],
     formed: Option<Vec<(Option<String>, Option<String>)>>,
-    triggers: Vec<Row>,
+    triggers: (Vec<Row>, Option<Vec<Option<String>>>),
     tables: &mut std::collections::BTreeMap<crate::catalog::Name, Table>,
 ) -> Vec<Row> {
     let mut formed = formed.map(Vec::into_iter);
@@ -102,9 +102,13 @@ fn policies_and_triggers(
         }
     }
     let mut rest = Vec::new();
+    let (triggers, texts) = triggers;
+    let mut texts = texts.map(Vec::into_iter);
     for r in triggers {
+        let text = texts.as_mut().and_then(Iterator::next).flatten();
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
-            t.triggers.insert(r.get(2), r.get(3));
+            t.triggers
+                .insert(r.get(2), text.unwrap_or_else(|| r.get(3)));
             if let Some(c) = r.get::<_, Option<String>>(5) {
                 t.trigger_comments.insert(r.get(2), c);
             }
@@ -214,7 +218,7 @@ impl Query {
             }
             Query::Indexes => client.rows(INDEXES, &[s, of, index, &scope.by_form.is_some()]),
             Query::Policies => client.rows(POLICIES, &[s, of, index, &scope.by_form.is_some()]),
-            Query::Triggers => client.rows(TRIGGERS, &[s, of, index]),
+            Query::Triggers => client.rows(TRIGGERS, &[s, of, index, &scope.by_form.is_some()]),
             Query::Functions => client.rows(FUNCTIONS, &[s]),
             Query::Views => client.rows(VIEWS, &[s]),
             Query::Kind(i) => match crate::kinds::KIND_QUERIES.get(i) {
@@ -231,7 +235,7 @@ impl Query {
                 client.rows(POLICIES, &[&external_schemas(scope), of, index, &false])
             }
             Query::ExternalTriggers => {
-                client.rows(TRIGGERS, &[&external_schemas(scope), of, index])
+                client.rows(TRIGGERS, &[&external_schemas(scope), of, index, &false])
             }
             Query::Publications => client.rows(PUBLICATIONS, &[]),
             Query::Buckets => {
@@ -561,8 +565,25 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
             })
             .collect::<Vec<_>>()
     });
-    let view_triggers =
-        policies_and_triggers(&policies, formed, take(Query::Triggers), &mut cat.tables);
+    let triggers = take(Query::Triggers);
+    let trigger_texts = cx.as_ref().map(|cx| {
+        triggers
+            .iter()
+            .map(|r| {
+                let (text, formed) = forms::trigger_text(cx, &attnums, r)?;
+                cat.deferred
+                    .triggers
+                    .push(((r.get(0), r.get(1)), r.get(2), r.get("oid"), formed));
+                Some(text)
+            })
+            .collect::<Vec<_>>()
+    });
+    let view_triggers = policies_and_triggers(
+        &policies,
+        formed,
+        (triggers, trigger_texts),
+        &mut cat.tables,
+    );
     for r in take(Query::Functions) {
         let grantees: Vec<String> = r.get(5);
         let privileges: Vec<String> = r.get(6);
@@ -719,7 +740,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         policies_and_triggers(
             &take(Query::ExternalPolicies),
             None,
-            take(Query::ExternalTriggers),
+            (take(Query::ExternalTriggers), None),
             &mut cat.external,
         );
     }

@@ -10,6 +10,8 @@ use crate::schemac;
 /// Objects both databases of every case have.
 const COMMON: &str = r#"
 CREATE SCHEMA app;
+CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
 CREATE FUNCTION app.me() RETURNS uuid LANGUAGE sql STABLE AS 'SELECT NULL::uuid';
 CREATE FUNCTION public.me() RETURNS uuid LANGUAGE sql STABLE AS 'SELECT NULL::uuid';
 CREATE TYPE public.mood AS ENUM ('a', 'b');
@@ -177,6 +179,44 @@ const CASES: &[(&str, &str, &str, Option<&str>)] = &[
         "CREATE TABLE t (a int, b int) PARTITION BY RANGE (a); CREATE INDEX i ON t (a);",
         "CREATE TABLE t (a int, b int) PARTITION BY RANGE (a); CREATE INDEX i ON t (b);",
         Some("CREATE INDEX i ON public.t USING btree (b)"),
+    ),
+    (
+        "a trigger: other column numbers, same text",
+        "CREATE TABLE t (x int, a int, b int); ALTER TABLE t DROP COLUMN x;
+         CREATE TRIGGER g BEFORE UPDATE OF b ON t FOR EACH ROW WHEN (OLD.a > 0) EXECUTE FUNCTION touch('x');",
+        "CREATE TABLE t (a int, b int);
+         CREATE TRIGGER g BEFORE UPDATE OF b ON t FOR EACH ROW WHEN (OLD.a > 0) EXECUTE FUNCTION touch('x');",
+        None,
+    ),
+    (
+        "a trigger, another timing",
+        "CREATE TABLE t (a int); CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        "CREATE TABLE t (a int); CREATE TRIGGER g AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        Some("AFTER UPDATE"),
+    ),
+    (
+        "a trigger, a function of the same name in another schema",
+        "CREATE TABLE t (a int); CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        "CREATE TABLE t (a int); CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION app.touch();",
+        Some("EXECUTE FUNCTION app.touch()"),
+    ),
+    (
+        "a trigger, another argument",
+        "CREATE TABLE t (a int); CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch('x');",
+        "CREATE TABLE t (a int); CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch('y');",
+        Some("touch('y')"),
+    ),
+    (
+        "a trigger: UPDATE OF the same column number, another column",
+        "CREATE TABLE t (a int, b int); CREATE TRIGGER g BEFORE UPDATE OF a ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        "CREATE TABLE t (b int, a int); CREATE TRIGGER g BEFORE UPDATE OF b ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+        Some("UPDATE OF b"),
+    ),
+    (
+        "a trigger, another condition",
+        "CREATE TABLE t (a int); CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW WHEN (OLD.a > 0) EXECUTE FUNCTION touch();",
+        "CREATE TABLE t (a int); CREATE TRIGGER g BEFORE UPDATE ON t FOR EACH ROW WHEN (OLD.a > 1) EXECUTE FUNCTION touch();",
+        Some("(old.a > 1)"),
     ),
     (
         "a policy's WITH CHECK",
