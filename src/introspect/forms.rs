@@ -248,11 +248,18 @@ fn template(tree: &str, cx: &Context) -> Option<Template> {
 pub struct Columns {
     by_oid: HashMap<i64, Vec<(i16, String)>>,
     oids: HashMap<Name, i64>,
+    /// The table of the column added last.
+    last: Option<i64>,
 }
 
 impl Columns {
-    pub fn add(&mut self, table: Name, relid: i64, attnum: i16, name: String) {
-        self.oids.entry(table).or_insert(relid);
+    /// Column `attnum` of the table `relid`, named `table()`; the columns of a table come
+    /// one after the other.
+    pub fn add(&mut self, relid: i64, attnum: i16, name: String, table: impl Fn() -> Name) {
+        if self.last != Some(relid) {
+            self.last = Some(relid);
+            self.oids.entry(table()).or_insert(relid);
+        }
         self.by_oid.entry(relid).or_default().push((attnum, name));
     }
 
