@@ -486,11 +486,7 @@ pub fn resolve(
 /// form is its timing and events (`tgtype`), its function's signature, arguments, columns
 /// (`UPDATE OF`), condition (the form of its tree), transition tables and flags.
 pub fn trigger_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(String, bool)> {
-    if r.get::<_, Option<&str>>("definition").is_some() {
-        return None;
-    }
-    let oid: i64 = r.get("oid");
-    let form = (|| {
+    row_text(cx, r, || {
         let relid: i64 = r.get("relid");
         let function: i64 = r.get("function");
         let sig = if function >= FIXED_OIDS {
@@ -520,13 +516,26 @@ pub fn trigger_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(
             name(old),
             name(new),
         ))
-    })()
-    .map(|f| cx.intern(f));
-    let formed = form.is_some();
-    Some((
-        form.unwrap_or_else(|| format!("\0placeholder {oid}")),
-        formed,
-    ))
+    })
+}
+
+/// The text of an object of a row read by form (one without a definition) until
+/// [`resolve`]: its form made by `make`, as a catalog holds it, or without one a
+/// placeholder unique to the object, which equals nothing of the other database's; and
+/// whether it is a form. None when the row has its definition.
+fn row_text(
+    cx: &Context,
+    r: &postgres::Row,
+    make: impl FnOnce() -> Option<String>,
+) -> Option<(String, bool)> {
+    if r.get::<_, Option<&str>>("definition").is_some() {
+        return None;
+    }
+    let oid: i64 = r.get("oid");
+    Some(match make() {
+        Some(form) => (cx.intern(form), true),
+        None => (format!("\0placeholder {oid}"), false),
+    })
 }
 
 /// The text of an index read by form (its row of `queries/indexes.sql` has no definition)
@@ -537,11 +546,7 @@ pub fn trigger_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(
 /// names an operator class or a collation depends on the column's type and collation,
 /// which are compared as the column's.
 pub fn index_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(String, bool)> {
-    if r.get::<_, Option<&str>>("definition").is_some() {
-        return None;
-    }
-    let oid: i64 = r.get("oid");
-    let form = (|| {
+    row_text(cx, r, || {
         let relid: i64 = r.get("relid");
         let am: i64 = r.get("am");
         let keys: Vec<i16> = r.get::<_, Option<Vec<i16>>>("keys")?;
@@ -566,13 +571,8 @@ pub fn index_text(cx: &Context, cols: &Columns, r: &postgres::Row) -> Option<(St
             let _ = write!(s, " @{}:{name} {class} {coll} {opt}", name.len());
         }
         s.push_str(" )");
-        Some(cx.intern(s))
-    })();
-    let formed = form.is_some();
-    Some((
-        form.unwrap_or_else(|| format!("\0placeholder {oid}")),
-        formed,
-    ))
+        Some(s)
+    })
 }
 
 #[cfg(test)]
