@@ -768,7 +768,7 @@ pub fn diff_databases_with(
     Ok((changes, sides))
 }
 
-/// Both databases read at once, with checks and policies by form
+/// Both databases read at once, with checks, keys, indexes, triggers and policies by form
 /// ([`catalog::Scope::by_form`]): their texts are deparsed only when something differs, or
 /// with `texts` for a caller that keeps the catalogs. The two connections are returned
 /// inside their read-only transactions.
@@ -779,7 +779,8 @@ fn read_and_diff_databases(
     texts: bool,
 ) -> Result<(Vec<diff::Change>, Sides, [postgres::Client; 2]), DiffError> {
     let (scope, opts) = between_databases(schemas);
-    // Checks and policies by form: deparsed only when something differs.
+    // Checks, keys, indexes, triggers and policies by form: deparsed only when something
+    // differs.
     let by_form = catalog::Scope {
         by_form: Some(catalog::FormTable::new()),
         ..scope.clone()
@@ -810,16 +811,13 @@ fn read_and_diff_databases(
         deparse_both([(&mut from, &mut actual), (&mut to, &mut desired)], false)?;
     }
     if !changes.is_empty() {
-        // The dependencies order the plan and decide what a change drags along; identical
-        // databases need none, nor the texts of what was read by form. Both read in the
-        // same snapshots, both sides at once, then diff again.
+        // The texts of what was read by form, and the dependencies, which order the plan
+        // and decide what a change drags along: identical databases need neither. Both
+        // read in the same snapshots, both sides at once, then diff again.
+        deparse_both([(&mut from, &mut actual), (&mut to, &mut desired)], false)?;
         let (a, d) = std::thread::scope(|s| {
-            let a = s.spawn(|| {
-                introspect::forms::resolve(&mut from, &mut actual, false)?;
-                introspect::dependencies(&mut from, schemas)
-            });
-            let d = introspect::forms::resolve(&mut to, &mut desired, false)
-                .and_then(|()| introspect::dependencies(&mut to, schemas));
+            let a = s.spawn(|| introspect::dependencies(&mut from, schemas));
+            let d = introspect::dependencies(&mut to, schemas);
             (a.join(), d)
         });
         let fail = |what: &str, e: postgres::Error| DiffError::Introspect {
@@ -870,7 +868,7 @@ pub fn diff_clients(
     schemas: &[String],
 ) -> Result<(Vec<diff::Change>, Sides), DiffError> {
     let (scope, opts) = between_databases(schemas);
-    // Checks and policies by form, as in diff_databases_with.
+    // By form, as in read_and_diff_databases.
     let by_form = catalog::Scope {
         by_form: Some(catalog::FormTable::new()),
         ..scope.clone()

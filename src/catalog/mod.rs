@@ -76,8 +76,9 @@ pub struct Catalog {
     /// Read only for catalogs a plan is made from; empty for a predicted catalog.
     #[serde(skip)]
     pub deps: Deps,
-    /// Check constraints and policies read by form ([`Scope::by_form`]): their texts are
-    /// forms, not SQL, until `introspect::forms::resolve` deparses them. Empty otherwise.
+    /// Constraints, indexes, triggers and policies read by form ([`Scope::by_form`]): their
+    /// texts are forms, not SQL, until `introspect::forms::resolve` deparses them. Empty
+    /// otherwise.
     #[serde(skip)]
     pub deferred: Deferred,
 }

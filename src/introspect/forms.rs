@@ -1,25 +1,34 @@
-//! Comparing the check constraints and policies of two databases without deparsing them.
+//! Comparing the constraints, indexes, triggers and policies of two databases without
+//! deparsing them.
 //!
-//! Why: in a diff of two databases, most of each server's time went to deparsing check
-//! constraints and policy conditions (`pg_get_constraintdef`, `pg_get_expr`), because the
-//! deparser opens every table and builds its relation cache entry. Yet two identical
+//! Why: in a diff of two databases, most of each server's time went to its deparsers
+//! (`pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_triggerdef`, `pg_get_expr`); those of
+//! checks and policies open every table to build its relation cache entry. Yet two identical
 //! databases need no text at all: it is enough to know that the texts would be equal.
 //!
 //! PostgreSQL stores each expression as a tree (`pg_node_tree`), and its text is a function
 //! of that tree, of the names of what the tree points at by number, and of the search path
 //! and server version the deparser runs with. A *form* is the tree with those numbers
 //! replaced by what the text would show: the source positions dropped, columns named by the
-//! table's `attnum`s, functions that are not built in by their `regprocedure`, the whole
-//! prefixed with the server's major version and search path ([`Context`]). Equal forms give
-//! equal texts. So a diff of two databases reads the trees ([`crate::catalog::Scope::by_form`]),
-//! compares the forms, and only when something differs deparses them ([`resolve`]) and
-//! compares again; a clean comparison never deparses a check or a policy.
+//! table's `attnum`s, functions that are not PostgreSQL's own by their `regprocedure`, the
+//! whole prefixed with the server's major version and search path ([`Context`]). Keys,
+//! foreign keys, plain indexes and triggers get forms of their parts the same way (columns
+//! by name, the referenced table as the deparser names it, actions, operator classes,
+//! collations, the trigger's function, arguments and condition). Equal forms give equal
+//! texts, beside an otherwise equal catalog (whether an index's text names its operator
+//! class depends on the column's type, which is compared as the column's). So a diff of two
+//! databases reads the trees and parts ([`crate::catalog::Scope::by_form`]), compares the
+//! forms, and only when something differs deparses them ([`resolve`]) and compares again;
+//! a clean comparison deparses none of them. A form is long and repeats from table to
+//! table: each is kept once ([`crate::catalog::FormTable`]), and a tree stored the same way
+//! on many tables is read once ([`Context::template`]).
 //!
 //! The forms are conservative. A tree that names anything a form cannot carry (another
-//! relation, a type, operator or collation that is not built in, a `reg*` constant, a
-//! column that was not read) gets no form: its text is a placeholder that [`resolve`]
+//! relation, a type, operator or collation that is not PostgreSQL's own, a `reg*` constant,
+//! a column that was not read) gets no form: its text is a placeholder that [`resolve`]
 //! deparses before any comparison. A form can fail to show that two texts are the same; it
-//! never shows two different texts the same.
+//! never shows two different texts the same. `tests/it/forms.rs` builds pairs of databases
+//! that differ in one way a form must see.
 
 use crate::catalog::{Catalog, Name};
 use crate::pg::Reads;
