@@ -21,7 +21,7 @@
 //! forms, and only when something differs deparses them ([`resolve`]) and compares again;
 //! a clean comparison deparses none of them. A form is long and repeats from table to
 //! table: each is kept once ([`crate::catalog::FormTable`]), and a tree stored the same way
-//! on many tables is read once ([`Context::template`]).
+//! on many tables is read once (`Context::template`).
 //!
 //! The forms are conservative. A tree that names anything a form cannot carry (another
 //! relation, a type, operator or collation that is not PostgreSQL's own, a `reg*` constant,
@@ -154,7 +154,7 @@ pub fn tree_form<'c>(
 
 /// The form of one stored expression tree of a table whose column `attnum` is named
 /// `column(attnum)`, or None when the tree names something a form cannot carry: its
-/// template's key ([`Context::template`]) and the names of the columns it names, in order.
+/// template's key (`Context::template`) and the names of the columns it names, in order.
 pub fn form<'c>(
     tree: &str,
     cx: &Context,
@@ -393,7 +393,7 @@ impl Flags {
 }
 
 /// The texts of a policy's two conditions read by form: (USING, WITH CHECK, whether both are
-/// forms). A condition without a form is a placeholder, as in [`check_text`].
+/// forms). A condition without a form is a placeholder, as in `row_text`.
 pub fn policy_texts(
     using: Option<Option<String>>,
     check: Option<Option<String>>,
