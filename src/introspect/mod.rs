@@ -7,8 +7,8 @@
 //! one connection ([`introspect_scope`], inside a caller's transaction) or on several
 //! connections at once inside one snapshot ([`read_parallel`], several databases together):
 //! the catalog is the same either way, built in the same order. A diff of two databases reads
-//! check constraints and policies by form ([`forms`]) and has them deparsed only when the
-//! databases differ.
+//! constraints, indexes, triggers and policies by form ([`forms`]) and has them deparsed only
+//! when the databases differ.
 
 use crate::catalog::{
     Bucket, Catalog, Column, Constraint, Function, Partition, Policy, Publication, Scope, Table,
@@ -72,13 +72,31 @@ fn named(r: &Row, names: usize, defs: usize) -> std::collections::BTreeMap<Strin
     n.into_iter().zip(d).collect()
 }
 
+/// The text of the object of row `r` (schema, table, name, …, `oid`): its form or
+/// placeholder when it was read by form (`by_form`, from [`forms`]), recorded in `deferred`
+/// for [`forms::resolve`]; else its definition, column `col`.
+fn text_or_form(
+    deferred: &mut Vec<(crate::catalog::Name, String, i64, bool)>,
+    r: &Row,
+    by_form: Option<(String, bool)>,
+    col: usize,
+) -> String {
+    match by_form {
+        Some((text, formed)) => {
+            deferred.push(((r.get(0), r.get(1)), r.get(2), r.get("oid"), formed));
+            text
+        }
+        None => r.get(col),
+    }
+}
+
 /// Fills the policies and triggers of the tables already in `tables` from their rows (with
 /// the texts of the policies' conditions and of the triggers read by form, row by row); the
 /// trigger rows of relations that are not tables (views) are returned.
 fn policies_and_triggers(
     policies: &[Row],
     formed: Option<Vec<(Option<String>, Option<String>)>>,
-    triggers: (Vec<Row>, Option<Vec<Option<String>>>),
+    triggers: (Vec<Row>, Option<Vec<String>>),
     tables: &mut std::collections::BTreeMap<crate::catalog::Name, Table>,
 ) -> Vec<Row> {
     let mut formed = formed.map(Vec::into_iter);
@@ -105,7 +123,7 @@ fn policies_and_triggers(
     let (triggers, texts) = triggers;
     let mut texts = texts.map(Vec::into_iter);
     for r in triggers {
-        let text = texts.as_mut().and_then(Iterator::next).flatten();
+        let text = texts.as_mut().and_then(Iterator::next);
         if let Some(t) = tables.get_mut(&(r.get(0), r.get(1))) {
             t.triggers
                 .insert(r.get(2), text.unwrap_or_else(|| r.get(3)));
@@ -511,16 +529,7 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         let by_form = cx
             .as_ref()
             .and_then(|cx| forms::constraint_text(cx, &attnums, &key, kind, &r));
-        let definition = match by_form {
-            Some((text, formed)) => {
-                let oid: i64 = r.get("oid");
-                cat.deferred
-                    .constraints
-                    .push((key.clone(), r.get(2), oid, formed));
-                text
-            }
-            None => r.get(4),
-        };
+        let definition = text_or_form(&mut cat.deferred.constraints, &r, by_form, 4);
         if let Some(t) = cat.tables.get_mut(&key) {
             t.constraints
                 .insert(r.get(2), Constraint { kind, definition });
@@ -530,20 +539,11 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         }
     }
     for r in take(Query::Indexes) {
-        let key: crate::catalog::Name = (r.get(0), r.get(1));
-        let definition = match cx
+        let by_form = cx
             .as_ref()
-            .and_then(|cx| forms::index_text(cx, &attnums, &r))
-        {
-            Some((text, formed)) => {
-                cat.deferred
-                    .indexes
-                    .push((key.clone(), r.get(2), r.get("oid"), formed));
-                text
-            }
-            None => r.get(3),
-        };
-        if let Some(t) = cat.tables.get_mut(&key) {
+            .and_then(|cx| forms::index_text(cx, &attnums, &r));
+        let definition = text_or_form(&mut cat.deferred.indexes, &r, by_form, 3);
+        if let Some(t) = cat.tables.get_mut(&(r.get(0), r.get(1))) {
             t.indexes.insert(r.get(2), definition);
             if let Some(c) = r.get::<_, Option<String>>(4) {
                 t.index_comments.insert(r.get(2), c);
@@ -574,11 +574,8 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
         triggers
             .iter()
             .map(|r| {
-                let (text, formed) = forms::trigger_text(cx, &attnums, r)?;
-                cat.deferred
-                    .triggers
-                    .push(((r.get(0), r.get(1)), r.get(2), r.get("oid"), formed));
-                Some(text)
+                let by_form = forms::trigger_text(cx, &attnums, r);
+                text_or_form(&mut cat.deferred.triggers, r, by_form, 3)
             })
             .collect::<Vec<_>>()
     });
