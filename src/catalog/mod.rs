@@ -100,13 +100,6 @@ pub struct Deferred {
 }
 
 impl Deferred {
-    pub fn is_empty(&self) -> bool {
-        self.constraints.is_empty()
-            && self.policies.is_empty()
-            && self.indexes.is_empty()
-            && self.triggers.is_empty()
-    }
-
     /// Whether some text is a placeholder, which must be deparsed before any comparison.
     pub fn has_placeholders(&self) -> bool {
         [
@@ -197,7 +190,7 @@ pub struct Scope {
     /// project spells as a column type, not as a sequence). None: every sequence, as
     /// database ↔ database diffs read them.
     pub declared_sequences: Option<BTreeSet<Name>>,
-    /// Read check constraints, keys, plain indexes and policies as forms
+    /// Read check constraints, keys, plain indexes, triggers and policies as forms
     /// (`introspect::forms`) instead of having the server deparse them, each form kept once
     /// in this table. Two catalogs compare by form only when read with the same table; their
     /// texts are SQL again after `introspect::forms::resolve`.
