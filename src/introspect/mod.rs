@@ -489,7 +489,10 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     if let Some(r) = form_rows.first() {
         attnums.add_referenced(r);
     }
-    for r in take(Query::Columns) {
+    // The query leaves the order to us: a table's columns go in by number.
+    let mut columns = take(Query::Columns);
+    columns.sort_by_cached_key(|r| (r.get::<_, i64>("relid"), r.get::<_, i16>("attnum")));
+    for r in columns {
         if cx.is_some() {
             attnums.add(r.get("relid"), r.get("attnum"), r.get(2), || {
                 (r.get(0), r.get(1))

@@ -134,14 +134,18 @@ fn schemas() -> Vec<String> {
 }
 
 /// The query's rows read as the catalog reads them (not by form): schema, table, name,
-/// definition and comment, as text (the columns after those serve reading by form).
+/// definition and comment, as text (the columns after those serve reading by form), sorted
+/// (the queries leave the order to the catalog).
 fn rows(c: &mut Client, sql: &str) -> Vec<Vec<Option<String>>> {
     let (of, index, by_form) = (1i64, 0i64, false);
-    c.query(sql, &[&schemas(), &of, &index, &by_form])
+    let mut rows: Vec<Vec<Option<String>>> = c
+        .query(sql, &[&schemas(), &of, &index, &by_form])
         .expect("catalog query")
         .iter()
         .map(|r| (0..r.len().min(5)).map(|i| r.get(i)).collect())
-        .collect()
+        .collect();
+    rows.sort();
+    rows
 }
 
 /// `query` with `fast` (`WHEN <the test that picks the query's own spelling>`) replaced by

@@ -1,5 +1,6 @@
--- Columns of the managed schemas' tables, in attribute order; none of a partition, whose
--- columns are its parent's (it cannot have others), and of an inheritance child (INHERITS)
+-- Columns of the managed schemas' tables, in no order (`introspect::build` sorts them by
+-- table and `attnum`: a sort by name here was 6 to 8 ms of 34 for 10 000 columns); none of
+-- a partition, whose columns are its parent's (it cannot have others), and of an inheritance child (INHERITS)
 -- only its own (attislocal: also those it inherits and declares, or kept when it stopped
 -- inheriting; ALTER TABLE parent DROP COLUMN leaves those on it). $1: schemas (text[]); $2, $3:
 -- only the tables whose oid is $3 modulo $2 (a share of the tables, for one of several
@@ -69,4 +70,3 @@ LEFT JOIN LATERAL (SELECT sq.* FROM pg_depend sd JOIN pg_sequence sq ON sq.seqre
 WHERE a.attnum > 0
   AND NOT a.attisdropped
   AND a.attislocal
-ORDER BY 1, 2, a.attnum

@@ -6,15 +6,37 @@
 -- check (its stored tree instead: the server deparses it only by opening the table), for a
 -- primary key without INCLUDE columns, or for a foreign key whose ON DELETE does not set
 -- columns (their parts instead; the deparser's lookups cost more than the reading).
-SELECT n.nspname AS schema,
-       c.relname AS table_name,
+-- Rows come in no order: `introspect::build` files each by its names (sorting them here
+-- by name cost the server up to a fifth of the query's time on 1 000 tables).
+-- The tables come first, once each (the extension-member test ran once per constraint, and
+-- every relation of the schemas, indexes too, was probed for constraints); a primary key's
+-- index is looked up only for a primary key (a join probed it for every foreign key too),
+-- and a comment only when some constraint of the database has one. 27 → 14 ms of server
+-- time for 5 000 constraints.
+WITH t AS MATERIALIZED (
+  SELECT c.oid, c.relname, n.nspname, c.relispartition
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p')
+    AND n.nspname = ANY($1)
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+    AND c.oid::int8 % $2 = $3
+)
+SELECT t.nspname AS schema,
+       t.relname AS table_name,
        con.conname AS name,
        con.contype::text AS kind,
        CASE WHEN $4 AND (con.contype = 'c'
-                         OR (con.contype = 'p' AND i.indnatts = i.indnkeyatts)
+                         OR (con.contype = 'p'
+                             AND (SELECT i.indnatts = i.indnkeyatts FROM pg_index i
+                                  WHERE i.indexrelid = con.conindid))
                          OR (con.contype = 'f' AND con.confdeltype NOT IN ('n', 'd')))
             THEN NULL ELSE pg_get_constraintdef(con.oid) END AS definition,
-       d.description AS comment,
+       CASE WHEN (SELECT EXISTS (SELECT 1 FROM pg_description
+                                 WHERE classoid = 'pg_constraint'::regclass)) THEN
+         (SELECT d.description FROM pg_description d
+          WHERE d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0)
+       END AS comment,
        con.oid::int8 AS oid,
        CASE WHEN $4 AND con.contype = 'c' THEN con.conbin::text END AS tree,
        con.connoinherit AS no_inherit,
@@ -29,17 +51,8 @@ SELECT n.nspname AS schema,
        con.confupdtype::text AS on_update,
        con.confdeltype::text AS on_delete,
        con.confmatchtype::text AS matching
-FROM pg_constraint con
-JOIN pg_class c ON c.oid = con.conrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_description d
-  ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
--- A primary key's index, by form only: whether it has INCLUDE columns.
-LEFT JOIN pg_index i ON $4 AND con.contype = 'p' AND i.indexrelid = con.conindid
+FROM t
+JOIN pg_constraint con ON con.conrelid = t.oid
 WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')
-  AND n.nspname = ANY($1)
-  AND (NOT c.relispartition OR (con.conparentid = 0 AND con.coninhcount = 0))
-  AND (c.relispartition OR con.conislocal)
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-  AND c.oid::int8 % $2 = $3
-ORDER BY 1, 2, 3
+  AND (NOT t.relispartition OR (con.conparentid = 0 AND con.coninhcount = 0))
+  AND (t.relispartition OR con.conislocal)

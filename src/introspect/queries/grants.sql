@@ -4,6 +4,8 @@
 -- sequence without privileges can be told from a missing one. `grantable`: held WITH
 -- GRANT OPTION. `grantor`: who granted it, when not the owner (a grantee passing on a
 -- privilege it holds WITH GRANT OPTION).
+-- Rows come in no order: `introspect::build` files each by its names (sorting them here
+-- by name cost the server up to a fifth of the query's time on 1 000 tables).
 SELECT n.nspname AS schema,
        c.relname AS name,
        g.grantee,
@@ -42,4 +44,3 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm')
   AND a.attacl IS NOT NULL
   AND acl.grantee <> c.relowner
   AND n.nspname = ANY($1)
-ORDER BY 1, 2, 3, 4

@@ -13,8 +13,18 @@
 -- deparsed by the server. tests/it/introspect_fast.rs checks the two texts are the same.
 -- $4: by form (`introspect::forms`): a plain index gets no text but its parts (columns by
 -- number, operator classes, collations, options, access method), compared as they are.
-WITH ix AS MATERIALIZED (
-  SELECT n.nspname, t.relname AS table_name, i.relname, i.oid, t.relkind, x.indisunique,
+-- Rows come in no order: `introspect::build` files each by its names (sorting them here
+-- by name cost the server up to a fifth of the query's time on 1 000 tables).
+WITH t AS MATERIALIZED (
+  SELECT c.oid, c.relname, c.relkind, n.nspname
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p')
+    AND n.nspname = ANY($1)
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+    AND c.oid::int8 % $2 = $3
+), ix AS MATERIALIZED (
+  SELECT t.nspname, t.relname AS table_name, i.relname, i.oid, t.relkind, x.indisunique,
          x.indrelid, x.indkey, x.indclass, x.indcollation, x.indoption, i.relam,
          -- Whether the index may be plain (its columns are looked at below). NULLS NOT
          -- DISTINCT (PostgreSQL 15) is read from the row as JSON, so that the query also
@@ -24,16 +34,14 @@ WITH ix AS MATERIALIZED (
            AND x.indnatts = x.indnkeyatts
            AND (NOT x.indisunique OR (to_jsonb(x) ->> 'indnullsnotdistinct') IS DISTINCT FROM 'true')
            AS plain
-  FROM pg_index x
+  FROM t
+  JOIN pg_index x ON x.indrelid = t.oid
   JOIN pg_class i ON i.oid = x.indexrelid
-  JOIN pg_class t ON t.oid = x.indrelid
-  JOIN pg_namespace n ON n.oid = i.relnamespace
-  WHERE n.nspname = ANY($1)
-    AND t.relkind IN ('r', 'p')
-    AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.oid)
-    AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conrelid = t.oid AND con.conindid = i.oid AND con.contype IN ('p', 'u', 'x'))
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = t.oid AND d.deptype = 'e')
-    AND t.oid::int8 % $2 = $3
+  WHERE NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.oid)
+    -- The indexes of constraints, as one hashed set (probing each table's constraints for
+    -- each index cost a third of the query).
+    AND x.indexrelid NOT IN (SELECT con.conindid FROM pg_constraint con
+                             WHERE con.contype IN ('p', 'u', 'x'))
 )
 SELECT ix.nspname AS schema,
        ix.table_name,
@@ -78,4 +86,3 @@ CROSS JOIN LATERAL (SELECT 'CREATE ' || CASE WHEN ix.indisunique THEN 'UNIQUE ' 
 CROSS JOIN LATERAL (SELECT h.head || ' ON ONLY ' AS only_prefix) op
 LEFT JOIN pg_description d
   ON d.objoid = ix.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
-ORDER BY 1, 2, 3

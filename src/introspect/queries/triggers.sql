@@ -3,6 +3,8 @@
 -- all). A partition's triggers cloned from its parent's (tgparentid) are the parent's, and
 -- are left out. $4: by form (`introspect::forms`): a table's trigger that is not a
 -- constraint trigger gets no text but its parts.
+-- Rows come in no order: `introspect::build` files each by its names (sorting them here
+-- by name cost the server up to a fifth of the query's time on 1 000 tables).
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        t.tgname AS name,
@@ -28,6 +30,7 @@ LEFT JOIN pg_description d
   ON d.objoid = t.oid AND d.classoid = 'pg_trigger'::regclass AND d.objsubid = 0
 WHERE NOT t.tgisinternal
   AND t.tgparentid = 0
+  -- The relations that can have triggers (the others cost an index probe each).
+  AND c.relkind IN ('r', 'p', 'v', 'f')
   AND n.nspname = ANY($1)
   AND c.oid::int8 % $2 = $3
-ORDER BY 1, 2, 3
