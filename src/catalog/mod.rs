@@ -205,7 +205,7 @@ pub struct Scope {
 #[derive(Debug)]
 pub struct FormTable {
     id: u64,
-    forms: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    forms: std::sync::Mutex<foldhash::HashMap<String, usize>>,
 }
 
 impl FormTable {
@@ -213,7 +213,7 @@ impl FormTable {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         std::sync::Arc::new(FormTable {
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            forms: std::sync::Mutex::new(std::collections::HashMap::new()),
+            forms: std::sync::Mutex::new(foldhash::HashMap::default()),
         })
     }
 

@@ -49,7 +49,7 @@ pub struct Context {
     table: Option<std::sync::Arc<crate::catalog::FormTable>>,
     /// The templates of the trees met so far, by the tree's text: the same policy or check
     /// on many tables is stored as the same text, and is read once.
-    templates: std::cell::RefCell<HashMap<String, Option<Template>>>,
+    templates: std::cell::RefCell<foldhash::HashMap<String, Option<Template>>>,
 }
 
 impl Context {

@@ -1,19 +1,21 @@
--- Columns of the managed schemas' tables, in no order (`introspect::build` sorts them by
--- table and `attnum`: a sort by name here was 6 to 8 ms of 34 for 10 000 columns); none of
--- a partition, whose columns are its parent's (it cannot have others), and of an inheritance child (INHERITS)
--- only its own (attislocal: also those it inherits and declares, or kept when it stopped
--- inheriting; ALTER TABLE parent DROP COLUMN leaves those on it). $1: schemas (text[]); $2, $3:
--- only the tables whose oid is $3 modulo $2 (a share of the tables, for one of several
--- connections; 1, 0 for all).
+-- Columns of the managed schemas' tables; none of a partition, whose columns are its
+-- parent's (it cannot have others), and of an inheritance child (INHERITS) only its own
+-- (attislocal: also those it inherits and declares, or kept when it stopped inheriting;
+-- ALTER TABLE parent DROP COLUMN leaves those on it). $1: schemas (text[]); $2, $3: only the
+-- tables whose oid is $3 modulo $2 (a share of the tables, for one of several connections;
+-- 1, 0 for all).
+-- In no order: `introspect::build` sorts them by table and `attnum` (a sort by name here
+-- was 6 to 8 ms of 34 for 10 000 columns).
 -- The tables come first, once each (the extension-member test ran once per column when the
--- planner placed it above the columns); the lookups of a default and of an identity's
--- sequence are gated on the column inside LATERAL subqueries, so that the planner skips
--- them for the other columns instead of probing an index for every one (OFFSET 0 keeps
--- the planner from pulling the subqueries up, which would make the gates mere filters).
+-- planner placed it above the columns), each with its defaults, deparsed, as two arrays
+-- (one index probe per table instead of one per column with a default). The lookup of an
+-- identity's sequence is gated on the column inside a LATERAL subquery, so that the planner
+-- skips it for the other columns instead of probing an index for every one (OFFSET 0 keeps
+-- the planner from pulling the subquery up, which would make the gate a mere filter).
 -- A column's comment is looked up only on a table with column comments (10 000 index probes
 -- for nothing on 1 000 tables without any), and its collation's name only when it is not
 -- its type's; both as scalar subqueries (not joins: the planner sorted all the columns for
--- a merge join on pg_collation). 52 → 38 ms of server time for 10 000 columns.
+-- a merge join on pg_collation). 52 → 24 ms of server time for 10 000 columns.
 WITH c AS MATERIALIZED (
   SELECT c.oid, c.relname, n.nspname,
          -- Whether any of its columns has a comment: most tables have none, and their
@@ -27,16 +29,27 @@ WITH c AS MATERIALIZED (
     AND n.nspname = ANY($1)
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
     AND c.oid::int8 % $2 = $3
+), t AS MATERIALIZED (
+  SELECT c.*, d.nums, d.exprs
+  FROM c
+  LEFT JOIN LATERAL (
+    -- An expression without a column (every default, some generated columns) is deparsed
+    -- without the table (relid 0): the same text, without opening the table, which costs a
+    -- relation cache entry per table. A column is a Var node in the stored tree.
+    SELECT array_agg(ad.adnum) AS nums,
+           array_agg(CASE WHEN ad.adbin::text LIKE '%{VAR %' THEN pg_get_expr(ad.adbin, ad.adrelid)
+                          ELSE pg_get_expr(ad.adbin, 0) END) AS exprs
+    FROM pg_attrdef ad WHERE ad.adrelid = c.oid) d ON true
 )
 SELECT c.nspname AS schema,
        c.relname AS table_name,
        a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
-       -- A default cannot name a column: deparsed without the table (relid 0), the same text
-       -- without opening the table, which costs a relation cache entry per table.
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) END AS default_expr,
-       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS generated_expr,
+       CASE WHEN a.atthasdef AND a.attgenerated = ''
+            THEN c.exprs[array_position(c.nums, a.attnum)] END AS default_expr,
+       CASE WHEN a.atthasdef AND a.attgenerated <> ''
+            THEN c.exprs[array_position(c.nums, a.attnum)] END AS generated_expr,
        a.attidentity::text AS identity,
        CASE WHEN c.commented THEN
          (SELECT ds.description FROM pg_description ds
@@ -57,11 +70,8 @@ SELECT c.nspname AS schema,
        -- (`introspect::forms`).
        a.attnum,
        c.oid::int8 AS relid
-FROM c
+FROM t c
 JOIN pg_attribute a ON a.attrelid = c.oid
-LEFT JOIN LATERAL (SELECT ad.adbin, ad.adrelid FROM pg_attrdef ad
-                   WHERE a.atthasdef AND ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-                   OFFSET 0) ad ON true
 LEFT JOIN LATERAL (SELECT sq.* FROM pg_depend sd JOIN pg_sequence sq ON sq.seqrelid = sd.objid
                    WHERE a.attidentity <> '' AND sd.refclassid = 'pg_class'::regclass
                      AND sd.refobjid = a.attrelid AND sd.refobjsubid = a.attnum
