@@ -9,7 +9,12 @@ set -euo pipefail
 db=$1
 file=$2
 schema=${3:-public}
-q=$(sed "s/\\\$1/ARRAY[\$q\$${schema}\$q\$]/g; s/\\\$2/1/g; s/\\\$3/0/g; s/\\\$4/true/g" "$file")
+# A query that follows tables_cte.sql (it says so) is run after it, as introspect runs it.
+files=("$file")
+if grep -q 'Follows `tables_cte.sql`' "$file"; then
+  files=("$(dirname "$file")/tables_cte.sql" "$file")
+fi
+q=$(cat "${files[@]}" | sed "s/\\\$1/ARRAY[\$q\$${schema}\$q\$]/g; s/\\\$2/1/g; s/\\\$3/0/g; s/\\\$4/true/g")
 for _ in 1 2 3 4 5 6 7; do
   psql "$db" -XAtc "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $q" |
     python3 -c 'import json, sys; d = json.load(sys.stdin)[0]; print(d["Execution Time"], d["Planning Time"])'

@@ -21,8 +21,18 @@ pub mod forms;
 
 const TABLES: &str = include_str!("queries/tables.sql");
 const COLUMNS: &str = include_str!("queries/columns.sql");
-const CONSTRAINTS: &str = include_str!("queries/constraints.sql");
-const INDEXES: &str = include_str!("queries/indexes.sql");
+/// Constraints of the scope's tables (its parameters are those of `queries/tables_cte.sql`,
+/// which it follows, and `$4`, by form).
+pub const CONSTRAINTS: &str = concat!(
+    include_str!("queries/tables_cte.sql"),
+    include_str!("queries/constraints.sql")
+);
+/// Indexes of the scope's tables that belong to no constraint (parameters as
+/// [`CONSTRAINTS`]').
+pub const INDEXES: &str = concat!(
+    include_str!("queries/tables_cte.sql"),
+    include_str!("queries/indexes.sql")
+);
 const POLICIES: &str = include_str!("queries/policies.sql");
 const TRIGGERS: &str = include_str!("queries/triggers.sql");
 const FUNCTIONS: &str = include_str!("queries/functions.sql");

@@ -198,7 +198,7 @@ fn same_text(query: &str, fast: &str, deparse: &str, expected_fast: &[&str]) {
 #[test]
 fn index_text_is_the_servers() {
     same_text(
-        include_str!("../../src/introspect/queries/indexes.sql"),
+        schemac::introspect::INDEXES,
         "WHEN keys.plain",
         "pg_get_indexdef(ix.oid)",
         &[

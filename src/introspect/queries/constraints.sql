@@ -8,20 +8,10 @@
 -- columns (their parts instead; the deparser's lookups cost more than the reading).
 -- Rows come in no order: `introspect::build` files each by its names (sorting them here
 -- by name cost the server up to a fifth of the query's time on 1 000 tables).
--- The tables come first, once each (the extension-member test ran once per constraint, and
--- every relation of the schemas, indexes too, was probed for constraints); a primary key's
--- index is looked up only for a primary key (a join probed it for every foreign key too),
--- and a comment only when some constraint of the database has one. 27 → 14 ms of server
--- time for 5 000 constraints.
-WITH t AS MATERIALIZED (
-  SELECT c.oid, c.relname, n.nspname, c.relispartition
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p')
-    AND n.nspname = ANY($1)
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-    AND c.oid::int8 % $2 = $3
-)
+-- Follows `tables_cte.sql` (the tables, as `t`). A primary key's index is looked up only
+-- for a primary key (a join probed it for every foreign key too), and a comment only when
+-- some constraint of the database has one. 27 → 14 ms of server time for 5 000
+-- constraints, with the tables read first.
 SELECT t.nspname AS schema,
        t.relname AS table_name,
        con.conname AS name,

@@ -15,15 +15,8 @@
 -- number, operator classes, collations, options, access method), compared as they are.
 -- Rows come in no order: `introspect::build` files each by its names (sorting them here
 -- by name cost the server up to a fifth of the query's time on 1 000 tables).
-WITH t AS MATERIALIZED (
-  SELECT c.oid, c.relname, c.relkind, n.nspname
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p')
-    AND n.nspname = ANY($1)
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-    AND c.oid::int8 % $2 = $3
-), ix AS MATERIALIZED (
+-- Follows `tables_cte.sql` (the tables, as `t`).
+, ix AS MATERIALIZED (
   SELECT t.nspname, t.relname AS table_name, i.relname, i.oid, t.relkind, x.indisunique,
          x.indrelid, x.indkey, x.indclass, x.indcollation, x.indoption, i.relam,
          -- Whether the index may be plain (its columns are looked at below). NULLS NOT
