@@ -811,35 +811,58 @@ fn dependency_edges(names: &[Row], edges: &[Row]) -> crate::catalog::Deps {
     use crate::catalog::ObjKey;
     use postgres::types::Oid;
     type Address = (Oid, Oid, i32);
-    let mut keys: Vec<ObjKey> = Vec::with_capacity(names.len());
-    let mut at: std::collections::HashMap<Address, usize> =
-        std::collections::HashMap::with_capacity(names.len());
-    for r in names {
-        at.insert((r.get(0), r.get(1), r.get(2)), keys.len());
-        keys.push(ObjKey {
-            kind: r.get(3),
-            schema: r.get(4),
-            table: r.get(5),
-            name: r.get(6),
-        });
+    // Each query answers with one row of arrays (none when it was not run).
+    let (Some(n), Some(e)) = (names.first(), edges.first()) else {
+        return Default::default();
+    };
+    let (classes, objects, subs): (Vec<Oid>, Vec<Oid>, Vec<i32>) = (n.get(0), n.get(1), n.get(2));
+    let (kinds, schemas, tables, object_names): (
+        Vec<&str>,
+        Vec<&str>,
+        Vec<Option<&str>>,
+        Vec<&str>,
+    ) = (n.get(3), n.get(4), n.get(5), n.get(6));
+    // The arrays are of one length (one aggregate made them); a shorter one is not trusted.
+    let len = [
+        classes.len(),
+        objects.len(),
+        subs.len(),
+        kinds.len(),
+        schemas.len(),
+        tables.len(),
+        object_names.len(),
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or(0);
+    let mut at: foldhash::HashMap<Address, usize> = foldhash::HashMap::default();
+    at.reserve(len);
+    for i in 0..len {
+        at.insert((classes[i], objects[i], subs[i]), i);
     }
     let find = |class: Oid, obj: Oid, sub: i32| {
         at.get(&(class, obj, sub))
             .or_else(|| at.get(&(class, obj, 0)))
             .copied()
     };
-    let mut pairs: Vec<(usize, usize)> = edges
-        .iter()
-        .filter_map(|r| {
-            let a = find(r.get(0), r.get(1), r.get(2))?;
-            let b = find(r.get(3), r.get(4), r.get(5))?;
-            (keys[a] != keys[b]).then_some((a, b))
+    // Names are keys only for the objects an edge joins.
+    let key = |i: usize| (kinds[i], schemas[i], tables[i], object_names[i]);
+    let (e0, e1, e2): (Vec<Oid>, Vec<Oid>, Vec<i32>) = (e.get(0), e.get(1), e.get(2));
+    let (e3, e4, e5): (Vec<Oid>, Vec<Oid>, Vec<i32>) = (e.get(3), e.get(4), e.get(5));
+    let mut pairs: Vec<(usize, usize)> = (0..e0.len().min(e3.len()))
+        .filter_map(|j| {
+            let a = find(e0[j], *e1.get(j)?, *e2.get(j)?)?;
+            let b = find(e3[j], *e4.get(j)?, *e5.get(j)?)?;
+            (key(a) != key(b)).then_some((a, b))
         })
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    pairs
-        .into_iter()
-        .map(|(a, b)| (keys[a].clone(), keys[b].clone()))
-        .collect()
+    let obj = |i: usize| ObjKey {
+        kind: kinds[i].to_string(),
+        schema: schemas[i].to_string(),
+        table: tables[i].map(str::to_string),
+        name: object_names[i].to_string(),
+    };
+    pairs.into_iter().map(|(a, b)| (obj(a), obj(b))).collect()
 }

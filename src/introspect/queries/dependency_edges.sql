@@ -5,7 +5,13 @@
 -- catalogs dependency_names.sql names objects of; the reader keeps the edges whose two ends
 -- it names. $1: the catalogs of the kinds of `crate::kinds` that have one of their own
 -- (pg_collation).
-SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid
+-- One row of six arrays, one element per edge (as dependency_names.sql, for the same reason).
+SELECT coalesce(array_agg(d.classid), '{}') AS classids,
+       coalesce(array_agg(d.objid), '{}') AS objids,
+       coalesce(array_agg(d.objsubid), '{}') AS objsubids,
+       coalesce(array_agg(d.refclassid), '{}') AS refclassids,
+       coalesce(array_agg(d.refobjid), '{}') AS refobjids,
+       coalesce(array_agg(d.refobjsubid), '{}') AS refobjsubids
 FROM pg_depend d
 WHERE d.deptype IN ('n', 'a', 'i')
   AND (d.classid IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_constraint'::regclass,

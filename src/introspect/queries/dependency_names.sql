@@ -105,4 +105,13 @@ WITH rels AS (
   CROSS JOIN LATERAL pg_identify_object_as_address(k.classid, k.objid, 0) a
   WHERE a.object_names[1] = ANY($1)
 )
-SELECT classid::oid, objid, objsubid, kind, schema, tbl, name FROM named
+-- One row of seven arrays, one element per object: 290 000 objects at 10 000 tables, which
+-- as rows cost the reader a row structure each (its build grew 30-fold from 1 000 tables).
+SELECT coalesce(array_agg(classid::oid), '{}') AS classids,
+       coalesce(array_agg(objid), '{}') AS objids,
+       coalesce(array_agg(objsubid), '{}') AS objsubids,
+       coalesce(array_agg(kind), '{}') AS kinds,
+       coalesce(array_agg(schema::text), '{}') AS schemas,
+       coalesce(array_agg(tbl::text), '{}') AS tables,
+       coalesce(array_agg(name::text), '{}') AS names
+FROM named
