@@ -816,12 +816,10 @@ fn dependency_edges(names: &[Row], edges: &[Row]) -> crate::catalog::Deps {
         return Default::default();
     };
     let (classes, objects, subs): (Vec<Oid>, Vec<Oid>, Vec<i32>) = (n.get(0), n.get(1), n.get(2));
-    let (kinds, schemas, tables, object_names): (
-        Vec<&str>,
-        Vec<&str>,
-        Vec<Option<&str>>,
-        Vec<&str>,
-    ) = (n.get(3), n.get(4), n.get(5), n.get(6));
+    let kinds: Vec<&str> = n.get(3);
+    let schemas: Vec<&str> = n.get(4);
+    let tables: Vec<Option<&str>> = n.get(5);
+    let object_names: Vec<&str> = n.get(6);
     // The arrays are of one length (one aggregate made them); a shorter one is not trusted.
     let len = [
         classes.len(),
