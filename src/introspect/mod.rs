@@ -803,10 +803,10 @@ pub fn build(scope: &Scope, list: &[Query], rows: Vec<Vec<Row>>) -> Catalog {
     cat
 }
 
-/// The edges of `edges` (pg_depend rows) whose two ends `names` names, as (dependent, what
-/// it depends on), each end named as schemac names objects. A sub-object that is not named
-/// itself (a view's column) stands for its object; an edge within one named object is left
-/// out.
+/// The edges of `edges` (pg_depend's, as the arrays of `queries/dependency_edges.sql`) whose
+/// two ends `names` names (`queries/dependency_names.sql`), as (dependent, what it depends
+/// on), each end named as schemac names objects. A sub-object that is not named itself (a
+/// view's column) stands for its object; an edge within one named object is left out.
 fn dependency_edges(names: &[Row], edges: &[Row]) -> crate::catalog::Deps {
     use crate::catalog::ObjKey;
     use postgres::types::Oid;
@@ -820,8 +820,10 @@ fn dependency_edges(names: &[Row], edges: &[Row]) -> crate::catalog::Deps {
     let schemas: Vec<&str> = n.get(4);
     let tables: Vec<Option<&str>> = n.get(5);
     let object_names: Vec<&str> = n.get(6);
-    // The arrays are of one length (one aggregate made them); a shorter one is not trusted.
-    let len = [
+    // Each query's arrays are of one length (one aggregate made them); past the shortest,
+    // nothing is read.
+    let shortest = |lens: &[usize]| lens.iter().copied().min().unwrap_or(0);
+    let len = shortest(&[
         classes.len(),
         objects.len(),
         subs.len(),
@@ -829,10 +831,7 @@ fn dependency_edges(names: &[Row], edges: &[Row]) -> crate::catalog::Deps {
         schemas.len(),
         tables.len(),
         object_names.len(),
-    ]
-    .into_iter()
-    .min()
-    .unwrap_or(0);
+    ]);
     let mut at: foldhash::HashMap<Address, usize> = foldhash::HashMap::default();
     at.reserve(len);
     for i in 0..len {
@@ -847,10 +846,11 @@ fn dependency_edges(names: &[Row], edges: &[Row]) -> crate::catalog::Deps {
     let key = |i: usize| (kinds[i], schemas[i], tables[i], object_names[i]);
     let (e0, e1, e2): (Vec<Oid>, Vec<Oid>, Vec<i32>) = (e.get(0), e.get(1), e.get(2));
     let (e3, e4, e5): (Vec<Oid>, Vec<Oid>, Vec<i32>) = (e.get(3), e.get(4), e.get(5));
-    let mut pairs: Vec<(usize, usize)> = (0..e0.len().min(e3.len()))
+    let edge_count = shortest(&[e0.len(), e1.len(), e2.len(), e3.len(), e4.len(), e5.len()]);
+    let mut pairs: Vec<(usize, usize)> = (0..edge_count)
         .filter_map(|j| {
-            let a = find(e0[j], *e1.get(j)?, *e2.get(j)?)?;
-            let b = find(e3[j], *e4.get(j)?, *e5.get(j)?)?;
+            let a = find(e0[j], e1[j], e2[j])?;
+            let b = find(e3[j], e4[j], e5[j])?;
             (key(a) != key(b)).then_some((a, b))
         })
         .collect();
