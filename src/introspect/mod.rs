@@ -24,7 +24,11 @@ use postgres::Row;
 pub mod forms;
 
 const TABLES: &str = include_str!("queries/tables.sql");
-const COLUMNS: &str = include_str!("queries/columns.sql");
+/// Columns of the scope's tables (parameters as `queries/tables_cte.sql`, which it follows).
+const COLUMNS: &str = concat!(
+    include_str!("queries/tables_cte.sql"),
+    include_str!("queries/columns.sql")
+);
 /// Constraints of the scope's tables (its parameters are those of `queries/tables_cte.sql`,
 /// which it follows, and `$4`, by form).
 pub const CONSTRAINTS: &str = concat!(

@@ -16,22 +16,14 @@
 -- for nothing on 1 000 tables without any), and its collation's name only when it is not
 -- its type's; both as scalar subqueries (not joins: the planner sorted all the columns for
 -- a merge join on pg_collation). 52 → 24 ms of server time for 10 000 columns.
-WITH c AS MATERIALIZED (
-  SELECT c.oid, c.relname, n.nspname,
+-- Follows `tables_cte.sql` (the tables, as `t`).
+, c AS MATERIALIZED (
+  SELECT t.oid, t.relname, t.nspname, d.nums, d.exprs,
          -- Whether any of its columns has a comment: most tables have none, and their
          -- columns are not looked up one by one.
-         EXISTS (SELECT 1 FROM pg_description ds WHERE ds.objoid = c.oid
+         EXISTS (SELECT 1 FROM pg_description ds WHERE ds.objoid = t.oid
                    AND ds.classoid = 'pg_class'::regclass AND ds.objsubid > 0) AS commented
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p')
-    AND NOT c.relispartition
-    AND n.nspname = ANY($1)
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-    AND c.oid::int8 % $2 = $3
-), t AS MATERIALIZED (
-  SELECT c.*, d.nums, d.exprs
-  FROM c
+  FROM t
   LEFT JOIN LATERAL (
     -- An expression without a column (every default, some generated columns) is deparsed
     -- without the table (relid 0): the same text, without opening the table, which costs a
@@ -39,7 +31,8 @@ WITH c AS MATERIALIZED (
     SELECT array_agg(ad.adnum) AS nums,
            array_agg(CASE WHEN ad.adbin::text LIKE '%{VAR %' THEN pg_get_expr(ad.adbin, ad.adrelid)
                           ELSE pg_get_expr(ad.adbin, 0) END) AS exprs
-    FROM pg_attrdef ad WHERE ad.adrelid = c.oid) d ON true
+    FROM pg_attrdef ad WHERE ad.adrelid = t.oid) d ON true
+  WHERE NOT t.relispartition
 )
 SELECT c.nspname AS schema,
        c.relname AS table_name,
@@ -70,7 +63,7 @@ SELECT c.nspname AS schema,
        -- (`introspect::forms`).
        a.attnum,
        c.oid::int8 AS relid
-FROM t c
+FROM c
 JOIN pg_attribute a ON a.attrelid = c.oid
 LEFT JOIN LATERAL (SELECT sq.* FROM pg_depend sd JOIN pg_sequence sq ON sq.seqrelid = sd.objid
                    WHERE a.attidentity <> '' AND sd.refclassid = 'pg_class'::regclass
