@@ -508,8 +508,10 @@ pub fn diff_project_with(
                     changes: plan::order(changes, &desired, &actual),
                     unmanaged: unmanaged(model),
                     shadow_reason: Some(format!(
-                        "{shadow_reason}; {built} of {} tables built",
-                        model.tables.len()
+                        "{shadow_reason}; {} of {} tables built, {} of them in part",
+                        built.tables,
+                        model.tables.len(),
+                        built.in_part
                     )),
                     sides: Some(Sides {
                         actual,
@@ -612,17 +614,24 @@ fn empty_shadow(model: &model::Model, server_url: &str) -> Result<pg::Shadow, Di
     Ok(shadow)
 }
 
+/// How many tables a partial shadow holds, and how many of them only in part (with some of
+/// their objects, or as skeletons).
+struct Built {
+    tables: usize,
+    in_part: usize,
+}
+
 /// The desired catalog from a partial shadow ([`diff::partial`]) built in `shadow` (empty,
-/// dropped afterwards), and how many tables it holds; an inner error when the differences
-/// cannot be placed, or the partial shadow lacks something the project's SQL needs (the
-/// caller then builds the whole one).
+/// dropped afterwards), and what it built; an inner error when the differences cannot be
+/// placed, or the partial shadow lacks something the project's SQL needs (the caller then
+/// builds the whole one).
 fn partial_catalog(
     model: &model::Model,
     mut shadow: pg::Shadow,
     predicted: catalog::Catalog,
     actual: &catalog::Catalog,
     changes: &[diff::Change],
-) -> Result<Result<(catalog::Catalog, usize), diff::partial::NotPartial>, DiffError> {
+) -> Result<Result<(catalog::Catalog, Built), diff::partial::NotPartial>, DiffError> {
     let sel = match diff::partial::select(model, &predicted, actual, changes) {
         Ok(sel) => sel,
         Err(e) => return Ok(Err(e)),
@@ -639,7 +648,10 @@ fn partial_catalog(
     keep_decided_privileges(model, &mut cat);
     read_deps(&mut shadow.client, &scope, "the shadow database", &mut cat)?;
     drop(shadow);
-    let built = sel.full.len() + sel.skeleton.len();
+    let built = Built {
+        tables: sel.full.len() + sel.skeleton.len(),
+        in_part: sel.parts.len() + sel.skeleton.len(),
+    };
     Ok(diff::partial::merge(predicted, cat, &sel, model, actual).map(|c| (c, built)))
 }
 

@@ -757,10 +757,13 @@ pub fn render_with(
         }
     }
 
-    if !tables.is_empty() {
+    // A table a fresh database has just made has RLS disabled and not forced: saying so
+    // again would only write its catalog row twice more (a shadow of 10 000 such tables).
+    let said = |t: &&crate::model::Table| !info.fresh || t.rls.enable || t.rls.force;
+    if tables.iter().any(said) {
         out.section("Row-level security");
         let rls_t = r.template("rls.sql.j2")?;
-        for (t, q) in tables.iter().zip(&qnames) {
+        for (t, q) in tables.iter().zip(&qnames).filter(|(t, _)| said(t)) {
             let s = rls_t
                 .render(context! { table => q, enable => t.rls.enable, force => t.rls.force })?;
             out.object(t.rls.loc, s);

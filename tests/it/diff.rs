@@ -195,6 +195,15 @@ const KINDS: &str = "tests/fixtures/projects/kinds";
 const SCENARIOS: &[(&str, &str, &str, &str, &str)] = &[
     ("column_added", "schema", "ALTER TABLE goals ADD COLUMN extra text", "drop_column", "extra"),
     ("column_type", "schema", "ALTER TABLE goals ALTER COLUMN unit TYPE varchar(50)", "alter_column_type", "unit"),
+    // The table is made in part in the shadow: its columns, and the check and the index
+    // that depend on the retyped column; the rest of it is the prediction's.
+    (
+        "column_type_with_dependents",
+        "schema",
+        "ALTER TABLE goals ALTER COLUMN category TYPE varchar(40)",
+        "alter_column_type",
+        "category",
+    ),
     ("not_null_dropped", "schema", "ALTER TABLE goals ALTER COLUMN name DROP NOT NULL", "alter_column_nullability", "name"),
     ("default_changed", "schema", "ALTER TABLE goals ALTER COLUMN is_numeric SET DEFAULT false", "alter_column_default", "is_numeric"),
     ("index_dropped", "schema", "DROP INDEX sprints_active_user_id_idx", "add_index", "sprints_active_user_id_idx"),
