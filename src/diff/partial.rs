@@ -53,7 +53,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 /// What a partial shadow holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Selection {
-    /// Tables made whole, and read back as the desired state.
+    /// Tables made whole or in part ([`Selection::parts`]), and read back as the desired
+    /// state (of one made in part, what was made).
     pub full: BTreeSet<Name>,
     /// Tables made with their columns and keys only, for the full objects to refer to.
     pub skeleton: BTreeSet<Name>,
