@@ -314,9 +314,8 @@ pub fn desired_catalog_with(
             })?;
     }
     let scope = scope_of(model);
-    let mut cat = introspect_as(&mut shadow.client, &scope, "the shadow database")?;
+    let mut cat = read_shadow(&shadow, server_url, &scope)?;
     keep_decided_privileges(model, &mut cat);
-    read_deps(&mut shadow.client, &scope, "the shadow database", &mut cat)?;
     Ok(cat)
 }
 
