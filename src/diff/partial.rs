@@ -23,9 +23,10 @@
 //!   which PostgreSQL reads again at each new one: quadratic when every table references
 //!   auth.users);
 //! - **in part**, of those tables, each whose differences (and dependents) are all columns,
-//!   constraints, indexes, triggers or policies ([`Parts`]): it is made with its columns and
-//!   keys, and of its other objects only those; its columns and those objects are read back,
-//!   the rest of it is the prediction's. At 1 000 tables that each differ in a column, a
+//!   constraints, indexes, triggers, policies or privileges ([`Parts`]): it is made with its
+//!   columns and keys, and of its other objects only those (its privileges only when they
+//!   differ); its columns and those objects are read back, the rest of it is the
+//!   prediction's. At 1 000 tables that each differ in a column, a
 //!   policy and a trigger, this made the shadow 3 objects a table instead of 11, and the
 //!   whole `diff --sql` about 30% faster;
 //! - **as a skeleton** (columns, primary and unique keys, nothing else): every other table
@@ -82,11 +83,15 @@ pub struct Parts {
     pub indexes: BTreeSet<String>,
     pub triggers: BTreeSet<String>,
     pub policies: BTreeSet<String>,
+    /// Its privileges (on the table, its columns and its API sequences) are made and read
+    /// back.
+    pub grants: bool,
 }
 
 impl Parts {
-    /// Records an object of the table, by the kind diff names it with; false when the kind
-    /// is not one a table is made in part for (the table is made whole then).
+    /// Records an object of the table, by the kind diff names it with (a privilege by any
+    /// of its kinds); false when the kind is not one a table is made in part for (the
+    /// table is made whole then).
     fn add(&mut self, kind: &str, name: &str) -> bool {
         let set = match kind {
             // Every column is made, with the table.
@@ -95,6 +100,10 @@ impl Parts {
             "index" => &mut self.indexes,
             "trigger" => &mut self.triggers,
             "policy" => &mut self.policies,
+            "grant" | "column grant" | "sequence grant" => {
+                self.grants = true;
+                return true;
+            }
             _ => return false,
         };
         set.insert(name.to_string());
@@ -344,10 +353,7 @@ pub fn select(
                 .as_deref()
                 .and_then(|seq| owners.get(&(o.schema.as_str(), seq)))
             {
-                Some(t) => {
-                    whole.insert(name_of(t));
-                    place(&mut sel, "table", name_of(t))
-                }
+                Some(t) => place_object(&mut sel, &mut whole, name_of(t), o.kind, &o.name),
                 None => {
                     return Err(NotPartial(format!(
                         "the privileges of sequence {}.{} differ",
@@ -544,8 +550,8 @@ pub fn submodel(model: &Model, sel: &Selection) -> Model {
     });
     sub.external
         .retain(|q, _| sel.external.contains(&name_of(q)));
-    // Privileges are made only on what is read back whole.
-    let relations: BTreeSet<Name> = whole_tables(sel).chain(&sel.views).cloned().collect();
+    // Privileges are made only where they are read back.
+    let relations: BTreeSet<Name> = granted_tables(sel).chain(&sel.views).cloned().collect();
     sub.grants.retain(|g| relations.contains(&name_of(&g.on)));
     sub.publications.clear();
     sub.buckets.clear();
@@ -562,16 +568,20 @@ pub fn submodel(model: &Model, sel: &Selection) -> Model {
         }
     }
     if let Some(api) = &mut sub.api {
-        let whole: BTreeSet<&Name> = whole_tables(sel).collect();
-        api.tables.retain(|(q, _)| whole.contains(&name_of(q)));
-        api.sequences.retain(|s| whole.contains(&name_of(&s.table)));
+        let granted: BTreeSet<&Name> = granted_tables(sel).collect();
+        api.tables.retain(|(q, _)| granted.contains(&name_of(q)));
+        api.sequences
+            .retain(|s| granted.contains(&name_of(&s.table)));
     }
     sub
 }
 
-/// The full tables made whole (not in part).
-fn whole_tables(sel: &Selection) -> impl Iterator<Item = &Name> {
-    sel.full.iter().filter(|n| !sel.parts.contains_key(*n))
+/// The full tables whose privileges are made and read back: those made whole, and those
+/// made in part whose privileges differ.
+fn granted_tables(sel: &Selection) -> impl Iterator<Item = &Name> {
+    sel.full
+        .iter()
+        .filter(|n| sel.parts.get(*n).is_none_or(|p| p.grants))
 }
 
 /// Moves the objects `names` of a table made in part from the shadow's `made` into the
@@ -659,7 +669,7 @@ pub fn merge(
             predicted.external.insert(n.clone(), t);
         }
     }
-    let relations: BTreeSet<&Name> = whole_tables(sel).chain(&sel.views).collect();
+    let relations: BTreeSet<&Name> = granted_tables(sel).chain(&sel.views).collect();
     let on = |g: &(String, String, String, String)| relations.contains(&(g.0.clone(), g.1.clone()));
     predicted.grants.retain(|g| !on(g));
     predicted
@@ -743,7 +753,7 @@ mod tests {
     }
 
     #[test]
-    fn a_table_is_made_in_part_only_for_its_columns_constraints_indexes_triggers_and_policies() {
+    fn which_kinds_make_a_table_in_part() {
         let mut p = Parts::default();
         for (kind, name) in [
             ("column", "title"),
@@ -758,13 +768,12 @@ mod tests {
         assert_eq!(p.indexes, BTreeSet::from(["t_idx".to_string()]));
         assert_eq!(p.triggers, BTreeSet::from(["t_touch".to_string()]));
         assert_eq!(p.policies, BTreeSet::from(["t_owner".to_string()]));
-        for kind in [
-            "grant",
-            "column grant",
-            "comment",
-            "table",
-            "sequence grant",
-        ] {
+        assert!(!p.grants);
+        for kind in ["grant", "column grant", "sequence grant"] {
+            let mut p = Parts::default();
+            assert!(p.add(kind, "x") && p.grants, "{kind}");
+        }
+        for kind in ["comment", "table", "view", "function"] {
             assert!(!p.add(kind, "x"), "{kind}");
         }
     }
