@@ -583,8 +583,20 @@ fn read_database(
     deps: bool,
     what: &str,
 ) -> Result<(postgres::Client, catalog::Catalog), DiffError> {
+    read_with(pg::config(url)?, url, scope, deps, what)
+}
+
+/// Like [`read_database`], with the connection settings `cfg` (`url` names the server in
+/// messages).
+fn read_with(
+    cfg: postgres::Config,
+    url: &str,
+    scope: &catalog::Scope,
+    deps: bool,
+    what: &str,
+) -> Result<(postgres::Client, catalog::Catalog), DiffError> {
     let source = introspect::Source {
-        cfg: pg::config(url)?,
+        cfg,
         url,
         scope,
         deps,
@@ -630,15 +642,8 @@ fn read_shadow(
         what: what.to_string(),
         message: pg::reason(&e),
     };
-    let relations: i64 = shadow
-        .client
-        .query_one(
-            "SELECT count(*) FROM pg_catalog.pg_class WHERE oid >= 16384",
-            &[],
-        )
-        .map_err(fail)?
-        .get(0);
-    if relations < pg::snapshot::PARALLEL_FROM || pg::snapshot::connections(1) < 2 {
+    let large = pg::snapshot::large(&mut shadow.client).map_err(fail)?;
+    if !large || pg::snapshot::connections(1) < 2 {
         let mut cat = introspect_as(&mut shadow.client, scope, what)?;
         read_deps(&mut shadow.client, scope, what, &mut cat)?;
         return Ok(cat);
@@ -646,18 +651,7 @@ fn read_shadow(
     let mut cfg = pg::config(server_url)?;
     cfg.dbname(&shadow.name);
     cfg.application_name(&shadow.name);
-    let source = introspect::Source {
-        cfg,
-        url: server_url,
-        scope,
-        deps: true,
-        connections: pg::snapshot::connections(1),
-        parallel_from: pg::snapshot::PARALLEL_FROM,
-    };
-    let (mut client, cat) = introspect::read_parallel(std::slice::from_ref(&source))
-        .map_err(|e| side_error(e, &[what]))?
-        .pop()
-        .ok_or_else(|| missing_side(what))?;
+    let (mut client, cat) = read_with(cfg, server_url, scope, true, what)?;
     end_read(&mut client, what)?;
     Ok(cat)
 }

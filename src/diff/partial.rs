@@ -291,7 +291,7 @@ pub fn select(
         }
     };
     // The tables placed whole: what differs on them is not only columns, constraints,
-    // indexes, triggers and policies (a grant, a comment, their RLS, the table itself).
+    // indexes, triggers, policies and privileges (a comment, their RLS, the table itself).
     let mut whole: BTreeSet<Name> = BTreeSet::new();
     // An object `kind` `name` of relation `rel`: the relation is placed in full, and a
     // table only in part when the object is of a kind [`Parts`] holds.
